@@ -1,0 +1,55 @@
+// One base class for every error the tool reports; only the CLI turns them into exit codes.
+
+export type ErrorKind = 'inventory' | 'validation' | 'connect' | 'hostkey' | 'fact' | 'module' | 'remote' | 'interrupted' | 'usage';
+
+export class ToolError extends Error {
+  readonly kind: ErrorKind;
+  readonly host?: string;
+  constructor(kind: ErrorKind, message: string, opts: { host?: string; cause?: unknown } = {}) {
+    super(opts.host ? `${opts.host}: ${message}` : message, { cause: opts.cause });
+    this.name = 'ToolError';
+    this.kind = kind;
+    this.host = opts.host;
+  }
+}
+
+/** One problem in an input file: `file: path: message`. */
+export interface Problem {
+  file: string;
+  /** Key path such as `clusters[1].endpoints[0]`; empty for the whole file. */
+  path: string;
+  message: string;
+  /** 1-based line/column in the file when known. */
+  line?: number;
+  column?: number;
+}
+
+export function formatProblem(p: Problem): string {
+  const where = p.line ? `${p.file}:${p.line}${p.column ? `:${p.column}` : ''}` : p.file;
+  return p.path ? `${where}: ${p.path}: ${p.message}` : `${where}: ${p.message}`;
+}
+
+/** Bad input: carries every problem found, reported all at once (exit code 2). */
+export class InputError extends ToolError {
+  readonly problems: Problem[];
+  constructor(kind: 'inventory' | 'validation' | 'usage', problems: Problem[]) {
+    super(kind, problems.map(formatProblem).join('\n'));
+    this.name = 'InputError';
+    this.problems = problems;
+  }
+}
+
+/** A remote command that failed: names the host, the action, the exit code and stderr. */
+export class RemoteError extends ToolError {
+  readonly command: string;
+  readonly code: number | null;
+  readonly stderr: string;
+  constructor(host: string, action: string, command: string, code: number | null, stderr: string) {
+    const detail = stderr.trim().split('\n').slice(-5).join('\n') || `exit code ${code}`;
+    super('remote', `unable to ${action}: ${detail}`, { host });
+    this.name = 'RemoteError';
+    this.command = command;
+    this.code = code;
+    this.stderr = stderr;
+  }
+}

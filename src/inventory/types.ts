@@ -1,0 +1,129 @@
+// The resolved inventory: what the loader produces from hosts/<name>.yaml after validation and
+// defaults, and what rendering, roles and commands consume. Durations are milliseconds.
+
+export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM';
+export type Arch = 'x86_64' | 'aarch_64';
+export const ARCHES: readonly Arch[] = ['x86_64', 'aarch_64'];
+
+export interface Endpoint {
+  host: string; // IPv4, IPv6 or DNS name
+  port: number;
+}
+
+export interface HealthCheck {
+  /** readyz: HTTPS GET `path` (TLS used by the health checker only); tcp: connect only. */
+  type: 'readyz' | 'tcp';
+  path: string; // default /readyz
+  intervalMs: number; // default 5000
+  timeoutMs: number; // default 3000
+  healthyThreshold: number; // default 2
+  unhealthyThreshold: number; // default 3
+  /** SNI for the TLS health check; default none. */
+  sni?: string;
+}
+
+export interface OutlierDetection {
+  enabled: boolean; // default true
+  consecutiveLocalOriginFailure: number; // default 5
+  intervalMs: number; // default 10000
+  baseEjectionTimeMs: number; // default 30000
+  maxEjectionPercent: number; // default 50
+}
+
+export interface TcpKeepalive {
+  probes: number; // default 3
+  timeSec: number; // default 30
+  intervalSec: number; // default 10
+}
+
+export interface ClusterSpec {
+  /** Envoy cluster name, [A-Za-z0-9_-]+, also used in eds_<name>.yaml. */
+  name: string;
+  listenAddress: string; // default 0.0.0.0
+  listenPort: number;
+  lbPolicy: LbPolicy; // default ROUND_ROBIN
+  endpoints: Endpoint[];
+  healthCheck: HealthCheck;
+  outlierDetection: OutlierDetection;
+  connectTimeoutMs: number; // default 5000
+  tcpKeepalive: TcpKeepalive;
+  /** tcp_proxy idle timeout; 0 disables it (default: API watches are long-lived). */
+  idleTimeoutMs: number;
+  maxConnectAttempts: number; // default 3
+  maxConnections: number; // circuit breaker, default 10000
+}
+
+export interface EnvoyRelease {
+  version: string; // semver, e.g. 1.35.0
+  /** sha256 per arch from the inventory; otherwise files/envoy-releases.lock.yaml is used. */
+  sha256: Partial<Record<Arch, string>>;
+  /** Base URL replacing https://github.com/envoyproxy/envoy/releases/download */
+  mirror?: string;
+  /** control: download on the control machine and push; host: each host downloads. */
+  fetch: 'control' | 'host';
+  /** Absolute path of a local binary to push (air-gapped hosts); implies fetch: control. */
+  localFile?: string;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'critical' | 'off'; // default info
+  concurrency?: number; // --concurrency; default Envoy's (cores)
+}
+
+export interface AdminSpec {
+  address: string; // must be loopback: 127.0.0.1 (default) or ::1
+  port: number; // default 10000
+}
+
+export interface SshSpec {
+  user: string; // default root
+  port: number; // default 22
+  identityFile?: string; // absolute path (~ expanded); default: ssh-agent, then ~/.ssh/id_ed25519, id_rsa
+  knownHosts: string; // absolute path; default ~/.ssh/known_hosts
+  hostKeyChecking: 'strict' | 'accept-new'; // default strict
+  become: boolean; // sudo -n for a non-root user; default false
+  connectTimeoutMs: number; // default 10000
+  proxyJump?: string; // [user@]host[:port]
+}
+
+export interface HostSpec {
+  name: string; // [A-Za-z0-9][A-Za-z0-9_.-]*
+  address: string;
+  ssh: SshSpec; // global ssh merged with the host's own overrides
+  /** Overrides every cluster's listenAddress on this host (e.g. the host's own IP). */
+  listenAddress?: string;
+}
+
+export interface RollingSpec {
+  serial: { kind: 'count' | 'percent'; value: number }; // default count 1
+  drainMs: number; // default 5000
+  healthTimeoutMs: number; // default 60000
+  /** Gate: each proxied cluster needs at least this many healthy endpoints. Default 1. */
+  minHealthyEndpoints: number;
+  maxFailPercent: number; // default 0
+}
+
+export interface AccessLogSpec {
+  enabled: boolean; // default true
+  path: string; // default /var/log/envoy-k8s-proxy/access.log
+}
+
+export interface Paths {
+  installDir: string; // /opt/envoy-k8s-proxy (releases/<ver>/envoy, current -> releases/<ver>)
+  configDir: string; // /etc/envoy-k8s-proxy
+  logDir: string; // /var/log/envoy-k8s-proxy
+  user: string; // envoy
+  group: string; // envoy
+}
+
+export interface Inventory {
+  /** Path of the inventory file as given (used in messages). */
+  file: string;
+  /** Inventory name: file stem, e.g. prod. */
+  name: string;
+  envoy: EnvoyRelease;
+  admin: AdminSpec;
+  clusters: ClusterSpec[];
+  hosts: HostSpec[];
+  ssh: SshSpec;
+  rolling: RollingSpec;
+  accessLog: AccessLogSpec;
+  paths: Paths;
+}

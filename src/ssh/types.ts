@@ -1,0 +1,38 @@
+// The one small transport interface every remote operation goes through.
+
+export interface ExecOptions {
+  /** Data written to the command's stdin, then closed. */
+  stdin?: string | Buffer;
+  /** Run through sudo -n when the host's ssh.become is set (default true when become is on). */
+  become?: boolean;
+  timeoutMs?: number;
+  /** Called with stdout chunks as they arrive (logs --follow). */
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  code: number | null; // null when killed by a signal
+  signal?: string;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TransportStats {
+  roundTrips: number; // exec + put calls that waited on the host
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+export interface Transport {
+  readonly host: string; // inventory host name
+  /** argv form is quoted by the transport's one quoting function; a string is run as a sh script. */
+  exec(command: string[] | string, opts?: ExecOptions): Promise<ExecResult>;
+  /** Upload bytes (or a local file) to remotePath atomically enough for temp files (SFTP). */
+  put(source: Buffer | { localPath: string }, remotePath: string, opts?: { mode?: number }): Promise<void>;
+  /** Local TCP port forward to remoteHost:remotePort as seen from the host (admin tunnel). */
+  forward(remoteHost: string, remotePort: number, localPort?: number): Promise<{ localPort: number; close(): Promise<void> }>;
+  readonly stats: TransportStats;
+  close(): Promise<void>;
+}

@@ -1,0 +1,57 @@
+// What is at a path: absent, a file (hash, mode, owner, optionally its text), a directory, a link.
+import { quote } from '../ssh/quote.ts';
+import type { FactSpec } from './types.ts';
+
+export type PathFact =
+  | { type: 'absent' }
+  | { type: 'file'; sha256: string; mode: number; owner: string; group: string; size: number; content?: string }
+  | { type: 'directory'; mode: number; owner: string; group: string }
+  | { type: 'link'; target: string }
+  | { type: 'other'; kind: string };
+
+/** Files larger than this are never pulled back for a diff. */
+export const DIFF_MAX_BYTES = 256 * 1024;
+
+export function pathFact(path: string, opts: { content?: boolean } = {}): FactSpec<PathFact> {
+  const p = quote(path);
+  const content = opts.content ? `; if [ "$(stat -c %s ${p})" -le ${DIFF_MAX_BYTES} ]; then echo; base64 -w0 ${p}; fi` : '';
+  return {
+    key: `path:${path}${opts.content ? ':content' : ''}`,
+    script:
+      `if [ -L ${p} ]; then echo link; readlink ${p}; ` +
+      `elif [ -f ${p} ]; then echo file; stat -c '%a %U %G %s' ${p}; sha256sum ${p} | cut -d' ' -f1${content}; ` +
+      `elif [ -d ${p} ]; then echo directory; stat -c '%a %U %G' ${p}; ` +
+      `elif [ -e ${p} ]; then echo other; stat -c %F ${p}; else echo absent; fi`,
+    parse: parsePathFact,
+  };
+}
+
+export function parsePathFact(out: string): PathFact {
+  const lines = out.replace(/^\n+/, '').split('\n');
+  const kind = lines[0]?.trim();
+  if (kind === 'link') return { type: 'link', target: lines[1] ?? '' };
+  if (kind === 'directory' || kind === 'file') {
+    const [mode, owner, group, size] = (lines[1] ?? '').trim().split(' ');
+    const common = { mode: parseInt(mode ?? '0', 8), owner: owner ?? '', group: group ?? '' };
+    if (kind === 'directory') return { type: 'directory', ...common };
+    const b64 = lines[3]?.trim();
+    return {
+      type: 'file',
+      ...common,
+      size: Number(size ?? 0),
+      sha256: (lines[2] ?? '').trim(),
+      ...(b64 !== undefined && lines.length > 3 ? { content: Buffer.from(b64, 'base64').toString('utf8') } : {}),
+    };
+  }
+  if (kind === 'other') return { type: 'other', kind: lines[1] ?? '' };
+  return { type: 'absent' };
+}
+
+/** Names in a directory that start with prefix and end with suffix (e.g. eds_ … .yaml), for pruning. */
+export function globFact(dir: string, prefix: string, suffix = ''): FactSpec<string[]> {
+  return {
+    key: `glob:${dir}/${prefix}*${suffix}`,
+    script: `cd ${quote(dir)} 2>/dev/null && for f in ${quote(prefix)}*${suffix ? quote(suffix) : ''}; do [ -e "$f" ] && printf '%s\\n' "$f"; done; true`,
+    parse: (out) => out.split('\n').map((l) => l.trim()).filter(Boolean).sort(),
+  };
+}

@@ -1,0 +1,14 @@
+// Facts are read-only probes: a shell snippet plus a parser to a typed value. All facts a play needs
+// are gathered in one round trip per host and cached for the run.
+
+export interface FactSpec<T> {
+  /** Unique per distinct probe: two tasks asking for the same key share one result. */
+  key: string;
+  /** POSIX sh snippet; its stdout (and exit code) is fed to parse. Must not change the host. */
+  script: string;
+  parse(stdout: string, code: number): T;
+}
+
+export interface Facts {
+  get<T>(spec: FactSpec<T>): T;
+}

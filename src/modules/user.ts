@@ -1,0 +1,32 @@
+// user: a system user and its group (no login shell, no home), or their removal.
+import { groupFact, userFact } from '../facts/system.ts';
+import { quote } from '../ssh/quote.ts';
+import type { Module, Step } from '../runner/types.ts';
+
+export function systemUser(a: { name: string; group?: string; home?: string; state?: 'present' | 'absent' }): Module {
+  const group = a.group ?? a.name;
+  const uf = userFact(a.name);
+  const gf = groupFact(group);
+  return {
+    facts: () => [uf, gf],
+    plan({ facts }) {
+      const u = facts.get(uf);
+      const g = facts.get(gf);
+      const steps: Step[] = [];
+      if (a.state === 'absent') {
+        if (u.exists) steps.push({ kind: 'exec', action: `remove user ${a.name}`, command: ['userdel', a.name] });
+        if (g.exists) steps.push({ kind: 'exec', action: `remove group ${group}`, command: `getent group ${quote(group)} >/dev/null && groupdel ${quote(group)} || true` });
+        return { steps, message: steps.length ? 'removed' : undefined };
+      }
+      if (!g.exists) steps.push({ kind: 'exec', action: `create group ${group}`, command: ['groupadd', '--system', group] });
+      if (!u.exists) {
+        steps.push({
+          kind: 'exec',
+          action: `create user ${a.name}`,
+          command: ['useradd', '--system', '--gid', group, '--no-create-home', '--home-dir', a.home ?? '/nonexistent', '--shell', '/usr/sbin/nologin', a.name],
+        });
+      }
+      return { steps, message: steps.length ? 'created' : undefined };
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// Where run events go: line-based text (TTY colours, or plain for CI and pipes), or JSON for
+// machines. One reporter owns stdout for a run.
+import type { RunEvent, RunResult } from '../runner/types.ts';
+import { formatDiff, formatRecap, formatTask, type Style } from './format.ts';
+
+export interface Reporter {
+  event(e: RunEvent): void;
+  done(res: RunResult, check: boolean): void;
+}
+
+export interface ReporterOptions {
+  json: boolean;
+  diff: boolean;
+  verbose?: boolean;
+  out?: NodeJS.WritableStream;
+  color?: boolean;
+}
+
+export function createReporter(o: ReporterOptions): Reporter {
+  const out = o.out ?? process.stdout;
+  const write = (s: string) => out.write(`${s}\n`);
+  if (o.json) {
+    return {
+      event() {},
+      done(res, check) {
+        write(JSON.stringify({ check, aborted: res.aborted, recap: res.recap, results: res.results }, null, 2));
+      },
+    };
+  }
+  const style: Style = { color: o.color ?? (!!(out as NodeJS.WriteStream).isTTY && !process.env.NO_COLOR) };
+  return {
+    event(e) {
+      if (e.kind === 'task') {
+        write(formatTask(e.result, style));
+        if (o.diff && e.result.diff) for (const d of e.result.diff) write(formatDiff(d, style));
+      } else if (e.kind === 'note') {
+        write(e.host ? `${e.host.padEnd(8)} ${e.message}` : e.message);
+      } else if (e.kind === 'host-done' && e.unreachable) {
+        // the recap names the reason; say it as it happens too
+        write(`${e.host.padEnd(8)} unreachable`);
+      }
+    },
+    done(res, check) {
+      write('');
+      write(formatRecap(res, style, check));
+    },
+  };
+}

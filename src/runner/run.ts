@@ -1,0 +1,197 @@
+// The runner: per host, gather every fact the play needs in one round trip, then plan and execute
+// each task in order; notified handlers run once at the end. Hosts run in parallel (--forks), each
+// stops at its first failure while the others go on.
+import type { HostSpec, Inventory } from '../inventory/types.ts';
+import type { Transport } from '../ssh/types.ts';
+import { RemoteError, ToolError } from '../errors.ts';
+import { FactCache } from '../facts/gather.ts';
+import type { Connections } from './connections.ts';
+import { pool } from './limit.ts';
+import type { Handler, HostRecap, Role, RunEvent, RunOptions, RunResult, Step, Task, TaskContext, TaskResult } from './types.ts';
+
+export interface Play {
+  inv: Inventory;
+  hosts: HostSpec[];
+  roles: Role[];
+}
+
+interface HostRun {
+  recap: HostRecap;
+  notified: Set<string>;
+}
+
+export async function runPlay(play: Play, opts: RunOptions, conns: Connections, emit: (e: RunEvent) => void): Promise<RunResult> {
+  const results: TaskResult[] = [];
+  const runs = new Map<string, HostRun>();
+  let aborted = false;
+  const record = (r: TaskResult) => {
+    results.push(r);
+    emit({ kind: 'task', result: r });
+  };
+  const tooManyFailed = () => {
+    const failed = [...runs.values()].filter((r) => r.recap.failed > 0 || r.recap.unreachable).length;
+    return (failed * 100) / play.hosts.length > opts.maxFailPercent;
+  };
+
+  await pool(play.hosts, opts.forks, async (host) => {
+    const run: HostRun = { recap: newRecap(host.name), notified: new Set() };
+    runs.set(host.name, run);
+    if (aborted || opts.signal?.aborted) return;
+    emit({ kind: 'host-start', host: host.name });
+    const started = Date.now();
+    let transport: Transport | undefined;
+    try {
+      transport = await conns.get(host);
+      await runHost(play, host, transport, opts, run, record, emit);
+    } catch (err) {
+      if (!transport) {
+        run.recap.unreachable = true;
+        run.recap.error = message(err);
+      }
+    } finally {
+      run.recap.ms = Date.now() - started;
+      if (transport) {
+        run.recap.roundTrips = transport.stats.roundTrips;
+        run.recap.bytesSent = transport.stats.bytesSent;
+      }
+      emit({ kind: 'host-done', host: host.name, failed: run.recap.failed > 0, unreachable: run.recap.unreachable });
+      if (tooManyFailed()) aborted = true;
+    }
+  });
+
+  if (!opts.signal?.aborted) await runFleetHandlers(play, opts, conns, runs, record, emit);
+  return { results, recap: play.hosts.map((h) => runs.get(h.name)?.recap ?? newRecap(h.name)), aborted: aborted || !!opts.signal?.aborted };
+}
+
+async function runHost(
+  play: Play,
+  host: HostSpec,
+  transport: Transport,
+  opts: RunOptions,
+  run: HostRun,
+  record: (r: TaskResult) => void,
+  emit: (e: RunEvent) => void,
+): Promise<void> {
+  const facts = new FactCache(host.name);
+  const tasks = play.roles.flatMap((role) => role.tasks(play.inv, host).map((task) => ({ role: role.name, task })));
+  await facts.gather(transport, tasks.flatMap(({ task }) => task.module.facts({ diff: opts.diff })));
+  const changed = new Set<string>();
+  const ctx: TaskContext = { inv: play.inv, host, facts, check: opts.check, diff: opts.diff, changed, vars: new Map() };
+
+  for (const { role, task } of tasks) {
+    if (opts.signal?.aborted) throw new ToolError('interrupted', 'interrupted', { host: host.name });
+    emit({ kind: 'task-start', host: host.name, role, task: task.name });
+    const r = await runTask(role, task, ctx, transport, opts);
+    count(run.recap, r);
+    record(r);
+    if (r.status === 'failed') return;
+    if (r.status === 'changed') {
+      changed.add(task.name);
+      for (const h of task.notify ?? []) run.notified.add(h);
+    }
+  }
+
+  for (const handler of hostHandlers(play.roles, run.notified)) {
+    const t0 = Date.now();
+    try {
+      const msg = opts.check ? 'would run' : await handler.run({ inv: play.inv, host, transport, check: opts.check });
+      const r: TaskResult = { host: host.name, role: 'handlers', task: handler.name, status: 'changed', message: msg || undefined, ms: Date.now() - t0 };
+      count(run.recap, r);
+      record(r);
+    } catch (err) {
+      const r: TaskResult = { host: host.name, role: 'handlers', task: handler.name, status: 'failed', error: message(err), ms: Date.now() - t0 };
+      count(run.recap, r);
+      record(r);
+      return;
+    }
+  }
+}
+
+export async function runTask(role: string, task: Task, ctx: TaskContext, transport: Transport, opts: RunOptions): Promise<TaskResult> {
+  const t0 = Date.now();
+  const base = { host: ctx.host.name, role, task: task.name };
+  const done = (status: TaskResult['status'], extra: Partial<TaskResult> = {}): TaskResult => ({ ...base, status, ...extra, ms: Date.now() - t0 });
+  try {
+    if (task.when) {
+      const w = task.when(ctx);
+      if (w !== true) return done('skipped', { message: w });
+    }
+    if (task.refreshFacts) {
+      const fresh = new FactCache(ctx.host.name);
+      await fresh.gather(transport, task.module.facts({ diff: opts.diff }));
+      ctx = { ...ctx, facts: fresh };
+    }
+    const plan = await task.module.plan(ctx);
+    if (plan.fail) return done('failed', { error: `${ctx.host.name}: ${plan.fail}` });
+    if (plan.steps.length === 0) return done('ok', { message: plan.message });
+    if (ctx.check && !plan.readOnly) return done('changed', { message: plan.message ? `would: ${plan.message}` : 'would change', diff: plan.diff });
+    for (const step of plan.steps) await runStep(step, transport, ctx.host.name, opts.signal);
+    if (task.module.after) await task.module.after(ctx, transport);
+    return done(plan.readOnly ? 'ok' : 'changed', { message: plan.message, diff: plan.diff });
+  } catch (err) {
+    return done('failed', { error: message(err) });
+  }
+}
+
+export async function runStep(step: Step, transport: Transport, host: string, signal?: AbortSignal): Promise<string> {
+  if (step.kind === 'put') {
+    await transport.put(step.source, step.path, { mode: step.mode });
+    return '';
+  }
+  const res = await transport.exec(step.command, { stdin: step.stdin, timeoutMs: step.timeoutMs, signal });
+  if (signal?.aborted) throw new ToolError('interrupted', `interrupted while trying to ${step.action}`, { host });
+  if (res.code !== 0) {
+    throw new RemoteError(host, step.action, Array.isArray(step.command) ? step.command.join(' ') : step.command, res.code, res.stderr || res.stdout);
+  }
+  return res.stdout;
+}
+
+function hostHandlers(roles: Role[], notified: Set<string>): Extract<Handler, { scope: 'host' }>[] {
+  return roles.flatMap((r) => r.handlers ?? []).filter((h): h is Extract<Handler, { scope: 'host' }> => h.scope === 'host' && notified.has(h.name));
+}
+
+async function runFleetHandlers(
+  play: Play,
+  opts: RunOptions,
+  conns: Connections,
+  runs: Map<string, HostRun>,
+  record: (r: TaskResult) => void,
+  emit: (e: RunEvent) => void,
+): Promise<void> {
+  const fleet = play.roles.flatMap((r) => r.handlers ?? []).filter((h): h is Extract<Handler, { scope: 'fleet' }> => h.scope === 'fleet');
+  for (const handler of fleet) {
+    const hosts = play.hosts.filter((h) => {
+      const run = runs.get(h.name);
+      return run && run.recap.failed === 0 && !run.recap.unreachable && run.notified.has(handler.name);
+    });
+    if (hosts.length === 0) continue;
+    const t0 = Date.now();
+    if (opts.check) {
+      for (const h of hosts) record({ host: h.name, role: 'handlers', task: handler.name, status: 'changed', message: 'would run', ms: 0 });
+      continue;
+    }
+    const outcome = await handler.run({ inv: play.inv, hosts, transports: await conns.connected(), check: opts.check, emit });
+    for (const h of hosts) {
+      const o = outcome.get(h.name);
+      const r: TaskResult =
+        o instanceof Error
+          ? { host: h.name, role: 'handlers', task: handler.name, status: 'failed', error: message(o), ms: Date.now() - t0 }
+          : { host: h.name, role: 'handlers', task: handler.name, status: o === undefined ? 'skipped' : 'changed', message: o ?? 'not reached', ms: Date.now() - t0 };
+      const run = runs.get(h.name);
+      if (run) count(run.recap, r);
+      record(r);
+    }
+  }
+}
+
+function newRecap(host: string): HostRecap {
+  return { host, ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: false, roundTrips: 0, bytesSent: 0, ms: 0 };
+}
+
+function count(recap: HostRecap, r: TaskResult): void {
+  recap[r.status] += 1;
+}
+
+export function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,31 @@
+// `envoy --mode validate -c <bootstrap>`: the binary's own verdict. It checks that the
+// path_config_source files exist, not their contents (envoy#36289); our strict check does that.
+import { execFile } from 'node:child_process';
+
+export interface EnvoyValidateResult {
+  ok: boolean;
+  /** stdout then stderr, as Envoy printed them (or why it could not run). */
+  output: string;
+}
+
+export const ENVOY_VALIDATE_TIMEOUT_MS = 30_000;
+
+export function runEnvoyValidate(envoyPath: string, bootstrapPath: string): Promise<EnvoyValidateResult> {
+  return new Promise((resolve) => {
+    execFile(
+      envoyPath,
+      ['--mode', 'validate', '-c', bootstrapPath],
+      { timeout: ENVOY_VALIDATE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        const output = [stdout, stderr].filter((s) => s.length > 0).join(stdout.endsWith('\n') ? '' : '\n');
+        if (!err) return resolve({ ok: true, output });
+        const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null };
+        const why = e.code === 'ENOENT' ? `${envoyPath}: no such file`
+          : e.code === 'EACCES' ? `${envoyPath}: not executable`
+          : e.killed ? `${envoyPath} --mode validate timed out after ${ENVOY_VALIDATE_TIMEOUT_MS / 1000} s`
+          : e.signal ? `${envoyPath} --mode validate killed by ${e.signal}` : '';
+        resolve({ ok: false, output: why ? (output ? `${output}\n${why}` : why) : output || e.message });
+      },
+    );
+  });
+}

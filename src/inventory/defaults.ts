@@ -1,0 +1,82 @@
+// Built-in defaults, written in the inventory's own language (YAML keys, duration strings), so
+// that a user's `defaults:` block and a cluster override merge with them key by key.
+import type { RawDefaults, RawInventory, RawSsh } from './schema.ts';
+
+/** Every key present, recursively: the shape of a layer that the others merge onto. */
+export type Filled<T> = {
+  [K in keyof T]-?: NonNullable<T[K]> extends Record<string, unknown> ? Filled<NonNullable<T[K]>> : NonNullable<T[K]>;
+};
+type RawHealthCheck = NonNullable<RawDefaults['healthCheck']>;
+export type ClusterDefaults = Omit<Filled<RawDefaults>, 'healthCheck'> & {
+  healthCheck: Filled<Omit<RawHealthCheck, 'sni'>> & Pick<RawHealthCheck, 'sni'>;
+};
+export type SshDefaults = Omit<Filled<RawSsh>, 'identityFile' | 'proxyJump'> & Pick<RawSsh, 'identityFile' | 'proxyJump'>;
+type RawEnvoy = NonNullable<RawInventory['envoy']>;
+export type EnvoyDefaults = Filled<Pick<RawEnvoy, 'version' | 'fetch' | 'logLevel'>> & Omit<RawEnvoy, 'version' | 'fetch' | 'logLevel'>;
+
+/** Every cluster setting except the optional SNI. */
+export const CLUSTER_DEFAULTS: ClusterDefaults = {
+  listenAddress: '0.0.0.0',
+  lbPolicy: 'ROUND_ROBIN',
+  healthCheck: { type: 'readyz', path: '/readyz', interval: '5s', timeout: '3s', healthyThreshold: 2, unhealthyThreshold: 3 },
+  outlierDetection: { enabled: true, consecutiveLocalOriginFailure: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50 },
+  connectTimeout: '5s',
+  tcpKeepalive: { probes: 3, time: '30s', interval: '10s' },
+  // API watches (kubectl get -w, logs -f) stay open for hours: no idle cut-off unless asked for.
+  idleTimeout: '0s',
+  maxConnectAttempts: 3,
+  maxConnections: 10000,
+};
+
+export const SSH_DEFAULTS: SshDefaults = {
+  user: 'root',
+  port: 22,
+  knownHosts: '~/.ssh/known_hosts',
+  hostKeyChecking: 'strict',
+  become: false,
+  connectTimeout: '10s',
+};
+
+export const ENVOY_DEFAULTS: EnvoyDefaults = { version: '1.35.0', fetch: 'control', logLevel: 'info' };
+
+// The admin API can drain and stop Envoy without authentication: loopback only.
+export const ADMIN_DEFAULTS: Filled<NonNullable<RawInventory['admin']>> = { address: '127.0.0.1', port: 10000 };
+
+export const ROLLING_DEFAULTS: Filled<NonNullable<RawInventory['rolling']>> = {
+  serial: 1,
+  drain: '5s',
+  healthTimeout: '60s',
+  minHealthyEndpoints: 1,
+  maxFailPercent: 0,
+};
+
+export const ACCESS_LOG_DEFAULTS: Filled<NonNullable<RawInventory['accessLog']>> = { enabled: true, path: '/var/log/envoy-k8s-proxy/access.log' };
+
+export const PATHS_DEFAULTS: Filled<NonNullable<RawInventory['paths']>> = {
+  installDir: '/opt/envoy-k8s-proxy',
+  configDir: '/etc/envoy-k8s-proxy',
+  logDir: '/var/log/envoy-k8s-proxy',
+  user: 'envoy',
+  group: 'envoy',
+};
+
+/**
+ * Later layers win; nested plain objects merge key by key, lists and scalars are replaced, and
+ * absent (undefined) keys never erase a value from an earlier layer.
+ */
+export function deepMerge<T extends object>(base: T, ...layers: readonly (object | undefined)[]): T {
+  const out: Record<string, unknown> = {};
+  for (const layer of [base, ...layers]) {
+    if (!layer) continue;
+    for (const [key, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      const prev = out[key];
+      out[key] = isPlainObject(value) && isPlainObject(prev) ? deepMerge<object>(prev, value) : value;
+    }
+  }
+  return out as T;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+}

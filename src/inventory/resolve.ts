@@ -1,0 +1,138 @@
+// From a validated inventory as written to the resolved Inventory: defaults merged, durations in
+// milliseconds, endpoints split, `~` expanded and relative paths made absolute.
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import type {
+  ClusterSpec, EnvoyRelease, HealthCheck, HostSpec, Inventory, OutlierDetection, RollingSpec, SshSpec, TcpKeepalive,
+} from './types.ts';
+import {
+  ACCESS_LOG_DEFAULTS, ADMIN_DEFAULTS, CLUSTER_DEFAULTS, ENVOY_DEFAULTS, PATHS_DEFAULTS, ROLLING_DEFAULTS, SSH_DEFAULTS, deepMerge,
+  type ClusterDefaults, type EnvoyDefaults, type SshDefaults,
+} from './defaults.ts';
+import { expandHome, parseDuration, parseHostPort } from './formats.ts';
+import type { RawCluster, RawInventory } from './schema.ts';
+
+export interface ResolveContext {
+  file: string;
+  name: string;
+  /** Directory that relative control-machine paths are relative to (the inventory's). */
+  baseDir: string;
+  home: string;
+}
+
+type MergedCluster = Pick<RawCluster, 'name' | 'listenPort' | 'endpoints'> & ClusterDefaults;
+
+export function resolveInventory(raw: RawInventory, ctx: ResolveContext): Inventory {
+  const ssh = resolveSsh(deepMerge(SSH_DEFAULTS, raw.ssh), ctx);
+  return {
+    file: ctx.file,
+    name: ctx.name,
+    envoy: resolveEnvoy(raw.envoy ?? {}, ctx),
+    admin: deepMerge(ADMIN_DEFAULTS, raw.admin),
+    clusters: raw.clusters.map((c) => resolveCluster(deepMerge(CLUSTER_DEFAULTS, raw.defaults, c) as MergedCluster)),
+    hosts: raw.hosts.map((h): HostSpec => ({
+      name: h.name,
+      address: h.address ?? h.name,
+      ssh: resolveSsh(deepMerge(SSH_DEFAULTS, raw.ssh, h.ssh), ctx),
+      ...(h.listenAddress !== undefined && { listenAddress: h.listenAddress }),
+    })),
+    ssh,
+    rolling: resolveRolling(deepMerge(ROLLING_DEFAULTS, raw.rolling)),
+    accessLog: deepMerge(ACCESS_LOG_DEFAULTS, raw.accessLog),
+    paths: deepMerge(PATHS_DEFAULTS, raw.paths),
+  };
+}
+
+/** Durations were validated by the schema; a failure here is a bug, not bad input. */
+export function ms(text: string): number {
+  const value = parseDuration(text);
+  if (value === undefined) throw new Error(`unvalidated duration ${JSON.stringify(text)}`);
+  return value;
+}
+
+function resolveEnvoy(raw: NonNullable<RawInventory['envoy']>, ctx: ResolveContext): EnvoyRelease {
+  const merged: EnvoyDefaults = deepMerge(ENVOY_DEFAULTS, raw);
+  return {
+    version: merged.version,
+    sha256: { ...merged.sha256 },
+    ...(merged.mirror !== undefined && { mirror: merged.mirror.replace(/\/+$/, '') }),
+    fetch: merged.localFile !== undefined ? 'control' : merged.fetch,
+    ...(merged.localFile !== undefined && { localFile: localPath(merged.localFile, ctx) }),
+    logLevel: merged.logLevel,
+    ...(merged.concurrency !== undefined && { concurrency: merged.concurrency }),
+  };
+}
+
+function resolveCluster(c: MergedCluster): ClusterSpec {
+  const hc = c.healthCheck;
+  const healthCheck: HealthCheck = {
+    type: hc.type,
+    path: hc.path,
+    intervalMs: ms(hc.interval),
+    timeoutMs: ms(hc.timeout),
+    healthyThreshold: hc.healthyThreshold,
+    unhealthyThreshold: hc.unhealthyThreshold,
+    ...(hc.sni !== undefined && { sni: hc.sni }),
+  };
+  const od = c.outlierDetection;
+  const outlierDetection: OutlierDetection = {
+    enabled: od.enabled,
+    consecutiveLocalOriginFailure: od.consecutiveLocalOriginFailure,
+    intervalMs: ms(od.interval),
+    baseEjectionTimeMs: ms(od.baseEjectionTime),
+    maxEjectionPercent: od.maxEjectionPercent,
+  };
+  const tcpKeepalive: TcpKeepalive = {
+    probes: c.tcpKeepalive.probes,
+    timeSec: ms(c.tcpKeepalive.time) / 1000,
+    intervalSec: ms(c.tcpKeepalive.interval) / 1000,
+  };
+  return {
+    name: c.name,
+    listenAddress: c.listenAddress,
+    listenPort: c.listenPort,
+    lbPolicy: c.lbPolicy,
+    endpoints: c.endpoints.map((e) => {
+      const hp = parseHostPort(e);
+      if (!hp) throw new Error(`unvalidated endpoint ${JSON.stringify(e)}`);
+      return hp;
+    }),
+    healthCheck,
+    outlierDetection,
+    connectTimeoutMs: ms(c.connectTimeout),
+    tcpKeepalive,
+    idleTimeoutMs: ms(c.idleTimeout),
+    maxConnectAttempts: c.maxConnectAttempts,
+    maxConnections: c.maxConnections,
+  };
+}
+
+function resolveSsh(s: SshDefaults, ctx: ResolveContext): SshSpec {
+  return {
+    user: s.user,
+    port: s.port,
+    ...(s.identityFile !== undefined && { identityFile: localPath(s.identityFile, ctx) }),
+    knownHosts: localPath(s.knownHosts, ctx),
+    hostKeyChecking: s.hostKeyChecking,
+    become: s.become,
+    connectTimeoutMs: ms(s.connectTimeout),
+    ...(s.proxyJump !== undefined && { proxyJump: s.proxyJump }),
+  };
+}
+
+function resolveRolling(r: typeof ROLLING_DEFAULTS): RollingSpec {
+  const serial: RollingSpec['serial'] =
+    typeof r.serial === 'number' ? { kind: 'count', value: r.serial } : { kind: 'percent', value: Number.parseInt(r.serial, 10) };
+  return {
+    serial,
+    drainMs: ms(r.drain),
+    healthTimeoutMs: ms(r.healthTimeout),
+    minHealthyEndpoints: r.minHealthyEndpoints,
+    maxFailPercent: r.maxFailPercent,
+  };
+}
+
+/** `~/x` -> home; relative -> against the inventory's directory; result is absolute. */
+export function localPath(path: string, ctx: Pick<ResolveContext, 'baseDir' | 'home'>): string {
+  const expanded = expandHome(path, ctx.home);
+  return isAbsolute(expanded) ? resolvePath(expanded) : resolvePath(ctx.baseDir, expanded);
+}

@@ -1,0 +1,11 @@
+// Rendering: inventory in, files out. Pure: no I/O, no clock, no randomness; the same input
+// gives byte-identical output.
+
+export type { EnvoyResources, RenderOptions, RenderedFile } from './types.ts';
+export { renderConfigFiles, renderResources, CONFIG_FILE_MODE } from './config-files.ts';
+export { renderUnit, UNIT_NAME, UNIT_FILE_MODE } from './unit.ts';
+export { toYaml } from './yaml.ts';
+export type { Origin } from './yaml.ts';
+export { edsFileName } from './cluster.ts';
+export { listenerName } from './listener.ts';
+export { TCP_LOG_FORMAT } from './access-log.ts';

@@ -18,6 +18,7 @@ export interface Play {
 interface HostRun {
   recap: HostRecap;
   notified: Set<string>;
+  changed: Set<string>;
 }
 
 export async function runPlay(play: Play, opts: RunOptions, conns: Connections, emit: (e: RunEvent) => void): Promise<RunResult> {
@@ -34,7 +35,7 @@ export async function runPlay(play: Play, opts: RunOptions, conns: Connections, 
   };
 
   await pool(play.hosts, opts.forks, async (host) => {
-    const run: HostRun = { recap: newRecap(host.name), notified: new Set() };
+    const run: HostRun = { recap: newRecap(host.name), notified: new Set(), changed: new Set() };
     runs.set(host.name, run);
     if (aborted || opts.signal?.aborted) return;
     emit({ kind: 'host-start', host: host.name });
@@ -75,7 +76,7 @@ async function runHost(
   const facts = new FactCache(host.name);
   const tasks = play.roles.flatMap((role) => role.tasks(play.inv, host).map((task) => ({ role: role.name, task })));
   await facts.gather(transport, tasks.flatMap(({ task }) => task.module.facts({ diff: opts.diff })));
-  const changed = new Set<string>();
+  const changed = run.changed;
   const ctx: TaskContext = { inv: play.inv, host, facts, check: opts.check, diff: opts.diff, changed, vars: new Map() };
 
   for (const { role, task } of tasks) {
@@ -87,7 +88,7 @@ async function runHost(
     if (r.status === 'failed') return;
     if (r.status === 'changed') {
       changed.add(task.name);
-      for (const h of task.notify ?? []) run.notified.add(h);
+      for (const h of r.notified ?? []) run.notified.add(h);
     }
   }
 
@@ -124,16 +125,23 @@ export async function runTask(role: string, task: Task, ctx: TaskContext, transp
     const plan = await task.module.plan(ctx);
     if (plan.fail) return done('failed', { error: `${ctx.host.name}: ${plan.fail}` });
     if (plan.steps.length === 0) return done('ok', { message: plan.message });
-    if (ctx.check && !plan.readOnly) return done('changed', { message: plan.message ? `would: ${plan.message}` : 'would change', diff: plan.diff });
+    const notified = [...(task.notify ?? []), ...(plan.notify ?? [])];
+    if (ctx.check && !plan.readOnly) return done('changed', { message: plan.message ? `would: ${plan.message}` : 'would change', diff: plan.diff, notified });
     for (const step of plan.steps) await runStep(step, transport, ctx.host.name, opts.signal);
     if (task.module.after) await task.module.after(ctx, transport);
-    return done(plan.readOnly ? 'ok' : 'changed', { message: plan.message, diff: plan.diff });
+    if (plan.readOnly) return done('ok', { message: plan.message });
+    return done('changed', { message: plan.message, diff: plan.diff, notified });
   } catch (err) {
     return done('failed', { error: message(err) });
   }
 }
 
 export async function runStep(step: Step, transport: Transport, host: string, signal?: AbortSignal): Promise<string> {
+  if (step.kind === 'lazy') {
+    let out = '';
+    for (const s of await step.resolve()) out = await runStep(s, transport, host, signal);
+    return out;
+  }
   if (step.kind === 'put') {
     await transport.put(step.source, step.path, { mode: step.mode });
     return '';
@@ -170,7 +178,8 @@ async function runFleetHandlers(
       for (const h of hosts) record({ host: h.name, role: 'handlers', task: handler.name, status: 'changed', message: 'would run', ms: 0 });
       continue;
     }
-    const outcome = await handler.run({ inv: play.inv, hosts, transports: await conns.connected(), check: opts.check, emit });
+    const changed = new Map([...runs].map(([name, r]) => [name, r.changed as ReadonlySet<string>]));
+    const outcome = await handler.run({ inv: play.inv, hosts, changed, transports: await conns.connected(), check: opts.check, emit });
     for (const h of hosts) {
       const o = outcome.get(h.name);
       const r: TaskResult =

@@ -27,7 +27,9 @@ export type Step =
       source: Buffer | { localPath: string };
       path: string;
       mode?: number;
-    };
+    }
+  /** Steps known only at execution time (e.g. after a control-side download); never run in check mode. */
+  | { kind: 'lazy'; action: string; resolve(): Promise<Step[]> };
 
 export interface Plan {
   steps: Step[];
@@ -38,6 +40,8 @@ export interface Plan {
   fail?: string;
   /** Run these steps even in check mode: they only read (probes, waits). */
   readOnly?: boolean;
+  /** Handlers to notify when this plan changes something, on top of the task's own. */
+  notify?: string[];
 }
 
 export interface TaskContext {
@@ -80,6 +84,8 @@ export interface HostHandlerContext {
 export interface FleetHandlerContext {
   inv: Inventory;
   hosts: HostSpec[];
+  /** Per host, the tasks that changed in this run (a fresh start needs no restart). */
+  changed: Map<string, ReadonlySet<string>>;
   transports: Map<string, Transport>;
   check: boolean;
   emit: (e: RunEvent) => void;
@@ -98,6 +104,8 @@ export interface Role {
 
 export interface TaskResult {
   host: string;
+  /** Handlers this result notified (changed tasks only). */
+  notified?: string[];
   role: string;
   task: string;
   status: Status;

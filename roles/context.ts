@@ -1,0 +1,33 @@
+// What roles need beyond the inventory: run-wide choices and the control-side release cache.
+import { join } from 'node:path';
+import type { Arch, Inventory } from '../src/inventory/types.ts';
+import { expectedSha, readLock, type Lock } from '../src/release/lockfile.ts';
+import { cacheDir, fetchToCache, verifyLocal } from '../src/release/fetch.ts';
+import { assetName, releaseUrl } from '../src/release/url.ts';
+
+export interface RoleOptions {
+  allowDowngrade: boolean;
+  lock: Lock;
+  /** Control-side copy of the release for an arch, downloaded and verified once per run. */
+  localRelease(arch: Arch): Promise<string>;
+}
+
+export async function roleOptions(inv: Inventory, o: { allowDowngrade?: boolean } = {}): Promise<RoleOptions> {
+  const lock = await readLock();
+  const pending = new Map<Arch, Promise<string>>();
+  return {
+    allowDowngrade: o.allowDowngrade ?? false,
+    lock,
+    localRelease(arch) {
+      let p = pending.get(arch);
+      if (!p) {
+        const want = expectedSha(inv, lock, arch);
+        p = inv.envoy.localFile
+          ? verifyLocal(inv.envoy.localFile, want).then((r) => r.path)
+          : fetchToCache(releaseUrl(inv.envoy.version, arch, inv.envoy.mirror), join(cacheDir(), 'releases', inv.envoy.version, assetName(inv.envoy.version, arch)), want).then((r) => r.path);
+        pending.set(arch, p);
+      }
+      return p;
+    },
+  };
+}

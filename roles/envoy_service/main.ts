@@ -1,0 +1,33 @@
+// Role envoy_service: the hardened unit, enabled and running, and ready before we call it done.
+import { posix } from 'node:path';
+import type { Role } from '../../src/runner/types.ts';
+import { file } from '../../src/modules/file.ts';
+import { service } from '../../src/modules/systemd.ts';
+import { waitReady } from '../../src/modules/wait-ready.ts';
+import { renderUnit } from '../../src/render/index.ts';
+import { adminUrl } from '../../src/ops/admin.ts';
+import { UNIT } from '../../src/ops/gate.ts';
+import { RESTART, START_TASK, restartHandler } from './handlers.ts';
+
+const UNIT_TASK = 'systemd unit';
+
+/** `start: false` (the install command) lays the unit down and enables it without starting it. */
+export function envoyService(o: { start: boolean } = { start: true }): Role {
+  return {
+  name: 'envoy_service',
+  tasks: (inv, host) => [
+    {
+      name: UNIT_TASK,
+      module: file({ path: posix.join('/etc/systemd/system', UNIT), content: renderUnit(inv, host).content, mode: 0o644 }),
+      notify: [RESTART],
+    },
+    ...(o.start
+      ? [
+          { name: START_TASK, module: service({ unit: UNIT, enabled: true, state: 'started', unitFileTask: UNIT_TASK }) },
+          { name: 'ready', module: waitReady({ unit: UNIT, readyUrl: adminUrl(inv, '/ready'), timeoutMs: inv.rolling.healthTimeoutMs, onlyAfter: START_TASK }) },
+        ]
+      : [{ name: 'service enabled', module: service({ unit: UNIT, enabled: true, unitFileTask: UNIT_TASK }) }]),
+  ],
+  handlers: o.start ? [restartHandler] : [],
+  };
+}

@@ -1,0 +1,24 @@
+// render: write each host's rendered files to a local directory for inspection (atomically).
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { renderConfigFiles, renderUnit } from '../render/index.ts';
+import { selectHosts } from './common.ts';
+
+export async function renderCommand(o: { hosts: string; limit?: string; out: string; json?: boolean }): Promise<number> {
+  const { inv, hosts } = await selectHosts(o);
+  const written: { host: string; files: string[] }[] = [];
+  for (const host of hosts) {
+    const dir = join(o.out, host.name);
+    await mkdir(dir, { recursive: true });
+    const files = [...renderConfigFiles(inv, host), renderUnit(inv, host)];
+    for (const f of files) {
+      const tmp = join(dir, `.${f.name}.tmp-${process.pid}`);
+      await writeFile(tmp, f.content, { mode: f.mode });
+      await rename(tmp, join(dir, f.name));
+    }
+    written.push({ host: host.name, files: files.map((f) => join(dir, f.name)) });
+  }
+  if (o.json) console.log(JSON.stringify({ inventory: inv.file, hosts: written }, null, 2));
+  else for (const w of written) console.log(`${w.host}: wrote ${w.files.length} files\n  ${w.files.join('\n  ')}`);
+  return 0;
+}

@@ -1,0 +1,113 @@
+// fileSet: a directory of files that must change together (Envoy's bootstrap + xDS files).
+// One round trip: every new file is staged under a temp name in the same directory, a complete
+// copy of the tree is validated, and only then are the files renamed into place in a safe order;
+// files matching `prune` that are no longer wanted are removed last. A failed validation leaves
+// the old tree untouched.
+import { posix } from 'node:path';
+import { globFact, pathFact } from '../facts/file.ts';
+import { sha256 } from '../facts/gather.ts';
+import { quote } from '../ssh/quote.ts';
+import type { Diff, Module, Plan } from '../runner/types.ts';
+import { fileDiff } from './file.ts';
+
+export interface SetFile {
+  name: string; // file name inside dir
+  content: string;
+}
+
+export interface FileSetArgs {
+  dir: string;
+  files: SetFile[]; // in the order they must be renamed into place
+  owner: string;
+  group: string;
+  mode: number;
+  /** Remove other files named <prefix>*<suffix> in dir. */
+  prune?: { prefix: string; suffix: string };
+  /** Validation: the tree rendered for `stageDir`, and the command that checks it. */
+  validate?: { stageDir: string; files: SetFile[]; command: (bootstrapPath: string) => string };
+  /** Which file changes notify which handler. */
+  notify?: Record<string, string>;
+}
+
+const NEW = '.ekp-new';
+
+export function fileSet(a: FileSetArgs): Module {
+  const stale = globFact(a.dir, '.', NEW);
+  const pruneFact = a.prune ? globFact(a.dir, a.prune.prefix, a.prune.suffix) : undefined;
+  const facts = (diff: boolean) => a.files.map((f) => pathFact(posix.join(a.dir, f.name), { content: diff }));
+  return {
+    facts: ({ diff }) => [...facts(diff), stale, ...(pruneFact ? [pruneFact] : [])],
+    plan(ctx): Plan {
+      const wanted = new Set(a.files.map((f) => f.name));
+      const changed: SetFile[] = [];
+      const fixMode: string[] = [];
+      const diffs: Diff[] = [];
+      for (const f of a.files) {
+        const path = posix.join(a.dir, f.name);
+        const cur = ctx.facts.get(pathFact(path, { content: ctx.diff }));
+        if (cur.type !== 'file' && cur.type !== 'absent') return { steps: [], fail: `${path} exists and is not a regular file` };
+        if (cur.type === 'absent' || cur.sha256 !== sha256(f.content)) {
+          changed.push(f);
+          if (ctx.diff) diffs.push(fileDiff(path, cur, f.content));
+        } else if (cur.mode !== a.mode || cur.owner !== a.owner || cur.group !== a.group) {
+          fixMode.push(path);
+        }
+      }
+      const removed = (pruneFact ? ctx.facts.get(pruneFact) : []).filter((n) => !wanted.has(n));
+      for (const n of removed) if (ctx.diff) diffs.push({ path: posix.join(a.dir, n), before: '<removed>', after: null });
+      const leftovers = ctx.facts.get(stale);
+      if (!changed.length && !fixMode.length && !removed.length && !leftovers.length) return { steps: [] };
+
+      const said = [
+        changed.length ? `updated ${changed.map((f) => f.name).join(', ')}` : '',
+        removed.length ? `removed ${removed.join(', ')}` : '',
+        fixMode.length ? `fixed mode/owner of ${fixMode.length} file(s)` : '',
+        !changed.length && !removed.length && !fixMode.length ? 'removed leftovers of an interrupted run' : '',
+      ].filter(Boolean);
+      const notify = new Set<string>();
+      for (const f of [...changed.map((c) => c.name), ...removed]) {
+        const h = a.notify?.[f];
+        if (h) notify.add(h);
+      }
+      return {
+        steps: [{ kind: 'exec', action: `update ${a.dir}`, command: ['sh', '-s'], stdin: script(a, changed, removed, fixMode, leftovers) }],
+        diff: diffs.length ? diffs : undefined,
+        message: said.join('; '),
+        notify: [...notify],
+      };
+    },
+  };
+}
+
+function script(a: FileSetArgs, changed: SetFile[], removed: string[], fixMode: string[], leftovers: string[]): string {
+  const d = quote(a.dir);
+  const own = quote(`${a.owner}:${a.group}`);
+  const mode = a.mode.toString(8);
+  const out = ['set -eu', `cd ${d}`];
+  for (const n of leftovers) out.push(`rm -rf -- ${quote(n)}`);
+  const stage = a.validate && changed.length ? a.validate.stageDir : undefined;
+  out.push(`cleanup() { rm -f -- ${changed.map((f) => quote(`.${f.name}${NEW}`)).join(' ') || '/dev/null'}${stage ? `; rm -rf -- ${quote(stage)}` : ''}; }`);
+  out.push('trap cleanup EXIT INT TERM HUP');
+  const put = (path: string, content: string) => {
+    out.push(`base64 -d > ${quote(path)} <<'EKP_EOF'`, ...chunk(Buffer.from(content).toString('base64')), 'EKP_EOF');
+    out.push(`[ "$(sha256sum ${quote(path)} | cut -d' ' -f1)" = ${sha256(content)} ] || { echo ${quote(`${path}: content arrived corrupted`)} >&2; exit 1; }`);
+    out.push(`chown ${own} ${quote(path)}`, `chmod ${mode} ${quote(path)}`);
+  };
+  for (const f of changed) put(`.${f.name}${NEW}`, f.content);
+  if (stage && a.validate) {
+    out.push(`rm -rf -- ${quote(stage)}`, `mkdir -m 750 ${quote(stage)}`, `chown ${own} ${quote(stage)}`);
+    for (const f of a.validate.files) put(posix.join(stage, f.name), f.content);
+    out.push(`if ! out=$(${a.validate.command(posix.join(stage, 'envoy.yaml'))} 2>&1); then echo "the new configuration was rejected; the old one stays active:" >&2; echo "$out" >&2; exit 1; fi`);
+  }
+  for (const f of changed) out.push(`mv -f ${quote(`.${f.name}${NEW}`)} ${quote(f.name)}`);
+  for (const n of removed) out.push(`rm -f -- ${quote(n)}`);
+  for (const p of fixMode) out.push(`chown ${own} ${quote(p)}`, `chmod ${mode} ${quote(p)}`);
+  out.push('trap - EXIT INT TERM HUP', 'cleanup');
+  return `${out.join('\n')}\n`;
+}
+
+function chunk(s: string, n = 76): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < s.length; i += n) lines.push(s.slice(i, i + n));
+  return lines;
+}

@@ -1,0 +1,32 @@
+// releaseSwitch: point `current` at the wanted release and keep `previous` for a one-step rollback.
+// A downgrade (semver) is refused unless explicitly allowed.
+import { posix } from 'node:path';
+import semver from 'semver';
+import { pathFact } from '../facts/file.ts';
+import { quote } from '../ssh/quote.ts';
+import type { Module } from '../runner/types.ts';
+
+export function releaseSwitch(a: { installDir: string; version: string; allowDowngrade: boolean }): Module {
+  const current = posix.join(a.installDir, 'current');
+  const previous = posix.join(a.installDir, 'previous');
+  const target = `releases/${a.version}`;
+  const cur = pathFact(current);
+  return {
+    facts: () => [cur],
+    plan({ facts }) {
+      const c = facts.get(cur);
+      if (c.type === 'link' && c.target === target) return { steps: [] };
+      if (c.type !== 'link' && c.type !== 'absent') return { steps: [], fail: `${current} exists and is not a symlink` };
+      const from = c.type === 'link' ? /^releases\/(.+)$/.exec(c.target)?.[1] : undefined;
+      if (from && semver.valid(from) && semver.gt(from, a.version) && !a.allowDowngrade) {
+        return { steps: [], fail: `refusing to downgrade Envoy from ${from} to ${a.version} (pass --allow-downgrade, or use rollback)` };
+      }
+      const ln = (link: string, to: string) => `ln -sfn ${quote(to)} ${quote(`${link}.ekp-tmp`)} && mv -Tf ${quote(`${link}.ekp-tmp`)} ${quote(link)}`;
+      const cmds = [...(c.type === 'link' ? [ln(previous, c.target)] : []), ln(current, target)];
+      return {
+        steps: [{ kind: 'exec', action: `switch ${current} to ${a.version}`, command: cmds.join(' && ') }],
+        message: from ? `${from} → ${a.version}` : `→ ${a.version}`,
+      };
+    },
+  };
+}

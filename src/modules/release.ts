@@ -1,0 +1,80 @@
+// release: an Envoy binary installed at <installDir>/releases/<version>/envoy, verified on the host
+// (sha256 and `envoy --version`) under a temp name before it takes its final name.
+import { posix } from 'node:path';
+import { pathFact } from '../facts/file.ts';
+import { osFact } from '../facts/system.ts';
+import { archOf } from '../release/url.ts';
+import { quote } from '../ssh/quote.ts';
+import type { Arch } from '../inventory/types.ts';
+import type { Module, Step } from '../runner/types.ts';
+
+export interface ReleaseArgs {
+  installDir: string;
+  version: string;
+  /** sha256 the binary must have for an arch; throws when none is known. */
+  expected(arch: Arch): string;
+  /** control: a verified local file to push (downloaded once per run); host: the URL each host fetches. */
+  source: { mode: 'control'; local(arch: Arch): Promise<string> } | { mode: 'host'; url(arch: Arch): string };
+}
+
+export function releaseDir(installDir: string, version: string): string {
+  return posix.join(installDir, 'releases', version);
+}
+
+export function release(a: ReleaseArgs): Module {
+  const dir = releaseDir(a.installDir, a.version);
+  const bin = posix.join(dir, 'envoy');
+  const tmp = posix.join(dir, '.envoy.ekp-upload');
+  const binFact = pathFact(bin);
+  return {
+    facts: () => [osFact, binFact],
+    async plan(ctx) {
+      const os = ctx.facts.get(osFact);
+      const arch = archOf(os.machine);
+      if (!arch) return { steps: [], fail: `unsupported architecture ${os.machine}: Envoy ships x86_64 and aarch_64 binaries` };
+      ctx.vars.set('arch', arch);
+      const want = a.expected(arch);
+      const cur = ctx.facts.get(binFact);
+      if (cur.type === 'file' && cur.sha256 === want) return { steps: [], message: `${a.version} (${arch}) installed` };
+      const message = `install ${a.version} (${arch})${cur.type === 'file' ? ' over a binary with another checksum' : ''}`;
+      const prep: Step = { kind: 'exec', action: `create ${dir}`, command: `install -d -m 755 ${quote(dir)} && rm -f ${quote(tmp)}` };
+      const verify: Step = { kind: 'exec', action: `verify and install Envoy ${a.version}`, command: ['sh', '-s'], stdin: verifyScript(dir, tmp, bin, want, a.version) };
+      if (a.source.mode === 'control') {
+        const source = a.source;
+        const upload: Step = {
+          kind: 'lazy',
+          action: `upload Envoy ${a.version}`,
+          resolve: async () => [{ kind: 'put', action: `upload Envoy ${a.version}`, source: { localPath: await source.local(arch) }, path: tmp, mode: 0o600 }],
+        };
+        // the download is checked before anything is created on the host
+        return { steps: [{ kind: 'lazy', action: 'download', resolve: async () => (await source.local(arch), []) }, prep, upload, verify], message };
+      }
+      const url = a.source.url(arch);
+      const partial = posix.join(dir, '.envoy.ekp-partial');
+      const download: Step = {
+        kind: 'exec',
+        action: `download ${url}`,
+        timeoutMs: 15 * 60_000,
+        command:
+          `command -v curl >/dev/null || { echo "curl is not installed on this host (needed by envoy.fetch: host)" >&2; exit 1; }; ` +
+          // -C - resumes a partial download left by an earlier, interrupted run
+          `curl -fsSL --retry 3 --connect-timeout 10 --max-time 900 -C - -o ${quote(partial)} ${quote(url)} && mv -f ${quote(partial)} ${quote(tmp)}`,
+      };
+      return { steps: [{ ...prep, command: `install -d -m 755 ${quote(dir)}` }, download, verify], message };
+    },
+  };
+}
+
+function verifyScript(dir: string, tmp: string, bin: string, want: string, version: string): string {
+  const t = quote(tmp);
+  return [
+    'set -u',
+    `fail() { rm -f ${t}; rmdir ${quote(dir)} 2>/dev/null; echo "$1" >&2; exit 1; }`,
+    `got=$(sha256sum ${t} | cut -d' ' -f1)`,
+    `[ "$got" = ${want} ] || fail "checksum mismatch: expected sha256 ${want}, got $got; the file was deleted"`,
+    `chmod 755 ${t}`,
+    `v=$(${t} --version 2>&1) || fail "the binary does not run: $v"`,
+    `case "$v" in *${quote(`/${version}/`)}*) ;; *) fail "the binary reports another version than ${version}: $v";; esac`,
+    `mv -f ${t} ${quote(bin)}`,
+  ].join('\n');
+}

@@ -242,8 +242,9 @@ class Walker {
   private countRules(r: Record<string, unknown>, n: number, path: string, what: 'items' | 'pairs'): void {
     const min = Number(r[`min_${what}`] ?? 0);
     const max = r[`max_${what}`] === undefined ? Infinity : Number(r[`max_${what}`]);
-    if (n < min) this.report(path, n === 0 ? `is required (at least ${min} ${what})` : `needs at least ${min} ${what}, got ${n}`);
-    if (n > max) this.report(path, `allows at most ${max} ${what}, got ${n}`);
+    const count = (k: number): string => `${k} ${k === 1 ? what.slice(0, -1) : what}`;
+    if (n < min) this.report(path, n === 0 ? `is required (at least ${count(min)})` : `needs at least ${count(min)}, got ${n}`);
+    if (n > max) this.report(path, `allows at most ${count(max)}, got ${n}`);
   }
 
   /** PGV rules for an absent field: required checks, and proto3 scalars as their default. */
@@ -251,6 +252,8 @@ class Walker {
     if (!rules) return;
     if (field.map) return void (rules.map && this.countRules(rules.map, 0, path, 'pairs'));
     if (field.repeated) return void (rules.repeated && rules.repeated.ignore_empty !== true && this.countRules(rules.repeated, 0, path, 'items'));
+    // Members of a oneof and proto3 `optional` fields have presence: rules apply only when set.
+    if (field.partOf || field.optional) return;
     if (field.resolvedMessage) {
       const t = field.resolvedMessage.fullName;
       const required = rules.message?.required === true || (t === DURATION && rules.duration?.required === true)
@@ -258,8 +261,6 @@ class Walker {
       if (required) this.report(path, 'is required');
       return;
     }
-    // Members of a oneof and proto3 `optional` fields have presence: rules apply only when set.
-    if (field.partOf || field.optional) return;
     this.singleRules(field, rules, field.resolvedEnum ? 0 : scalarDefault(field.type), path);
   }
 

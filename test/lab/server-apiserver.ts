@@ -1,0 +1,47 @@
+// A fake kube-apiserver for the lab: TLS HTTP on <address>:<port>, run detached by `up`:
+// node --import tsx server-apiserver.ts <address> <port> <cert> <key>.
+// GET /readyz, /livez, /healthz → 200 `ok`; GET /version → JSON; anything else → JSON naming this
+// server ({"server":"apiserver-<port>"}), so a test can tell which endpoint Envoy picked.
+// It records nothing.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+
+const [address, port, cert, key] = process.argv.slice(2);
+if (!address || !port || !cert || !key) throw new Error('usage: server-apiserver.ts <address> <port> <cert> <key>');
+const name = `apiserver-${port}`;
+
+const version = {
+  major: '1',
+  minor: '31',
+  gitVersion: 'v1.31.0-lab',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2024-08-13T00:00:00Z',
+  goVersion: 'go1.22.5',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
+
+function json(res: import('node:http').ServerResponse, body: unknown): void {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-lab-server': name });
+  res.end(text);
+}
+
+const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => {
+  const { pathname } = new URL(req.url ?? '/', 'https://lab');
+  if (req.method === 'GET' && ['/readyz', '/livez', '/healthz'].includes(pathname)) {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2, 'x-lab-server': name }).end('ok');
+  } else if (req.method === 'GET' && pathname === '/version') {
+    json(res, version);
+  } else {
+    json(res, { server: name });
+  }
+  req.resume();
+});
+
+server.listen(Number(port), address);
+process.on('SIGTERM', () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+});

@@ -40,8 +40,10 @@ export function validateTree(files: TreeFile[], opts: TreeOptions = {}): Problem
   if (t.bootstrap) {
     const b = t.bootstrap.name;
     for (const [kind, ref, label] of [['lds', t.ldsRef, 'lds_config'], ['cds', t.cdsRef, 'cds_config']] as const) {
-      if (ref) resolveRef(ref, kind);
-      else if (t.ofKind(kind).length) report(b, `dynamic_resources.${label}`, `missing: ${t.ofKind(kind)[0]!.name} is in the tree but the bootstrap does not load it`);
+      if (ref) {
+        const target = resolveRef(ref, kind);
+        for (const f of t.ofKind(kind)) if (f !== target) report(f.name, '', `the bootstrap does not load this file (${ref.path} is ${ref.value})`);
+      } else if (t.ofKind(kind).length) report(b, `dynamic_resources.${label}`, `missing: ${t.ofKind(kind)[0]!.name} is in the tree but the bootstrap does not load it`);
     }
   } else if (files.length) {
     report(files[0]!.name, '', 'no bootstrap (envoy.yaml) in the config tree');

@@ -10,19 +10,21 @@ export interface EnvoyValidateResult {
 
 export const ENVOY_VALIDATE_TIMEOUT_MS = 30_000;
 
-export function runEnvoyValidate(envoyPath: string, bootstrapPath: string): Promise<EnvoyValidateResult> {
+/** Never rejects: a binary that is missing, hangs or fails gives `ok: false` and says why. */
+export function runEnvoyValidate(envoyPath: string, bootstrapPath: string, opts: { timeoutMs?: number } = {}): Promise<EnvoyValidateResult> {
+  const timeout = opts.timeoutMs ?? ENVOY_VALIDATE_TIMEOUT_MS;
   return new Promise((resolve) => {
     execFile(
       envoyPath,
       ['--mode', 'validate', '-c', bootstrapPath],
-      { timeout: ENVOY_VALIDATE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
+      { timeout, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
       (err, stdout, stderr) => {
         const output = [stdout, stderr].filter((s) => s.length > 0).join(stdout.endsWith('\n') ? '' : '\n');
         if (!err) return resolve({ ok: true, output });
         const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null };
         const why = e.code === 'ENOENT' ? `${envoyPath}: no such file`
           : e.code === 'EACCES' ? `${envoyPath}: not executable`
-          : e.killed ? `${envoyPath} --mode validate timed out after ${ENVOY_VALIDATE_TIMEOUT_MS / 1000} s`
+          : e.killed ? `${envoyPath} --mode validate timed out after ${timeout / 1000} s`
           : e.signal ? `${envoyPath} --mode validate killed by ${e.signal}` : '';
         resolve({ ok: false, output: why ? (output ? `${output}\n${why}` : why) : output || e.message });
       },

@@ -18,6 +18,8 @@ export const PROTO_FILES: readonly string[] = [
   'envoy/extensions/transport_sockets/tls/v3/tls.proto',
   'envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.proto',
   'envoy/extensions/upstreams/tcp/v3/tcp_protocol_options.proto',
+  'envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections.proto',
+  'envoy/extensions/resource_monitors/fixed_heap/v3/fixed_heap.proto',
   'validate/validate.proto',
   'udpa/annotations/status.proto',
   'udpa/annotations/versioning.proto',

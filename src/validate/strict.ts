@@ -31,6 +31,14 @@ const join = (path: string, key: string): string =>
 const listNames = (names: string[], last: string): string =>
   names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} ${last} ${names[names.length - 1]}`;
 
+/** Map keys are always JSON strings; integer and bool keys are spelled out. */
+function mapKey(keyType: string, k: string): Scalar | undefined {
+  if (keyType === 'string') return k;
+  if (keyType === 'bool') return k === 'true' || k === 'false' ? k === 'true' : undefined;
+  const c = checkScalar(keyType, k);
+  return c.ok ? c.value : undefined;
+}
+
 class Walker {
   readonly problems: Problem[] = [];
   constructor(
@@ -227,12 +235,11 @@ class Walker {
     const keyType = field.keyType ?? 'string';
     for (const [k, item] of Object.entries(v)) {
       const at = join(path, k);
-      const key: Scalar | undefined = keyType === 'string' ? k : keyType === 'bool'
-        ? (k === 'true' || k === 'false' ? k === 'true' : undefined) : (checkScalar(keyType, k).ok ? (checkScalar(keyType, k) as { value: Scalar }).value : undefined);
+      const key = mapKey(keyType, k);
       if (key === undefined) this.report(at, `map key ${JSON.stringify(k)} is not a valid ${keyType}`);
       const norm = item === null ? undefined : this.single(field, item, at);
       const keyRules = r?.keys as PgvRules | undefined;
-      if (keyRules && key !== undefined) this.report_all(at, scalarRules(keyType, keyRules[keyType] ?? {}, key));
+      if (keyRules && key !== undefined) this.reportAll(at, scalarRules(keyType, keyRules[keyType] ?? {}, key));
       const valueRules = r?.values as PgvRules | undefined;
       if (valueRules && norm !== undefined) this.singleRules(field, valueRules, norm, at);
     }
@@ -270,22 +277,22 @@ class Walker {
     if (m) {
       const wrapped = WRAPPERS[m.fullName];
       if (wrapped && rules[wrapped] && typeof norm !== 'object') return this.scalarRules(wrapped, rules[wrapped]!, norm, path);
-      if (m.fullName === DURATION && rules.duration && typeof norm === 'bigint') return this.report_all(path, durationRules(rules.duration, norm));
-      if (m.fullName === ANY && rules.any && typeof norm === 'object' && 'typeUrl' in norm) return this.report_all(path, anyRules(rules.any, norm.typeUrl));
+      if (m.fullName === DURATION && rules.duration && typeof norm === 'bigint') return this.reportAll(path, durationRules(rules.duration, norm));
+      if (m.fullName === ANY && rules.any && typeof norm === 'object' && 'typeUrl' in norm) return this.reportAll(path, anyRules(rules.any, norm.typeUrl));
       return;
     }
     const e = field.resolvedEnum;
-    if (e && rules.enum && typeof norm === 'number') return this.report_all(path, enumRules(rules.enum, norm, e));
+    if (e && rules.enum && typeof norm === 'number') return this.reportAll(path, enumRules(rules.enum, norm, e));
     const r = rules[field.type];
     if (r && typeof norm !== 'object') this.scalarRules(field.type, r, norm, path);
   }
 
   private scalarRules(kind: string, r: Record<string, unknown>, v: Scalar, path: string): void {
     if (r.ignore_empty === true && isEmpty(v)) return;
-    this.report_all(path, scalarRules(kind, r, v));
+    this.reportAll(path, scalarRules(kind, r, v));
   }
 
-  private report_all(path: string, messages: string[]): void {
+  private reportAll(path: string, messages: string[]): void {
     for (const m of messages) this.report(path, m);
   }
 }

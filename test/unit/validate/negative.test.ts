@@ -8,6 +8,7 @@ interface Case {
   name: string;
   type?: string;
   kind?: DocumentKind;
+  deprecated?: 'error' | 'ignore';
   doc: unknown;
   expect: Record<string, string>[];
 }
@@ -15,7 +16,8 @@ interface Case {
 const cases = loadYaml('negative.yaml') as Case[];
 
 function run(c: Case): Problem[] {
-  return c.kind ? validateDocument(c.kind, c.doc, 'test.yaml') : validateMessage(c.type!, c.doc, { file: 'test.yaml' });
+  const opts = { deprecated: c.deprecated };
+  return c.kind ? validateDocument(c.kind, c.doc, 'test.yaml', opts) : validateMessage(c.type!, c.doc, { file: 'test.yaml', ...opts });
 }
 
 describe('strict validation cases', () => {

@@ -1,0 +1,94 @@
+// Decide whether to trust the host key a server presents, from known_hosts and the host's
+// hostKeyChecking mode. ssh2 accepts any key unless its hostVerifier says no: this is that check.
+
+import { createHash } from 'node:crypto';
+import { ToolError } from '../errors.ts';
+import type { HostSpec } from '../inventory/types.ts';
+import { appendKnownHost, hostLookupName, loadKnownHosts, lookupHostKey } from './known-hosts.ts';
+
+/** The key type is the first SSH string of the wire-format public key blob. */
+export function keyTypeOf(blob: Buffer): string {
+  if (blob.length < 4) throw new Error('host key blob too short');
+  const len = blob.readUInt32BE(0);
+  if (len > blob.length - 4) throw new Error('host key blob malformed');
+  return blob.subarray(4, 4 + len).toString('latin1');
+}
+
+/** OpenSSH's fingerprint: SHA256 of the blob, base64 without padding. */
+export function fingerprint(blob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+}
+
+const DEFAULT_HOST_KEY_ALGORITHMS = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+] as const;
+export type HostKeyAlgorithm = (typeof DEFAULT_HOST_KEY_ALGORITHMS)[number];
+
+/**
+ * Like OpenSSH, ask first for the key types known_hosts already has for this host, so a host
+ * recorded with only its RSA key is not refused for offering its (unknown) ed25519 key.
+ */
+export async function preferredHostKeyAlgorithms(knownHosts: string, address: string, port: number): Promise<HostKeyAlgorithm[]> {
+  const { knownTypes } = lookupHostKey(await loadKnownHosts(knownHosts), address, port, '', '');
+  const first = knownTypes.flatMap((t): HostKeyAlgorithm[] =>
+    t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : DEFAULT_HOST_KEY_ALGORITHMS.filter((a) => a === t),
+  );
+  return [...new Set([...first, ...DEFAULT_HOST_KEY_ALGORITHMS])];
+}
+
+export interface HostKeyTarget {
+  /** Inventory name, prefixed to messages. */
+  name: string;
+  address: string;
+  port: number;
+  knownHosts: string;
+  hostKeyChecking: HostSpec['ssh']['hostKeyChecking'];
+}
+
+/**
+ * Check a presented key. Resolves when trusted (recording it first under accept-new); throws a
+ * ToolError('hostkey') naming the host, the fingerprint and the known_hosts line otherwise.
+ */
+export async function verifyHostKey(target: HostKeyTarget, blob: Buffer, onNewHostKey?: (msg: string) => void): Promise<void> {
+  const keyType = keyTypeOf(blob);
+  const keyBase64 = blob.toString('base64');
+  const fp = fingerprint(blob);
+  const who = hostLookupName(target.address, target.port);
+  const file = target.knownHosts;
+  const found = lookupHostKey(await loadKnownHosts(file), target.address, target.port, keyType, keyBase64);
+  const fail = (msg: string): never => {
+    throw new ToolError('hostkey', msg, { host: target.name });
+  };
+  switch (found.status) {
+    case 'match':
+      return;
+    case 'revoked':
+      return fail(`host key for ${who} (${keyType} ${fp}) is marked @revoked in ${file} line ${found.entry?.line}: refusing to connect`);
+    case 'mismatch': {
+      const known = found.entry!;
+      const knownFp = fingerprint(Buffer.from(known.keyBase64, 'base64'));
+      return fail(
+        `REMOTE HOST IDENTIFICATION HAS CHANGED for ${who}: offered ${keyType} ${fp}, ${file} line ${known.line} has ${knownFp}. ` +
+          `Someone could be eavesdropping (man-in-the-middle), or the host key was replaced; ` +
+          `if the change is expected, remove line ${known.line} from ${file} and connect again.`,
+      );
+    }
+    case 'unknown':
+      if (target.hostKeyChecking === 'accept-new') {
+        await appendKnownHost(file, target.address, target.port, keyType, keyBase64);
+        onNewHostKey?.(`${target.name}: recorded new host key for ${who} (${keyType} ${fp}) in ${file}`);
+        return;
+      }
+      return fail(
+        `host key for ${who} is not in ${file} (offered ${keyType} ${fp}` +
+          (found.knownTypes.length ? `; keys of other types are known for it: ${found.knownTypes.join(', ')}` : '') +
+          `; use hostKeyChecking: accept-new to record it, or add it with ssh-keyscan after checking its fingerprint)`,
+      );
+  }
+}

@@ -1,0 +1,263 @@
+// The Transport over one SSH connection per host: exec channels (at most 8 at once, sshd allows
+// 10 sessions and the SFTP session takes one), one lazily opened SFTP session, port forwards.
+
+import { stat } from 'node:fs/promises';
+import type { Client, SFTPWrapper } from 'ssh2';
+import { ToolError } from '../errors.ts';
+import type { HostSpec } from '../inventory/types.ts';
+import { buildCommand } from './command.ts';
+import { openForward, type Forward } from './forward.ts';
+import { GroupKiller, PidSniffer, reportingPid, sendSignal } from './remote-kill.ts';
+import { Semaphore } from './semaphore.ts';
+import type { ExecOptions, ExecResult, Transport, TransportStats } from './types.ts';
+
+export const MAX_CHANNELS = 8;
+/** After SIGTERM, how long the remote command gets before SIGKILL (and then before we give up). */
+const KILL_GRACE_MS = 2000;
+
+export interface TransportOptions {
+  maxChannels?: number;
+  /** Runs after the connection closed (e.g. close the ProxyJump bastion). */
+  onClose?: () => Promise<void> | void;
+}
+
+function short(cmd: string): string {
+  return cmd.length > 200 ? `${cmd.slice(0, 200)}…` : cmd;
+}
+
+class SshTransport implements Transport {
+  readonly host: string;
+  readonly stats: TransportStats = { roundTrips: 0, bytesSent: 0, bytesReceived: 0 };
+  private readonly channels: Semaphore;
+  private sftp?: Promise<SFTPWrapper>;
+  private readonly forwards = new Set<Forward>();
+  private closed?: Error;
+  private closing?: Promise<void>;
+  private readonly closedEvent: Promise<void>;
+  private readonly killer: GroupKiller;
+
+  constructor(
+    private readonly spec: HostSpec,
+    private readonly client: Client,
+    private readonly opts: TransportOptions,
+  ) {
+    this.host = spec.name;
+    this.channels = new Semaphore(opts.maxChannels ?? MAX_CHANNELS);
+    this.killer = new GroupKiller(client, spec.ssh.become && spec.ssh.user !== 'root');
+    // After node-ssh's connect resolves nobody listens for 'error': an unhandled one would crash.
+    client.on('error', (err: Error) => {
+      this.closed ??= err;
+    });
+    this.closedEvent = new Promise((resolve) => {
+      client.once('close', () => {
+        this.closed ??= new Error('connection closed');
+        resolve();
+      });
+    });
+  }
+
+  private lost(action: string, cause?: unknown): ToolError {
+    const why = (cause as Error | undefined)?.message ?? this.closed?.message ?? 'connection closed';
+    return new ToolError('connect', `${action}: connection to ${this.spec.address} lost (${why})`, { host: this.host, cause });
+  }
+
+  private checkOpen(action: string): void {
+    if (this.closed || this.closing) throw this.lost(action);
+  }
+
+  async exec(command: string[] | string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const ssh = this.spec.ssh;
+    const become = (opts.become ?? true) && ssh.become && ssh.user !== 'root';
+    const line = buildCommand(command, { become });
+    const { signal } = opts;
+    if (signal?.aborted) throw new ToolError('interrupted', `interrupted before running: ${short(line)}`, { host: this.host });
+    this.checkOpen(`cannot run ${short(line)}`);
+    let release: () => void;
+    try {
+      release = await this.channels.acquire(signal);
+    } catch {
+      throw new ToolError('interrupted', `interrupted before running: ${short(line)}`, { host: this.host });
+    }
+    try {
+      this.checkOpen(`cannot run ${short(line)}`);
+      this.stats.roundTrips++;
+      return await this.run(line, opts);
+    } finally {
+      release();
+    }
+  }
+
+  private run(line: string, opts: ExecOptions): Promise<ExecResult> {
+    return new Promise<ExecResult>((resolve, reject) => {
+      const wire = reportingPid(line);
+      this.client.exec(wire, (err, channel) => {
+        if (err) return reject(this.lost(`cannot run ${short(line)}`, err));
+        this.stats.bytesSent += Buffer.byteLength(wire);
+        const out: Buffer[] = [];
+        const errOut: Buffer[] = [];
+        const sniffer = new PidSniffer();
+        let code: number | null = null;
+        let exitSignal: string | undefined;
+        let stopped: ToolError | undefined;
+        const timers: NodeJS.Timeout[] = [];
+
+        const onErr = (chunk: Buffer): void => {
+          if (chunk.length === 0) return;
+          this.stats.bytesReceived += chunk.length;
+          errOut.push(chunk);
+          opts.onStderr?.(chunk);
+        };
+        channel.on('data', (chunk: Buffer) => {
+          this.stats.bytesReceived += chunk.length;
+          out.push(chunk);
+          opts.onStdout?.(chunk);
+        });
+        channel.stderr.on('data', (chunk: Buffer) => {
+          onErr(sniffer.feed(chunk));
+        });
+        channel.stderr.on('end', () => onErr(sniffer.end()));
+        channel.on('exit', (c: number | null, sig?: string) => {
+          code = c ?? null;
+          if (sig) exitSignal = sig;
+        });
+        channel.on('error', () => undefined); // reported through 'close' and the exit status
+
+        const signalRemote = (sig: 'TERM' | 'KILL'): void => {
+          sendSignal(channel, sig);
+          void sniffer.whenKnown().then((pid) => {
+            if (pid !== undefined && !this.closed) this.killer.kill(pid, sig);
+          });
+        };
+        const stop = (why: ToolError): void => {
+          if (stopped) return;
+          stopped = why;
+          signalRemote('TERM');
+          timers.push(
+            setTimeout(() => {
+              signalRemote('KILL');
+              // Still open: the server ignored both; settle rather than hang the run.
+              timers.push(
+                setTimeout(() => {
+                  channel.close();
+                  reject(why);
+                }, KILL_GRACE_MS),
+              );
+            }, KILL_GRACE_MS),
+          );
+        };
+        const onAbort = (): void =>
+          stop(new ToolError('interrupted', `interrupted: ${short(line)}`, { host: this.host, cause: opts.signal?.reason }));
+        opts.signal?.addEventListener('abort', onAbort, { once: true });
+        if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
+          const ms = opts.timeoutMs;
+          timers.push(setTimeout(() => stop(new ToolError('remote', `timed out after ${ms} ms: ${short(line)}`, { host: this.host })), ms));
+        }
+
+        channel.on('close', () => {
+          for (const t of timers) clearTimeout(t);
+          opts.signal?.removeEventListener('abort', onAbort);
+          onErr(sniffer.end());
+          if (stopped) return reject(stopped);
+          if (code === null && exitSignal === undefined && this.closed) {
+            return reject(this.lost(`while running ${short(line)}`));
+          }
+          const result: ExecResult = {
+            code,
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: Buffer.concat(errOut).toString('utf8'),
+          };
+          if (exitSignal) result.signal = exitSignal;
+          resolve(result);
+        });
+
+        // Always send EOF: a command reading stdin must not wait for input that never comes.
+        if (opts.stdin !== undefined) {
+          const data = typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : opts.stdin;
+          this.stats.bytesSent += data.length;
+          channel.end(data);
+        } else {
+          channel.end();
+        }
+      });
+    });
+  }
+
+  private getSftp(): Promise<SFTPWrapper> {
+    this.sftp ??= new Promise<SFTPWrapper>((resolve, reject) => {
+      this.client.sftp((err, sftp) => {
+        if (err) {
+          this.sftp = undefined;
+          return reject(this.lost('cannot open SFTP session', err));
+        }
+        sftp.on('close', () => {
+          this.sftp = undefined;
+        });
+        resolve(sftp);
+      });
+    });
+    return this.sftp;
+  }
+
+  async put(source: Buffer | { localPath: string }, remotePath: string, opts: { mode?: number } = {}): Promise<void> {
+    this.checkOpen(`cannot upload ${remotePath}`);
+    const sftp = await this.getSftp();
+    this.stats.roundTrips++;
+    const mode = opts.mode;
+    const fail = (err: Error): ToolError =>
+      new ToolError('remote', `unable to upload ${remotePath}: ${err.message}`, { host: this.host, cause: err });
+    await new Promise<void>((resolve, reject) => {
+      const done = (err?: Error | null): void => (err ? reject(fail(err)) : resolve());
+      if (Buffer.isBuffer(source)) {
+        this.stats.bytesSent += source.length;
+        sftp.writeFile(remotePath, source, mode === undefined ? {} : { mode }, done);
+      } else {
+        stat(source.localPath).then(
+          (s) => {
+            this.stats.bytesSent += s.size;
+            sftp.fastPut(source.localPath, remotePath, mode === undefined ? {} : { mode }, done);
+          },
+          (err: Error) => reject(fail(err)),
+        );
+      }
+    });
+    // The mode given at open only applies to a new file, and through the server's umask.
+    if (mode !== undefined) {
+      await new Promise<void>((resolve, reject) => sftp.chmod(remotePath, mode, (err) => (err ? reject(fail(err)) : resolve())));
+    }
+  }
+
+  async forward(remoteHost: string, remotePort: number, localPort?: number): Promise<{ localPort: number; close(): Promise<void> }> {
+    this.checkOpen(`cannot forward to ${remoteHost}:${remotePort}`);
+    const fwd = await openForward(this.client, remoteHost, remotePort, localPort, (sent, received) => {
+      this.stats.bytesSent += sent;
+      this.stats.bytesReceived += received;
+    });
+    this.forwards.add(fwd);
+    return {
+      localPort: fwd.localPort,
+      close: async () => {
+        this.forwards.delete(fwd);
+        await fwd.close();
+      },
+    };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.forwards].map((f) => f.close()));
+      this.forwards.clear();
+      if (!this.closed) {
+        this.client.end();
+        // A dead peer may never answer our disconnect: do not hang the run on it.
+        await Promise.race([this.closedEvent, new Promise((r) => setTimeout(r, 3000).unref())]);
+        if (!this.closed) this.client.destroy();
+      }
+      await this.opts.onClose?.();
+    })();
+    return this.closing;
+  }
+}
+
+export function createTransport(host: HostSpec, client: Client, opts: TransportOptions = {}): Transport {
+  return new SshTransport(host, client, opts);
+}

@@ -9,7 +9,7 @@ import type { LabConfig } from './config.ts';
 import { findDebianMirror } from './debian-mirror.ts';
 import { LabError } from './errors.ts';
 import { removeTree, unmountUnder } from './mounts.ts';
-import { isRunning } from './proc.ts';
+import { findProcesses, isRunning, terminate } from './proc.ts';
 
 /** Everything that decides the rootfs content; its hash names the cache entry. */
 export const RECIPE = {
@@ -45,11 +45,17 @@ export function rootfsPath(cfg: LabConfig): string {
   return path.join(cfg.cacheDir, `rootfs-${recipeHash()}`);
 }
 
-/** Temp dirs of builds whose process died (`rootfs-<hash>.tmp-<pid>`): unmount, then remove. */
+/**
+ * Temp dirs of builds whose process died (`rootfs-<hash>.tmp-<pid>`). A debootstrap orphaned by a
+ * killed CLI may still be writing there: stop it (its argv names that very dir), unmount, remove.
+ */
 async function removeStaleBuilds(cacheDir: string): Promise<void> {
   for (const entry of readdirSync(cacheDir)) {
     const m = /^rootfs-[0-9a-f]+\.tmp-(\d+)$/.exec(entry);
-    if (m && !isRunning(Number(m[1]))) await removeTree(path.join(cacheDir, entry));
+    if (!m || isRunning(Number(m[1]))) continue;
+    const dir = path.join(cacheDir, entry);
+    await terminate(findProcesses((argv) => argv.includes(dir)));
+    await removeTree(dir);
   }
 }
 

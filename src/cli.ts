@@ -1,49 +1,16 @@
 // The one CLI: `envoy-k8s-proxy <command> --hosts <inventory> [...]`. Only this file decides exit codes.
 import { Command, CommanderError } from 'commander';
 import { InputError, ToolError } from './errors.ts';
-import { EXIT, withFleet, withInventory } from './commands/common.ts';
-import { renderCommand } from './commands/render.ts';
-import { validateCommand } from './commands/validate.ts';
-import { deployCommand, installCommand, planCommand } from './commands/deploy.ts';
-
-type Action = (opts: never) => Promise<number>;
+import { EXIT, type Action } from './commands/common.ts';
+import { registerCommands } from './commands/registry.ts';
 
 export function buildProgram(run: (action: Action, opts: unknown) => void): Command {
   const program = new Command('envoy-k8s-proxy')
     .description('Envoy in front of Kubernetes API servers: render, deploy and operate it over SSH')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
-
-  withFleet(program.command('validate'))
-    .description('check the inventory and the rendered Envoy config strictly (Envoy API protos, cross-file rules)')
-    .option('--envoy <path>', 'also run `<path> --mode validate` on the rendered tree (default: envoy on PATH)')
-    .action((o) => run(validateCommand as Action, o));
-
-  withFleet(program.command('render'))
-    .description('write every host\'s rendered files (envoy.yaml, lds.yaml, cds.yaml, eds_*.yaml, unit) to a directory')
-    .requiredOption('-o, --out <dir>', 'output directory (one sub-directory per host)')
-    .action((o) => run(renderCommand as Action, o));
-
-  const converge = (name: string, description: string, action: Action, diffDefault: boolean) =>
-    withFleet(program.command(name))
-      .description(description)
-      .option('--diff', 'show a unified diff of every file change', diffDefault)
-      .option('--no-diff', 'do not show diffs')
-      .option('--allow-downgrade', 'allow installing an older Envoy than the one running', false)
-      .option('--max-fail <percent>', 'stop starting new hosts once more than this percent have failed', (v) => percent(v), 100)
-      .action((o) => run(action, o));
-  converge('deploy', 'converge every host: binary, config, service started and healthy (idempotent)', deployCommand as Action, false);
-  converge('plan', 'check mode: what deploy would change, with diffs; nothing on any host changes', planCommand as Action, true);
-  converge('install', 'binary, config and unit in place and enabled, not started', installCommand as Action, false);
-
-  void withInventory;
+  registerCommands(program, run);
   return program;
-}
-
-function percent(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || n > 100) throw new Error(`expected a percentage 0-100, found "${v}"`);
-  return n;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,5 +1,5 @@
 // What every fleet command shares: options, the inventory + host selection, connections, reporting.
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadInventory } from '../inventory/index.ts';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import { limitHosts } from '../runner/limit.ts';
@@ -27,9 +27,19 @@ export function withFleet(cmd: Command): Command {
 
 export function positiveInt(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive integer, found "${v}"`);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, found "${v}"`);
   return n;
 }
+
+export function percent(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 100) throw new InvalidArgumentError(`expected a percentage 0-100, found "${v}"`);
+  return n;
+}
+
+/** How a command's action is started: the CLI awaits it and maps its result to the exit code. */
+export type Action = (opts: never) => Promise<number>;
+export type Run = (action: Action, opts: unknown) => void;
 
 export async function selectHosts(o: { hosts: string; limit?: string }): Promise<{ inv: Inventory; hosts: HostSpec[] }> {
   const inv = await loadInventory(o.hosts);

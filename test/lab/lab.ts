@@ -2,7 +2,7 @@
 // `up N` is incremental: running hosts are kept, missing ones are created and booted, hosts above
 // N are destroyed (so `up 3` after `up 8` is fast). `fresh` tears everything down first.
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { removeBridge, ensureBridge } from './bridge.ts';
+import { bridgeExists, ensureBridge, removeBridge } from './bridge.ts';
 import { removeLabCgroups } from './cgroup.ts';
 import { MAX_HOSTS, hostAddress, hostIndex, hostName, labConfig, labPaths, type LabConfig } from './config.ts';
 import { LabError } from './errors.ts';
@@ -135,13 +135,14 @@ export async function labDown(opts: LabOptions = {}): Promise<void> {
   await Promise.all(names.map((name) => stopHostProcess(cfg, name)));
   await Promise.all(labServices(cfg).map((s) => stopService(cfg, s)));
   await removeTree(p.hostsDir); // unmounts every overlay first, stale ones included
+  const hadBridge = bridgeExists(cfg.bridge);
   await removeBridge(cfg.bridge);
   removeLabCgroups(cfg);
   rmSync(p.runDir, { recursive: true, force: true });
   rmSync(p.inventoryPath, { force: true });
   removeLabInfo(p.infoPath);
   removeState(cfg);
-  log(`lab down: ${names.length} host(s) stopped, ${cfg.bridge} removed in ${seconds(started)}`);
+  log(`lab down: ${names.length} host(s) stopped${hadBridge ? `, bridge ${cfg.bridge} removed` : ''} in ${seconds(started)}`);
 }
 
 export interface HostStatus {

@@ -1,0 +1,429 @@
+// The lab's Envoy stand-in (test/lab/envoy-standin/envoy), exercised the way the tool and the
+// e2e suite use a real Envoy: CLI, validate mode, admin API, tcp_proxy, health checks, file-based
+// xDS reloads, drain and shutdown. Loopback only: every address here is 127.0.0.1.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const SCRIPT = resolve(import.meta.dirname, '../../lab/envoy-standin/envoy');
+// Debian's interpreter has PyYAML (python3-yaml), like the lab hosts; fall back to PATH.
+const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => res(port));
+    });
+  });
+}
+
+interface Echo { port: number; close: () => Promise<void> }
+
+/** A TCP server answering each chunk with "<port>:<chunk>", so a reply names the upstream. */
+async function echoServer(port?: number): Promise<Echo> {
+  const sockets = new Set<net.Socket>();
+  const srv = net.createServer((sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    sock.on('error', () => {});
+    sock.on('data', (d) => sock.write(`${(srv.address() as net.AddressInfo).port}:${d.toString()}`));
+    sock.on('end', () => sock.end());
+  });
+  await new Promise<void>((r) => srv.listen(port ?? 0, '127.0.0.1', () => r()));
+  const p = (srv.address() as net.AddressInfo).port;
+  return {
+    port: p,
+    close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); srv.close(() => r()); }),
+  };
+}
+
+/** One request/response over the proxy: send, half-close, read until the proxy closes. */
+function exchange(port: number, payload = 'ping', timeoutMs = 3000): Promise<string> {
+  return new Promise((res, rej) => {
+    const sock = net.connect(port, '127.0.0.1');
+    let buf = '';
+    const timer = setTimeout(() => { sock.destroy(); rej(new Error(`timeout, got "${buf}"`)); }, timeoutMs);
+    sock.on('connect', () => { sock.end(payload); });
+    sock.on('data', (d) => { buf += d.toString(); });
+    sock.on('error', (e) => { clearTimeout(timer); rej(e); });
+    sock.on('close', () => { clearTimeout(timer); res(buf); });
+  });
+}
+
+function runSync(args: string[], script = SCRIPT) {
+  const r = spawnSync(PY, [script, ...args], { encoding: 'utf8', timeout: 15_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const sa = (port: number) => ({ socket_address: { address: '127.0.0.1', port_value: port } });
+
+function eds(cluster: string, ports: number[]) {
+  return {
+    version_info: String(Date.now()),
+    resources: [{
+      '@type': 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
+      cluster_name: cluster,
+      endpoints: [{ lb_endpoints: ports.map((p) => ({ endpoint: { address: sa(p) } })) }],
+    }],
+  };
+}
+
+/** Writes a file the way the tool must: temp file in the same directory, then rename over it. */
+function atomicWrite(path: string, data: unknown) {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(data, null, 1));
+  renameSync(tmp, path);
+}
+
+function listener(name: string, port: number, cluster: string, accessLog?: string) {
+  const tcp: Record<string, unknown> = {
+    '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+    stat_prefix: name,
+    cluster,
+    max_connect_attempts: 2,
+  };
+  if (accessLog) {
+    tcp.access_log = [{
+      name: 'envoy.access_loggers.file',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog',
+        path: accessLog,
+        log_format: {
+          json_format: {
+            start_time: '%START_TIME%', downstream: '%DOWNSTREAM_REMOTE_ADDRESS%', upstream_host: '%UPSTREAM_HOST%',
+            cluster: '%UPSTREAM_CLUSTER%', bytes_received: '%BYTES_RECEIVED%', bytes_sent: '%BYTES_SENT%',
+            duration: '%DURATION%', flags: '%RESPONSE_FLAGS%', reason: '%UPSTREAM_TRANSPORT_FAILURE_REASON%',
+          },
+        },
+      },
+    }];
+  }
+  return {
+    '@type': 'type.googleapis.com/envoy.config.listener.v3.Listener',
+    name,
+    address: sa(port),
+    filter_chains: [{ filters: [{ name: 'envoy.filters.network.tcp_proxy', typed_config: tcp }] }],
+  };
+}
+
+function cluster(name: string, edsPath: string, healthCheck: boolean) {
+  const c: Record<string, unknown> = {
+    '@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
+    name,
+    type: 'EDS',
+    connect_timeout: '0.5s',
+    eds_cluster_config: { eds_config: { resource_api_version: 'V3', path_config_source: { path: edsPath } } },
+  };
+  if (healthCheck) {
+    c.health_checks = [{
+      timeout: '0.5s', interval: '0.2s', no_traffic_interval: '0.2s',
+      healthy_threshold: 1, unhealthy_threshold: 1, tcp_health_check: {},
+    }];
+  }
+  return c;
+}
+
+function bootstrap(dir: string, adminPort: number) {
+  return {
+    node: { id: 'standin-test', cluster: 'k8s-lb' },
+    admin: { address: sa(adminPort) },
+    dynamic_resources: {
+      lds_config: { resource_api_version: 'V3', path_config_source: { path: join(dir, 'lds.yaml') } },
+      cds_config: { resource_api_version: 'V3', path_config_source: { path: join(dir, 'cds.yaml') } },
+    },
+  };
+}
+
+describe('envoy stand-in: command line', () => {
+  let dir: string;
+  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'standin-cli-')); });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints the version like Envoy', () => {
+    const r = runSync(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\nenvoy {2}version: [0-9a-f]{40}\/1\.35\.0\/Clean\/RELEASE\/BoringSSL\n$/);
+  });
+
+  it('makes other versions by replacing the one VERSION line', () => {
+    const text = readFileSync(SCRIPT, 'utf8');
+    expect(text.match(/^VERSION = .*$/gm)).toHaveLength(1);
+    const variant = join(dir, 'envoy-1.34.2');
+    writeFileSync(variant, text.replace(/^VERSION = .*$/m, 'VERSION = "1.34.2"'));
+    chmodSync(variant, 0o755);
+    expect(runSync(['--version'], variant).stdout).toContain('/1.34.2/Clean/RELEASE/BoringSSL');
+  });
+
+  it('is executable with a python3 shebang', () => {
+    expect(readFileSync(SCRIPT, 'utf8').startsWith('#!/usr/bin/env python3\n')).toBe(true);
+    expect(statSync(SCRIPT).mode & 0o111).not.toBe(0);
+  });
+
+  it('rejects unknown flags like Envoy (exit 1)', () => {
+    const r = runSync(['--no-such-flag']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("Couldn't find match for argument");
+  });
+});
+
+describe('envoy stand-in: --mode validate', () => {
+  let dir: string;
+  const write = (name: string, doc: unknown) => { const p = join(dir, name); writeFileSync(p, JSON.stringify(doc)); return p; };
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'standin-validate-'));
+    writeFileSync(join(dir, 'lds.yaml'), 'resources: []\n');
+    writeFileSync(join(dir, 'cds.yaml'), 'resources: []\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const staticBootstrap = (clusterEdit: (c: any) => void, listenerEdit: (l: any) => void = () => {}) => {
+    const c: any = {
+      name: 'k8s', type: 'STATIC', connect_timeout: '1s',
+      load_assignment: { cluster_name: 'k8s', endpoints: [{ lb_endpoints: [{ endpoint: { address: sa(6443) } }] }] },
+      health_checks: [{ timeout: '1s', interval: '5s', healthy_threshold: 2, unhealthy_threshold: 2, tcp_health_check: {} }],
+    };
+    const l: any = listener('k8s', 6443, 'k8s');
+    delete l['@type'];
+    clusterEdit(c);
+    listenerEdit(l);
+    return { admin: { address: sa(9901) }, static_resources: { listeners: [l], clusters: [c] } };
+  };
+
+  it('accepts a good bootstrap: prints OK and exits 0', () => {
+    const p = write('envoy.yaml', bootstrap(dir, 9901));
+    const r = runSync(['--mode', 'validate', '-c', p]);
+    expect(r.stderr).not.toContain('critical');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`configuration '${p}' OK\n`);
+    expect(runSync(['--mode', 'validate', '--config-path', write('static.yaml', staticBootstrap(() => {}))]).code).toBe(0);
+  });
+
+  it('rejects http_health_check and tcp_health_check both set (one oneof)', () => {
+    const p = write('double-hc.yaml', staticBootstrap((c) => {
+      c.health_checks[0].http_health_check = { path: '/healthz' };
+    }));
+    const r = runSync(['--mode', 'validate', '-c', p]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\[critical\]\[main\].*error initializing configuration '.*double-hc\.yaml': .*oneof field 'health_checker' is already set/);
+  });
+
+  it('rejects a tcp_proxy without a cluster', () => {
+    const p = write('no-cluster.yaml', staticBootstrap(() => {}, (l) => {
+      delete l.filter_chains[0].filters[0].typed_config.cluster;
+    }));
+    const r = runSync(['--mode', 'validate', '-c', p]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error initializing configuration');
+    expect(r.stderr).toContain('cluster_specifier');
+  });
+
+  it('rejects unknown bootstrap fields, bad YAML, bad durations and bad admin addresses', () => {
+    const cases: [string, unknown][] = [
+      ['unknown-field.yaml', { ...bootstrap(dir, 9901), not_a_field: 1 }],
+      ['bad-duration.yaml', staticBootstrap((c) => { c.connect_timeout = '5 seconds'; })],
+      ['bad-admin.yaml', { admin: { address: { socket_address: { address: 'localhost', port_value: 9901 } } } }],
+      ['retry-policy.yaml', staticBootstrap((c) => { c.retry_policy = { num_retries: 3 }; })],
+    ];
+    for (const [name, doc] of cases) {
+      const r = runSync(['--mode', 'validate', '-c', write(name, doc)]);
+      expect(r.code, name).toBe(1);
+      expect(r.stderr, name).toContain('error initializing configuration');
+    }
+    writeFileSync(join(dir, 'broken.yaml'), 'admin: {address: [\n');
+    expect(runSync(['--mode', 'validate', '-c', join(dir, 'broken.yaml')]).code).toBe(1);
+  });
+
+  it('like Envoy, checks that lds/cds files exist but does not parse them (envoy#36289)', () => {
+    const b = bootstrap(dir, 9901);
+    b.dynamic_resources.lds_config.path_config_source.path = join(dir, 'absent.yaml');
+    expect(runSync(['--mode', 'validate', '-c', write('absent-lds.yaml', b)]).code).toBe(1);
+    writeFileSync(join(dir, 'lds.yaml'), 'resources: [ {\n');
+    expect(runSync(['--mode', 'validate', '-c', write('broken-lds.yaml', bootstrap(dir, 9901))]).code).toBe(0);
+  });
+});
+
+describe('envoy stand-in: serving', () => {
+  let dir: string;
+  let adminPort: number;
+  let port1: number;
+  let port2: number;
+  let echoA: Echo;
+  let echoB: Echo;
+  let echoC: Echo;
+  let envoy: ChildProcess;
+  let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  let stderr = '';
+  const admin = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${adminPort}${path}`, init);
+  const clustersText = async () => (await admin('/clusters')).text();
+
+  async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 5000): Promise<T> {
+    const end = Date.now() + ms;
+    let last: unknown;
+    while (Date.now() < end) {
+      try {
+        const v = await fn();
+        if (v) return v;
+      } catch (e) { last = e; }
+      await sleep(100);
+    }
+    throw new Error(`timed out waiting for ${what} (${String(last ?? '')})\n${stderr}`);
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'standin-serve-'));
+    [adminPort, port1, port2] = [await freePort(), await freePort(), await freePort()];
+    [echoA, echoB, echoC] = [await echoServer(), await echoServer(), await echoServer()];
+    atomicWrite(join(dir, 'eds-hc.yaml'), eds('k8s_hc', [echoA.port, echoB.port]));
+    atomicWrite(join(dir, 'eds-plain.yaml'), eds('k8s_plain', [echoA.port]));
+    atomicWrite(join(dir, 'cds.yaml'), {
+      resources: [cluster('k8s_hc', join(dir, 'eds-hc.yaml'), true), cluster('k8s_plain', join(dir, 'eds-plain.yaml'), false)],
+    });
+    atomicWrite(join(dir, 'lds.yaml'), {
+      resources: [listener('listener_hc', port1, 'k8s_hc', join(dir, 'access.log')), listener('listener_plain', port2, 'k8s_plain')],
+    });
+    atomicWrite(join(dir, 'envoy.yaml'), bootstrap(dir, adminPort));
+    envoy = spawn(PY, [SCRIPT, '-c', join(dir, 'envoy.yaml'), '--concurrency', '1', '--drain-time-s', '1',
+      '--file-flush-interval-msec', '100', '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    envoy.stderr!.on('data', (d) => { stderr += d.toString(); });
+    exited = new Promise((r) => envoy.on('exit', (code, signal) => r({ code, signal })));
+    await waitFor('/ready', async () => (await admin('/ready')).status === 200, 10_000);
+  });
+
+  afterAll(async () => {
+    if (envoy.exitCode === null && envoy.signalCode === null) envoy.kill('SIGKILL');
+    await Promise.all([echoA, echoB, echoC].map((e) => e.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers /ready and /server_info like Envoy', async () => {
+    const ready = await admin('/ready');
+    expect(ready.status).toBe(200);
+    expect(await ready.text()).toBe('LIVE\n');
+    const info = await (await admin('/server_info')).json() as any;
+    expect(info.version).toMatch(/^[0-9a-f]{40}\/1\.35\.0\/Clean\/RELEASE\/BoringSSL$/);
+    expect(info.state).toBe('LIVE');
+    expect(info.uptime_current_epoch).toMatch(/^\d+s$/);
+    expect(info.command_line_options.concurrency).toBe(1);
+    expect(info.command_line_options.drain_time).toBe('1s');
+    expect(info.node).toMatchObject({ id: 'standin-test', cluster: 'k8s-lb' });
+    expect(await (await admin('/listeners')).text()).toContain(`listener_hc::127.0.0.1:${port1}\n`);
+  });
+
+  it('proxies both ways and round-robins across healthy endpoints', async () => {
+    await waitFor('both hosts healthy', async () => (await clustersText()).match(/k8s_hc::.*::health_flags::healthy/g)?.length === 2);
+    const seen = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const reply = await exchange(port1, `hello${i}`);
+      expect(reply).toMatch(new RegExp(`^\\d+:hello${i}$`));
+      seen.add(reply.split(':')[0]!);
+    }
+    expect(seen).toEqual(new Set([String(echoA.port), String(echoB.port)]));
+    const text = await clustersText();
+    expect(text).toContain(`k8s_hc::127.0.0.1:${echoA.port}::cx_total::3\n`);
+    expect(text).toContain('k8s_hc::default_priority::max_connections::1024\n');
+    expect(text).toContain('k8s_hc::added_via_api::true\n');
+  });
+
+  it('marks a killed upstream /failed_active_hc and sends traffic around it', async () => {
+    await echoB.close();
+    await waitFor('failed_active_hc', async () =>
+      (await clustersText()).includes(`k8s_hc::127.0.0.1:${echoB.port}::health_flags::/failed_active_hc\n`));
+    for (let i = 0; i < 4; i++) expect(await exchange(port1)).toBe(`${echoA.port}:ping`);
+    const json = await (await admin('/clusters?format=json')).json() as any;
+    const hc = json.cluster_statuses.find((c: any) => c.name === 'k8s_hc');
+    const dead = hc.host_statuses.find((h: any) => h.address.socket_address.port_value === echoB.port);
+    expect(dead.health_status).toMatchObject({ eds_health_status: 'HEALTHY', failed_active_health_check: true });
+    const stats = await (await admin('/stats?format=json')).json() as any;
+    const stat = (n: string) => stats.stats.find((s: any) => s.name === n)?.value;
+    expect(stat('cluster.k8s_hc.membership_healthy')).toBe(1);
+    expect(stat('cluster.k8s_hc.membership_total')).toBe(2);
+    expect(stat('cluster.k8s_hc.health_check.failure')).toBeGreaterThan(0);
+    expect(stat('server.live')).toBe(1);
+    expect(stat('listener_manager.total_listeners_active')).toBe(2);
+  });
+
+  it('reloads EDS on atomic rename without a restart, and ignores in-place edits', async () => {
+    const pid = envoy.pid;
+    expect(await exchange(port2)).toBe(`${echoA.port}:ping`);
+    const path = join(dir, 'eds-plain.yaml');
+    atomicWrite(path, eds('k8s_plain', [echoC.port]));
+    await waitFor('new endpoint', async () => (await exchange(port2)) === `${echoC.port}:ping`);
+    for (let i = 0; i < 3; i++) expect(await exchange(port2)).toBe(`${echoC.port}:ping`);
+    // Same inode, new content: Envoy watches for moves only, so this must change nothing.
+    writeFileSync(path, JSON.stringify(eds('k8s_plain', [echoA.port])));
+    await sleep(1200);
+    expect(await exchange(port2)).toBe(`${echoC.port}:ping`);
+    // A broken replacement is rejected and the last good endpoints stay.
+    const tmp = `${path}.tmp`;
+    writeFileSync(tmp, 'resources: [ {\n');
+    renameSync(tmp, path);
+    await waitFor('rejection logged', async () => stderr.includes('Filesystem config update rejected'));
+    expect(await exchange(port2)).toBe(`${echoC.port}:ping`);
+    expect(envoy.pid).toBe(pid);
+    expect(envoy.exitCode).toBeNull();
+  });
+
+  it('writes one JSON access-log line per connection', async () => {
+    const lines = await waitFor('access log', async () => {
+      if (!existsSync(join(dir, 'access.log'))) return undefined;
+      const l = readFileSync(join(dir, 'access.log'), 'utf8').trim().split('\n').map((x) => JSON.parse(x));
+      return l.length >= 10 ? l : undefined;
+    });
+    const first = lines[0];
+    expect(first.cluster).toBe('k8s_hc');
+    expect(first.upstream_host).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(first.downstream).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(first.bytes_received).toBe('hello0'.length);
+    expect(first.bytes_sent).toBe(`${echoA.port}:hello0`.length);
+    expect(first.flags).toBe('-');
+    expect(typeof first.duration).toBe('number');
+    expect(first.start_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it('healthcheck/fail turns /ready DRAINING; mutating endpoints need POST', async () => {
+    expect((await admin('/healthcheck/fail')).status).toBe(405);
+    const fail = await admin('/healthcheck/fail', { method: 'POST' });
+    expect(await fail.text()).toBe('OK\n');
+    const ready = await admin('/ready');
+    expect(ready.status).toBe(503);
+    expect(await ready.text()).toBe('DRAINING\n');
+    expect(((await (await admin('/server_info')).json()) as any).state).toBe('DRAINING');
+    await admin('/healthcheck/ok', { method: 'POST' });
+    expect((await admin('/ready')).status).toBe(200);
+  });
+
+  it('drain_listeners?graceful stops new connections after --drain-time-s, keeps established ones', async () => {
+    const held = net.connect(port1, '127.0.0.1');
+    await new Promise((r) => held.once('connect', r));
+    expect((await admin('/drain_listeners?graceful')).status).toBe(405);
+    const r = await admin('/drain_listeners?graceful', { method: 'POST' });
+    expect(r.status).toBe(200);
+    expect(await r.text()).toBe('OK\n');
+    await waitFor('listeners stopped', async () => {
+      try { await exchange(port1, 'x', 1000); return false; } catch (e: any) { return e.code === 'ECONNREFUSED'; }
+    }, 5000);
+    await expect(exchange(port2, 'x', 1000)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    const reply = new Promise<string>((res) => held.once('data', (d) => res(d.toString())));
+    held.write('still-here');
+    expect(await reply).toBe(`${echoA.port}:still-here`);
+    held.destroy();
+    expect((await admin('/ready')).status).toBe(200);
+  });
+
+  it('exits 0 quickly on SIGTERM', async () => {
+    const t0 = Date.now();
+    envoy.kill('SIGTERM');
+    const { code } = await exited;
+    expect(code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(stderr).toMatch(/\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\]\[\d+\]\[warning\]\[main\] \[[^\]]+\] caught SIGTERM/);
+  });
+});

@@ -14,7 +14,7 @@ export const DIFF_MAX_BYTES = 256 * 1024;
 
 export function pathFact(path: string, opts: { content?: boolean } = {}): FactSpec<PathFact> {
   const p = quote(path);
-  const content = opts.content ? `; if [ "$(stat -c %s ${p})" -le ${DIFF_MAX_BYTES} ]; then echo; base64 -w0 ${p}; fi` : '';
+  const content = opts.content ? `; if [ "$(stat -c %s ${p})" -le ${DIFF_MAX_BYTES} ]; then printf 'content:'; base64 -w0 ${p}; echo; fi` : '';
   return {
     key: `path:${path}${opts.content ? ':content' : ''}`,
     script:
@@ -34,13 +34,13 @@ export function parsePathFact(out: string): PathFact {
     const [mode, owner, group, size] = (lines[1] ?? '').trim().split(' ');
     const common = { mode: parseInt(mode ?? '0', 8), owner: owner ?? '', group: group ?? '' };
     if (kind === 'directory') return { type: 'directory', ...common };
-    const b64 = lines[3]?.trim();
+    const b64 = lines[3]?.startsWith('content:') ? lines[3].slice('content:'.length).trim() : undefined;
     return {
       type: 'file',
       ...common,
       size: Number(size ?? 0),
       sha256: (lines[2] ?? '').trim(),
-      ...(b64 !== undefined && lines.length > 3 ? { content: Buffer.from(b64, 'base64').toString('utf8') } : {}),
+      ...(b64 !== undefined ? { content: Buffer.from(b64, 'base64').toString('utf8') } : {}),
     };
   }
   if (kind === 'other') return { type: 'other', kind: lines[1] ?? '' };

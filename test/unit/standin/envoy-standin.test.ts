@@ -427,3 +427,67 @@ describe('envoy stand-in: serving', () => {
     expect(stderr).toMatch(/\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\]\[\d+\]\[warning\]\[main\] \[[^\]]+\] caught SIGTERM/);
   });
 });
+
+describe('envoy stand-in: HTTPS /readyz health check via transport_socket_matches', () => {
+  // The project's health-check shape: data path raw TCP, checker over TLS to /readyz.
+  let dir: string;
+  let adminPort: number;
+  let envoy: ChildProcess;
+  let status = 200;
+  let paths: string[] = [];
+  let server: import('node:https').Server;
+  let upstreamPort: number;
+  const hasOpenssl = existsSync('/usr/bin/openssl');
+
+  beforeAll(async () => {
+    if (!hasOpenssl) return;
+    dir = mkdtempSync(join(tmpdir(), 'standin-tls-'));
+    spawnSync('/usr/bin/openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=kube-apiserver',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1'], { stdio: 'ignore' });
+    const https = await import('node:https');
+    server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+      (req, res) => { paths.push(req.url ?? ''); res.statusCode = req.url === '/readyz' ? status : 404; res.end('ok'); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    upstreamPort = (server.address() as net.AddressInfo).port;
+    adminPort = await freePort();
+    const c: any = cluster('k8s_tls', join(dir, 'eds.yaml'), false);
+    c.transport_socket = { name: 'envoy.transport_sockets.raw_buffer', typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer' } };
+    c.transport_socket_matches = [{ name: 'health_check_tls', match: { health_check_tls: true }, transport_socket: {
+      name: 'envoy.transport_sockets.tls', typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext' } } }];
+    c.health_checks = [{ timeout: '1s', interval: '0.2s', no_traffic_interval: '0.2s', unhealthy_threshold: 3,
+      healthy_threshold: 2, http_health_check: { path: '/readyz' }, transport_socket_match_criteria: { health_check_tls: true } }];
+    atomicWrite(join(dir, 'eds.yaml'), eds('k8s_tls', [upstreamPort]));
+    atomicWrite(join(dir, 'cds.yaml'), { resources: [c] });
+    atomicWrite(join(dir, 'lds.yaml'), { resources: [] });
+    atomicWrite(join(dir, 'envoy.yaml'), bootstrap(dir, adminPort));
+    envoy = spawn(PY, [SCRIPT, '-c', join(dir, 'envoy.yaml')], { stdio: 'ignore' });
+  });
+
+  afterAll(async () => {
+    if (!hasOpenssl) return;
+    envoy.kill('SIGKILL');
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.skipIf(!hasOpenssl)('is healthy on 200 over TLS and fails at once on 503 (no threshold for HTTP status)', async () => {
+    const flags = async () => {
+      try {
+        const t = await (await fetch(`http://127.0.0.1:${adminPort}/clusters`)).text();
+        return t.match(/::health_flags::(\S+)/)?.[1];
+      } catch { return undefined; }
+    };
+    const until = async (want: string) => {
+      for (let i = 0; i < 50 && (await flags()) !== want; i++) await sleep(100);
+      expect(await flags()).toBe(want);
+    };
+    await until('healthy');
+    expect(paths).toContain('/readyz');
+    status = 503;
+    await until('/failed_active_hc');
+    status = 200;
+    await until('healthy');
+  });
+});

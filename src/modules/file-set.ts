@@ -86,7 +86,8 @@ function script(a: FileSetArgs, changed: SetFile[], removed: string[], fixMode: 
   const out = ['set -eu', `cd ${d}`];
   for (const n of leftovers) out.push(`rm -rf -- ${quote(n)}`);
   const stage = a.validate && changed.length ? a.validate.stageDir : undefined;
-  out.push(`cleanup() { rm -f -- ${changed.map((f) => quote(`.${f.name}${NEW}`)).join(' ') || '/dev/null'}${stage ? `; rm -rf -- ${quote(stage)}` : ''}; }`);
+  const temps = [...changed.map((f) => `rm -f -- ${quote(`.${f.name}${NEW}`)}`), ...(stage ? [`rm -rf -- ${quote(stage)}`] : [])];
+  out.push(`cleanup() { ${temps.length ? temps.join('; ') : ':'}; }`);
   out.push('trap cleanup EXIT INT TERM HUP');
   const put = (path: string, content: string) => {
     out.push(`base64 -d > ${quote(path)} <<'EKP_EOF'`, ...chunk(Buffer.from(content).toString('base64')), 'EKP_EOF');

@@ -22,6 +22,8 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
+  // Regression: a cleanup with nothing to remove once expanded to `rm -f -- /dev/null`.
+  expect((await stat('/dev/null')).isCharacterDevice()).toBe(true);
 });
 
 async function apply(module: Module, o: { check?: boolean; diff?: boolean } = {}) {

@@ -11,6 +11,7 @@ import {
 } from './host.ts';
 import { readLabInfo, removeLabInfo, writeLabInfo, type LabHost, type LabInfo } from './info.ts';
 import { writeLabInventory } from './inventory.ts';
+import { publishStandin } from './release.ts';
 import { ensureApiserverCert, ensureKeyPair, writeKnownHosts } from './keys.ts';
 import { removeTree } from './mounts.ts';
 import { preflight } from './preflight.ts';
@@ -118,7 +119,7 @@ export async function labUp(n: number, opts: LabOptions & { fresh?: boolean } = 
   await waitForSsh(p, hosts, bootTimeoutMs(n), describeFailure(cfg));
 
   const info = labInfo(cfg, hosts);
-  writeLabInventory({ lab: info });
+  writeLabInventory({ lab: info, extra: publishStandin(info.mirrorDir, info.envoyVersion) });
   writeLabInfo(p.infoPath, info);
   log(`lab up: ${n} host(s) on ${cfg.bridge} (${cfg.subnet}.0/24) in ${seconds(started)}; inventory ${p.inventoryPath}`);
   return info;

@@ -1,7 +1,7 @@
 // Handler: restart envoy-k8s-proxy where a binary, bootstrap or unit change needs it — rolling across
 // the fleet, one batch at a time, each gated on health. Hosts whose service was first started in this
 // very run already run the new config and are left alone.
-import type { Handler } from '../../src/runner/types.ts';
+import type { Handler, HandlerOutcome } from '../../src/runner/types.ts';
 import { rollingRestart } from '../../src/ops/rolling.ts';
 
 export const RESTART = 'restart envoy-k8s-proxy';
@@ -13,14 +13,14 @@ export const restartHandler: Handler = {
   async run({ inv, hosts, changed, transports, emit }) {
     const fresh = hosts.filter((h) => changed.get(h.name)?.has(START_TASK));
     const todo = hosts.filter((h) => !fresh.includes(h));
-    const out = await rollingRestart(inv, todo, transports, {
+    const out: Map<string, HandlerOutcome> = await rollingRestart(inv, todo, transports, {
       serial: inv.rolling.serial,
       drainMs: inv.rolling.drainMs,
       healthTimeoutMs: inv.rolling.healthTimeoutMs,
       minHealthy: inv.rolling.minHealthyEndpoints,
       log: (host, message) => emit({ kind: 'note', host, message }),
     });
-    for (const h of fresh) out.set(h.name, 'started fresh in this run: no restart needed');
+    for (const h of fresh) out.set(h.name, { status: 'ok', message: 'started fresh in this run: no restart needed' });
     return out;
   },
 };

@@ -182,10 +182,15 @@ async function runFleetHandlers(
     const outcome = await handler.run({ inv: play.inv, hosts, changed, transports: await conns.connected(), check: opts.check, emit });
     for (const h of hosts) {
       const o = outcome.get(h.name);
+      const base = { host: h.name, role: 'handlers', task: handler.name, ms: Date.now() - t0 };
       const r: TaskResult =
         o instanceof Error
-          ? { host: h.name, role: 'handlers', task: handler.name, status: 'failed', error: message(o), ms: Date.now() - t0 }
-          : { host: h.name, role: 'handlers', task: handler.name, status: o === undefined ? 'skipped' : 'changed', message: o ?? 'not reached', ms: Date.now() - t0 };
+          ? { ...base, status: 'failed', error: message(o) }
+          : o === undefined
+            ? { ...base, status: 'skipped', message: 'not reached: stopped at an earlier failure' }
+            : typeof o === 'string'
+              ? { ...base, status: 'changed', message: o }
+              : { ...base, ...o };
       const run = runs.get(h.name);
       if (run) count(run.recap, r);
       record(r);

@@ -93,7 +93,10 @@ export interface FleetHandlerContext {
 
 export type Handler =
   | { name: string; scope: 'host'; run(ctx: HostHandlerContext): Promise<string | void> }
-  | { name: string; scope: 'fleet'; run(ctx: FleetHandlerContext): Promise<Map<string, string | Error>> };
+  | { name: string; scope: 'fleet'; run(ctx: FleetHandlerContext): Promise<Map<string, HandlerOutcome>> };
+
+/** Per host: what a fleet handler did (a message means changed), or the error that stopped it. */
+export type HandlerOutcome = string | Error | { status: 'ok' | 'skipped'; message: string };
 
 export interface Role {
   name: string;

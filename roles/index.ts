@@ -15,3 +15,6 @@ export async function deployPlaybook(inv: Inventory, o: { allowDowngrade?: boole
 export async function installPlaybook(inv: Inventory, o: { allowDowngrade?: boolean } = {}): Promise<Role[]> {
   return [envoyBinary(await roleOptions(inv, o)), envoyConfig, envoyService({ start: false })];
 }
+
+export { uninstall } from './uninstall/main.ts';
+export { envoyRollback } from './envoy_rollback/main.ts';

@@ -1,9 +1,11 @@
 // Every CLI command, in the order `--help` lists them. Each module registers its own options.
 import type { Command } from 'commander';
-import { percent, withFleet, type Action, type Run } from './common.ts';
+import { percent, withFleet, withInventory, type Action, type Run } from './common.ts';
 import { renderCommand } from './render.ts';
 import { validateCommand } from './validate.ts';
 import { deployCommand, installCommand, planCommand } from './deploy.ts';
+import { rollbackCommand, uninstallCommand } from './uninstall.ts';
+import { downloadCommand, parseArches } from './download.ts';
 
 export function registerCommands(program: Command, run: Run): void {
   withFleet(program.command('validate'))
@@ -27,4 +29,23 @@ export function registerCommands(program: Command, run: Run): void {
   converge('deploy', 'converge every host: binary, config, service started and healthy (idempotent)', deployCommand as Action, false);
   converge('plan', 'check mode: what deploy would change, with diffs; nothing on any host changes', planCommand as Action, true);
   converge('install', 'binary, config and unit in place and enabled, not started', installCommand as Action, false);
+
+  withInventory(program.command('download'))
+    .description("fill the control-side release cache and files/envoy-releases.lock.yaml (sha256 from the inventory, the lockfile, or the release's checksums.txt.asc)")
+    .option('--arch <list>', 'architectures, comma separated (default: x86_64,aarch_64)', parseArches)
+    .option('--signing-key <file>', "armored public key that signs the release's checksums.txt.asc: verify it with gpgv")
+    .option('--trust-first-download', 'with no other sha256 source, take the hash of the first download (printed for review)', false)
+    .option('--json', 'print one JSON document instead of text', false)
+    .action((o) => run(downloadCommand as Action, o));
+
+  withFleet(program.command('uninstall'))
+    .description('stop and remove the service, unit, config and releases from the hosts (idempotent)')
+    .option('--purge', 'also remove the envoy user and the logs: no trace of the tool is left', false)
+    .option('--check', 'only say what would be removed', false)
+    .action((o) => run(uninstallCommand as Action, o));
+
+  withFleet(program.command('rollback'))
+    .description('switch every host back to its previous Envoy release, then restart (rolling)')
+    .option('--check', 'only say what would switch', false)
+    .action((o) => run(rollbackCommand as Action, o));
 }

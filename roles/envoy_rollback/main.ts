@@ -1,0 +1,36 @@
+// Role envoy_rollback: swap `current` and `previous` (one switch), then the restart handler rolls
+// the fleet onto the release that ran before.
+import { posix } from 'node:path';
+import type { Module, Role } from '../../src/runner/types.ts';
+import { pathFact } from '../../src/facts/file.ts';
+import { quote } from '../../src/ssh/quote.ts';
+import { RESTART, restartHandler } from '../envoy_service/handlers.ts';
+
+function swap(installDir: string): Module {
+  const current = posix.join(installDir, 'current');
+  const previous = posix.join(installDir, 'previous');
+  const cur = pathFact(current);
+  const prev = pathFact(previous);
+  return {
+    facts: () => [cur, prev],
+    plan({ facts }) {
+      const c = facts.get(cur);
+      const p = facts.get(prev);
+      if (p.type !== 'link') return { steps: [], fail: `no previous release to roll back to (${previous} is missing)` };
+      if (c.type !== 'link') return { steps: [], fail: `${current} is not a symlink` };
+      const ln = (link: string, to: string) => `ln -sfn ${quote(to)} ${quote(`${link}.ekp-tmp`)} && mv -Tf ${quote(`${link}.ekp-tmp`)} ${quote(link)}`;
+      // the previous release must still be there and run before we point at it
+      const check = `${quote(posix.join(installDir, p.target, 'envoy'))} --version >/dev/null`;
+      return {
+        steps: [{ kind: 'exec', action: `roll back to ${p.target}`, command: `${check} && ${ln(current, p.target)} && ${ln(previous, c.target)}` }],
+        message: `${c.target.replace('releases/', '')} → ${p.target.replace('releases/', '')}`,
+      };
+    },
+  };
+}
+
+export const envoyRollback: Role = {
+  name: 'envoy_rollback',
+  tasks: (inv) => [{ name: 'switch to the previous release', module: swap(inv.paths.installDir), notify: [RESTART] }],
+  handlers: [restartHandler],
+};

@@ -11,7 +11,12 @@ export const LOCKFILE = join(dirname(fileURLToPath(import.meta.url)), '../../fil
 
 export type Lock = Record<string, Partial<Record<Arch, string>>>;
 
-export async function readLock(file = LOCKFILE): Promise<Lock> {
+/** The lockfile in use: EKP_LOCKFILE (tests, other checkouts) or the repository's. */
+export function lockfilePath(): string {
+  return process.env.EKP_LOCKFILE || LOCKFILE;
+}
+
+export async function readLock(file = lockfilePath()): Promise<Lock> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -22,7 +27,7 @@ export async function readLock(file = LOCKFILE): Promise<Lock> {
   return doc.releases ?? {};
 }
 
-export async function writeLock(lock: Lock, file = LOCKFILE): Promise<void> {
+export async function writeLock(lock: Lock, file = lockfilePath()): Promise<void> {
   const sorted = Object.fromEntries(Object.keys(lock).sort().map((v) => [v, lock[v]]));
   const header =
     '# sha256 of Envoy release binaries, per version and architecture, written by\n' +

@@ -1,0 +1,179 @@
+// `download`: fill the control-side cache and the release lockfile for the inventory's Envoy
+// version. Every binary is checked against a sha256 from, in order: the inventory, the lockfile,
+// the release's checksums.txt.asc (gpg-verified when a signing key is given), or — only when the
+// operator asks — the first download itself, printed for review. Never silently unchecked.
+import { open, readFile, stat } from 'node:fs/promises';
+import { ARCHES, type Arch, type Inventory } from '../inventory/types.ts';
+import { ToolError } from '../errors.ts';
+import { cacheDir, fetchText, fetchToCache, fileSha256, releaseCachePath, verifyLocal, type FetchOptions } from './fetch.ts';
+import { lockfilePath, readLock, writeLock } from './lockfile.ts';
+import { clearsignedText, verifyClearsigned } from './signature.ts';
+import { assetName, checksumsUrl, parseChecksums, releaseUrl } from './url.ts';
+
+export type ShaSource = 'inventory' | 'lockfile' | 'checksums.txt.asc (signed)' | 'checksums.txt.asc (unsigned)' | 'first-download';
+
+export const FIRST_DOWNLOAD_WARNING = 'trusted on first download: REVIEW this sha256 against the release page before committing the lockfile';
+
+export interface DownloadOptions {
+  /** Default: both architectures (for envoy.localFile: the file's own, when it is an ELF binary). */
+  arches?: readonly Arch[];
+  /** Path of the armored public key that signs the release's checksums.txt.asc. */
+  signingKey?: string;
+  trustFirstDownload?: boolean;
+  /** Default lockfilePath(): EKP_LOCKFILE or files/envoy-releases.lock.yaml. */
+  lockfile?: string;
+  /** Default cacheDir(): EKP_CACHE_DIR or ~/.cache/envoy-k8s-proxy. */
+  cacheDir?: string;
+  fetch?: FetchOptions;
+}
+
+export interface ArchDownload {
+  arch: Arch;
+  /** The release URL, or the local file's path for envoy.localFile. */
+  url: string;
+  sha256: string;
+  source: ShaSource;
+  path: string;
+  bytes: number;
+  downloaded: boolean;
+  local: boolean;
+}
+
+export interface ChecksumsInfo {
+  url: string;
+  signed: boolean;
+  /** Fingerprint of the key that signed it, when verified. */
+  fingerprint?: string;
+}
+
+export interface DownloadReport {
+  version: string;
+  lockfile: string;
+  /** Architectures whose sha256 was newly written to the lockfile. */
+  lockUpdated: Arch[];
+  releases: ArchDownload[];
+  checksums?: ChecksumsInfo;
+  warnings: string[];
+}
+
+type Planned = { arch: Arch; sha?: string; source: ShaSource };
+
+export async function downloadRelease(inv: Pick<Inventory, 'name' | 'file' | 'envoy'>, o: DownloadOptions = {}): Promise<DownloadReport> {
+  const { version, mirror, localFile } = inv.envoy;
+  const lockfile = o.lockfile ?? lockfilePath();
+  const lock = await readLock(lockfile);
+  const warnings: string[] = [];
+  const arches = localFile ? await localArches(localFile, o.arches) : [...new Set(o.arches ?? ARCHES)];
+
+  const knownSha = new Map<Arch, Planned>();
+  for (const arch of arches) {
+    const fromInv = inv.envoy.sha256[arch];
+    const fromLock = lock[version]?.[arch];
+    if (fromInv) {
+      if (fromLock && fromLock !== fromInv) warnings.push(`${arch}: the inventory's envoy.sha256.${arch} differs from the lockfile's ${fromLock}; the inventory's wins`);
+      knownSha.set(arch, { arch, sha: fromInv, source: 'inventory' });
+    } else if (fromLock) knownSha.set(arch, { arch, sha: fromLock, source: 'lockfile' });
+  }
+
+  // Decide every hash source before downloading anything, so a refusal costs no transfer.
+  const plan: Planned[] = [];
+  const unknown = arches.filter((a) => !knownSha.has(a));
+  let checksums: ChecksumsInfo | undefined;
+  let sums: Map<string, string> | undefined;
+  let sumsProblem: string | undefined;
+  if (unknown.length > 0 && !localFile) {
+    const url = checksumsUrl(version, mirror);
+    try {
+      const raw = await fetchText(url);
+      if (o.signingKey) {
+        const v = await verifyClearsigned(raw, await readKey(o.signingKey), url);
+        sums = parseChecksums(v.text);
+        checksums = { url, signed: true, fingerprint: v.fingerprint };
+      } else {
+        sums = parseChecksums(clearsignedText(raw));
+        checksums = { url, signed: false };
+        warnings.push(`the signature of ${url} was NOT verified (no --signing-key): its sha256 values are only as trustworthy as the connection to the release host`);
+      }
+    } catch (err) {
+      // A bad signature is never papered over by trusting the first download.
+      if (o.signingKey || !(err instanceof ToolError)) throw err;
+      sumsProblem = err.message;
+    }
+  } else if (o.signingKey && unknown.length === 0) {
+    warnings.push('--signing-key not used: every sha256 was already known from the inventory or the lockfile');
+  }
+  for (const arch of arches) {
+    const k = knownSha.get(arch);
+    const fromSums = sums?.get(assetName(version, arch));
+    if (k) plan.push(k);
+    else if (fromSums) plan.push({ arch, sha: fromSums, source: checksums?.signed ? 'checksums.txt.asc (signed)' : 'checksums.txt.asc (unsigned)' });
+    else if (o.trustFirstDownload) plan.push({ arch, source: 'first-download' });
+    else throw noSource(inv, arch, localFile ? 'envoy.localFile is set and no sha256 is known for it' : (sumsProblem ?? `${checksums?.url} lists no ${assetName(version, arch)}`));
+  }
+
+  const releases: ArchDownload[] = [];
+  for (const p of plan) {
+    if (localFile) {
+      const r = p.sha ? await verifyLocal(localFile, p.sha) : { path: localFile, sha256: await fileSha256(localFile), bytes: (await stat(localFile)).size };
+      releases.push({ arch: p.arch, url: localFile, sha256: r.sha256, source: p.source, path: r.path, bytes: r.bytes, downloaded: false, local: true });
+    } else {
+      const url = releaseUrl(version, p.arch, mirror);
+      const r = await fetchToCache(url, releaseCachePath(version, p.arch, o.cacheDir ?? cacheDir()), p.sha, o.fetch);
+      releases.push({ arch: p.arch, url, sha256: r.sha256, source: p.source, path: r.path, bytes: r.bytes, downloaded: r.downloaded, local: false });
+    }
+    if (p.source === 'first-download') warnings.push(`${p.arch}: sha256 ${releases.at(-1)!.sha256} ${FIRST_DOWNLOAD_WARNING}`);
+  }
+
+  // Only hashes learned here (checksums or first download) are new; write nothing otherwise.
+  const lockUpdated: Arch[] = [];
+  for (const r of releases) {
+    if ((r.source.startsWith('checksums') || r.source === 'first-download') && lock[version]?.[r.arch] !== r.sha256) {
+      lock[version] = { ...lock[version], [r.arch]: r.sha256 };
+      lockUpdated.push(r.arch);
+    }
+  }
+  if (lockUpdated.length > 0) await writeLock(lock, lockfile);
+  return { version, lockfile, lockUpdated, releases, checksums, warnings };
+}
+
+function noSource(inv: Pick<Inventory, 'name' | 'file' | 'envoy'>, arch: Arch, why: string): ToolError {
+  const { version, mirror, localFile } = inv.envoy;
+  const options = [
+    `set envoy.sha256.${arch} in ${inv.file} (from the release page)`,
+    ...(localFile ? [] : [`make ${checksumsUrl(version, mirror)} reachable (envoy.mirror), ideally with --signing-key <release key.asc>`]),
+    `or pass --trust-first-download to take the hash of ${localFile ? 'the file' : 'the first download'} (printed for review before you commit the lockfile)`,
+  ];
+  return new ToolError('module', `no sha256 known for Envoy ${version} ${arch} (${why}); refusing to download unchecked. Options:\n  - ${options.join('\n  - ')}`);
+}
+
+async function readKey(path: string): Promise<string> {
+  return readFile(path, 'utf8').catch((err: Error) => {
+    throw new ToolError('usage', `unable to read --signing-key ${path}: ${err.message}`);
+  });
+}
+
+/** ELF e_machine → Envoy arch: a local binary is recorded only under its own architecture. */
+const ELF_MACHINES: Record<number, Arch> = { 62: 'x86_64', 183: 'aarch_64' };
+
+export async function elfArch(path: string): Promise<Arch | undefined> {
+  const fh = await open(path, 'r').catch((err: Error) => {
+    throw new ToolError('module', `unable to read envoy.localFile ${path}: ${err.message}`);
+  });
+  try {
+    const b = Buffer.alloc(20);
+    const { bytesRead } = await fh.read(b, 0, 20, 0);
+    if (bytesRead < 20 || b.readUInt32BE(0) !== 0x7f454c46) return undefined;
+    const machine = b[5] === 2 ? b.readUInt16BE(18) : b.readUInt16LE(18);
+    return ELF_MACHINES[machine];
+  } finally {
+    await fh.close();
+  }
+}
+
+async function localArches(path: string, asked: readonly Arch[] | undefined): Promise<Arch[]> {
+  const own = await elfArch(path);
+  // Not an ELF binary we know (a script stand-in): it runs anywhere, take the asked arches.
+  if (!own) return [...new Set(asked ?? ARCHES)];
+  if (asked && !asked.includes(own)) throw new ToolError('usage', `envoy.localFile ${path} is an ${own} binary, not ${asked.join(', ')}`);
+  return [own];
+}

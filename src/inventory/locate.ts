@@ -4,13 +4,17 @@ import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type N
 
 export type KeyPath = readonly PropertyKey[];
 
-/** `clusters[1].endpoints[0]`; keys that are not identifiers are quoted: `a["b c"]`. */
+/**
+ * `clusters[1].endpoints[0]`; keys that are not identifiers are quoted: `a["b c"]`, and a key
+ * longer than 60 characters is cut (`["xxx..."]`) so that one message stays one readable line.
+ */
 export function formatPath(path: KeyPath): string {
   let out = '';
   for (const seg of path) {
+    const key = String(seg);
     if (typeof seg === 'number') out += `[${seg}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(String(seg))) out += out ? `.${String(seg)}` : String(seg);
-    else out += `[${JSON.stringify(String(seg))}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]{0,59}$/.test(key)) out += out ? `.${key}` : key;
+    else out += `[${key.length > 60 ? `${JSON.stringify(key.slice(0, 57)).slice(0, -1)}..."` : JSON.stringify(key)}]`;
   }
   return out;
 }

@@ -8,6 +8,7 @@ import { issuesToProblems, describe } from './issues.ts';
 import { Locator, formatPath } from './locate.ts';
 import { resolveInventory } from './resolve.ts';
 import { checkRules } from './rules.ts';
+import { yamlSyntaxProblems } from './yaml-errors.ts';
 import { inventorySchema } from './schema.ts';
 import type { Inventory } from './types.ts';
 
@@ -24,11 +25,13 @@ export function parseInventory(text: string, file: string, opts: ParseOptions = 
     throw new InputError('inventory', problems);
   };
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // stringKeys: `1:` or `true:` is the key "1" or "true", a list or mapping as a key is an error.
+  // logLevel error: the library's warnings would go to stderr on their own, around our messages.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, stringKeys: true, logLevel: 'error' });
   if (doc.errors.length > 0) {
-    fail(doc.errors.map((e) => {
-      const { line, col } = lines.linePos(e.pos[0]);
-      return { file, path: '', message: `YAML syntax error: ${firstLine(e.message)}`, line, column: col };
+    fail(yamlSyntaxProblems(doc, (offset) => lines.linePos(offset).line).map(({ offset, message }) => {
+      const { line, col } = lines.linePos(offset);
+      return { file, path: '', message, line, column: col };
     }));
   }
   let data: unknown;

@@ -104,7 +104,13 @@ function checkListeners(root: Obj, listeners: Listener[]): RuleProblem[] {
     const bound = [l.address, ...overrides.map((h) => h.address)];
     if (!bound.some((addr) => overlaps(addr, adminAddress))) continue;
     if (admin.port !== undefined) {
-      problems.push({ path: ['admin', 'port'], message: `${adminPort} collides with clusters[${l.index}].listenPort` });
+      const via = overlaps(l.address, adminAddress) ? undefined : overrides.find((h) => overlaps(h.address, adminAddress));
+      problems.push({
+        path: ['admin', 'port'],
+        message: via
+          ? `${adminPort} collides with clusters[${l.index}].listenPort: hosts[${via.k}] (${via.name}) binds it on its listenAddress ${via.address}`
+          : `${adminPort} collides with clusters[${l.index}].listenPort`,
+      });
     } else {
       problems.push({
         path: ['clusters', l.index, 'listenPort'],

@@ -107,7 +107,8 @@ export const hostSchema = z.strictObject({
 export const envoySchema = z.strictObject({
   version: z
     .string(msg('expected a version such as 1.35.0 (write 3 parts; YAML reads 1.35 as a number)'))
-    .regex(SEMVER, msg('expected a version such as 1.35.0 (no leading "v")'))
+    .refine((v) => !/^v\d/i.test(v), msg('expected a version such as 1.35.0, without the leading "v"'))
+    .regex(SEMVER, msg('expected an exact release version of three numbers such as 1.35.0'))
     .optional(),
   sha256: z
     .strictObject({
@@ -130,10 +131,8 @@ export const adminSchema = z.strictObject({
   port: port().optional(),
 });
 
-const serial = z.union([
-  positive('a positive integer or a percentage such as "25%"'),
-  pattern(PERCENT, 'expected a positive integer or a percentage such as "25%"'),
-]);
+const SERIAL = 'expected a positive integer or a percentage such as "25%"';
+const serial = z.union([positive(SERIAL.slice('expected '.length)), pattern(PERCENT, SERIAL)], msg(SERIAL));
 
 export const rollingSchema = z.strictObject({
   serial: serial.optional().describe('Hosts updated at once: a count or a percentage such as "25%"'),

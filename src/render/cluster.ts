@@ -41,6 +41,9 @@ export function renderCluster(cluster: ClusterSpec, configDir: string): Record<s
     },
     ...transportSockets(cluster.healthCheck),
     health_checks: [renderHealthCheck(cluster.healthCheck)],
+    // An API server taken out of the inventory must stop getting new connections at once, even
+    // while it still passes health checks (Envoy otherwise keeps it as pending_dynamic_removal).
+    ignore_health_on_host_removal: true,
   };
   const outlier = renderOutlierDetection(cluster.outlierDetection);
   if (outlier) out.outlier_detection = outlier;

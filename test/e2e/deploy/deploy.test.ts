@@ -1,0 +1,108 @@
+// Deploy on real lab hosts (systemd, sshd, the stand-in served as a release): a fresh deploy serves
+// traffic, a second one changes nothing, an endpoint change reloads without a restart, a bootstrap
+// change restarts each host once, plan changes nothing, uninstall leaves no trace.
+import { describe, expect, it, beforeAll } from 'vitest';
+import { labOrSkip } from '../../lab/index.ts';
+import { cli, labInventory, managedFiles, onHost, unitStart } from '../support/cli.ts';
+import { servedBy, throughLb } from '../support/traffic.ts';
+
+const lab = labOrSkip();
+const names = lab?.hosts.map((h) => h.name) ?? [];
+const addr = (name: string) => lab!.hosts.find((h) => h.name === name)!.address;
+const recap = (stdout: string) =>
+  JSON.parse(stdout) as { recap: { host: string; changed: number; failed: number; ok: number; roundTrips: number }[]; results: { host: string; task: string; status: string; role: string }[] };
+
+/** Everything the tool may leave on a host, for the before-install / after-uninstall comparison. */
+const TRACE = "find /etc /opt /var/log /usr/local /srv -xdev 2>/dev/null | grep -v -e '^/var/log/journal' -e '^/etc/ssh' | sort; getent passwd | cut -d: -f1 | sort; getent group | cut -d: -f1 | sort";
+
+describe.skipIf(!lab)('deploy on the lab', () => {
+  let clean = '';
+
+  beforeAll(async () => {
+    // start from hosts without the tool, whatever earlier test files did
+    const u = await cli(['uninstall', '--hosts', lab!.inventoryPath, '--purge', '--json']);
+    expect(u.code, u.stderr).toBe(0);
+    clean = await onHost(lab!, 'lb3', TRACE);
+  });
+
+  it('a fresh deploy converges every host and serves TLS passthrough traffic', async () => {
+    const r = await cli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
+    expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(0);
+    const out = recap(r.stdout);
+    expect(out.recap.map((h) => h.failed)).toEqual(names.map(() => 0));
+    expect(out.recap.every((h) => h.changed > 0)).toBe(true);
+    for (const n of names) {
+      expect((await onHost(lab!, n, 'systemctl is-active envoy-k8s-proxy')).trim()).toBe('active');
+      expect(await throughLb(addr(n), 6443, '/readyz')).toMatch(/\r\n\r\nok$/);
+      expect(await servedBy(addr(n), 6444)).toBe('apiserver-16445');
+    }
+  });
+
+  it('binds the admin interface to loopback only and runs envoy as an unprivileged user', async () => {
+    const listen = await onHost(lab!, 'lb1', 'ss -ltnH');
+    expect(listen).toMatch(/127\.0\.0\.1:10000\s/);
+    expect(listen).not.toMatch(/(0\.0\.0\.0|\*|\[::\]):10000\s/);
+    expect((await onHost(lab!, 'lb1', 'ps -o user= -p "$(systemctl show envoy-k8s-proxy -p MainPID --value)"')).trim()).toBe('envoy');
+    expect(await onHost(lab!, 'lb1', 'curl -s 127.0.0.1:10000/ready')).toBe('LIVE\n');
+  });
+
+  it('a second deploy changes nothing, in one round trip per host', async () => {
+    const r = await cli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = recap(r.stdout);
+    expect(out.recap.map((h) => h.changed)).toEqual(names.map(() => 0));
+    expect(out.recap.every((h) => h.roundTrips <= 2)).toBe(true);
+  });
+
+  it('plan shows the diff of an endpoint change and touches nothing', async () => {
+    const inv = labInventory(lab!, (d) => (d.clusters[0].endpoints = [d.clusters[0].endpoints[1]]));
+    const before = await Promise.all(names.map((n) => managedFiles(lab!, n)));
+    const r = await cli(['plan', '--hosts', inv]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('--- a/etc/envoy-k8s-proxy/eds_k8s_cluster1.yaml');
+    expect(r.stdout).toMatch(/^-\s+port_value: 16443$/m);
+    expect(r.stdout).toContain('check mode: nothing was changed');
+    expect(await Promise.all(names.map((n) => managedFiles(lab!, n)))).toEqual(before);
+  });
+
+  it('an endpoint change renames only the eds file: no restart, new connections go to the new endpoint', async () => {
+    const starts = await Promise.all(names.map((n) => unitStart(lab!, n)));
+    const inv = labInventory(lab!, (d) => (d.clusters[0].endpoints = [d.clusters[0].endpoints[1]]));
+    const r = await cli(['deploy', '--hosts', inv, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const changed = recap(r.stdout).results.filter((x) => x.status === 'changed');
+    expect(new Set(changed.map((x) => x.task))).toEqual(new Set(['envoy configuration']));
+    expect(await Promise.all(names.map((n) => unitStart(lab!, n)))).toEqual(starts);
+    // Envoy picks the renamed file up by itself; the new endpoint is health-checked first
+    await expect.poll(async () => (await onHost(lab!, 'lb1', 'curl -s 127.0.0.1:10000/clusters')).match(/k8s_cluster1::[^:]+:\d+::health_flags/g)?.length, { timeout: 15_000 }).toBe(1);
+    for (let i = 0; i < 4; i++) expect(await servedBy(addr('lb1'), 6443)).toBe('apiserver-16444');
+    // and back
+    const back = await cli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
+    expect(back.code).toBe(0);
+    expect(await Promise.all(names.map((n) => unitStart(lab!, n)))).toEqual(starts);
+  });
+
+  it('a bootstrap change restarts each host exactly once, one at a time', async () => {
+    const starts = await Promise.all(names.map((n) => unitStart(lab!, n)));
+    const inv = labInventory(lab!, (d) => (d.admin = { port: 10001 }));
+    const r = await cli(['deploy', '--hosts', inv, '--json']);
+    expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
+    const handlers = recap(r.stdout).results.filter((x) => x.role === 'handlers');
+    expect(handlers.map((x) => `${x.host}:${x.status}`).sort()).toEqual(names.map((n) => `${n}:changed`));
+    const after = await Promise.all(names.map((n) => unitStart(lab!, n)));
+    after.forEach((s, i) => expect(s).not.toEqual(starts[i]));
+    expect(await onHost(lab!, 'lb2', 'curl -s 127.0.0.1:10001/ready')).toBe('LIVE\n');
+    const back = await cli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
+    expect(back.code, back.stderr).toBe(0);
+  });
+
+  it('uninstall --purge leaves the host as it was before the first install', async () => {
+    const r = await cli(['uninstall', '--hosts', lab!.inventoryPath, '--limit', 'lb3', '--purge']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await onHost(lab!, 'lb3', TRACE)).toEqual(clean);
+    const again = await cli(['uninstall', '--hosts', lab!.inventoryPath, '--limit', 'lb3', '--purge', '--json']);
+    expect(recap(again.stdout).recap[0]!.changed).toBe(0);
+    const redeploy = await cli(['deploy', '--hosts', lab!.inventoryPath, '--limit', 'lb3']);
+    expect(redeploy.code, redeploy.stderr).toBe(0);
+  });
+});

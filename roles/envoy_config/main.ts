@@ -5,43 +5,51 @@ import type { Role } from '../../src/runner/types.ts';
 import { systemUser } from '../../src/modules/user.ts';
 import { directory } from '../../src/modules/directory.ts';
 import { fileSet } from '../../src/modules/file-set.ts';
-import { renderConfigFiles } from '../../src/render/index.ts';
+import { renderConfigFiles, type RenderedFile } from '../../src/render/index.ts';
+import type { HostSpec, Inventory } from '../../src/inventory/types.ts';
 import { quote } from '../../src/ssh/quote.ts';
 import { RESTART } from '../envoy_service/handlers.ts';
 
 /** eds first, then cds, then lds, bootstrap last: every file only names things already in place. */
 const ORDER = (name: string) => (name.startsWith('eds_') ? 0 : name === 'cds.yaml' ? 1 : name === 'lds.yaml' ? 2 : 3);
 
-export const envoyConfig: Role = {
-  name: 'envoy_config',
-  tasks: (inv, host) => {
-    const { configDir, logDir, user, group, installDir } = inv.paths;
-    const stageDir = posix.join(configDir, '.ekp-stage');
-    const files = renderConfigFiles(inv, host).sort((a, b) => ORDER(a.name) - ORDER(b.name) || a.name.localeCompare(b.name));
-    const envoy = posix.join(installDir, 'current', 'envoy');
-    return [
-      { name: `system user ${user}`, module: systemUser({ name: user, group }) },
-      { name: 'config directory', module: directory({ path: configDir, mode: 0o750, owner: 'root', group }) },
-      { name: 'log directory', module: directory({ path: logDir, mode: 0o750, owner: user, group }) },
-      {
-        name: 'envoy configuration',
-        module: fileSet({
-          dir: configDir,
-          files: files.map((f) => ({ name: f.name, content: f.content })),
-          owner: 'root',
-          group,
-          mode: 0o640,
-          prune: { prefix: 'eds_', suffix: '.yaml' },
-          validate: {
-            stageDir,
-            files: renderConfigFiles(inv, host, { configDir: stageDir }).map((f) => ({ name: f.name, content: f.content })),
-            // as the service user, like ExecStartPre: it must be able to read what it will load
-            command: (bootstrap) => `runuser -u ${quote(user)} -- ${quote(envoy)} --mode validate -c ${quote(bootstrap)}`,
-          },
-          // lds/cds/eds are reloaded by Envoy on rename; only the bootstrap needs a restart
-          notify: { 'envoy.yaml': RESTART },
-        }),
-      },
-    ];
-  },
-};
+type Render = (inv: Inventory, host: HostSpec, opts?: { configDir?: string }) => RenderedFile[];
+
+/** The role, with the renderer as a parameter so a test can hand the hosts a config Envoy rejects. */
+export function envoyConfigRole(render: Render = renderConfigFiles): Role {
+  return {
+    name: 'envoy_config',
+    tasks: (inv, host) => {
+      const { configDir, logDir, user, group, installDir } = inv.paths;
+      const stageDir = posix.join(configDir, '.ekp-stage');
+      const files = render(inv, host).sort((a, b) => ORDER(a.name) - ORDER(b.name) || a.name.localeCompare(b.name));
+      const envoy = posix.join(installDir, 'current', 'envoy');
+      return [
+        { name: `system user ${user}`, module: systemUser({ name: user, group }) },
+        { name: 'config directory', module: directory({ path: configDir, mode: 0o750, owner: 'root', group }) },
+        { name: 'log directory', module: directory({ path: logDir, mode: 0o750, owner: user, group }) },
+        {
+          name: 'envoy configuration',
+          module: fileSet({
+            dir: configDir,
+            files: files.map((f) => ({ name: f.name, content: f.content })),
+            owner: 'root',
+            group,
+            mode: 0o640,
+            prune: { prefix: 'eds_', suffix: '.yaml' },
+            validate: {
+              stageDir,
+              files: render(inv, host, { configDir: stageDir }).map((f) => ({ name: f.name, content: f.content })),
+              // as the service user, like ExecStartPre: it must be able to read what it will load
+              command: (bootstrap) => `runuser -u ${quote(user)} -- ${quote(envoy)} --mode validate -c ${quote(bootstrap)}`,
+            },
+            // lds/cds/eds are reloaded by Envoy on rename; only the bootstrap needs a restart
+            notify: { 'envoy.yaml': RESTART },
+          }),
+        },
+      ];
+    },
+  };
+}
+
+export const envoyConfig = envoyConfigRole();

@@ -77,7 +77,14 @@ const clusterSettings = {
 
 export const defaultsSchema = z.strictObject(clusterSettings);
 
-const endpoint = checked((v) => parseHostPort(v) !== undefined, 'expected host:port (e.g. 10.0.0.1:6443)');
+// Envoy never resolves names in EDS endpoints (it rejects the whole update), so only IPs pass here.
+const endpoint = checked(
+  (v) => {
+    const hp = parseHostPort(v);
+    return hp !== undefined && isIpAddress(hp.host);
+  },
+  'expected IP:port (e.g. 10.0.0.1:6443 or [fd00::1]:6443; Envoy does not resolve names in EDS)',
+);
 
 export const clusterSchema = z.strictObject({
   name: pattern(CLUSTER_NAME, 'expected a cluster name of letters, digits, "_" and "-" (at most 60 characters)'),

@@ -48,6 +48,11 @@ export async function runPlay(play: Play, opts: RunOptions, conns: Connections, 
       if (!transport) {
         run.recap.unreachable = true;
         run.recap.error = message(err);
+      } else {
+        // failed before or between tasks (fact gathering, building the host's tasks, interrupt)
+        const r: TaskResult = { host: host.name, role: 'setup', task: 'gather facts', status: 'failed', error: message(err), ms: Date.now() - started };
+        count(run.recap, r);
+        record(r);
       }
     } finally {
       run.recap.ms = Date.now() - started;

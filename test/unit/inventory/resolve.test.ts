@@ -64,7 +64,7 @@ clusters:
   - name: b
     listenPort: 6444
     lbPolicy: RANDOM
-    endpoints: ["[fd00::1]:6443", api.example:443]
+    endpoints: ["[fd00::1]:6443", 10.0.0.9:443]
     healthCheck: {type: tcp, timeout: 1s}
     outlierDetection: {maxEjectionPercent: 100}
     idleTimeout: 0s
@@ -82,7 +82,7 @@ hosts: [{name: lb1, address: 10.0.0.11}]
     ['a: tcpKeepalive time in seconds', a!.tcpKeepalive, { probes: 3, timeSec: 60, intervalSec: 10 }],
     ['a: idleTimeout from defaults', a!.idleTimeoutMs, 3_600_000],
     ['b: idleTimeout 0s disables', b!.idleTimeoutMs, 0],
-    ['b: endpoints split, IPv6 unbracketed', b!.endpoints, [{ host: 'fd00::1', port: 6443 }, { host: 'api.example', port: 443 }]],
+    ['b: endpoints split, IPv6 unbracketed', b!.endpoints, [{ host: 'fd00::1', port: 6443 }, { host: '10.0.0.9', port: 443 }]],
   ])('%s', (_, actual, expected) => expect(actual).toEqual(expected));
 
   it('deepMerge replaces lists and scalars, merges mappings, skips undefined', () => {

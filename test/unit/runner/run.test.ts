@@ -107,3 +107,13 @@ describe('runPlay', () => {
     expect(res.results[0]).toMatchObject({ status: 'skipped', message: 'not needed here' });
   });
 });
+
+describe('runPlay setup failures', () => {
+  it('an error before the first task fails that host instead of passing silently', async () => {
+    const { conns } = setup();
+    const r: Role = { name: 'r', tasks: (_inv, h) => { if (h.name === 'lb2') throw new ToolError('module', 'cannot render'); return [{ name: 'a', module: changes(false) }]; } };
+    const res = await runPlay({ inv, hosts, roles: [r] }, opts, conns, () => {});
+    expect(res.recap.find((x) => x.host === 'lb2')!.failed).toBe(1);
+    expect(res.results.find((x) => x.host === 'lb2')).toMatchObject({ status: 'failed', error: 'cannot render' });
+  });
+});

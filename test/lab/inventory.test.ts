@@ -27,6 +27,12 @@ ssh:
   identityFile: /repo/.lab/id_ed25519
   knownHosts: /repo/.lab/known_hosts
   connectTimeout: 5s
+defaults:
+  healthCheck:
+    interval: 1s
+    timeout: 1s
+rolling:
+  drain: 1s
 clusters:
   - name: k8s_cluster1
     listenPort: 6443

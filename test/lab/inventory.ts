@@ -34,6 +34,9 @@ export function renderLabInventory({ lab, extra = {} }: LabInventoryOptions): st
   const base = {
     envoy: { version: lab.envoyVersion, mirror: lab.mirrorUrl },
     ssh: { user: 'root', identityFile: lab.keyPath, knownHosts: lab.knownHostsPath, connectTimeout: '5s' },
+    // Lab hosts are one hop away: short drain and fast health checks keep rolling restarts quick.
+    defaults: { healthCheck: { interval: '1s', timeout: '1s' } },
+    rolling: { drain: '1s' },
     // Two clusters so multi-cluster rendering is exercised: the first two apiservers, then the rest.
     clusters: [
       { name: 'k8s_cluster1', listenPort: 6443, endpoints: endpoints.slice(0, 2) },

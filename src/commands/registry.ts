@@ -1,10 +1,11 @@
 // Every CLI command, in the order `--help` lists them. Each module registers its own options.
 import type { Command } from 'commander';
-import { percent, withFleet, type Action, type Run } from './common.ts';
+import { percent, positivePort, withFleet, type Action, type Run } from './common.ts';
 import { renderCommand } from './render.ts';
 import { validateCommand } from './validate.ts';
 import { deployCommand, installCommand, planCommand } from './deploy.ts';
 import { doctorCommand } from './doctor.ts';
+import { adminCommand } from './admin.ts';
 
 export function registerCommands(program: Command, run: Run): void {
   withFleet(program.command('validate'))
@@ -32,4 +33,11 @@ export function registerCommands(program: Command, run: Run): void {
   withFleet(program.command('doctor'))
     .description('read-only checklist per host: service, binary, config drift, ports, API servers as the host sees them, Envoy health, journal')
     .action((o) => run(doctorCommand as Action, o));
+
+  withFleet(program.command('admin'))
+    .description("tunnel to one host's admin interface (127.0.0.1 on the host) until Ctrl-C, or `admin GET <path>` on every selected host (read-only)")
+    .argument('[method]', 'GET: fetch <path> from every selected host instead of opening a tunnel')
+    .argument('[path]', 'admin path, e.g. /clusters, /stats?format=json')
+    .option('-p, --port <port>', 'local port of the tunnel (default: any free port)', positivePort)
+    .action((method: string | undefined, path: string | undefined, o) => run(((opts: never) => adminCommand(method, path, opts)) as Action, o));
 }

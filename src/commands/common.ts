@@ -31,6 +31,12 @@ export function positiveInt(v: string): number {
   return n;
 }
 
+export function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected an integer >= 0, found "${v}"`);
+  return n;
+}
+
 export function positivePort(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError(`expected a TCP port 1-65535, found "${v}"`);

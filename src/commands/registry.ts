@@ -1,11 +1,12 @@
 // Every CLI command, in the order `--help` lists them. Each module registers its own options.
 import type { Command } from 'commander';
-import { percent, positivePort, withFleet, type Action, type Run } from './common.ts';
+import { nonNegativeInt, percent, positivePort, withFleet, withInventory, type Action, type Run } from './common.ts';
 import { renderCommand } from './render.ts';
 import { validateCommand } from './validate.ts';
 import { deployCommand, installCommand, planCommand } from './deploy.ts';
 import { doctorCommand } from './doctor.ts';
 import { adminCommand } from './admin.ts';
+import { runCommand } from './run.ts';
 
 export function registerCommands(program: Command, run: Run): void {
   withFleet(program.command('validate'))
@@ -40,4 +41,12 @@ export function registerCommands(program: Command, run: Run): void {
     .argument('[path]', 'admin path, e.g. /clusters, /stats?format=json')
     .option('-p, --port <port>', 'local port of the tunnel (default: any free port)', positivePort)
     .action((method: string | undefined, path: string | undefined, o) => run(((opts: never) => adminCommand(method, path, opts)) as Action, o));
+
+  withInventory(program.command('run'))
+    .description("run Envoy in the foreground on this machine with one host's rendered config (temp dir), until Ctrl-C; exit code = Envoy's")
+    .option('--host <name>', 'whose config to render (default: the first host)')
+    .option('--envoy <path>', 'Envoy binary (default: envoy on PATH)')
+    .option('--base-id <n>', "Envoy's --base-id, to run next to another Envoy with hot restart (default: hot restart off)", nonNegativeInt)
+    .option('--log-level <level>', "Envoy's --log-level", 'info')
+    .action((o) => run(runCommand as Action, o));
 }

@@ -31,6 +31,18 @@ export function positiveInt(v: string): number {
   return n;
 }
 
+export function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected an integer >= 0, found "${v}"`);
+  return n;
+}
+
+export function positivePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError(`expected a TCP port 1-65535, found "${v}"`);
+  return n;
+}
+
 export function percent(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0 || n > 100) throw new InvalidArgumentError(`expected a percentage 0-100, found "${v}"`);

@@ -1,11 +1,14 @@
 // Every CLI command, in the order `--help` lists them. Each module registers its own options.
 import type { Command } from 'commander';
-import { percent, withFleet, withInventory, type Action, type Run } from './common.ts';
+import { nonNegativeInt, percent, positivePort, withFleet, withInventory, type Action, type Run } from './common.ts';
 import { renderCommand } from './render.ts';
 import { validateCommand } from './validate.ts';
 import { deployCommand, installCommand, planCommand } from './deploy.ts';
 import { rollbackCommand, uninstallCommand } from './uninstall.ts';
 import { downloadCommand, parseArches } from './download.ts';
+import { doctorCommand } from './doctor.ts';
+import { adminCommand } from './admin.ts';
+import { runCommand } from './run.ts';
 
 export function registerCommands(program: Command, run: Run): void {
   withFleet(program.command('validate'))
@@ -48,4 +51,23 @@ export function registerCommands(program: Command, run: Run): void {
     .description('switch every host back to its previous Envoy release, then restart (rolling)')
     .option('--check', 'only say what would switch', false)
     .action((o) => run(rollbackCommand as Action, o));
+
+  withFleet(program.command('doctor'))
+    .description('read-only checklist per host: service, binary, config drift, ports, API servers as the host sees them, Envoy health, journal')
+    .action((o) => run(doctorCommand as Action, o));
+
+  withFleet(program.command('admin'))
+    .description("tunnel to one host's admin interface (127.0.0.1 on the host) until Ctrl-C, or `admin GET <path>` on every selected host (read-only)")
+    .argument('[method]', 'GET: fetch <path> from every selected host instead of opening a tunnel')
+    .argument('[path]', 'admin path, e.g. /clusters, /stats?format=json')
+    .option('-p, --port <port>', 'local port of the tunnel (default: any free port)', positivePort)
+    .action((method: string | undefined, path: string | undefined, o) => run(((opts: never) => adminCommand(method, path, opts)) as Action, o));
+
+  withInventory(program.command('run'))
+    .description("run Envoy in the foreground on this machine with one host's rendered config (temp dir), until Ctrl-C; exit code = Envoy's")
+    .option('--host <name>', 'whose config to render (default: the first host)')
+    .option('--envoy <path>', 'Envoy binary (default: envoy on PATH)')
+    .option('--base-id <n>', "Envoy's --base-id, to run next to another Envoy with hot restart (default: hot restart off)", nonNegativeInt)
+    .option('--log-level <level>', "Envoy's --log-level", 'info')
+    .action((o) => run(runCommand as Action, o));
 }

@@ -1,0 +1,53 @@
+// Drift: the config on the host compared with what the inventory renders now, file by file.
+import { posix } from 'node:path';
+import type { HostSpec, Inventory } from '../inventory/types.ts';
+import { pathFact, globFact, type PathFact } from '../facts/file.ts';
+import { sha256 } from '../facts/gather.ts';
+import type { FactSpec } from '../facts/types.ts';
+import { renderConfigFiles, renderUnit, UNIT_NAME } from '../render/index.ts';
+import { check, type Check } from './types.ts';
+
+export const UNIT_PATH = posix.join('/etc/systemd/system', UNIT_NAME);
+
+export interface ExpectedFile {
+  path: string;
+  sha256: string;
+}
+
+export function expectedFiles(inv: Inventory, host: HostSpec): ExpectedFile[] {
+  const files = renderConfigFiles(inv, host).map((f) => ({ path: posix.join(inv.paths.configDir, f.name), sha256: sha256(f.content) }));
+  const unit = renderUnit(inv, host);
+  return [...files, { path: UNIT_PATH, sha256: sha256(unit.content) }];
+}
+
+export function configFacts(inv: Inventory, host: HostSpec): { files: FactSpec<PathFact>[]; eds: FactSpec<string[]> } {
+  return {
+    files: expectedFiles(inv, host).map((f) => pathFact(f.path)),
+    eds: globFact(inv.paths.configDir, 'eds_', '.yaml'),
+  };
+}
+
+/** One check naming every drifted, missing or stray file. */
+export function checkConfig(inv: Inventory, host: HostSpec, got: Map<string, PathFact>, edsOnHost: string[]): Check {
+  const want = expectedFiles(inv, host);
+  const changed: string[] = [];
+  const missing: string[] = [];
+  for (const f of want) {
+    const fact = got.get(f.path);
+    if (!fact || fact.type !== 'file') missing.push(f.path);
+    else if (fact.sha256 !== f.sha256) changed.push(f.path);
+  }
+  const wanted = new Set(want.map((f) => posix.basename(f.path)));
+  const stray = edsOnHost.filter((n) => !wanted.has(n)).map((n) => posix.join(inv.paths.configDir, n));
+  const details = [
+    ...changed.map((p) => `differs from the rendered file: ${p}`),
+    ...missing.map((p) => `missing: ${p}`),
+    ...stray.map((p) => `not rendered by the inventory (stray endpoints file): ${p}`),
+  ];
+  if (details.length === 0) return check('config', 'config', 'ok', `${want.length} files match what ${inv.file} renders for ${host.name}`);
+  const names = [...changed, ...missing, ...stray].map((p) => posix.basename(p));
+  return check('config', 'config', 'fail', `drift in ${names.join(', ')}`, {
+    details,
+    fix: `see the difference with \`envoy-k8s-proxy plan --hosts ${inv.name} --limit ${host.name}\`; \`deploy\` puts the rendered files back (or update ${inv.file} if the host is right)`,
+  });
+}

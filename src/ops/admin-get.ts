@@ -1,0 +1,46 @@
+// `admin GET <path>` on many hosts: each host fetches from its own loopback admin listener (curl
+// over SSH, like the health gate); the bodies come back in inventory order.
+import type { HostSpec, Inventory } from '../inventory/types.ts';
+import type { Transport } from '../ssh/types.ts';
+import { pool } from '../runner/limit.ts';
+import { admin } from './admin.ts';
+
+export interface HostReply {
+  host: string;
+  ok: boolean;
+  status: number; // 0: no HTTP answer
+  body: string;
+  error?: string;
+}
+
+export async function adminGetFleet(inv: Inventory, hosts: HostSpec[], path: string, connector: (h: HostSpec) => Promise<Transport>, forks: number): Promise<HostReply[]> {
+  const replies = new Map<string, HostReply>();
+  await pool(hosts, forks, async (h) => {
+    let t: Transport | undefined;
+    try {
+      t = await connector(h);
+      const r = await admin(t, inv, 'GET', path);
+      const reply: HostReply = { host: h.name, ok: r.ok, status: r.status, body: r.status ? r.body : '' };
+      if (!r.status) reply.error = r.body || 'the admin listener did not answer';
+      else if (!r.ok) reply.error = `HTTP ${r.status}`;
+      replies.set(h.name, reply);
+    } catch (err) {
+      replies.set(h.name, { host: h.name, ok: false, status: 0, body: '', error: (err as Error).message.replace(`${h.name}: `, '') });
+    } finally {
+      await t?.close().catch(() => undefined);
+    }
+  });
+  return hosts.map((h) => replies.get(h.name)!);
+}
+
+/** Every line of every body prefixed by the padded host name; errors on their own line. */
+export function formatReplies(replies: HostReply[]): string {
+  const w = Math.max(...replies.map((r) => r.host.length));
+  const lines: string[] = [];
+  for (const r of replies) {
+    const prefix = r.host.padEnd(w);
+    for (const line of r.body.replace(/\n$/, '').split('\n')) if (r.body) lines.push(`${prefix}  ${line}`);
+    if (r.error) lines.push(`${prefix}  error: ${r.error}`);
+  }
+  return lines.join('\n');
+}

@@ -41,13 +41,31 @@ export function release(a: ReleaseArgs): Module {
       const verify: Step = { kind: 'exec', action: `verify and install Envoy ${a.version}`, command: ['sh', '-s'], stdin: verifyScript(dir, tmp, bin, want, a.version) };
       if (a.source.mode === 'control') {
         const source = a.source;
+        const download: Step = { kind: 'lazy', action: 'download', resolve: async () => (await source.local(arch), []) };
+        const sudo = ctx.host.ssh.become && ctx.host.ssh.user !== 'root';
+        if (!sudo) {
+          const upload: Step = {
+            kind: 'lazy',
+            action: `upload Envoy ${a.version}`,
+            resolve: async () => [{ kind: 'put', action: `upload Envoy ${a.version}`, source: { localPath: await source.local(arch) }, path: tmp, mode: 0o600 }],
+          };
+          // the download is checked before anything is created on the host
+          return { steps: [download, prep, upload, verify], message };
+        }
+        // SFTP writes as the login user: upload into its home (not a guessable /tmp path), then
+        // the verify script, run through sudo, moves it next to its final name.
+        const staged = `.ekp-upload/envoy-${a.version}-${arch}`;
+        const home = `"$(getent passwd ${quote(ctx.host.ssh.user)} | cut -d: -f6)"`;
         const upload: Step = {
           kind: 'lazy',
           action: `upload Envoy ${a.version}`,
-          resolve: async () => [{ kind: 'put', action: `upload Envoy ${a.version}`, source: { localPath: await source.local(arch) }, path: tmp, mode: 0o600 }],
+          resolve: async () => [
+            { kind: 'exec', action: 'prepare the upload directory', command: 'mkdir -p -m 700 "$HOME/.ekp-upload"', become: false },
+            { kind: 'put', action: `upload Envoy ${a.version}`, source: { localPath: await source.local(arch) }, path: staged, mode: 0o600 },
+          ],
         };
-        // the download is checked before anything is created on the host
-        return { steps: [{ kind: 'lazy', action: 'download', resolve: async () => (await source.local(arch), []) }, prep, upload, verify], message };
+        const move: Step = { kind: 'exec', action: 'move the upload into place', command: `mv -f ${home}/${quote(staged)} ${quote(tmp)} && { rmdir ${home}/.ekp-upload 2>/dev/null || true; }` };
+        return { steps: [download, prep, upload, move, verify], message };
       }
       const url = a.source.url(arch);
       const partial = posix.join(dir, '.envoy.ekp-partial');
@@ -72,7 +90,8 @@ function verifyScript(dir: string, tmp: string, bin: string, want: string, versi
     `fail() { rm -f ${t}; rmdir ${quote(dir)} 2>/dev/null; echo "$1" >&2; exit 1; }`,
     `got=$(sha256sum ${t} | cut -d' ' -f1)`,
     `[ "$got" = ${want} ] || fail "checksum mismatch: expected sha256 ${want}, got $got; the file was deleted"`,
-    `chmod 755 ${t}`,
+    // an upload through a non-root login arrives owned by that user: the binary must not be
+    `chown root:root ${t} && chmod 755 ${t}`,
     `v=$(${t} --version 2>&1) || fail "the binary does not run: $v"`,
     `case "$v" in *${quote(`/${version}/`)}*) ;; *) fail "the binary reports another version than ${version}: $v";; esac`,
     `mv -f ${t} ${quote(bin)}`,

@@ -151,7 +151,7 @@ export async function runStep(step: Step, transport: Transport, host: string, si
     await transport.put(step.source, step.path, { mode: step.mode });
     return '';
   }
-  const res = await transport.exec(step.command, { stdin: step.stdin, timeoutMs: step.timeoutMs, signal });
+  const res = await transport.exec(step.command, { stdin: step.stdin, timeoutMs: step.timeoutMs, signal, ...(step.become === false ? { become: false } : {}) });
   if (signal?.aborted) throw new ToolError('interrupted', `interrupted while trying to ${step.action}`, { host });
   if (res.code !== 0) {
     throw new RemoteError(host, step.action, Array.isArray(step.command) ? step.command.join(' ') : step.command, res.code, res.stderr || res.stdout);

@@ -20,6 +20,8 @@ export type Step =
       command: string[] | string;
       stdin?: string | Buffer;
       timeoutMs?: number;
+      /** false: run as the login user even when the host uses become (e.g. to prepare an upload). */
+      become?: boolean;
     }
   | {
       kind: 'put';

@@ -14,6 +14,7 @@ export function registerCommands(program: Command, run: Run): void {
   withFleet(program.command('validate'))
     .description('check the inventory and the rendered Envoy config strictly (Envoy API protos, cross-file rules)')
     .option('--envoy <path>', 'also run `<path> --mode validate` on the rendered tree (default: envoy on PATH)')
+    .option('--remote', "also validate each host's rendered config with the envoy installed on that host (read-only)", false)
     .action((o) => run(validateCommand as Action, o));
 
   withFleet(program.command('render'))

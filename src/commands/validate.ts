@@ -10,6 +10,37 @@ import { runEnvoyValidate, validateDocument, validateTree } from '../validate/in
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import { selectHosts } from './common.ts';
 import { findOnPath } from './envoy-path.ts';
+import { EXIT } from './common.ts';
+import { connect } from '../ssh/index.ts';
+import { Connections } from '../runner/connections.ts';
+import { pool } from '../runner/limit.ts';
+import { validateOnHost } from './validate-remote.ts';
+
+interface RemoteResult {
+  host: string;
+  ok: boolean;
+  unreachable: boolean;
+  output: string;
+}
+
+async function validateRemote(inv: Inventory, hosts: HostSpec[], forks: number): Promise<RemoteResult[]> {
+  const conns = new Connections((h) => connect(h));
+  const out: RemoteResult[] = [];
+  try {
+    await pool(hosts, forks, async (host) => {
+      try {
+        const t = await conns.get(host);
+        const r = await validateOnHost(t, inv, host);
+        out.push({ host: host.name, ok: r.ok, unreachable: false, output: r.output });
+      } catch (err) {
+        out.push({ host: host.name, ok: false, unreachable: true, output: (err as Error).message });
+      }
+    });
+  } finally {
+    await conns.closeAll();
+  }
+  return hosts.map((h) => out.find((r) => r.host === h.name)!);
+}
 
 type Kind = 'bootstrap' | 'lds' | 'cds' | 'eds';
 
@@ -27,7 +58,7 @@ export function checkRendered(inv: Inventory, host: HostSpec, configDir?: string
   return problems;
 }
 
-export async function validateCommand(o: { hosts: string; limit?: string; envoy?: string; json?: boolean }): Promise<number> {
+export async function validateCommand(o: { hosts: string; limit?: string; envoy?: string; json?: boolean; remote?: boolean; forks?: number }): Promise<number> {
   const { inv, hosts } = await selectHosts(o);
   const problems: Problem[] = [];
   for (const host of hosts) problems.push(...checkRendered(inv, host));
@@ -48,9 +79,12 @@ export async function validateCommand(o: { hosts: string; limit?: string; envoy?
       }
     }
   }
+  const remote = o.remote ? await validateRemote(inv, hosts, o.forks ?? 16) : [];
+  const remoteOk = remote.every((r) => r.ok);
   const summary = {
     inventory: inv.file,
-    ok: true,
+    ok: remoteOk,
+    remote,
     hosts: hosts.map((h) => h.name),
     clusters: inv.clusters.map((c) => `${c.listenPort} → ${c.name} (${c.endpoints.length} endpoint${c.endpoints.length === 1 ? '' : 's'})`),
     envoyBinary: envoy ?? null,
@@ -63,6 +97,12 @@ export async function validateCommand(o: { hosts: string; limit?: string; envoy?
     for (const c of summary.clusters) console.log(`  ${c}`);
     console.log(`  rendered config checked against Envoy's API protos (fields, types, enums, oneofs, validation rules) and cross-file references`);
     console.log(envoy ? `  ${envoy} --mode validate: OK on every host's tree` : `  no envoy binary found (use --envoy PATH to also run envoy --mode validate)`);
+    for (const r of remote) {
+      // on success Envoy's last line says it all; on failure show everything it said
+      const said = r.ok ? r.output.split('\n').slice(-1) : r.output.split('\n');
+      console.log(`  ${r.host}: ${r.ok ? 'OK' : 'FAILED'} with the host's envoy --mode validate\n    ${said.join('\n    ')}`);
+    }
   }
-  return 0;
+  if (remote.some((r) => r.unreachable)) return EXIT.unreachable;
+  return remoteOk ? EXIT.ok : EXIT.failed;
 }

@@ -9,6 +9,7 @@ import { sha256 } from '../facts/gather.ts';
 import { quote } from '../ssh/quote.ts';
 import type { Diff, Module, Plan } from '../runner/types.ts';
 import { fileDiff } from './file.ts';
+import { writeFileLines } from './heredoc.ts';
 
 export interface SetFile {
   name: string; // file name inside dir
@@ -90,8 +91,7 @@ function script(a: FileSetArgs, changed: SetFile[], removed: string[], fixMode: 
   out.push(`cleanup() { ${temps.length ? temps.join('; ') : ':'}; }`);
   out.push('trap cleanup EXIT INT TERM HUP');
   const put = (path: string, content: string) => {
-    out.push(`base64 -d > ${quote(path)} <<'EKP_EOF'`, ...chunk(Buffer.from(content).toString('base64')), 'EKP_EOF');
-    out.push(`[ "$(sha256sum ${quote(path)} | cut -d' ' -f1)" = ${sha256(content)} ] || { echo ${quote(`${path}: content arrived corrupted`)} >&2; exit 1; }`);
+    out.push(...writeFileLines(path, content));
     out.push(`chown ${own} ${quote(path)}`, `chmod ${mode} ${quote(path)}`);
   };
   for (const f of changed) put(`.${f.name}${NEW}`, f.content);
@@ -105,10 +105,4 @@ function script(a: FileSetArgs, changed: SetFile[], removed: string[], fixMode: 
   for (const p of fixMode) out.push(`chown ${own} ${quote(p)}`, `chmod ${mode} ${quote(p)}`);
   out.push('trap - EXIT INT TERM HUP', 'cleanup');
   return `${out.join('\n')}\n`;
-}
-
-function chunk(s: string, n = 76): string[] {
-  const lines: string[] = [];
-  for (let i = 0; i < s.length; i += n) lines.push(s.slice(i, i + n));
-  return lines;
 }

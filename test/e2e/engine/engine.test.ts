@@ -53,4 +53,11 @@ describe.skipIf(!lab)('engine on the lab', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no host matches "db*" (hosts: lb1, lb2, lb3)');
   });
+
+  it("validate --remote checks each host's rendered config with the host's own envoy, read-only", async () => {
+    const r = await cli(['validate', '--hosts', lab!.inventoryPath, '--remote']);
+    expect(r.code, r.stderr).toBe(0);
+    for (const n of ['lb1', 'lb2', 'lb3']) expect(r.stdout).toContain(`${n}: OK with the host's envoy --mode validate`);
+    expect(await onHost(lab!, 'lb1', 'ls -A /tmp | grep -c ekp-validate || true')).toBe('0\n');
+  });
 });

@@ -38,7 +38,7 @@ export async function playRoles(
 ): Promise<{ result: RunResult; code: number }> {
   const intr = onInterrupt();
   const conns = extra.conns ?? new Connections((h, c) => connect(h, c), intr.signal);
-  const reporter = createReporter({ json: o.json, diff: o.diff });
+  const reporter = createReporter({ json: o.json, diff: o.diff, hosts: hosts.map((h) => h.name) });
   try {
     const result = await runPlay(
       { inv, hosts, roles },
@@ -46,7 +46,7 @@ export async function playRoles(
       conns,
       (e) => (reporter.event(e), extra.emit?.(e)),
     );
-    reporter.done(result, o.check);
+    await reporter.done(result, o.check);
     return { result, code: exitCode(result, intr.signal.aborted) };
   } finally {
     if (!extra.conns) await conns.closeAll();

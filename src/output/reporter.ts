@@ -2,10 +2,11 @@
 // machines. One reporter owns stdout for a run.
 import type { RunEvent, RunResult } from '../runner/types.ts';
 import { formatDiff, formatRecap, formatTask, type Style } from './format.ts';
+import { createTtyReporter } from './tty.ts';
 
 export interface Reporter {
   event(e: RunEvent): void;
-  done(res: RunResult, check: boolean): void;
+  done(res: RunResult, check: boolean): void | Promise<void>;
 }
 
 export interface ReporterOptions {
@@ -16,8 +17,10 @@ export interface ReporterOptions {
   color?: boolean;
 }
 
-export function createReporter(o: ReporterOptions): Reporter {
+export function createReporter(o: ReporterOptions & { hosts?: string[] }): Reporter {
   const out = o.out ?? process.stdout;
+  const tty = (out as NodeJS.WriteStream).isTTY && !o.json && !process.env.CI && o.hosts;
+  if (tty) return createTtyReporter(o.hosts!, { diff: o.diff, out: out as NodeJS.WriteStream });
   const write = (s: string) => out.write(`${s}\n`);
   if (o.json) {
     return {

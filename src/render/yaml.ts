@@ -7,9 +7,13 @@ export interface Origin {
   host: string;
 }
 
+/**
+ * Names the host only: the inventory's file name must not be part of the content, or the same
+ * inventory under another name would change every file (and restart every host).
+ */
 export function header(origin: Origin): string {
   const clean = (s: string) => s.replace(/[\r\n]+/g, ' ');
-  return `# Rendered by envoy-k8s-proxy from ${clean(origin.inventory)} for ${clean(origin.host)} — do not edit\n`;
+  return `# Rendered by envoy-k8s-proxy for ${clean(origin.host)}: do not edit, the next deploy overwrites it\n`;
 }
 
 /**

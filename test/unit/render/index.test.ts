@@ -13,7 +13,7 @@ describe('src/render public surface', () => {
 
   it('toYaml writes the header only when told where the document came from', () => {
     expect(render.toYaml({ a: 1 })).toBe('a: 1\n');
-    expect(render.toYaml({ a: 1 }, { inventory: 'lab', host: 'h1' })).toBe('# Rendered by envoy-k8s-proxy from lab for h1 — do not edit\na: 1\n');
+    expect(render.toYaml({ a: 1 }, { inventory: 'lab', host: 'h1' })).toBe('# Rendered by envoy-k8s-proxy for h1: do not edit, the next deploy overwrites it\na: 1\n');
   });
 
   it('toYaml never emits anchors for shared objects', () => {

@@ -180,7 +180,7 @@ describe('specific options', () => {
 
   it('starts every file with the provenance header and no timestamp', () => {
     for (const f of [...renderConfigFiles(base(), base().hosts[0]!), renderUnit(base(), base().hosts[0]!)]) {
-      expect(f.content.split('\n')[0]).toBe('# Rendered by envoy-k8s-proxy from prod for lb1 — do not edit');
+      expect(f.content.split('\n')[0]).toBe('# Rendered by envoy-k8s-proxy for lb1: do not edit, the next deploy overwrites it');
       expect(f.content).not.toMatch(/\d{4}-\d{2}-\d{2}/);
     }
   });

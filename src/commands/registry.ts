@@ -4,6 +4,7 @@ import { percent, withFleet, type Action, type Run } from './common.ts';
 import { renderCommand } from './render.ts';
 import { validateCommand } from './validate.ts';
 import { deployCommand, installCommand, planCommand } from './deploy.ts';
+import { statusCommand } from './status.ts';
 
 export function registerCommands(program: Command, run: Run): void {
   withFleet(program.command('validate'))
@@ -27,4 +28,8 @@ export function registerCommands(program: Command, run: Run): void {
   converge('deploy', 'converge every host: binary, config, service started and healthy (idempotent)', deployCommand as Action, false);
   converge('plan', 'check mode: what deploy would change, with diffs; nothing on any host changes', planCommand as Action, true);
   converge('install', 'binary, config and unit in place and enabled, not started', installCommand as Action, false);
+
+  withFleet(program.command('status'))
+    .description('one row per host: unit, version, uptime, listeners, healthy endpoints per cluster, config drift, last start')
+    .action((o) => run(statusCommand as Action, o));
 }

@@ -5,6 +5,7 @@ import { renderCommand } from './render.ts';
 import { validateCommand } from './validate.ts';
 import { deployCommand, installCommand, planCommand } from './deploy.ts';
 import { statusCommand } from './status.ts';
+import { registerLogs } from './logs.ts';
 
 export function registerCommands(program: Command, run: Run): void {
   withFleet(program.command('validate'))
@@ -32,4 +33,6 @@ export function registerCommands(program: Command, run: Run): void {
   withFleet(program.command('status'))
     .description('one row per host: unit, version, uptime, listeners, healthy endpoints per cluster, config drift, last start')
     .action((o) => run(statusCommand as Action, o));
+
+  registerLogs(program, run);
 }

@@ -6,6 +6,7 @@ import { validateCommand } from './validate.ts';
 import { deployCommand, installCommand, planCommand } from './deploy.ts';
 import { statusCommand } from './status.ts';
 import { registerLogs } from './logs.ts';
+import { registerRollingRestart } from './rolling-restart.ts';
 
 export function registerCommands(program: Command, run: Run): void {
   withFleet(program.command('validate'))
@@ -35,4 +36,5 @@ export function registerCommands(program: Command, run: Run): void {
     .action((o) => run(statusCommand as Action, o));
 
   registerLogs(program, run);
+  registerRollingRestart(program, run);
 }

@@ -7,6 +7,9 @@ import { deployCommand, installCommand, planCommand } from './deploy.ts';
 import { statusCommand } from './status.ts';
 import { registerLogs } from './logs.ts';
 import { registerRollingRestart } from './rolling-restart.ts';
+import { registerStart } from './start.ts';
+import { registerStop } from './stop.ts';
+import { registerRestart } from './restart.ts';
 
 export function registerCommands(program: Command, run: Run): void {
   withFleet(program.command('validate'))
@@ -36,5 +39,8 @@ export function registerCommands(program: Command, run: Run): void {
     .action((o) => run(statusCommand as Action, o));
 
   registerLogs(program, run);
+  registerStart(program, run);
+  registerStop(program, run);
+  registerRestart(program, run);
   registerRollingRestart(program, run);
 }

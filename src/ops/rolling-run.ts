@@ -54,7 +54,7 @@ export async function runRolling(inv: Inventory, hosts: HostSpec[], conns: Conne
   for (const p of pre) {
     if (p.ok && p.value.ok) continue;
     if (o.resume && p.host.name === state.failed?.host && p.ok) continue;
-    down.set(p.host.name, p.ok ? p.value.reason : p.error);
+    down.set(p.host.name, p.ok ? p.value.reason : p.error.replace(`${p.host.name}: `, ''));
   }
   const unreachable = new Set(pre.filter((p) => !p.ok).map((p) => p.host.name));
   const budget = (n: number) => (n * 100) / Math.max(1, hosts.length) <= o.maxFailPercent;

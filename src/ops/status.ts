@@ -94,7 +94,8 @@ export function assess(inv: Inventory, host: HostSpec, o: Observed): HostStatus 
   if (o.binary && o.binary !== inv.envoy.version) problems.push(`installed ${o.binary}, inventory wants ${inv.envoy.version}`);
   if (o.drift.state === 'missing') problems.push('not deployed');
   else if (o.drift.state === 'drifted') problems.push(`config drift: ${[...o.drift.drifted, ...o.drift.missing.map((m) => `${m} missing`)].join(', ')}`);
-  const serving = active && ready === 'LIVE' && listeners.up > 0;
+  // Draining still accepts connections: degraded, not down.
+  const serving = active && listeners.up > 0;
   return {
     host: host.name,
     address: host.address,
@@ -130,5 +131,6 @@ export async function hostStatus(t: Transport, inv: Inventory, host: HostSpec): 
 }
 
 export function unreachableStatus(host: HostSpec, error: string): HostStatus {
-  return { host: host.name, address: host.address, health: 'unreachable', problems: [error], error };
+  const reason = error.startsWith(`${host.name}: `) ? error.slice(host.name.length + 2) : error;
+  return { host: host.name, address: host.address, health: 'unreachable', problems: [reason], error: reason };
 }

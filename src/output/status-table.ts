@@ -23,7 +23,7 @@ const HEALTH_COLOUR = { healthy: 'ok', degraded: 'changed', down: 'failed', unre
 
 export function statusRow(h: HostStatus, clusters: string[], style: Style, now = new Date()): string[] {
   const health = paint(h.health, HEALTH_COLOUR[h.health], style);
-  if (h.health === 'unreachable') return [h.host, health, h.error ?? 'unreachable', ...Array(5 + clusters.length).fill('-')];
+  if (h.health === 'unreachable') return [h.host, health, ...Array(6 + clusters.length).fill('-')];
   const u = h.unit!;
   const unit = `${u.activeState}${u.subState && u.subState !== 'running' ? `/${u.subState}` : ''} since ${shortTime(u.since, now)}`;
   const v = h.version!;
@@ -44,7 +44,7 @@ export function statusRow(h: HostStatus, clusters: string[], style: Style, now =
 export function formatStatus(rows: HostStatus[], clusters: string[], style: Style, now = new Date()): string {
   const header = ['HOST', 'HEALTH', 'UNIT', 'VERSION', 'UPTIME', 'LISTENERS', ...clusters, 'CONFIG', 'LAST START'];
   const out = [formatTable(header, rows.map((r) => statusRow(r, clusters, style, now)))];
-  const bad = rows.filter((r) => r.health !== 'healthy' && r.health !== 'unreachable');
+  const bad = rows.filter((r) => r.health !== 'healthy');
   if (bad.length) out.push('', ...bad.map((r) => `${r.host}: ${r.problems.join('; ')}`));
   out.push('', summaryLine(rows));
   return out.join('\n');

@@ -2,5 +2,11 @@
 import { main } from '../src/cli.ts';
 
 export async function op(name: string): Promise<never> {
+  // `pnpm restart` / `npm restart` run the stop, restart and start scripts in turn: acting on all
+  // three would stop the whole fleet first. Only the restart script acts.
+  if (process.env.npm_command === 'restart' && (name === 'start' || name === 'stop')) {
+    process.stderr.write(`${name}: skipped — \`pnpm restart\` also runs the ${name} script; only restart acts (prefer \`pnpm run restart\`)\n`);
+    process.exit(0);
+  }
   process.exit(await main([name, ...process.argv.slice(2)]));
 }

@@ -9,6 +9,12 @@ import { downloadCommand, parseArches } from './download.ts';
 import { doctorCommand } from './doctor.ts';
 import { adminCommand } from './admin.ts';
 import { runCommand } from './run.ts';
+import { statusCommand } from './status.ts';
+import { registerLogs } from './logs.ts';
+import { registerRollingRestart } from './rolling-restart.ts';
+import { registerStart } from './start.ts';
+import { registerStop } from './stop.ts';
+import { registerRestart } from './restart.ts';
 
 export function registerCommands(program: Command, run: Run): void {
   withFleet(program.command('validate'))
@@ -71,4 +77,14 @@ export function registerCommands(program: Command, run: Run): void {
     .option('--base-id <n>', "Envoy's --base-id, to run next to another Envoy with hot restart (default: hot restart off)", nonNegativeInt)
     .option('--log-level <level>', "Envoy's --log-level", 'info')
     .action((o) => run(runCommand as Action, o));
+
+  withFleet(program.command('status'))
+    .description('one row per host: unit, version, uptime, listeners, healthy endpoints per cluster, config drift, last start')
+    .action((o) => run(statusCommand as Action, o));
+
+  registerLogs(program, run);
+  registerStart(program, run);
+  registerStop(program, run);
+  registerRestart(program, run);
+  registerRollingRestart(program, run);
 }

@@ -9,6 +9,8 @@ export interface ServiceArgs {
   state?: 'started' | 'stopped' | 'restarted' | 'absent';
   /** Name of the task that writes the unit file: if it changed, daemon-reload first. */
   unitFileTask?: string;
+  /** Bound on each systemctl call (start/stop/restart wait for the job). */
+  timeoutMs?: number;
 }
 
 export function service(a: ServiceArgs): Module {
@@ -20,7 +22,7 @@ export function service(a: ServiceArgs): Module {
       const steps: Step[] = [];
       const unitWritten = a.unitFileTask !== undefined && ctx.changed.has(a.unitFileTask);
       const known = cur.loadState === 'loaded' || unitWritten;
-      const sc = (verb: string, ...args: string[]): Step => ({ kind: 'exec', action: `${verb} ${a.unit}`, command: ['systemctl', verb, ...args, a.unit] });
+      const sc = (verb: string, ...args: string[]): Step => ({ kind: 'exec', action: `${verb} ${a.unit}`, command: ['systemctl', verb, ...args, a.unit], timeoutMs: a.timeoutMs });
       const said: string[] = [];
       if (a.state === 'absent') {
         if (cur.loadState === 'not-found') return { steps: [] };

@@ -11,8 +11,16 @@ export interface RollingOptions {
   drainMs: number;
   healthTimeoutMs: number;
   minHealthy: number;
+  /** Keep going while failed hosts stay within this percent of `total` (default 0: stop at the first). */
+  maxFailPercent?: number;
+  /** The run's size for --max-fail (default: hosts.length); a resumed run counts the hosts done before. */
+  total?: number;
+  /** Hosts that count as failed already (down before the start). */
+  alreadyFailed?: ReadonlySet<string>;
   signal?: AbortSignal;
   log?: (host: string, message: string) => void;
+  /** After each host: persist progress (resume state), report. */
+  onHostDone?: (host: string, outcome: string | Error) => Promise<void> | void;
 }
 
 export function batches<T>(items: T[], serial: RollingOptions['serial']): T[][] {
@@ -35,28 +43,43 @@ export async function restartOne(t: Transport, inv: Inventory, host: HostSpec, o
   } else {
     log('was not active: starting it');
   }
-  const res = await t.exec(['systemctl', 'restart', UNIT]);
-  if (res.code !== 0) throw new RemoteError(host.name, `restart ${UNIT}`, 'systemctl restart', res.code, res.stderr);
+  if (o.signal?.aborted) throw new Error(`${host.name}: interrupted before the restart (drained, not restarted)`);
+  const res = await t.exec(['systemctl', 'restart', UNIT], { timeoutMs: o.healthTimeoutMs + 30_000 });
+  if (res.code !== 0) {
+    // systemctl only says "see journalctl": say what the journal says.
+    const why = (await journalTail(t)) || res.stderr.split('\n')[0] || '';
+    throw new RemoteError(host.name, `restart ${UNIT}`, 'systemctl restart', res.code, why);
+  }
   const gate = await waitHealthy(t, inv, host, { timeoutMs: o.healthTimeoutMs, minHealthy: o.minHealthy, signal: o.signal });
-  if (!gate.ok) throw new Error(gate.reason);
+  if (!gate.ok) throw new Error(`${gate.reason}${gate.reason.includes('unit is') ? ` — journal: ${await journalTail(t)}` : ''}`);
   return `restarted and healthy in ${((Date.now() - t0) / 1000).toFixed(1)}s`;
 }
 
 /** Outcome per host: a message, an Error for the host that failed, absent for hosts not reached. */
 export async function rollingRestart(inv: Inventory, hosts: HostSpec[], transports: Map<string, Transport>, o: RollingOptions): Promise<Map<string, string | Error>> {
   const out = new Map<string, string | Error>();
+  const failed = new Set(o.alreadyFailed ?? []);
+  const total = o.total ?? hosts.length;
   for (const batch of batches(hosts, o.serial)) {
     if (o.signal?.aborted) break;
     await Promise.all(
       batch.map(async (h) => {
         const t = transports.get(h.name);
-        if (!t) return void out.set(h.name, new Error(`${h.name}: not connected`));
-        out.set(h.name, await restartOne(t, inv, h, o).catch((err: Error) => err));
+        const r = t ? await restartOne(t, inv, h, o).catch((err: Error) => err) : new Error(`${h.name}: not connected`);
+        out.set(h.name, r);
+        if (r instanceof Error) failed.add(h.name);
+        await o.onHostDone?.(h.name, r);
       }),
     );
-    if (batch.some((h) => out.get(h.name) instanceof Error)) break;
+    if ((failed.size * 100) / Math.max(1, total) > (o.maxFailPercent ?? 0)) break;
   }
   return out;
+}
+
+/** The unit's last journal lines, on one line. */
+export async function journalTail(t: Transport, lines = 5): Promise<string> {
+  const r = await t.exec(['journalctl', '-u', UNIT, '-n', String(lines), '--no-pager', '-o', 'cat']).catch(() => undefined);
+  return (r?.stdout ?? '').trim().split('\n').filter(Boolean).join(' | ');
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -1,0 +1,3 @@
+import { op } from './op.ts';
+
+await op('restart');

@@ -1,0 +1,136 @@
+// The state of each load balancer, gathered in one round trip per host and judged: healthy,
+// degraded (serving but something is off), down (not serving) or unreachable.
+import { posix } from 'node:path';
+import type { HostSpec, Inventory } from '../inventory/types.ts';
+import type { Transport } from '../ssh/types.ts';
+import { factScript, parseFactOutput, sha256 } from '../facts/gather.ts';
+import { renderConfigFiles, renderUnit } from '../render/index.ts';
+import { healthyByCluster, type EndpointHealth } from './admin.ts';
+import { UNIT } from './gate.ts';
+import { statusProbes, type AdminAnswer, type ServerInfo, type UnitStatus } from './status-probe.ts';
+
+export type Health = 'healthy' | 'degraded' | 'down' | 'unreachable';
+
+export interface ClusterHealth {
+  name: string;
+  healthy: number;
+  total: number;
+}
+
+export interface Drift {
+  state: 'in-sync' | 'drifted' | 'missing';
+  /** File names (envoy.yaml, envoy-k8s-proxy.service, …) whose content differs from the render. */
+  drifted: string[];
+  missing: string[];
+}
+
+export interface HostStatus {
+  host: string;
+  address: string;
+  health: Health;
+  /** Why the host is not healthy, one phrase each. */
+  problems: string[];
+  error?: string; // unreachable: the connection error
+  unit?: UnitStatus;
+  version?: { binary: string | null; running: string | null; inventory: string };
+  ready?: string | null; // LIVE, DRAINING, or null when the admin did not answer
+  uptimeS?: number | null;
+  listeners?: { up: number; expected: number };
+  clusters?: ClusterHealth[];
+  drift?: Drift;
+}
+
+/** Expected files on the host: absolute path → [display name, sha256 of what the inventory renders now]. */
+export function expectedFiles(inv: Inventory, host: HostSpec): Map<string, { name: string; sha256: string }> {
+  const m = new Map<string, { name: string; sha256: string }>();
+  for (const f of renderConfigFiles(inv, host)) m.set(posix.join(inv.paths.configDir, f.name), { name: f.name, sha256: sha256(f.content) });
+  m.set(posix.join('/etc/systemd/system', UNIT), { name: UNIT, sha256: sha256(renderUnit(inv, host).content) });
+  return m;
+}
+
+export function compareFiles(expected: Map<string, { name: string; sha256: string }>, actual: Map<string, string | null>): Drift {
+  const drifted: string[] = [];
+  const missing: string[] = [];
+  for (const [path, want] of expected) {
+    const have = actual.get(path);
+    if (have === null || have === undefined) missing.push(want.name);
+    else if (have !== want.sha256) drifted.push(want.name);
+  }
+  const state = missing.length === expected.size ? 'missing' : drifted.length || missing.length ? 'drifted' : 'in-sync';
+  return { state, drifted, missing };
+}
+
+export interface Observed {
+  unit: UnitStatus;
+  binary: string | null;
+  serverInfo: AdminAnswer<ServerInfo>;
+  ready: AdminAnswer<string>;
+  listeners: AdminAnswer<string[]>;
+  clusters: AdminAnswer<EndpointHealth[]>;
+  drift: Drift;
+}
+
+/** Pure: what was observed → the row, with its health and the problems that decided it. */
+export function assess(inv: Inventory, host: HostSpec, o: Observed): HostStatus {
+  const problems: string[] = [];
+  const active = o.unit.activeState === 'active';
+  if (o.unit.loadState !== 'loaded') problems.push(`unit ${o.unit.loadState}`);
+  else if (!active) problems.push(`unit ${o.unit.activeState}${o.unit.subState ? ` (${o.unit.subState})` : ''}`);
+  const ready = o.ready.value ?? null;
+  if (active && ready !== 'LIVE') problems.push(`admin /ready: ${ready ?? (o.ready.status ? `HTTP ${o.ready.status}` : 'no answer')}`);
+  const names = o.listeners.value;
+  const listeners = { up: names?.length ?? 0, expected: inv.clusters.length };
+  if (active && listeners.up < listeners.expected) problems.push(`${listeners.up}/${listeners.expected} listeners up`);
+  const byCluster = healthyByCluster(o.clusters.value ?? []);
+  const clusters = inv.clusters.map((c) => ({ name: c.name, healthy: byCluster.get(c.name)?.healthy ?? 0, total: byCluster.get(c.name)?.total ?? c.endpoints.length }));
+  if (active && o.clusters.value) {
+    for (const c of clusters) {
+      const need = Math.min(inv.rolling.minHealthyEndpoints, c.total);
+      if (c.healthy < need) problems.push(`${c.name}: ${c.healthy}/${c.total} endpoints healthy`);
+    }
+  }
+  const running = o.serverInfo.value?.version ?? null;
+  if (o.binary && running && o.binary !== running) problems.push(`running ${running}, installed ${o.binary} (restart pending)`);
+  if (o.binary && o.binary !== inv.envoy.version) problems.push(`installed ${o.binary}, inventory wants ${inv.envoy.version}`);
+  if (o.drift.state === 'missing') problems.push('not deployed');
+  else if (o.drift.state === 'drifted') problems.push(`config drift: ${[...o.drift.drifted, ...o.drift.missing.map((m) => `${m} missing`)].join(', ')}`);
+  // Draining still accepts connections: degraded, not down.
+  const serving = active && listeners.up > 0;
+  return {
+    host: host.name,
+    address: host.address,
+    health: !serving ? 'down' : problems.length ? 'degraded' : 'healthy',
+    problems,
+    unit: o.unit,
+    version: { binary: o.binary, running, inventory: inv.envoy.version },
+    ready,
+    uptimeS: o.serverInfo.value?.uptimeS ?? null,
+    listeners,
+    clusters,
+    drift: o.drift,
+  };
+}
+
+export async function hostStatus(t: Transport, inv: Inventory, host: HostSpec): Promise<HostStatus> {
+  const expected = expectedFiles(inv, host);
+  const p = statusProbes(inv, [...expected.keys()]);
+  const specs = [p.unit, p.binary, p.serverInfo, p.ready, p.listeners, p.clusters, p.hashes];
+  const res = await t.exec(factScript(specs));
+  const v = parseFactOutput(specs, res.stdout);
+  const get = <T>(s: { key: string }, fallback: T): T => (v.has(s.key) ? (v.get(s.key) as T) : fallback);
+  const none = { status: 0, value: null };
+  return assess(inv, host, {
+    unit: get(p.unit, p.unit.parse('')),
+    binary: get(p.binary, null),
+    serverInfo: get(p.serverInfo, none),
+    ready: get(p.ready, none),
+    listeners: get(p.listeners, none),
+    clusters: get(p.clusters, none),
+    drift: compareFiles(expected, get(p.hashes, new Map())),
+  });
+}
+
+export function unreachableStatus(host: HostSpec, error: string): HostStatus {
+  const reason = error.startsWith(`${host.name}: `) ? error.slice(host.name.length + 2) : error;
+  return { host: host.name, address: host.address, health: 'unreachable', problems: [reason], error: reason };
+}

@@ -1,0 +1,56 @@
+// The `status` table: one row per host, one column per proxied cluster, then the problems of every
+// host that is not healthy, then a one-line summary.
+import type { HostStatus } from '../ops/status.ts';
+import { paint, type Style } from './format.ts';
+import { formatTable } from './table.ts';
+
+/** `Wed 2026-11-25 12:48:04 UTC` → `12:48:04` on the same UTC day as now, else `2026-11-25 12:48`. */
+export function shortTime(systemd: string, now = new Date()): string {
+  const m = /(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}):(\d{2})/.exec(systemd);
+  if (!m) return systemd ? systemd : '-';
+  return m[1] === now.toISOString().slice(0, 10) ? `${m[2]}:${m[3]}` : `${m[1]} ${m[2]}`;
+}
+
+export function formatUptime(s: number | null | undefined): string {
+  if (s === null || s === undefined) return '-';
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
+}
+
+const HEALTH_COLOUR = { healthy: 'ok', degraded: 'changed', down: 'failed', unreachable: 'failed' } as const;
+
+export function statusRow(h: HostStatus, clusters: string[], style: Style, now = new Date()): string[] {
+  const health = paint(h.health, HEALTH_COLOUR[h.health], style);
+  if (h.health === 'unreachable') return [h.host, health, ...Array(6 + clusters.length).fill('-')];
+  const u = h.unit!;
+  const unit = `${u.activeState}${u.subState && u.subState !== 'running' ? `/${u.subState}` : ''} since ${shortTime(u.since, now)}`;
+  const v = h.version!;
+  const version = !v.binary && !v.running ? '-' : v.running && v.binary && v.running !== v.binary ? `${v.binary} (running ${v.running})` : (v.running ?? v.binary ?? '-');
+  const listeners = `${h.listeners!.up}/${h.listeners!.expected}`;
+  const cells = clusters.map((name) => {
+    const c = h.clusters!.find((x) => x.name === name);
+    if (!c || u.activeState !== 'active') return '-';
+    const s = `${c.healthy}/${c.total}`;
+    return c.healthy === c.total ? s : paint(s, c.healthy === 0 ? 'failed' : 'changed', style);
+  });
+  const d = h.drift!;
+  const config = d.state === 'in-sync' ? 'in sync' : d.state === 'missing' ? paint('missing', 'failed', style) : paint(`drifted (${[...d.drifted, ...d.missing].join(', ')})`, 'changed', style);
+  const started = u.startedAt ? `${shortTime(u.startedAt, now)}, ${u.nRestarts} auto-restart${u.nRestarts === 1 ? '' : 's'}` : '-';
+  return [h.host, health, unit, version, formatUptime(h.uptimeS), listeners, ...cells, config, started];
+}
+
+export function formatStatus(rows: HostStatus[], clusters: string[], style: Style, now = new Date()): string {
+  const header = ['HOST', 'HEALTH', 'UNIT', 'VERSION', 'UPTIME', 'LISTENERS', ...clusters, 'CONFIG', 'LAST START'];
+  const out = [formatTable(header, rows.map((r) => statusRow(r, clusters, style, now)))];
+  const bad = rows.filter((r) => r.health !== 'healthy');
+  if (bad.length) out.push('', ...bad.map((r) => `${r.host}: ${r.problems.join('; ')}`));
+  out.push('', summaryLine(rows));
+  return out.join('\n');
+}
+
+export function summaryLine(rows: HostStatus[]): string {
+  const n = (h: HostStatus['health']) => rows.filter((r) => r.health === h).length;
+  return `${rows.length} host${rows.length === 1 ? '' : 's'}: ${n('healthy')} healthy, ${n('degraded')} degraded, ${n('down')} down, ${n('unreachable')} unreachable`;
+}

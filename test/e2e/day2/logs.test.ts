@@ -1,0 +1,72 @@
+// logs against the lab: -n per host with prefixes, --access, and a follow that sees a new line and
+// leaves no journalctl behind on any host after Ctrl-C.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { connect as tlsConnect } from 'node:tls';
+import { labOrSkip, sshRun } from '../../lab/index.ts';
+import { cli, collect, deployLab, onHost, spawnCli } from './helpers.ts';
+
+const lab = labOrSkip();
+
+async function until(what: () => boolean, timeoutMs: number, label: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!what()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${label}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.skipIf(!lab)('logs', () => {
+  const inv = lab!.inventoryPath;
+  beforeAll(async () => deployLab(lab!));
+
+  it('-n: the last lines of every host, each prefixed by its host', async () => {
+    const r = await cli(['logs', '--hosts', inv, '-n', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    for (const h of lab!.hosts) expect(lines.filter((l) => l.startsWith(`${h.name} | `))).toHaveLength(2);
+    expect(lines).toHaveLength(2 * lab!.hosts.length);
+  });
+
+  it('--access: the JSON access log, once a connection went through', async () => {
+    const lb1 = lab!.hosts[0]!;
+    await new Promise<void>((resolve, reject) => {
+      const s = tlsConnect({ host: lb1.address, port: 6443, rejectUnauthorized: false }, () => (s.end(), resolve()));
+      s.on('error', reject);
+    });
+    // Envoy writes the entry when the connection closes and flushes the file every 10 s.
+    const read = () => cli(['logs', '--hosts', inv, '--limit', 'lb1', '--access', '-n', '1', '--json']);
+    await expect.poll(async () => (await read()).stdout.trim().length, { timeout: 20_000, interval: 1000 }).toBeGreaterThan(0);
+    const r = await read();
+    expect(r.code, r.stderr).toBe(0);
+    const entry = JSON.parse(r.stdout.trim()) as { host: string; line: string };
+    expect(entry.host).toBe('lb1');
+    expect(JSON.parse(entry.line)).toMatchObject({ upstream_cluster: 'k8s_cluster1' });
+  });
+
+  it('-f: follows every host, shows a line logged after it started, Ctrl-C leaves nothing running', async () => {
+    const child = spawnCli(['logs', '--hosts', inv, '-f', '-n', '0']);
+    const done = collect(child);
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    // Every host's journalctl is running once each shows up in the process list.
+    for (const h of lab!.hosts) {
+      await expect.poll(async () => (await sshRun(lab!, h.address, 'pgrep -x journalctl')).code, { timeout: 10_000, interval: 200 }).toBe(0);
+    }
+    await onHost(lab!, 'lb2', 'systemctl restart envoy-k8s-proxy');
+    await until(() => /^lb2 \| .*Started envoy-k8s-proxy\.service/m.test(out), 15_000, 'the restart in the followed journal');
+    expect(out).not.toMatch(/^lb[13] \| .*Started/m);
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code, r.stderr).toBe(0);
+    for (const h of lab!.hosts) {
+      const p = await sshRun(lab!, h.address, 'pgrep -a journalctl');
+      expect(p.stdout, `${h.name} still runs journalctl`).toBe('');
+    }
+  });
+
+  it('--since with --access is a usage error (exit 2)', async () => {
+    const r = await cli(['logs', '--hosts', inv, '--access', '--since', '1 hour ago']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--since: applies to the journal only/);
+  });
+});

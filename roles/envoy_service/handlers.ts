@@ -5,7 +5,7 @@ import type { Handler, HandlerOutcome } from '../../src/runner/types.ts';
 import { rollingRestart } from '../../src/ops/rolling.ts';
 
 export const RESTART = 'restart envoy-k8s-proxy';
-export const START_TASK = 'service enabled and running';
+export const START_TASK = 'service running';
 
 export const restartHandler: Handler = {
   name: RESTART,

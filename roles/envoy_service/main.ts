@@ -21,12 +21,15 @@ export function envoyService(o: { start: boolean } = { start: true }): Role {
       module: file({ path: posix.join('/etc/systemd/system', UNIT), content: renderUnit(inv, host).content, mode: 0o644 }),
       notify: [RESTART],
     },
+    { name: 'service enabled', module: service({ unit: UNIT, enabled: true, unitFileTask: UNIT_TASK }) },
+    // Its own task, so that "changed" here means exactly "started by this run": the restart
+    // handler leaves such hosts alone (they already run the new config).
     ...(o.start
       ? [
-          { name: START_TASK, module: service({ unit: UNIT, enabled: true, state: 'started', unitFileTask: UNIT_TASK }) },
+          { name: START_TASK, module: service({ unit: UNIT, state: 'started', unitFileTask: UNIT_TASK, daemonReload: false }) },
           { name: 'ready', module: waitReady({ unit: UNIT, readyUrl: adminUrl(inv, '/ready'), timeoutMs: inv.rolling.healthTimeoutMs, onlyAfter: START_TASK }) },
         ]
-      : [{ name: 'service enabled', module: service({ unit: UNIT, enabled: true, unitFileTask: UNIT_TASK }) }]),
+      : []),
   ],
   handlers: o.start ? [restartHandler] : [],
   };

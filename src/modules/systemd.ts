@@ -11,6 +11,8 @@ export interface ServiceArgs {
   unitFileTask?: string;
   /** Bound on each systemctl call (start/stop/restart wait for the job). */
   timeoutMs?: number;
+  /** false: an earlier task already reloaded systemd for this unit file. */
+  daemonReload?: boolean;
 }
 
 export function service(a: ServiceArgs): Module {
@@ -29,7 +31,7 @@ export function service(a: ServiceArgs): Module {
         return { steps: [{ kind: 'exec', action: `stop and disable ${a.unit}`, command: `systemctl disable --now ${a.unit} 2>/dev/null; systemctl reset-failed ${a.unit} 2>/dev/null; true` }], message: 'stopped and disabled' };
       }
       if (!known && a.state !== 'stopped') return { steps: [], fail: `unit ${a.unit} is not installed` };
-      if (unitWritten || cur.needDaemonReload) {
+      if (a.daemonReload !== false && (unitWritten || cur.needDaemonReload)) {
         steps.push({ kind: 'exec', action: 'reload systemd', command: ['systemctl', 'daemon-reload'] });
         said.push('daemon-reload');
       }

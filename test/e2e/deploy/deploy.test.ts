@@ -96,6 +96,19 @@ describe.skipIf(!lab)('deploy on the lab', () => {
     expect(back.code, back.stderr).toBe(0);
   });
 
+  it('a unit-only change (log level) reloads systemd and restarts each host', async () => {
+    const starts = await Promise.all(names.map((n) => unitStart(lab!, n)));
+    const inv = labInventory(lab!, (d) => (d.envoy = { ...d.envoy, logLevel: 'debug' }));
+    const r = await cli(['deploy', '--hosts', inv, '--json']);
+    expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
+    const changed = recap(r.stdout).results.filter((x) => x.host === 'lb1' && x.status === 'changed').map((x) => x.task);
+    expect(changed).toEqual(['systemd unit', 'service enabled', 'restart envoy-k8s-proxy']);
+    const after = await Promise.all(names.map((n) => unitStart(lab!, n)));
+    after.forEach((s, i) => expect(s).not.toEqual(starts[i]));
+    expect(await onHost(lab!, 'lb1', 'systemctl show envoy-k8s-proxy -p ExecStart --value')).toContain('--log-level debug');
+    expect((await cli(['deploy', '--hosts', lab!.inventoryPath])).code).toBe(0);
+  });
+
   it('uninstall --purge leaves the host as it was before the first install', async () => {
     const r = await cli(['uninstall', '--hosts', lab!.inventoryPath, '--limit', 'lb3', '--purge']);
     expect(r.code, r.stderr).toBe(0);

@@ -109,8 +109,9 @@ class SshTransport implements Transport {
         };
         channel.on('data', (chunk: Buffer) => {
           this.stats.bytesReceived += chunk.length;
-          out.push(chunk);
-          opts.onStdout?.(chunk);
+          // a streaming caller (logs -f) gets the chunks; keeping them too would grow forever
+          if (opts.onStdout) opts.onStdout(chunk);
+          else out.push(chunk);
         });
         channel.stderr.on('data', (chunk: Buffer) => {
           onErr(sniffer.feed(chunk));

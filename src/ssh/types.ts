@@ -6,7 +6,7 @@ export interface ExecOptions {
   /** Run through sudo -n when the host's ssh.become is set (default true when become is on). */
   become?: boolean;
   timeoutMs?: number;
-  /** Called with stdout chunks as they arrive (logs --follow). */
+  /** Stream stdout to this callback as it arrives (logs --follow) instead of collecting it: the result's stdout is then empty. */
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
   signal?: AbortSignal;

@@ -67,12 +67,18 @@ export function unitFact(unit: string): FactSpec<UnitFact> {
   };
 }
 
-export function parseUnitShow(out: string): UnitFact {
+/** `systemctl show -p A,B` output (`A=value` lines) as a map. */
+export function systemctlProperties(out: string): Map<string, string> {
   const kv = new Map<string, string>();
   for (const line of out.split('\n')) {
     const i = line.indexOf('=');
     if (i > 0) kv.set(line.slice(0, i), line.slice(i + 1).trim());
   }
+  return kv;
+}
+
+export function parseUnitShow(out: string): UnitFact {
+  const kv = systemctlProperties(out);
   return {
     loadState: kv.get('LoadState') ?? 'not-found',
     activeState: kv.get('ActiveState') ?? 'inactive',

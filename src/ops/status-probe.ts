@@ -6,6 +6,7 @@ import type { FactSpec } from '../facts/types.ts';
 import { quote } from '../ssh/quote.ts';
 import { adminUrl, parseClusters, type EndpointHealth } from './admin.ts';
 import { UNIT } from './gate.ts';
+import { systemctlProperties } from '../facts/system.ts';
 
 export interface UnitStatus {
   loadState: string;
@@ -32,11 +33,7 @@ export interface ServerInfo {
 export const UNIT_PROPS = 'LoadState,ActiveState,SubState,UnitFileState,StateChangeTimestamp,ExecMainStartTimestamp,NRestarts,MainPID';
 
 export function parseUnit(out: string): UnitStatus {
-  const kv = new Map<string, string>();
-  for (const line of out.split('\n')) {
-    const i = line.indexOf('=');
-    if (i > 0) kv.set(line.slice(0, i), line.slice(i + 1).trim());
-  }
+  const kv = systemctlProperties(out);
   return {
     loadState: kv.get('LoadState') ?? 'not-found',
     activeState: kv.get('ActiveState') ?? 'unknown',

@@ -83,7 +83,13 @@ export function parseStats(body: string): Map<string, number> {
 
 export function checkJournal(j: JournalFact, active: boolean): Check {
   const fmt = (e: { ts: number; line: string }) => `${new Date(e.ts * 1000).toISOString().slice(0, 19)}Z ${e.line}`;
-  const recent = active ? j.entries.filter((e) => e.ts >= j.activeSince) : j.entries;
+  // The old process's shutdown lines share the second the new one started in: tell them apart
+  // by the syslog pid (`envoy[1234]:`); systemd's own lines (pid 1) about the unit count by time.
+  const ofCurrent = (e: { ts: number; line: string }) => {
+    const pid = Number(/\[(\d+)\]:/.exec(e.line)?.[1] ?? 0);
+    return e.ts >= j.activeSince && (pid === 0 || pid === 1 || j.mainPid === 0 || pid === j.mainPid);
+  };
+  const recent = active ? j.entries.filter(ofCurrent) : j.entries;
   const older = j.entries.length - recent.length;
   if (recent.length === 0) return check('journal', 'journal', 'ok', `no warnings or errors${active ? ' since the service started' : ''}${older ? ` (${older} older)` : ''}`);
   return check('journal', 'journal', 'warn', `${recent.length} warning/error line(s)${active ? ' since the service started' : ''}`, {

@@ -44,6 +44,8 @@ export function adminFact(inv: Inventory, path: string): FactSpec<AdminReply> {
 export interface JournalFact {
   /** Unix seconds of the unit's last activation; 0 when never active. */
   activeSince: number;
+  /** The running Envoy's pid (0 when none): lines of an earlier process are older, whatever their time. */
+  mainPid: number;
   /** `<unix seconds> <line>`, oldest first, at most 10. */
   entries: { ts: number; line: string }[];
 }
@@ -55,6 +57,7 @@ export function journalFact(): FactSpec<JournalFact> {
     key: 'doctor:journal',
     script:
       `echo "@@since $(systemctl show -p ActiveEnterTimestamp --timestamp=unix --value ${u})"; ` +
+      `echo "@@pid $(systemctl show -p MainPID --value ${u})"; ` +
       `timeout 10 journalctl -u ${u} -p warning -n 10 --no-pager -o short-unix; ` +
       `timeout 10 journalctl -u ${u} -n 500 --no-pager -o short-unix | grep -E '\\]\\[(warning|error|critical)\\]\\[' | tail -n 10`,
     parse: parseJournal,
@@ -72,7 +75,8 @@ export function parseJournal(out: string): JournalFact {
     entries.push({ ts: Number(m[1]), line: m[2]! });
   }
   entries.sort((a, b) => a.ts - b.ts);
-  return { activeSince: since ? Number(since[1]) : 0, entries: entries.slice(-10) };
+  const pid = /@@pid (\d+)/.exec(out);
+  return { activeSince: since ? Number(since[1]) : 0, mainPid: pid ? Number(pid[1]) : 0, entries: entries.slice(-10) };
 }
 
 export interface EndpointTarget {

@@ -1,0 +1,27 @@
+// The journal check counts only what the running Envoy (or systemd about it) said: the previous
+// process's shutdown lines land in the same second the new one starts.
+import { describe, expect, it } from 'vitest';
+import { parseJournal } from '../../../src/doctor/probes.ts';
+import { checkJournal } from '../../../src/doctor/check-envoy.ts';
+
+const out = [
+  '@@since @1764076170',
+  '@@pid 5700',
+  '1764076170.545 lb1 envoy[5605]: [2026-11-25 13:09:30.545][5605][warning][main] caught SIGTERM',
+  '1764076171.100 lb1 envoy[5700]: [2026-11-25 13:09:31.100][5700][info][main] starting main dispatch loop',
+].join('\n');
+
+describe('checkJournal', () => {
+  it("ignores the previous process's lines from the second the service started in", () => {
+    const j = parseJournal(out);
+    expect(j.mainPid).toBe(5700);
+    expect(checkJournal(j, true).verdict).toBe('ok');
+  });
+
+  it("warns about the running process's own warnings and systemd's lines about the unit", () => {
+    const j = parseJournal(`${out}\n1764076172.000 lb1 envoy[5700]: [x][5700][error][upstream] boom\n1764076173.000 lb1 systemd[1]: envoy-k8s-proxy.service: Watchdog timeout`);
+    const c = checkJournal(j, true);
+    expect(c.verdict).toBe('warn');
+    expect(c.summary).toMatch(/^2 warning\/error line/);
+  });
+});

@@ -8,7 +8,6 @@ const out = [
   '@@since @1764076170',
   '@@pid 5700',
   '1764076170.545 lb1 envoy[5605]: [2026-11-25 13:09:30.545][5605][warning][main] caught SIGTERM',
-  '1764076171.100 lb1 envoy[5700]: [2026-11-25 13:09:31.100][5700][info][main] starting main dispatch loop',
 ].join('\n');
 
 describe('checkJournal', () => {

@@ -36,7 +36,7 @@ const log = (line: string) => console.error(`bench: ${line}`);
 const machine = machineInfo(cfg.bridge);
 const startedAt = new Date().toISOString();
 log(`lab ${cfg.bridge} (${cfg.subnet}.0/24); this checkout's lab is replaced by a fresh one per host count`);
-const { startup, runs } = await runBench({ ...o, log });
+const { startup, runs, failed } = await runBench({ ...o, log });
 const checks = verdicts(runs);
 
 console.log(`\n${machineLine(machine)}`);
@@ -49,9 +49,11 @@ console.log(ansibleTable(runs));
 console.log('\nWhere the time goes');
 console.log(breakdown(startup, runs));
 for (const r of runs) for (const n of r.notes) console.log(`note (${r.hosts} hosts): ${n}`);
+for (const f of failed) console.log(`NOT MEASURED (${f.hosts} hosts): ${f.error.split('\n')[0]}`);
 
 if (o.json) {
-  const doc = { version: 1, startedAt, finishedAt: new Date().toISOString(), machine, options: { hostCounts: o.hostCounts, repeat: o.repeat }, startup, runs, targets: checks };
+  const doc = { version: 1, startedAt, finishedAt: new Date().toISOString(), machine, options: { hostCounts: o.hostCounts, repeat: o.repeat }, startup, runs, failed, targets: checks };
   writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
   log(`figures written to ${o.json}`);
 }
+if (failed.length) process.exitCode = 1;

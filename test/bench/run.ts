@@ -64,7 +64,9 @@ export async function measureStartup(repeat: number, log: BenchOptions['log']): 
 export async function measureHosts(n: number, o: BenchOptions): Promise<HostsRun> {
   const log = (m: string) => o.log(`${n} host${n === 1 ? '' : 's'}: ${m}`);
   log('fresh lab');
-  const lab = await labUp(n, { fresh: true, log: (l) => log(`lab: ${l}`) });
+  const up = () => labUp(n, { fresh: true, log: (l) => log(`lab: ${l}`) });
+  // A boot can fail for want of a machine-wide resource other labs hold (inotify instances): once more.
+  const lab = await up().catch((err: Error) => (log(`lab up failed, retrying once: ${err.message.split('\n')[0]}`), up()));
   const cache = mkdtempSync(join(tmpdir(), 'ekp-bench-cache-')); // the fresh deploy downloads the release too
   const env = cliEnv(cache);
   const inv = lab.inventoryPath;
@@ -132,12 +134,28 @@ function releaseSize(lab: LabInfo): number {
   }
 }
 
-export async function runBench(o: BenchOptions): Promise<{ startup: Figure; runs: HostsRun[] }> {
+export interface BenchResult {
+  startup: Figure;
+  runs: HostsRun[];
+  /** Host counts that could not be measured (the lab did not come up, a deploy failed), and why. */
+  failed: { hosts: number; error: string }[];
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const runs: HostsRun[] = [];
+  const failed: BenchResult['failed'] = [];
   try {
     const startup = await measureStartup(o.repeat, o.log);
-    for (const n of o.hostCounts) runs.push(await measureHosts(n, o));
-    return { startup, runs };
+    for (const n of o.hostCounts) {
+      try {
+        runs.push(await measureHosts(n, o));
+      } catch (err) {
+        // keep what the other host counts measured
+        failed.push({ hosts: n, error: (err as Error).message });
+        o.log(`${n} hosts: not measured: ${(err as Error).message}`);
+      }
+    }
+    return { startup, runs, failed };
   } finally {
     if (!o.keep) {
       o.log('lab down');

@@ -1,0 +1,59 @@
+// pnpm run bench [--hosts-counts 1,4,8,16] [--repeat K] [--json FILE] [--keep]
+// Figures, not a test: for each host count a fresh lab, the parallel-ssh floor, then the tool's fresh,
+// no-op, endpoint-only and restart deploys as child processes. See docs/benchmarks.md.
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { labConfig } from '../test/lab/config.ts';
+import { machineInfo } from '../test/bench/machine.ts';
+import { checkGnuTime } from '../test/bench/measure.ts';
+import { ansibleTable, breakdown, figuresTable, machineLine, verdictLines, verdicts } from '../test/bench/report.ts';
+import { runBench } from '../test/bench/run.ts';
+
+const USAGE = 'usage: pnpm run bench [--hosts-counts 1,4,8,16] [--repeat K] [--json FILE] [--keep]';
+
+function options() {
+  const { values } = parseArgs({
+    args: process.argv.slice(2).filter((a) => a !== '--'),
+    options: {
+      'hosts-counts': { type: 'string', default: '1,4,8,16' },
+      repeat: { type: 'string', default: '3' },
+      json: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) (console.log(USAGE), process.exit(0));
+  const hostCounts = values['hosts-counts'].split(',').map((x) => Number(x.trim()));
+  const repeat = Number(values.repeat);
+  if (hostCounts.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(repeat) || repeat < 1) throw new Error(USAGE);
+  return { hostCounts, repeat, json: values.json, keep: values.keep };
+}
+
+const o = options();
+checkGnuTime();
+const cfg = labConfig();
+const log = (line: string) => console.error(`bench: ${line}`);
+const machine = machineInfo(cfg.bridge);
+const startedAt = new Date().toISOString();
+log(`lab ${cfg.bridge} (${cfg.subnet}.0/24); this checkout's lab is replaced by a fresh one per host count`);
+const { startup, runs, failed } = await runBench({ ...o, log });
+const checks = verdicts(runs);
+
+console.log(`\n${machineLine(machine)}`);
+console.log(`medians of ${o.repeat} for the floor, no-op and endpoint figures; fresh deploy and restart run once per host count\n`);
+console.log(figuresTable(startup, runs));
+console.log('\nTargets (issue 8)');
+console.log(verdictLines(checks));
+console.log('\nAgainst the Ansible reference');
+console.log(ansibleTable(runs));
+console.log('\nWhere the time goes');
+console.log(breakdown(startup, runs));
+for (const r of runs) for (const n of r.notes) console.log(`note (${r.hosts} hosts): ${n}`);
+for (const f of failed) console.log(`NOT MEASURED (${f.hosts} hosts): ${f.error.split('\n')[0]}`);
+
+if (o.json) {
+  const doc = { version: 1, startedAt, finishedAt: new Date().toISOString(), machine, options: { hostCounts: o.hostCounts, repeat: o.repeat }, startup, runs, failed, targets: checks };
+  writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
+  log(`figures written to ${o.json}`);
+}
+if (failed.length) process.exitCode = 1;

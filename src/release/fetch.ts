@@ -5,10 +5,11 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Arch } from '../inventory/types.ts';
 import { ToolError } from '../errors.ts';
+import { discard, httpGet, type HttpResponse } from './http.ts';
 import { assetName } from './url.ts';
 
 export function cacheDir(): string {
@@ -91,27 +92,26 @@ async function download(url: string, partial: string, o: FetchOptions, mayResume
     return cause instanceof Error ? cause.message : (e as Error).message;
   };
   try {
-    let res: Response;
+    let res: HttpResponse;
     try {
-      res = await fetch(url, { headers: have ? { range: `bytes=${have}-` } : {}, signal: ctl.signal, redirect: 'follow' });
+      res = await httpGet(url, { headers: have ? { range: `bytes=${have}-` } : {}, signal: ctl.signal });
     } catch (err) {
       throw new ToolError('module', `unable to download ${url}: ${why(err)}`, { cause: err });
     }
     if (res.status === 416 && have > 0) {
       // The partial is as long as (or longer than) the file: it cannot be resumed, start over.
-      await res.body?.cancel();
+      discard(res);
       await rm(partial, { force: true });
       return download(url, partial, o, false);
     }
     if (res.status !== 200 && res.status !== 206) {
-      await res.body?.cancel();
+      discard(res);
       throw new ToolError('module', `unable to download ${url}: HTTP ${res.status}`);
     }
-    if (!res.body) throw new ToolError('module', `unable to download ${url}: empty response`);
     // Append only when the server resumes exactly where the partial ends.
-    const append = res.status === 206 && have > 0 && contentRangeStart(res.headers.get('content-range')) === have;
+    const append = res.status === 206 && have > 0 && contentRangeStart(res.headers['content-range']) === have;
     if (res.status === 206 && !append) {
-      await res.body.cancel();
+      discard(res);
       await rm(partial, { force: true });
       if (have > 0) return download(url, partial, o, false);
       throw new ToolError('module', `unable to download ${url}: the server sent a partial response to a full request`);
@@ -123,7 +123,7 @@ async function download(url: string, partial: string, o: FetchOptions, mayResume
       },
     });
     try {
-      await pipeline(Readable.fromWeb(res.body as never), progress, createWriteStream(partial, { flags: append ? 'a' : 'w' }));
+      await pipeline(res.body, progress, createWriteStream(partial, { flags: append ? 'a' : 'w' }), { signal: ctl.signal });
     } catch (err) {
       throw new ToolError('module', `download of ${url} interrupted after ${Math.max(0, await size(partial))} bytes (${why(err)}); run again to resume it`, { cause: err });
     }
@@ -138,27 +138,40 @@ function duration(ms: number): string {
   return ms < 1000 ? `${ms}ms` : `${Math.round(ms / 1000)}s`;
 }
 
-function contentRangeStart(h: string | null): number | undefined {
+function contentRangeStart(h: string | undefined): number | undefined {
   const m = h ? /^bytes\s+(\d+)-/.exec(h) : null;
   return m ? Number(m[1]) : undefined;
 }
 
 /** A small text file (checksums.txt.asc) fetched into memory; redirects followed. */
 export async function fetchText(url: string, timeoutMs = 60_000, maxBytes = 1 << 20): Promise<string> {
-  let res: Response;
+  const signal = AbortSignal.timeout(timeoutMs);
+  const fail = (err: unknown) => new ToolError('module', `unable to download ${url}: ${signal.aborted ? `timed out after ${duration(timeoutMs)}` : (err as Error).message}`, { cause: err });
+  let res: HttpResponse;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+    res = await httpGet(url, { signal });
   } catch (err) {
-    const cause = (err as Error).cause;
-    throw new ToolError('module', `unable to download ${url}: ${cause instanceof Error ? cause.message : (err as Error).message}`, { cause: err });
+    throw fail(err);
   }
   if (res.status !== 200) {
-    await res.body?.cancel();
+    discard(res);
     throw new ToolError('module', `unable to download ${url}: HTTP ${res.status}`);
   }
-  const buf = Buffer.from(await res.arrayBuffer());
-  if (buf.length > maxBytes) throw new ToolError('module', `unable to use ${url}: larger than ${maxBytes} bytes`);
-  return buf.toString('utf8');
+  const chunks: Buffer[] = [];
+  let n = 0;
+  try {
+    for await (const c of res.body) {
+      n += (c as Buffer).length;
+      if (n > maxBytes) {
+        discard(res);
+        throw new ToolError('module', `unable to use ${url}: larger than ${maxBytes} bytes`);
+      }
+      chunks.push(c as Buffer);
+    }
+  } catch (err) {
+    throw err instanceof ToolError ? err : fail(err);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** A local file given in the inventory (air-gapped hosts): verified, never copied. */

@@ -5,7 +5,8 @@ import type { Handler, HandlerOutcome } from '../../src/runner/types.ts';
 import { rollingRestart } from '../../src/ops/rolling.ts';
 
 export const RESTART = 'restart envoy-k8s-proxy';
-export const START_TASK = 'service enabled and running';
+/** Changes only when it started a stopped unit: a daemon-reload or enable is not a fresh start. */
+export const START_TASK = 'service running';
 
 export const restartHandler: Handler = {
   name: RESTART,

@@ -23,7 +23,9 @@ export function envoyService(o: { start: boolean } = { start: true }): Role {
     },
     ...(o.start
       ? [
-          { name: START_TASK, module: service({ unit: UNIT, enabled: true, state: 'started', unitFileTask: UNIT_TASK }) },
+          // two tasks: a reload after a unit change must not count as a fresh start (that skips the restart)
+          { name: 'service enabled', module: service({ unit: UNIT, enabled: true, unitFileTask: UNIT_TASK }) },
+          { name: START_TASK, module: service({ unit: UNIT, state: 'started', unitFileTask: UNIT_TASK, daemonReload: false }) },
           { name: 'ready', module: waitReady({ unit: UNIT, readyUrl: adminUrl(inv, '/ready'), timeoutMs: inv.rolling.healthTimeoutMs, onlyAfter: START_TASK }) },
         ]
       : [{ name: 'service enabled', module: service({ unit: UNIT, enabled: true, unitFileTask: UNIT_TASK }) }]),

@@ -9,6 +9,8 @@ export interface ServiceArgs {
   state?: 'started' | 'stopped' | 'restarted' | 'absent';
   /** Name of the task that writes the unit file: if it changed, daemon-reload first. */
   unitFileTask?: string;
+  /** false: an earlier task already reloaded systemd in this run (the unit file task still makes the unit known). */
+  daemonReload?: boolean;
 }
 
 export function service(a: ServiceArgs): Module {
@@ -27,7 +29,7 @@ export function service(a: ServiceArgs): Module {
         return { steps: [{ kind: 'exec', action: `stop and disable ${a.unit}`, command: `systemctl disable --now ${a.unit} 2>/dev/null; systemctl reset-failed ${a.unit} 2>/dev/null; true` }], message: 'stopped and disabled' };
       }
       if (!known && a.state !== 'stopped') return { steps: [], fail: `unit ${a.unit} is not installed` };
-      if (unitWritten || cur.needDaemonReload) {
+      if (a.daemonReload !== false && (unitWritten || cur.needDaemonReload)) {
         steps.push({ kind: 'exec', action: 'reload systemd', command: ['systemctl', 'daemon-reload'] });
         said.push('daemon-reload');
       }

@@ -51,7 +51,8 @@ export async function rollingRestart(inv: Inventory, hosts: HostSpec[], transpor
       batch.map(async (h) => {
         const t = transports.get(h.name);
         if (!t) return void out.set(h.name, new Error(`${h.name}: not connected`));
-        out.set(h.name, await restartOne(t, inv, h, o).catch((err: Error) => err));
+        // an abort stops between batches: a host in hand is finished, restarted and gated
+        out.set(h.name, await restartOne(t, inv, h, { ...o, signal: undefined }).catch((err: Error) => err));
       }),
     );
     if (batch.some((h) => out.get(h.name) instanceof Error)) break;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip } from '../../lab/index.ts';
 import { cli, labInventory, onHost } from '../support/cli.ts';
 import {
-  CONFIG_DIR, currentRelease, expectExactly, expectOldOrNew, INSTALL_DIR, killSessionOf, leftovers, parseRun, publishPadded, publishSlowValidate, rendered, whenOnHost,
+  CONFIG_DIR, currentRelease, expectExactly, expectOldOrNew, INSTALL_DIR, killSessionOf, leftovers, parseRun, publishPadded, publishSlowValidate, rendered, STAGED_VALIDATE, whenOnHost,
 } from './support.ts';
 
 const lab = labOrSkip();
@@ -36,7 +36,7 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
     for (const n of names) await onHost(lab!, n, `rm -rf ${dir}`); // a rerun of this test uploads again
 
     const run = cli(['deploy', '--hosts', next, '--json']);
-    const killed = await whenOnHost(lab!, 'lb2', `[ "$(stat -c %s ${dir}/.envoy.ekp-upload 2>/dev/null || echo 0)" -gt 1048576 ]`, killSessionOf('sftp-server'));
+    const killed = await whenOnHost(lab!, 'lb2', `[ "$(stat -c %s ${dir}/.envoy.ekp-upload 2>/dev/null || echo 0)" -gt 1048576 ]`, killSessionOf('-x sftp-server'));
     expect(killed).toMatch(/killed sshd \d+/);
     const r = await run;
 
@@ -69,7 +69,7 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
     });
     const versions = [await rendered(slow, 'lb2'), await rendered(next, 'lb2')];
     const run = cli(['deploy', '--hosts', next, '--json']);
-    const killed = await whenOnHost(lab!, 'lb2', `[ -d ${CONFIG_DIR}/.ekp-stage ] && pgrep -x runuser >/dev/null`, killSessionOf('runuser'));
+    const killed = await whenOnHost(lab!, 'lb2', `pgrep ${STAGED_VALIDATE} >/dev/null`, killSessionOf(STAGED_VALIDATE));
     expect(killed).toMatch(/killed sshd \d+/);
     const r = await run;
 
@@ -79,7 +79,7 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
     expect(failed[0]!.error).toMatch(/^lb2: .*connection to [\d.]+ lost/);
     await expectOldOrNew(lab!, 'lb2', versions);
     // the script lost its connection, not its host: it finishes (or fails) on its own and cleans up
-    await whenOnHost(lab!, 'lb2', `! pgrep -x runuser >/dev/null && [ ! -e ${CONFIG_DIR}/.ekp-stage ]`, 'true', 30);
+    await whenOnHost(lab!, 'lb2', `! pgrep ${STAGED_VALIDATE} >/dev/null && [ ! -e ${CONFIG_DIR}/.ekp-stage ]`, 'true', 30);
     await expectOldOrNew(lab!, 'lb2', versions);
     expect(await leftovers(lab!, 'lb2')).toEqual([]);
 

@@ -105,10 +105,12 @@ export async function whenOnHost(lab: LabInfo, host: string, condition: string, 
   return r.stdout;
 }
 
-/** Shell: kill -9 the sshd process serving the connection that runs the process named `name`. */
-export function killSessionOf(name: string): string {
-  // -x on the name: a pattern would also match the watcher's own shell, whose script contains it
-  return `p=$(pgrep -ox ${name}); while [ -n "$p" ] && [ "$(ps -o comm= -p "$p")" != sshd ]; do p=$(ps -o ppid= -p "$p" | tr -d ' '); done; [ -n "$p" ] && [ "$p" != 1 ] && kill -9 "$p" && echo "killed sshd $p"`;
+/** pgrep arguments for the validation of a staged config (the bracket keeps it from matching a shell quoting it). */
+export const STAGED_VALIDATE = "-f '[.]ekp-stage/envoy[.]yaml'";
+
+/** Shell: kill -9 the sshd process serving the connection that runs the process `pgrep <args>` finds. */
+export function killSessionOf(pgrepArgs: string): string {
+  return `p=$(pgrep -o ${pgrepArgs}); while [ -n "$p" ] && [ "$(ps -o comm= -p "$p")" != sshd ]; do p=$(ps -o ppid= -p "$p" | tr -d ' '); done; [ -n "$p" ] && [ "$p" != 1 ] && kill -9 "$p" && echo "killed sshd $p"`;
 }
 
 export interface RunJson {

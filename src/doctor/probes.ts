@@ -42,7 +42,7 @@ export function adminFact(inv: Inventory, path: string): FactSpec<AdminReply> {
 }
 
 export interface JournalFact {
-  /** Unix seconds of the unit's last activation; 0 when never active. */
+  /** Unix time (with microseconds) of the unit's last activation; 0 when never active. */
   activeSince: number;
   /** `<unix seconds> <line>`, oldest first, at most 10. */
   entries: { ts: number; line: string }[];
@@ -54,7 +54,8 @@ export function journalFact(): FactSpec<JournalFact> {
   return {
     key: 'doctor:journal',
     script:
-      `echo "@@since $(systemctl show -p ActiveEnterTimestamp --timestamp=unix --value ${u})"; ` +
+      // microseconds: the previous process's last lines often fall in the same second as the restart
+      `echo "@@since $(t=$(systemctl show -p ActiveEnterTimestamp --timestamp=us+utc --value ${u}); [ -n "$t" ] && date -d "$t" +%s.%6N)"; ` +
       `timeout 10 journalctl -u ${u} -p warning -n 10 --no-pager -o short-unix; ` +
       `timeout 10 journalctl -u ${u} -n 500 --no-pager -o short-unix | grep -E '\\]\\[(warning|error|critical)\\]\\[' | tail -n 10`,
     parse: parseJournal,
@@ -62,7 +63,7 @@ export function journalFact(): FactSpec<JournalFact> {
 }
 
 export function parseJournal(out: string): JournalFact {
-  const since = /@@since @?(\d+)/.exec(out);
+  const since = /@@since @?(\d+(?:\.\d+)?)/.exec(out);
   const seen = new Set<string>();
   const entries: { ts: number; line: string }[] = [];
   for (const line of out.split('\n')) {

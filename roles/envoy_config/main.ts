@@ -40,8 +40,10 @@ export function envoyConfigRole(render: Render = renderConfigFiles): Role {
             validate: {
               stageDir,
               files: render(inv, host, { configDir: stageDir }).map((f) => ({ name: f.name, content: f.content })),
-              // as the service user, like ExecStartPre: it must be able to read what it will load
-              command: (bootstrap) => `runuser -u ${quote(user)} -- ${quote(envoy)} --mode validate -c ${quote(bootstrap)}`,
+              // as the service user, like ExecStartPre: it must be able to read what it will load.
+              // setpriv execs envoy: runuser would outlive a SIGTERM by 2 s, so an interrupt's SIGKILL
+              // reached the script before its trap could remove the staged files.
+              command: (bootstrap) => `setpriv --reuid=${quote(user)} --regid=${quote(group)} --init-groups -- ${quote(envoy)} --mode validate -c ${quote(bootstrap)}`,
             },
             // lds/cds/eds are reloaded by Envoy on rename; only the bootstrap needs a restart
             notify: { 'envoy.yaml': RESTART },

@@ -5,12 +5,13 @@ import type { Handler, HandlerOutcome } from '../../src/runner/types.ts';
 import { rollingRestart } from '../../src/ops/rolling.ts';
 
 export const RESTART = 'restart envoy-k8s-proxy';
+/** Changes only when it started a stopped unit: a daemon-reload or enable is not a fresh start. */
 export const START_TASK = 'service running';
 
 export const restartHandler: Handler = {
   name: RESTART,
   scope: 'fleet',
-  async run({ inv, hosts, changed, transports, emit }) {
+  async run({ inv, hosts, changed, transports, emit, signal }) {
     const fresh = hosts.filter((h) => changed.get(h.name)?.has(START_TASK));
     const todo = hosts.filter((h) => !fresh.includes(h));
     const out: Map<string, HandlerOutcome> = await rollingRestart(inv, todo, transports, {
@@ -18,6 +19,7 @@ export const restartHandler: Handler = {
       drainMs: inv.rolling.drainMs,
       healthTimeoutMs: inv.rolling.healthTimeoutMs,
       minHealthy: inv.rolling.minHealthyEndpoints,
+      signal,
       log: (host, message) => emit({ kind: 'note', host, message }),
     });
     for (const h of fresh) out.set(h.name, { status: 'ok', message: 'started fresh in this run: no restart needed' });

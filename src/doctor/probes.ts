@@ -42,7 +42,7 @@ export function adminFact(inv: Inventory, path: string): FactSpec<AdminReply> {
 }
 
 export interface JournalFact {
-  /** Unix seconds of the unit's last activation; 0 when never active. */
+  /** Unix time (with microseconds) of the unit's last activation; 0 when never active. */
   activeSince: number;
   /** The running Envoy's pid (0 when none): lines of an earlier process are older, whatever their time. */
   mainPid: number;
@@ -56,7 +56,8 @@ export function journalFact(): FactSpec<JournalFact> {
   return {
     key: 'doctor:journal',
     script:
-      `echo "@@since $(systemctl show -p ActiveEnterTimestamp --timestamp=unix --value ${u})"; ` +
+      // microseconds: the previous process's last lines often fall in the same second as the restart
+      `echo "@@since $(t=$(systemctl show -p ActiveEnterTimestamp --timestamp=us+utc --value ${u}); [ -n "$t" ] && date -d "$t" +%s.%6N)"; ` +
       `echo "@@pid $(systemctl show -p MainPID --value ${u})"; ` +
       `timeout 10 journalctl -u ${u} -p warning -n 10 --no-pager -o short-unix; ` +
       `timeout 10 journalctl -u ${u} -n 500 --no-pager -o short-unix | grep -E '\\]\\[(warning|error|critical)\\]\\[' | tail -n 10`,
@@ -65,7 +66,7 @@ export function journalFact(): FactSpec<JournalFact> {
 }
 
 export function parseJournal(out: string): JournalFact {
-  const since = /@@since @?(\d+)/.exec(out);
+  const since = /@@since @?(\d+(?:\.\d+)?)/.exec(out);
   const seen = new Set<string>();
   const entries: { ts: number; line: string }[] = [];
   for (const line of out.split('\n')) {

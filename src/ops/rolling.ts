@@ -65,7 +65,8 @@ export async function rollingRestart(inv: Inventory, hosts: HostSpec[], transpor
     await Promise.all(
       batch.map(async (h) => {
         const t = transports.get(h.name);
-        const r = t ? await restartOne(t, inv, h, o).catch((err: Error) => err) : new Error(`${h.name}: not connected`);
+        // an abort stops between batches: a host in hand is finished, restarted and gated
+        const r = t ? await restartOne(t, inv, h, { ...o, signal: undefined }).catch((err: Error) => err) : new Error(`${h.name}: not connected`);
         out.set(h.name, r);
         if (r instanceof Error) failed.add(h.name);
         await o.onHostDone?.(h.name, r);

@@ -184,7 +184,7 @@ async function runFleetHandlers(
       continue;
     }
     const changed = new Map([...runs].map(([name, r]) => [name, r.changed as ReadonlySet<string>]));
-    const outcome = await handler.run({ inv: play.inv, hosts, changed, transports: await conns.connected(), check: opts.check, emit });
+    const outcome = await handler.run({ inv: play.inv, hosts, changed, transports: await conns.connected(), check: opts.check, emit, signal: opts.signal });
     for (const h of hosts) {
       const o = outcome.get(h.name);
       const base = { host: h.name, role: 'handlers', task: handler.name, ms: Date.now() - t0 };

@@ -91,6 +91,8 @@ export interface FleetHandlerContext {
   transports: Map<string, Transport>;
   check: boolean;
   emit: (e: RunEvent) => void;
+  /** Aborted on Ctrl-C: finish the host in hand, start no other. */
+  signal?: AbortSignal;
 }
 
 export type Handler =

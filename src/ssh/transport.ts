@@ -207,6 +207,8 @@ class SshTransport implements Transport {
     const fail = (err: Error): ToolError =>
       new ToolError('remote', `unable to upload ${remotePath}: ${err.message}`, { host: this.host, cause: err });
     await new Promise<void>((resolve, reject) => {
+      // ssh2's fastPut never calls back when the connection drops mid-transfer: settle on close.
+      void this.closedEvent.then(() => reject(this.lost(`while uploading ${remotePath}`)));
       const done = (err?: Error | null): void => (err ? reject(fail(err)) : resolve());
       if (Buffer.isBuffer(source)) {
         this.stats.bytesSent += source.length;

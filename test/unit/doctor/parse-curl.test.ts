@@ -50,4 +50,10 @@ describe('journal probe output', () => {
     expect(j.activeSince).toBe(1795610887);
     expect(j.entries.map((e) => e.ts)).toEqual([1795610800.1, 1795610900.5]);
   });
+
+  it('keeps the microseconds of the activation: the old process may log in the same second', () => {
+    const j = parseJournal('@@since 1795610900.770303\n1795610900.411000 lb1 envoy[230]: [..][230][warning][main] caught SIGTERM');
+    expect(j.activeSince).toBe(1795610900.770303);
+    expect(j.entries[0]!.ts < j.activeSince).toBe(true);
+  });
 });

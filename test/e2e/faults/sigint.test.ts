@@ -1,0 +1,85 @@
+// Fault: Ctrl-C. SIGINT goes to the CLI (a child process, as an operator runs it) while
+//  - the rolling restart handler is draining its first host, and
+//  - every host is validating its staged config (a release whose validation is slow).
+// Exit code 130; every host in its old or new state (each file one render, `current` a complete
+// release); the restart stops after the host it was on; no process of the tool left on any host.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labOrSkip } from '../../lab/index.ts';
+import { cli, labInventory, onHost, unitStart } from '../support/cli.ts';
+import { exited, spawnCli, waitForOutput } from '../troubleshoot/cli.ts';
+import { currentRelease, expectExactly, expectOldOrNew, leftovers, publishSlowValidate, rendered, STAGED_VALIDATE, whenOnHost } from './support.ts';
+
+const lab = labOrSkip();
+const names = lab?.hosts.map((h) => h.name) ?? [];
+
+/** Processes the tool may have started on a host: its scripts, downloads, waits and validations. */
+const TOOL_PROCS = `ps -eo args= | grep -E '^(sh -s|curl |sleep |runuser |setpriv )|\\.ekp-stage|EKP-SESSION' | grep -v grep || true`;
+
+describe.skipIf(!lab)('fault: Ctrl-C in the middle of a deploy', () => {
+  beforeAll(async () => {
+    const r = await cli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
+    expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
+  });
+
+  afterAll(async () => {
+    await cli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
+  });
+
+  it('during the rolling restart: exit 130, the restart stops after the host it was on', async () => {
+    const next = labInventory(lab!, (d) => {
+      d.envoy = { ...d.envoy, logLevel: 'debug' }; // a unit change: every host needs a restart
+      d.clusters[0].endpoints = [d.clusters[0].endpoints[1]];
+    });
+    const starts = new Map(await Promise.all(names.map(async (n) => [n, await unitStart(lab!, n)] as const)));
+    const child = spawnCli('deploy', ['--hosts', next]);
+    const m = await waitForOutput(child, /^(lb\d)\s+healthcheck\/fail set, draining$/m);
+    child.kill('SIGINT');
+    const code = await exited(child);
+    const out = child.out();
+
+    expect(code, out.stdout + out.stderr).toBe(130);
+    expect(out.stderr).toContain('interrupted: finishing the current step on each host, then stopping');
+    const first = m[1]!;
+    for (const n of names) {
+      await expectExactly(lab!, n, await rendered(next, n)); // config landed before the handler ran
+      const c = await currentRelease(lab!, n);
+      expect(c.current).toBe(`releases/${lab!.envoyVersion}`);
+      expect(await onHost(lab!, n, `${'/opt/envoy-k8s-proxy/'}${c.current}/envoy --version`)).toContain(`/${lab!.envoyVersion}/`);
+      // the host being drained is finished; no other is started on after the interrupt
+      if (n === first) expect(await unitStart(lab!, n)).not.toBe(starts.get(n));
+      else expect(await unitStart(lab!, n), `${n} was restarted after Ctrl-C`).toBe(starts.get(n));
+      expect((await onHost(lab!, n, 'systemctl is-active envoy-k8s-proxy')).trim()).toBe('active');
+      expect(await onHost(lab!, n, TOOL_PROCS), n).toBe('');
+      expect(await leftovers(lab!, n), n).toEqual([]);
+    }
+  });
+
+  it('while the hosts validate the staged config: exit 130, old config everywhere, no remote process left', async () => {
+    const VERSION = '1.36.4';
+    const sum = publishSlowValidate(lab!, VERSION, 20);
+    const slow = labInventory(lab!, (d) => (d.envoy = { ...d.envoy, version: VERSION, sha256: { x86_64: sum } }));
+    const installed = await cli(['deploy', '--hosts', slow]);
+    expect(installed.code, installed.stderr + installed.stdout.slice(-2000)).toBe(0);
+    const old = await Promise.all(names.map((n) => rendered(slow, n)));
+
+    const next = labInventory(lab!, (d) => {
+      d.envoy = { ...d.envoy, version: VERSION, sha256: { x86_64: sum } };
+      d.clusters[0].endpoints = [d.clusters[0].endpoints[1]];
+    });
+    const child = spawnCli('deploy', ['--hosts', next]);
+    await Promise.all(names.map((n) => whenOnHost(lab!, n, `pgrep ${STAGED_VALIDATE} >/dev/null`)));
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    const code = await exited(child);
+    const out = child.out();
+
+    expect(code, out.stdout + out.stderr).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(10_000); // it did not wait for the 20 s validation
+    for (const [i, n] of names.entries()) {
+      await expectOldOrNew(lab!, n, [old[i]!]);
+      expect(await currentRelease(lab!, n)).toEqual({ current: `releases/${VERSION}`, sha256: sum });
+      expect(await onHost(lab!, n, TOOL_PROCS), n).toBe('');
+      expect(await leftovers(lab!, n), n).toEqual([]);
+    }
+  });
+});

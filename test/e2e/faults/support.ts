@@ -1,0 +1,122 @@
+// What the fault tests share: the rendered versions a host's files may be in, the checks that a
+// host holds only whole files and no leftovers, releases that make a step slow enough to hit, and
+// a watcher that fires a fault from the host itself the moment a step is seen running there.
+import { expect } from 'vitest';
+import { loadInventory } from '../../../src/inventory/index.ts';
+import { renderConfigFiles, renderUnit } from '../../../src/render/index.ts';
+import { sha256 } from '../../../src/facts/gather.ts';
+import type { LabInfo } from '../../lab/index.ts';
+import { sshRun } from '../../lab/index.ts';
+import { publishRelease, standinBytes } from '../../lab/release.ts';
+import { onHost } from '../support/cli.ts';
+
+export const CONFIG_DIR = '/etc/envoy-k8s-proxy';
+export const UNIT_FILE = '/etc/systemd/system/envoy-k8s-proxy.service';
+export const INSTALL_DIR = '/opt/envoy-k8s-proxy';
+
+export interface Render {
+  /** file name in the config dir → sha256 */
+  config: Map<string, string>;
+  unit: string;
+}
+
+/** What the tool renders for one host from an inventory file. */
+export async function rendered(inventoryPath: string, host: string): Promise<Render> {
+  const inv = await loadInventory(inventoryPath);
+  const h = inv.hosts.find((x) => x.name === host)!;
+  return {
+    config: new Map(renderConfigFiles(inv, h).map((f) => [f.name, sha256(f.content)])),
+    unit: sha256(renderUnit(inv, h).content),
+  };
+}
+
+/** Every entry of the config dir (dot files too) with its sha256; directories show as "dir". */
+export async function configOnHost(lab: LabInfo, host: string): Promise<Map<string, string>> {
+  const out = await onHost(lab, host, `cd ${CONFIG_DIR} && for f in $(ls -A); do if [ -f "$f" ]; then sha256sum "$f"; else echo "dir $f"; fi; done`);
+  return new Map(out.trim().split('\n').filter(Boolean).map((l) => { const [sum, name] = l.split(/\s+/); return [name!, sum!]; }));
+}
+
+/**
+ * Each managed file on the host is exactly one of the renders (never partial). Temp names (`*ekp-*`)
+ * are not managed files: `leftovers` checks those.
+ */
+export async function expectOldOrNew(lab: LabInfo, host: string, versions: Render[], ignore: string[] = []): Promise<void> {
+  const files = await configOnHost(lab, host);
+  for (const [name, sum] of files) {
+    if (ignore.includes(name) || name.includes('ekp-')) continue;
+    const known = versions.map((v) => v.config.get(name)).filter((x) => x !== undefined);
+    expect(known, `${host}: ${CONFIG_DIR}/${name} is not a file the tool renders`).not.toEqual([]);
+    expect(known, `${host}: ${CONFIG_DIR}/${name} matches no render (half-written?)`).toContain(sum);
+  }
+  const unit = (await onHost(lab, host, `sha256sum ${UNIT_FILE} | cut -d' ' -f1`)).trim();
+  expect(versions.map((v) => v.unit), `${host}: ${UNIT_FILE} matches no render`).toContain(unit);
+}
+
+/** The host holds exactly one render, file for file. */
+export async function expectExactly(lab: LabInfo, host: string, want: Render): Promise<void> {
+  expect(Object.fromEntries(await configOnHost(lab, host))).toEqual(Object.fromEntries(want.config));
+  expect((await onHost(lab, host, `sha256sum ${UNIT_FILE} | cut -d' ' -f1`)).trim()).toBe(want.unit);
+}
+
+/** Temp files and staging dirs the tool's modules use (.ekp-new, .ekp-tmp*, .ekp-stage, .envoy.ekp-upload, …). */
+export async function leftovers(lab: LabInfo, host: string): Promise<string[]> {
+  const out = await onHost(lab, host, `find ${CONFIG_DIR} ${INSTALL_DIR} /etc/systemd/system -xdev -name '*ekp-*' 2>/dev/null | sort`);
+  return out.split('\n').filter(Boolean);
+}
+
+/** `current` and `previous`, and whether the release `current` names is complete (its sha256). */
+export async function currentRelease(lab: LabInfo, host: string): Promise<{ current: string; sha256: string }> {
+  const out = await onHost(lab, host, `c=$(readlink ${INSTALL_DIR}/current); echo "$c"; sha256sum "${INSTALL_DIR}/$c/envoy" | cut -d' ' -f1`);
+  const [current, sum] = out.trim().split('\n');
+  return { current: current!, sha256: sum! };
+}
+
+/**
+ * A stand-in release with `mb` MiB of comment lines appended (a still valid python script): big
+ * enough that its upload takes seconds, so a fault can land while it is in flight.
+ */
+export function publishPadded(lab: LabInfo, version: string, mb: number): string {
+  const line = Buffer.from(`#${'x'.repeat(1022)}\n`);
+  const pad = Buffer.concat(Array.from({ length: mb * 1024 }, () => line));
+  return publishRelease(lab.mirrorDir, version, Buffer.concat([standinBytes(version), Buffer.from('\n'), pad])).sha256;
+}
+
+/**
+ * A stand-in release whose `--mode validate` of a staged tree (the tool's pre-rename check) takes
+ * `seconds`: a slow host, so the config update is reliably in progress when a fault is injected.
+ */
+export function publishSlowValidate(lab: LabInfo, version: string, seconds: number): string {
+  const src = standinBytes(version).toString('utf8');
+  const nl = src.indexOf('\n');
+  const slow = `import sys as _s, time as _t\nif 'validate' in _s.argv and any('.ekp-stage' in a for a in _s.argv): _t.sleep(${seconds})\n`;
+  return publishRelease(lab.mirrorDir, version, Buffer.from(src.slice(0, nl + 1) + slow + src.slice(nl + 1))).sha256;
+}
+
+/**
+ * Waits on the host until `condition` (a shell test) holds, then runs `then` there at once: the
+ * fault fires from inside the host as soon as the step is seen, not after a guessed delay.
+ * Resolves with the output of `then`; rejects after timeoutSec.
+ */
+export async function whenOnHost(lab: LabInfo, host: string, condition: string, then = 'true', timeoutSec = 50): Promise<string> {
+  const address = lab.hosts.find((h) => h.name === host)!.address;
+  const script = `end=$(( $(date +%s) + ${timeoutSec} )); until ${condition}; do [ "$(date +%s)" -lt "$end" ] || { echo "timed out waiting for: ${condition.replaceAll("'", '')}" >&2; exit 99; }; sleep 0.02; done; ${then}`;
+  const r = await sshRun(lab, address, script);
+  if (r.code === 99) throw new Error(`${host}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** pgrep arguments for the validation of a staged config (the bracket keeps it from matching a shell quoting it). */
+export const STAGED_VALIDATE = "-f '[.]ekp-stage/envoy[.]yaml'";
+
+/** Shell: kill -9 the sshd process serving the connection that runs the process `pgrep <args>` finds. */
+export function killSessionOf(pgrepArgs: string): string {
+  return `p=$(pgrep -o ${pgrepArgs}); while [ -n "$p" ] && [ "$(ps -o comm= -p "$p")" != sshd ]; do p=$(ps -o ppid= -p "$p" | tr -d ' '); done; [ -n "$p" ] && [ "$p" != 1 ] && kill -9 "$p" && echo "killed sshd $p"`;
+}
+
+export interface RunJson {
+  aborted: boolean;
+  recap: { host: string; ok: number; changed: number; failed: number; unreachable: boolean; error?: string }[];
+  results: { host: string; role: string; task: string; status: string; error?: string; message?: string }[];
+}
+
+export const parseRun = (stdout: string): RunJson => JSON.parse(stdout) as RunJson;

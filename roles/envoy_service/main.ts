@@ -4,6 +4,7 @@ import type { Role } from '../../src/runner/types.ts';
 import { file } from '../../src/modules/file.ts';
 import { service } from '../../src/modules/systemd.ts';
 import { waitReady } from '../../src/modules/wait-ready.ts';
+import { restartPending } from '../../src/modules/restart-pending.ts';
 import { renderUnit } from '../../src/render/index.ts';
 import { adminUrl } from '../../src/ops/admin.ts';
 import { UNIT } from '../../src/ops/gate.ts';
@@ -28,6 +29,15 @@ export function envoyService(o: { start: boolean } = { start: true }): Role {
       ? [
           { name: START_TASK, module: service({ unit: UNIT, state: 'started', unitFileTask: UNIT_TASK, daemonReload: false }) },
           { name: 'ready', module: waitReady({ unit: UNIT, readyUrl: adminUrl(inv, '/ready'), timeoutMs: inv.rolling.healthTimeoutMs, onlyAfter: START_TASK }) },
+          {
+            name: 'restart pending',
+            module: restartPending({
+              unit: UNIT,
+              paths: [posix.join(inv.paths.configDir, 'envoy.yaml'), posix.join('/etc/systemd/system', UNIT), posix.join(inv.paths.installDir, 'current')],
+              handler: RESTART,
+              unless: [START_TASK],
+            }),
+          },
         ]
       : []),
   ],

@@ -129,6 +129,8 @@ export async function runTask(role: string, task: Task, ctx: TaskContext, transp
     }
     const plan = await task.module.plan(ctx);
     if (plan.fail) return done('failed', { error: `${ctx.host.name}: ${plan.fail}` });
+    // nothing to run but a handler to notify (e.g. a restart an earlier run never got to)
+    if (plan.steps.length === 0 && plan.notify?.length) return done('changed', { message: ctx.check ? `would: ${plan.message}` : plan.message, notified: plan.notify });
     if (plan.steps.length === 0) return done('ok', { message: plan.message });
     const notified = [...(task.notify ?? []), ...(plan.notify ?? [])];
     if (ctx.check && !plan.readOnly) return done('changed', { message: plan.message ? `would: ${plan.message}` : 'would change', diff: plan.diff, notified });

@@ -1,0 +1,46 @@
+// restartPending: files the running Envoy read at start (bootstrap, unit, the `current` release)
+// changed after it started — e.g. an earlier run was cut off between writing them and its restart.
+// Plans nothing itself; it notifies the restart handler.
+import { quote } from '../ssh/quote.ts';
+import type { FactSpec } from '../facts/types.ts';
+import type { Module } from '../runner/types.ts';
+
+interface StartFact {
+  active: boolean;
+  startedAt: number; // unix seconds of the main process's start, 0 when unknown
+  newest: { path: string; mtime: number } | undefined;
+}
+
+function startFact(unit: string, paths: string[]): FactSpec<StartFact> {
+  return {
+    key: `restart-pending:${unit}:${paths.join(',')}`,
+    script:
+      `systemctl is-active -q ${quote(unit)} && echo active || echo inactive; ` +
+      `systemctl show -p ExecMainStartTimestamp --timestamp=unix --value ${quote(unit)}; ` +
+      // stat without -L: a symlink's own time is when it was switched
+      `for p in ${paths.map(quote).join(' ')}; do [ -e "$p" ] || [ -L "$p" ] && printf '%s %s\\n' "$(stat -c %Y "$p")" "$p"; done; true`,
+    parse(out) {
+      const [state = '', started = '', ...rest] = out.replace(/^\n+/, '').split('\n');
+      let newest: StartFact['newest'];
+      for (const line of rest) {
+        const m = /^(\d+) (.+)$/.exec(line.trim());
+        if (m && (!newest || Number(m[1]) > newest.mtime)) newest = { path: m[2]!, mtime: Number(m[1]) };
+      }
+      return { active: state.trim() === 'active', startedAt: Number(/(\d+)/.exec(started)?.[1] ?? 0), newest };
+    },
+  };
+}
+
+export function restartPending(a: { unit: string; paths: string[]; handler: string; unless?: string[] }): Module {
+  const fact = startFact(a.unit, a.paths);
+  return {
+    facts: () => [fact],
+    plan(ctx) {
+      const f = ctx.facts.get(fact);
+      // a run that (re)started the service here, or will through the handler, needs nothing more
+      if (a.unless?.some((t) => ctx.changed.has(t))) return { steps: [] };
+      if (!f.active || !f.startedAt || !f.newest || f.newest.mtime <= f.startedAt) return { steps: [] };
+      return { steps: [], notify: [a.handler], message: `${f.newest.path} changed after the running envoy started: restart` };
+    },
+  };
+}

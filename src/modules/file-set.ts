@@ -34,10 +34,12 @@ const NEW = '.ekp-new';
 
 export function fileSet(a: FileSetArgs): Module {
   const stale = globFact(a.dir, '.', NEW);
+  // a validation tree left by an interrupted run (only inside dir; anything else is not ours to remove)
+  const staleStage = a.validate && posix.dirname(a.validate.stageDir) === a.dir ? globFact(a.dir, posix.basename(a.validate.stageDir)) : undefined;
   const pruneFact = a.prune ? globFact(a.dir, a.prune.prefix, a.prune.suffix) : undefined;
   const facts = (diff: boolean) => a.files.map((f) => pathFact(posix.join(a.dir, f.name), { content: diff }));
   return {
-    facts: ({ diff }) => [...facts(diff), stale, ...(pruneFact ? [pruneFact] : [])],
+    facts: ({ diff }) => [...facts(diff), stale, ...(staleStage ? [staleStage] : []), ...(pruneFact ? [pruneFact] : [])],
     plan(ctx): Plan {
       const wanted = new Set(a.files.map((f) => f.name));
       const changed: SetFile[] = [];
@@ -56,7 +58,7 @@ export function fileSet(a: FileSetArgs): Module {
       }
       const removed = (pruneFact ? ctx.facts.get(pruneFact) : []).filter((n) => !wanted.has(n));
       for (const n of removed) if (ctx.diff) diffs.push({ path: posix.join(a.dir, n), before: '<removed>', after: null });
-      const leftovers = ctx.facts.get(stale);
+      const leftovers = [...ctx.facts.get(stale), ...(staleStage ? ctx.facts.get(staleStage) : [])];
       if (!changed.length && !fixMode.length && !removed.length && !leftovers.length) return { steps: [] };
 
       const said = [

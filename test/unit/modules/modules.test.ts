@@ -158,4 +158,15 @@ describe.skipIf(!root)('fileSet', () => {
     expect(r.message).toContain('removed eds_b.yaml');
     expect((await readdir(dir)).includes('eds_b.yaml')).toBe(false);
   });
+
+  it('removes a validation tree left by an interrupted run, even when nothing else changes', async () => {
+    await apply(set('1'));
+    await mkdir(join(dir, '.ekp-stage'));
+    await writeFile(join(dir, '.ekp-stage', 'envoy.yaml'), 'half');
+    const r = await apply(set('1'));
+    expect(r.status).toBe('changed');
+    expect(r.message).toBe('removed leftovers of an interrupted run');
+    expect((await readdir(dir)).sort()).toEqual(['cds.yaml', 'eds_a.yaml', 'envoy.yaml']);
+    expect((await apply(set('1'))).status).toBe('ok');
+  });
 });

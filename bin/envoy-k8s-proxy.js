@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader: no build step between a checkout and a run.
-import { register } from 'tsx/esm/api';
+// envoy-k8s-proxy <command> --hosts <inventory> [...]
+import { loadCli } from './load-cli.js';
 
-register();
-const { main } = await import('../src/cli.ts');
+const main = await loadCli();
 process.exit(await main(process.argv.slice(2)));

@@ -1,13 +1,13 @@
 // files/envoy-releases.lock.yaml: the sha256 of each Envoy release binary we trust, like a package
 // lockfile. Filled by `download`; read by every install. Never invented: a missing entry is an error.
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { Arch, Inventory } from '../inventory/types.ts';
 import { ToolError } from '../errors.ts';
+import { packageRoot } from '../paths.ts';
 
-export const LOCKFILE = join(dirname(fileURLToPath(import.meta.url)), '../../files/envoy-releases.lock.yaml');
+export const LOCKFILE = join(packageRoot(), 'files/envoy-releases.lock.yaml');
 
 export type Lock = Record<string, Partial<Record<Arch, string>>>;
 

@@ -1,3 +1,3 @@
-import { op } from './op.ts';
+import { op } from './op.js';
 
 await op('rolling-restart');

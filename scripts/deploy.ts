@@ -1,3 +1,0 @@
-import { op } from './op.ts';
-
-await op('deploy');

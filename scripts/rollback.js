@@ -1,0 +1,3 @@
+import { op } from './op.js';
+
+await op('rollback');

@@ -1,9 +1,10 @@
 // admin against the lab: the tunnel serves the host's loopback admin API on a local port and closes
 // on SIGINT; `admin GET` fetches from every host with host-prefixed lines.
-import { connect as tcpConnect, createServer } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip } from '../../lab/index.ts';
 import { deploy, exited, runCli, spawnCli, waitForOutput } from './cli.ts';
+import { freePort } from '../../support/net.ts';
 
 const lab = labOrSkip();
 
@@ -15,13 +16,6 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe.skipIf(!lab)('admin on the lab', () => {
   beforeAll(async () => {

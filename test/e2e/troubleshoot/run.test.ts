@@ -8,19 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, exited, runCli, spawnCli, waitForOutput } from './cli.ts';
+import { freePort } from '../../support/net.ts';
 
 const ENVOY = process.env.ENVOY_BIN ?? join(ROOT, 'test/lab/envoy-standin/envoy');
 // the stand-in's shebang is `env python3`: Debian's python3 has PyYAML, a pyenv one may not
 const PATH = `/usr/bin:${process.env.PATH ?? ''}`;
 const usable = existsSync(ENVOY) && (process.env.ENVOY_BIN !== undefined || existsSync('/usr/bin/python3'));
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /** Connect through the listener and read the upstream's greeting ('' when nothing came). */
 function greeting(port: number): Promise<string> {

@@ -26,11 +26,7 @@ beforeAll(async () => {
 afterAll(() => host.close());
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(() => {
-  host.files.clear();
-  host.redirects.clear();
-  host.requests.length = 0;
-  host.files.set(X86, x86);
-  host.files.set(ARM, arm);
+  host.reset({ [X86]: x86, [ARM]: arm });
   dir = mkdtempSync(join(tmpdir(), 'ekp-download-'));
   lockfile = join(dir, 'envoy-releases.lock.yaml');
   cache = join(dir, 'cache');

@@ -21,11 +21,7 @@ beforeAll(async () => {
 afterAll(() => host.close());
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(() => {
-  host.files.clear();
-  host.redirects.clear();
-  host.requests.length = 0;
-  host.ignoreRange = false;
-  host.files.set(BIN, bytes);
+  host.reset({ [BIN]: bytes });
   dir = mkdtempSync(join(tmpdir(), 'ekp-fetch-'));
   dest = releaseCachePath('1.35.0', 'x86_64', dir);
   mkdirSync(dirname(dest), { recursive: true });

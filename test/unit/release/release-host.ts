@@ -24,6 +24,18 @@ export class ReleaseHost {
   rangeNotSatisfiable = false;
   private constructor(private readonly server: Server, readonly url: string) {}
 
+  /** Back to serving exactly `files`, with no faults armed and no requests seen. */
+  reset(files: Record<string, Buffer | string>): void {
+    this.files.clear();
+    this.redirects.clear();
+    this.requests.length = 0;
+    this.ignoreRange = false;
+    this.cutAfter = undefined;
+    this.stallAfter = undefined;
+    this.rangeNotSatisfiable = false;
+    for (const [path, body] of Object.entries(files)) this.files.set(path, body);
+  }
+
   static async start(): Promise<ReleaseHost> {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../support/net.ts';
 
 const SCRIPT = resolve(import.meta.dirname, '../../lab/envoy-standin/envoy');
 // Debian's interpreter has PyYAML (python3-yaml), like the lab hosts; fall back to PATH.
@@ -14,16 +15,6 @@ const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => res(port));
-    });
-  });
-}
 
 interface Echo { port: number; close: () => Promise<void> }
 

@@ -11,9 +11,9 @@ export interface CliResult {
   stderr: string;
 }
 
-/** `node --import tsx scripts/<op>.ts ...args`, without tsx's wrapper process, so signals reach it. */
+/** `node scripts/<op>.js ...args` (what `pnpm run <op>` runs), without pnpm in between, so signals reach it. */
 export function spawnCli(op: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { out: () => CliResult } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', `${op}.ts`), ...args], {
+  const child = spawn(process.execPath, [join(ROOT, 'scripts', `${op}.js`), ...args], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -42,7 +42,7 @@ export async function playRoles(
   try {
     const result = await runPlay(
       { inv, hosts, roles },
-      { check: o.check, diff: o.diff, forks: o.forks, maxFailPercent: o.maxFailPercent ?? 100, signal: intr.signal },
+      { check: o.check, diff: o.diff, forks: o.forks, maxFailPercent: o.maxFailPercent ?? 100, signal: intr.signal, lock: true },
       conns,
       (e) => (reporter.event(e), extra.emit?.(e)),
     );

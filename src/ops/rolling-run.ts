@@ -8,6 +8,8 @@ import { onFleet } from './fleet.ts';
 import { checkOnce } from './gate.ts';
 import { rollingRestart, type RollingOptions } from './rolling.ts';
 import { clearState, loadState, remaining, saveState, statePath, type RollingState } from './rolling-state.ts';
+import { acquireHostLock } from '../runner/host-lock.ts';
+import type { ToolError } from '../errors.ts';
 
 export type HostResult =
   | { host: string; status: 'restarted'; message: string }
@@ -71,28 +73,44 @@ export async function runRolling(inv: Inventory, hosts: HostSpec[], conns: Conne
 
   const transports = new Map<string, Transport>();
   for (const p of pre) if (p.ok) transports.set(p.host.name, await conns.get(p.host));
-  if (!o.resume) await saveState(file, state);
-  let firstFailure: RollingState['failed'];
-  const out = await rollingRestart(inv, todo.filter((h) => !unreachable.has(h.name)), transports, {
-    ...o,
-    total: hosts.length,
-    alreadyFailed: new Set(down.keys()),
-    onHostDone: async (host, r) => {
-      const why = r instanceof Error ? (r.message.startsWith(`${host}: `) ? r.message.slice(host.length + 2) : r.message) : '';
-      o.log?.(host, r instanceof Error ? `failed: ${why}` : r);
-      if (r instanceof Error) {
-        firstFailure ??= { host, reason: why };
-        results.set(host, { host, status: 'failed', message: why });
-      } else {
-        state.done.push(host);
-        results.set(host, { host, status: 'restarted', message: r });
-      }
-      await saveState(file, { ...state, failed: firstFailure });
-    },
-  });
-  const allDone = hosts.every((h) => state.done.includes(h.name));
-  const finished = allDone || (!o.signal?.aborted && todo.every((h) => out.has(h.name) || unreachable.has(h.name)));
-  if (finished) await clearState(file);
-  const failed = firstFailure ?? (down.size ? { host: [...down.keys()][0]!, reason: `down before the start: ${[...down.values()][0]}` } : undefined);
-  return finish({ ok: allDone && !o.signal?.aborted, failed, resumable: !finished });
+  // no other changing run on any of these hosts while we restart them (deploy holds the same lock)
+  const taken = await Promise.allSettled([...transports.values()].map((t) => acquireHostLock(t)));
+  const locks = taken.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  try {
+    const busy = taken.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (busy) {
+      const err = busy.reason as ToolError;
+      return finish({ refused: true, failed: { host: err.host ?? '?', reason: err.message.replace(`${err.host}: `, '') }, resumable: !!prev });
+    }
+    return await restartLocked();
+  } finally {
+    await Promise.all(locks.map((l) => l.release()));
+  }
+
+  async function restartLocked(): Promise<RollingReport> {
+    if (!o.resume) await saveState(file, state);
+    let firstFailure: RollingState['failed'];
+    const out = await rollingRestart(inv, todo.filter((h) => !unreachable.has(h.name)), transports, {
+      ...o,
+      total: hosts.length,
+      alreadyFailed: new Set(down.keys()),
+      onHostDone: async (host, r) => {
+        const why = r instanceof Error ? (r.message.startsWith(`${host}: `) ? r.message.slice(host.length + 2) : r.message) : '';
+        o.log?.(host, r instanceof Error ? `failed: ${why}` : r);
+        if (r instanceof Error) {
+          firstFailure ??= { host, reason: why };
+          results.set(host, { host, status: 'failed', message: why });
+        } else {
+          state.done.push(host);
+          results.set(host, { host, status: 'restarted', message: r });
+        }
+        await saveState(file, { ...state, failed: firstFailure });
+      },
+    });
+    const allDone = hosts.every((h) => state.done.includes(h.name));
+    const finished = allDone || (!o.signal?.aborted && todo.every((h) => out.has(h.name) || unreachable.has(h.name)));
+    if (finished) await clearState(file);
+    const failed = firstFailure ?? (down.size ? { host: [...down.keys()][0]!, reason: `down before the start: ${[...down.values()][0]}` } : undefined);
+    return finish({ ok: allDone && !o.signal?.aborted, failed, resumable: !finished });
+  }
 }

@@ -7,6 +7,7 @@ import { RemoteError, ToolError } from '../errors.ts';
 import { FactCache } from '../facts/gather.ts';
 import type { Connections } from './connections.ts';
 import { pool } from './limit.ts';
+import { acquireHostLock, type HostLock } from './host-lock.ts';
 import type { Handler, HostRecap, Role, RunEvent, RunOptions, RunResult, Step, Task, TaskContext, TaskResult } from './types.ts';
 
 export interface Play {
@@ -34,6 +35,8 @@ export async function runPlay(play: Play, opts: RunOptions, conns: Connections, 
     return (failed * 100) / play.hosts.length > opts.maxFailPercent;
   };
 
+  const locks: HostLock[] = [];
+  try {
   await pool(play.hosts, opts.forks, async (host) => {
     const run: HostRun = { recap: newRecap(host.name), notified: new Set(), changed: new Set() };
     runs.set(host.name, run);
@@ -43,14 +46,18 @@ export async function runPlay(play: Play, opts: RunOptions, conns: Connections, 
     let transport: Transport | undefined;
     try {
       transport = await conns.get(host);
-      await runHost(play, host, transport, opts, run, record, emit);
+      // a run that may change the host holds its lock until the fleet handlers are done too;
+      // taken while the facts are gathered, so it costs no extra round trip of waiting
+      const lock = opts.lock && !opts.check ? acquireHostLock(transport).then((l) => (locks.push(l), l)) : undefined;
+      lock?.catch(() => undefined);
+      await runHost(play, host, transport, opts, run, record, emit, lock);
     } catch (err) {
       if (!transport) {
         run.recap.unreachable = true;
         run.recap.error = message(err);
       } else {
         // failed before or between tasks (fact gathering, building the host's tasks, interrupt)
-        const r: TaskResult = { host: host.name, role: 'setup', task: 'gather facts', status: 'failed', error: message(err), ms: Date.now() - started };
+        const r: TaskResult = { host: host.name, role: 'setup', task: 'facts and run lock', status: 'failed', error: message(err), ms: Date.now() - started };
         count(run.recap, r);
         record(r);
       }
@@ -66,6 +73,9 @@ export async function runPlay(play: Play, opts: RunOptions, conns: Connections, 
   });
 
   if (!opts.signal?.aborted) await runFleetHandlers(play, opts, conns, runs, record, emit);
+  } finally {
+    await Promise.all(locks.map((l) => l.release()));
+  }
   return { results, recap: play.hosts.map((h) => runs.get(h.name)?.recap ?? newRecap(h.name)), aborted: aborted || !!opts.signal?.aborted };
 }
 
@@ -77,10 +87,11 @@ async function runHost(
   run: HostRun,
   record: (r: TaskResult) => void,
   emit: (e: RunEvent) => void,
+  lock?: Promise<unknown>,
 ): Promise<void> {
   const facts = new FactCache(host.name);
   const tasks = play.roles.flatMap((role) => role.tasks(play.inv, host).map((task) => ({ role: role.name, task })));
-  await facts.gather(transport, tasks.flatMap(({ task }) => task.module.facts({ diff: opts.diff })));
+  await Promise.all([facts.gather(transport, tasks.flatMap(({ task }) => task.module.facts({ diff: opts.diff }))), lock]);
   const changed = run.changed;
   const ctx: TaskContext = { inv: play.inv, host, facts, check: opts.check, diff: opts.diff, changed, vars: new Map() };
 

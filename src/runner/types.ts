@@ -136,6 +136,8 @@ export interface RunOptions {
   /** Stop scheduling hosts once more than this percent have failed. */
   maxFailPercent: number;
   signal?: AbortSignal;
+  /** Hold each host's run lock while changing it (the CLI does; unit tests with fakes do not). */
+  lock?: boolean;
 }
 
 export interface HostRecap {

@@ -15,32 +15,32 @@ const UNIT_TASK = 'systemd unit';
 /** `start: false` (the install command) lays the unit down and enables it without starting it. */
 export function envoyService(o: { start: boolean } = { start: true }): Role {
   return {
-  name: 'envoy_service',
-  tasks: (inv, host) => [
-    {
-      name: UNIT_TASK,
-      module: file({ path: posix.join('/etc/systemd/system', UNIT), content: renderUnit(inv, host).content, mode: 0o644 }),
-      notify: [RESTART],
-    },
-    { name: 'service enabled', module: service({ unit: UNIT, enabled: true, unitFileTask: UNIT_TASK }) },
-    // Its own task, so that "changed" here means exactly "started by this run": the restart
-    // handler leaves such hosts alone (they already run the new config).
-    ...(o.start
-      ? [
-          { name: START_TASK, module: service({ unit: UNIT, state: 'started', unitFileTask: UNIT_TASK, daemonReload: false }) },
-          { name: 'ready', module: waitReady({ unit: UNIT, readyUrl: adminUrl(inv, '/ready'), timeoutMs: inv.rolling.healthTimeoutMs, onlyAfter: START_TASK }) },
-          {
-            name: 'restart pending',
-            module: restartPending({
-              unit: UNIT,
-              paths: [posix.join(inv.paths.configDir, 'envoy.yaml'), posix.join('/etc/systemd/system', UNIT), posix.join(inv.paths.installDir, 'current')],
-              handler: RESTART,
-              unless: [START_TASK],
-            }),
-          },
-        ]
-      : []),
-  ],
-  handlers: o.start ? [restartHandler] : [],
+    name: 'envoy_service',
+    tasks: (inv, host) => [
+      {
+        name: UNIT_TASK,
+        module: file({ path: posix.join('/etc/systemd/system', UNIT), content: renderUnit(inv, host).content, mode: 0o644 }),
+        notify: [RESTART],
+      },
+      { name: 'service enabled', module: service({ unit: UNIT, enabled: true, unitFileTask: UNIT_TASK }) },
+      // Its own task, so that "changed" here means exactly "started by this run": the restart
+      // handler leaves such hosts alone (they already run the new config).
+      ...(o.start
+        ? [
+            { name: START_TASK, module: service({ unit: UNIT, state: 'started', unitFileTask: UNIT_TASK, daemonReload: false }) },
+            { name: 'ready', module: waitReady({ unit: UNIT, readyUrl: adminUrl(inv, '/ready'), timeoutMs: inv.rolling.healthTimeoutMs, onlyAfter: START_TASK }) },
+            {
+              name: 'restart pending',
+              module: restartPending({
+                unit: UNIT,
+                paths: [posix.join(inv.paths.configDir, 'envoy.yaml'), posix.join('/etc/systemd/system', UNIT), posix.join(inv.paths.installDir, 'current')],
+                handler: RESTART,
+                unless: [START_TASK],
+              }),
+            },
+          ]
+        : []),
+    ],
+    handlers: o.start ? [restartHandler] : [],
   };
 }

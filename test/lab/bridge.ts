@@ -1,7 +1,6 @@
 // The lab's private bridge: the control side holds <subnet>.1/24; hosts attach with veth pairs.
 // No route or forwarding is added, so hosts reach the bridge address and each other, nothing else.
-import { readdirSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { $ } from 'zx';
 import type { LabConfig } from './config.ts';
 

@@ -1,9 +1,8 @@
 // What roles need beyond the inventory: run-wide choices and the control-side release cache.
-import { join } from 'node:path';
 import type { Arch, Inventory } from '../src/inventory/types.ts';
 import { expectedSha, readLock, type Lock } from '../src/release/lockfile.ts';
-import { cacheDir, fetchToCache, verifyLocal } from '../src/release/fetch.ts';
-import { assetName, releaseUrl } from '../src/release/url.ts';
+import { fetchToCache, releaseCachePath, verifyLocal } from '../src/release/fetch.ts';
+import { releaseUrl } from '../src/release/url.ts';
 
 export interface RoleOptions {
   allowDowngrade: boolean;
@@ -24,7 +23,7 @@ export async function roleOptions(inv: Inventory, o: { allowDowngrade?: boolean 
         const want = expectedSha(inv, lock, arch);
         p = inv.envoy.localFile
           ? verifyLocal(inv.envoy.localFile, want).then((r) => r.path)
-          : fetchToCache(releaseUrl(inv.envoy.version, arch, inv.envoy.mirror), join(cacheDir(), 'releases', inv.envoy.version, assetName(inv.envoy.version, arch)), want).then((r) => r.path);
+          : fetchToCache(releaseUrl(inv.envoy.version, arch, inv.envoy.mirror), releaseCachePath(inv.envoy.version, arch), want).then((r) => r.path);
         pending.set(arch, p);
       }
       return p;

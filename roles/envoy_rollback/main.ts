@@ -5,6 +5,7 @@ import type { Module, Role } from '../../src/runner/types.ts';
 import { pathFact } from '../../src/facts/file.ts';
 import { quote } from '../../src/ssh/quote.ts';
 import { RESTART, restartHandler } from '../envoy_service/handlers.ts';
+import { switchLinkCommand } from '../../src/modules/symlink.ts';
 
 function swap(installDir: string): Module {
   const current = posix.join(installDir, 'current');
@@ -18,11 +19,10 @@ function swap(installDir: string): Module {
       const p = facts.get(prev);
       if (p.type !== 'link') return { steps: [], fail: `no previous release to roll back to (${previous} is missing)` };
       if (c.type !== 'link') return { steps: [], fail: `${current} is not a symlink` };
-      const ln = (link: string, to: string) => `ln -sfn ${quote(to)} ${quote(`${link}.ekp-tmp`)} && mv -Tf ${quote(`${link}.ekp-tmp`)} ${quote(link)}`;
       // the previous release must still be there and run before we point at it
       const check = `${quote(posix.join(installDir, p.target, 'envoy'))} --version >/dev/null`;
       return {
-        steps: [{ kind: 'exec', action: `roll back to ${p.target}`, command: `${check} && ${ln(current, p.target)} && ${ln(previous, c.target)}` }],
+        steps: [{ kind: 'exec', action: `roll back to ${p.target}`, command: `${check} && ${switchLinkCommand(current, p.target)} && ${switchLinkCommand(previous, c.target)}` }],
         message: `${c.target.replace('releases/', '')} → ${p.target.replace('releases/', '')}`,
       };
     },

@@ -13,7 +13,7 @@ import { findOnPath } from './envoy-path.ts';
 import { EXIT } from './common.ts';
 import { connect } from '../ssh/index.ts';
 import { Connections } from '../runner/connections.ts';
-import { pool } from '../runner/limit.ts';
+import { onFleet } from '../ops/fleet.ts';
 import { validateOnHost } from './validate-remote.ts';
 
 interface RemoteResult {
@@ -25,21 +25,14 @@ interface RemoteResult {
 
 async function validateRemote(inv: Inventory, hosts: HostSpec[], forks: number): Promise<RemoteResult[]> {
   const conns = new Connections((h) => connect(h));
-  const out: RemoteResult[] = [];
   try {
-    await pool(hosts, forks, async (host) => {
-      try {
-        const t = await conns.get(host);
-        const r = await validateOnHost(t, inv, host);
-        out.push({ host: host.name, ok: r.ok, unreachable: false, output: r.output });
-      } catch (err) {
-        out.push({ host: host.name, ok: false, unreachable: true, output: (err as Error).message });
-      }
-    });
+    const outcomes = await onFleet(hosts, conns, forks, (t, host) => validateOnHost(t, inv, host));
+    return outcomes.map((o) =>
+      o.ok ? { host: o.host.name, ok: o.value.ok, unreachable: false, output: o.value.output } : { host: o.host.name, ok: false, unreachable: o.unreachable, output: o.error },
+    );
   } finally {
     await conns.closeAll();
   }
-  return hosts.map((h) => out.find((r) => r.host === h.name)!);
 }
 
 type Kind = 'bootstrap' | 'lds' | 'cds' | 'eds';

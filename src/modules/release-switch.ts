@@ -3,8 +3,8 @@
 import { posix } from 'node:path';
 import semver from 'semver';
 import { pathFact } from '../facts/file.ts';
-import { quote } from '../ssh/quote.ts';
 import type { Module } from '../runner/types.ts';
+import { switchLinkCommand } from './symlink.ts';
 
 export function releaseSwitch(a: { installDir: string; version: string; allowDowngrade: boolean }): Module {
   const current = posix.join(a.installDir, 'current');
@@ -21,8 +21,7 @@ export function releaseSwitch(a: { installDir: string; version: string; allowDow
       if (from && semver.valid(from) && semver.gt(from, a.version) && !a.allowDowngrade) {
         return { steps: [], fail: `refusing to downgrade Envoy from ${from} to ${a.version} (pass --allow-downgrade, or use rollback)` };
       }
-      const ln = (link: string, to: string) => `ln -sfn ${quote(to)} ${quote(`${link}.ekp-tmp`)} && mv -Tf ${quote(`${link}.ekp-tmp`)} ${quote(link)}`;
-      const cmds = [...(c.type === 'link' ? [ln(previous, c.target)] : []), ln(current, target)];
+      const cmds = [...(c.type === 'link' ? [switchLinkCommand(previous, c.target)] : []), switchLinkCommand(current, target)];
       return {
         steps: [{ kind: 'exec', action: `switch ${current} to ${a.version}`, command: cmds.join(' && ') }],
         message: from ? `${from} → ${a.version}` : `→ ${a.version}`,

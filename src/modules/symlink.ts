@@ -4,6 +4,12 @@ import { pathFact } from '../facts/file.ts';
 import { quote } from '../ssh/quote.ts';
 import type { Module } from '../runner/types.ts';
 
+/** Point path at target atomically: a new link under a hidden temp name, renamed over the old one. */
+export function switchLinkCommand(path: string, target: string): string {
+  const tmp = `${posix.dirname(path)}/.${posix.basename(path)}.ekp-tmp-link`;
+  return `ln -sfn ${quote(target)} ${quote(tmp)} && mv -Tf ${quote(tmp)} ${quote(path)}`;
+}
+
 export function symlink(a: { path: string; target: string }): Module {
   const fact = pathFact(a.path);
   return {
@@ -12,9 +18,8 @@ export function symlink(a: { path: string; target: string }): Module {
       const cur = facts.get(fact);
       if (cur.type === 'link' && cur.target === a.target) return { steps: [] };
       if (cur.type === 'file' || cur.type === 'directory') return { steps: [], fail: `${a.path} exists and is not a symlink` };
-      const tmp = `${posix.dirname(a.path)}/.${posix.basename(a.path)}.ekp-tmp-link`;
       return {
-        steps: [{ kind: 'exec', action: `point ${a.path} at ${a.target}`, command: `ln -sfn ${quote(a.target)} ${quote(tmp)} && mv -Tf ${quote(tmp)} ${quote(a.path)}` }],
+        steps: [{ kind: 'exec', action: `point ${a.path} at ${a.target}`, command: switchLinkCommand(a.path, a.target) }],
         message: cur.type === 'link' ? `${cur.target} → ${a.target}` : `→ ${a.target}`,
       };
     },

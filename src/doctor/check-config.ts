@@ -2,34 +2,20 @@
 import { posix } from 'node:path';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import { pathFact, globFact, type PathFact } from '../facts/file.ts';
-import { sha256 } from '../facts/gather.ts';
 import type { FactSpec } from '../facts/types.ts';
-import { renderConfigFiles, renderUnit, UNIT_NAME } from '../render/index.ts';
+import { managedFiles } from '../render/index.ts';
 import { check, type Check } from './types.ts';
-
-export const UNIT_PATH = posix.join('/etc/systemd/system', UNIT_NAME);
-
-export interface ExpectedFile {
-  path: string;
-  sha256: string;
-}
-
-export function expectedFiles(inv: Inventory, host: HostSpec): ExpectedFile[] {
-  const files = renderConfigFiles(inv, host).map((f) => ({ path: posix.join(inv.paths.configDir, f.name), sha256: sha256(f.content) }));
-  const unit = renderUnit(inv, host);
-  return [...files, { path: UNIT_PATH, sha256: sha256(unit.content) }];
-}
 
 export function configFacts(inv: Inventory, host: HostSpec): { files: FactSpec<PathFact>[]; eds: FactSpec<string[]> } {
   return {
-    files: expectedFiles(inv, host).map((f) => pathFact(f.path)),
+    files: managedFiles(inv, host).map((f) => pathFact(f.path)),
     eds: globFact(inv.paths.configDir, 'eds_', '.yaml'),
   };
 }
 
 /** One check naming every drifted, missing or stray file. */
 export function checkConfig(inv: Inventory, host: HostSpec, got: Map<string, PathFact>, edsOnHost: string[]): Check {
-  const want = expectedFiles(inv, host);
+  const want = managedFiles(inv, host);
   const changed: string[] = [];
   const missing: string[] = [];
   for (const f of want) {

@@ -3,8 +3,8 @@
 import { posix } from 'node:path';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import type { Transport } from '../ssh/types.ts';
-import { factScript, parseFactOutput, sha256 } from '../facts/gather.ts';
-import { renderConfigFiles, renderUnit } from '../render/index.ts';
+import { factScript, parseFactOutput } from '../facts/gather.ts';
+import { managedFiles } from '../render/index.ts';
 import { healthyByCluster, type EndpointHealth } from './admin.ts';
 import { UNIT } from './gate.ts';
 import { statusProbes, type AdminAnswer, type ServerInfo, type UnitStatus } from './status-probe.ts';
@@ -42,10 +42,7 @@ export interface HostStatus {
 
 /** Expected files on the host: absolute path → [display name, sha256 of what the inventory renders now]. */
 export function expectedFiles(inv: Inventory, host: HostSpec): Map<string, { name: string; sha256: string }> {
-  const m = new Map<string, { name: string; sha256: string }>();
-  for (const f of renderConfigFiles(inv, host)) m.set(posix.join(inv.paths.configDir, f.name), { name: f.name, sha256: sha256(f.content) });
-  m.set(posix.join('/etc/systemd/system', UNIT), { name: UNIT, sha256: sha256(renderUnit(inv, host).content) });
-  return m;
+  return new Map(managedFiles(inv, host).map((f) => [f.path, { name: f.name, sha256: f.sha256 }]));
 }
 
 export function compareFiles(expected: Map<string, { name: string; sha256: string }>, actual: Map<string, string | null>): Drift {

@@ -4,6 +4,8 @@
 export type { EnvoyResources, RenderOptions, RenderedFile } from './types.ts';
 export { renderConfigFiles, renderResources, CONFIG_FILE_MODE } from './config-files.ts';
 export { renderUnit, UNIT_NAME, UNIT_FILE_MODE } from './unit.ts';
+export { managedFiles, UNIT_PATH } from './managed.ts';
+export type { ManagedFile } from './managed.ts';
 export { toYaml } from './yaml.ts';
 export type { Origin } from './yaml.ts';
 export { edsFileName } from './cluster.ts';

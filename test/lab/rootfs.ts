@@ -17,12 +17,14 @@ export const RECIPE = {
   variant: 'minbase',
   packages: [
     'systemd', 'systemd-sysv', 'dbus', 'openssh-server', 'curl', 'ca-certificates', 'iproute2',
-    'sudo', 'python3', 'python3-yaml', 'procps', 'openssl',
+    'sudo', 'python3', 'python3-yaml', 'procps', 'openssl', 'logrotate', 'keepalived',
   ],
   /** Run inside the new rootfs with chroot, in order. */
   commands: [
     ['useradd', '--create-home', '--shell', '/bin/bash', 'ops'],
     ['systemctl', 'enable', 'ssh.service', 'systemd-networkd.service'],
+    // Installed (hosts cannot reach a package mirror) but off: the tool configures and enables it.
+    ['systemctl', 'disable', 'keepalived.service'],
     // Each host gets its own host keys and machine-id in its overlay.
     ['sh', '-c', 'rm -f /etc/ssh/ssh_host_* /var/lib/dbus/machine-id && : > /etc/machine-id'],
   ],

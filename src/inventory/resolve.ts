@@ -1,8 +1,8 @@
 // From a validated inventory as written to the resolved Inventory: defaults merged, durations in
 // milliseconds, endpoints split, `~` expanded and relative paths made absolute.
-import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { isAbsolute, posix, resolve as resolvePath } from 'node:path';
 import type {
-  ClusterSpec, EnvoyRelease, HealthCheck, HostSpec, Inventory, OutlierDetection, RollingSpec, SshSpec, TcpKeepalive,
+  AccessLogSpec, ClusterSpec, EnvoyRelease, HealthCheck, HostSpec, Inventory, OutlierDetection, RollingSpec, SshSpec, TcpKeepalive,
 } from './types.ts';
 import {
   ACCESS_LOG_DEFAULTS, ADMIN_DEFAULTS, CLUSTER_DEFAULTS, ENVOY_DEFAULTS, PATHS_DEFAULTS, ROLLING_DEFAULTS, SSH_DEFAULTS, deepMerge,
@@ -23,6 +23,7 @@ type MergedCluster = Pick<RawCluster, 'name' | 'listenPort' | 'endpoints'> & Clu
 
 export function resolveInventory(raw: RawInventory, ctx: ResolveContext): Inventory {
   const ssh = resolveSsh(deepMerge(SSH_DEFAULTS, raw.ssh), ctx);
+  const paths = deepMerge(PATHS_DEFAULTS, raw.paths);
   return {
     file: ctx.file,
     name: ctx.name,
@@ -37,9 +38,14 @@ export function resolveInventory(raw: RawInventory, ctx: ResolveContext): Invent
     })),
     ssh,
     rolling: resolveRolling(deepMerge(ROLLING_DEFAULTS, raw.rolling)),
-    accessLog: deepMerge(ACCESS_LOG_DEFAULTS, raw.accessLog),
-    paths: deepMerge(PATHS_DEFAULTS, raw.paths),
+    accessLog: resolveAccessLog(raw, paths.logDir),
+    paths,
   };
+}
+
+/** The access log lives in the log directory (the rules refuse it elsewhere): its default follows paths.logDir. */
+function resolveAccessLog(raw: RawInventory, logDir: string): AccessLogSpec {
+  return deepMerge({ ...ACCESS_LOG_DEFAULTS, path: posix.join(logDir, 'access.log') }, raw.accessLog);
 }
 
 /** Durations were validated by the schema; a failure here is a bug, not bad input. */

@@ -1,13 +1,15 @@
 // Rules across keys that a schema of one value cannot see: duplicate names and endpoints,
-// listeners that would fight over a port (admin included), contradicting settings. They read the
-// parsed YAML defensively (skipping values the schema already rejects), so that they run even
-// when other keys are broken and every problem is reported at once.
+// listeners that would fight over a port (admin included), contradicting settings, and what the
+// tool may own on a host (ownership-rules.ts). They read the parsed YAML defensively (skipping
+// values the schema already rejects), so that they run even when other keys are broken and every
+// problem is reported at once.
 import type { KeyPath } from './locate.ts';
 import { ADMIN_DEFAULTS, CLUSTER_DEFAULTS, SSH_DEFAULTS } from './defaults.ts';
 import {
   CLUSTER_NAME, HOST_NAME, canonicalIp, ipFamily, isHostAddress, isWildcard, parseHostPort,
 } from './formats.ts';
 import { describe } from './issues.ts';
+import { checkOwnership } from './ownership-rules.ts';
 
 export interface RuleProblem {
   path: KeyPath;
@@ -36,7 +38,7 @@ interface Listener {
 
 export function checkRules(data: unknown): RuleProblem[] {
   const root = obj(data) ?? {};
-  return [...checkClusters(root), ...checkHosts(root), ...checkEnvoy(root)];
+  return [...checkClusters(root), ...checkHosts(root), ...checkEnvoy(root), ...checkOwnership(root)];
 }
 
 function checkClusters(root: Obj): RuleProblem[] {

@@ -22,21 +22,6 @@ function needsBindCapability(inv: Inventory): boolean {
   return inv.admin.port < 1024 || inv.clusters.some((c) => c.listenPort < 1024);
 }
 
-function isWithin(dir: string, path: string): boolean {
-  const rel = posix.relative(dir, path);
-  return rel === '' || (!rel.startsWith('..') && !posix.isAbsolute(rel));
-}
-
-/** Directories Envoy writes to: the log dir, and the access log's directory if elsewhere. */
-function writablePaths(inv: Inventory): string[] {
-  const paths = [inv.paths.logDir];
-  if (inv.accessLog.enabled) {
-    const dir = posix.dirname(inv.accessLog.path);
-    if (!paths.some((p) => isWithin(p, dir))) paths.push(dir);
-  }
-  return paths;
-}
-
 function envoyCommand(inv: Inventory): { validate: string[]; run: string[] } {
   const envoy = posix.join(inv.paths.installDir, 'current', 'envoy');
   const config = posix.join(inv.paths.configDir, 'envoy.yaml');
@@ -77,7 +62,8 @@ export function renderUnit(inv: Inventory, host: HostSpec): RenderedFile {
     '',
     '# Sandbox. Not used because nested containers often lack them (226/NAMESPACE):',
     '# PrivateDevices, PrivateUsers, ProtectHostname, ProtectKernelModules, ProtectKernelLogs, ProtectClock.',
-    `ReadWritePaths=${writablePaths(inv).map(unitValue).join(' ')}`,
+    // the only directory Envoy writes to: the inventory rules keep the access log inside it
+    `ReadWritePaths=${unitValue(inv.paths.logDir)}`,
     // Only listener or admin ports below 1024 need a capability; otherwise none at all.
     `CapabilityBoundingSet=${caps}`,
     `AmbientCapabilities=${caps}`,

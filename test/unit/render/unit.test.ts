@@ -60,10 +60,9 @@ describe('systemd unit', () => {
     const d = unit();
     expect(one(d, 'ProtectSystem')).toBe('strict');
     expect(one(d, 'ReadWritePaths')).toBe('/var/log/envoy-k8s-proxy');
-    const elsewhere = unit({ accessLog: { enabled: true, path: '/srv/logs/lb/access.log' } });
-    expect(one(elsewhere, 'ReadWritePaths')).toBe('/var/log/envoy-k8s-proxy /srv/logs/lb');
-    const off = unit({ accessLog: { enabled: false, path: '/srv/logs/lb/access.log' } });
-    expect(one(off, 'ReadWritePaths')).toBe('/var/log/envoy-k8s-proxy');
+    // the access log is always inside the log directory (the inventory rules refuse it elsewhere)
+    const moved = unit({ paths: { ...inventory({}).paths, logDir: '/srv/logs/lb' }, accessLog: { enabled: true, path: '/srv/logs/lb/access.log' } });
+    expect(one(moved, 'ReadWritePaths')).toBe('/srv/logs/lb');
   });
 
   it('applies only sandboxing that works in systemd-nspawn hosts', () => {

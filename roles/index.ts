@@ -5,15 +5,16 @@ import { roleOptions } from './context.ts';
 import { envoyBinary } from './envoy_binary/main.ts';
 import { envoyConfig } from './envoy_config/main.ts';
 import { envoyService } from './envoy_service/main.ts';
+import { ownership } from './ownership/main.ts';
 
 /** deploy / plan: everything, started and healthy. */
 export async function deployPlaybook(inv: Inventory, o: { allowDowngrade?: boolean } = {}): Promise<Role[]> {
-  return [envoyBinary(await roleOptions(inv, o)), envoyConfig, envoyService({ start: true })];
+  return [ownership, envoyBinary(await roleOptions(inv, o)), envoyConfig, envoyService({ start: true })];
 }
 
 /** install: binary, config and unit in place, not started. */
 export async function installPlaybook(inv: Inventory, o: { allowDowngrade?: boolean } = {}): Promise<Role[]> {
-  return [envoyBinary(await roleOptions(inv, o)), envoyConfig, envoyService({ start: false })];
+  return [ownership, envoyBinary(await roleOptions(inv, o)), envoyConfig, envoyService({ start: false })];
 }
 
 export { uninstall } from './uninstall/main.ts';

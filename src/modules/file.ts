@@ -59,7 +59,7 @@ export function file(a: FileArgs): Module {
 }
 
 /** One round trip: content goes through stdin, the script verifies it before the rename. */
-export function writeFileStep(a: FileArgs, want: string): Step {
+export function writeFileStep(a: FileArgs, want: string): Extract<Step, { kind: 'exec' }> {
   const p = quote(a.path);
   const tmpl = quote(`${posix.dirname(a.path)}/.${posix.basename(a.path)}${TEMP_MARK}XXXXXX`);
   const lines = [

@@ -140,6 +140,7 @@ export async function runTask(role: string, task: Task, ctx: TaskContext, transp
     }
     const plan = await task.module.plan(ctx);
     if (plan.fail) return done('failed', { error: `${ctx.host.name}: ${plan.fail}` });
+    if (plan.skip !== undefined && plan.steps.length === 0) return done('skipped', { message: plan.skip });
     // nothing to run but a handler to notify (e.g. a restart an earlier run never got to)
     if (plan.steps.length === 0 && plan.notify?.length) return done('changed', { message: ctx.check ? `would: ${plan.message}` : plan.message, notified: plan.notify });
     if (plan.steps.length === 0) return done('ok', { message: plan.message });

@@ -40,6 +40,8 @@ export interface Plan {
   message?: string;
   /** A check that failed without anything to run (e.g. unsupported arch). */
   fail?: string;
+  /** Nothing to run, on purpose, and why (e.g. a path the tool did not create): the task is skipped. */
+  skip?: string;
   /** Run these steps even in check mode: they only read (probes, waits). */
   readOnly?: boolean;
   /** Handlers to notify when this plan changes something, on top of the task's own. */

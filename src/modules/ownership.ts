@@ -1,0 +1,91 @@
+// ownership: the host's manifest of what the tool created. On deploy/install it is written first,
+// before anything is created (so an interrupted run never leaves an unrecorded directory), and the
+// host fails if anything the play would take over exists without being the tool's. On uninstall
+// each part removes only what is recorded, and the manifest then keeps only what is left.
+import type { Inventory } from '../inventory/types.ts';
+import { STATE_DIR } from '../inventory/dedicated.ts';
+import { sha256 } from '../facts/gather.ts';
+import { quote } from '../ssh/quote.ts';
+import type { Module, Plan, Step, TaskContext } from '../runner/types.ts';
+import { claimForDeploy } from '../ownership/claims.ts';
+import { hostState, ownershipFacts } from '../ownership/facts.ts';
+import { MANIFEST_PATH, isEmpty, serializeManifest, type Manifest } from '../ownership/manifest.ts';
+import { decideUninstall, type Part, type UninstallDecision } from '../ownership/uninstall.ts';
+import { writeFileStep } from './file.ts';
+
+function writeManifest(m: Manifest): Step {
+  const content = serializeManifest(m);
+  const write = writeFileStep({ path: MANIFEST_PATH, content, mode: 0o600 }, sha256(content));
+  return { ...write, action: `record what the tool owns in ${MANIFEST_PATH}`, command: `set -e\ninstall -d -m 700 -o root -g root ${quote(STATE_DIR)}\n${String(write.command)}` };
+}
+
+const summary = (m: Manifest) => [...m.paths.map((e) => e.path), ...m.users.map((e) => `user ${e.name}`), ...m.groups.map((e) => `group ${e.name}`)].join(', ');
+
+/** Deploy and install: claim what the play will create; fail the host on anything foreign. */
+export function recordOwnership(inv: Inventory): Module {
+  return {
+    facts: () => ownershipFacts(inv),
+    plan({ facts }): Plan {
+      const s = hostState(inv, facts);
+      const claim = claimForDeploy(inv, s);
+      if ('untrusted' in claim) return { steps: [], fail: `refusing to trust the manifest, nothing was changed: ${claim.untrusted}` };
+      if (claim.refusals.length) {
+        return { steps: [], fail: `refusing to take over what envoy-k8s-proxy did not create, nothing was changed: ${claim.refusals.join('; ')}. Remove these or choose other paths in the inventory.` };
+      }
+      const text = serializeManifest(claim.next);
+      if (s.manifest.state === 'present' && s.manifest.text === text) return { steps: [] };
+      return {
+        steps: [writeManifest(claim.next)],
+        message: claim.migrated ? `recorded from a deploy before the manifest: ${summary(claim.next)}` : `recorded: ${summary(claim.next)}`,
+      };
+    },
+  };
+}
+
+function decision(ctx: TaskContext, purge: boolean): UninstallDecision | { untrusted: string } {
+  const key = `ownership:uninstall:${purge}`;
+  let d = ctx.vars.get(key) as UninstallDecision | { untrusted: string } | undefined;
+  if (!d) ctx.vars.set(key, (d = decideUninstall(ctx.inv, hostState(ctx.inv, ctx.facts), purge)));
+  return d;
+}
+
+/** Uninstall: remove one part (the unit file, a directory, the accounts) if the tool owns it. */
+export function removeOwned(inv: Inventory, part: Part, purge: boolean): Module {
+  return {
+    facts: () => ownershipFacts(inv),
+    plan(ctx): Plan {
+      const d = decision(ctx, purge);
+      if ('untrusted' in d) return { steps: [], fail: `refusing to trust the manifest, nothing was removed: ${d.untrusted}` };
+      const { steps, kept } = d.parts[part];
+      if (steps.length === 0) return kept.length ? { steps, skip: kept.join('; ') } : { steps };
+      return { steps, message: ['removed', ...kept].join('; ') };
+    },
+  };
+}
+
+/** The unit is stopped only when the tool owns its file (or nothing is there to stop). */
+export function ownsUnit(ctx: TaskContext, purge: boolean): true | string {
+  const d = decision(ctx, purge);
+  if ('untrusted' in d) return 'refusing to trust the manifest';
+  const kept = d.parts.unit.kept;
+  return kept.length ? kept.join('; ') : true;
+}
+
+/** Uninstall, last: the manifest lists what is left; gone with the state directory once empty. */
+export function forgetRemoved(inv: Inventory, purge: boolean): Module {
+  return {
+    facts: () => ownershipFacts(inv),
+    plan(ctx): Plan {
+      const d = decision(ctx, purge);
+      if ('untrusted' in d) return { steps: [], fail: `refusing to trust the manifest: ${d.untrusted}` };
+      const s = hostState(inv, ctx.facts);
+      if (isEmpty(d.remaining)) {
+        if (s.manifest.state === 'absent') return { steps: [] };
+        // rmdir: the directory may hold other state of the tool (e.g. its run lock) and then stays
+        return { steps: [{ kind: 'exec', action: `remove ${MANIFEST_PATH}`, command: `rm -f -- ${quote(MANIFEST_PATH)} && { rmdir -- ${quote(STATE_DIR)} 2>/dev/null || true; }` }], message: 'removed: nothing of the tool is left' };
+      }
+      if (s.manifest.state === 'present' && s.manifest.text === serializeManifest(d.remaining)) return { steps: [] };
+      return { steps: [writeManifest(d.remaining)], message: `still recorded: ${summary(d.remaining)}` };
+    },
+  };
+}

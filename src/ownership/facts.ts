@@ -1,0 +1,92 @@
+// Read-only probes for ownership: the manifest (and whether only root can write it), each managed
+// directory (what is there, where it really leads, what it holds) and the unit file's first line.
+import type { Inventory } from '../inventory/types.ts';
+import { STATE_DIR } from '../inventory/dedicated.ts';
+import { groupFact, userFact, type UserFact } from '../facts/system.ts';
+import type { FactSpec, Facts } from '../facts/types.ts';
+import { quote } from '../ssh/quote.ts';
+import { MANIFEST_PATH, UNIT_FILE, parseManifest, type Manifest } from './manifest.ts';
+
+export type ManifestFact = { state: 'absent' } | { state: 'present'; manifest: Manifest; text: string } | { state: 'untrusted'; reason: string };
+
+export const manifestFact: FactSpec<ManifestFact> = {
+  key: 'ownership:manifest',
+  script:
+    `d=${quote(STATE_DIR)}; m=${quote(MANIFEST_PATH)}; ` +
+    `if [ -L "$d" ] || [ -L "$m" ]; then echo link; ` +
+    `elif [ -e "$m" ]; then echo present; stat -c '%F %U %a' -- "$d" "$m"; head -c 65536 -- "$m"; else echo absent; fi`,
+  parse(out) {
+    const lines = out.replace(/^\n+/, '').split('\n');
+    if (lines[0] === 'absent') return { state: 'absent' };
+    if (lines[0] !== 'present') return { state: 'untrusted', reason: `${STATE_DIR} or the manifest is a symlink` };
+    const [dir, file] = [lines[1] ?? '', lines[2] ?? ''].map((l) => l.split(' '));
+    // a manifest anyone but root could have written could name any path for uninstall to delete
+    const rootOnly = (s: string[] | undefined, type: string, mask: number) => s?.[0] === type && s[s.length - 2] === 'root' && (parseInt(s.at(-1)!, 8) & mask) === 0;
+    if (!rootOnly(dir, 'directory', 0o077) || !rootOnly(file, 'regular', 0o022)) {
+      return { state: 'untrusted', reason: `${STATE_DIR} (${lines[1]}) or the manifest (${lines[2]}) is not root-only` };
+    }
+    const text = lines.slice(3).join('\n');
+    const m = parseManifest(text);
+    return 'error' in m ? { state: 'untrusted', reason: `${MANIFEST_PATH}: ${m.error}` } : { state: 'present', manifest: m, text };
+  },
+};
+
+export type DirFact =
+  | { real: string; type: 'absent' | 'link' | 'other' }
+  | { real: string; type: 'directory'; mode: number; owner: string; group: string; entries: string[] };
+
+/** At most this many names are listed: enough to tell the tool's layout from anything else. */
+const MAX_ENTRIES = 200;
+
+export function dirFact(path: string): FactSpec<DirFact> {
+  const p = quote(path);
+  return {
+    key: `ownership:dir:${path}`,
+    script:
+      `readlink -m -- ${p}; if [ -L ${p} ]; then echo link; ` +
+      `elif [ -d ${p} ]; then echo directory; stat -c '%a %U %G' -- ${p}; ls -A -- ${p} | head -n ${MAX_ENTRIES}; ` +
+      `elif [ -e ${p} ]; then echo other; else echo absent; fi`,
+    parse(out) {
+      const [real = path, type = 'absent', stat = '', ...entries] = out.replace(/^\n+/, '').split('\n');
+      if (type !== 'directory') return { real, type: type === 'link' || type === 'other' ? type : 'absent' };
+      const [mode = '0', owner = '', group = ''] = stat.split(' ');
+      return { real, type, mode: parseInt(mode, 8), owner, group, entries: entries.filter(Boolean) };
+    },
+  };
+}
+
+export type UnitFileFact = { type: 'absent' | 'link' | 'other' } | { type: 'file'; firstLine: string };
+
+export const unitFileFact: FactSpec<UnitFileFact> = {
+  key: 'ownership:unit',
+  script: `f=${quote(UNIT_FILE)}; if [ -L "$f" ]; then echo link; elif [ -f "$f" ]; then echo file; head -n 1 -- "$f" | head -c 200; elif [ -e "$f" ]; then echo other; else echo absent; fi`,
+  parse(out) {
+    const [type = 'absent', firstLine = ''] = out.replace(/^\n+/, '').split('\n');
+    if (type === 'file') return { type, firstLine };
+    return { type: type === 'link' || type === 'other' ? type : 'absent' };
+  },
+};
+
+export interface HostState {
+  manifest: ManifestFact;
+  dirs: { installDir: DirFact; configDir: DirFact; logDir: DirFact };
+  unit: UnitFileFact;
+  user: UserFact;
+  group: { exists: boolean; gid?: number };
+}
+
+export function ownershipFacts(inv: Inventory): FactSpec<unknown>[] {
+  const { installDir, configDir, logDir, user, group } = inv.paths;
+  return [manifestFact, dirFact(installDir), dirFact(configDir), dirFact(logDir), unitFileFact, userFact(user), groupFact(group)];
+}
+
+export function hostState(inv: Inventory, facts: Facts): HostState {
+  const { installDir, configDir, logDir, user, group } = inv.paths;
+  return {
+    manifest: facts.get(manifestFact),
+    dirs: { installDir: facts.get(dirFact(installDir)), configDir: facts.get(dirFact(configDir)), logDir: facts.get(dirFact(logDir)) },
+    unit: facts.get(unitFileFact),
+    user: facts.get(userFact(user)),
+    group: facts.get(groupFact(group)),
+  };
+}

@@ -1,0 +1,88 @@
+// What uninstall removes (pure): only what the tool owns (manifest, or a pre-manifest deploy's
+// layout), only while it is still what the tool made (a real directory, the unit file, a
+// non-root account), and what stays is reported and kept in the manifest.
+import type { Inventory } from '../inventory/types.ts';
+import type { Step } from '../runner/types.ts';
+import { quote } from '../ssh/quote.ts';
+import { currentOwnership, DIR_ROLES } from './claims.ts';
+import type { HostState } from './facts.ts';
+import { emptyManifest, type Manifest, type PathRole } from './manifest.ts';
+
+export type Part = PathRole | 'accounts';
+
+export interface PartPlan {
+  steps: Step[];
+  /** What was left alone, and why. */
+  kept: string[];
+}
+
+export interface UninstallDecision {
+  parts: Record<Part, PartPlan>;
+  /** The manifest once the removals ran: what the tool still owns on the host. */
+  remaining: Manifest;
+}
+
+const FOREIGN = 'not created by envoy-k8s-proxy: left alone';
+
+export function decideUninstall(inv: Inventory, s: HostState, purge: boolean): UninstallDecision | { untrusted: string } {
+  const cur = currentOwnership(inv, s);
+  if ('untrusted' in cur) return cur;
+  const parts = { unit: part(), installDir: part(), configDir: part(), logDir: part(), accounts: part() } satisfies Record<Part, PartPlan>;
+  const remaining = emptyManifest();
+  const removing = (role: PathRole) => role !== 'logDir' || purge;
+
+  for (const e of cur.owned.paths) {
+    if (!removing(e.role)) {
+      remaining.paths.push(e);
+      continue;
+    }
+    const known = e.role === 'unit' ? s.unit.type : e.path === inv.paths[e.role as Exclude<PathRole, 'unit'>] ? s.dirs[e.role as Exclude<PathRole, 'unit'>].type : undefined;
+    const want = e.role === 'unit' ? 'file' : 'directory';
+    if (known === 'absent') continue;
+    if (known !== undefined && known !== want) {
+      parts[e.role].kept.push(`${e.path}: now a ${known === 'link' ? 'symlink' : known}, not the ${want} the tool made: left alone`);
+      remaining.paths.push(e);
+      continue;
+    }
+    // a path from an earlier inventory has no fact: the shell checks it is still a real one
+    const test = want === 'file' ? '-f' : '-d';
+    const p = quote(e.path);
+    parts[e.role].steps.push({
+      kind: 'exec',
+      action: `remove ${e.path}`,
+      command: known ? ['rm', '-rf', '--', e.path] : `if [ ${test} ${p} ] && [ ! -L ${p} ]; then rm -rf -- ${p}; fi`,
+    });
+  }
+  for (const role of DIR_ROLES) {
+    const d = s.dirs[role];
+    if (removing(role) && d.type !== 'absent' && !cur.owned.paths.some((e) => e.path === inv.paths[role])) parts[role].kept.push(`${inv.paths[role]}: ${FOREIGN}`);
+  }
+  if (s.unit.type !== 'absent' && !cur.owned.paths.some((e) => e.role === 'unit')) parts.unit.kept.push(`unit file: ${FOREIGN}`);
+
+  if (!purge) {
+    remaining.users.push(...cur.owned.users);
+    remaining.groups.push(...cur.owned.groups);
+    return { parts, remaining };
+  }
+  const { user, group } = inv.paths;
+  for (const e of cur.owned.users) {
+    if (e.name === user && !s.user.exists) continue;
+    if (e.name === user && s.user.exists && s.user.uid === 0) {
+      parts.accounts.kept.push(`user ${user}: now uid 0: left alone`);
+      remaining.users.push(e);
+      continue;
+    }
+    const n = quote(e.name);
+    parts.accounts.steps.push({ kind: 'exec', action: `remove user ${e.name}`, command: `if u=$(id -u ${n} 2>/dev/null) && [ "$u" -ne 0 ]; then userdel ${n}; fi` });
+  }
+  for (const e of cur.owned.groups) {
+    if (e.name === group && !s.group.exists) continue;
+    const n = quote(e.name);
+    parts.accounts.steps.push({ kind: 'exec', action: `remove group ${e.name}`, command: `if g=$(getent group ${n} | cut -d: -f3) && [ -n "$g" ] && [ "$g" -ne 0 ]; then groupdel ${n}; fi` });
+  }
+  if (s.user.exists && !cur.owned.users.some((e) => e.name === user)) parts.accounts.kept.push(`user ${user}: ${FOREIGN}`);
+  if (s.group.exists && !cur.owned.groups.some((e) => e.name === group)) parts.accounts.kept.push(`group ${group}: ${FOREIGN}`);
+  return { parts, remaining };
+}
+
+const part = (): PartPlan => ({ steps: [], kept: [] });

@@ -79,7 +79,7 @@ export function claimForDeploy(inv: Inventory, s: HostState): DeployClaim | { un
     const escape = systemLocation(d.real);
     if (escape) refusals.push(`${path} resolves to ${d.real} (${escape})`);
     const mine = next.paths.some((e) => e.path === path);
-    if (mine && d.type !== 'directory' && d.type !== 'absent') refusals.push(`${path} was created by envoy-k8s-proxy but is now a ${d.type === 'link' ? 'symlink' : 'special file'}`);
+    if (mine && !escape && d.type !== 'directory' && d.type !== 'absent') refusals.push(`${path} was created by envoy-k8s-proxy but is now a ${d.type === 'link' ? 'symlink' : 'special file'}`);
     if (mine || escape) continue;
     if (d.type === 'absent') next.paths.push({ role, path, origin: 'created' });
     else refusals.push(`${path} already exists and ${notOurs}${cur.migrated ? ` (and does not match the tool's layout: ${layoutMismatch(inv, role, d)})` : ''}`);

@@ -3,7 +3,7 @@
 // change restarts each host once, plan changes nothing, uninstall leaves no trace.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { labOrSkip } from '../../lab/index.ts';
-import { cli, labInventory, managedFiles, onHost, unitStart } from '../support/cli.ts';
+import { TRACE, cli, labInventory, managedFiles, onHost, unitStart } from '../support/cli.ts';
 import { servedBy, throughLb } from '../support/traffic.ts';
 
 const lab = labOrSkip();
@@ -11,9 +11,6 @@ const names = lab?.hosts.map((h) => h.name) ?? [];
 const addr = (name: string) => lab!.hosts.find((h) => h.name === name)!.address;
 const recap = (stdout: string) =>
   JSON.parse(stdout) as { recap: { host: string; changed: number; failed: number; ok: number; roundTrips: number }[]; results: { host: string; task: string; status: string; role: string }[] };
-
-/** Everything the tool may leave on a host, for the before-install / after-uninstall comparison. */
-const TRACE = "find /etc /opt /var/log /usr/local /srv -xdev 2>/dev/null | grep -v -e '^/var/log/journal' -e '^/etc/ssh' | sort; getent passwd | cut -d: -f1 | sort; getent group | cut -d: -f1 | sort";
 
 describe.skipIf(!lab)('deploy on the lab', () => {
   let clean = '';

@@ -62,3 +62,8 @@ export async function unitStart(lab: LabInfo, name: string): Promise<string> {
 export async function managedFiles(lab: LabInfo, name: string): Promise<string> {
   return onHost(lab, name, 'find /etc/envoy-k8s-proxy /opt/envoy-k8s-proxy /etc/systemd/system/envoy-k8s-proxy.service -xdev \\( -type f -o -type l \\) 2>/dev/null | sort | while read -r f; do if [ -L "$f" ]; then echo "$f -> $(readlink "$f")"; else sha256sum "$f"; fi; done');
 }
+
+/** Everything the tool may leave on a host (its manifest in /var/lib too), for before/after comparisons. */
+export const TRACE =
+  "find /etc /opt /var/log /usr/local /srv -xdev 2>/dev/null | grep -v -e '^/var/log/journal' -e '^/etc/ssh' | sort; " +
+  'find /var/lib -maxdepth 1 | sort; getent passwd | cut -d: -f1 | sort; getent group | cut -d: -f1 | sort';

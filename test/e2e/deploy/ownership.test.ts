@@ -1,0 +1,99 @@
+// What the tool owns on a host (issue 11): it never takes over an account or a directory it did not
+// create, uninstall --purge leaves such things alone, a host deployed before the manifest existed
+// is migrated on its next deploy, and a manifest others could write is not trusted. On lb3 only;
+// lb3 is left deployed or not, as it was found.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labOrSkip } from '../../lab/index.ts';
+import { TRACE, cli, onHost } from '../support/cli.ts';
+
+const lab = labOrSkip();
+const HOST = 'lb3';
+const on = (command: string) => onHost(lab!, HOST, command);
+const run = (...args: string[]) => cli([...args, '--hosts', lab!.inventoryPath, '--limit', HOST, '--json']);
+type Out = { results: { task: string; role: string; status: string; message?: string; error?: string }[] };
+const results = (stdout: string) => (JSON.parse(stdout) as Out).results;
+/** Exactly what a careful admin (or another package) might have made before the tool came. */
+const FOREIGN = 'useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin envoy && install -d -m 755 /opt/envoy-k8s-proxy && echo precious > /opt/envoy-k8s-proxy/data';
+const REMOVE_FOREIGN = 'userdel envoy 2>/dev/null; groupdel envoy 2>/dev/null; rm -rf /opt/envoy-k8s-proxy; true';
+
+describe.skipIf(!lab)('ownership on the lab', () => {
+  let wasDeployed = false;
+  let clean = '';
+
+  beforeAll(async () => {
+    wasDeployed = (await on('systemctl is-active envoy-k8s-proxy || true')).trim() === 'active';
+    const u = await run('uninstall', '--purge');
+    expect(u.code, u.stderr).toBe(0);
+    clean = await on(TRACE);
+  });
+
+  afterAll(async () => {
+    if (!lab) return;
+    await on(`chmod 700 /var/lib/envoy-k8s-proxy 2>/dev/null; ${REMOVE_FOREIGN}`);
+    await run('uninstall', '--purge');
+    if (wasDeployed) expect((await run('deploy')).code).toBe(0);
+  });
+
+  it('deploy refuses a pre-existing envoy user and default directory, and changes nothing on the host', async () => {
+    await on(FOREIGN);
+    const before = await on(TRACE);
+    const uid = await on('id -u envoy');
+    const r = await run('deploy');
+    expect(r.code, r.stderr).toBe(1);
+    const failed = results(r.stdout).filter((x) => x.status === 'failed');
+    expect(failed.map((x) => `${x.role}: ${x.task}`)).toEqual(['ownership: manifest']);
+    expect(failed[0]!.error).toContain('nothing was changed');
+    expect(failed[0]!.error).toContain('user envoy already exists');
+    expect(failed[0]!.error).toContain('/opt/envoy-k8s-proxy already exists');
+    expect(results(r.stdout).filter((x) => x.status === 'changed')).toEqual([]);
+    expect(await on(TRACE)).toEqual(before);
+    expect(await on('id -u envoy')).toBe(uid);
+  });
+
+  it('uninstall --purge leaves the pre-existing user and directory alone, and says so', async () => {
+    const before = await on(TRACE);
+    const r = await run('uninstall', '--purge');
+    expect(r.code, r.stderr).toBe(0);
+    const skipped = results(r.stdout).filter((x) => x.status === 'skipped').map((x) => `${x.task}: ${x.message}`);
+    expect(skipped).toEqual([
+      'releases: /opt/envoy-k8s-proxy: not created by envoy-k8s-proxy: left alone',
+      'system user envoy: user envoy: not created by envoy-k8s-proxy: left alone; group envoy: not created by envoy-k8s-proxy: left alone',
+    ]);
+    expect(await on(TRACE)).toEqual(before);
+    expect(await on('cat /opt/envoy-k8s-proxy/data && getent passwd envoy | cut -d: -f7')).toBe('precious\n/usr/sbin/nologin\n');
+    await on(REMOVE_FOREIGN);
+    expect(await on(TRACE)).toEqual(clean);
+  });
+
+  it('a host deployed before the manifest is migrated on its next deploy, then uninstalled completely', async () => {
+    expect((await run('deploy')).code).toBe(0);
+    await on('rm -rf /var/lib/envoy-k8s-proxy'); // as a tool version without the manifest left it
+    const r = await run('deploy');
+    expect(r.code, r.stderr).toBe(0);
+    const changed = results(r.stdout).filter((x) => x.status === 'changed');
+    expect(changed.map((x) => x.task)).toEqual(['manifest']);
+    expect(changed[0]!.message).toMatch(/^recorded from a deploy before the manifest: /);
+    const manifest = JSON.parse(await on('cat /var/lib/envoy-k8s-proxy/manifest.json')) as { paths: { origin: string }[]; users: { name: string }[] };
+    expect(manifest.paths.map((p) => p.origin)).toEqual(['migrated', 'migrated', 'migrated', 'migrated']);
+    expect(manifest.users.map((u) => u.name)).toEqual(['envoy']);
+    expect(await on('stat -c "%U %a" /var/lib/envoy-k8s-proxy /var/lib/envoy-k8s-proxy/manifest.json')).toBe('root 700\nroot 600\n');
+    const again = await run('deploy');
+    expect(results(again.stdout).filter((x) => x.status === 'changed')).toEqual([]);
+    const u = await run('uninstall', '--purge');
+    expect(u.code, u.stderr).toBe(0);
+    expect(await on(TRACE)).toEqual(clean);
+  });
+
+  it('a manifest that others could write is not trusted: deploy and uninstall refuse, nothing is removed', async () => {
+    expect((await run('deploy')).code).toBe(0);
+    await on('chmod 777 /var/lib/envoy-k8s-proxy');
+    const before = await on(TRACE);
+    const d = await run('deploy');
+    expect(d.code).toBe(1);
+    expect(results(d.stdout).find((x) => x.status === 'failed')?.error).toMatch(/refusing to trust the manifest.*not root-only/);
+    const u = await run('uninstall', '--purge');
+    expect(u.code).toBe(1);
+    expect(await on(TRACE)).toEqual(before);
+    await on('chmod 700 /var/lib/envoy-k8s-proxy');
+  });
+});

@@ -1,0 +1,167 @@
+// Ownership decisions from host facts (src/ownership/): what deploy claims or refuses, what
+// uninstall removes or leaves alone, and which manifests are trusted.
+import { describe, expect, it } from 'vitest';
+import { parseInventory } from '../../../src/inventory/index.ts';
+import { claimForDeploy } from '../../../src/ownership/claims.ts';
+import { dirFact, manifestFact, type DirFact, type HostState } from '../../../src/ownership/facts.ts';
+import { UNIT_FILE, parseManifest, serializeManifest, type Manifest } from '../../../src/ownership/manifest.ts';
+import { decideUninstall } from '../../../src/ownership/uninstall.ts';
+
+const inv = parseInventory('clusters: [{name: k8s, listenPort: 6443, endpoints: [10.0.0.1:6443]}]\nhosts: [{name: lb1, address: 10.0.0.11}]\n', 'x.yaml', { baseDir: '/', home: '/root' });
+const absent: DirFact = { real: '', type: 'absent' };
+const dir = (path: string, over: Partial<Extract<DirFact, { type: 'directory' }>> = {}): DirFact => ({ real: path, type: 'directory', mode: 0o755, owner: 'root', group: 'root', entries: [], ...over });
+const fresh = (): HostState => ({
+  manifest: { state: 'absent' },
+  dirs: { installDir: { ...absent, real: '/opt/envoy-k8s-proxy' }, configDir: { ...absent, real: '/etc/envoy-k8s-proxy' }, logDir: { ...absent, real: '/var/log/envoy-k8s-proxy' } },
+  unit: { type: 'absent' },
+  user: { exists: false },
+  group: { exists: false },
+});
+const ours: Manifest = {
+  paths: [
+    { role: 'installDir', path: '/opt/envoy-k8s-proxy', origin: 'created' },
+    { role: 'configDir', path: '/etc/envoy-k8s-proxy', origin: 'created' },
+    { role: 'logDir', path: '/var/log/envoy-k8s-proxy', origin: 'created' },
+    { role: 'unit', path: UNIT_FILE, origin: 'created' },
+  ],
+  users: [{ name: 'envoy', origin: 'created' }],
+  groups: [{ name: 'envoy', origin: 'created' }],
+};
+/** A host the tool deployed: everything present, as the manifest says. */
+const deployed = (manifest: HostState['manifest'] = { state: 'present', manifest: ours, text: serializeManifest(ours) }): HostState => ({
+  manifest,
+  dirs: {
+    installDir: dir('/opt/envoy-k8s-proxy', { entries: ['current', 'releases'] }),
+    configDir: dir('/etc/envoy-k8s-proxy', { mode: 0o750, group: 'envoy', entries: ['envoy.yaml', 'lds.yaml', 'cds.yaml', 'eds_k8s.yaml'] }),
+    logDir: dir('/var/log/envoy-k8s-proxy', { mode: 0o750, owner: 'envoy', group: 'envoy', entries: ['access.log', 'admin.log'] }),
+  },
+  unit: { type: 'file', firstLine: '# Rendered by envoy-k8s-proxy for lb1: do not edit, the next deploy overwrites it' },
+  user: { exists: true, uid: 999, gid: 997, home: '/nonexistent', shell: '/usr/sbin/nologin' },
+  group: { exists: true, gid: 997 },
+});
+
+describe('deploy claims', () => {
+  it('claims everything on a fresh host', () => {
+    const c = claimForDeploy(inv, fresh());
+    expect(c).toMatchObject({ refusals: [], migrated: false });
+    expect(serializeManifest((c as { next: Manifest }).next)).toBe(serializeManifest(ours));
+  });
+
+  it('changes nothing on a host it deployed', () => {
+    const c = claimForDeploy(inv, deployed());
+    expect(c).toMatchObject({ refusals: [] });
+    expect(serializeManifest((c as { next: Manifest }).next)).toBe(serializeManifest(ours));
+  });
+
+  it('refuses an existing user, group and directory it did not create', () => {
+    const s = fresh();
+    s.user = { exists: true, uid: 999, gid: 997, home: '/nonexistent', shell: '/usr/sbin/nologin' };
+    s.group = { exists: true, gid: 997 };
+    s.dirs.configDir = dir('/etc/envoy-k8s-proxy', { entries: ['mine'] });
+    const c = claimForDeploy(inv, s) as { refusals: string[] };
+    expect(c.refusals).toEqual([
+      '/etc/envoy-k8s-proxy already exists and is not recorded in /var/lib/envoy-k8s-proxy/manifest.json',
+      'user envoy already exists (uid 999, shell /usr/sbin/nologin) and is not recorded in /var/lib/envoy-k8s-proxy/manifest.json: the tool does not take over accounts',
+      'group envoy already exists (gid 997) and is not recorded in /var/lib/envoy-k8s-proxy/manifest.json',
+    ]);
+  });
+
+  it('refuses its own user once it became uid 0 or got a login shell, and a path that resolves into /etc', () => {
+    const s = deployed();
+    s.user = { exists: true, uid: 0, gid: 0, home: '/root', shell: '/bin/bash' };
+    s.dirs.logDir = { real: '/etc', type: 'link' };
+    expect((claimForDeploy(inv, s) as { refusals: string[] }).refusals).toEqual([
+      '/var/log/envoy-k8s-proxy resolves to /etc (a top-level system directory)',
+      'user envoy was created by envoy-k8s-proxy but now has uid 0',
+    ]);
+  });
+
+  it('migrates a deploy from before the manifest, item by item: only what matches its layout', () => {
+    const s = deployed({ state: 'absent' });
+    const c = claimForDeploy(inv, s) as { next: Manifest; migrated: boolean; refusals: string[] };
+    expect(c).toMatchObject({ migrated: true, refusals: [] });
+    expect(c.next.paths.map((e) => `${e.role}:${e.origin}`).sort()).toEqual(['configDir:migrated', 'installDir:migrated', 'logDir:migrated', 'unit:migrated']);
+    expect(c.next.users).toEqual([{ name: 'envoy', origin: 'migrated' }]);
+    const odd = deployed({ state: 'absent' });
+    odd.dirs.configDir = dir('/etc/envoy-k8s-proxy', { entries: ['envoy.yaml', 'secrets.txt'] });
+    odd.user = { exists: true, uid: 1000, gid: 997, home: '/home/envoy', shell: '/bin/bash' };
+    expect((claimForDeploy(inv, odd) as { refusals: string[] }).refusals).toEqual([
+      "/etc/envoy-k8s-proxy already exists and is not recorded in /var/lib/envoy-k8s-proxy/manifest.json (and does not match the tool's layout: holds secrets.txt)",
+      'user envoy already exists (uid 1000, shell /bin/bash) and is not recorded in /var/lib/envoy-k8s-proxy/manifest.json: the tool does not take over accounts',
+    ]);
+  });
+
+  it('without its rendered unit file, nothing counts as a deploy from before the manifest', () => {
+    const s = deployed({ state: 'absent' });
+    s.unit = { type: 'file', firstLine: '[Unit]' };
+    const c = claimForDeploy(inv, s) as { refusals: string[] };
+    expect(c.refusals).toHaveLength(6);
+  });
+});
+
+describe('uninstall', () => {
+  const commands = (d: ReturnType<typeof decideUninstall>) =>
+    'untrusted' in d ? d : Object.fromEntries(Object.entries(d.parts).map(([k, p]) => [k, p.steps.map((s) => (s.kind === 'exec' ? s.command : s.kind))]));
+
+  it('removes what the manifest lists; the logs and the account only with purge', () => {
+    const d = decideUninstall(inv, deployed(), false);
+    expect(commands(d)).toEqual({
+      unit: [['rm', '-rf', '--', UNIT_FILE]], installDir: [['rm', '-rf', '--', '/opt/envoy-k8s-proxy']], configDir: [['rm', '-rf', '--', '/etc/envoy-k8s-proxy']], logDir: [], accounts: [],
+    });
+    expect('remaining' in d && serializeManifest(d.remaining)).toBe(serializeManifest({ paths: [ours.paths[2]!], users: ours.users, groups: ours.groups }));
+    const p = decideUninstall(inv, deployed(), true);
+    expect('remaining' in p && serializeManifest(p.remaining)).toBe(serializeManifest({ paths: [], users: [], groups: [] }));
+    expect('parts' in p && p.parts.accounts.steps.map((s) => s.action)).toEqual(['remove user envoy', 'remove group envoy']);
+  });
+
+  it('leaves alone, and reports, what it did not create or what is no longer what it made', () => {
+    const s = fresh();
+    s.user = { exists: true, uid: 999, gid: 997, home: '/nonexistent', shell: '/usr/sbin/nologin' };
+    s.group = { exists: true, gid: 997 };
+    s.dirs.installDir = dir('/opt/envoy-k8s-proxy');
+    const d = decideUninstall(inv, s, true);
+    expect(commands(d)).toEqual({ unit: [], installDir: [], configDir: [], logDir: [], accounts: [] });
+    expect('parts' in d && [...d.parts.installDir.kept, ...d.parts.accounts.kept]).toEqual([
+      '/opt/envoy-k8s-proxy: not created by envoy-k8s-proxy: left alone',
+      'user envoy: not created by envoy-k8s-proxy: left alone',
+      'group envoy: not created by envoy-k8s-proxy: left alone',
+    ]);
+    const swapped = deployed();
+    swapped.dirs.configDir = { real: '/etc', type: 'link' };
+    const e = decideUninstall(inv, swapped, false);
+    expect('parts' in e && e.parts.configDir).toEqual({ steps: [], kept: ['/etc/envoy-k8s-proxy: now a symlink, not the directory the tool made: left alone'] });
+  });
+
+  it('removes a recorded directory of an earlier inventory only if it is still a real directory', () => {
+    const m: Manifest = { ...ours, paths: [...ours.paths, { role: 'configDir', path: '/srv/old-etc', origin: 'created' }] };
+    const d = decideUninstall(inv, deployed({ state: 'present', manifest: m, text: serializeManifest(m) }), false);
+    expect('parts' in d && d.parts.configDir.steps.at(-1)).toMatchObject({ command: "if [ -d /srv/old-etc ] && [ ! -L /srv/old-etc ]; then rm -rf -- /srv/old-etc; fi" });
+  });
+});
+
+describe('the manifest as read from a host', () => {
+  it('round-trips', () => expect(parseManifest(serializeManifest(ours))).toEqual(ours));
+
+  it.each([
+    ['not JSON', '{', 'it is not valid JSON'],
+    ['another tool', '{"tool":"x","version":1}', 'it is not a version 1 manifest of envoy-k8s-proxy'],
+    ['a system path', '{"tool":"envoy-k8s-proxy","version":1,"paths":[{"role":"configDir","path":"/etc","origin":"created"}]}', 'paths[0] "/etc" is a top-level system directory'],
+    ['a unit elsewhere', '{"tool":"envoy-k8s-proxy","version":1,"paths":[{"role":"unit","path":"/etc/passwd","origin":"created"}]}', 'paths[0] "/etc/passwd" is not /etc/systemd/system/envoy-k8s-proxy.service'],
+    ['root', '{"tool":"envoy-k8s-proxy","version":1,"users":[{"name":"root","origin":"created"}]}', 'users[0] is malformed or a system account'],
+    ['a shell word', '{"tool":"envoy-k8s-proxy","version":1,"groups":[{"name":"x;id","origin":"created"}]}', 'groups[0] is malformed or a system account'],
+  ])('refuses %s', (_, text, error) => expect(parseManifest(text)).toEqual({ error }));
+
+  it('trusts it only when root alone can write it and its directory', () => {
+    const text = serializeManifest(ours);
+    expect(manifestFact.parse(`present\ndirectory root 700\nregular file root 600\n${text}`, 0)).toEqual({ state: 'present', manifest: ours, text });
+    expect(manifestFact.parse(`present\ndirectory root 777\nregular file root 600\n${text}`, 0)).toMatchObject({ state: 'untrusted' });
+    expect(manifestFact.parse(`present\ndirectory root 700\nregular file ops 600\n${text}`, 0)).toMatchObject({ state: 'untrusted' });
+    expect(manifestFact.parse('link\n', 0)).toMatchObject({ state: 'untrusted' });
+    expect(manifestFact.parse('absent\n', 0)).toEqual({ state: 'absent' });
+  });
+
+  it('reads a directory with where it leads and what it holds', () => {
+    expect(dirFact('/x').parse('/x\ndirectory\n750 root envoy\na.yaml\nb.yaml\n', 0)).toEqual({ real: '/x', type: 'directory', mode: 0o750, owner: 'root', group: 'envoy', entries: ['a.yaml', 'b.yaml'] });
+    expect(dirFact('/x').parse('/etc\nlink\n', 0)).toEqual({ real: '/etc', type: 'link' });
+  });
+});

@@ -85,15 +85,20 @@ export function release(a: ReleaseArgs): Module {
 
 function verifyScript(dir: string, tmp: string, bin: string, want: string, version: string): string {
   const t = quote(tmp);
+  // Values from the inventory and the lockfile enter the script once, quoted, as variables; the
+  // rest of the script only expands them inside double quotes.
   return [
     'set -u',
+    `want=${quote(want)}`,
+    `version=${quote(version)}`,
     `fail() { rm -f ${t}; rmdir ${quote(dir)} 2>/dev/null; echo "$1" >&2; exit 1; }`,
     `got=$(sha256sum ${t} | cut -d' ' -f1)`,
-    `[ "$got" = ${want} ] || fail "checksum mismatch: expected sha256 ${want}, got $got; the file was deleted"`,
+    '[ "$got" = "$want" ] || fail "checksum mismatch: expected sha256 $want, got $got; the file was deleted"',
     // an upload through a non-root login arrives owned by that user: the binary must not be
     `chown root:root ${t} && chmod 755 ${t}`,
     `v=$(${t} --version 2>&1) || fail "the binary does not run: $v"`,
-    `case "$v" in *${quote(`/${version}/`)}*) ;; *) fail "the binary reports another version than ${version}: $v";; esac`,
+    'case "$v" in *"/$version/"*) ;; *) fail "the binary reports another version than $version: $v";; esac',
     `mv -f ${t} ${quote(bin)}`,
   ].join('\n');
 }
+

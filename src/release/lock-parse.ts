@@ -16,7 +16,11 @@ const SHA = 'expected a sha256 of 64 lowercase hex digits';
 const sha = () => z.string({ error: SHA }).regex(SHA256, { error: SHA });
 
 export const lockSchema = z.strictObject({
-  releases: z.record(z.string(), z.strictObject({ x86_64: sha().optional(), aarch_64: sha().optional() })).optional(),
+  releases: z
+    .record(z.string(), z.strictObject({ x86_64: sha().optional(), aarch_64: sha().optional() }, { error: 'expected a mapping of arch to sha256 (x86_64: <64 hex>)' }), {
+      error: 'expected a mapping of versions to sha256 per arch (1.35.0: {x86_64: <64 hex>})',
+    })
+    .optional(),
 });
 
 /** A lockfile is a few KiB; anything near this is not one. */

@@ -8,7 +8,7 @@ import { ToolError } from '../errors.ts';
 import { cacheDir, fetchText, fetchToCache, fileSha256, releaseCachePath, verifyLocal, type FetchOptions } from './fetch.ts';
 import { lockfilePath, readLock, writeLock } from './lockfile.ts';
 import { clearsignedText, verifyClearsigned } from './signature.ts';
-import { assetName, checksumsUrl, parseChecksums, releaseUrl } from './url.ts';
+import { assetName, checkMirror, checksumsUrl, parseChecksums, releaseUrl } from './url.ts';
 
 export type ShaSource = 'inventory' | 'lockfile' | 'checksums.txt.asc (signed)' | 'checksums.txt.asc (unsigned)' | 'first-download';
 
@@ -60,6 +60,7 @@ type Planned = { arch: Arch; sha?: string; source: ShaSource };
 
 export async function downloadRelease(inv: Pick<Inventory, 'name' | 'file' | 'envoy'>, o: DownloadOptions = {}): Promise<DownloadReport> {
   const { version, mirror, localFile } = inv.envoy;
+  checkMirror(inv.envoy);
   const lockfile = o.lockfile ?? lockfilePath();
   const lock = await readLock(lockfile);
   const warnings: string[] = [];

@@ -22,7 +22,7 @@ beforeAll(async () => {
   inventory = join(dir, 'inv.yaml');
   writeFileSync(
     inventory,
-    `envoy: {version: 1.35.0, mirror: "${host.url}"}\nclusters:\n  - {name: k8s, listenPort: 6443, endpoints: [10.0.0.1:6443]}\nhosts: [{name: lb1}]\n`,
+    `envoy: {version: 1.35.0, mirror: "${host.url}", insecureMirror: true}\nclusters:\n  - {name: k8s, listenPort: 6443, endpoints: [10.0.0.1:6443]}\nhosts: [{name: lb1}]\n`,
   );
 });
 afterAll(async () => {

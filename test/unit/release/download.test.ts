@@ -33,7 +33,7 @@ beforeEach(() => {
 });
 
 function inv(envoy: Partial<EnvoyRelease> = {}): Pick<Inventory, 'name' | 'file' | 'envoy'> {
-  return { name: 't', file: '/inv/hosts/t.yaml', envoy: { version: '1.35.0', sha256: {}, mirror: host.url, fetch: 'control', logLevel: 'info', ...envoy } };
+  return { name: 't', file: '/inv/hosts/t.yaml', envoy: { version: '1.35.0', sha256: {}, mirror: host.url, insecureMirror: true, fetch: 'control', logLevel: 'info', ...envoy } };
 }
 const opts = (o: DownloadOptions = {}): DownloadOptions => ({ lockfile, cacheDir: cache, ...o });
 const unsignedSums = (entries: Record<string, Buffer>) => `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n${checksumsText(entries)}-----BEGIN PGP SIGNATURE-----\n\nnot checked\n-----END PGP SIGNATURE-----\n`;

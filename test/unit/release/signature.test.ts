@@ -119,7 +119,7 @@ describe.skipIf(!HAVE_GPG)('verifyClearsigned (gpg available)', () => {
     const inv = (): Pick<Inventory, 'name' | 'file' | 'envoy'> => ({
       name: 't',
       file: 'hosts/t.yaml',
-      envoy: { version: '1.35.0', sha256: {}, mirror: host.url, fetch: 'control', logLevel: 'info' },
+      envoy: { version: '1.35.0', sha256: {}, mirror: host.url, insecureMirror: true, fetch: 'control', logLevel: 'info' },
     });
 
     it('signed checksums fill the lockfile, marked signed, with no unverified warning', async () => {

@@ -76,7 +76,7 @@ export function release(a: ReleaseArgs): Module {
         command:
           `command -v curl >/dev/null || { echo "curl is not installed on this host (needed by envoy.fetch: host)" >&2; exit 1; }; ` +
           // -C - resumes a partial download left by an earlier, interrupted run
-          `curl -fsSL --retry 3 --connect-timeout 10 --max-time 900 -C - -o ${quote(partial)} ${quote(url)} && mv -f ${quote(partial)} ${quote(tmp)}`,
+          `curl -fsSL ${curlProtocols(url)} --retry 3 --connect-timeout 10 --max-time 900 -C - -o ${quote(partial)} ${quote(url)} && mv -f ${quote(partial)} ${quote(tmp)}`,
       };
       return { steps: [{ ...prep, command: `install -d -m 755 ${quote(dir)}` }, download, verify], message };
     },
@@ -102,3 +102,7 @@ function verifyScript(dir: string, tmp: string, bin: string, want: string, versi
   ].join('\n');
 }
 
+/** curl follows redirects (-L): from an https URL only to https, never a downgrade to plain http. */
+export function curlProtocols(url: string): string {
+  return url.startsWith('https://') ? '--proto =https --proto-redir =https' : '--proto =http,https --proto-redir =http,https';
+}

@@ -6,7 +6,7 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { ARCHES, type Arch, type Inventory } from '../inventory/types.ts';
 import { InputError, ToolError } from '../errors.ts';
-import { cacheDir, fetchText, fetchToCache, fileSha256, releaseCachePath, verifyLocal, type FetchOptions } from './fetch.ts';
+import { cacheDir, fetchText, fetchToCache, fileSha256, HttpStatusError, releaseCachePath, verifyLocal, type FetchOptions } from './fetch.ts';
 import { lockfileName, lockfilePath, readLock, writeLock } from './lockfile.ts';
 import { clearsignedText, verifyClearsigned } from './signature.ts';
 import { assetName, checkMirror, checksumsUrl, parseChecksums, releaseUrl } from './url.ts';
@@ -100,8 +100,9 @@ export async function downloadRelease(inv: Pick<Inventory, 'name' | 'file' | 'en
         warnings.push(`the signature of ${url} was NOT verified (no --signing-key; taken on trust as --trust-first-download asks): REVIEW these sha256 values against the release page before committing the lockfile`);
       }
     } catch (err) {
-      // A bad signature is never papered over by trusting the first download.
-      if (o.signingKey || !(err instanceof ToolError)) throw err;
+      // Only a release without checksums falls back to the first download: a bad signature, a
+      // downgrade redirect or a failing host is never papered over.
+      if (o.signingKey || !(err instanceof HttpStatusError && (err.status === 404 || err.status === 410))) throw err;
       warnings.push(`no checksums to compare with (${err.message}): the first download is trusted as is`);
     }
   } else if (o.signingKey && unknown.length === 0) {

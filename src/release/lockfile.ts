@@ -48,9 +48,11 @@ export async function writeLock(lock: Lock, file = lockfilePath()): Promise<void
   const sorted = Object.fromEntries(Object.keys(lock).sort().map((v) => [v, lock[v]]));
   const header =
     '# sha256 of Envoy release binaries, per version and architecture, written by\n' +
-    '# `envoy-k8s-proxy download` from the release\'s checksums.txt.asc (or, with --trust-first-download,\n' +
-    '# from a first download whose hash was printed for review). Installs refuse any binary not listed\n' +
-    '# here or in the inventory\'s envoy.sha256. Review changes to this file like a lockfile.\n';
+    '# `envoy-k8s-proxy download` from the release\'s checksums.txt.asc verified with --signing-key (or,\n' +
+    '# with --trust-first-download, unsigned checksums or a first download, printed for review). Installs\n' +
+    '# refuse any binary not listed here or in the inventory\'s envoy.sha256, and every command refuses\n' +
+    '# this file if any entry is not <version>: {x86_64|aarch_64: <64 lowercase hex>}. Review changes\n' +
+    '# to this file like a lockfile.\n';
   const tmp = `${file}.tmp-${process.pid}`;
   await writeFile(tmp, header + stringify({ releases: sorted }));
   await rename(tmp, file);

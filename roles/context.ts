@@ -2,7 +2,7 @@
 import type { Arch, Inventory } from '../src/inventory/types.ts';
 import { expectedSha, readLock, type Lock } from '../src/release/lockfile.ts';
 import { fetchToCache, releaseCachePath, verifyLocal } from '../src/release/fetch.ts';
-import { releaseUrl } from '../src/release/url.ts';
+import { checkMirror, releaseUrl } from '../src/release/url.ts';
 
 export interface RoleOptions {
   allowDowngrade: boolean;
@@ -12,6 +12,7 @@ export interface RoleOptions {
 }
 
 export async function roleOptions(inv: Inventory, o: { allowDowngrade?: boolean } = {}): Promise<RoleOptions> {
+  checkMirror(inv.envoy);
   const lock = await readLock();
   const pending = new Map<Arch, Promise<string>>();
   return {

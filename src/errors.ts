@@ -1,6 +1,6 @@
 // One base class for every error the tool reports; only the CLI turns them into exit codes.
 
-export type ErrorKind = 'inventory' | 'validation' | 'connect' | 'hostkey' | 'fact' | 'module' | 'remote' | 'interrupted' | 'usage';
+export type ErrorKind = 'inventory' | 'lockfile' | 'validation' | 'connect' | 'hostkey' | 'fact' | 'module' | 'remote' | 'interrupted' | 'usage';
 
 export class ToolError extends Error {
   readonly kind: ErrorKind;
@@ -32,7 +32,7 @@ export function formatProblem(p: Problem): string {
 /** Bad input: carries every problem found, reported all at once (exit code 2). */
 export class InputError extends ToolError {
   readonly problems: Problem[];
-  constructor(kind: 'inventory' | 'validation' | 'usage', problems: Problem[]) {
+  constructor(kind: 'inventory' | 'lockfile' | 'validation' | 'usage', problems: Problem[]) {
     super(kind, problems.map(formatProblem).join('\n'));
     this.name = 'InputError';
     this.problems = problems;

@@ -41,10 +41,10 @@ export function registerCommands(program: Command, run: Run): void {
   converge('install', 'binary, config and unit in place and enabled, not started', installCommand as Action, false);
 
   withInventory(program.command('download'))
-    .description("fill the control-side release cache and files/envoy-releases.lock.yaml (sha256 from the inventory, the lockfile, or the release's checksums.txt.asc)")
+    .description("fill the control-side release cache and files/envoy-releases.lock.yaml (sha256 from the inventory, the lockfile, or, with --signing-key or --trust-first-download, the release's checksums.txt.asc)")
     .option('--arch <list>', 'architectures, comma separated (default: x86_64,aarch_64)', parseArches)
-    .option('--signing-key <file>', "armored public key that signs the release's checksums.txt.asc: verify it with gpgv")
-    .option('--trust-first-download', 'with no other sha256 source, take the hash of the first download (printed for review)', false)
+    .option('--signing-key <file>', "armored public key that signs the release's checksums.txt.asc: new lockfile entries only from checksums it verifies (gpgv)")
+    .option('--trust-first-download', 'allow new lockfile entries without a signature: unsigned checksums.txt.asc, or the hash of the first download (printed for review)', false)
     .option('--json', 'print one JSON document instead of text', false)
     .action((o) => run(downloadCommand as Action, o));
 

@@ -15,6 +15,8 @@ import { connect } from '../ssh/index.ts';
 import { Connections } from '../runner/connections.ts';
 import { onFleet } from '../ops/fleet.ts';
 import { validateOnHost } from './validate-remote.ts';
+import { readLock, type Lock } from '../release/lockfile.ts';
+import { ARCHES } from '../inventory/types.ts';
 
 interface RemoteResult {
   host: string;
@@ -53,6 +55,8 @@ export function checkRendered(inv: Inventory, host: HostSpec, configDir?: string
 
 export async function validateCommand(o: { hosts: string; limit?: string; envoy?: string; json?: boolean; remote?: boolean; forks?: number }): Promise<number> {
   const { inv, hosts } = await selectHosts(o);
+  // deploy reads it before contacting a host: a bad lockfile is refused here, offline, as well
+  const lock = await readLock();
   const problems: Problem[] = [];
   for (const host of hosts) problems.push(...checkRendered(inv, host));
   if (problems.length) throw new InputError('validation', problems);
@@ -81,6 +85,7 @@ export async function validateCommand(o: { hosts: string; limit?: string; envoy?
     hosts: hosts.map((h) => h.name),
     clusters: inv.clusters.map((c) => `${c.listenPort} → ${c.name} (${c.endpoints.length} endpoint${c.endpoints.length === 1 ? '' : 's'})`),
     envoyBinary: envoy ?? null,
+    sha256: shaSources(inv, lock),
   };
   if (o.json) {
     console.log(JSON.stringify(summary, null, 2));
@@ -88,6 +93,7 @@ export async function validateCommand(o: { hosts: string; limit?: string; envoy?
     console.log(`${inv.file}: OK`);
     console.log(`  ${hosts.length} host(s): ${summary.hosts.join(', ')}`);
     for (const c of summary.clusters) console.log(`  ${c}`);
+    console.log(`  Envoy ${inv.envoy.version} sha256: ${Object.entries(summary.sha256).map(([arch, from]) => `${arch} ${from}`).join(', ')}`);
     console.log(`  rendered config checked against Envoy's API protos (fields, types, enums, oneofs, validation rules) and cross-file references`);
     console.log(envoy ? `  ${envoy} --mode validate: OK on every host's tree` : `  no envoy binary found (use --envoy PATH to also run envoy --mode validate)`);
     for (const r of remote) {
@@ -98,4 +104,11 @@ export async function validateCommand(o: { hosts: string; limit?: string; envoy?
   }
   if (remote.some((r) => r.unreachable)) return EXIT.unreachable;
   return remoteOk ? EXIT.ok : EXIT.failed;
+}
+
+/** Where an install would take each arch's sha256 from (both sources were checked when read). */
+function shaSources(inv: Inventory, lock: Lock): Record<string, string> {
+  const from = (arch: (typeof ARCHES)[number]) =>
+    inv.envoy.sha256[arch] ? 'from the inventory' : lock[inv.envoy.version]?.[arch] ? 'from the lockfile' : 'unknown (run download)';
+  return Object.fromEntries(ARCHES.map((arch) => [arch, from(arch)]));
 }

@@ -99,6 +99,7 @@ export function allowedKeys(schema: z.ZodType, path: KeyPath): string[] {
     cur = unwrap(cur);
     if (cur instanceof z.ZodArray && typeof seg === 'number') cur = cur.element;
     else if (cur instanceof z.ZodObject) cur = (cur.shape as Record<string, unknown>)[String(seg)];
+    else if (cur instanceof z.ZodRecord) cur = cur.valueType;
     else return [];
   }
   cur = unwrap(cur);

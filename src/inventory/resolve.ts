@@ -61,6 +61,7 @@ function resolveEnvoy(raw: NonNullable<RawInventory['envoy']>, ctx: ResolveConte
     version: merged.version,
     sha256: { ...merged.sha256 },
     ...(merged.mirror !== undefined && { mirror: merged.mirror.replace(/\/+$/, '') }),
+    insecureMirror: merged.insecureMirror === true,
     fetch: merged.localFile !== undefined ? 'control' : merged.fetch,
     ...(merged.localFile !== undefined && { localFile: localPath(merged.localFile, ctx) }),
     logLevel: merged.logLevel,

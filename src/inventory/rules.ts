@@ -162,8 +162,17 @@ function checkHosts(root: Obj): RuleProblem[] {
 
 function checkEnvoy(root: Obj): RuleProblem[] {
   const envoy = obj(root.envoy);
+  const problems: RuleProblem[] = [];
   if (envoy?.localFile !== undefined && envoy.fetch === 'host') {
-    return [{ path: ['envoy', 'fetch'], message: '"host" contradicts envoy.localFile, which is pushed from the control machine (use fetch: control, or remove localFile)' }];
+    problems.push({ path: ['envoy', 'fetch'], message: '"host" contradicts envoy.localFile, which is pushed from the control machine (use fetch: control, or remove localFile)' });
   }
-  return [];
+  // Over plain http anyone on the path can swap the binary and checksums.txt.asc: an explicit choice.
+  const mirror = text(envoy?.mirror);
+  if (mirror && /^http:\/\//i.test(mirror) && envoy?.insecureMirror !== true) {
+    problems.push({
+      path: ['envoy', 'mirror'],
+      message: `expected an https:// URL, found ${describe(mirror)}: plain http lets anyone on the path swap the download (set envoy.insecureMirror: true to allow it, e.g. for a lab mirror)`,
+    });
+  }
+  return problems;
 }

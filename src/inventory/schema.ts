@@ -124,6 +124,7 @@ export const envoySchema = z.strictObject({
     })
     .optional(),
   mirror: checked((v) => URL.canParse(v), 'expected an http(s) URL', HTTP_URL).optional(),
+  insecureMirror: z.boolean(msg('expected true or false')).optional().describe('Allow an http:// mirror (no TLS): only on a network you trust, e.g. a lab'),
   fetch: z.enum(['control', 'host']).optional(),
   localFile: localPath().optional().describe("Relative to the inventory file's directory"),
   logLevel: z.enum(LOG_LEVELS).optional(),

@@ -59,6 +59,8 @@ export interface EnvoyRelease {
   sha256: Partial<Record<Arch, string>>;
   /** Base URL replacing https://github.com/envoyproxy/envoy/releases/download */
   mirror?: string;
+  /** true: the mirror may be plain http:// (the inventory says so explicitly). */
+  insecureMirror: boolean;
   /** control: download on the control machine and push; host: each host downloads. */
   fetch: 'control' | 'host';
   /** Absolute path of a local binary to push (air-gapped hosts); implies fetch: control. */

@@ -12,11 +12,11 @@ export interface YamlProblem {
  * One problem per line: the parser's later errors on a line echo its first. After an unclosed
  * quote nothing more is reported, since the string swallowed the rest of the file.
  */
-export function yamlSyntaxProblems(doc: Document, lineOf: (offset: number) => number): YamlProblem[] {
+export function yamlSyntaxProblems(doc: Document, lineOf: (offset: number) => number, what = 'an inventory'): YamlProblem[] {
   const out: YamlProblem[] = [];
   const lines = new Set<number>();
   for (const e of doc.errors) {
-    const p = wordError(e, doc);
+    const p = wordError(e, doc, what);
     const line = lineOf(p.offset);
     if (lines.has(line)) continue;
     lines.add(line);
@@ -26,14 +26,14 @@ export function yamlSyntaxProblems(doc: Document, lineOf: (offset: number) => nu
   return out.map(({ offset, message }) => ({ offset, message })); // without the internal flag
 }
 
-function wordError(e: YAMLError, doc: Document): YamlProblem & { unclosedQuote?: boolean } {
+function wordError(e: YAMLError, doc: Document, what: string): YamlProblem & { unclosedQuote?: boolean } {
   if (e.code === 'MISSING_CHAR' && /closing ["']quote/.test(e.message)) {
     const q = e.message.includes('"') ? '"' : "'";
     const start = openingQuote(doc, e.pos[0]);
     if (start !== undefined) return { offset: start, message: `YAML syntax error: the string quoted here with ${q} is never closed`, unclosedQuote: true };
   }
   if (e.code === 'MULTIPLE_DOCS') {
-    return { offset: e.pos[0], message: 'YAML syntax error: a second document starts here (an inventory is one document: remove this ---)' };
+    return { offset: e.pos[0], message: `YAML syntax error: a second document starts here (${what} is one document: remove this ---)` };
   }
   if (e.code === 'NON_STRING_KEY') return { offset: e.pos[0], message: 'YAML syntax error: a key must be plain text, not a list or mapping' };
   return { offset: e.pos[0], message: `YAML syntax error: ${firstLine(e)}` };

@@ -67,7 +67,7 @@ export function writeFileStep(a: FileArgs, want: string): Extract<Step, { kind: 
     `t=$(mktemp ${tmpl})`,
     `trap 'rm -f "$t"' EXIT INT TERM HUP`,
     `cat > "$t"`,
-    `[ "$(sha256sum "$t" | cut -d' ' -f1)" = ${want} ] || { echo "content arrived corrupted (sha256 mismatch)" >&2; exit 1; }`,
+    `[ "$(sha256sum "$t" | cut -d' ' -f1)" = ${quote(want)} ] || { echo "content arrived corrupted (sha256 mismatch)" >&2; exit 1; }`,
     `chown ${quote(`${a.owner ?? 'root'}:${a.group ?? 'root'}`)} "$t"`,
     `chmod ${a.mode.toString(8)} "$t"`,
   ];

@@ -76,7 +76,7 @@ export function release(a: ReleaseArgs): Module {
         command:
           `command -v curl >/dev/null || { echo "curl is not installed on this host (needed by envoy.fetch: host)" >&2; exit 1; }; ` +
           // -C - resumes a partial download left by an earlier, interrupted run
-          `curl -fsSL --retry 3 --connect-timeout 10 --max-time 900 -C - -o ${quote(partial)} ${quote(url)} && mv -f ${quote(partial)} ${quote(tmp)}`,
+          `curl -fsSL ${curlProtocols(url)} --retry 3 --connect-timeout 10 --max-time 900 -C - -o ${quote(partial)} ${quote(url)} && mv -f ${quote(partial)} ${quote(tmp)}`,
       };
       return { steps: [{ ...prep, command: `install -d -m 755 ${quote(dir)}` }, download, verify], message };
     },
@@ -85,15 +85,24 @@ export function release(a: ReleaseArgs): Module {
 
 function verifyScript(dir: string, tmp: string, bin: string, want: string, version: string): string {
   const t = quote(tmp);
+  // Values from the inventory and the lockfile enter the script once, quoted, as variables; the
+  // rest of the script only expands them inside double quotes.
   return [
     'set -u',
+    `want=${quote(want)}`,
+    `version=${quote(version)}`,
     `fail() { rm -f ${t}; rmdir ${quote(dir)} 2>/dev/null; echo "$1" >&2; exit 1; }`,
     `got=$(sha256sum ${t} | cut -d' ' -f1)`,
-    `[ "$got" = ${want} ] || fail "checksum mismatch: expected sha256 ${want}, got $got; the file was deleted"`,
+    '[ "$got" = "$want" ] || fail "checksum mismatch: expected sha256 $want, got $got; the file was deleted"',
     // an upload through a non-root login arrives owned by that user: the binary must not be
     `chown root:root ${t} && chmod 755 ${t}`,
     `v=$(${t} --version 2>&1) || fail "the binary does not run: $v"`,
-    `case "$v" in *${quote(`/${version}/`)}*) ;; *) fail "the binary reports another version than ${version}: $v";; esac`,
+    'case "$v" in *"/$version/"*) ;; *) fail "the binary reports another version than $version: $v";; esac',
     `mv -f ${t} ${quote(bin)}`,
   ].join('\n');
+}
+
+/** curl follows redirects (-L): from an https URL only to https, never a downgrade to plain http. */
+export function curlProtocols(url: string): string {
+  return url.startsWith('https://') ? '--proto =https --proto-redir =https' : '--proto =http,https --proto-redir =http,https';
 }

@@ -1,14 +1,15 @@
 // `download`: fill the control-side cache and the release lockfile for the inventory's Envoy
 // version. Every binary is checked against a sha256 from, in order: the inventory, the lockfile,
-// the release's checksums.txt.asc (gpg-verified when a signing key is given), or — only when the
-// operator asks — the first download itself, printed for review. Never silently unchecked.
+// the release's checksums.txt.asc, or the first download itself. A hash not known yet becomes a
+// lockfile entry only with --signing-key (checksums gpg-verified) or --trust-first-download
+// (checksums or first download taken on trust, printed for review). Never silently unchecked.
 import { open, readFile, stat } from 'node:fs/promises';
 import { ARCHES, type Arch, type Inventory } from '../inventory/types.ts';
-import { ToolError } from '../errors.ts';
-import { cacheDir, fetchText, fetchToCache, fileSha256, releaseCachePath, verifyLocal, type FetchOptions } from './fetch.ts';
-import { lockfilePath, readLock, writeLock } from './lockfile.ts';
+import { InputError, ToolError } from '../errors.ts';
+import { cacheDir, fetchText, fetchToCache, fileSha256, HttpStatusError, releaseCachePath, verifyLocal, type FetchOptions } from './fetch.ts';
+import { lockfileName, lockfilePath, readLock, writeLock } from './lockfile.ts';
 import { clearsignedText, verifyClearsigned } from './signature.ts';
-import { assetName, checksumsUrl, parseChecksums, releaseUrl } from './url.ts';
+import { assetName, checkMirror, checksumsUrl, parseChecksums, releaseUrl } from './url.ts';
 
 export type ShaSource = 'inventory' | 'lockfile' | 'checksums.txt.asc (signed)' | 'checksums.txt.asc (unsigned)' | 'first-download';
 
@@ -60,6 +61,7 @@ type Planned = { arch: Arch; sha?: string; source: ShaSource };
 
 export async function downloadRelease(inv: Pick<Inventory, 'name' | 'file' | 'envoy'>, o: DownloadOptions = {}): Promise<DownloadReport> {
   const { version, mirror, localFile } = inv.envoy;
+  checkMirror(inv.envoy);
   const lockfile = o.lockfile ?? lockfilePath();
   const lock = await readLock(lockfile);
   const warnings: string[] = [];
@@ -78,9 +80,12 @@ export async function downloadRelease(inv: Pick<Inventory, 'name' | 'file' | 'en
   // Decide every hash source before downloading anything, so a refusal costs no transfer.
   const plan: Planned[] = [];
   const unknown = arches.filter((a) => !knownSha.has(a));
+  // A new lockfile entry is trusted by every later install: it needs a verified signature or the
+  // operator's explicit say-so, never just whatever the connection delivered.
+  const approved = o.trustFirstDownload || (o.signingKey && !localFile);
+  if (unknown.length > 0 && !approved) throw unapproved(inv, unknown, lockfile);
   let checksums: ChecksumsInfo | undefined;
   let sums: Map<string, string> | undefined;
-  let sumsProblem: string | undefined;
   if (unknown.length > 0 && !localFile) {
     const url = checksumsUrl(version, mirror);
     try {
@@ -92,12 +97,13 @@ export async function downloadRelease(inv: Pick<Inventory, 'name' | 'file' | 'en
       } else {
         sums = parseChecksums(clearsignedText(raw));
         checksums = { url, signed: false };
-        warnings.push(`the signature of ${url} was NOT verified (no --signing-key): its sha256 values are only as trustworthy as the connection to the release host`);
+        warnings.push(`the signature of ${url} was NOT verified (no --signing-key; taken on trust as --trust-first-download asks): REVIEW these sha256 values against the release page before committing the lockfile`);
       }
     } catch (err) {
-      // A bad signature is never papered over by trusting the first download.
-      if (o.signingKey || !(err instanceof ToolError)) throw err;
-      sumsProblem = err.message;
+      // Only a release without checksums falls back to the first download: a bad signature, a
+      // downgrade redirect or a failing host is never papered over.
+      if (o.signingKey || !(err instanceof HttpStatusError && (err.status === 404 || err.status === 410))) throw err;
+      warnings.push(`no checksums to compare with (${err.message}): the first download is trusted as is`);
     }
   } else if (o.signingKey && unknown.length === 0) {
     warnings.push('--signing-key not used: every sha256 was already known from the inventory or the lockfile');
@@ -108,7 +114,7 @@ export async function downloadRelease(inv: Pick<Inventory, 'name' | 'file' | 'en
     if (k) plan.push(k);
     else if (fromSums) plan.push({ arch, sha: fromSums, source: checksums?.signed ? 'checksums.txt.asc (signed)' : 'checksums.txt.asc (unsigned)' });
     else if (o.trustFirstDownload) plan.push({ arch, source: 'first-download' });
-    else throw noSource(inv, arch, localFile ? 'envoy.localFile is set and no sha256 is known for it' : (sumsProblem ?? `${checksums?.url} lists no ${assetName(version, arch)}`));
+    else throw notListed(inv, arch, `${checksums?.url} lists no ${assetName(version, arch)}`);
   }
 
   const releases: ArchDownload[] = [];
@@ -136,14 +142,20 @@ export async function downloadRelease(inv: Pick<Inventory, 'name' | 'file' | 'en
   return { version, lockfile, lockUpdated, releases, checksums, warnings };
 }
 
-function noSource(inv: Pick<Inventory, 'name' | 'file' | 'envoy'>, arch: Arch, why: string): ToolError {
-  const { version, mirror, localFile } = inv.envoy;
+function unapproved(inv: Pick<Inventory, 'name' | 'file' | 'envoy'>, arches: Arch[], lockfile: string): InputError {
+  const { version, localFile } = inv.envoy;
   const options = [
-    `set envoy.sha256.${arch} in ${inv.file} (from the release page)`,
-    ...(localFile ? [] : [`make ${checksumsUrl(version, mirror)} reachable (envoy.mirror), ideally with --signing-key <release key.asc>`]),
-    `or pass --trust-first-download to take the hash of ${localFile ? 'the file' : 'the first download'} (printed for review before you commit the lockfile)`,
+    ...(localFile ? [] : ["pass --signing-key <release key.asc>: the sha256 is taken from the release's checksums.txt.asc once its signature is verified (gpgv)"]),
+    `or pass --trust-first-download: the sha256 of ${localFile ? 'the file' : 'the first download'} is recorded and printed; review it before you commit the lockfile`,
+    `or set envoy.sha256.${arches[0]} in ${inv.file} (from the release page)`,
   ];
-  return new ToolError('module', `no sha256 known for Envoy ${version} ${arch} (${why}); refusing to download unchecked. Options:\n  - ${options.join('\n  - ')}`);
+  const message = `no sha256 known for Envoy ${version} ${arches.join(', ')}, and nothing to verify a new one with: refusing to write ${lockfileName(lockfile)} (nothing was downloaded). Either:\n  - ${options.join('\n  - ')}`;
+  return new InputError('usage', [{ file: 'download', path: '', message }]);
+}
+
+function notListed(inv: Pick<Inventory, 'name' | 'file' | 'envoy'>, arch: Arch, why: string): ToolError {
+  const options = [`set envoy.sha256.${arch} in ${inv.file} (from the release page)`, 'or pass --trust-first-download to take the hash of the first download (printed for review before you commit the lockfile)'];
+  return new ToolError('module', `no sha256 known for Envoy ${inv.envoy.version} ${arch} (${why}); refusing to download unchecked. Options:\n  - ${options.join('\n  - ')}`);
 }
 
 async function readKey(path: string): Promise<string> {

@@ -143,6 +143,16 @@ function contentRangeStart(h: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** The server answered, with another status than 200 (a 404 says the file does not exist). */
+export class HttpStatusError extends ToolError {
+  constructor(
+    readonly url: string,
+    readonly status: number,
+  ) {
+    super('module', `unable to download ${url}: HTTP ${status}`);
+  }
+}
+
 /** A small text file (checksums.txt.asc) fetched into memory; redirects followed. */
 export async function fetchText(url: string, timeoutMs = 60_000, maxBytes = 1 << 20): Promise<string> {
   const signal = AbortSignal.timeout(timeoutMs);
@@ -155,7 +165,7 @@ export async function fetchText(url: string, timeoutMs = 60_000, maxBytes = 1 <<
   }
   if (res.status !== 200) {
     discard(res);
-    throw new ToolError('module', `unable to download ${url}: HTTP ${res.status}`);
+    throw new HttpStatusError(url, res.status);
   }
   const chunks: Buffer[] = [];
   let n = 0;

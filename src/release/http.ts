@@ -9,7 +9,7 @@ export interface HttpResponse {
   body: IncomingMessage;
 }
 
-/** GET url, following up to maxRedirects redirects with the same headers (a Range survives). */
+/** GET url, following up to maxRedirects redirects with the same headers (a Range survives), never from https to http. */
 export function httpGet(url: string, o: { headers?: Record<string, string>; signal?: AbortSignal; maxRedirects?: number } = {}): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     let target: URL;
@@ -25,7 +25,12 @@ export function httpGet(url: string, o: { headers?: Record<string, string>; sign
       if (status >= 300 && status < 400 && location) {
         res.resume();
         if ((o.maxRedirects ?? 5) <= 0) return reject(new Error('too many redirects'));
-        return resolve(httpGet(new URL(location, target).toString(), { ...o, maxRedirects: (o.maxRedirects ?? 5) - 1 }));
+        const next = new URL(location, target);
+        // TLS once means TLS to the end: a redirect to plain http would let anyone on the path answer.
+        if (target.protocol === 'https:' && next.protocol !== 'https:') {
+          return reject(new Error(`refusing the redirect from ${target.href} to ${next.href}: a downgrade from https to ${next.protocol.slice(0, -1)}`));
+        }
+        return resolve(httpGet(next.toString(), { ...o, maxRedirects: (o.maxRedirects ?? 5) - 1 }));
       }
       resolve({ status, headers: res.headers, body: res });
     });

@@ -1,39 +1,58 @@
 // files/envoy-releases.lock.yaml: the sha256 of each Envoy release binary we trust, like a package
 // lockfile. Filled by `download`; read by every install. Never invented: a missing entry is an error.
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { stringify } from 'yaml';
 import type { Arch, Inventory } from '../inventory/types.ts';
-import { ToolError } from '../errors.ts';
+import { SHA256 } from '../inventory/formats.ts';
+import { InputError, ToolError } from '../errors.ts';
 import { packageRoot } from '../paths.ts';
+import { MAX_LOCKFILE_BYTES, parseLock, type Lock } from './lock-parse.ts';
+
+export type { Lock } from './lock-parse.ts';
 
 export const LOCKFILE = join(packageRoot(), 'files/envoy-releases.lock.yaml');
 
-export type Lock = Record<string, Partial<Record<Arch, string>>>;
-
-/** The lockfile in use: EKP_LOCKFILE (tests, other checkouts) or the repository's. */
+/** The lockfile in use: EKP_LOCKFILE (tests, other checkouts; relative to the cwd) or the repository's. */
 export function lockfilePath(): string {
-  return process.env.EKP_LOCKFILE || LOCKFILE;
+  return process.env.EKP_LOCKFILE ? resolve(process.cwd(), process.env.EKP_LOCKFILE) : LOCKFILE;
 }
 
+/** How messages name the lockfile: relative to the working directory when inside it. */
+export function lockfileName(file: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
+/** The checked releases of the lockfile (none when it does not exist); InputError for a bad one. */
 export async function readLock(file = lockfilePath()): Promise<Lock> {
+  const name = lockfileName(file);
+  const fail = (message: string): never => {
+    throw new InputError('lockfile', [{ file: name, path: '', message }]);
+  };
+  const info = await stat(file).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : fail(`cannot read the file: ${e.code ?? e.message}`)));
+  if (!info) return {};
+  if (!info.isFile()) fail('not a regular file');
+  if (info.size > MAX_LOCKFILE_BYTES) fail(`file is too large (${info.size} bytes; a lockfile may have at most 1 MiB)`);
+  const bytes = await readFile(file).catch((e: NodeJS.ErrnoException) => fail(`cannot read the file: ${e.code ?? e.message}`));
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return {};
+    return fail('not UTF-8 text');
   }
-  const doc = (parse(text) ?? {}) as { releases?: Lock };
-  return doc.releases ?? {};
+  return parseLock(text, name);
 }
 
 export async function writeLock(lock: Lock, file = lockfilePath()): Promise<void> {
   const sorted = Object.fromEntries(Object.keys(lock).sort().map((v) => [v, lock[v]]));
   const header =
     '# sha256 of Envoy release binaries, per version and architecture, written by\n' +
-    '# `envoy-k8s-proxy download` from the release\'s checksums.txt.asc (or, with --trust-first-download,\n' +
-    '# from a first download whose hash was printed for review). Installs refuse any binary not listed\n' +
-    '# here or in the inventory\'s envoy.sha256. Review changes to this file like a lockfile.\n';
+    '# `envoy-k8s-proxy download` from the release\'s checksums.txt.asc verified with --signing-key (or,\n' +
+    '# with --trust-first-download, unsigned checksums or a first download, printed for review). Installs\n' +
+    '# refuse any binary not listed here or in the inventory\'s envoy.sha256, and every command refuses\n' +
+    '# this file if any entry is not <version>: {x86_64|aarch_64: <64 lowercase hex>}. Review changes\n' +
+    '# to this file like a lockfile.\n';
   const tmp = `${file}.tmp-${process.pid}`;
   await writeFile(tmp, header + stringify({ releases: sorted }));
   await rename(tmp, file);
@@ -48,5 +67,7 @@ export function expectedSha(inv: Inventory, lock: Lock, arch: Arch): string {
       `no sha256 known for Envoy ${inv.envoy.version} ${arch}: run \`envoy-k8s-proxy download --hosts ${inv.name}\` to fill files/envoy-releases.lock.yaml from the release's checksums, or set envoy.sha256.${arch} in ${inv.file}`,
     );
   }
+  // both sources were checked when read; this guards the one value a root shell compares against
+  if (!SHA256.test(sha)) throw new ToolError('module', `refusing the sha256 ${JSON.stringify(sha)} for Envoy ${inv.envoy.version} ${arch}: not 64 lowercase hex digits`);
   return sha;
 }

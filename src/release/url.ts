@@ -1,7 +1,15 @@
 // Where an Envoy release binary comes from: GitHub's release assets, or a mirror laid out the same way.
-import type { Arch } from '../inventory/types.ts';
+import type { Arch, EnvoyRelease } from '../inventory/types.ts';
+import { ToolError } from '../errors.ts';
 
 export const GITHUB_RELEASES = 'https://github.com/envoyproxy/envoy/releases/download';
+
+/** The inventory's rule, enforced again where URLs are used: plain http only when asked for. */
+export function checkMirror(envoy: Pick<EnvoyRelease, 'mirror' | 'insecureMirror'>): void {
+  if (envoy.mirror && /^http:\/\//i.test(envoy.mirror) && !envoy.insecureMirror) {
+    throw new ToolError('usage', `refusing the plain http mirror ${envoy.mirror} (set envoy.insecureMirror: true to allow it)`);
+  }
+}
 
 export function assetName(version: string, arch: Arch): string {
   return `envoy-${version}-linux-${arch}`;

@@ -22,6 +22,7 @@ describe('the lab inventory', () => {
 envoy:
   version: 1.35.0
   mirror: http://10.213.0.1:18080
+  insecureMirror: true
 ssh:
   user: root
   identityFile: /repo/.lab/id_ed25519
@@ -48,7 +49,7 @@ hosts:
 
   it('deep-merges extra fields (the sha256 hook) without losing generated ones', () => {
     const doc = YAML.parse(renderLabInventory({ lab, extra: { envoy: { sha256: { x86_64: 'ab'.repeat(32) } }, ssh: { become: true } } }));
-    expect(doc.envoy).toEqual({ version: '1.35.0', mirror: 'http://10.213.0.1:18080', sha256: { x86_64: 'ab'.repeat(32) } });
+    expect(doc.envoy).toEqual({ version: '1.35.0', mirror: 'http://10.213.0.1:18080', insecureMirror: true, sha256: { x86_64: 'ab'.repeat(32) } });
     expect(doc.ssh.become).toBe(true);
     expect(doc.ssh.user).toBe('root');
   });

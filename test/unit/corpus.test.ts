@@ -1,7 +1,8 @@
-// The bad-input corpus, run through the real CLI: every test/corpus/bad-inventories/<case> must make
-// `validate`, `plan` and `deploy` exit 2 with exactly <case>.expected on stderr, nothing on stdout,
-// no stack trace, no warning, and without opening an SSH connection. Add a case by adding files;
-// no code change is needed (test/corpus/bad-inventories/README.md describes the three kinds).
+// The bad-input corpus, run through the real CLI: every test/corpus/bad-inventories/<case> and
+// test/corpus/bad-lockfiles/<case> must make `validate`, `plan` and `deploy` exit 2 with exactly
+// <case>.expected on stderr, nothing on stdout, no stack trace, no warning, and without opening an
+// SSH connection. Add a case by adding files; no code change is needed (each corpus's README.md
+// describes its kinds of case).
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,8 @@ vi.mock('../../src/ssh/connect.ts', async (importOriginal) => {
 const REPO = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
 const CORPUS = 'test/corpus/bad-inventories';
 const dir = join(REPO, CORPUS);
+const LOCK_CORPUS = 'test/corpus/bad-lockfiles';
+const lockDir = join(REPO, LOCK_CORPUS);
 const generatedDir = mkdtempSync(join(tmpdir(), 'ekp-corpus-'));
 afterAll(() => rmSync(generatedDir, { recursive: true, force: true }));
 
@@ -37,6 +40,8 @@ interface Case {
   /** What `--hosts` is given: relative to the repo root, or absolute for a generated file. */
   ref: () => Promise<string>;
   expected: string;
+  /** EKP_LOCKFILE for the run (relative to the repo root): the lockfile under test. */
+  lockfile?: string;
 }
 
 /** `<name>.yaml` as committed; else `<name>.gen.ts` writes it to a temp dir; else the file is missing. */
@@ -57,11 +62,20 @@ function loadCase(name: string): Case {
   return { name, ref: async () => `${CORPUS}/${name}.yaml`, expected };
 }
 
-const cases = readdirSync(dir)
-  .filter((f) => f.endsWith('.expected'))
-  .map((f) => f.slice(0, -'.expected'.length))
-  .sort()
-  .map(loadCase);
+const caseNames = (d: string) =>
+  readdirSync(d)
+    .filter((f) => f.endsWith('.expected'))
+    .map((f) => f.slice(0, -'.expected'.length))
+    .sort();
+const cases = caseNames(dir).map(loadCase);
+
+/** `<name>.lock.yaml` with the corpus's one valid inventory.yaml, which takes its sha256 from it. */
+const lockCases: Case[] = caseNames(lockDir).map((name) => ({
+  name,
+  ref: async () => `${LOCK_CORPUS}/inventory.yaml`,
+  expected: readFileSync(join(lockDir, `${name}.expected`), 'utf8'),
+  lockfile: `${LOCK_CORPUS}/${name}.lock.yaml`,
+}));
 
 interface Run {
   code: number;
@@ -72,7 +86,9 @@ interface Run {
 }
 
 /** One in-process CLI run with the repo root as working directory, every output captured. */
-async function cli(argv: string[]): Promise<Run> {
+async function cli(argv: string[], lockfile?: string): Promise<Run> {
+  const savedLock = process.env.EKP_LOCKFILE;
+  if (lockfile) process.env.EKP_LOCKFILE = lockfile;
   let stdout = '';
   let stderr = '';
   const other: string[] = [];
@@ -90,6 +106,8 @@ async function cli(argv: string[]): Promise<Run> {
     return { code, stdout, stderr, other };
   } finally {
     for (const s of spies) s.mockRestore();
+    if (savedLock === undefined) delete process.env.EKP_LOCKFILE;
+    else process.env.EKP_LOCKFILE = savedLock;
   }
 }
 
@@ -103,13 +121,11 @@ afterEach(() => {
   expect(sshConnects).not.toHaveBeenCalled();
 });
 
-describe(`bad inventories (${CORPUS}) through the CLI`, () => {
-  it('has cases', () => expect(cases.length).toBeGreaterThanOrEqual(40));
-
-  it.each(cases.flatMap((c) => (['validate', 'plan', 'deploy'] as const).map((cmd) => ({ ...c, cmd, label: `${c.name}: ${cmd}` }))))(
+function runsThroughTheCli(label: string, all: Case[]): void {
+  it.each(all.flatMap((c) => (['validate', 'plan', 'deploy'] as const).map((cmd) => ({ ...c, cmd, label: `${c.name}: ${cmd}` }))))(
     '$label',
-    async ({ cmd, ref, expected }) => {
-      const r = await cli([cmd, '--hosts', await ref()]);
+    async ({ cmd, ref, expected, lockfile }) => {
+      const r = await cli([cmd, '--hosts', await ref()], lockfile);
       expect(r.stderr).toBe(expected);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
@@ -119,18 +135,37 @@ describe(`bad inventories (${CORPUS}) through the CLI`, () => {
     },
   );
 
-  it('each .expected line names the file, with a line:column when the file has one, and a key path or a file-level reason', () => {
-    for (const c of cases) {
+  it(`each .expected line of ${label} names the file, with a line:column when the file has one, and a key path or a file-level reason`, () => {
+    for (const c of all) {
       for (const line of c.expected.trimEnd().split('\n')) {
-        expect(line, c.name).toMatch(/^(test\/corpus\/bad-inventories\/|\/)\S+\.yaml(:\d+:\d+)?: \S/);
+        expect(line, c.name).toMatch(/^(test\/corpus\/bad-(inventories|lockfiles)\/|\/)\S+\.yaml(:\d+:\d+)?: \S/);
       }
     }
   });
+}
+
+describe(`bad inventories (${CORPUS}) through the CLI`, () => {
+  it('has cases', () => expect(cases.length).toBeGreaterThanOrEqual(40));
+
+  runsThroughTheCli(CORPUS, cases);
 
   it('keeps every case in a .yaml, a .gen.ts or none (a missing file), each with its .expected', () => {
     const inputs = readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.gen.ts'));
     const names = new Set(cases.map((c) => c.name));
     expect(inputs.filter((f) => !names.has(f.replace(/\.(yaml|gen\.ts)$/, '')))).toEqual([]);
+  });
+});
+
+describe(`bad lockfiles (${LOCK_CORPUS}) through the CLI`, () => {
+  it('has cases', () => expect(lockCases.length).toBeGreaterThanOrEqual(10));
+
+  runsThroughTheCli(LOCK_CORPUS, lockCases);
+
+  it('keeps every case in a .lock.yaml with its .expected, beside the one inventory.yaml', () => {
+    const files = readdirSync(lockDir).filter((f) => f !== 'README.md' && f !== 'inventory.yaml');
+    const names = lockCases.map((c) => c.name);
+    expect(files.filter((f) => f.endsWith('.lock.yaml')).sort()).toEqual(names.map((n) => `${n}.lock.yaml`));
+    expect(files.filter((f) => !f.endsWith('.lock.yaml') && !f.endsWith('.expected'))).toEqual([]);
   });
 });
 
@@ -140,6 +175,17 @@ describe('the SSH seam this file watches', () => {
     const r = await cli(['plan', '--hosts', 'hosts/prod.yaml']);
     expect(vi.mocked(connect).mock.calls.map(([h]) => h.name)).toEqual(['lb1', 'lb2']);
     expect(r.code).toBe(3); // unreachable: the stub refuses
+    vi.mocked(connect).mockClear();
+  });
+
+  // Likewise for the lockfile corpus: its inventory with a good lockfile gets as far as connecting.
+  it('is reached by the lockfile corpus inventory with a well-formed lockfile', async () => {
+    const good = join(generatedDir, 'good.lock.yaml');
+    writeFileSync(good, `releases:\n  1.35.0:\n    x86_64: ${'ab'.repeat(32)}\n    aarch_64: ${'cd'.repeat(32)}\n`);
+    const r = await cli(['plan', '--hosts', `${LOCK_CORPUS}/inventory.yaml`], good);
+    expect(r.stderr).toBe('');
+    expect(vi.mocked(connect).mock.calls.map(([h]) => h.name)).toEqual(['lb1']);
+    expect(r.code).toBe(3);
     vi.mocked(connect).mockClear();
   });
 });

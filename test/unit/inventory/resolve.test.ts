@@ -17,7 +17,7 @@ describe('defaults', () => {
     const inv = parse(MINIMAL);
     expect(inv.file).toBe('hosts/test.yaml');
     expect(inv.name).toBe('test');
-    expect(inv.envoy).toEqual({ version: '1.35.0', sha256: {}, fetch: 'control', logLevel: 'info' });
+    expect(inv.envoy).toEqual({ version: '1.35.0', sha256: {}, insecureMirror: false, fetch: 'control', logLevel: 'info' });
     expect(inv.admin).toEqual({ address: '127.0.0.1', port: 10000 });
     expect(inv.clusters).toEqual([
       {

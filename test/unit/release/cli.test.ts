@@ -22,7 +22,7 @@ beforeAll(async () => {
   inventory = join(dir, 'inv.yaml');
   writeFileSync(
     inventory,
-    `envoy: {version: 1.35.0, mirror: "${host.url}"}\nclusters:\n  - {name: k8s, listenPort: 6443, endpoints: [10.0.0.1:6443]}\nhosts: [{name: lb1}]\n`,
+    `envoy: {version: 1.35.0, mirror: "${host.url}", insecureMirror: true}\nclusters:\n  - {name: k8s, listenPort: 6443, endpoints: [10.0.0.1:6443]}\nhosts: [{name: lb1}]\n`,
   );
 });
 afterAll(async () => {
@@ -34,13 +34,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+const cli = (...args: string[]) => capture(['download', '--hosts', inventory, ...args]);
+
+async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const log = vi.spyOn(console, 'log').mockImplementation((s: unknown) => void out.push(String(s)));
   const write = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (err.push(String(s)), true));
   try {
-    return { code: await main(['download', '--hosts', inventory, ...args]), out: out.join('\n'), err: err.join('') };
+    return { code: await main(argv), out: out.join('\n'), err: err.join('') };
   } finally {
     log.mockRestore();
     write.mockRestore();
@@ -48,12 +50,26 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
 }
 
 describe('download command', () => {
-  it('no hash source: exit 1 with the options; nothing downloaded', async () => {
+  it('a new hash without --signing-key or --trust-first-download: exit 2 saying what to do; nothing contacted', async () => {
+    host.files.set('/v1.35.0/checksums.txt.asc', checksumsText({ 'envoy-1.35.0-linux-x86_64': x86 }));
     const r = await cli();
-    expect(r.code).toBe(1);
-    expect(r.err).toContain('error: no sha256 known for Envoy 1.35.0 x86_64');
-    expect(r.err).toContain('--trust-first-download');
-    expect(host.binaryRequests()).toEqual([]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/^download: no sha256 known for Envoy 1\.35\.0 x86_64, aarch_64, and nothing to verify a new one with: refusing to write \S+lock\.yaml \(nothing was downloaded\)\. Either:\n  - pass --signing-key/);
+    expect(r.err).toContain('  - or pass --trust-first-download');
+    expect(host.requests).toEqual([]);
+    host.files.delete('/v1.35.0/checksums.txt.asc');
+  });
+
+  it('an http:// mirror without envoy.insecureMirror: exit 2 naming the key, nothing contacted', async () => {
+    const plain = join(dir, 'plain.yaml');
+    writeFileSync(plain, readFileSync(inventory, 'utf8').replace(', insecureMirror: true', ''));
+    const r = await capture(['download', '--hosts', plain, '--trust-first-download']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      `${plain}:1:34: envoy.mirror: expected an https:// URL, found "${host.url}": plain http lets anyone on the path swap the download (set envoy.insecureMirror: true to allow it, e.g. for a lab mirror)\n`,
+    );
+    expect(host.requests).toEqual([]);
   });
 
   it('--trust-first-download prints the hash and the review warning', async () => {
@@ -65,9 +81,9 @@ describe('download command', () => {
     expect(r.out).toContain(`lockfile: ${join(dir, 'lock.yaml')} updated (aarch_64): review and commit it`);
   });
 
-  it('checksums.txt.asc (unsigned) for the rest, then everything is cached', async () => {
+  it('--trust-first-download takes unsigned checksums.txt.asc for the rest, then everything is cached with no flag', async () => {
     host.files.set('/v1.35.0/checksums.txt.asc', checksumsText({ 'envoy-1.35.0-linux-x86_64': x86, 'envoy-1.35.0-linux-aarch_64': arm }));
-    const r = await cli();
+    const r = await cli('--trust-first-download');
     expect(r.code).toBe(0);
     expect(r.out).toContain(`checksums: ${host.url}/v1.35.0/checksums.txt.asc — signature NOT verified (no --signing-key)`);
     expect(r.out).toMatch(/x86_64:[^]*source  checksums\.txt\.asc \(unsigned\)[^]*downloaded/);

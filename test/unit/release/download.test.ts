@@ -1,5 +1,5 @@
 // downloadRelease against a local release host: where each sha256 comes from, what the lockfile
-// learns, and every refusal (mismatch, no hash source, missing asset).
+// learns, and every refusal (mismatch, no approval for a new hash, missing asset).
 import { existsSync, rmSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { EnvoyRelease, Inventory } from '../../../src/inventory/types.ts';
 import { downloadRelease, FIRST_DOWNLOAD_WARNING, type DownloadOptions } from '../../../src/release/download.ts';
 import { readLock, writeLock } from '../../../src/release/lockfile.ts';
+import { InputError } from '../../../src/errors.ts';
 import { ReleaseHost, checksumsText, sha256, standIn } from './release-host.ts';
 
 const X86 = '/v1.35.0/envoy-1.35.0-linux-x86_64';
@@ -33,15 +34,15 @@ beforeEach(() => {
 });
 
 function inv(envoy: Partial<EnvoyRelease> = {}): Pick<Inventory, 'name' | 'file' | 'envoy'> {
-  return { name: 't', file: '/inv/hosts/t.yaml', envoy: { version: '1.35.0', sha256: {}, mirror: host.url, fetch: 'control', logLevel: 'info', ...envoy } };
+  return { name: 't', file: '/inv/hosts/t.yaml', envoy: { version: '1.35.0', sha256: {}, mirror: host.url, insecureMirror: true, fetch: 'control', logLevel: 'info', ...envoy } };
 }
 const opts = (o: DownloadOptions = {}): DownloadOptions => ({ lockfile, cacheDir: cache, ...o });
 const unsignedSums = (entries: Record<string, Buffer>) => `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n${checksumsText(entries)}-----BEGIN PGP SIGNATURE-----\n\nnot checked\n-----END PGP SIGNATURE-----\n`;
 
 describe('downloadRelease', () => {
-  it('fills cache and lockfile from checksums.txt.asc, says the signature was not verified, then hits the cache', async () => {
+  it('--trust-first-download takes unsigned checksums.txt.asc, says to review them; then no flag is needed and the cache hits', async () => {
     host.files.set(SUMS, unsignedSums({ 'envoy-1.35.0-linux-x86_64': x86, 'envoy-1.35.0-linux-aarch_64': arm }));
-    const r = await downloadRelease(inv(), opts());
+    const r = await downloadRelease(inv(), opts({ trustFirstDownload: true }));
     expect(r.releases.map((a) => [a.arch, a.sha256, a.source, a.downloaded, a.bytes])).toEqual([
       ['x86_64', sha256(x86), 'checksums.txt.asc (unsigned)', true, x86.length],
       ['aarch_64', sha256(arm), 'checksums.txt.asc (unsigned)', true, arm.length],
@@ -50,7 +51,9 @@ describe('downloadRelease', () => {
     expect(r.releases[0]!.path).toBe(join(cache, 'releases', '1.35.0', 'envoy-1.35.0-linux-x86_64'));
     expect(readFileSync(r.releases[1]!.path).equals(arm)).toBe(true);
     expect(r.checksums).toEqual({ url: `${host.url}${SUMS}`, signed: false });
-    expect(r.warnings.join('\n')).toContain(`the signature of ${host.url}${SUMS} was NOT verified (no --signing-key)`);
+    expect(r.warnings).toEqual([
+      `the signature of ${host.url}${SUMS} was NOT verified (no --signing-key; taken on trust as --trust-first-download asks): REVIEW these sha256 values against the release page before committing the lockfile`,
+    ]);
     expect(r.lockUpdated).toEqual(['x86_64', 'aarch_64']);
     expect(await readLock(lockfile)).toEqual({ '1.35.0': { x86_64: sha256(x86), aarch_64: sha256(arm) } });
     expect(readFileSync(lockfile, 'utf8')).toMatch(/^# sha256 of Envoy release binaries/);
@@ -73,30 +76,38 @@ describe('downloadRelease', () => {
     host.files.set(X86, standIn('something else'));
     await writeLock({ '1.34.0': { x86_64: sha256(standIn('older')) } }, lockfile);
     const before = readFileSync(lockfile, 'utf8');
-    await expect(downloadRelease(inv(), opts({ arches: ['x86_64'] }))).rejects.toThrow(/checksum mismatch for .*envoy-1\.35\.0-linux-x86_64: expected sha256 [0-9a-f]{64}, got [0-9a-f]{64}; the download was deleted/);
+    await expect(downloadRelease(inv(), opts({ arches: ['x86_64'], trustFirstDownload: true }))).rejects.toThrow(/checksum mismatch for .*envoy-1\.35\.0-linux-x86_64: expected sha256 [0-9a-f]{64}, got [0-9a-f]{64}; the download was deleted/);
     const dest = join(cache, 'releases', '1.35.0', 'envoy-1.35.0-linux-x86_64');
     expect(existsSync(dest)).toBe(false);
     expect(existsSync(`${dest}.partial`)).toBe(false);
     expect(readFileSync(lockfile, 'utf8')).toBe(before);
   });
 
-  it('no hash source and no --trust-first-download: refuses before any binary request, listing the options', async () => {
+  it('a new hash without --signing-key or --trust-first-download: refused (exit 2) before any request, saying what to do', async () => {
+    host.files.set(SUMS, unsignedSums({ 'envoy-1.35.0-linux-x86_64': x86, 'envoy-1.35.0-linux-aarch_64': arm }));
+    await writeLock({ '1.35.0': { aarch_64: sha256(arm) } }, lockfile);
+    const before = readFileSync(lockfile, 'utf8');
     const err = await downloadRelease(inv(), opts()).catch((e: Error) => e);
-    expect(err).toBeInstanceOf(Error);
+    expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toBe(
-      `no sha256 known for Envoy 1.35.0 x86_64 (unable to download ${host.url}${SUMS}: HTTP 404); refusing to download unchecked. Options:\n` +
-        '  - set envoy.sha256.x86_64 in /inv/hosts/t.yaml (from the release page)\n' +
-        `  - make ${host.url}${SUMS} reachable (envoy.mirror), ideally with --signing-key <release key.asc>\n` +
-        '  - or pass --trust-first-download to take the hash of the first download (printed for review before you commit the lockfile)',
+      `download: no sha256 known for Envoy 1.35.0 x86_64, and nothing to verify a new one with: refusing to write ${lockfile} (nothing was downloaded). Either:\n` +
+        "  - pass --signing-key <release key.asc>: the sha256 is taken from the release's checksums.txt.asc once its signature is verified (gpgv)\n" +
+        '  - or pass --trust-first-download: the sha256 of the first download is recorded and printed; review it before you commit the lockfile\n' +
+        '  - or set envoy.sha256.x86_64 in /inv/hosts/t.yaml (from the release page)',
     );
-    expect(host.binaryRequests()).toEqual([]);
-    expect(existsSync(lockfile)).toBe(false);
+    expect(host.requests).toEqual([]);
+    expect(readFileSync(lockfile, 'utf8')).toBe(before);
+    // the hash already in the lockfile needs no flag: that arch alone downloads and verifies
+    const r = await downloadRelease(inv(), opts({ arches: ['aarch_64'] }));
+    expect(r.releases.map((a) => [a.arch, a.source, a.downloaded])).toEqual([['aarch_64', 'lockfile', true]]);
+    expect(host.requests.map((q) => q.path)).toEqual([ARM]);
   });
 
-  it('checksums.txt.asc without the asset is no hash source either', async () => {
-    host.files.set(SUMS, unsignedSums({ 'envoy-contrib-1.35.0-linux-x86_64': x86 }));
-    await expect(downloadRelease(inv(), opts({ arches: ['x86_64'] }))).rejects.toThrow(`(${host.url}${SUMS} lists no envoy-1.35.0-linux-x86_64)`);
-    expect(host.binaryRequests()).toEqual([]);
+  it('--trust-first-download with no checksums.txt.asc at all: the first download, said so', async () => {
+    const r = await downloadRelease(inv(), opts({ trustFirstDownload: true, arches: ['x86_64'] }));
+    expect(r.releases.map((a) => [a.arch, a.source])).toEqual([['x86_64', 'first-download']]);
+    expect(r.warnings[0]).toBe(`no checksums to compare with (unable to download ${host.url}${SUMS}: HTTP 404): the first download is trusted as is`);
+    expect(await readLock(lockfile)).toEqual({ '1.35.0': { x86_64: sha256(x86) } });
   });
 
   it('--trust-first-download takes the hash of the download and says loudly to review it', async () => {
@@ -129,7 +140,7 @@ describe('downloadRelease', () => {
     host.files.delete(X86);
     host.files.set('/objects/abc', x86);
     host.redirects.set(X86, `${host.url}/objects/abc`);
-    const r = await downloadRelease(inv(), opts({ arches: ['x86_64'] }));
+    const r = await downloadRelease(inv(), opts({ arches: ['x86_64'], trustFirstDownload: true }));
     expect(r.releases[0]!.downloaded).toBe(true);
     expect(host.binaryRequests().map((q) => q.path)).toEqual([X86, '/objects/abc']);
   });
@@ -137,10 +148,10 @@ describe('downloadRelease', () => {
   it('resumes a partial binary left by an interrupted run', async () => {
     host.files.set(SUMS, unsignedSums({ 'envoy-1.35.0-linux-x86_64': x86 }));
     host.cutAfter = 20_000;
-    await expect(downloadRelease(inv(), opts({ arches: ['x86_64'] }))).rejects.toThrow(/run again to resume it/);
+    await expect(downloadRelease(inv(), opts({ arches: ['x86_64'], trustFirstDownload: true }))).rejects.toThrow(/run again to resume it/);
     expect(existsSync(lockfile)).toBe(false);
     host.requests.length = 0;
-    const r = await downloadRelease(inv(), opts({ arches: ['x86_64'] }));
+    const r = await downloadRelease(inv(), opts({ arches: ['x86_64'], trustFirstDownload: true }));
     expect(r.releases[0]!.sha256).toBe(sha256(x86));
     expect(host.binaryRequests()[0]!.range).toMatch(/^bytes=\d+-$/);
   });
@@ -158,7 +169,11 @@ describe('downloadRelease', () => {
     it('without a known sha256 needs --trust-first-download, then records it', async () => {
       const file = join(dir, 'envoy');
       writeFileSync(file, arm);
-      await expect(downloadRelease(inv({ localFile: file }), opts())).rejects.toThrow(/no sha256 known for Envoy 1\.35\.0 x86_64 \(envoy\.localFile is set/);
+      // a signing key cannot vouch for a local file: only the explicit trust flag records it
+      const err = await downloadRelease(inv({ localFile: file }), opts({ signingKey: join(dir, 'unused.asc') })).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as Error).message).toContain('download: no sha256 known for Envoy 1.35.0 x86_64, aarch_64, and nothing to verify a new one with');
+      expect((err as Error).message).not.toContain('--signing-key');
       const r = await downloadRelease(inv({ localFile: file }), opts({ trustFirstDownload: true, arches: ['aarch_64'] }));
       expect(r.releases.map((a) => [a.arch, a.source, a.sha256])).toEqual([['aarch_64', 'first-download', sha256(arm)]]);
       expect(await readLock(lockfile)).toEqual({ '1.35.0': { aarch_64: sha256(arm) } });

@@ -1,8 +1,28 @@
-// A stand-in release host for tests: node:http on 127.0.0.1 (a free port), laid out like GitHub's
-// release downloads (/v<version>/<asset>), with Range, redirects and scripted failures.
+// A stand-in release host for tests: node:http (or node:https with a throwaway self-signed
+// certificate) on 127.0.0.1, a free port, laid out like GitHub's release downloads
+// (/v<version>/<asset>), with Range, redirects and scripted failures.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+export interface Tls {
+  key: string;
+  cert: string;
+  /** The certificate's file: what curl is told to trust (CURL_CA_BUNDLE). */
+  certFile: string;
+}
+
+/** A key and self-signed certificate for 127.0.0.1, valid for a day, written to dir by openssl. */
+export function selfSignedCert(dir: string): Tls {
+  const key = join(dir, 'key.pem');
+  const certFile = join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  return { key: readFileSync(key, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile };
+}
 
 export interface SeenRequest {
   path: string;
@@ -36,10 +56,10 @@ export class ReleaseHost {
     for (const [path, body] of Object.entries(files)) this.files.set(path, body);
   }
 
-  static async start(): Promise<ReleaseHost> {
-    const server = createServer();
+  static async start(o: { tls?: Tls } = {}): Promise<ReleaseHost> {
+    const server = o.tls ? createTlsServer({ key: o.tls.key, cert: o.tls.cert }) : createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const host = new ReleaseHost(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const host = new ReleaseHost(server, `${o.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`);
     server.on('request', (req, res) => {
       const path = new URL(req.url ?? '/', host.url).pathname;
       host.requests.push({ path, range: req.headers.range });

@@ -119,7 +119,7 @@ describe.skipIf(!HAVE_GPG)('verifyClearsigned (gpg available)', () => {
     const inv = (): Pick<Inventory, 'name' | 'file' | 'envoy'> => ({
       name: 't',
       file: 'hosts/t.yaml',
-      envoy: { version: '1.35.0', sha256: {}, mirror: host.url, fetch: 'control', logLevel: 'info' },
+      envoy: { version: '1.35.0', sha256: {}, mirror: host.url, insecureMirror: true, fetch: 'control', logLevel: 'info' },
     });
 
     it('signed checksums fill the lockfile, marked signed, with no unverified warning', async () => {
@@ -139,6 +139,20 @@ describe.skipIf(!HAVE_GPG)('verifyClearsigned (gpg available)', () => {
       await expect(
         downloadRelease(inv(), { lockfile, cacheDir: join(dir, 'cache-bad'), signingKey: join(dir, 'release-key.asc'), trustFirstDownload: true }),
       ).rejects.toThrow(`the signature of ${host.url}/v1.35.0/checksums.txt.asc is not valid for the given signing key`);
+      expect(host.binaryRequests()).toEqual([]);
+      expect(existsSync(lockfile)).toBe(false);
+    });
+
+    it('signed checksums that do not list the asset are no hash source: refused before any binary request', async () => {
+      writeFileSync(join(dir, 'other.txt'), checksumsText({ 'envoy-contrib-1.35.0-linux-x86_64': x86 }));
+      const rel = gnupg(homes[0]!);
+      rel(['--yes', '--clearsign', '--output', join(dir, 'other.txt.asc'), join(dir, 'other.txt')]);
+      host.files.set('/v1.35.0/checksums.txt.asc', readFileSync(join(dir, 'other.txt.asc'), 'utf8'));
+      host.requests.length = 0;
+      const lockfile = join(mkdtempSync(join(dir, 'run-')), 'lock.yaml');
+      await expect(downloadRelease(inv(), { lockfile, cacheDir: join(dir, 'c'), arches: ['x86_64'], signingKey: join(dir, 'release-key.asc') })).rejects.toThrow(
+        `no sha256 known for Envoy 1.35.0 x86_64 (${host.url}/v1.35.0/checksums.txt.asc lists no envoy-1.35.0-linux-x86_64); refusing to download unchecked`,
+      );
       expect(host.binaryRequests()).toEqual([]);
       expect(existsSync(lockfile)).toBe(false);
     });

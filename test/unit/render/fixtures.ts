@@ -53,7 +53,7 @@ export function inventory(over: Partial<Inventory> = {}): Inventory {
   return {
     file: 'hosts/prod.yaml',
     name: 'prod',
-    envoy: { version: '1.35.0', sha256: {}, fetch: 'control', logLevel: 'info' },
+    envoy: { version: '1.35.0', sha256: {}, insecureMirror: false, fetch: 'control', logLevel: 'info' },
     admin: { address: '127.0.0.1', port: 10000 },
     clusters: [],
     hosts: [],

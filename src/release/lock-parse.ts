@@ -1,0 +1,77 @@
+// files/envoy-releases.lock.yaml as an input like the inventory: its values reach a root shell on
+// every host (the verify script), so the whole file is checked against a strict schema before any
+// host is contacted, and every problem is reported with line:column, key path and what was expected.
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { InputError, type Problem } from '../errors.ts';
+import { SEMVER, SHA256 } from '../inventory/formats.ts';
+import { describe, issuesToProblems } from '../inventory/issues.ts';
+import { Locator, formatPath } from '../inventory/locate.ts';
+import { yamlSyntaxProblems } from '../inventory/yaml-errors.ts';
+import type { Arch } from '../inventory/types.ts';
+
+export type Lock = Record<string, Partial<Record<Arch, string>>>;
+
+const SHA = 'expected a sha256 of 64 lowercase hex digits';
+const sha = () => z.string({ error: SHA }).regex(SHA256, { error: SHA });
+
+export const lockSchema = z.strictObject({
+  releases: z
+    .record(z.string(), z.strictObject({ x86_64: sha().optional(), aarch_64: sha().optional() }, { error: 'expected a mapping of arch to sha256 (x86_64: <64 hex>)' }), {
+      error: 'expected a mapping of versions to sha256 per arch (1.35.0: {x86_64: <64 hex>})',
+    })
+    .optional(),
+});
+
+/** A lockfile is a few KiB; anything near this is not one. */
+export const MAX_LOCKFILE_BYTES = 1024 * 1024;
+
+/** The releases of a lockfile's text, or an InputError naming every problem. Empty text: no entries. */
+export function parseLock(text: string, file: string): Lock {
+  const fail = (problems: Problem[]): never => {
+    throw new InputError('lockfile', problems);
+  };
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, stringKeys: true, logLevel: 'error' });
+  if (doc.errors.length > 0) {
+    fail(yamlSyntaxProblems(doc, (offset) => lines.linePos(offset).line, 'a lockfile').map(({ offset, message }) => {
+      const { line, col } = lines.linePos(offset);
+      return { file, path: '', message, line, column: col };
+    }));
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    fail([{ file, path: '', message: `YAML error: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}` }]);
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    fail([{ file, path: '', message: `expected a mapping with releases: at the top level, found ${describe(data)}`, line: 1, column: 1 }]);
+  }
+
+  const locator = new Locator(doc, lines);
+  const parsed = lockSchema.safeParse(data, { error: () => '' }); // issues.ts words the problems
+  const problems = parsed.success ? [] : issuesToProblems(parsed.error.issues, { file, data, locator, schema: lockSchema });
+  const releases = (data as { releases?: unknown }).releases;
+  if (releases && typeof releases === 'object' && !Array.isArray(releases)) {
+    for (const version of Object.keys(releases)) {
+      if (SEMVER.test(version)) continue;
+      const pos = locator.find(['releases', version], { key: true });
+      const path = formatPath(['releases', version]);
+      const message = `expected an Envoy version of three numbers such as 1.35.0 as the key, found ${describe(version)}`;
+      // a bad key is the problem to fix first: it replaces what was said about its value
+      const at = problems.findIndex((p) => p.path === path);
+      const problem = { file, path, message, ...(pos && { line: pos.line, column: pos.column }) };
+      if (at >= 0) problems[at] = problem;
+      else problems.push(problem);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) fail(inFileOrder(problems));
+  return (parsed.data!.releases ?? {}) as Lock;
+}
+
+function inFileOrder(problems: Problem[]): Problem[] {
+  const key = (p: Problem) => (p.line ?? Number.MAX_SAFE_INTEGER) * 1e6 + (p.column ?? 0);
+  return problems.map((p, i) => ({ p, i })).sort((a, b) => key(a.p) - key(b.p) || a.i - b.i).map(({ p }) => p);
+}

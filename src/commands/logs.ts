@@ -7,6 +7,7 @@ import { Connections } from '../runner/connections.ts';
 import { InputError } from '../errors.ts';
 import { onFleet } from '../ops/fleet.ts';
 import { LineSplitter, hostPrefix, logArgv, type LogOptions } from '../ops/logs.ts';
+import { safeJson, safeText } from '../output/safe-text.ts';
 import { EXIT, positiveInt, selectHosts, withInventory, type Action, type Run } from './common.ts';
 
 export interface LogsCommandOptions {
@@ -53,7 +54,7 @@ export async function logsCommand(o: LogsCommandOptions, signal?: AbortSignal): 
   const color = !o.json && !!process.stdout.isTTY && !process.env.NO_COLOR;
   const print = (host: string, i: number, stream: 'stdout' | 'stderr', line: string) => {
     const out = stream === 'stdout' ? process.stdout : process.stderr;
-    out.write(o.json ? `${JSON.stringify({ host, stream, line })}\n` : `${hostPrefix(host, i, width, color)}${line}\n`);
+    out.write(o.json ? `${safeJson({ host, stream, line })}\n` : `${hostPrefix(host, i, width, color)}${safeText(line)}\n`);
   };
   try {
     const outcomes = await onFleet(hosts, conns, o.follow ? hosts.length : o.forks, async (t, h) => {

@@ -15,6 +15,7 @@ import { connect } from '../ssh/index.ts';
 import { Connections } from '../runner/connections.ts';
 import { onFleet } from '../ops/fleet.ts';
 import { validateOnHost } from './validate-remote.ts';
+import { safeJson, safeText } from '../output/safe-text.ts';
 
 interface RemoteResult {
   host: string;
@@ -83,7 +84,7 @@ export async function validateCommand(o: { hosts: string; limit?: string; envoy?
     envoyBinary: envoy ?? null,
   };
   if (o.json) {
-    console.log(JSON.stringify(summary, null, 2));
+    console.log(safeJson(summary, 2));
   } else {
     console.log(`${inv.file}: OK`);
     console.log(`  ${hosts.length} host(s): ${summary.hosts.join(', ')}`);
@@ -93,7 +94,7 @@ export async function validateCommand(o: { hosts: string; limit?: string; envoy?
     for (const r of remote) {
       // on success Envoy's last line says it all; on failure show everything it said
       const said = r.ok ? r.output.split('\n').slice(-1) : r.output.split('\n');
-      console.log(`  ${r.host}: ${r.ok ? 'OK' : 'FAILED'} with the host's envoy --mode validate\n    ${said.join('\n    ')}`);
+      console.log(`  ${r.host}: ${r.ok ? 'OK' : 'FAILED'} with the host's envoy --mode validate\n    ${said.map(safeText).join('\n    ')}`);
     }
   }
   if (remote.some((r) => r.unreachable)) return EXIT.unreachable;

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { InputError, ToolError } from './errors.ts';
 import { EXIT, type Action } from './commands/common.ts';
+import { safeText } from './output/safe-text.ts';
 import { registerCommands } from './commands/registry.ts';
 
 export function buildProgram(run: (action: Action, opts: unknown) => void): Command {
@@ -28,19 +29,20 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function report(err: unknown): number {
+/** Prints a failure (host text made safe first) and returns its exit code. */
+export function report(err: unknown): number {
   if (err instanceof CommanderError) {
     // commander has already printed the message (or the help)
     return err.exitCode === 0 ? EXIT.ok : EXIT.input;
   }
   if (err instanceof InputError) {
-    process.stderr.write(`${err.message}\n`);
+    process.stderr.write(`${safeText(err.message)}\n`);
     return EXIT.input;
   }
   if (err instanceof ToolError) {
-    process.stderr.write(`error: ${err.message}\n`);
+    process.stderr.write(`error: ${safeText(err.message)}\n`); // messages quote remote stderr
     return err.kind === 'interrupted' ? EXIT.interrupted : EXIT.failed;
   }
-  process.stderr.write(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`internal error: ${safeText(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
   return EXIT.failed;
 }

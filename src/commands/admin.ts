@@ -4,6 +4,7 @@ import { InputError } from '../errors.ts';
 import { adminTunnel } from '../ops/admin-tunnel.ts';
 import { adminGetFleet, formatReplies } from '../ops/admin-get.ts';
 import { connect } from '../ssh/index.ts';
+import { safeJson, safeText } from '../output/safe-text.ts';
 import { EXIT, selectHosts, type CommonOptions } from './common.ts';
 
 export interface AdminOptions extends CommonOptions {
@@ -18,7 +19,7 @@ export async function adminCommand(method: string | undefined, path: string | un
   if (!path?.startsWith('/')) throw usage(`expected a path starting with /, e.g. \`admin --hosts ${o.hosts} GET /clusters\``);
   const { inv, hosts } = await selectHosts(o);
   const replies = await adminGetFleet(inv, hosts, path, (h) => connect(h), o.forks);
-  if (o.json) console.log(JSON.stringify({ inventory: inv.file, path, hosts: replies }, null, 2));
+  if (o.json) console.log(safeJson({ inventory: inv.file, path, hosts: replies }, 2));
   else console.log(formatReplies(replies));
   return replies.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
 }
@@ -39,7 +40,7 @@ async function tunnel(o: AdminOptions): Promise<number> {
       signal: ac.signal,
       onOpen(url, ready) {
         console.log(`${host.name}: Envoy admin (${inv.admin.address}:${inv.admin.port} on the host) at ${url}`);
-        console.log(`${host.name}: ${ready}; Ctrl-C closes the tunnel`);
+        console.log(`${host.name}: ${safeText(ready)}; Ctrl-C closes the tunnel`);
       },
     });
     console.log(`${host.name}: tunnel closed`);

@@ -1,12 +1,15 @@
 // logs: the service journal (or the access log) of every selected host at once, each line prefixed
 // by its host; --follow interleaves lines as they arrive. Ctrl-C ends a follow cleanly: the abort
 // reaches each transport, which kills the remote process group, then the connections close.
+// Memory stays bounded whatever the hosts write: lines are cut at 64 KiB, and while our stdout
+// (a terminal, a pipe) is not draining, the hosts' SSH channels are paused instead of queueing.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { connect } from '../ssh/index.ts';
 import { Connections } from '../runner/connections.ts';
 import { InputError } from '../errors.ts';
 import { onFleet } from '../ops/fleet.ts';
-import { LineSplitter, hostPrefix, logArgv, type LogOptions } from '../ops/logs.ts';
+import { LineSplitter, drainGate, hostPrefix, logArgv, type LogOptions } from '../ops/logs.ts';
+import { safeJson, safeText } from '../output/safe-text.ts';
 import { EXIT, positiveInt, selectHosts, withInventory, type Action, type Run } from './common.ts';
 
 export interface LogsCommandOptions {
@@ -47,13 +50,19 @@ export async function logsCommand(o: LogsCommandOptions, signal?: AbortSignal): 
   const onSigint = () => (ac.signal.aborted ? process.exit(EXIT.interrupted) : ac.abort());
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
+  // the reader went away (`logs -f | head`): end the follow like Ctrl-C
+  const onOutputError = () => ac.abort();
+  process.stdout.on('error', onOutputError);
+  process.stderr.on('error', onOutputError);
+  const stdoutDrained = drainGate(process.stdout);
+  const stderrDrained = drainGate(process.stderr);
   const conns = new Connections((h, c) => connect(h, c), ac.signal);
   const lo: LogOptions = { access: o.access, lines: o.lines, since: o.since, follow: o.follow };
   const width = Math.max(...hosts.map((h) => h.name.length));
   const color = !o.json && !!process.stdout.isTTY && !process.env.NO_COLOR;
   const print = (host: string, i: number, stream: 'stdout' | 'stderr', line: string) => {
     const out = stream === 'stdout' ? process.stdout : process.stderr;
-    out.write(o.json ? `${JSON.stringify({ host, stream, line })}\n` : `${hostPrefix(host, i, width, color)}${line}\n`);
+    out.write(o.json ? `${safeJson({ host, stream, line })}\n` : `${hostPrefix(host, i, width, color)}${safeText(line)}\n`);
   };
   try {
     const outcomes = await onFleet(hosts, conns, o.follow ? hosts.length : o.forks, async (t, h) => {
@@ -61,7 +70,11 @@ export async function logsCommand(o: LogsCommandOptions, signal?: AbortSignal): 
       const out = new LineSplitter((l) => print(h.name, i, 'stdout', l));
       const err = new LineSplitter((l) => print(h.name, i, 'stderr', l));
       try {
-        const r = await t.exec(logArgv(inv, lo), { onStdout: (c) => out.push(c), onStderr: (c) => err.push(c), signal: ac.signal });
+        const r = await t.exec(logArgv(inv, lo), {
+          onStdout: (c) => (out.push(c), stdoutDrained()),
+          onStderr: (c) => (err.push(c), stderrDrained()),
+          signal: ac.signal,
+        });
         return r.code === 0;
       } catch (e) {
         if (ac.signal.aborted) return true; // the user ended the follow
@@ -79,5 +92,7 @@ export async function logsCommand(o: LogsCommandOptions, signal?: AbortSignal): 
     await conns.closeAll();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+    process.stdout.off('error', onOutputError);
+    process.stderr.off('error', onOutputError);
   }
 }

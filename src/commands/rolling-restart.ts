@@ -9,6 +9,7 @@ import { parseDuration } from '../inventory/formats.ts';
 import type { Inventory } from '../inventory/types.ts';
 import { NothingToResume, runRolling, type RollingReport } from '../ops/rolling-run.ts';
 import { formatRolling } from '../output/rolling.ts';
+import { safeJson, safeText } from '../output/safe-text.ts';
 import { EXIT, percent, positiveInt, selectHosts, withFleet, type Action, type CommonOptions, type Run } from './common.ts';
 import { onInterrupt } from './play.ts';
 
@@ -65,7 +66,7 @@ export async function rollingRestartCommand(o: RollingCommandOptions): Promise<n
 export async function rollHosts(inv: Inventory, hosts: Inventory['hosts'], o: RollingCommandOptions): Promise<number> {
   const intr = onInterrupt();
   const conns = new Connections((h, c) => connect(h, c), intr.signal);
-  const log = (host: string, message: string) => void (o.json || process.stdout.write(`${host.padEnd(8)} ${message}\n`));
+  const log = (host: string, message: string) => void (o.json || process.stdout.write(`${host.padEnd(8)} ${safeText(message)}\n`));
   try {
     const report = await runRolling(inv, hosts, conns, {
       serial: o.serial ?? inv.rolling.serial,
@@ -81,7 +82,7 @@ export async function rollHosts(inv: Inventory, hosts: Inventory['hosts'], o: Ro
       if (err instanceof NothingToResume) throw new InputError('usage', [{ file: '--resume', path: '', message: err.message }]);
       throw err;
     });
-    if (o.json) process.stdout.write(`${JSON.stringify({ inventory: inv.file, ...report }, null, 2)}\n`);
+    if (o.json) process.stdout.write(`${safeJson({ inventory: inv.file, ...report }, 2)}\n`);
     else process.stdout.write(`\n${formatRolling(report, { color: !!process.stdout.isTTY && !process.env.NO_COLOR })}\n`);
     return rollingExitCode(report, intr.signal.aborted);
   } finally {

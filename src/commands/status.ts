@@ -5,6 +5,7 @@ import { Connections } from '../runner/connections.ts';
 import { onFleet } from '../ops/fleet.ts';
 import { hostStatus, unreachableStatus, type HostStatus } from '../ops/status.ts';
 import { formatStatus } from '../output/status-table.ts';
+import { safeJson } from '../output/safe-text.ts';
 import { EXIT, selectHosts, type CommonOptions } from './common.ts';
 import { onInterrupt } from './play.ts';
 
@@ -29,7 +30,7 @@ export async function statusCommand(o: CommonOptions): Promise<number> {
       const count = (h: HostStatus['health']) => rows.filter((r) => r.health === h).length;
       const summary = { hosts: rows.length, healthy: count('healthy'), degraded: count('degraded'), down: count('down'), unreachable: count('unreachable') };
       const doc = { inventory: inv.file, checkedAt: new Date().toISOString(), ms: Date.now() - t0, exitCode: code, summary, clusters: inv.clusters.map((c) => c.name), hosts: rows };
-      process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      process.stdout.write(`${safeJson(doc, 2)}\n`);
     } else {
       const color = !!process.stdout.isTTY && !process.env.NO_COLOR;
       process.stdout.write(`${formatStatus(rows, inv.clusters.map((c) => c.name), { color })}  (${((Date.now() - t0) / 1000).toFixed(1)}s)\n`);

@@ -17,6 +17,7 @@ import { onFleet } from '../ops/fleet.ts';
 import { validateOnHost } from './validate-remote.ts';
 import { readLock, type Lock } from '../release/lockfile.ts';
 import { ARCHES } from '../inventory/types.ts';
+import { safeJson, safeText } from '../output/safe-text.ts';
 
 interface RemoteResult {
   host: string;
@@ -88,7 +89,7 @@ export async function validateCommand(o: { hosts: string; limit?: string; envoy?
     sha256: shaSources(inv, lock),
   };
   if (o.json) {
-    console.log(JSON.stringify(summary, null, 2));
+    console.log(safeJson(summary, 2));
   } else {
     console.log(`${inv.file}: OK`);
     console.log(`  ${hosts.length} host(s): ${summary.hosts.join(', ')}`);
@@ -99,7 +100,7 @@ export async function validateCommand(o: { hosts: string; limit?: string; envoy?
     for (const r of remote) {
       // on success Envoy's last line says it all; on failure show everything it said
       const said = r.ok ? r.output.split('\n').slice(-1) : r.output.split('\n');
-      console.log(`  ${r.host}: ${r.ok ? 'OK' : 'FAILED'} with the host's envoy --mode validate\n    ${said.join('\n    ')}`);
+      console.log(`  ${r.host}: ${r.ok ? 'OK' : 'FAILED'} with the host's envoy --mode validate\n    ${said.map(safeText).join('\n    ')}`);
     }
   }
   if (remote.some((r) => r.unreachable)) return EXIT.unreachable;

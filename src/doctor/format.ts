@@ -1,6 +1,7 @@
 // The doctor report as text: one block per host, one line per check with its verdict, the fix
 // under every line that is not ok, and a last line for the fleet.
 import { paint, type Style } from '../output/format.ts';
+import { safeText } from '../output/safe-text.ts';
 import type { Check, FleetReport, HostReport, Verdict } from './types.ts';
 
 const COLOR: Record<Verdict, 'ok' | 'changed' | 'failed'> = { ok: 'ok', warn: 'changed', fail: 'failed' };
@@ -13,10 +14,11 @@ export function counts(checks: Check[]): Record<Verdict, number> {
 
 export function formatCheck(c: Check, style: Style, titleWidth: number): string[] {
   const verdict = paint(c.verdict.padEnd(5), COLOR[c.verdict], style);
-  const lines = [`  ${verdict} ${c.title.padEnd(titleWidth)}  ${c.summary}`];
+  // summaries and details quote what the host said (versions, bodies, journal lines)
+  const lines = [`  ${verdict} ${c.title.padEnd(titleWidth)}  ${safeText(c.summary)}`];
   const indent = ' '.repeat(8 + titleWidth + 2);
-  for (const d of c.details ?? []) lines.push(`${indent}${paint(d, 'dim', style)}`);
-  if (c.fix) lines.push(`${indent}fix: ${c.fix}`);
+  for (const d of c.details ?? []) lines.push(`${indent}${paint(safeText(d), 'dim', style)}`);
+  if (c.fix) lines.push(`${indent}fix: ${safeText(c.fix)}`);
   return lines;
 }
 

@@ -1,6 +1,7 @@
 // Pure formatting of run events and recaps: the same words on a TTY, in CI logs and in tests.
 import { createTwoFilesPatch } from 'diff';
 import type { Diff, HostRecap, RunResult, TaskResult } from '../runner/types.ts';
+import { safeText } from './safe-text.ts';
 
 export interface Style {
   color: boolean;
@@ -16,7 +17,7 @@ export function formatTask(r: TaskResult, style: Style, hostWidth = 8): string {
   const status = paint(r.status.padEnd(8), r.status, style);
   const detail = r.status === 'failed' ? r.error : r.message;
   const time = r.ms >= 1000 ? paint(` (${(r.ms / 1000).toFixed(1)}s)`, 'dim', style) : '';
-  return `${r.host.padEnd(hostWidth)} ${status} ${r.role} : ${r.task}${detail ? ` — ${detail}` : ''}${time}`;
+  return `${r.host.padEnd(hostWidth)} ${status} ${r.role} : ${r.task}${detail ? ` — ${safeText(detail)}` : ''}${time}`;
 }
 
 export function formatDiff(d: Diff, style: Style): string {
@@ -46,5 +47,5 @@ function formatRecapLine(r: HostRecap, style: Style, w: number): string {
   const n = (k: 'ok' | 'changed' | 'failed' | 'skipped') => paint(`${k}=${r[k]}`, r[k] > 0 || k === 'ok' ? k : 'dim', style);
   const unreach = paint(`unreachable=${r.unreachable ? 1 : 0}`, r.unreachable ? 'failed' : 'dim', style);
   const tail = paint(`${(r.ms / 1000).toFixed(1)}s, ${r.roundTrips} round trips`, 'dim', style);
-  return `${r.host.padEnd(w)} ${n('ok')} ${n('changed')} ${n('failed')} ${n('skipped')} ${unreach}  ${tail}${r.error ? `\n${' '.repeat(w)} ${paint(r.error, 'failed', style)}` : ''}`;
+  return `${r.host.padEnd(w)} ${n('ok')} ${n('changed')} ${n('failed')} ${n('skipped')} ${unreach}  ${tail}${r.error ? `\n${' '.repeat(w)} ${paint(safeText(r.error), 'failed', style)}` : ''}`;
 }

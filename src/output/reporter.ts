@@ -2,6 +2,7 @@
 // machines. One reporter owns stdout for a run.
 import type { RunEvent, RunResult } from '../runner/types.ts';
 import { formatDiff, formatRecap, formatTask, type Style } from './format.ts';
+import { safeJson, safeText } from './safe-text.ts';
 import { createTtyReporter } from './tty.ts';
 
 export interface Reporter {
@@ -26,7 +27,7 @@ export function createReporter(o: ReporterOptions & { hosts?: string[] }): Repor
     return {
       event() {},
       done(res, check) {
-        write(JSON.stringify({ check, aborted: res.aborted, recap: res.recap, results: res.results }, null, 2));
+        write(safeJson({ check, aborted: res.aborted, recap: res.recap, results: res.results }, 2));
       },
     };
   }
@@ -37,7 +38,7 @@ export function createReporter(o: ReporterOptions & { hosts?: string[] }): Repor
         write(formatTask(e.result, style));
         if (o.diff && e.result.diff) for (const d of e.result.diff) write(formatDiff(d, style));
       } else if (e.kind === 'note') {
-        write(e.host ? `${e.host.padEnd(8)} ${e.message}` : e.message);
+        write(e.host ? `${e.host.padEnd(8)} ${safeText(e.message)}` : safeText(e.message));
       } else if (e.kind === 'host-done' && e.unreachable) {
         // the recap names the reason; say it as it happens too
         write(`${e.host.padEnd(8)} unreachable`);

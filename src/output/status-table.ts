@@ -3,6 +3,7 @@
 import type { HostStatus } from '../ops/status.ts';
 import { paint, type Style } from './format.ts';
 import { formatTable } from './table.ts';
+import { safeText } from './safe-text.ts';
 
 /** `Wed 2026-11-25 12:48:04 UTC` → `12:48:04` on the same UTC day as now, else `2026-11-25 12:48`. */
 export function shortTime(systemd: string, now = new Date()): string {
@@ -38,14 +39,15 @@ export function statusRow(h: HostStatus, clusters: string[], style: Style, now =
   const d = h.drift!;
   const config = d.state === 'in-sync' ? 'in sync' : d.state === 'missing' ? paint('missing', 'failed', style) : paint(`drifted (${[...d.drifted, ...d.missing].join(', ')})`, 'changed', style);
   const started = u.startedAt ? `${shortTime(u.startedAt, now)}, ${u.nRestarts} auto-restart${u.nRestarts === 1 ? '' : 's'}` : '-';
-  return [h.host, health, unit, version, formatUptime(h.uptimeS), listeners, ...cells, config, started];
+  // unit states and the version string are what the host said
+  return [h.host, health, safeText(unit), safeText(version), formatUptime(h.uptimeS), listeners, ...cells, config, started];
 }
 
 export function formatStatus(rows: HostStatus[], clusters: string[], style: Style, now = new Date()): string {
   const header = ['HOST', 'HEALTH', 'UNIT', 'VERSION', 'UPTIME', 'LISTENERS', ...clusters, 'CONFIG', 'LAST START'];
   const out = [formatTable(header, rows.map((r) => statusRow(r, clusters, style, now)))];
   const bad = rows.filter((r) => r.health !== 'healthy');
-  if (bad.length) out.push('', ...bad.map((r) => `${r.host}: ${r.problems.join('; ')}`));
+  if (bad.length) out.push('', ...bad.map((r) => `${r.host}: ${safeText(r.problems.join('; '))}`));
   out.push('', summaryLine(rows));
   return out.join('\n');
 }

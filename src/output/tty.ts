@@ -5,6 +5,7 @@ import { Listr, type DefaultRenderer, type ListrTaskWrapper } from 'listr2';
 import type { RunEvent, RunResult, TaskResult } from '../runner/types.ts';
 import { formatDiff, formatRecap, formatTask, type Style } from './format.ts';
 import type { Reporter } from './reporter.ts';
+import { safeText } from './safe-text.ts';
 
 interface HostLine {
   task?: ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof DefaultRenderer>;
@@ -77,7 +78,7 @@ export function createTtyReporter(hosts: string[], o: { diff: boolean; out: Node
         }
       } else if (e.kind === 'task') record(e.result);
       else if (e.kind === 'host-done') settle(e.host, e.failed || e.unreachable ? new Error(`${e.host} ${e.unreachable ? 'unreachable' : 'failed'}`) : null);
-      else if (e.kind === 'note') write(e.host ? `${e.host.padEnd(8)} ${e.message}` : e.message);
+      else if (e.kind === 'note') write(e.host ? `${e.host.padEnd(8)} ${safeText(e.message)}` : safeText(e.message));
     },
     async done(res: RunResult, check: boolean) {
       for (const h of hosts) settle(h, null); // hosts never started (run stopped early)

@@ -62,10 +62,10 @@ export function createFakeTransport(host: string, handler: FakeHandler = () => (
       const result: ExecResult = { code: r.code === undefined ? 0 : r.code, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
       if (r.signal !== undefined) result.signal = r.signal;
       if (result.stdout && opts.onStdout) {
-        opts.onStdout(Buffer.from(result.stdout));
+        await opts.onStdout(Buffer.from(result.stdout));
         result.stdout = ''; // like the real transport: streamed output is not also collected
       }
-      if (result.stderr) opts.onStderr?.(Buffer.from(result.stderr));
+      if (result.stderr) await opts.onStderr?.(Buffer.from(result.stderr));
       stats.bytesReceived += Buffer.byteLength(result.stdout) + Buffer.byteLength(result.stderr);
       return result;
     },

@@ -9,6 +9,7 @@ import { buildCommand } from './command.ts';
 import { openForward, type Forward } from './forward.ts';
 import { GroupKiller, PidSniffer, reportingPid, sendSignal } from './remote-kill.ts';
 import { Semaphore } from './semaphore.ts';
+import { Backpressure, STREAMED_STDERR_TAIL, Tail } from './stream-bounds.ts';
 import type { ExecOptions, ExecResult, Transport, TransportStats } from './types.ts';
 
 export const MAX_CHANNELS = 8;
@@ -94,7 +95,8 @@ class SshTransport implements Transport {
         if (err) return reject(this.lost(`cannot run ${short(line)}`, err));
         this.stats.bytesSent += Buffer.byteLength(wire);
         const out: Buffer[] = [];
-        const errOut: Buffer[] = [];
+        const errOut = new Tail(opts.onStderr ? STREAMED_STDERR_TAIL : Infinity);
+        const flow = new Backpressure([channel, channel.stderr]);
         const sniffer = new PidSniffer();
         let code: number | null = null;
         let exitSignal: string | undefined;
@@ -104,13 +106,15 @@ class SshTransport implements Transport {
         const onErr = (chunk: Buffer): void => {
           if (chunk.length === 0) return;
           this.stats.bytesReceived += chunk.length;
+          if (stopped) return; // nobody reads the result of a stopped command
           errOut.push(chunk);
-          opts.onStderr?.(chunk);
+          flow.hold(opts.onStderr?.(chunk));
         };
         channel.on('data', (chunk: Buffer) => {
           this.stats.bytesReceived += chunk.length;
+          if (stopped) return;
           // a streaming caller (logs -f) gets the chunks; keeping them too would grow forever
-          if (opts.onStdout) opts.onStdout(chunk);
+          if (opts.onStdout) flow.hold(opts.onStdout(chunk));
           else out.push(chunk);
         });
         channel.stderr.on('data', (chunk: Buffer) => {
@@ -132,6 +136,7 @@ class SshTransport implements Transport {
         const stop = (why: ToolError): void => {
           if (stopped) return;
           stopped = why;
+          flow.release();
           signalRemote('TERM');
           timers.push(
             setTimeout(() => {
@@ -165,7 +170,7 @@ class SshTransport implements Transport {
           const result: ExecResult = {
             code,
             stdout: Buffer.concat(out).toString('utf8'),
-            stderr: Buffer.concat(errOut).toString('utf8'),
+            stderr: errOut.toString(),
           };
           if (exitSignal) result.signal = exitSignal;
           resolve(result);

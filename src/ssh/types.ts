@@ -6,9 +6,14 @@ export interface ExecOptions {
   /** Run through sudo -n when the host's ssh.become is set (default true when become is on). */
   become?: boolean;
   timeoutMs?: number;
-  /** Stream stdout to this callback as it arrives (logs --follow) instead of collecting it: the result's stdout is then empty. */
-  onStdout?: (chunk: Buffer) => void;
-  onStderr?: (chunk: Buffer) => void;
+  /**
+   * Stream stdout to this callback as it arrives (logs --follow) instead of collecting it: the
+   * result's stdout is then empty. A returned promise pauses the channel until it settles
+   * (backpressure from a slow reader).
+   */
+  onStdout?: (chunk: Buffer) => void | Promise<void>;
+  /** Same for stderr; the result then keeps only stderr's last 64 KiB. */
+  onStderr?: (chunk: Buffer) => void | Promise<void>;
   signal?: AbortSignal;
 }
 

@@ -85,10 +85,40 @@ describe.skipIf(why !== undefined)('ssh transport against a real sshd', () => {
 
   it('streams output while it arrives', async () => {
     const chunks: string[] = [];
-    const r = await t.exec('echo one; sleep 0.3; echo two', { onStdout: (c) => chunks.push(c.toString()) });
+    const r = await t.exec('echo one; sleep 0.3; echo two', { onStdout: (c) => void chunks.push(c.toString()) });
     expect(chunks.join('')).toBe('one\ntwo\n');
     expect(chunks.length).toBeGreaterThanOrEqual(2);
     expect(r.stdout).toBe(''); // streamed, not also kept: a long follow must not grow memory
+  });
+
+  it('a reader that is not ready pauses the channel: the host stops sending, then all of it arrives', async () => {
+    let received = 0;
+    let atRelease = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const run = t.exec(['head', '-c', String(64 << 20), '/dev/zero'], {
+      onStdout: (c) => {
+        received += c.length;
+        return gate; // still pending: every chunk after this one waits in the SSH window
+      },
+    });
+    // The host could send 64 MiB in well under a second; it is held at the window (2 MiB) plus ssh2's buffer (2 MiB).
+    await new Promise((r) => setTimeout(r, 1500));
+    atRelease = received;
+    release();
+    const r = await run;
+    expect(r.code).toBe(0);
+    expect(atRelease).toBeGreaterThan(0);
+    expect(atRelease).toBeLessThanOrEqual(5 << 20);
+    expect(received).toBe(64 << 20);
+  });
+
+  it('streamed stderr: the callback sees all of it, the result keeps its last 64 KiB', async () => {
+    let seen = 0;
+    const r = await t.exec('head -c 1048576 /dev/zero | tr "\\0" e >&2; echo last-line >&2', { onStderr: (c) => void (seen += c.length) });
+    expect(seen).toBe((1 << 20) + 'last-line\n'.length);
+    expect(r.stderr.length).toBe(64 * 1024);
+    expect(r.stderr.endsWith('eeelast-line\n')).toBe(true);
   });
 
   it('uploads with SFTP and sets the mode, also over an existing file', async () => {

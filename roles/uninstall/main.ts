@@ -1,7 +1,7 @@
 // Role uninstall: stop and remove everything the tool put on a host. With purge, also the envoy
 // user and the logs, so no trace of the tool is left. Idempotent like every role.
 import { posix } from 'node:path';
-import type { Role } from '../../src/runner/types.ts';
+import { task, type Role } from '../../src/runner/types.ts';
 import { absent } from '../../src/modules/absent.ts';
 import { service } from '../../src/modules/systemd.ts';
 import { command } from '../../src/modules/command.ts';
@@ -14,20 +14,17 @@ export function uninstall(o: { purge: boolean }): Role {
   return {
     name: 'uninstall',
     tasks: (inv) => [
-      { name: 'service stopped and disabled', module: service({ unit: UNIT, state: 'absent' }) },
-      { name: 'systemd unit', module: absent(UNIT_FILE) },
-      {
-        // facts are read before the unit file goes: systemd still knows the unit on the first run
-        name: 'systemd reloaded',
-        module: command({ command: ['systemctl', 'daemon-reload'], action: 'reload systemd', unless: `systemctl show ${UNIT} -p LoadState | grep -qx LoadState=not-found` }),
-      },
-      { name: 'configuration', module: absent(inv.paths.configDir) },
-      { name: 'releases', module: absent(inv.paths.installDir) },
+      task('service stopped and disabled', service({ unit: UNIT, state: 'absent' })),
+      task('systemd unit', absent(UNIT_FILE)),
+      // facts are read before the unit file goes: systemd still knows the unit on the first run
+      task(
+        'systemd reloaded',
+        command({ command: ['systemctl', 'daemon-reload'], action: 'reload systemd', unless: `systemctl show ${UNIT} -p LoadState | grep -qx LoadState=not-found` }),
+      ),
+      task('configuration', absent(inv.paths.configDir)),
+      task('releases', absent(inv.paths.installDir)),
       ...(o.purge
-        ? [
-            { name: 'logs', module: absent(inv.paths.logDir) },
-            { name: `system user ${inv.paths.user}`, module: systemUser({ name: inv.paths.user, group: inv.paths.group, state: 'absent' as const }) },
-          ]
+        ? [task('logs', absent(inv.paths.logDir)), task(`system user ${inv.paths.user}`, systemUser({ name: inv.paths.user, group: inv.paths.group, state: 'absent' }))]
         : []),
     ],
   };

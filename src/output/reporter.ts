@@ -12,7 +12,6 @@ export interface Reporter {
 export interface ReporterOptions {
   json: boolean;
   diff: boolean;
-  verbose?: boolean;
   out?: NodeJS.WritableStream;
   color?: boolean;
 }

@@ -5,9 +5,9 @@ import { task, type Role } from '../../src/runner/types.ts';
 import { systemUser } from '../../src/modules/user.ts';
 import { directory } from '../../src/modules/directory.ts';
 import { fileSet } from '../../src/modules/file-set.ts';
-import { renderConfigFiles, type RenderedFile } from '../../src/render/index.ts';
+import { CONFIG_FILE_MODE, renderConfigFiles, type RenderedFile } from '../../src/render/index.ts';
 import type { HostSpec, Inventory } from '../../src/inventory/types.ts';
-import { quote } from '../../src/ssh/quote.ts';
+import { quote } from '../../src/ssh/index.ts';
 import { restartHandler } from '../envoy_service/handlers.ts';
 
 /** eds first, then cds, then lds, bootstrap last: every file only names things already in place. */
@@ -35,7 +35,7 @@ export function envoyConfigRole(render: Render = renderConfigFiles): Role {
             files: files.map((f) => ({ name: f.name, content: f.content })),
             owner: 'root',
             group,
-            mode: 0o640,
+            mode: CONFIG_FILE_MODE,
             prune: { prefix: 'eds_', suffix: '.yaml' },
             validate: {
               stageDir,

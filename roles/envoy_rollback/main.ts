@@ -3,7 +3,7 @@
 import { posix } from 'node:path';
 import { change, fail, task, type Module, type Role } from '../../src/runner/types.ts';
 import { pathFact } from '../../src/facts/file.ts';
-import { quote } from '../../src/ssh/quote.ts';
+import { quote } from '../../src/ssh/index.ts';
 import { restartHandler } from '../envoy_service/handlers.ts';
 import { switchLinkCommand } from '../../src/modules/release-switch.ts';
 

@@ -5,9 +5,7 @@ import { file } from '../../src/modules/file.ts';
 import { service } from '../../src/modules/systemd.ts';
 import { waitReady } from '../../src/modules/wait-ready.ts';
 import { restartPending } from '../../src/modules/restart-pending.ts';
-import { renderUnit } from '../../src/render/index.ts';
-import { adminUrl } from '../../src/ops/admin.ts';
-import { UNIT } from '../../src/ops/gate.ts';
+import { UNIT_FILE_MODE, UNIT_NAME, UNIT_PATH, adminUrl, renderUnit } from '../../src/render/index.ts';
 import { SERVICE_STARTED, restartHandler } from './handlers.ts';
 
 /** `start: false` (the install command) lays the unit down and enables it without starting it. */
@@ -15,22 +13,21 @@ export function envoyService(o: { start: boolean } = { start: true }): Role {
   return {
     name: 'envoy_service',
     tasks: (inv, host) => {
-      const unitPath = posix.join('/etc/systemd/system', UNIT);
-      const unit = task('systemd unit', file({ path: unitPath, content: renderUnit(inv, host).content, mode: 0o644 }), { notify: [restartHandler] });
-      const enabled = task('service enabled', service({ unit: UNIT, enabled: true, reloadAfter: unit.key }));
+      const unit = task('systemd unit', file({ path: UNIT_PATH, content: renderUnit(inv, host).content, mode: UNIT_FILE_MODE }), { notify: [restartHandler] });
+      const enabled = task('service enabled', service({ unit: UNIT_NAME, enabled: true, reloadAfter: unit.key }));
       if (!o.start) return [unit, enabled];
       return [
         unit,
         enabled,
         // Its own task, so that "changed" here means exactly "started by this run": the restart
         // handler leaves such hosts alone (they already run the new config).
-        task(SERVICE_STARTED, service({ unit: UNIT, state: 'started', reloadAfter: unit.key, daemonReload: false })),
-        task('ready', waitReady({ unit: UNIT, readyUrl: adminUrl(inv, '/ready'), timeoutMs: inv.rolling.healthTimeoutMs, after: SERVICE_STARTED })),
+        task(SERVICE_STARTED, service({ unit: UNIT_NAME, state: 'started', reloadAfter: unit.key, daemonReload: false })),
+        task('ready', waitReady({ unit: UNIT_NAME, readyUrl: adminUrl(inv, '/ready'), timeoutMs: inv.rolling.healthTimeoutMs, after: SERVICE_STARTED })),
         task(
           'restart pending',
           restartPending({
-            unit: UNIT,
-            paths: [posix.join(inv.paths.configDir, 'envoy.yaml'), unitPath, posix.join(inv.paths.installDir, 'current')],
+            unit: UNIT_NAME,
+            paths: [posix.join(inv.paths.configDir, 'envoy.yaml'), UNIT_PATH, posix.join(inv.paths.installDir, 'current')],
             handler: restartHandler,
             unless: [SERVICE_STARTED],
           }),

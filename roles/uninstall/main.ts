@@ -1,25 +1,23 @@
 // Role uninstall: stop and remove everything the tool put on a host. With purge, also the envoy
 // user and the logs, so no trace of the tool is left. Idempotent like every role.
-import { posix } from 'node:path';
+import { UNIT_NAME, UNIT_PATH } from '../../src/render/index.ts';
 import { task, type Role } from '../../src/runner/types.ts';
 import { absent } from '../../src/modules/absent.ts';
 import { service } from '../../src/modules/systemd.ts';
 import { command } from '../../src/modules/command.ts';
 import { systemUser } from '../../src/modules/user.ts';
-import { UNIT } from '../../src/ops/gate.ts';
 
-const UNIT_FILE = posix.join('/etc/systemd/system', UNIT);
 
 export function uninstall(o: { purge: boolean }): Role {
   return {
     name: 'uninstall',
     tasks: (inv) => [
-      task('service stopped and disabled', service({ unit: UNIT, state: 'absent' })),
-      task('systemd unit', absent(UNIT_FILE)),
+      task('service stopped and disabled', service({ unit: UNIT_NAME, state: 'absent' })),
+      task('systemd unit', absent(UNIT_PATH)),
       // facts are read before the unit file goes: systemd still knows the unit on the first run
       task(
         'systemd reloaded',
-        command({ command: ['systemctl', 'daemon-reload'], action: 'reload systemd', unless: `systemctl show ${UNIT} -p LoadState | grep -qx LoadState=not-found` }),
+        command({ command: ['systemctl', 'daemon-reload'], action: 'reload systemd', unless: `systemctl show ${UNIT_NAME} -p LoadState | grep -qx LoadState=not-found` }),
       ),
       task('configuration', absent(inv.paths.configDir)),
       task('releases', absent(inv.paths.installDir)),

@@ -1,6 +1,6 @@
 // directory: exists with owner and mode.
 import { pathFact } from '../facts/file.ts';
-import { quote } from '../ssh/quote.ts';
+import { quote } from '../ssh/index.ts';
 import { change, fail, ok, type Module } from '../runner/types.ts';
 
 export interface DirectoryArgs {

@@ -6,7 +6,7 @@
 import { posix } from 'node:path';
 import { globFact, pathFact } from '../facts/file.ts';
 import { sha256 } from '../facts/gather.ts';
-import { quote } from '../ssh/quote.ts';
+import { quote } from '../ssh/index.ts';
 import { change, fail, ok, type Diff, type Handler, type Module, type Plan } from '../runner/types.ts';
 import { fileDiff } from './file.ts';
 import { writeFileLines } from './heredoc.ts';

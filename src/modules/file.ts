@@ -3,7 +3,7 @@
 import { posix } from 'node:path';
 import { pathFact, globFact, type PathFact } from '../facts/file.ts';
 import { sha256 } from '../facts/gather.ts';
-import { quote } from '../ssh/quote.ts';
+import { quote } from '../ssh/index.ts';
 import { change, fail, ok, type Diff, type Module, type Step } from '../runner/types.ts';
 
 export interface FileArgs {

@@ -3,7 +3,7 @@
 import { posix } from 'node:path';
 import semver from 'semver';
 import { pathFact } from '../facts/file.ts';
-import { quote } from '../ssh/quote.ts';
+import { quote } from '../ssh/index.ts';
 import { change, fail, ok, type Module } from '../runner/types.ts';
 
 /** Point path at target atomically: a new link under a hidden temp name, renamed over the old one. */

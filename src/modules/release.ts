@@ -4,7 +4,7 @@ import { posix } from 'node:path';
 import { pathFact } from '../facts/file.ts';
 import { osFact } from '../facts/system.ts';
 import { archOf } from '../release/url.ts';
-import { quote } from '../ssh/quote.ts';
+import { quote } from '../ssh/index.ts';
 import type { Arch } from '../inventory/types.ts';
 import { change, fail, ok, type Module, type Step } from '../runner/types.ts';
 

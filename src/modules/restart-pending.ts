@@ -1,7 +1,7 @@
 // restartPending: files the running Envoy read at start (bootstrap, unit, the `current` release)
 // changed after it started — e.g. an earlier run was cut off between writing them and its restart.
 // Plans nothing itself; it notifies the restart handler.
-import { quote } from '../ssh/quote.ts';
+import { quote } from '../ssh/index.ts';
 import type { FactSpec } from '../facts/types.ts';
 import { change, ok, type Handler, type Module, type TaskKey } from '../runner/types.ts';
 

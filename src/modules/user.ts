@@ -1,6 +1,6 @@
 // user: a system user and its group (no login shell, no home), or their removal.
 import { groupFact, userFact } from '../facts/system.ts';
-import { quote } from '../ssh/quote.ts';
+import { quote } from '../ssh/index.ts';
 import { change, ok, type Module, type Step } from '../runner/types.ts';
 
 export function systemUser(a: { name: string; group?: string; home?: string; state?: 'present' | 'absent' }): Module {

@@ -1,7 +1,7 @@
 // waitReady: the unit is active and Envoy's admin /ready says LIVE, polled on the host itself in one
 // round trip, bounded. A probe: check mode reports it without waiting.
 import { unitFact } from '../facts/system.ts';
-import { quote } from '../ssh/quote.ts';
+import { quote } from '../ssh/index.ts';
 import { ok, probe, type Module, type TaskKey } from '../runner/types.ts';
 
 export function waitReady(a: { unit: string; readyUrl: string; timeoutMs: number; after?: TaskKey }): Module {

@@ -1,6 +1,6 @@
 // waitStopped: after a stop, the unit is inactive (or failed) and its main process gone — polled on
 // the host in one round trip, bounded. `systemctl stop` already waits for the job; this is the proof.
-import { quote } from '../ssh/quote.ts';
+import { quote } from '../ssh/index.ts';
 import { ok, probe, type Module, type TaskKey } from '../runner/types.ts';
 
 export function waitStopped(a: { unit: string; timeoutMs: number; after: TaskKey }): Module {

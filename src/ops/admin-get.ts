@@ -1,7 +1,7 @@
 // `admin GET <path>` on many hosts: each host fetches from its own loopback admin listener (curl
 // over SSH, like the health gate); the bodies come back in inventory order.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
-import type { Transport } from '../ssh/types.ts';
+import type { Transport } from '../ssh/index.ts';
 import { pool } from '../runner/limit.ts';
 import { admin } from './admin.ts';
 

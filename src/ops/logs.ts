@@ -1,7 +1,7 @@
 // logs: the remote command that prints (or follows) the service journal or the access log, and the
 // line splitter that prefixes every complete line with its host as chunks arrive.
 import type { Inventory } from '../inventory/types.ts';
-import { UNIT } from './gate.ts';
+import { UNIT_NAME } from '../render/index.ts';
 
 export interface LogOptions {
   access: boolean;
@@ -19,7 +19,7 @@ export function logArgv(inv: Inventory, o: LogOptions): string[] {
     return ['sh', '-c', o.follow ? tail : `[ -e "$1" ] || { echo "no access log yet: $1" >&2; exit 0; }; ${tail}`, 'sh', inv.accessLog.path];
   }
   return [
-    'journalctl', '-u', UNIT, '--no-pager', '--no-hostname', '-o', 'short-iso', '-n', String(o.lines),
+    'journalctl', '-u', UNIT_NAME, '--no-pager', '--no-hostname', '-o', 'short-iso', '-n', String(o.lines),
     ...(o.since ? ['--since', o.since] : []),
     ...(o.follow ? ['-f'] : []),
   ];

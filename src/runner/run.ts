@@ -2,7 +2,7 @@
 // each task in order; notified handlers run once at the end. Hosts run in parallel (--forks), each
 // stops at its first failure while the others go on.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
-import type { Transport } from '../ssh/types.ts';
+import type { Transport } from '../ssh/index.ts';
 import { RemoteError, ToolError } from '../errors.ts';
 import { FactCache } from '../facts/gather.ts';
 import type { Connections } from './connections.ts';

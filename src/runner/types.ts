@@ -1,7 +1,7 @@
 // The task model: modules plan, the runner executes. A module never runs anything itself: it reads
 // facts and returns the steps that would change the host; no steps means the host is already there.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
-import type { Transport } from '../ssh/types.ts';
+import type { Transport } from '../ssh/index.ts';
 import type { FactSpec, Facts } from '../facts/types.ts';
 
 export type Status = 'ok' | 'changed' | 'failed' | 'skipped';

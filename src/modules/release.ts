@@ -35,6 +35,8 @@ export function release(a: ReleaseArgs): Module {
       const want = a.expected(arch);
       const cur = ctx.facts.get(binFact);
       if (cur.type === 'file' && cur.sha256 === want) return ok(`${a.version} (${arch}) installed`);
+      // `mv -f tmp envoy` would move the binary into a directory, and every run would install again
+      if (cur.type === 'directory' || cur.type === 'other') return fail(`${bin} exists and is a ${cur.type === 'other' ? cur.kind : 'directory'}, not the Envoy binary`);
       const message = `install ${a.version} (${arch})${cur.type === 'file' ? ' over a binary with another checksum' : ''}`;
       const prep: Step = { kind: 'exec', action: `create ${dir}`, command: `install -d -m 755 ${quote(dir)} && rm -f ${quote(tmp)}` };
       const verify: Step = { kind: 'exec', action: `verify and install Envoy ${a.version}`, command: ['sh', '-s'], stdin: verifyScript(dir, tmp, bin, want, a.version) };

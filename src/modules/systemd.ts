@@ -1,6 +1,7 @@
 // service: a systemd unit's enabled and running state; daemon-reload only when systemd says the
 // unit file changed on disk, or when the task that wrote it changed in this run.
 import { unitFact } from '../facts/system.ts';
+import { quote } from '../ssh/quote.ts';
 import { change, fail, ok, type Module, type Step, type TaskContext, type TaskKey } from '../runner/types.ts';
 
 export interface ServiceArgs {
@@ -28,7 +29,8 @@ export function service(a: ServiceArgs): Module {
       const said: string[] = [];
       if (a.state === 'absent') {
         if (cur.loadState === 'not-found') return ok();
-        return change([{ kind: 'exec', action: `stop and disable ${a.unit}`, command: `systemctl disable --now ${a.unit} 2>/dev/null; systemctl reset-failed ${a.unit} 2>/dev/null; true` }], { message: 'stopped and disabled' });
+        const u = quote(a.unit);
+        return change([{ kind: 'exec', action: `stop and disable ${a.unit}`, command: `systemctl disable --now ${u} 2>/dev/null; systemctl reset-failed ${u} 2>/dev/null; true` }], { message: 'stopped and disabled' });
       }
       if (!known && a.state !== 'stopped') return fail(`unit ${a.unit} is not installed`);
       if (a.daemonReload !== false && (unitWritten || cur.needDaemonReload)) {

@@ -1,7 +1,7 @@
 // service: a systemd unit's enabled and running state; daemon-reload only when systemd says the
 // unit file changed on disk, or when the task that wrote it changed in this run.
 import { unitFact } from '../facts/system.ts';
-import { quote } from '../ssh/quote.ts';
+import { quote } from '../ssh/index.ts';
 import { change, fail, ok, type Module, type Step, type TaskContext, type TaskKey } from '../runner/types.ts';
 
 export interface ServiceArgs {

@@ -22,7 +22,10 @@ function options() {
       help: { type: 'boolean', default: false },
     },
   });
-  if (values.help) (console.log(USAGE), process.exit(0));
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   const hostCounts = values['hosts-counts'].split(',').map((x) => Number(x.trim()));
   const repeat = Number(values.repeat);
   if (hostCounts.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(repeat) || repeat < 1) throw new Error(USAGE);

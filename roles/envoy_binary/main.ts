@@ -1,24 +1,21 @@
 // Role envoy_binary: the pinned Envoy release, verified, in a versioned path behind `current`.
-import type { Role } from '../../src/runner/types.ts';
+import { task, type Role } from '../../src/runner/types.ts';
 import { release } from '../../src/modules/release.ts';
 import { releaseSwitch } from '../../src/modules/release-switch.ts';
 import { directory } from '../../src/modules/directory.ts';
 import { expectedSha } from '../../src/release/lockfile.ts';
 import { releaseUrl } from '../../src/release/url.ts';
 import type { RoleOptions } from '../context.ts';
-import { RESTART } from '../envoy_service/handlers.ts';
+import { restartHandler } from '../envoy_service/handlers.ts';
 
 export function envoyBinary(o: RoleOptions): Role {
   return {
     name: 'envoy_binary',
     tasks: (inv) => [
-      {
-        name: 'install directory',
-        module: directory({ path: inv.paths.installDir, mode: 0o755 }),
-      },
-      {
-        name: `envoy ${inv.envoy.version} binary`,
-        module: release({
+      task('install directory', directory({ path: inv.paths.installDir, mode: 0o755 })),
+      task(
+        `envoy ${inv.envoy.version} binary`,
+        release({
           installDir: inv.paths.installDir,
           version: inv.envoy.version,
           expected: (arch) => expectedSha(inv, o.lock, arch),
@@ -27,12 +24,10 @@ export function envoyBinary(o: RoleOptions): Role {
               ? { mode: 'host', url: (arch) => releaseUrl(inv.envoy.version, arch, inv.envoy.mirror) }
               : { mode: 'control', local: o.localRelease },
         }),
-      },
-      {
-        name: 'current release',
-        module: releaseSwitch({ installDir: inv.paths.installDir, version: inv.envoy.version, allowDowngrade: o.allowDowngrade }),
-        notify: [RESTART],
-      },
+      ),
+      task('current release', releaseSwitch({ installDir: inv.paths.installDir, version: inv.envoy.version, allowDowngrade: o.allowDowngrade }), {
+        notify: [restartHandler],
+      }),
     ],
   };
 }

@@ -1,14 +1,14 @@
 // Role envoy_config: the envoy user, its directories, and the rendered config tree — validated on
 // the host by the installed envoy before any file is renamed into place.
 import { posix } from 'node:path';
-import type { Role } from '../../src/runner/types.ts';
+import { task, type Role } from '../../src/runner/types.ts';
 import { systemUser } from '../../src/modules/user.ts';
 import { directory } from '../../src/modules/directory.ts';
 import { fileSet } from '../../src/modules/file-set.ts';
-import { renderConfigFiles, type RenderedFile } from '../../src/render/index.ts';
+import { CONFIG_FILE_MODE, renderConfigFiles, type RenderedFile } from '../../src/render/index.ts';
 import type { HostSpec, Inventory } from '../../src/inventory/types.ts';
-import { quote } from '../../src/ssh/quote.ts';
-import { RESTART } from '../envoy_service/handlers.ts';
+import { quote } from '../../src/ssh/index.ts';
+import { restartHandler } from '../envoy_service/handlers.ts';
 
 /** eds first, then cds, then lds, bootstrap last: every file only names things already in place. */
 const ORDER = (name: string) => (name.startsWith('eds_') ? 0 : name === 'cds.yaml' ? 1 : name === 'lds.yaml' ? 2 : 3);
@@ -25,17 +25,17 @@ export function envoyConfigRole(render: Render = renderConfigFiles): Role {
       const files = render(inv, host).sort((a, b) => ORDER(a.name) - ORDER(b.name) || a.name.localeCompare(b.name));
       const envoy = posix.join(installDir, 'current', 'envoy');
       return [
-        { name: `system user ${user}`, module: systemUser({ name: user, group }) },
-        { name: 'config directory', module: directory({ path: configDir, mode: 0o750, owner: 'root', group }) },
-        { name: 'log directory', module: directory({ path: logDir, mode: 0o750, owner: user, group }) },
-        {
-          name: 'envoy configuration',
-          module: fileSet({
+        task(`system user ${user}`, systemUser({ name: user, group })),
+        task('config directory', directory({ path: configDir, mode: 0o750, owner: 'root', group })),
+        task('log directory', directory({ path: logDir, mode: 0o750, owner: user, group })),
+        task(
+          'envoy configuration',
+          fileSet({
             dir: configDir,
             files: files.map((f) => ({ name: f.name, content: f.content })),
             owner: 'root',
             group,
-            mode: 0o640,
+            mode: CONFIG_FILE_MODE,
             prune: { prefix: 'eds_', suffix: '.yaml' },
             validate: {
               stageDir,
@@ -46,9 +46,9 @@ export function envoyConfigRole(render: Render = renderConfigFiles): Role {
               command: (bootstrap) => `setpriv --reuid=${quote(user)} --regid=${quote(group)} --init-groups -- ${quote(envoy)} --mode validate -c ${quote(bootstrap)}`,
             },
             // lds/cds/eds are reloaded by Envoy on rename; only the bootstrap needs a restart
-            notify: { 'envoy.yaml': RESTART },
+            notify: { 'envoy.yaml': restartHandler },
           }),
-        },
+        ),
       ];
     },
   };

@@ -1,18 +1,16 @@
 // Handler: restart envoy-k8s-proxy where a binary, bootstrap or unit change needs it — rolling across
 // the fleet, one batch at a time, each gated on health. Hosts whose service was first started in this
 // very run already run the new config and are left alone.
-import type { Handler, HandlerOutcome } from '../../src/runner/types.ts';
+import { taskKey, type Handler, type HandlerOutcome } from '../../src/runner/types.ts';
 import { rollingRestart } from '../../src/ops/rolling.ts';
 
-export const RESTART = 'restart envoy-k8s-proxy';
 /** Changes only when it started a stopped unit: a daemon-reload or enable is not a fresh start. */
-export const START_TASK = 'service running';
+export const SERVICE_STARTED = taskKey('service running');
 
 export const restartHandler: Handler = {
-  name: RESTART,
-  scope: 'fleet',
+  name: 'restart envoy-k8s-proxy',
   async run({ inv, hosts, changed, transports, emit, signal }) {
-    const fresh = hosts.filter((h) => changed.get(h.name)?.has(START_TASK));
+    const fresh = hosts.filter((h) => changed.get(h.name)?.has(SERVICE_STARTED));
     const todo = hosts.filter((h) => !fresh.includes(h));
     const out: Map<string, HandlerOutcome> = await rollingRestart(inv, todo, transports, {
       serial: inv.rolling.serial,

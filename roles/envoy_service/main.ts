@@ -1,46 +1,39 @@
 // Role envoy_service: the hardened unit, enabled and running, and ready before we call it done.
 import { posix } from 'node:path';
-import type { Role } from '../../src/runner/types.ts';
+import { task, type Role } from '../../src/runner/types.ts';
 import { file } from '../../src/modules/file.ts';
 import { service } from '../../src/modules/systemd.ts';
 import { waitReady } from '../../src/modules/wait-ready.ts';
 import { restartPending } from '../../src/modules/restart-pending.ts';
-import { renderUnit } from '../../src/render/index.ts';
-import { adminUrl } from '../../src/ops/admin.ts';
-import { UNIT } from '../../src/ops/gate.ts';
-import { RESTART, START_TASK, restartHandler } from './handlers.ts';
-
-const UNIT_TASK = 'systemd unit';
+import { UNIT_FILE_MODE, UNIT_NAME, UNIT_PATH, adminUrl, renderUnit } from '../../src/render/index.ts';
+import { SERVICE_STARTED, restartHandler } from './handlers.ts';
 
 /** `start: false` (the install command) lays the unit down and enables it without starting it. */
 export function envoyService(o: { start: boolean } = { start: true }): Role {
   return {
     name: 'envoy_service',
-    tasks: (inv, host) => [
-      {
-        name: UNIT_TASK,
-        module: file({ path: posix.join('/etc/systemd/system', UNIT), content: renderUnit(inv, host).content, mode: 0o644 }),
-        notify: [RESTART],
-      },
-      { name: 'service enabled', module: service({ unit: UNIT, enabled: true, unitFileTask: UNIT_TASK }) },
-      // Its own task, so that "changed" here means exactly "started by this run": the restart
-      // handler leaves such hosts alone (they already run the new config).
-      ...(o.start
-        ? [
-            { name: START_TASK, module: service({ unit: UNIT, state: 'started', unitFileTask: UNIT_TASK, daemonReload: false }) },
-            { name: 'ready', module: waitReady({ unit: UNIT, readyUrl: adminUrl(inv, '/ready'), timeoutMs: inv.rolling.healthTimeoutMs, onlyAfter: START_TASK }) },
-            {
-              name: 'restart pending',
-              module: restartPending({
-                unit: UNIT,
-                paths: [posix.join(inv.paths.configDir, 'envoy.yaml'), posix.join('/etc/systemd/system', UNIT), posix.join(inv.paths.installDir, 'current')],
-                handler: RESTART,
-                unless: [START_TASK],
-              }),
-            },
-          ]
-        : []),
-    ],
+    tasks: (inv, host) => {
+      const unit = task('systemd unit', file({ path: UNIT_PATH, content: renderUnit(inv, host).content, mode: UNIT_FILE_MODE }), { notify: [restartHandler] });
+      const enabled = task('service enabled', service({ unit: UNIT_NAME, enabled: true, reloadAfter: unit.key }));
+      if (!o.start) return [unit, enabled];
+      return [
+        unit,
+        enabled,
+        // Its own task, so that "changed" here means exactly "started by this run": the restart
+        // handler leaves such hosts alone (they already run the new config).
+        task(SERVICE_STARTED, service({ unit: UNIT_NAME, state: 'started', reloadAfter: unit.key, daemonReload: false })),
+        task('ready', waitReady({ unit: UNIT_NAME, readyUrl: adminUrl(inv, '/ready'), timeoutMs: inv.rolling.healthTimeoutMs, after: SERVICE_STARTED })),
+        task(
+          'restart pending',
+          restartPending({
+            unit: UNIT_NAME,
+            paths: [posix.join(inv.paths.configDir, 'envoy.yaml'), UNIT_PATH, posix.join(inv.paths.installDir, 'current')],
+            handler: restartHandler,
+            unless: [SERVICE_STARTED],
+          }),
+        ),
+      ];
+    },
     handlers: o.start ? [restartHandler] : [],
   };
 }

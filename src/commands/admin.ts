@@ -2,7 +2,8 @@
 // GET on every selected host (`admin --hosts X GET /clusters`).
 import { InputError } from '../errors.ts';
 import { adminTunnel } from '../ops/admin-tunnel.ts';
-import { adminGetFleet, formatReplies } from '../ops/admin-get.ts';
+import { adminGetFleet } from '../ops/admin-get.ts';
+import { formatReplies } from '../output/admin-replies.ts';
 import { connect } from '../ssh/index.ts';
 import { safeJson, safeText } from '../output/safe-text.ts';
 import { EXIT, selectHosts, type CommonOptions } from './common.ts';

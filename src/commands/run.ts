@@ -2,7 +2,7 @@
 import { InputError } from '../errors.ts';
 import { listenerName } from '../render/index.ts';
 import { runLocal } from '../ops/run-local.ts';
-import { adminUrl } from '../ops/admin.ts';
+import { adminUrl } from '../render/index.ts';
 import { loadInventory } from '../inventory/index.ts';
 import { findOnPath } from './envoy-path.ts';
 

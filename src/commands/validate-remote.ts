@@ -2,10 +2,10 @@
 // directory on the host that is removed afterwards. Nothing the service uses is touched.
 import { posix } from 'node:path';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
-import type { Transport } from '../ssh/types.ts';
+import type { Transport } from '../ssh/index.ts';
 import { renderConfigFiles } from '../render/index.ts';
 import { writeFileLines } from '../modules/heredoc.ts';
-import { quote } from '../ssh/quote.ts';
+import { quote } from '../ssh/index.ts';
 
 export async function validateOnHost(t: Transport, inv: Inventory, host: HostSpec): Promise<{ ok: boolean; output: string }> {
   const dir = `/tmp/.ekp-validate-${process.pid}-${host.name}`;

@@ -1,7 +1,7 @@
 // Doctor for one host: connect, gather every probe in one round trip, turn the facts into checks.
 import { posix } from 'node:path';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
-import type { Transport } from '../ssh/types.ts';
+import type { Transport } from '../ssh/index.ts';
 import type { Lock } from '../release/lockfile.ts';
 import { factScript, parseFactOutput, uniqueFacts } from '../facts/gather.ts';
 import { osFact, unitFact, type UnitFact } from '../facts/system.ts';

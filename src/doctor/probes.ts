@@ -2,8 +2,8 @@
 // Every probe is bounded by a timeout; none writes anything on the host.
 import type { ClusterSpec, Endpoint, Inventory } from '../inventory/types.ts';
 import type { FactSpec } from '../facts/types.ts';
-import { adminUrl } from '../ops/admin.ts';
-import { quote } from '../ssh/quote.ts';
+import { adminUrl } from '../render/index.ts';
+import { quote } from '../ssh/index.ts';
 import { UNIT_NAME } from '../render/index.ts';
 import { parseEndpointProbe, type EndpointProbe } from './parse-curl.ts';
 import { parseSs, type ListenSocket } from './parse-ss.ts';

@@ -1,5 +1,5 @@
 // What is at a path: absent, a file (hash, mode, owner, optionally its text), a directory, a link.
-import { quote } from '../ssh/quote.ts';
+import { quote } from '../ssh/index.ts';
 import type { FactSpec } from './types.ts';
 
 export type PathFact =

@@ -1,7 +1,7 @@
 // Gather many facts in one round trip: each probe runs in its own subshell, framed by markers, so one
 // failing probe never hides another.
 import { createHash } from 'node:crypto';
-import type { Transport } from '../ssh/types.ts';
+import type { Transport } from '../ssh/index.ts';
 import { ToolError } from '../errors.ts';
 import type { FactSpec, Facts } from './types.ts';
 

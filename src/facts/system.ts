@@ -1,5 +1,5 @@
 // Host-level facts: architecture and OS, users and groups, systemd units.
-import { quote } from '../ssh/quote.ts';
+import { quote } from '../ssh/index.ts';
 import type { FactSpec } from './types.ts';
 
 export interface OsFact {

@@ -1,7 +1,7 @@
 // command: run a command unless a guard says it is already done (creates / unless), like Ansible's.
 import { pathFact } from '../facts/file.ts';
 import { testFact } from '../facts/system.ts';
-import type { Module } from '../runner/types.ts';
+import { change, ok, type Module } from '../runner/types.ts';
 import type { FactSpec } from '../facts/types.ts';
 
 export interface CommandArgs {
@@ -19,9 +19,9 @@ export function command(a: CommandArgs): Module {
   return {
     facts: () => [creates, unless].filter((f): f is FactSpec<never> => f !== undefined),
     plan({ facts }) {
-      if (creates && facts.get(creates).type !== 'absent') return { steps: [] };
-      if (unless && facts.get(unless)) return { steps: [] };
-      return { steps: [{ kind: 'exec', action: a.action, command: a.command }], message: a.action };
+      if (creates && facts.get(creates).type !== 'absent') return ok();
+      if (unless && facts.get(unless)) return ok();
+      return change([{ kind: 'exec', action: a.action, command: a.command }], { message: a.action });
     },
   };
 }

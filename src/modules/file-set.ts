@@ -6,8 +6,8 @@
 import { posix } from 'node:path';
 import { globFact, pathFact } from '../facts/file.ts';
 import { sha256 } from '../facts/gather.ts';
-import { quote } from '../ssh/quote.ts';
-import type { Diff, Module, Plan } from '../runner/types.ts';
+import { quote } from '../ssh/index.ts';
+import { change, fail, ok, type Diff, type Handler, type Module, type Plan } from '../runner/types.ts';
 import { fileDiff } from './file.ts';
 import { writeFileLines } from './heredoc.ts';
 
@@ -27,7 +27,7 @@ export interface FileSetArgs {
   /** Validation: the tree rendered for `stageDir`, and the command that checks it. */
   validate?: { stageDir: string; files: SetFile[]; command: (bootstrapPath: string) => string };
   /** Which file changes notify which handler. */
-  notify?: Record<string, string>;
+  notify?: Record<string, Handler>;
 }
 
 const NEW = '.ekp-new';
@@ -48,7 +48,7 @@ export function fileSet(a: FileSetArgs): Module {
       for (const f of a.files) {
         const path = posix.join(a.dir, f.name);
         const cur = ctx.facts.get(pathFact(path, { content: ctx.diff }));
-        if (cur.type !== 'file' && cur.type !== 'absent') return { steps: [], fail: `${path} exists and is not a regular file` };
+        if (cur.type !== 'file' && cur.type !== 'absent') return fail(`${path} exists and is not a regular file`);
         if (cur.type === 'absent' || cur.sha256 !== sha256(f.content)) {
           changed.push(f);
           if (ctx.diff) diffs.push(fileDiff(path, cur, f.content));
@@ -59,7 +59,7 @@ export function fileSet(a: FileSetArgs): Module {
       const removed = (pruneFact ? ctx.facts.get(pruneFact) : []).filter((n) => !wanted.has(n));
       for (const n of removed) if (ctx.diff) diffs.push({ path: posix.join(a.dir, n), before: '<removed>', after: null });
       const leftovers = [...ctx.facts.get(stale), ...(staleStage ? ctx.facts.get(staleStage) : [])];
-      if (!changed.length && !fixMode.length && !removed.length && !leftovers.length) return { steps: [] };
+      if (!changed.length && !fixMode.length && !removed.length && !leftovers.length) return ok();
 
       const said = [
         changed.length ? `updated ${changed.map((f) => f.name).join(', ')}` : '',
@@ -67,17 +67,16 @@ export function fileSet(a: FileSetArgs): Module {
         fixMode.length ? `fixed mode/owner of ${fixMode.length} file(s)` : '',
         !changed.length && !removed.length && !fixMode.length ? 'removed leftovers of an interrupted run' : '',
       ].filter(Boolean);
-      const notify = new Set<string>();
+      const notify = new Set<Handler>();
       for (const f of [...changed.map((c) => c.name), ...removed]) {
         const h = a.notify?.[f];
         if (h) notify.add(h);
       }
-      return {
-        steps: [{ kind: 'exec', action: `update ${a.dir}`, command: ['sh', '-s'], stdin: script(a, changed, removed, fixMode, leftovers) }],
+      return change([{ kind: 'exec', action: `update ${a.dir}`, command: ['sh', '-s'], stdin: script(a, changed, removed, fixMode, leftovers) }], {
         diff: diffs.length ? diffs : undefined,
         message: said.join('; '),
         notify: [...notify],
-      };
+      });
     },
   };
 }

@@ -3,8 +3,8 @@
 import { posix } from 'node:path';
 import { pathFact, globFact, type PathFact } from '../facts/file.ts';
 import { sha256 } from '../facts/gather.ts';
-import { quote } from '../ssh/quote.ts';
-import type { Diff, Module, Plan, Step } from '../runner/types.ts';
+import { quote } from '../ssh/index.ts';
+import { change, fail, ok, type Diff, type Module, type Step } from '../runner/types.ts';
 
 export interface FileArgs {
   path: string;
@@ -12,10 +12,6 @@ export interface FileArgs {
   mode: number;
   owner?: string;
   group?: string;
-  /** Command run on the temp file before the rename; `%s` is replaced by its quoted path. */
-  validate?: string;
-  /** Keep the previous content as <path>.bak before replacing it. */
-  backup?: boolean;
 }
 
 export const TEMP_MARK = '.ekp-tmp';
@@ -38,12 +34,12 @@ export function file(a: FileArgs): Module {
       const leftovers = facts.get(stale);
       if (leftovers.length) steps.push(removeStep(dir, leftovers));
       if (cur.type === 'directory' || cur.type === 'other') {
-        return { steps: [], fail: `${a.path} exists and is a ${cur.type === 'other' ? cur.kind : 'directory'}, not a file` };
+        return fail(`${a.path} exists and is a ${cur.type === 'other' ? cur.kind : 'directory'}, not a file`);
       }
       const same = cur.type === 'file' && cur.sha256 === want;
       if (!same) {
         steps.push(writeFileStep(a, want));
-        return { steps, diff: diff ? [fileDiff(a.path, cur, a.content)] : undefined, message: cur.type === 'absent' ? 'created' : 'content changed' };
+        return change(steps, { diff: diff ? [fileDiff(a.path, cur, a.content)] : undefined, message: cur.type === 'absent' ? 'created' : 'content changed' });
       }
       if (cur.type === 'file' && (cur.mode !== a.mode || cur.owner !== owner || cur.group !== group)) {
         steps.push({
@@ -51,9 +47,9 @@ export function file(a: FileArgs): Module {
           action: `set owner and mode of ${a.path}`,
           command: `chown ${quote(`${owner}:${group}`)} ${quote(a.path)} && chmod ${a.mode.toString(8)} ${quote(a.path)}`,
         });
-        return { steps, message: `mode/owner ${cur.mode.toString(8)} ${cur.owner}:${cur.group} → ${a.mode.toString(8)} ${owner}:${group}` };
+        return change(steps, { message: `mode/owner ${cur.mode.toString(8)} ${cur.owner}:${cur.group} → ${a.mode.toString(8)} ${owner}:${group}` });
       }
-      return { steps, message: leftovers.length ? 'removed stale temp files' : undefined } satisfies Plan;
+      return steps.length ? change(steps, { message: 'removed stale temp files' }) : ok();
     },
   };
 }
@@ -71,8 +67,6 @@ export function writeFileStep(a: FileArgs, want: string): Extract<Step, { kind: 
     `chown ${quote(`${a.owner ?? 'root'}:${a.group ?? 'root'}`)} "$t"`,
     `chmod ${a.mode.toString(8)} "$t"`,
   ];
-  if (a.validate) lines.push(a.validate.replaceAll('%s', '"$t"'));
-  if (a.backup) lines.push(`if [ -f ${p} ]; then cp -p ${p} ${quote(`${a.path}.bak`)}; fi`);
   lines.push(`mv -f "$t" ${p}`, 'trap - EXIT INT TERM HUP');
   return { kind: 'exec', action: `write ${a.path}`, command: lines.join('\n'), stdin: a.content };
 }

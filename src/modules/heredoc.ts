@@ -1,7 +1,7 @@
 // Shipping file contents inside a shell script: base64 in a quoted heredoc (no expansion, any
 // bytes), checked by sha256 on arrival. One round trip carries many files.
 import { sha256 } from '../facts/gather.ts';
-import { quote } from '../ssh/quote.ts';
+import { quote } from '../ssh/index.ts';
 
 export function writeFileLines(path: string, content: string | Buffer): string[] {
   const b64 = Buffer.from(content).toString('base64');

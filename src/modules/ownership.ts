@@ -5,8 +5,8 @@
 import type { Inventory } from '../inventory/types.ts';
 import { STATE_DIR } from '../inventory/dedicated.ts';
 import { sha256 } from '../facts/gather.ts';
-import { quote } from '../ssh/quote.ts';
-import type { Module, Plan, Step, TaskContext } from '../runner/types.ts';
+import { quote } from '../ssh/index.ts';
+import { change, fail, ok, skip, type Module, type Plan, type Step, type TaskContext } from '../runner/types.ts';
 import { claimForDeploy } from '../ownership/claims.ts';
 import { hostState, ownershipFacts } from '../ownership/facts.ts';
 import { MANIFEST_PATH, isEmpty, serializeManifest, type Manifest } from '../ownership/manifest.ts';
@@ -28,25 +28,22 @@ export function recordOwnership(inv: Inventory): Module {
     plan({ facts }): Plan {
       const s = hostState(inv, facts);
       const claim = claimForDeploy(inv, s);
-      if ('untrusted' in claim) return { steps: [], fail: `refusing to trust the manifest, nothing was changed: ${claim.untrusted}` };
+      if ('untrusted' in claim) return fail(`refusing to trust the manifest, nothing was changed: ${claim.untrusted}`);
       if (claim.refusals.length) {
-        return { steps: [], fail: `refusing to take over what envoy-k8s-proxy did not create, nothing was changed: ${claim.refusals.join('; ')}. Remove these or choose other paths in the inventory.` };
+        return fail(`refusing to take over what envoy-k8s-proxy did not create, nothing was changed: ${claim.refusals.join('; ')}. Remove these or choose other paths in the inventory.`);
       }
       const text = serializeManifest(claim.next);
-      if (s.manifest.state === 'present' && s.manifest.text === text) return { steps: [] };
-      return {
-        steps: [writeManifest(claim.next)],
+      if (s.manifest.state === 'present' && s.manifest.text === text) return ok();
+      return change([writeManifest(claim.next)], {
         message: claim.migrated ? `recorded from a deploy before the manifest: ${summary(claim.next)}` : `recorded: ${summary(claim.next)}`,
-      };
+      });
     },
   };
 }
 
+// pure and cheap: every task of the role decides from the same facts, so they agree
 function decision(ctx: TaskContext, purge: boolean): UninstallDecision | { untrusted: string } {
-  const key = `ownership:uninstall:${purge}`;
-  let d = ctx.vars.get(key) as UninstallDecision | { untrusted: string } | undefined;
-  if (!d) ctx.vars.set(key, (d = decideUninstall(ctx.inv, hostState(ctx.inv, ctx.facts), purge)));
-  return d;
+  return decideUninstall(ctx.inv, hostState(ctx.inv, ctx.facts), purge);
 }
 
 /** Uninstall: remove one part (the unit file, a directory, the accounts) if the tool owns it. */
@@ -55,20 +52,25 @@ export function removeOwned(inv: Inventory, part: Part, purge: boolean): Module 
     facts: () => ownershipFacts(inv),
     plan(ctx): Plan {
       const d = decision(ctx, purge);
-      if ('untrusted' in d) return { steps: [], fail: `refusing to trust the manifest, nothing was removed: ${d.untrusted}` };
+      if ('untrusted' in d) return fail(`refusing to trust the manifest, nothing was removed: ${d.untrusted}`);
       const { steps, kept } = d.parts[part];
-      if (steps.length === 0) return kept.length ? { steps, skip: kept.join('; ') } : { steps };
-      return { steps, message: ['removed', ...kept].join('; ') };
+      if (steps.length === 0) return kept.length ? skip(kept.join('; ')) : ok();
+      return change(steps, { message: ['removed', ...kept].join('; ') });
     },
   };
 }
 
-/** The unit is stopped only when the tool owns its file (or nothing is there to stop). */
-export function ownsUnit(ctx: TaskContext, purge: boolean): true | string {
-  const d = decision(ctx, purge);
-  if ('untrusted' in d) return 'refusing to trust the manifest';
-  const kept = d.parts.unit.kept;
-  return kept.length ? kept.join('; ') : true;
+/** `module`, only when the tool owns the unit file (or nothing is there): skipped otherwise. */
+export function ifOwnsUnit(inv: Inventory, purge: boolean, module: Module): Module {
+  return {
+    facts: (o) => [...ownershipFacts(inv), ...module.facts(o)],
+    plan(ctx) {
+      const d = decision(ctx, purge);
+      if ('untrusted' in d) return skip('refusing to trust the manifest');
+      const kept = d.parts.unit.kept;
+      return kept.length ? skip(kept.join('; ')) : module.plan(ctx);
+    },
+  };
 }
 
 /** Uninstall, last: the manifest lists what is left; gone with the state directory once empty. */
@@ -77,15 +79,17 @@ export function forgetRemoved(inv: Inventory, purge: boolean): Module {
     facts: () => ownershipFacts(inv),
     plan(ctx): Plan {
       const d = decision(ctx, purge);
-      if ('untrusted' in d) return { steps: [], fail: `refusing to trust the manifest: ${d.untrusted}` };
+      if ('untrusted' in d) return fail(`refusing to trust the manifest: ${d.untrusted}`);
       const s = hostState(inv, ctx.facts);
       if (isEmpty(d.remaining)) {
-        if (s.manifest.state === 'absent') return { steps: [] };
+        if (s.manifest.state === 'absent') return ok();
         // rmdir: the directory may hold other state of the tool (e.g. its run lock) and then stays
-        return { steps: [{ kind: 'exec', action: `remove ${MANIFEST_PATH}`, command: `rm -f -- ${quote(MANIFEST_PATH)} && { rmdir -- ${quote(STATE_DIR)} 2>/dev/null || true; }` }], message: 'removed: nothing of the tool is left' };
+        return change([{ kind: 'exec', action: `remove ${MANIFEST_PATH}`, command: `rm -f -- ${quote(MANIFEST_PATH)} && { rmdir -- ${quote(STATE_DIR)} 2>/dev/null || true; }` }], {
+          message: 'removed: nothing of the tool is left',
+        });
       }
-      if (s.manifest.state === 'present' && s.manifest.text === serializeManifest(d.remaining)) return { steps: [] };
-      return { steps: [writeManifest(d.remaining)], message: `still recorded: ${summary(d.remaining)}` };
+      if (s.manifest.state === 'present' && s.manifest.text === serializeManifest(d.remaining)) return ok();
+      return change([writeManifest(d.remaining)], { message: `still recorded: ${summary(d.remaining)}` });
     },
   };
 }

@@ -3,8 +3,14 @@
 import { posix } from 'node:path';
 import semver from 'semver';
 import { pathFact } from '../facts/file.ts';
-import type { Module } from '../runner/types.ts';
-import { switchLinkCommand } from './symlink.ts';
+import { quote } from '../ssh/index.ts';
+import { change, fail, ok, type Module } from '../runner/types.ts';
+
+/** Point path at target atomically: a new link under a hidden temp name, renamed over the old one. */
+export function switchLinkCommand(path: string, target: string): string {
+  const tmp = `${posix.dirname(path)}/.${posix.basename(path)}.ekp-tmp-link`;
+  return `ln -sfn ${quote(target)} ${quote(tmp)} && mv -Tf ${quote(tmp)} ${quote(path)}`;
+}
 
 export function releaseSwitch(a: { installDir: string; version: string; allowDowngrade: boolean }): Module {
   const current = posix.join(a.installDir, 'current');
@@ -15,17 +21,14 @@ export function releaseSwitch(a: { installDir: string; version: string; allowDow
     facts: () => [cur],
     plan({ facts }) {
       const c = facts.get(cur);
-      if (c.type === 'link' && c.target === target) return { steps: [] };
-      if (c.type !== 'link' && c.type !== 'absent') return { steps: [], fail: `${current} exists and is not a symlink` };
+      if (c.type === 'link' && c.target === target) return ok();
+      if (c.type !== 'link' && c.type !== 'absent') return fail(`${current} exists and is not a symlink`);
       const from = c.type === 'link' ? /^releases\/(.+)$/.exec(c.target)?.[1] : undefined;
       if (from && semver.valid(from) && semver.gt(from, a.version) && !a.allowDowngrade) {
-        return { steps: [], fail: `refusing to downgrade Envoy from ${from} to ${a.version} (pass --allow-downgrade, or use rollback)` };
+        return fail(`refusing to downgrade Envoy from ${from} to ${a.version} (pass --allow-downgrade, or use rollback)`);
       }
       const cmds = [...(c.type === 'link' ? [switchLinkCommand(previous, c.target)] : []), switchLinkCommand(current, target)];
-      return {
-        steps: [{ kind: 'exec', action: `switch ${current} to ${a.version}`, command: cmds.join(' && ') }],
-        message: from ? `${from} → ${a.version}` : `→ ${a.version}`,
-      };
+      return change([{ kind: 'exec', action: `switch ${current} to ${a.version}`, command: cmds.join(' && ') }], { message: from ? `${from} → ${a.version}` : `→ ${a.version}` });
     },
   };
 }

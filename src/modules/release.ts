@@ -4,9 +4,9 @@ import { posix } from 'node:path';
 import { pathFact } from '../facts/file.ts';
 import { osFact } from '../facts/system.ts';
 import { archOf } from '../release/url.ts';
-import { quote } from '../ssh/quote.ts';
+import { quote } from '../ssh/index.ts';
 import type { Arch } from '../inventory/types.ts';
-import type { Module, Step } from '../runner/types.ts';
+import { change, fail, ok, type Module, type Step } from '../runner/types.ts';
 
 export interface ReleaseArgs {
   installDir: string;
@@ -31,11 +31,12 @@ export function release(a: ReleaseArgs): Module {
     async plan(ctx) {
       const os = ctx.facts.get(osFact);
       const arch = archOf(os.machine);
-      if (!arch) return { steps: [], fail: `unsupported architecture ${os.machine}: Envoy ships x86_64 and aarch_64 binaries` };
-      ctx.vars.set('arch', arch);
+      if (!arch) return fail(`unsupported architecture ${os.machine}: Envoy ships x86_64 and aarch_64 binaries`);
       const want = a.expected(arch);
       const cur = ctx.facts.get(binFact);
-      if (cur.type === 'file' && cur.sha256 === want) return { steps: [], message: `${a.version} (${arch}) installed` };
+      if (cur.type === 'file' && cur.sha256 === want) return ok(`${a.version} (${arch}) installed`);
+      // `mv -f tmp envoy` would move the binary into a directory, and every run would install again
+      if (cur.type === 'directory' || cur.type === 'other') return fail(`${bin} exists and is a ${cur.type === 'other' ? cur.kind : 'directory'}, not the Envoy binary`);
       const message = `install ${a.version} (${arch})${cur.type === 'file' ? ' over a binary with another checksum' : ''}`;
       const prep: Step = { kind: 'exec', action: `create ${dir}`, command: `install -d -m 755 ${quote(dir)} && rm -f ${quote(tmp)}` };
       const verify: Step = { kind: 'exec', action: `verify and install Envoy ${a.version}`, command: ['sh', '-s'], stdin: verifyScript(dir, tmp, bin, want, a.version) };
@@ -50,7 +51,7 @@ export function release(a: ReleaseArgs): Module {
             resolve: async () => [{ kind: 'put', action: `upload Envoy ${a.version}`, source: { localPath: await source.local(arch) }, path: tmp, mode: 0o600 }],
           };
           // the download is checked before anything is created on the host
-          return { steps: [download, prep, upload, verify], message };
+          return change([download, prep, upload, verify], { message });
         }
         // SFTP writes as the login user: upload into its home (not a guessable /tmp path), then
         // the verify script, run through sudo, moves it next to its final name.
@@ -65,7 +66,7 @@ export function release(a: ReleaseArgs): Module {
           ],
         };
         const move: Step = { kind: 'exec', action: 'move the upload into place', command: `mv -f ${home}/${quote(staged)} ${quote(tmp)} && { rmdir ${home}/.ekp-upload 2>/dev/null || true; }` };
-        return { steps: [download, prep, upload, move, verify], message };
+        return change([download, prep, upload, move, verify], { message });
       }
       const url = a.source.url(arch);
       const partial = posix.join(dir, '.envoy.ekp-partial');
@@ -78,7 +79,7 @@ export function release(a: ReleaseArgs): Module {
           // -C - resumes a partial download left by an earlier, interrupted run
           `curl -fsSL ${curlProtocols(url)} --retry 3 --connect-timeout 10 --max-time 900 -C - -o ${quote(partial)} ${quote(url)} && mv -f ${quote(partial)} ${quote(tmp)}`,
       };
-      return { steps: [{ ...prep, command: `install -d -m 755 ${quote(dir)}` }, download, verify], message };
+      return change([{ ...prep, command: `install -d -m 755 ${quote(dir)}` }, download, verify], { message });
     },
   };
 }

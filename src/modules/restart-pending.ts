@@ -1,9 +1,9 @@
 // restartPending: files the running Envoy read at start (bootstrap, unit, the `current` release)
 // changed after it started — e.g. an earlier run was cut off between writing them and its restart.
 // Plans nothing itself; it notifies the restart handler.
-import { quote } from '../ssh/quote.ts';
+import { quote } from '../ssh/index.ts';
 import type { FactSpec } from '../facts/types.ts';
-import type { Module } from '../runner/types.ts';
+import { change, ok, type Handler, type Module, type TaskKey } from '../runner/types.ts';
 
 interface StartFact {
   active: boolean;
@@ -31,16 +31,16 @@ function startFact(unit: string, paths: string[]): FactSpec<StartFact> {
   };
 }
 
-export function restartPending(a: { unit: string; paths: string[]; handler: string; unless?: string[] }): Module {
+export function restartPending(a: { unit: string; paths: string[]; handler: Handler; unless?: TaskKey[] }): Module {
   const fact = startFact(a.unit, a.paths);
   return {
     facts: () => [fact],
     plan(ctx) {
       const f = ctx.facts.get(fact);
       // a run that (re)started the service here, or will through the handler, needs nothing more
-      if (a.unless?.some((t) => ctx.changed.has(t))) return { steps: [] };
-      if (!f.active || !f.startedAt || !f.newest || f.newest.mtime <= f.startedAt) return { steps: [] };
-      return { steps: [], notify: [a.handler], message: `${f.newest.path} changed after the running envoy started: restart` };
+      if (a.unless?.some((t) => ctx.changed.has(t))) return ok();
+      if (!f.active || !f.startedAt || !f.newest || f.newest.mtime <= f.startedAt) return ok();
+      return change([], { notify: [a.handler], message: `${f.newest.path} changed after the running envoy started: restart` });
     },
   };
 }

@@ -1,14 +1,15 @@
 // service: a systemd unit's enabled and running state; daemon-reload only when systemd says the
 // unit file changed on disk, or when the task that wrote it changed in this run.
 import { unitFact } from '../facts/system.ts';
-import type { Module, Step, TaskContext } from '../runner/types.ts';
+import { quote } from '../ssh/index.ts';
+import { change, fail, ok, type Module, type Step, type TaskContext, type TaskKey } from '../runner/types.ts';
 
 export interface ServiceArgs {
   unit: string;
   enabled?: boolean;
   state?: 'started' | 'stopped' | 'restarted' | 'absent';
-  /** Name of the task that writes the unit file: if it changed, daemon-reload first. */
-  unitFileTask?: string;
+  /** The task that writes the unit file: if it changed in this run, daemon-reload first. */
+  reloadAfter?: TaskKey;
   /** Bound on each systemctl call (start/stop/restart wait for the job). */
   timeoutMs?: number;
   /** false: an earlier task already reloaded systemd for this unit file. */
@@ -22,15 +23,16 @@ export function service(a: ServiceArgs): Module {
     plan(ctx: TaskContext) {
       const cur = ctx.facts.get(fact);
       const steps: Step[] = [];
-      const unitWritten = a.unitFileTask !== undefined && ctx.changed.has(a.unitFileTask);
+      const unitWritten = a.reloadAfter !== undefined && ctx.changed.has(a.reloadAfter);
       const known = cur.loadState === 'loaded' || unitWritten;
       const sc = (verb: string, ...args: string[]): Step => ({ kind: 'exec', action: `${verb} ${a.unit}`, command: ['systemctl', verb, ...args, a.unit], timeoutMs: a.timeoutMs });
       const said: string[] = [];
       if (a.state === 'absent') {
-        if (cur.loadState === 'not-found') return { steps: [] };
-        return { steps: [{ kind: 'exec', action: `stop and disable ${a.unit}`, command: `systemctl disable --now ${a.unit} 2>/dev/null; systemctl reset-failed ${a.unit} 2>/dev/null; true` }], message: 'stopped and disabled' };
+        if (cur.loadState === 'not-found') return ok();
+        const u = quote(a.unit);
+        return change([{ kind: 'exec', action: `stop and disable ${a.unit}`, command: `systemctl disable --now ${u} 2>/dev/null; systemctl reset-failed ${u} 2>/dev/null; true` }], { message: 'stopped and disabled' });
       }
-      if (!known && a.state !== 'stopped') return { steps: [], fail: `unit ${a.unit} is not installed` };
+      if (!known && a.state !== 'stopped') return fail(`unit ${a.unit} is not installed`);
       if (a.daemonReload !== false && (unitWritten || cur.needDaemonReload)) {
         steps.push({ kind: 'exec', action: 'reload systemd', command: ['systemctl', 'daemon-reload'] });
         said.push('daemon-reload');
@@ -54,7 +56,7 @@ export function service(a: ServiceArgs): Module {
         steps.push(sc('restart'));
         said.push('restarted');
       }
-      return { steps, message: said.join(', ') || undefined };
+      return steps.length ? change(steps, { message: said.join(', ') }) : ok();
     },
   };
 }

@@ -1,7 +1,7 @@
 // user: a system user and its group (no login shell, no home), or their removal.
 import { groupFact, userFact } from '../facts/system.ts';
-import { quote } from '../ssh/quote.ts';
-import type { Module, Step } from '../runner/types.ts';
+import { quote } from '../ssh/index.ts';
+import { change, ok, type Module, type Step } from '../runner/types.ts';
 
 export function systemUser(a: { name: string; group?: string; home?: string; state?: 'present' | 'absent' }): Module {
   const group = a.group ?? a.name;
@@ -16,7 +16,7 @@ export function systemUser(a: { name: string; group?: string; home?: string; sta
       if (a.state === 'absent') {
         if (u.exists) steps.push({ kind: 'exec', action: `remove user ${a.name}`, command: ['userdel', a.name] });
         if (g.exists) steps.push({ kind: 'exec', action: `remove group ${group}`, command: `getent group ${quote(group)} >/dev/null && groupdel ${quote(group)} || true` });
-        return { steps, message: steps.length ? 'removed' : undefined };
+        return steps.length ? change(steps, { message: 'removed' }) : ok();
       }
       if (!g.exists) steps.push({ kind: 'exec', action: `create group ${group}`, command: ['groupadd', '--system', group] });
       if (!u.exists) {
@@ -26,7 +26,7 @@ export function systemUser(a: { name: string; group?: string; home?: string; sta
           command: ['useradd', '--system', '--gid', group, '--no-create-home', '--home-dir', a.home ?? '/nonexistent', '--shell', '/usr/sbin/nologin', a.name],
         });
       }
-      return { steps, message: steps.length ? 'created' : undefined };
+      return steps.length ? change(steps, { message: 'created' }) : ok();
     },
   };
 }

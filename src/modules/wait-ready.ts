@@ -1,10 +1,10 @@
 // waitReady: the unit is active and Envoy's admin /ready says LIVE, polled on the host itself in one
-// round trip, bounded. Read-only, so it also runs in check mode when it has anything to check.
+// round trip, bounded. A probe: check mode reports it without waiting.
 import { unitFact } from '../facts/system.ts';
-import { quote } from '../ssh/quote.ts';
-import type { Module } from '../runner/types.ts';
+import { quote } from '../ssh/index.ts';
+import { ok, probe, type Module, type TaskKey } from '../runner/types.ts';
 
-export function waitReady(a: { unit: string; readyUrl: string; timeoutMs: number; onlyAfter?: string }): Module {
+export function waitReady(a: { unit: string; readyUrl: string; timeoutMs: number; after?: TaskKey }): Module {
   const fact = unitFact(a.unit);
   const secs = Math.ceil(a.timeoutMs / 1000);
   const u = quote(a.unit);
@@ -12,9 +12,8 @@ export function waitReady(a: { unit: string; readyUrl: string; timeoutMs: number
     facts: () => [fact],
     plan(ctx) {
       const cur = ctx.facts.get(fact);
-      const justStarted = a.onlyAfter !== undefined && ctx.changed.has(a.onlyAfter);
-      if (!justStarted && cur.activeState === 'active') return { steps: [], message: `running since ${cur.activeEnterTimestamp || '?'}` };
-      if (ctx.check) return { steps: [], message: 'would wait until ready' };
+      const justStarted = a.after !== undefined && ctx.changed.has(a.after);
+      if (!justStarted && cur.activeState === 'active') return ok(`running since ${cur.activeEnterTimestamp || '?'}`);
       const script = [
         `end=$(( $(date +%s) + ${secs} ))`,
         'while :; do',
@@ -24,7 +23,7 @@ export function waitReady(a: { unit: string; readyUrl: string; timeoutMs: number
         '  sleep 0.3',
         'done',
       ].join('\n');
-      return { steps: [{ kind: 'exec', action: `wait for ${a.unit} to be ready`, command: ['sh', '-c', script], timeoutMs: a.timeoutMs + 10_000 }], readOnly: true, message: 'ready' };
+      return probe([{ kind: 'exec', action: `wait for ${a.unit} to be ready`, command: ['sh', '-c', script], timeoutMs: a.timeoutMs + 10_000 }], 'ready');
     },
   };
 }

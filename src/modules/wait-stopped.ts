@@ -1,16 +1,15 @@
 // waitStopped: after a stop, the unit is inactive (or failed) and its main process gone — polled on
 // the host in one round trip, bounded. `systemctl stop` already waits for the job; this is the proof.
-import { quote } from '../ssh/quote.ts';
-import type { Module } from '../runner/types.ts';
+import { quote } from '../ssh/index.ts';
+import { ok, probe, type Module, type TaskKey } from '../runner/types.ts';
 
-export function waitStopped(a: { unit: string; timeoutMs: number; onlyAfter: string }): Module {
+export function waitStopped(a: { unit: string; timeoutMs: number; after: TaskKey }): Module {
   const secs = Math.ceil(a.timeoutMs / 1000);
   const u = quote(a.unit);
   return {
     facts: () => [],
     plan(ctx) {
-      if (!ctx.changed.has(a.onlyAfter)) return { steps: [] };
-      if (ctx.check) return { steps: [], message: 'would wait until stopped' };
+      if (!ctx.changed.has(a.after)) return ok();
       const script = [
         `end=$(( $(date +%s) + ${secs} ))`,
         'while :; do',
@@ -20,7 +19,7 @@ export function waitStopped(a: { unit: string; timeoutMs: number; onlyAfter: str
         '  sleep 0.2',
         'done',
       ].join('\n');
-      return { steps: [{ kind: 'exec', action: `wait for ${a.unit} to stop`, command: ['sh', '-c', script], timeoutMs: a.timeoutMs + 10_000 }], readOnly: true, message: 'stopped' };
+      return probe([{ kind: 'exec', action: `wait for ${a.unit} to stop`, command: ['sh', '-c', script], timeoutMs: a.timeoutMs + 10_000 }], 'stopped');
     },
   };
 }

@@ -1,10 +1,9 @@
 // `admin GET <path>` on many hosts: each host fetches from its own loopback admin listener (curl
 // over SSH, like the health gate); the bodies come back in inventory order.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
-import type { Transport } from '../ssh/types.ts';
+import type { Transport } from '../ssh/index.ts';
 import { pool } from '../runner/limit.ts';
 import { admin } from './admin.ts';
-import { safeText } from '../output/safe-text.ts';
 
 export interface HostReply {
   host: string;
@@ -32,16 +31,4 @@ export async function adminGetFleet(inv: Inventory, hosts: HostSpec[], path: str
     }
   });
   return hosts.map((h) => replies.get(h.name)!);
-}
-
-/** Every line of every body prefixed by the padded host name; errors on their own line. Printable text only. */
-export function formatReplies(replies: HostReply[]): string {
-  const w = Math.max(...replies.map((r) => r.host.length));
-  const lines: string[] = [];
-  for (const r of replies) {
-    const prefix = r.host.padEnd(w);
-    for (const line of r.body.replace(/\n$/, '').split('\n')) if (r.body) lines.push(`${prefix}  ${safeText(line)}`);
-    if (r.error) lines.push(`${prefix}  error: ${safeText(r.error)}`);
-  }
-  return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 // The admin tunnel: an SSH local port forward from 127.0.0.1:<port> on this machine to the admin
 // listener on the host's loopback, open until the caller's signal fires.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
-import type { Transport } from '../ssh/types.ts';
+import type { Transport } from '../ssh/index.ts';
 
 export interface TunnelEvents {
   /** The forward listens: the URL to open, and what /ready said through it (or why it did not). */

@@ -1,12 +1,8 @@
 // Envoy's admin interface is bound to the host's loopback: we reach it through SSH with curl on the
 // host, never over the network.
 import type { Inventory } from '../inventory/types.ts';
-import type { Transport } from '../ssh/types.ts';
-
-export function adminUrl(inv: Inventory, path: string): string {
-  const host = inv.admin.address.includes(':') ? `[${inv.admin.address}]` : inv.admin.address;
-  return `http://${host}:${inv.admin.port}${path.startsWith('/') ? path : `/${path}`}`;
-}
+import type { Transport } from '../ssh/index.ts';
+import { adminUrl } from '../render/index.ts';
 
 export interface AdminResponse {
   ok: boolean;

@@ -1,7 +1,7 @@
 // Day-2 commands do the same thing on every selected host: connect (a failed connect is that host's
 // outcome, never a crash), run one function, keep the results in inventory order.
 import type { HostSpec } from '../inventory/types.ts';
-import type { Transport } from '../ssh/types.ts';
+import type { Transport } from '../ssh/index.ts';
 import type { Connections } from '../runner/connections.ts';
 import { pool } from '../runner/limit.ts';
 

@@ -1,11 +1,10 @@
 // The health gate a restarted host must pass before the next one is touched: unit active, admin
 // /ready LIVE, and every proxied cluster with enough healthy endpoints — within a deadline.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
-import type { Transport } from '../ssh/types.ts';
+import type { Transport } from '../ssh/index.ts';
 import { parseUnitShow } from '../facts/system.ts';
 import { admin, healthyByCluster, parseClusters } from './admin.ts';
-
-export const UNIT = 'envoy-k8s-proxy.service';
+import { UNIT_NAME } from '../render/index.ts';
 
 export interface GateResult {
   ok: boolean;
@@ -13,7 +12,7 @@ export interface GateResult {
 }
 
 export async function checkOnce(t: Transport, inv: Inventory, minHealthy: number): Promise<GateResult> {
-  const unit = parseUnitShow((await t.exec(['systemctl', 'show', UNIT, '-p', 'ActiveState,SubState'])).stdout);
+  const unit = parseUnitShow((await t.exec(['systemctl', 'show', UNIT_NAME, '-p', 'ActiveState,SubState'])).stdout);
   if (unit.activeState !== 'active') return { ok: false, reason: `unit is ${unit.activeState}${unit.subState ? ` (${unit.subState})` : ''}` };
   const ready = await admin(t, inv, 'GET', '/ready', 3);
   if (!ready.ok || ready.body.trim() !== 'LIVE') return { ok: false, reason: `admin /ready answered ${ready.status || 'nothing'}${ready.body ? `: ${ready.body.trim().slice(0, 80)}` : ''}` };

@@ -2,7 +2,7 @@
 // bounded line splitter that turns chunks into lines, and the gate that waits for a slow reader.
 import { StringDecoder } from 'node:string_decoder';
 import type { Inventory } from '../inventory/types.ts';
-import { UNIT } from './gate.ts';
+import { UNIT_NAME } from '../render/index.ts';
 
 export interface LogOptions {
   access: boolean;
@@ -20,7 +20,7 @@ export function logArgv(inv: Inventory, o: LogOptions): string[] {
     return ['sh', '-c', o.follow ? tail : `[ -e "$1" ] || { echo "no access log yet: $1" >&2; exit 0; }; ${tail}`, 'sh', inv.accessLog.path];
   }
   return [
-    'journalctl', '-u', UNIT, '--no-pager', '--no-hostname', '-o', 'short-iso', '-n', String(o.lines),
+    'journalctl', '-u', UNIT_NAME, '--no-pager', '--no-hostname', '-o', 'short-iso', '-n', String(o.lines),
     ...(o.since ? ['--since', o.since] : []),
     ...(o.follow ? ['-f'] : []),
   ];

@@ -2,7 +2,7 @@
 // --max-fail), resume where the last run stopped, restart batch by batch through the gate, and keep
 // the progress on disk until the run finishes.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
-import type { Transport } from '../ssh/types.ts';
+import type { Transport } from '../ssh/index.ts';
 import type { Connections } from '../runner/connections.ts';
 import { onFleet } from './fleet.ts';
 import { checkOnce } from './gate.ts';

@@ -1,10 +1,11 @@
 // Rolling restart: batches of hosts, each drained, restarted and gated on health before the next
 // batch; the first failed gate stops the run and leaves the remaining hosts untouched.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
-import type { Transport } from '../ssh/types.ts';
+import type { Transport } from '../ssh/index.ts';
 import { RemoteError } from '../errors.ts';
 import { admin } from './admin.ts';
-import { UNIT, waitHealthy } from './gate.ts';
+import { waitHealthy } from './gate.ts';
+import { UNIT_NAME } from '../render/index.ts';
 
 export interface RollingOptions {
   serial: { kind: 'count' | 'percent'; value: number };
@@ -33,7 +34,7 @@ export function batches<T>(items: T[], serial: RollingOptions['serial']): T[][] 
 export async function restartOne(t: Transport, inv: Inventory, host: HostSpec, o: RollingOptions): Promise<string> {
   const log = (m: string) => o.log?.(host.name, m);
   const t0 = Date.now();
-  const active = (await t.exec(['systemctl', 'is-active', UNIT])).stdout.trim() === 'active';
+  const active = (await t.exec(['systemctl', 'is-active', UNIT_NAME])).stdout.trim() === 'active';
   if (active) {
     // Tell upstream checkers (and our own gate) to stop sending, then let open connections drain.
     const fail = await admin(t, inv, 'POST', '/healthcheck/fail');
@@ -44,11 +45,11 @@ export async function restartOne(t: Transport, inv: Inventory, host: HostSpec, o
     log('was not active: starting it');
   }
   if (o.signal?.aborted) throw new Error(`${host.name}: interrupted before the restart (drained, not restarted)`);
-  const res = await t.exec(['systemctl', 'restart', UNIT], { timeoutMs: o.healthTimeoutMs + 30_000 });
+  const res = await t.exec(['systemctl', 'restart', UNIT_NAME], { timeoutMs: o.healthTimeoutMs + 30_000 });
   if (res.code !== 0) {
     // systemctl only says "see journalctl": say what the journal says.
     const why = (await journalTail(t)) || res.stderr.split('\n')[0] || '';
-    throw new RemoteError(host.name, `restart ${UNIT}`, 'systemctl restart', res.code, why);
+    throw new RemoteError(host.name, `restart ${UNIT_NAME}`, 'systemctl restart', res.code, why);
   }
   const gate = await waitHealthy(t, inv, host, { timeoutMs: o.healthTimeoutMs, minHealthy: o.minHealthy, signal: o.signal });
   if (!gate.ok) throw new Error(`${gate.reason}${gate.reason.includes('unit is') ? ` — journal: ${await journalTail(t)}` : ''}`);
@@ -79,7 +80,7 @@ export async function rollingRestart(inv: Inventory, hosts: HostSpec[], transpor
 
 /** The unit's last journal lines, on one line. */
 export async function journalTail(t: Transport, lines = 5): Promise<string> {
-  const r = await t.exec(['journalctl', '-u', UNIT, '-n', String(lines), '--no-pager', '-o', 'cat']).catch(() => undefined);
+  const r = await t.exec(['journalctl', '-u', UNIT_NAME, '-n', String(lines), '--no-pager', '-o', 'cat']).catch(() => undefined);
   return (r?.stdout ?? '').trim().split('\n').filter(Boolean).join(' | ');
 }
 

@@ -3,9 +3,10 @@
 import { posix } from 'node:path';
 import type { Inventory } from '../inventory/types.ts';
 import type { FactSpec } from '../facts/types.ts';
-import { quote } from '../ssh/quote.ts';
-import { adminUrl, parseClusters, type EndpointHealth } from './admin.ts';
-import { UNIT } from './gate.ts';
+import { quote } from '../ssh/index.ts';
+import { parseClusters, type EndpointHealth } from './admin.ts';
+import { adminUrl } from '../render/index.ts';
+import { UNIT_NAME } from '../render/index.ts';
 import { systemctlProperties } from '../facts/system.ts';
 
 export interface UnitStatus {
@@ -102,7 +103,7 @@ function adminProbe<T>(inv: Inventory, key: string, path: string, parse: (body: 
 export function statusProbes(inv: Inventory, files: string[]) {
   const envoy = posix.join(inv.paths.installDir, 'current', 'envoy');
   return {
-    unit: { key: 'unit', script: `systemctl show ${quote(UNIT)} -p ${UNIT_PROPS}`, parse: parseUnit } satisfies FactSpec<UnitStatus>,
+    unit: { key: 'unit', script: `systemctl show ${quote(UNIT_NAME)} -p ${UNIT_PROPS}`, parse: parseUnit } satisfies FactSpec<UnitStatus>,
     binary: { key: 'binary', script: `${quote(envoy)} --version`, parse: (out: string) => parseEnvoyVersion(out) } satisfies FactSpec<string | null>,
     serverInfo: adminProbe<ServerInfo>(inv, 'server_info', '/server_info', parseServerInfo),
     ready: adminProbe<string>(inv, 'ready', '/ready', (b) => b.trim(), true),

@@ -1,12 +1,10 @@
 // The state of each load balancer, gathered in one round trip per host and judged: healthy,
 // degraded (serving but something is off), down (not serving) or unreachable.
-import { posix } from 'node:path';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
-import type { Transport } from '../ssh/types.ts';
+import type { Transport } from '../ssh/index.ts';
 import { factScript, parseFactOutput } from '../facts/gather.ts';
 import { managedFiles } from '../render/index.ts';
 import { healthyByCluster, type EndpointHealth } from './admin.ts';
-import { UNIT } from './gate.ts';
 import { statusProbes, type AdminAnswer, type ServerInfo, type UnitStatus } from './status-probe.ts';
 
 export type Health = 'healthy' | 'degraded' | 'down' | 'unreachable';

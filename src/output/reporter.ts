@@ -13,7 +13,6 @@ export interface Reporter {
 export interface ReporterOptions {
   json: boolean;
   diff: boolean;
-  verbose?: boolean;
   out?: NodeJS.WritableStream;
   color?: boolean;
 }

@@ -1,6 +1,5 @@
 // Plain text tables: columns padded to their widest cell, ANSI colours ignored when measuring.
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 export function visibleLength(s: string): number {

@@ -4,7 +4,7 @@ import type { Inventory } from '../inventory/types.ts';
 import { STATE_DIR } from '../inventory/dedicated.ts';
 import { groupFact, userFact, type UserFact } from '../facts/system.ts';
 import type { FactSpec, Facts } from '../facts/types.ts';
-import { quote } from '../ssh/quote.ts';
+import { quote } from '../ssh/index.ts';
 import { MANIFEST_PATH, UNIT_FILE, parseManifest, type Manifest } from './manifest.ts';
 
 export type ManifestFact = { state: 'absent' } | { state: 'present'; manifest: Manifest; text: string } | { state: 'untrusted'; reason: string };

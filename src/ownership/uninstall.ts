@@ -3,7 +3,7 @@
 // non-root account), and what stays is reported and kept in the manifest.
 import type { Inventory } from '../inventory/types.ts';
 import type { Step } from '../runner/types.ts';
-import { quote } from '../ssh/quote.ts';
+import { quote } from '../ssh/index.ts';
 import { currentOwnership, DIR_ROLES } from './claims.ts';
 import type { HostState } from './facts.ts';
 import { emptyManifest, type Manifest, type PathRole } from './manifest.ts';

@@ -6,6 +6,7 @@ export { renderConfigFiles, renderResources, CONFIG_FILE_MODE } from './config-f
 export { renderUnit, UNIT_NAME, UNIT_FILE_MODE } from './unit.ts';
 export { managedFiles, UNIT_PATH } from './managed.ts';
 export type { ManagedFile } from './managed.ts';
+export { adminUrl } from './address.ts';
 export { toYaml } from './yaml.ts';
 export type { Origin } from './yaml.ts';
 export { edsFileName } from './cluster.ts';

@@ -1,6 +1,6 @@
 // One SSH connection per host for the whole run, opened on first use and shared by every phase.
 import type { HostSpec } from '../inventory/types.ts';
-import type { Transport } from '../ssh/types.ts';
+import type { Transport } from '../ssh/index.ts';
 
 export type Connector = (host: HostSpec, opts: { signal?: AbortSignal }) => Promise<Transport>;
 

@@ -2,9 +2,9 @@
 // from a long-lived remote process for as long as it may touch the host (its tasks and the
 // fleet's handlers). A second run waits a few seconds, then fails that host naming the holder.
 import { hostname, userInfo } from 'node:os';
-import type { Transport } from '../ssh/types.ts';
+import type { Transport } from '../ssh/index.ts';
 import { ToolError } from '../errors.ts';
-import { quote } from '../ssh/quote.ts';
+import { quote } from '../ssh/index.ts';
 
 export const LOCK_PATH = '/run/lock/envoy-k8s-proxy.lock';
 const HELD = 75; // EX_TEMPFAIL

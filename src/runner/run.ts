@@ -2,13 +2,13 @@
 // each task in order; notified handlers run once at the end. Hosts run in parallel (--forks), each
 // stops at its first failure while the others go on.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
-import type { Transport } from '../ssh/types.ts';
+import type { Transport } from '../ssh/index.ts';
 import { RemoteError, ToolError } from '../errors.ts';
 import { FactCache } from '../facts/gather.ts';
 import type { Connections } from './connections.ts';
 import { pool } from './limit.ts';
 import { acquireHostLock, type HostLock } from './host-lock.ts';
-import type { Handler, HostRecap, Role, RunEvent, RunOptions, RunResult, Step, Task, TaskContext, TaskResult } from './types.ts';
+import type { Handler, HostRecap, Role, RunEvent, RunOptions, RunResult, Step, Task, TaskContext, TaskKey, TaskResult } from './types.ts';
 
 export interface Play {
   inv: Inventory;
@@ -18,8 +18,8 @@ export interface Play {
 
 interface HostRun {
   recap: HostRecap;
-  notified: Set<string>;
-  changed: Set<string>;
+  notified: Set<Handler>;
+  changed: Set<TaskKey>;
 }
 
 export async function runPlay(play: Play, opts: RunOptions, conns: Connections, emit: (e: RunEvent) => void): Promise<RunResult> {
@@ -92,64 +92,57 @@ async function runHost(
   const facts = new FactCache(host.name);
   const tasks = play.roles.flatMap((role) => role.tasks(play.inv, host).map((task) => ({ role: role.name, task })));
   await Promise.all([facts.gather(transport, tasks.flatMap(({ task }) => task.module.facts({ diff: opts.diff }))), lock]);
-  const changed = run.changed;
-  const ctx: TaskContext = { inv: play.inv, host, facts, check: opts.check, diff: opts.diff, changed, vars: new Map() };
+  const ctx: TaskContext = { inv: play.inv, host, facts, check: opts.check, diff: opts.diff, changed: run.changed };
 
   for (const { role, task } of tasks) {
     if (opts.signal?.aborted) throw new ToolError('interrupted', 'interrupted', { host: host.name });
-    emit({ kind: 'task-start', host: host.name, role, task: task.name });
-    const r = await runTask(role, task, ctx, transport, opts);
+    emit({ kind: 'task-start', host: host.name, role, task: task.key.title });
+    const { result: r, notify } = await runTask(role, task, ctx, transport, opts);
     count(run.recap, r);
     record(r);
     if (r.status === 'failed') return;
     if (r.status === 'changed') {
-      changed.add(task.name);
-      for (const h of r.notified ?? []) run.notified.add(h);
-    }
-  }
-
-  for (const handler of hostHandlers(play.roles, run.notified)) {
-    const t0 = Date.now();
-    try {
-      const msg = opts.check ? 'would run' : await handler.run({ inv: play.inv, host, transport, check: opts.check });
-      const r: TaskResult = { host: host.name, role: 'handlers', task: handler.name, status: 'changed', message: msg || undefined, ms: Date.now() - t0 };
-      count(run.recap, r);
-      record(r);
-    } catch (err) {
-      const r: TaskResult = { host: host.name, role: 'handlers', task: handler.name, status: 'failed', error: message(err), ms: Date.now() - t0 };
-      count(run.recap, r);
-      record(r);
-      return;
+      run.changed.add(task.key);
+      for (const h of notify) run.notified.add(h);
     }
   }
 }
 
-export async function runTask(role: string, task: Task, ctx: TaskContext, transport: Transport, opts: RunOptions): Promise<TaskResult> {
+/** Plans one task and, unless in check mode, runs what the plan says; never throws. */
+export async function runTask(
+  role: string,
+  task: Task,
+  ctx: TaskContext,
+  transport: Transport,
+  opts: Pick<RunOptions, 'signal'>,
+): Promise<{ result: TaskResult; notify: Handler[] }> {
   const t0 = Date.now();
-  const base = { host: ctx.host.name, role, task: task.name };
-  const done = (status: TaskResult['status'], extra: Partial<TaskResult> = {}): TaskResult => ({ ...base, status, ...extra, ms: Date.now() - t0 });
+  const base = { host: ctx.host.name, role, task: task.key.title };
+  const done = (status: TaskResult['status'], extra: Partial<TaskResult> = {}, notify: Handler[] = []) => ({
+    result: { ...base, status, ...extra, ...(notify.length ? { notified: notify.map((h) => h.name) } : {}), ms: Date.now() - t0 },
+    notify,
+  });
   try {
-    if (task.when) {
-      const w = task.when(ctx);
-      if (w !== true) return done('skipped', { message: w });
-    }
-    if (task.refreshFacts) {
-      const fresh = new FactCache(ctx.host.name);
-      await fresh.gather(transport, task.module.facts({ diff: opts.diff }));
-      ctx = { ...ctx, facts: fresh };
-    }
     const plan = await task.module.plan(ctx);
-    if (plan.fail) return done('failed', { error: `${ctx.host.name}: ${plan.fail}` });
-    if (plan.skip !== undefined && plan.steps.length === 0) return done('skipped', { message: plan.skip });
-    // nothing to run but a handler to notify (e.g. a restart an earlier run never got to)
-    if (plan.steps.length === 0 && plan.notify?.length) return done('changed', { message: ctx.check ? `would: ${plan.message}` : plan.message, notified: plan.notify });
-    if (plan.steps.length === 0) return done('ok', { message: plan.message });
-    const notified = [...(task.notify ?? []), ...(plan.notify ?? [])];
-    if (ctx.check && !plan.readOnly) return done('changed', { message: plan.message ? `would: ${plan.message}` : 'would change', diff: plan.diff, notified });
-    for (const step of plan.steps) await runStep(step, transport, ctx.host.name, opts.signal);
-    if (task.module.after) await task.module.after(ctx, transport);
-    if (plan.readOnly) return done('ok', { message: plan.message });
-    return done('changed', { message: plan.message, diff: plan.diff, notified });
+    switch (plan.kind) {
+      case 'ok':
+        return done('ok', { message: plan.message });
+      case 'skip':
+        return done('skipped', { message: plan.reason });
+      case 'fail':
+        return done('failed', { error: `${ctx.host.name}: ${plan.reason}` });
+      case 'probe':
+        // what a probe waits for (a start, a stop) has not happened in check mode
+        if (ctx.check) return done('ok', { message: `would wait: ${plan.message}` });
+        for (const step of plan.steps) await runStep(step, transport, ctx.host.name, opts.signal);
+        return done('ok', { message: plan.message });
+      case 'change': {
+        const notify = [...(task.notify ?? []), ...(plan.notify ?? [])];
+        if (ctx.check) return done('changed', { message: plan.message ? `would: ${plan.message}` : 'would change', diff: plan.diff }, notify);
+        for (const step of plan.steps) await runStep(step, transport, ctx.host.name, opts.signal);
+        return done('changed', { message: plan.message, diff: plan.diff }, notify);
+      }
+    }
   } catch (err) {
     return done('failed', { error: message(err) });
   }
@@ -173,10 +166,6 @@ export async function runStep(step: Step, transport: Transport, host: string, si
   return res.stdout;
 }
 
-function hostHandlers(roles: Role[], notified: Set<string>): Extract<Handler, { scope: 'host' }>[] {
-  return roles.flatMap((r) => r.handlers ?? []).filter((h): h is Extract<Handler, { scope: 'host' }> => h.scope === 'host' && notified.has(h.name));
-}
-
 async function runFleetHandlers(
   play: Play,
   opts: RunOptions,
@@ -185,11 +174,12 @@ async function runFleetHandlers(
   record: (r: TaskResult) => void,
   emit: (e: RunEvent) => void,
 ): Promise<void> {
-  const fleet = play.roles.flatMap((r) => r.handlers ?? []).filter((h): h is Extract<Handler, { scope: 'fleet' }> => h.scope === 'fleet');
+  // declaration order, each once, even when several roles list the same handler
+  const fleet = [...new Set(play.roles.flatMap((r) => r.handlers ?? []))];
   for (const handler of fleet) {
     const hosts = play.hosts.filter((h) => {
       const run = runs.get(h.name);
-      return run && run.recap.failed === 0 && !run.recap.unreachable && run.notified.has(handler.name);
+      return run && run.recap.failed === 0 && !run.recap.unreachable && run.notified.has(handler);
     });
     if (hosts.length === 0) continue;
     const t0 = Date.now();
@@ -197,8 +187,8 @@ async function runFleetHandlers(
       for (const h of hosts) record({ host: h.name, role: 'handlers', task: handler.name, status: 'changed', message: 'would run', ms: 0 });
       continue;
     }
-    const changed = new Map([...runs].map(([name, r]) => [name, r.changed as ReadonlySet<string>]));
-    const outcome = await handler.run({ inv: play.inv, hosts, changed, transports: await conns.connected(), check: opts.check, emit, signal: opts.signal });
+    const changed = new Map([...runs].map(([name, r]) => [name, r.changed as ReadonlySet<TaskKey>]));
+    const outcome = await handler.run({ inv: play.inv, hosts, changed, transports: await conns.connected(), emit, signal: opts.signal });
     for (const h of hosts) {
       const o = outcome.get(h.name);
       const base = { host: h.name, role: 'handlers', task: handler.name, ms: Date.now() - t0 };

@@ -1,7 +1,7 @@
 // The task model: modules plan, the runner executes. A module never runs anything itself: it reads
 // facts and returns the steps that would change the host; no steps means the host is already there.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
-import type { Transport } from '../ssh/types.ts';
+import type { Transport } from '../ssh/index.ts';
 import type { FactSpec, Facts } from '../facts/types.ts';
 
 export type Status = 'ok' | 'changed' | 'failed' | 'skipped';
@@ -33,20 +33,35 @@ export type Step =
   /** Steps known only at execution time (e.g. after a control-side download); never run in check mode. */
   | { kind: 'lazy'; action: string; resolve(): Promise<Step[]> };
 
-export interface Plan {
-  steps: Step[];
-  diff?: Diff[];
-  /** What the task did or would do, in a few words ("install 1.35.0", "3 files"). */
-  message?: string;
-  /** A check that failed without anything to run (e.g. unsupported arch). */
-  fail?: string;
-  /** Nothing to run, on purpose, and why (e.g. a path the tool did not create): the task is skipped. */
-  skip?: string;
-  /** Run these steps even in check mode: they only read (probes, waits). */
-  readOnly?: boolean;
-  /** Handlers to notify when this plan changes something, on top of the task's own. */
-  notify?: string[];
+/**
+ * What a module decided, as data. The runner alone decides what runs: a `change` runs its steps
+ * (check mode only reports it), a `probe` only reads the host and is skipped in check mode (what it
+ * would wait for has not happened), `ok`, `skip` and `fail` run nothing.
+ */
+export type Plan =
+  | { kind: 'ok'; message?: string }
+  /** Nothing to run, on purpose, and why (e.g. a path the tool did not create): reported as skipped. */
+  | { kind: 'skip'; reason: string }
+  | { kind: 'change'; steps: Step[]; message?: string; diff?: Diff[]; notify?: Handler[] }
+  | { kind: 'probe'; steps: Step[]; message: string }
+  | { kind: 'fail'; reason: string };
+
+export const ok = (message?: string): Plan => ({ kind: 'ok', message });
+export const fail = (reason: string): Plan => ({ kind: 'fail', reason });
+export const skip = (reason: string): Plan => ({ kind: 'skip', reason });
+export const probe = (steps: Step[], message: string): Plan => ({ kind: 'probe', steps, message });
+export const change = (steps: Step[], o: { message?: string; diff?: Diff[]; notify?: Handler[] } = {}): Plan => ({ kind: 'change', steps, ...o });
+
+/**
+ * A task's identity. Tasks are built per host, so links between them (a handler asking whether the
+ * service was started in this run, a module reloading systemd after the unit file task) go through
+ * a key object: renaming a title never changes behaviour.
+ */
+export interface TaskKey {
+  readonly title: string;
 }
+
+export const taskKey = (title: string): TaskKey => Object.freeze({ title });
 
 export interface TaskContext {
   inv: Inventory;
@@ -54,52 +69,44 @@ export interface TaskContext {
   facts: Facts;
   check: boolean;
   diff: boolean;
-  /** Tasks that changed so far on this host, by name (handlers, `when`). */
-  changed: ReadonlySet<string>;
-  /** Values earlier tasks left for later ones on this host (e.g. the arch). */
-  vars: Map<string, unknown>;
+  /** Tasks that changed so far on this host. */
+  changed: ReadonlySet<TaskKey>;
 }
 
 export interface Module {
   /** Facts this module reads; gathered for all tasks of the play in one round trip. */
   facts(opts: { diff: boolean }): FactSpec<unknown>[];
   plan(ctx: TaskContext): Plan | Promise<Plan>;
-  /** After the steps ran: extra verification that reads the host (e.g. wait until active). */
-  after?(ctx: TaskContext, transport: Transport): Promise<void>;
 }
 
 export interface Task {
-  name: string;
+  key: TaskKey;
   module: Module;
-  notify?: string[];
-  /** Skip unless true; a string is the reason shown when skipped. */
-  when?: (ctx: TaskContext) => true | string;
-  /** Re-gather this task's facts before planning (they may have changed earlier in the run). */
-  refreshFacts?: boolean;
+  /** Handlers notified when this task changes something. */
+  notify?: Handler[];
 }
 
-export interface HostHandlerContext {
-  inv: Inventory;
-  host: HostSpec;
-  transport: Transport;
-  check: boolean;
+/** `task('systemd unit', file(...))`, or with a shared key that handlers and other tasks test. */
+export function task(title: string | TaskKey, module: Module, o: { notify?: Handler[] } = {}): Task {
+  return { key: typeof title === 'string' ? taskKey(title) : title, module, ...o };
 }
 
 export interface FleetHandlerContext {
   inv: Inventory;
   hosts: HostSpec[];
   /** Per host, the tasks that changed in this run (a fresh start needs no restart). */
-  changed: Map<string, ReadonlySet<string>>;
+  changed: Map<string, ReadonlySet<TaskKey>>;
   transports: Map<string, Transport>;
-  check: boolean;
   emit: (e: RunEvent) => void;
   /** Aborted on Ctrl-C: finish the host in hand, start no other. */
   signal?: AbortSignal;
 }
 
-export type Handler =
-  | { name: string; scope: 'host'; run(ctx: HostHandlerContext): Promise<string | void> }
-  | { name: string; scope: 'fleet'; run(ctx: FleetHandlerContext): Promise<Map<string, HandlerOutcome>> };
+/** Runs once per run, at the end, over every host that notified it (rolling restarts). */
+export interface Handler {
+  name: string;
+  run(ctx: FleetHandlerContext): Promise<Map<string, HandlerOutcome>>;
+}
 
 /** Per host: what a fleet handler did (a message means changed), or the error that stopped it. */
 export type HandlerOutcome = string | Error | { status: 'ok' | 'skipped'; message: string };
@@ -113,7 +120,7 @@ export interface Role {
 
 export interface TaskResult {
   host: string;
-  /** Handlers this result notified (changed tasks only). */
+  /** Names of the handlers this result notified (changed tasks only), for the report. */
   notified?: string[];
   role: string;
   task: string;

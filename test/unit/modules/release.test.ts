@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { FactCache } from '../../../src/facts/gather.ts';
 import { curlProtocols, release } from '../../../src/modules/release.ts';
 import { runTask } from '../../../src/runner/run.ts';
-import type { RunOptions, TaskContext } from '../../../src/runner/types.ts';
+import { task, type TaskContext } from '../../../src/runner/types.ts';
 import type { HostSpec, Inventory } from '../../../src/inventory/types.ts';
 import { localTransport } from '../runner/local-transport.ts';
 import { ReleaseHost, selfSignedCert } from '../release/release-host.ts';
@@ -38,9 +38,8 @@ async function install(expected: string, version = '1.35.0', url?: string) {
   const facts = new FactCache('local');
   await facts.gather(t, module.facts({ diff: false }));
   const host = { name: 'local', ssh: { user: 'root', become: false } } as HostSpec;
-  const ctx: TaskContext = { inv: {} as Inventory, host, facts, check: false, diff: false, changed: new Set(), vars: new Map() };
-  const opts: RunOptions = { check: false, diff: false, forks: 1, maxFailPercent: 100 };
-  return runTask('envoy_binary', { name: 'binary', module }, ctx, t, opts);
+  const ctx: TaskContext = { inv: {} as Inventory, host, facts, check: false, diff: false, changed: new Set() };
+  return (await runTask('envoy_binary', task('binary', module), ctx, t, {})).result;
 }
 
 const exists = (p: string) => stat(p).then(() => true, () => false);

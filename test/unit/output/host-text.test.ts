@@ -5,7 +5,7 @@ import { report } from '../../../src/cli.ts';
 import { formatFleet } from '../../../src/doctor/format.ts';
 import { check } from '../../../src/doctor/types.ts';
 import { RemoteError } from '../../../src/errors.ts';
-import { formatReplies } from '../../../src/ops/admin-get.ts';
+import { formatReplies } from '../../../src/output/admin-replies.ts';
 import { formatRecap, formatTask } from '../../../src/output/format.ts';
 import { createReporter } from '../../../src/output/reporter.ts';
 import { formatRolling } from '../../../src/output/rolling.ts';

@@ -7,7 +7,7 @@ import { duration } from '../../../src/render/duration.ts';
 describe('src/render public surface', () => {
   it('exports exactly these names', () => {
     expect(Object.keys(render).sort()).toEqual(
-      ['CONFIG_FILE_MODE', 'TCP_LOG_FORMAT', 'UNIT_FILE_MODE', 'UNIT_NAME', 'UNIT_PATH', 'edsFileName', 'listenerName', 'managedFiles', 'renderConfigFiles', 'renderResources', 'renderUnit', 'toYaml'].sort(),
+      ['CONFIG_FILE_MODE', 'TCP_LOG_FORMAT', 'adminUrl', 'UNIT_FILE_MODE', 'UNIT_NAME', 'UNIT_PATH', 'edsFileName', 'listenerName', 'managedFiles', 'renderConfigFiles', 'renderResources', 'renderUnit', 'toYaml'].sort(),
     );
   });
 

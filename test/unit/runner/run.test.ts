@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Connections } from '../../../src/runner/connections.ts';
 import { runPlay } from '../../../src/runner/run.ts';
-import type { Module, Role, RunEvent, RunOptions } from '../../../src/runner/types.ts';
+import { change, ok, probe, task, taskKey, type Handler, type Module, type Role, type RunEvent, type RunOptions } from '../../../src/runner/types.ts';
 import type { HostSpec, Inventory } from '../../../src/inventory/types.ts';
 import { createFakeTransport, type FakeTransport } from '../../../src/ssh/fake.ts';
 import { ToolError } from '../../../src/errors.ts';
@@ -15,10 +15,10 @@ const inv = { hosts } as Inventory;
 const opts: RunOptions = { check: false, diff: false, forks: 3, maxFailPercent: 100 };
 
 const fact: FactSpec<string> = { key: 'x', script: 'echo x', parse: (o) => o.trim() };
-const changes = (yes: boolean): Module => ({ facts: () => [fact], plan: () => ({ steps: yes ? [{ kind: 'exec', action: 'do it', command: ['true'] }] : [] }) });
+const changes = (yes: boolean): Module => ({ facts: () => [fact], plan: () => (yes ? change([{ kind: 'exec', action: 'do it', command: ['true'] }]) : ok()) });
 const fails = (host: string): Module => ({
   facts: () => [],
-  plan: (ctx) => ({ steps: [{ kind: 'exec', action: 'break', command: ctx.host.name === host ? ['false'] : ['true'] }] }),
+  plan: (ctx) => change([{ kind: 'exec', action: 'break', command: ctx.host.name === host ? ['false'] : ['true'] }]),
 });
 
 function setup(unreachable: string[] = []) {
@@ -35,26 +35,27 @@ function setup(unreachable: string[] = []) {
   return { conns, transports };
 }
 
-function role(tasks: { name: string; module: Module; notify?: string[] }[], handled: string[]): Role {
+/** A handler that records the hosts it ran for (once per run, over every notifying host). */
+function recorder(handled: string[]): Handler {
   return {
-    name: 'r',
-    tasks: () => tasks,
-    handlers: [{ name: 'h', scope: 'host', run: async (c) => void handled.push(c.host.name) }],
+    name: 'h',
+    async run(c) {
+      handled.push(...c.hosts.map((h) => h.name));
+      return new Map(c.hosts.map((h) => [h.name, 'handled']));
+    },
   };
+}
+
+function role(tasks: (h: Handler) => ReturnType<typeof task>[], handled: string[]): Role {
+  const h = recorder(handled);
+  return { name: 'r', tasks: () => tasks(h), handlers: [h] };
 }
 
 describe('runPlay', () => {
   it('reports changed then ok, runs a notified handler once per host, gathers facts in one round trip', async () => {
     const handled: string[] = [];
     const { conns, transports } = setup();
-    const r = role(
-      [
-        { name: 'a', module: changes(true), notify: ['h'] },
-        { name: 'b', module: changes(true), notify: ['h'] },
-        { name: 'c', module: changes(false) },
-      ],
-      handled,
-    );
+    const r = role((h) => [task('a', changes(true), { notify: [h] }), task('b', changes(true), { notify: [h] }), task('c', changes(false))], handled);
     const res = await runPlay({ inv, hosts, roles: [r] }, opts, conns, () => {});
     expect(res.results.filter((x) => x.host === 'lb1').map((x) => `${x.task}:${x.status}`)).toEqual(['a:changed', 'b:changed', 'c:ok', 'h:changed']);
     expect(handled.sort()).toEqual(['lb1', 'lb2', 'lb3']);
@@ -65,7 +66,7 @@ describe('runPlay', () => {
   it('a failed task stops that host only; its handlers do not run', async () => {
     const handled: string[] = [];
     const { conns } = setup();
-    const r = role([{ name: 'a', module: changes(true), notify: ['h'] }, { name: 'break', module: fails('lb2') }, { name: 'after', module: changes(false) }], handled);
+    const r = role((h) => [task('a', changes(true), { notify: [h] }), task('break', fails('lb2')), task('after', changes(false))], handled);
     const res = await runPlay({ inv, hosts, roles: [r] }, opts, conns, () => {});
     const lb2 = res.results.filter((x) => x.host === 'lb2');
     expect(lb2.map((x) => x.status)).toEqual(['changed', 'failed']);
@@ -77,7 +78,7 @@ describe('runPlay', () => {
   it('check mode runs nothing and reports handlers as would run', async () => {
     const handled: string[] = [];
     const { conns, transports } = setup();
-    const r = role([{ name: 'a', module: changes(true), notify: ['h'] }], handled);
+    const r = role((h) => [task('a', changes(true), { notify: [h] })], handled);
     const res = await runPlay({ inv, hosts, roles: [r] }, { ...opts, check: true }, conns, () => {});
     expect(handled).toEqual([]);
     expect(res.results.filter((x) => x.host === 'lb1').map((x) => `${x.task}:${x.status}:${x.message}`)).toEqual(['a:changed:would change', 'h:changed:would run']);
@@ -87,7 +88,7 @@ describe('runPlay', () => {
   it('an unreachable host is reported and the others converge', async () => {
     const { conns } = setup(['lb3']);
     const events: RunEvent[] = [];
-    const res = await runPlay({ inv, hosts, roles: [role([{ name: 'a', module: changes(true) }], [])] }, opts, conns, (e) => events.push(e));
+    const res = await runPlay({ inv, hosts, roles: [role(() => [task('a', changes(true))], [])] }, opts, conns, (e) => events.push(e));
     expect(res.recap.find((x) => x.host === 'lb3')).toMatchObject({ unreachable: true, error: 'lb3: cannot connect: connection refused' });
     expect(res.recap.filter((x) => x.changed === 1).map((x) => x.host)).toEqual(['lb1', 'lb2']);
     expect(events.some((e) => e.kind === 'host-done' && e.host === 'lb3' && e.unreachable)).toBe(true);
@@ -95,23 +96,34 @@ describe('runPlay', () => {
 
   it('stops starting hosts once the max-fail percentage is exceeded', async () => {
     const { conns } = setup(['lb1']);
-    const res = await runPlay({ inv, hosts, roles: [role([{ name: 'a', module: changes(true) }], [])] }, { ...opts, forks: 1, maxFailPercent: 0 }, conns, () => {});
+    const res = await runPlay({ inv, hosts, roles: [role(() => [task('a', changes(true))], [])] }, { ...opts, forks: 1, maxFailPercent: 0 }, conns, () => {});
     expect(res.aborted).toBe(true);
     expect(res.results).toHaveLength(0);
   });
 
-  it('when() skips with its reason', async () => {
+  it('check mode reports a probe without running it', async () => {
+    const { conns, transports } = setup();
+    const wait: Module = { facts: () => [], plan: () => probe([{ kind: 'exec', action: 'wait', command: ['true'] }], 'ready') };
+    const res = await runPlay({ inv, hosts: [hosts[0]!], roles: [role(() => [task('w', wait)], [])] }, { ...opts, check: true }, conns, () => {});
+    expect(res.results[0]).toMatchObject({ status: 'ok', message: 'would wait: ready' });
+    expect(transports.get('lb1')!.commands.every((c) => c.includes('@@ekp-fact'))).toBe(true);
+  });
+
+  it('links between tasks follow the key object, not the title', async () => {
     const { conns } = setup();
-    const r: Role = { name: 'r', tasks: () => [{ name: 's', module: changes(true), when: () => 'not needed here' }] };
+    const started = taskKey('started');
+    const renamed = taskKey('started'); // same title, another task: must not count
+    const sees = (k: typeof started): Module => ({ facts: () => [], plan: (ctx) => (ctx.changed.has(k) ? ok('saw it') : ok('did not')) });
+    const r: Role = { name: 'r', tasks: () => [task(started, changes(true)), task('x', sees(started)), task('y', sees(renamed))] };
     const res = await runPlay({ inv, hosts: [hosts[0]!], roles: [r] }, opts, conns, () => {});
-    expect(res.results[0]).toMatchObject({ status: 'skipped', message: 'not needed here' });
+    expect(res.results.map((x) => x.message)).toEqual([undefined, 'saw it', 'did not']);
   });
 });
 
 describe('runPlay setup failures', () => {
   it('an error before the first task fails that host instead of passing silently', async () => {
     const { conns } = setup();
-    const r: Role = { name: 'r', tasks: (_inv, h) => { if (h.name === 'lb2') throw new ToolError('module', 'cannot render'); return [{ name: 'a', module: changes(false) }]; } };
+    const r: Role = { name: 'r', tasks: (_inv, h) => { if (h.name === 'lb2') throw new ToolError('module', 'cannot render'); return [task('a', changes(false))]; } };
     const res = await runPlay({ inv, hosts, roles: [r] }, opts, conns, () => {});
     expect(res.recap.find((x) => x.host === 'lb2')!.failed).toBe(1);
     expect(res.results.find((x) => x.host === 'lb2')).toMatchObject({ status: 'failed', error: 'cannot render' });

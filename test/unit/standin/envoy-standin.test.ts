@@ -425,7 +425,7 @@ describe('envoy stand-in: HTTPS /readyz health check via transport_socket_matche
   let adminPort: number;
   let envoy: ChildProcess;
   let status = 200;
-  let paths: string[] = [];
+  const paths: string[] = [];
   let server: import('node:https').Server;
   let upstreamPort: number;
   const hasOpenssl = existsSync('/usr/bin/openssl');

@@ -1,0 +1,139 @@
+// From a case's `args` (plain YAML) to the module under test. What is a function or an object in
+// TypeScript is named in YAML: task keys and handlers by name (one object per name, shared with
+// the case's `changed`), release's checksums and sources as per-arch maps, fileSet's validate
+// command as a template. Every schema is strict: a misspelt argument fails the case.
+import { z } from 'zod';
+import { ToolError } from '../../../src/errors.ts';
+import type { Arch } from '../../../src/inventory/types.ts';
+import { absent } from '../../../src/modules/absent.ts';
+import { command } from '../../../src/modules/command.ts';
+import { directory } from '../../../src/modules/directory.ts';
+import { fileSet } from '../../../src/modules/file-set.ts';
+import { file } from '../../../src/modules/file.ts';
+import { releaseSwitch } from '../../../src/modules/release-switch.ts';
+import { release } from '../../../src/modules/release.ts';
+import { restartPending } from '../../../src/modules/restart-pending.ts';
+import { service } from '../../../src/modules/systemd.ts';
+import { systemUser } from '../../../src/modules/user.ts';
+import { waitReady } from '../../../src/modules/wait-ready.ts';
+import { waitStopped } from '../../../src/modules/wait-stopped.ts';
+import { expectedSha } from '../../../src/release/lockfile.ts';
+import type { Handler, Module, TaskKey } from '../../../src/runner/types.ts';
+import { quote } from '../../../src/ssh/quote.ts';
+import { inventory } from '../render/fixtures.ts';
+
+/** Names → the one object of that name for this case. */
+export interface Refs {
+  key(name: string): TaskKey;
+  handler(name: string): Handler;
+}
+
+type Adapter = (args: unknown, refs: Refs) => Module;
+
+const argv = z.union([z.string(), z.array(z.string()).min(1)]);
+const mode = z.number().int().min(0).max(0o7777);
+const perArch = z.strictObject({ x86_64: z.string().optional(), aarch_64: z.string().optional() });
+const setFiles = z.array(z.strictObject({ name: z.string(), content: z.string() }));
+
+/** A per-arch value, or the error a missing one raises in the real caller. */
+function byArch(map: Partial<Record<Arch, string>>, what: string) {
+  return (arch: Arch): string => {
+    const v = map[arch];
+    if (v === undefined) throw new ToolError('module', `the case gives no ${what} for ${arch}`);
+    return v;
+  };
+}
+
+export const adapters: Record<string, Adapter> = {
+  absent: (args) => absent(z.strictObject({ path: z.string() }).parse(args).path),
+
+  command: (args) => command(z.strictObject({ command: argv, action: z.string(), creates: z.string().optional(), unless: z.string().optional() }).parse(args)),
+
+  directory: (args) =>
+    directory(z.strictObject({ path: z.string(), mode: mode.optional(), owner: z.string().optional(), group: z.string().optional() }).parse(args)),
+
+  file: (args) => {
+    const a = z
+      .strictObject({ path: z.string(), content: z.string().optional(), content_base64: z.string().optional(), mode, owner: z.string().optional(), group: z.string().optional() })
+      .refine((x) => (x.content === undefined) !== (x.content_base64 === undefined), 'exactly one of content, content_base64')
+      .parse(args);
+    const { content, content_base64, ...rest } = a;
+    return file({ ...rest, content: content ?? Buffer.from(content_base64 ?? '', 'base64') });
+  },
+
+  'file-set': (args, refs) => {
+    const a = z
+      .strictObject({
+        dir: z.string(),
+        files: setFiles,
+        owner: z.string(),
+        group: z.string(),
+        mode,
+        prune: z.strictObject({ prefix: z.string(), suffix: z.string() }).optional(),
+        // `{bootstrap}` in the command stands for the staged bootstrap's path, quoted
+        validate: z.strictObject({ stageDir: z.string(), files: setFiles, command: z.string() }).optional(),
+        notify: z.record(z.string(), z.string()).optional(),
+      })
+      .parse(args);
+    const v = a.validate;
+    return fileSet({
+      ...a,
+      validate: v && { ...v, command: (bootstrap: string) => v.command.replaceAll('{bootstrap}', quote(bootstrap)) },
+      notify: a.notify && Object.fromEntries(Object.entries(a.notify).map(([f, h]) => [f, refs.handler(h)])),
+    });
+  },
+
+  release: (args) => {
+    const a = z
+      .strictObject({
+        installDir: z.string(),
+        version: z.string(),
+        // as pinned in the inventory's envoy.sha256; an arch without one fails like a real run
+        sha256: perArch,
+        source: z.discriminatedUnion('mode', [z.strictObject({ mode: z.literal('control'), local: perArch }), z.strictObject({ mode: z.literal('host'), url: perArch })]),
+      })
+      .parse(args);
+    const inv = inventory({ envoy: { version: a.version, sha256: a.sha256, fetch: a.source.mode, logLevel: 'info', insecureMirror: false } });
+    const local = a.source.mode === 'control' ? byArch(a.source.local, 'local file') : undefined;
+    return release({
+      installDir: a.installDir,
+      version: a.version,
+      expected: (arch) => expectedSha(inv, {}, arch),
+      source: a.source.mode === 'control' ? { mode: 'control', local: async (arch) => local!(arch) } : { mode: 'host', url: byArch(a.source.url, 'url') },
+    });
+  },
+
+  'release-switch': (args) => releaseSwitch(z.strictObject({ installDir: z.string(), version: z.string(), allowDowngrade: z.boolean() }).parse(args)),
+
+  'restart-pending': (args, refs) => {
+    const a = z.strictObject({ unit: z.string(), paths: z.array(z.string()).min(1), handler: z.string(), unless: z.array(z.string()).optional() }).parse(args);
+    return restartPending({ ...a, handler: refs.handler(a.handler), unless: a.unless?.map(refs.key) });
+  },
+
+  systemd: (args, refs) => {
+    const a = z
+      .strictObject({
+        unit: z.string(),
+        enabled: z.boolean().optional(),
+        state: z.enum(['started', 'stopped', 'restarted', 'absent']).optional(),
+        reloadAfter: z.string().optional(),
+        timeoutMs: z.number().int().positive().optional(),
+        daemonReload: z.boolean().optional(),
+      })
+      .parse(args);
+    return service({ ...a, reloadAfter: a.reloadAfter === undefined ? undefined : refs.key(a.reloadAfter) });
+  },
+
+  user: (args) =>
+    systemUser(z.strictObject({ name: z.string(), group: z.string().optional(), home: z.string().optional(), state: z.enum(['present', 'absent']).optional() }).parse(args)),
+
+  'wait-ready': (args, refs) => {
+    const a = z.strictObject({ unit: z.string(), readyUrl: z.string(), timeoutMs: z.number().int().positive(), after: z.string().optional() }).parse(args);
+    return waitReady({ ...a, after: a.after === undefined ? undefined : refs.key(a.after) });
+  },
+
+  'wait-stopped': (args, refs) => {
+    const a = z.strictObject({ unit: z.string(), timeoutMs: z.number().int().positive(), after: z.string() }).parse(args);
+    return waitStopped({ ...a, after: refs.key(a.after) });
+  },
+};

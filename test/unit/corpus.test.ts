@@ -1,6 +1,6 @@
 // The bad-input corpus, run through the real CLI: every test/corpus/bad-inventories/<case> must make
-// `validate`, `plan` and `deploy` exit 2 with exactly <case>.expected on stderr, nothing on stdout,
-// no stack trace, no warning, and without opening an SSH connection. Add a case by adding files;
+// `validate`, `plan`, `deploy`, `install` and `rollback` exit 2 with exactly <case>.expected on
+// stderr, nothing on stdout, no stack trace, no warning, and without opening an SSH connection. Add a case by adding files;
 // no code change is needed (test/corpus/bad-inventories/README.md describes the three kinds).
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,7 +106,7 @@ afterEach(() => {
 describe(`bad inventories (${CORPUS}) through the CLI`, () => {
   it('has cases', () => expect(cases.length).toBeGreaterThanOrEqual(40));
 
-  it.each(cases.flatMap((c) => (['validate', 'plan', 'deploy'] as const).map((cmd) => ({ ...c, cmd, label: `${c.name}: ${cmd}` }))))(
+  it.each(cases.flatMap((c) => (['validate', 'plan', 'deploy', 'install', 'rollback'] as const).map((cmd) => ({ ...c, cmd, label: `${c.name}: ${cmd}` }))))(
     '$label',
     async ({ cmd, ref, expected }) => {
       const r = await cli([cmd, '--hosts', await ref()]);

@@ -10,4 +10,4 @@ export type { TreeFile, TreeOptions } from './cross.ts';
 export { kindOfFile } from './tree.ts';
 export { runEnvoyValidate, ENVOY_VALIDATE_TIMEOUT_MS } from './envoy-binary.ts';
 export type { EnvoyValidateResult } from './envoy-binary.ts';
-export { assertRenderValid, checkRendered, kindOf, renderProblems } from './rendered.ts';
+export { assertRenderValid, checkRendered, renderProblems } from './rendered.ts';

@@ -5,19 +5,16 @@ import { parse } from 'yaml';
 import { InputError, type Problem } from '../errors.ts';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import { renderConfigFiles } from '../render/index.ts';
-import { validateDocument, type DocumentKind } from './documents.ts';
+import { validateDocument } from './documents.ts';
 import { validateTree } from './cross.ts';
-
-export function kindOf(name: string): DocumentKind {
-  return name === 'envoy.yaml' ? 'bootstrap' : name === 'lds.yaml' ? 'lds' : name === 'cds.yaml' ? 'cds' : 'eds';
-}
+import { kindOfFile } from './tree.ts';
 
 /** Strict checks of one host's rendered files; problems name `<host>/<file>`. */
 export function checkRendered(inv: Inventory, host: HostSpec, configDir?: string): Problem[] {
   const files = renderConfigFiles(inv, host, configDir ? { configDir } : undefined);
   const docs = files.map((f) => ({ name: f.name, doc: parse(f.content) as unknown }));
   const problems: Problem[] = [];
-  for (const d of docs) problems.push(...validateDocument(kindOf(d.name), d.doc, `${host.name}/${d.name}`));
+  for (const d of docs) problems.push(...validateDocument(kindOfFile(d.name) ?? 'eds', d.doc, `${host.name}/${d.name}`));
   problems.push(...validateTree(docs, { configDir: configDir ?? inv.paths.configDir }));
   return problems;
 }

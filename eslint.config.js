@@ -4,8 +4,9 @@ import tseslint from 'typescript-eslint';
 /** Each layer may import only the layers below it; `from` names the importing folder. */
 const layers = [
   { from: 'src/inventory/**', deny: ['render', 'validate', 'facts', 'modules', 'runner', 'ops', 'doctor', 'output', 'release', 'commands', 'ssh'] },
-  { from: 'src/validate/**', deny: ['render', 'facts', 'modules', 'runner', 'ops', 'doctor', 'output', 'release', 'commands', 'ssh'] },
-  { from: 'src/render/**', deny: ['facts', 'modules', 'runner', 'ops', 'doctor', 'output', 'release', 'commands', 'ssh'] },
+  // validate checks what render produced: it sits above render
+  { from: 'src/validate/**', deny: ['facts', 'modules', 'runner', 'ops', 'doctor', 'output', 'release', 'commands', 'ssh'] },
+  { from: 'src/render/**', deny: ['validate', 'facts', 'modules', 'runner', 'ops', 'doctor', 'output', 'release', 'commands', 'ssh'] },
   // the transport takes a HostSpec (types only) and nothing else from above
   { from: 'src/ssh/**', deny: ['render', 'validate', 'facts', 'modules', 'runner', 'ops', 'doctor', 'output', 'release', 'commands'] },
   { from: 'src/facts/**', deny: ['render', 'modules', 'runner', 'ops', 'doctor', 'output', 'commands'] },

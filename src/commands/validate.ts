@@ -3,10 +3,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
-import { InputError, type Problem } from '../errors.ts';
+import { InputError } from '../errors.ts';
 import { renderConfigFiles } from '../render/index.ts';
-import { runEnvoyValidate, validateDocument, validateTree } from '../validate/index.ts';
+import { assertRenderValid, runEnvoyValidate } from '../validate/index.ts';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import { selectHosts } from './common.ts';
 import { findOnPath } from './envoy-path.ts';
@@ -38,29 +37,11 @@ async function validateRemote(inv: Inventory, hosts: HostSpec[], forks: number):
   }
 }
 
-type Kind = 'bootstrap' | 'lds' | 'cds' | 'eds';
-
-export function kindOf(name: string): Kind {
-  return name === 'envoy.yaml' ? 'bootstrap' : name === 'lds.yaml' ? 'lds' : name === 'cds.yaml' ? 'cds' : 'eds';
-}
-
-/** Strict checks of one host's rendered files; problems name `<host>/<file>`. */
-export function checkRendered(inv: Inventory, host: HostSpec, configDir?: string): Problem[] {
-  const files = renderConfigFiles(inv, host, configDir ? { configDir } : undefined);
-  const docs = files.map((f) => ({ name: f.name, doc: parse(f.content) as unknown }));
-  const problems: Problem[] = [];
-  for (const d of docs) problems.push(...validateDocument(kindOf(d.name), d.doc, `${host.name}/${d.name}`));
-  problems.push(...validateTree(docs, { configDir: configDir ?? inv.paths.configDir }));
-  return problems;
-}
-
 export async function validateCommand(o: { hosts: string; limit?: string; envoy?: string; json?: boolean; remote?: boolean; forks?: number }): Promise<number> {
   const { inv, hosts } = await selectHosts(o);
   // deploy reads it before contacting a host: a bad lockfile is refused here, offline, as well
   const lock = await readLock();
-  const problems: Problem[] = [];
-  for (const host of hosts) problems.push(...checkRendered(inv, host));
-  if (problems.length) throw new InputError('validation', problems);
+  assertRenderValid(inv, hosts);
 
   const envoy = o.envoy ?? (await findOnPath('envoy'));
   const binary: { host: string; output: string }[] = [];

@@ -1,5 +1,6 @@
 // What Envoy itself says through its admin API (read-only GETs from the host's loopback), and the
 // warnings the journal holds for the unit.
+import { panicMessage } from '../ops/status.ts';
 import type { Inventory } from '../inventory/types.ts';
 import { parseClusters, type EndpointHealth } from '../ops/admin.ts';
 import { listenerName, UNIT_NAME } from '../render/index.ts';
@@ -23,7 +24,7 @@ export function checkAdmin(inv: Inventory, r: AdminReplies): Check[] {
   out.push(check('ready', 'ready', live ? 'ok' : 'fail', `GET /ready ${r.ready.status} ${r.ready.body.trim().split('\n')[0] ?? ''}`.trim(), { fix: 'Envoy is still initializing or draining: wait a few seconds and run doctor again; see the journal' }));
   const stats = parseStats(r.stats.body);
   const health = parseClusters(r.clusters.body);
-  for (const c of inv.clusters) out.push(clusterCheck(c.name, c.endpoints.length, health.filter((e) => e.cluster === c.name), stats));
+  for (const c of inv.clusters) out.push(clusterCheck(c.name, c.endpoints.length, health.filter((e) => e.cluster === c.name), stats, c.panicThresholdPercent > 0));
   out.push(listenersCheck(inv, r.listeners));
   return out;
 }
@@ -41,7 +42,7 @@ function describeFlags(flags: string): string {
   return flags.split('/').filter(Boolean).map((f) => FLAG_MEANING[f] ?? f).join(', ');
 }
 
-function clusterCheck(name: string, expected: number, eps: EndpointHealth[], stats: Map<string, number>): Check {
+function clusterCheck(name: string, expected: number, eps: EndpointHealth[], stats: Map<string, number>, failOpen: boolean): Check {
   const stat = (s: string) => stats.get(`cluster.${name}.${s}`) ?? 0;
   const healthy = eps.filter((e) => e.healthy).length;
   const counters = `connect failures ${stat('upstream_cx_connect_fail')}, timeouts ${stat('upstream_cx_connect_timeout')}, ejections active ${stat('outlier_detection.ejections_active')} (since start)`;
@@ -52,6 +53,12 @@ function clusterCheck(name: string, expected: number, eps: EndpointHealth[], sta
   const summary = `${healthy}/${eps.length} endpoints healthy; ${counters}`;
   if (eps.length !== expected) details.push(`Envoy has ${eps.length} endpoint(s), the inventory ${expected}`);
   const fix = 'see the endpoint lines above for why; Envoy sends no traffic to an unhealthy endpoint';
+  if (healthy === 0 && failOpen) {
+    return check(id, title, 'fail', `${panicMessage(eps.length)}; ${counters}`, {
+      details,
+      fix: 'Envoy ignores health and balances over every endpoint, dead ones included; if the API servers are up, the health check itself is wrong (401/403 on /readyz: set healthCheck.type: tcp)',
+    });
+  }
   if (healthy === 0) return check(id, title, 'fail', summary, { details, fix: `no healthy endpoint: clients get their connections closed. ${fix}` });
   if (healthy < eps.length || eps.length !== expected) return check(id, title, 'warn', summary, { details, fix });
   return check(id, title, 'ok', summary);

@@ -18,7 +18,8 @@ export type EnvoyDefaults = Filled<Pick<RawEnvoy, 'version' | 'fetch' | 'logLeve
 export const CLUSTER_DEFAULTS: ClusterDefaults = {
   listenAddress: '0.0.0.0',
   lbPolicy: 'ROUND_ROBIN',
-  healthCheck: { type: 'readyz', path: '/readyz', interval: '5s', timeout: '3s', healthyThreshold: 2, unhealthyThreshold: 3 },
+  // A hung API server is out within 2.6 s and back within ~1 s (docs/operations.md, "Health").
+  healthCheck: { type: 'readyz', path: '/readyz', interval: '500ms', timeout: '800ms', healthyThreshold: 2, unhealthyThreshold: 2 },
   outlierDetection: { enabled: true, consecutiveLocalOriginFailure: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50 },
   connectTimeout: '5s',
   tcpKeepalive: { probes: 3, time: '30s', interval: '10s' },
@@ -26,6 +27,11 @@ export const CLUSTER_DEFAULTS: ClusterDefaults = {
   idleTimeout: '0s',
   maxConnectAttempts: 3,
   maxConnections: 10000,
+  // 1 %: one healthy endpoint takes all new connections; none healthy → all endpoints (fail open).
+  panicThreshold: 1,
+  // Two full TLS records (16 KiB each) per direction; Envoy's 1 MiB default × 2 sides × 10000
+  // connections would be 20 GiB of buffers.
+  bufferLimitBytes: 32768,
 };
 
 export const SSH_DEFAULTS: SshDefaults = {

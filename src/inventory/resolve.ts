@@ -110,6 +110,8 @@ function resolveCluster(c: MergedCluster): ClusterSpec {
     idleTimeoutMs: ms(c.idleTimeout),
     maxConnectAttempts: c.maxConnectAttempts,
     maxConnections: c.maxConnections,
+    panicThresholdPercent: c.panicThreshold,
+    bufferLimitBytes: c.bufferLimitBytes,
   };
 }
 

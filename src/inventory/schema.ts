@@ -73,6 +73,10 @@ const clusterSettings = {
   idleTimeout: duration().optional().describe('tcp_proxy idle timeout; 0s disables it (kubectl watch and logs -f are long-lived)'),
   maxConnectAttempts: positive().optional(),
   maxConnections: positive().optional(),
+  panicThreshold: z.number(msg('expected a percentage from 0 to 100')).min(0, msg('expected a percentage from 0 to 100')).max(100, msg('expected a percentage from 0 to 100')).optional()
+    .describe('below this share of healthy endpoints Envoy balances over all of them (fail open); 0 turns that off'),
+  bufferLimitBytes: int(1024, 2 ** 32 - 1, 'expected a byte count from 1024 to 4294967295').optional()
+    .describe('read/write buffer limit per connection, on the listener and the cluster side'),
 };
 
 export const defaultsSchema = z.strictObject(clusterSettings);

@@ -14,10 +14,10 @@ export interface HealthCheck {
   /** readyz: HTTPS GET `path` (TLS used by the health checker only); tcp: connect only. */
   type: 'readyz' | 'tcp';
   path: string; // default /readyz
-  intervalMs: number; // default 5000
-  timeoutMs: number; // default 3000
+  intervalMs: number; // default 500
+  timeoutMs: number; // default 800
   healthyThreshold: number; // default 2
-  unhealthyThreshold: number; // default 3
+  unhealthyThreshold: number; // default 2
   /** SNI for the TLS health check; default none. */
   sni?: string;
 }
@@ -51,6 +51,10 @@ export interface ClusterSpec {
   idleTimeoutMs: number;
   maxConnectAttempts: number; // default 3
   maxConnections: number; // circuit breaker, default 10000
+  /** common_lb_config.healthy_panic_threshold; default 1 (fail open only when none is healthy). */
+  panicThresholdPercent: number;
+  /** per_connection_buffer_limit_bytes on listener and cluster; default 32768. */
+  bufferLimitBytes: number;
 }
 
 export interface EnvoyRelease {

@@ -81,7 +81,9 @@ export function assess(inv: Inventory, host: HostSpec, o: Observed): HostStatus 
   if (active && o.clusters.value) {
     for (const c of clusters) {
       const need = Math.min(inv.rolling.minHealthyEndpoints, c.total);
-      if (c.healthy < need) problems.push(`${c.name}: ${c.healthy}/${c.total} endpoints healthy`);
+      const failOpen = c.total > 0 && c.healthy === 0 && (inv.clusters.find((x) => x.name === c.name)?.panicThresholdPercent ?? 0) > 0;
+      if (failOpen) problems.push(`${c.name}: ${panicMessage(c.total)}`);
+      else if (c.healthy < need) problems.push(`${c.name}: ${c.healthy}/${c.total} endpoints healthy`);
     }
   }
   const running = o.serverInfo.value?.version ?? null;
@@ -128,4 +130,9 @@ export async function hostStatus(t: Transport, inv: Inventory, host: HostSpec): 
 export function unreachableStatus(host: HostSpec, error: string): HostStatus {
   const reason = error.startsWith(`${host.name}: `) ? error.slice(host.name.length + 2) : error;
   return { host: host.name, address: host.address, health: 'unreachable', problems: [reason], error: reason };
+}
+
+/** Every endpoint failing its health check: Envoy's panic mode sends traffic to all of them. */
+export function panicMessage(total: number): string {
+  return `ALL ${total} endpoints unhealthy: panic mode, traffic to all (fail open)`;
 }

@@ -4,8 +4,9 @@
 import type { AccessLogSpec } from '../inventory/types.ts';
 import { EXTENSION, TYPE } from './type-urls.ts';
 
-/** One JSON line per closed connection. */
+/** One JSON line when the upstream connects and one when the connection ends (access_log_type). */
 export const TCP_LOG_FORMAT: Readonly<Record<string, string>> = {
+  access_log_type: '%ACCESS_LOG_TYPE%',
   start_time: '%START_TIME%',
   downstream_remote_address: '%DOWNSTREAM_REMOTE_ADDRESS%',
   upstream_host: '%UPSTREAM_HOST%',

@@ -21,6 +21,10 @@ export function renderCluster(cluster: ClusterSpec, configDir: string): Record<s
     eds_cluster_config: { eds_config: fileConfigSource(posix.join(configDir, edsFileName(cluster))) },
     connect_timeout: duration(cluster.connectTimeoutMs),
     lb_policy: cluster.lbPolicy,
+    // Fail open, but only when no endpoint is healthy: at Envoy's 50 % default, two of three API
+    // servers down would send new connections to the dead ones too (docs: "Panic threshold").
+    common_lb_config: { healthy_panic_threshold: { value: cluster.panicThresholdPercent } },
+    per_connection_buffer_limit_bytes: cluster.bufferLimitBytes,
     circuit_breakers: {
       thresholds: [
         {

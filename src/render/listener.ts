@@ -1,11 +1,31 @@
 // lds.yaml: one TCP listener per cluster, a bare tcp_proxy. No TLS inspector and no HTTP filters:
 // TLS passes through untouched so client certificates reach the API server.
 
-import type { ClusterSpec, HostSpec, Inventory } from '../inventory/types.ts';
+import type { ClusterSpec, HostSpec, Inventory, TcpKeepalive } from '../inventory/types.ts';
 import { tcpAccessLogs } from './access-log.ts';
 import { isIpv6Any, socketAddress } from './address.ts';
 import { duration } from './duration.ts';
 import { EXTENSION, TYPE } from './type-urls.ts';
+
+// Linux socket option numbers (asm-generic/socket.h, netinet/tcp.h).
+const SOL_SOCKET = 1;
+const SO_KEEPALIVE = 9;
+const IPPROTO_TCP = 6;
+const TCP_KEEPIDLE = 4;
+const TCP_KEEPINTVL = 5;
+const TCP_KEEPCNT = 6;
+
+/** SO_KEEPALIVE and its timers, set before bind on the listening socket. */
+export function keepaliveSocketOptions(k: TcpKeepalive): Record<string, unknown>[] {
+  const opt = (level: number, name: number, value: number, description: string) =>
+    ({ description, level, name, int_value: value, state: 'STATE_PREBIND' });
+  return [
+    opt(SOL_SOCKET, SO_KEEPALIVE, 1, 'SO_KEEPALIVE'),
+    opt(IPPROTO_TCP, TCP_KEEPIDLE, k.timeSec, 'TCP_KEEPIDLE'),
+    opt(IPPROTO_TCP, TCP_KEEPINTVL, k.intervalSec, 'TCP_KEEPINTVL'),
+    opt(IPPROTO_TCP, TCP_KEEPCNT, k.probes, 'TCP_KEEPCNT'),
+  ];
+}
 
 export function listenerName(cluster: ClusterSpec): string {
   return `listener_${cluster.name}`;
@@ -25,7 +45,11 @@ function tcpProxy(inv: Inventory, cluster: ClusterSpec): Record<string, unknown>
     max_connect_attempts: cluster.maxConnectAttempts,
   };
   const logs = tcpAccessLogs(inv.accessLog);
-  if (logs.length > 0) typed.access_log = logs;
+  if (logs.length > 0) {
+    typed.access_log = logs;
+    // A line when the upstream connects, not only when the connection ends: day-long watches show.
+    typed.access_log_options = { flush_access_log_on_connected: true };
+  }
   return { name: EXTENSION.tcpProxy, typed_config: typed };
 }
 
@@ -39,6 +63,10 @@ export function renderListener(inv: Inventory, host: HostSpec, cluster: ClusterS
     name: listenerName(cluster),
     address: sock,
     filter_chains: [{ filters: [tcpProxy(inv, cluster)] }],
+    per_connection_buffer_limit_bytes: cluster.bufferLimitBytes,
+    // Listener has no tcp_keepalive field: Linux copies these from the listening socket to every
+    // accepted one, so dead clients are found and their descriptors freed under idle_timeout 0s.
+    socket_options: keepaliveSocketOptions(cluster.tcpKeepalive),
   };
 }
 

@@ -31,6 +31,8 @@ function envoyCommand(inv: Inventory): { validate: string[]; run: string[] } {
   run.push('--drain-time-s', String(Math.max(1, Math.ceil(inv.rolling.drainMs / 1000))));
   // Restarts go through systemd, never Envoy's hot restart: no shared memory or domain socket.
   run.push('--disable-hot-restart');
+  // An lds/cds/eds update with an unknown field is rejected (old config kept), never half-read.
+  run.push('--reject-unknown-dynamic-fields');
   return { validate: [envoy, '--mode', 'validate', '-c', config], run };
 }
 

@@ -216,6 +216,14 @@ export async function startApiserver(port: number, opts: LabOptions = {}): Promi
   await startService(cfg, apiserverSpec(cfg, port));
 }
 
+/** Fault injection on a running fake apiserver: ok, unready (/readyz 500) or hang (no TLS). */
+export function apiserverMode(port: number, mode: 'ok' | 'unready' | 'hang', opts: LabOptions = {}): void {
+  const cfg = runningLab(opts);
+  const pid = servicePid(cfg, apiserverSpec(cfg, port));
+  if (!pid) throw new LabError(`lab apiserver on port ${port} is not running`);
+  process.kill(pid, mode === 'ok' ? 'SIGHUP' : mode === 'unready' ? 'SIGUSR1' : 'SIGUSR2');
+}
+
 function apiserverSpec(cfg: LabConfig, port: number) {
   const spec = labServices(cfg).find((s) => s.id === `apiserver-${port}`);
   if (!spec) throw new LabError(`no lab apiserver on port ${port} (ports: ${cfg.apiserverPorts.join(', ')})`);

@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'n
 import { arch } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { standinSchemaLine } from './standin-schema.ts';
 
 export const STANDIN = join(dirname(fileURLToPath(import.meta.url)), 'envoy-standin', 'envoy');
 
@@ -14,12 +15,23 @@ export function labArch(): 'x86_64' | 'aarch_64' {
   return arch() === 'arm64' ? 'aarch_64' : 'x86_64';
 }
 
-/** The stand-in's bytes for a version (its one VERSION line replaced). */
+let schemaLine: string | undefined;
+
+/** The stand-in's bytes for a version: its VERSION line set, Envoy's proto schema embedded. */
 export function standinBytes(version: string): Buffer {
   const src = readFileSync(STANDIN, 'utf8');
-  const out = src.replace(/^VERSION = ".*"$/m, `VERSION = "${version}"`);
+  const schema = (schemaLine ??= standinSchemaLine());
+  const out = src.replace(/^VERSION = ".*"$/m, `VERSION = "${version}"`).replace(/^PROTO_SCHEMA_Z = None$/m, () => schema);
   if (!out.includes(`VERSION = "${version}"`)) throw new Error(`stand-in has no VERSION line to set to ${version}`);
+  if (!out.includes(schema)) throw new Error('stand-in has no PROTO_SCHEMA_Z line to embed the proto schema in');
   return Buffer.from(out);
+}
+
+/** Writes the built stand-in (schema embedded) to `path`, executable; for tests off the lab. */
+export function writeStandin(path: string, version = '1.35.0'): string {
+  writeFileSync(path, standinBytes(version));
+  chmodSync(path, 0o755);
+  return path;
 }
 
 export function sha256(b: Buffer): string {

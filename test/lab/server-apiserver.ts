@@ -2,9 +2,15 @@
 // node --import tsx server-apiserver.ts <address> <port> <cert> <key>.
 // GET /readyz, /livez, /healthz → 200 `ok`; GET /version → JSON; anything else → JSON naming this
 // server ({"server":"apiserver-<port>"}), so a test can tell which endpoint Envoy picked.
-// It records nothing.
+// It records nothing. Fault modes, switched by signal (lab `apiserverMode`): SIGUSR1 `unready`
+// (TLS works, /readyz answers 500), SIGUSR2 `hang` (TCP accepted, TLS never answered), SIGHUP
+// back to `ok`. Connections a hang held are then served.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
+import { createServer as createTcpServer, type Socket } from 'node:net';
+
+let mode: 'ok' | 'unready' | 'hang' = 'ok';
+const held = new Set<Socket>();
 
 const [address, port, cert, key] = process.argv.slice(2);
 if (!address || !port || !cert || !key) throw new Error('usage: server-apiserver.ts <address> <port> <cert> <key>');
@@ -30,7 +36,9 @@ function json(res: import('node:http').ServerResponse, body: unknown): void {
 
 const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => {
   const { pathname } = new URL(req.url ?? '/', 'https://lab');
-  if (req.method === 'GET' && ['/readyz', '/livez', '/healthz'].includes(pathname)) {
+  if (req.method === 'GET' && mode === 'unready' && pathname === '/readyz') {
+    res.writeHead(500, { 'content-type': 'text/plain', 'content-length': 21, 'x-lab-server': name }).end('[-]etcd failed: lab\n');
+  } else if (req.method === 'GET' && ['/readyz', '/livez', '/healthz'].includes(pathname)) {
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2, 'x-lab-server': name }).end('ok');
   } else if (req.method === 'GET' && pathname === '/version') {
     json(res, version);
@@ -40,8 +48,24 @@ const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }
   req.resume();
 });
 
-server.listen(Number(port), address);
+// TCP in front of TLS, so `hang` can accept a connection and never start the handshake.
+const front = createTcpServer((sock) => {
+  sock.on('error', () => undefined);
+  if (mode === 'hang') {
+    held.add(sock);
+    sock.on('close', () => held.delete(sock));
+  } else server.emit('connection', sock);
+});
+front.listen(Number(port), address);
+process.on('SIGUSR1', () => void (mode = 'unready'));
+process.on('SIGUSR2', () => void (mode = 'hang'));
+process.on('SIGHUP', () => {
+  mode = 'ok';
+  for (const s of held) server.emit('connection', s);
+  held.clear();
+});
 process.on('SIGTERM', () => {
-  server.close(() => process.exit(0));
+  front.close(() => process.exit(0));
+  for (const s of held) s.destroy();
   server.closeAllConnections();
 });

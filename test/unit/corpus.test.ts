@@ -1,8 +1,8 @@
 // The bad-input corpus, run through the real CLI: every test/corpus/bad-inventories/<case> and
-// test/corpus/bad-lockfiles/<case> must make `validate`, `plan` and `deploy` exit 2 with exactly
-// <case>.expected on stderr, nothing on stdout, no stack trace, no warning, and without opening an
-// SSH connection. Add a case by adding files; no code change is needed (each corpus's README.md
-// describes its kinds of case).
+// test/corpus/bad-lockfiles/<case> must make `validate`, `plan`, `deploy`, `install` and `rollback`
+// exit 2 with exactly <case>.expected on stderr, nothing on stdout, no stack trace, no warning, and
+// without opening an SSH connection. Add a case by adding files; no code change is needed (each
+// corpus's README.md describes its kinds of case).
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,7 +122,7 @@ afterEach(() => {
 });
 
 function runsThroughTheCli(label: string, all: Case[]): void {
-  it.each(all.flatMap((c) => (['validate', 'plan', 'deploy'] as const).map((cmd) => ({ ...c, cmd, label: `${c.name}: ${cmd}` }))))(
+  it.each(all.flatMap((c) => (['validate', 'plan', 'deploy', 'install', 'rollback'] as const).map((cmd) => ({ ...c, cmd, label: `${c.name}: ${cmd}` }))))(
     '$label',
     async ({ cmd, ref, expected, lockfile }) => {
       const r = await cli([cmd, '--hosts', await ref()], lockfile);

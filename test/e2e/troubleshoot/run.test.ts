@@ -1,16 +1,18 @@
 // run: the Envoy stand-in in the foreground with a loopback inventory; a TCP connection through
 // its listener reaches a test server; SIGINT stops it cleanly and removes the temp config dir.
 // Needs no lab: everything is on 127.0.0.1. The same test runs a real Envoy given in ENVOY_BIN.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, exited, runCli, spawnCli, waitForOutput } from './cli.ts';
+import { exited, runCli, spawnCli, waitForOutput } from './cli.ts';
 import { freePort } from '../../support/net.ts';
+import { writeStandin } from '../../lab/release.ts';
 
-const ENVOY = process.env.ENVOY_BIN ?? join(ROOT, 'test/lab/envoy-standin/envoy');
+// the stand-in as the lab publishes it (Envoy's proto schema embedded)
+const ENVOY = process.env.ENVOY_BIN ?? writeStandin(join(mkdtempSync(join(tmpdir(), 'ekp-standin-')), 'envoy'));
 // the stand-in's shebang is `env python3`: Debian's python3 has PyYAML, a pyenv one may not
 const PATH = `/usr/bin:${process.env.PATH ?? ''}`;
 const usable = existsSync(ENVOY) && (process.env.ENVOY_BIN !== undefined || existsSync('/usr/bin/python3'));

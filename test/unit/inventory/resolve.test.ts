@@ -26,13 +26,15 @@ describe('defaults', () => {
         listenPort: 6443,
         lbPolicy: 'ROUND_ROBIN',
         endpoints: [{ host: '10.0.0.1', port: 6443 }],
-        healthCheck: { type: 'readyz', path: '/readyz', intervalMs: 5000, timeoutMs: 3000, healthyThreshold: 2, unhealthyThreshold: 3 },
+        healthCheck: { type: 'readyz', path: '/readyz', intervalMs: 500, timeoutMs: 800, healthyThreshold: 2, unhealthyThreshold: 2 },
         outlierDetection: { enabled: true, consecutiveLocalOriginFailure: 5, intervalMs: 10_000, baseEjectionTimeMs: 30_000, maxEjectionPercent: 50 },
         connectTimeoutMs: 5000,
         tcpKeepalive: { probes: 3, timeSec: 30, intervalSec: 10 },
         idleTimeoutMs: 0,
         maxConnectAttempts: 3,
         maxConnections: 10_000,
+        panicThresholdPercent: 1,
+        bufferLimitBytes: 32_768,
       },
     ]);
     const ssh = { user: 'root', port: 22, knownHosts: '/home/ops/.ssh/known_hosts', hostKeyChecking: 'strict', become: false, connectTimeoutMs: 10_000 };
@@ -75,8 +77,8 @@ hosts: [{name: lb1, address: 10.0.0.11}]
   it.each([
     ['a: lbPolicy from defaults', a!.lbPolicy, 'LEAST_REQUEST'],
     ['b: lbPolicy from the cluster', b!.lbPolicy, 'RANDOM'],
-    ['a: healthCheck from defaults and built-ins', a!.healthCheck, { type: 'readyz', path: '/readyz', intervalMs: 10_000, timeoutMs: 3000, healthyThreshold: 2, unhealthyThreshold: 3, sni: 'kubernetes' }],
-    ['b: healthCheck merged key by key', b!.healthCheck, { type: 'tcp', path: '/readyz', intervalMs: 10_000, timeoutMs: 1000, healthyThreshold: 2, unhealthyThreshold: 3, sni: 'kubernetes' }],
+    ['a: healthCheck from defaults and built-ins', a!.healthCheck, { type: 'readyz', path: '/readyz', intervalMs: 10_000, timeoutMs: 800, healthyThreshold: 2, unhealthyThreshold: 2, sni: 'kubernetes' }],
+    ['b: healthCheck merged key by key', b!.healthCheck, { type: 'tcp', path: '/readyz', intervalMs: 10_000, timeoutMs: 1000, healthyThreshold: 2, unhealthyThreshold: 2, sni: 'kubernetes' }],
     ['b: outlierDetection keeps defaults: enabled: false', b!.outlierDetection.enabled, false],
     ['b: outlierDetection override', b!.outlierDetection.maxEjectionPercent, 100],
     ['a: tcpKeepalive time in seconds', a!.tcpKeepalive, { probes: 3, timeSec: 60, intervalSec: 10 }],

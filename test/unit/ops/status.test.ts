@@ -73,7 +73,14 @@ describe('assess', () => {
     const sick = parseClusters(c.endpoints.map((e) => `${c.name}::${e.host}:${e.port}::health_flags::/failed_active_hc`).join('\n'));
     const s = assess(inv, host, observed({ clusters: { status: 200, value: sick } }));
     expect(s.health).toBe('degraded');
-    expect(s.problems[0]).toMatch(new RegExp(`^${c.name}: 0/${c.endpoints.length} endpoints healthy`));
+    expect(s.problems[0]).toBe(`${c.name}: ALL ${c.endpoints.length} endpoints unhealthy: panic mode, traffic to all (fail open)`);
+    // with panic mode turned off (panicThreshold: 0) nothing flows: the plain count says so
+    const strict = { ...inv, clusters: inv.clusters.map((x, i) => (i === 0 ? { ...x, panicThresholdPercent: 0 } : x)) };
+    expect(assess(strict, host, observed({ clusters: { status: 200, value: sick } })).problems[0]).toMatch(new RegExp(`^${c.name}: 0/${c.endpoints.length} endpoints healthy`));
+    // one healthy of several: no panic, the count
+    const one = parseClusters(c.endpoints.map((e, i) => `${c.name}::${e.host}:${e.port}::health_flags::${i === 0 ? 'healthy' : '/failed_active_hc'}`).join('\n'));
+    const p = assess(inv, host, observed({ clusters: { status: 200, value: one } })).problems;
+    expect(p.filter((x) => x.startsWith(`${c.name}:`)).join()).not.toMatch(/panic/);
   });
 
   it('drift names the files that differ and the ones missing', () => {

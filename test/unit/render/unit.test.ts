@@ -30,7 +30,7 @@ describe('systemd unit', () => {
     const d = unit();
     expect(one(d, 'ExecStartPre')).toBe('/opt/envoy-k8s-proxy/current/envoy --mode validate -c /etc/envoy-k8s-proxy/envoy.yaml');
     expect(one(d, 'ExecStart')).toBe(
-      '/opt/envoy-k8s-proxy/current/envoy -c /etc/envoy-k8s-proxy/envoy.yaml --log-level info --drain-time-s 5 --disable-hot-restart',
+      '/opt/envoy-k8s-proxy/current/envoy -c /etc/envoy-k8s-proxy/envoy.yaml --log-level info --drain-time-s 5 --disable-hot-restart --reject-unknown-dynamic-fields',
     );
     expect(one(d, 'User')).toBe('envoy');
     expect(one(d, 'Group')).toBe('envoy');

@@ -4,8 +4,9 @@ import * as api from '../../../src/validate/index.ts';
 
 it('exports exactly the validate API', () => {
   expect(Object.keys(api).sort()).toEqual([
-    'BOOTSTRAP_TYPE', 'ENVOY_VALIDATE_TIMEOUT_MS', 'PROTO_FILES', 'RESOURCE_TYPES', 'configSourcePath', 'kindOfFile',
-    'loadProtos', 'runEnvoyValidate', 'typeUrl', 'validateDocument', 'validateMessage', 'validateTree',
+    'BOOTSTRAP_TYPE', 'ENVOY_VALIDATE_TIMEOUT_MS', 'PROTO_FILES', 'RESOURCE_TYPES', 'assertRenderValid', 'checkRendered',
+    'configSourcePath', 'kindOfFile', 'loadProtos', 'renderProblems', 'runEnvoyValidate', 'typeUrl',
+    'validateDocument', 'validateMessage', 'validateTree',
   ]);
 });
 

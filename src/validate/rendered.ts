@@ -1,0 +1,48 @@
+// The strict check of what the inventory renders, shared by `validate` and by every command that
+// would write config to hosts (deploy, plan, install, rollback): it runs before any connection,
+// because on the host `envoy --mode validate` only checks the bootstrap (envoy#36289).
+import { parse } from 'yaml';
+import { InputError, type Problem } from '../errors.ts';
+import type { HostSpec, Inventory } from '../inventory/types.ts';
+import { renderConfigFiles } from '../render/index.ts';
+import { validateDocument } from './documents.ts';
+import { validateTree } from './cross.ts';
+import { kindOfFile } from './tree.ts';
+
+/** Strict checks of one host's rendered files; problems name `<host>/<file>`. */
+export function checkRendered(inv: Inventory, host: HostSpec, configDir?: string): Problem[] {
+  const files = renderConfigFiles(inv, host, configDir ? { configDir } : undefined);
+  const docs = files.map((f) => ({ name: f.name, doc: parse(f.content) as unknown }));
+  const problems: Problem[] = [];
+  for (const d of docs) problems.push(...validateDocument(kindOfFile(d.name) ?? 'eds', d.doc, `${host.name}/${d.name}`));
+  problems.push(...validateTree(docs, { configDir: configDir ?? inv.paths.configDir }));
+  return problems;
+}
+
+/**
+ * Every selected host's render checked; problems are reported against the inventory file (the
+ * thing to fix), naming the rendered file and its key path, once for all hosts that share them.
+ */
+export function renderProblems(inv: Inventory, hosts: readonly HostSpec[]): Problem[] {
+  const seen = new Map<string, { problem: Problem; hosts: string[] }>();
+  for (const host of hosts) {
+    for (const p of checkRendered(inv, host)) {
+      const file = p.file.startsWith(`${host.name}/`) ? p.file.slice(host.name.length + 1) : p.file;
+      const key = `${file}\0${p.path}\0${p.message}`;
+      const hit = seen.get(key);
+      if (hit) hit.hosts.push(host.name);
+      else seen.set(key, { problem: { ...p, file }, hosts: [host.name] });
+    }
+  }
+  return [...seen.values()].map(({ problem: p, hosts: names }) => ({
+    file: inv.file,
+    path: `rendered ${p.file}${p.path ? ` ${p.path}` : ''} (${names.join(', ')})`,
+    message: p.message,
+  }));
+}
+
+/** Throws the exit-2 InputError when any selected host's render fails the strict check. */
+export function assertRenderValid(inv: Inventory, hosts: readonly HostSpec[]): void {
+  const problems = renderProblems(inv, hosts);
+  if (problems.length) throw new InputError('validation', problems);
+}

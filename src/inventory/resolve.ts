@@ -71,7 +71,7 @@ function resolveCluster(c: MergedCluster): ClusterSpec {
     timeoutMs: ms(hc.timeout),
     healthyThreshold: hc.healthyThreshold,
     unhealthyThreshold: hc.unhealthyThreshold,
-    ...(hc.sni !== undefined && { sni: hc.sni }),
+    sni: hc.sni,
   };
   const od = c.outlierDetection;
   const outlierDetection: OutlierDetection = {

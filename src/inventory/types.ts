@@ -18,8 +18,8 @@ export interface HealthCheck {
   timeoutMs: number; // default 3000
   healthyThreshold: number; // default 2
   unhealthyThreshold: number; // default 3
-  /** SNI for the TLS health check; default none. */
-  sni?: string;
+  /** SNI (and Host header) of the TLS health check; default kubernetes. */
+  sni: string;
 }
 
 export interface OutlierDetection {

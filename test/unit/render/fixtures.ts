@@ -27,6 +27,7 @@ export function cluster(name: string, listenPort: number, endpoints: Endpoint[],
       timeoutMs: 3000,
       healthyThreshold: 2,
       unhealthyThreshold: 3,
+      sni: 'kubernetes',
       ...over.healthCheck,
     },
     outlierDetection: {

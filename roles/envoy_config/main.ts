@@ -5,7 +5,8 @@ import type { Role } from '../../src/runner/types.ts';
 import { systemUser } from '../../src/modules/user.ts';
 import { directory } from '../../src/modules/directory.ts';
 import { fileSet } from '../../src/modules/file-set.ts';
-import { renderConfigFiles, type RenderedFile } from '../../src/render/index.ts';
+import { file } from '../../src/modules/file.ts';
+import { LOGROTATE_PATH, renderConfigFiles, renderLogrotate, type RenderedFile } from '../../src/render/index.ts';
 import type { HostSpec, Inventory } from '../../src/inventory/types.ts';
 import { quote } from '../../src/ssh/quote.ts';
 import { RESTART } from '../envoy_service/handlers.ts';
@@ -28,6 +29,7 @@ export function envoyConfigRole(render: Render = renderConfigFiles): Role {
         { name: `system user ${user}`, module: systemUser({ name: user, group }) },
         { name: 'config directory', module: directory({ path: configDir, mode: 0o750, owner: 'root', group }) },
         { name: 'log directory', module: directory({ path: logDir, mode: 0o750, owner: user, group }) },
+        { name: 'log rotation', module: file({ path: LOGROTATE_PATH, content: renderLogrotate(inv, host).content, mode: 0o644 }) },
         {
           name: 'envoy configuration',
           module: fileSet({

@@ -1,11 +1,12 @@
 // Role envoy_service: the hardened unit, enabled and running, and ready before we call it done.
 import { posix } from 'node:path';
 import type { Role } from '../../src/runner/types.ts';
-import { file } from '../../src/modules/file.ts';
+import { factFile } from '../../src/modules/file.ts';
+import { containerFact } from '../../src/facts/system.ts';
 import { service } from '../../src/modules/systemd.ts';
 import { waitReady } from '../../src/modules/wait-ready.ts';
 import { restartPending } from '../../src/modules/restart-pending.ts';
-import { renderUnit } from '../../src/render/index.ts';
+import { renderUnit, sandboxFor } from '../../src/render/index.ts';
 import { adminUrl } from '../../src/ops/admin.ts';
 import { UNIT } from '../../src/ops/gate.ts';
 import { RESTART, START_TASK, restartHandler } from './handlers.ts';
@@ -19,7 +20,10 @@ export function envoyService(o: { start: boolean } = { start: true }): Role {
     tasks: (inv, host) => [
       {
         name: UNIT_TASK,
-        module: file({ path: posix.join('/etc/systemd/system', UNIT), content: renderUnit(inv, host).content, mode: 0o644 }),
+        // the sandbox follows the host: under hardening auto, a container host gets the reduced one
+        module: factFile({ path: posix.join('/etc/systemd/system', UNIT), mode: 0o644 }, [containerFact], (facts) =>
+          renderUnit(inv, host, sandboxFor(host.hardening, facts.get(containerFact))).content,
+        ),
         notify: [RESTART],
       },
       { name: 'service enabled', module: service({ unit: UNIT, enabled: true, unitFileTask: UNIT_TASK }) },

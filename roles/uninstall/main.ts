@@ -7,6 +7,7 @@ import { service } from '../../src/modules/systemd.ts';
 import { command } from '../../src/modules/command.ts';
 import { systemUser } from '../../src/modules/user.ts';
 import { UNIT } from '../../src/ops/gate.ts';
+import { LOGROTATE_PATH } from '../../src/render/index.ts';
 
 const UNIT_FILE = posix.join('/etc/systemd/system', UNIT);
 
@@ -22,6 +23,8 @@ export function uninstall(o: { purge: boolean }): Role {
         module: command({ command: ['systemctl', 'daemon-reload'], action: 'reload systemd', unless: `systemctl show ${UNIT} -p LoadState | grep -qx LoadState=not-found` }),
       },
       { name: 'configuration', module: absent(inv.paths.configDir) },
+      // kept logs (no --purge) are left as they are, not rotated away by a rule of an uninstalled tool
+      { name: 'log rotation', module: absent(LOGROTATE_PATH) },
       { name: 'releases', module: absent(inv.paths.installDir) },
       ...(o.purge
         ? [

@@ -34,6 +34,7 @@ export function resolveInventory(raw: RawInventory, ctx: ResolveContext): Invent
       address: h.address ?? h.name,
       ssh: resolveSsh(deepMerge(SSH_DEFAULTS, raw.ssh, h.ssh), ctx),
       ...(h.listenAddress !== undefined && { listenAddress: h.listenAddress }),
+      hardening: h.hardening ?? raw.hardening ?? 'auto',
     })),
     ssh,
     rolling: resolveRolling(deepMerge(ROLLING_DEFAULTS, raw.rolling)),

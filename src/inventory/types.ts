@@ -89,7 +89,12 @@ export interface HostSpec {
   ssh: SshSpec; // global ssh merged with the host's own overrides
   /** Overrides every cluster's listenAddress on this host (e.g. the host's own IP). */
   listenAddress?: string;
+  /** The unit's sandbox: the host's own setting, else the inventory's; default auto. */
+  hardening: Hardening;
 }
+
+/** full: every sandbox option; container: those container hosts support; auto: by detection. */
+export type Hardening = 'auto' | 'full' | 'container';
 
 export interface RollingSpec {
   serial: { kind: 'count' | 'percent'; value: number }; // default count 1

@@ -114,6 +114,7 @@ export async function startSshd(): Promise<TestSshd> {
       return {
         name: 'lb1',
         address: '127.0.0.1',
+        hardening: 'auto',
         ssh: {
           user: 'root',
           port,

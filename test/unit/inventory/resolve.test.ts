@@ -38,7 +38,7 @@ describe('defaults', () => {
     ]);
     const ssh = { user: 'root', port: 22, knownHosts: '/home/ops/.ssh/known_hosts', hostKeyChecking: 'strict', become: false, connectTimeoutMs: 10_000 };
     expect(inv.ssh).toEqual(ssh);
-    expect(inv.hosts).toEqual([{ name: 'lb1', address: '10.0.0.11', ssh }]);
+    expect(inv.hosts).toEqual([{ name: 'lb1', address: '10.0.0.11', ssh, hardening: 'auto' }]);
     expect(inv.rolling).toEqual({ serial: { kind: 'count', value: 1 }, drainMs: 5000, healthTimeoutMs: 60_000, minHealthyEndpoints: 1, maxFailPercent: 0 });
     expect(inv.accessLog).toEqual({ enabled: true, path: '/var/log/envoy-k8s-proxy/access.log' });
     expect(inv.paths).toEqual({ installDir: '/opt/envoy-k8s-proxy', configDir: '/etc/envoy-k8s-proxy', logDir: '/var/log/envoy-k8s-proxy', user: 'envoy', group: 'envoy' });
@@ -63,6 +63,14 @@ describe('health check SNI (README: defaults to kubernetes)', () => {
 
   it('renders the SNI the inventory gives', () => {
     expect(tlsOf(`defaults: {healthCheck: {sni: api.example.internal}}\n${MINIMAL}`)).toEqual({ sni: 'api.example.internal', host: 'api.example.internal' });
+  });
+});
+
+describe('hardening', () => {
+  it('is auto unless set; a host setting wins over the inventory one', () => {
+    expect(parse(MINIMAL).hosts[0]!.hardening).toBe('auto');
+    const inv = parse(`hardening: container\nclusters: [{name: k8s, listenPort: 6443, endpoints: [10.0.0.1:6443]}]\nhosts: [{name: a}, {name: b, hardening: full}]\n`);
+    expect(inv.hosts.map((h) => h.hardening)).toEqual(['container', 'full']);
   });
 });
 

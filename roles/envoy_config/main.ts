@@ -5,7 +5,8 @@ import { task, type Role } from '../../src/runner/types.ts';
 import { systemUser } from '../../src/modules/user.ts';
 import { directory } from '../../src/modules/directory.ts';
 import { fileSet } from '../../src/modules/file-set.ts';
-import { CONFIG_FILE_MODE, renderConfigFiles, type RenderedFile } from '../../src/render/index.ts';
+import { file } from '../../src/modules/file.ts';
+import { CONFIG_FILE_MODE, LOGROTATE_PATH, renderConfigFiles, renderLogrotate, type RenderedFile } from '../../src/render/index.ts';
 import type { HostSpec, Inventory } from '../../src/inventory/types.ts';
 import { quote } from '../../src/ssh/index.ts';
 import { restartHandler } from '../envoy_service/handlers.ts';
@@ -28,6 +29,7 @@ export function envoyConfigRole(render: Render = renderConfigFiles): Role {
         task(`system user ${user}`, systemUser({ name: user, group })),
         task('config directory', directory({ path: configDir, mode: 0o750, owner: 'root', group })),
         task('log directory', directory({ path: logDir, mode: 0o750, owner: user, group })),
+        task('log rotation', file({ path: LOGROTATE_PATH, content: renderLogrotate(inv, host).content, mode: 0o644 })),
         task(
           'envoy configuration',
           fileSet({

@@ -1,11 +1,12 @@
 // Role envoy_service: the hardened unit, enabled and running, and ready before we call it done.
 import { posix } from 'node:path';
 import { task, type Role } from '../../src/runner/types.ts';
-import { file } from '../../src/modules/file.ts';
+import { factFile } from '../../src/modules/file.ts';
+import { containerFact } from '../../src/facts/system.ts';
 import { service } from '../../src/modules/systemd.ts';
 import { waitReady } from '../../src/modules/wait-ready.ts';
 import { restartPending } from '../../src/modules/restart-pending.ts';
-import { UNIT_FILE_MODE, UNIT_NAME, UNIT_PATH, adminUrl, renderUnit } from '../../src/render/index.ts';
+import { UNIT_FILE_MODE, UNIT_NAME, UNIT_PATH, adminUrl, renderUnit, sandboxFor } from '../../src/render/index.ts';
 import { SERVICE_STARTED, restartHandler } from './handlers.ts';
 
 /** `start: false` (the install command) lays the unit down and enables it without starting it. */
@@ -13,7 +14,11 @@ export function envoyService(o: { start: boolean } = { start: true }): Role {
   return {
     name: 'envoy_service',
     tasks: (inv, host) => {
-      const unit = task('systemd unit', file({ path: UNIT_PATH, content: renderUnit(inv, host).content, mode: UNIT_FILE_MODE }), { notify: [restartHandler] });
+      // the sandbox follows the host: under hardening auto, a container host gets the reduced one
+      const unitFile = factFile({ path: UNIT_PATH, mode: UNIT_FILE_MODE }, [containerFact], (facts) =>
+        renderUnit(inv, host, sandboxFor(host.hardening, facts.get(containerFact))).content,
+      );
+      const unit = task('systemd unit', unitFile, { notify: [restartHandler] });
       const enabled = task('service enabled', service({ unit: UNIT_NAME, enabled: true, reloadAfter: unit.key }));
       if (!o.start) return [unit, enabled];
       return [

@@ -1,7 +1,7 @@
 // render: write each host's rendered files to a local directory for inspection (atomically).
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { renderConfigFiles, renderUnit } from '../render/index.ts';
+import { renderConfigFiles, renderUnit, sandboxFor } from '../render/index.ts';
 import { selectHosts } from './common.ts';
 
 export async function renderCommand(o: { hosts: string; limit?: string; out: string; json?: boolean }): Promise<number> {
@@ -10,7 +10,8 @@ export async function renderCommand(o: { hosts: string; limit?: string; out: str
   for (const host of hosts) {
     const dir = join(o.out, host.name);
     await mkdir(dir, { recursive: true });
-    const files = [...renderConfigFiles(inv, host), renderUnit(inv, host)];
+    // offline: hardening auto renders what a real host gets (full); a container host gets the reduced set
+    const files = [...renderConfigFiles(inv, host), renderUnit(inv, host, sandboxFor(host.hardening, undefined))];
     for (const f of files) {
       const tmp = join(dir, `.${f.name}.tmp-${process.pid}`);
       await writeFile(tmp, f.content, { mode: f.mode });

@@ -1,5 +1,6 @@
-// validate --remote: each host's own installed envoy checks the config rendered for it, in a temp
-// directory on the host that is removed afterwards. Nothing the service uses is touched.
+// validate --remote: each host's own installed envoy checks the config rendered for it, in a
+// private temp directory (mktemp -d: unpredictable, created 0700) removed on exit whatever happens.
+// Nothing the service uses is touched.
 import { posix } from 'node:path';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import type { Transport } from '../ssh/index.ts';
@@ -7,15 +8,35 @@ import { renderConfigFiles } from '../render/index.ts';
 import { writeFileLines } from '../modules/heredoc.ts';
 import { quote } from '../ssh/index.ts';
 
-export async function validateOnHost(t: Transport, inv: Inventory, host: HostSpec): Promise<{ ok: boolean; output: string }> {
-  const dir = `/tmp/.ekp-validate-${process.pid}-${host.name}`;
+/** Rendered in place of the directory, whose name only mktemp on the host knows. */
+export const DIR_PLACEHOLDER = '/EKP_VALIDATE_DIR';
+
+export function validateScript(inv: Inventory, host: HostSpec): string {
   const envoy = posix.join(inv.paths.installDir, 'current', 'envoy');
-  const lines = ['set -eu', `rm -rf -- ${quote(dir)}`, `mkdir -m 755 ${quote(dir)}`, `trap 'rm -rf -- ${quote(dir)}' EXIT INT TERM HUP`];
-  lines.push(`[ -x ${quote(envoy)} ] || { echo "no envoy installed at ${envoy} (run install or deploy first)"; exit 3; }`);
-  for (const f of renderConfigFiles(inv, host, { configDir: dir })) lines.push(...writeFileLines(posix.join(dir, f.name), f.content));
-  lines.push(`chmod 644 ${quote(dir)}/*`);
-  // as the service user when it exists, like the unit's ExecStartPre
-  lines.push(`if id -u ${quote(inv.paths.user)} >/dev/null 2>&1; then runuser -u ${quote(inv.paths.user)} -- ${quote(envoy)} --mode validate -c ${quote(`${dir}/envoy.yaml`)} 2>&1; else ${quote(envoy)} --mode validate -c ${quote(`${dir}/envoy.yaml`)} 2>&1; fi`);
-  const r = await t.exec(['sh', '-s'], { stdin: `${lines.join('\n')}\n` });
+  const user = quote(inv.paths.user);
+  const lines = [
+    'set -eu',
+    `[ -x ${quote(envoy)} ] || { echo "no envoy installed at ${envoy} (run install or deploy first)"; exit 3; }`,
+    'd=$(mktemp -d /tmp/ekp-validate.XXXXXXXXXX)',
+    `trap 'rm -rf -- "$d"' EXIT`,
+    // a signal runs the EXIT trap too (dash does not on its own)
+    `trap 'exit 130' INT TERM HUP`,
+  ];
+  const files = renderConfigFiles(inv, host, { configDir: DIR_PLACEHOLDER });
+  for (const f of files) lines.push(...writeFileLines(posix.join(DIR_PLACEHOLDER, f.name), f.content, `"$d"/${quote(f.name)}`));
+  // mktemp's name is [A-Za-z0-9/.], safe in a sed replacement
+  lines.push(`for f in "$d"/*; do sed -i "s#${DIR_PLACEHOLDER}/#$d/#g" "$f"; done`);
+  // as the service user when it exists, like the unit's ExecStartPre: readable by its group only
+  lines.push(
+    `if id -u ${user} >/dev/null 2>&1; then`,
+    `  chgrp ${quote(inv.paths.group)} "$d" "$d"/*; chmod 750 "$d"; chmod 640 "$d"/*`,
+    `  runuser -u ${user} -- ${quote(envoy)} --mode validate -c "$d/envoy.yaml" 2>&1`,
+    `else ${quote(envoy)} --mode validate -c "$d/envoy.yaml" 2>&1; fi`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export async function validateOnHost(t: Transport, inv: Inventory, host: HostSpec): Promise<{ ok: boolean; output: string }> {
+  const r = await t.exec(['sh', '-s'], { stdin: validateScript(inv, host) });
   return { ok: r.code === 0, output: (r.stdout + r.stderr).trim() };
 }

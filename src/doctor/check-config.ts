@@ -3,19 +3,20 @@ import { posix } from 'node:path';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import { pathFact, globFact, type PathFact } from '../facts/file.ts';
 import type { FactSpec } from '../facts/types.ts';
-import { managedFiles } from '../render/index.ts';
+import { managedFiles, type Sandbox } from '../render/index.ts';
 import { check, type Check } from './types.ts';
 
 export function configFacts(inv: Inventory, host: HostSpec): { files: FactSpec<PathFact>[]; eds: FactSpec<string[]> } {
   return {
-    files: managedFiles(inv, host).map((f) => pathFact(f.path)),
+    // the paths are the same for either sandbox
+    files: managedFiles(inv, host, 'full').map((f) => pathFact(f.path)),
     eds: globFact(inv.paths.configDir, 'eds_', '.yaml'),
   };
 }
 
 /** One check naming every drifted, missing or stray file. */
-export function checkConfig(inv: Inventory, host: HostSpec, got: Map<string, PathFact>, edsOnHost: string[]): Check {
-  const want = managedFiles(inv, host);
+export function checkConfig(inv: Inventory, host: HostSpec, sandbox: Sandbox, got: Map<string, PathFact>, edsOnHost: string[]): Check {
+  const want = managedFiles(inv, host, sandbox);
   const changed: string[] = [];
   const missing: string[] = [];
   for (const f of want) {

@@ -4,12 +4,13 @@ import type { HostSpec, Inventory } from '../inventory/types.ts';
 import type { Transport } from '../ssh/index.ts';
 import type { Lock } from '../release/lockfile.ts';
 import { factScript, parseFactOutput, uniqueFacts } from '../facts/gather.ts';
-import { osFact, unitFact, type UnitFact } from '../facts/system.ts';
+import { containerFact, osFact, unitFact, type UnitFact } from '../facts/system.ts';
 import { pathFact, type PathFact } from '../facts/file.ts';
 import type { FactSpec } from '../facts/types.ts';
-import { UNIT_NAME } from '../render/index.ts';
+import { UNIT_NAME, sandboxFor } from '../render/index.ts';
 import { checkBinary, checkPorts, checkUnit } from './check-service.ts';
 import { checkConfig, configFacts } from './check-config.ts';
+import { checkLogDisk, checkSandbox, logDiskFact, sandboxFact } from './check-host.ts';
 import { checkEndpoint, endpointTargets } from './check-endpoints.ts';
 import { checkAdmin, checkJournal } from './check-envoy.ts';
 import { adminFact, endpointsFact, journalFact, ssFact, statsPath, versionFact, HTTP_TIMEOUT_S } from './probes.ts';
@@ -67,7 +68,8 @@ async function gatherChecks(t: Transport, inv: Inventory, host: HostSpec, lock: 
     listeners: adminFact(inv, '/listeners?format=json'),
     stats: adminFact(inv, statsPath()),
   };
-  const specs = uniqueFacts([unit, osFact, binary, version, ...config.files, config.eds, ssFact, endpoints, journal, ...Object.values(admin)] as FactSpec<unknown>[]);
+  const logDisk = logDiskFact(inv.paths.logDir);
+  const specs = uniqueFacts([unit, osFact, containerFact, sandboxFact, logDisk, binary, version, ...config.files, config.eds, ssFact, endpoints, journal, ...Object.values(admin)] as FactSpec<unknown>[]);
   const res = await t.exec(factScript(specs), { timeoutMs: SCRIPT_TIMEOUT_MS, signal });
   const got = parseFactOutput(specs, res.stdout);
   const get = <T>(s: FactSpec<T>): T | undefined => got.get(s.key) as T | undefined;
@@ -83,7 +85,10 @@ async function gatherChecks(t: Transport, inv: Inventory, host: HostSpec, lock: 
     const v = get(f);
     if (v) files.set(f.key.replace(/^path:/, ''), v);
   }
-  checks.push(checkConfig(inv, host, files, get(config.eds) ?? []));
+  const container = get(containerFact) ?? null;
+  checks.push(checkConfig(inv, host, sandboxFor(host.hardening, container), files, get(config.eds) ?? []));
+  const sandbox = get(sandboxFact);
+  if (u.loadState === 'loaded' && sandbox) checks.push(...checkSandbox(inv, host, container, sandbox));
   checks.push(...checkPorts(inv, host, get(ssFact) ?? [], activeMainPid(u)));
   const probes = get(endpoints) ?? [];
   targets.forEach((target, i) => checks.push(checkEndpoint(target, probes[i] ?? {}, host.name)));
@@ -91,6 +96,8 @@ async function gatherChecks(t: Transport, inv: Inventory, host: HostSpec, lock: 
   checks.push(...checkAdmin(inv, { ready: reply(admin.ready), clusters: reply(admin.clusters), listeners: reply(admin.listeners), stats: reply(admin.stats) }));
   const j = get(journal);
   if (j) checks.push(checkJournal(j, u.activeState === 'active'));
+  const disk = get(logDisk);
+  if (disk) checks.push(...checkLogDisk(inv, disk));
   return checks;
 }
 

@@ -93,9 +93,10 @@ export function endpointKey(e: Endpoint): string {
 function endpointScript(t: EndpointTarget): string {
   const { host, port } = t.endpoint;
   const hc = t.cluster.healthCheck;
-  const name = hc.sni ?? (host.includes(':') ? `[${host}]` : host);
-  const connectTo = hc.sni ? ` --connect-to ${quote(`${hc.sni}:${port}:${host}:${port}`)}` : '';
-  const url = `https://${name}:${port}${hc.path}`;
+  // the SNI and Host header Envoy's health checker sends, while connecting to the endpoint itself
+  const target = host.includes(':') ? `[${host}]` : host;
+  const connectTo = ` --connect-to ${quote(`${hc.sni}:${port}:${target}:${port}`)}`;
+  const url = `https://${hc.sni}:${port}${hc.path}`;
   return [
     `s=$(date +%s%N); e=$(timeout ${CONNECT_TIMEOUT_S} bash -c 'exec 3<>"/dev/tcp/$1/$2"' ekp ${quote(host)} ${port} 2>&1); rc=$?`,
     `printf '@@tcp %s %s\\n%s\\n' "$rc" "$(( ($(date +%s%N) - s) / 1000000 ))" "$e"`,

@@ -96,3 +96,19 @@ export function parseUnitShow(out: string): UnitFact {
 export function testFact(script: string): FactSpec<boolean> {
   return { key: `test:${script}`, script, parse: (_out, code) => code === 0 };
 }
+
+/**
+ * What kind of container the host is (systemd-nspawn, lxc, docker, …), or null on a VM or bare
+ * metal. It decides the unit's sandbox under `hardening: auto`.
+ */
+export const containerFact: FactSpec<string | null> = {
+  key: 'virt:container',
+  script: 'systemd-detect-virt --container',
+  parse: parseDetectVirt,
+};
+
+/** `systemd-detect-virt --container`: the name and exit 0 in a container, `none` and exit 1 outside. */
+export function parseDetectVirt(out: string, code: number): string | null {
+  const name = out.trim().split('\n')[0]?.trim() ?? '';
+  return code === 0 && /^[a-z0-9-]+$/.test(name) && name !== 'none' ? name : null;
+}

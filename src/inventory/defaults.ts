@@ -6,20 +6,18 @@ import type { RawDefaults, RawInventory, RawSsh } from './schema.ts';
 export type Filled<T> = {
   [K in keyof T]-?: NonNullable<T[K]> extends Record<string, unknown> ? Filled<NonNullable<T[K]>> : NonNullable<T[K]>;
 };
-type RawHealthCheck = NonNullable<RawDefaults['healthCheck']>;
-export type ClusterDefaults = Omit<Filled<RawDefaults>, 'healthCheck'> & {
-  healthCheck: Filled<Omit<RawHealthCheck, 'sni'>> & Pick<RawHealthCheck, 'sni'>;
-};
+export type ClusterDefaults = Filled<RawDefaults>;
 export type SshDefaults = Omit<Filled<RawSsh>, 'identityFile' | 'proxyJump'> & Pick<RawSsh, 'identityFile' | 'proxyJump'>;
 type RawEnvoy = NonNullable<RawInventory['envoy']>;
 export type EnvoyDefaults = Filled<Pick<RawEnvoy, 'version' | 'fetch' | 'logLevel'>> & Omit<RawEnvoy, 'version' | 'fetch' | 'logLevel'>;
 
-/** Every cluster setting except the optional SNI. */
+/** Every cluster setting. */
 export const CLUSTER_DEFAULTS: ClusterDefaults = {
   listenAddress: '0.0.0.0',
   lbPolicy: 'ROUND_ROBIN',
-  // A hung API server is out within 2.6 s and back within ~1 s (docs/operations.md, "Health").
-  healthCheck: { type: 'readyz', path: '/readyz', interval: '500ms', timeout: '800ms', healthyThreshold: 2, unhealthyThreshold: 2 },
+  // A hung API server is out within 2.6 s and back within ~1 s (docs/operations.md, "Health");
+  // kube-apiserver's serving certificate always names `kubernetes` (the service's short name).
+  healthCheck: { type: 'readyz', path: '/readyz', interval: '500ms', timeout: '800ms', healthyThreshold: 2, unhealthyThreshold: 2, sni: 'kubernetes' },
   outlierDetection: { enabled: true, consecutiveLocalOriginFailure: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50 },
   connectTimeout: '5s',
   tcpKeepalive: { probes: 3, time: '30s', interval: '10s' },

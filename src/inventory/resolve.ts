@@ -35,6 +35,7 @@ export function resolveInventory(raw: RawInventory, ctx: ResolveContext): Invent
       address: h.address ?? h.name,
       ssh: resolveSsh(deepMerge(SSH_DEFAULTS, raw.ssh, h.ssh), ctx),
       ...(h.listenAddress !== undefined && { listenAddress: h.listenAddress }),
+      hardening: h.hardening ?? raw.hardening ?? 'auto',
     })),
     ssh,
     rolling: resolveRolling(deepMerge(ROLLING_DEFAULTS, raw.rolling)),
@@ -78,7 +79,7 @@ function resolveCluster(c: MergedCluster): ClusterSpec {
     timeoutMs: ms(hc.timeout),
     healthyThreshold: hc.healthyThreshold,
     unhealthyThreshold: hc.unhealthyThreshold,
-    ...(hc.sni !== undefined && { sni: hc.sni }),
+    sni: hc.sni,
   };
   const od = c.outlierDetection;
   const outlierDetection: OutlierDetection = {

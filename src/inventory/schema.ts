@@ -108,11 +108,18 @@ export const sshSchema = z.strictObject({
   proxyJump: checked(isProxyJump, 'expected [user@]host[:port]').optional(),
 });
 
+const hardening = () =>
+  z
+    .enum(['auto', 'full', 'container'])
+    .optional()
+    .describe("The unit's sandbox: full, the reduced set container hosts support, or auto: container when the host is one");
+
 export const hostSchema = z.strictObject({
   name: pattern(HOST_NAME, 'expected a host name of letters, digits, "_", "." and "-" (at most 63 characters, starting with a letter or digit)'),
   address: hostAddress().optional().describe('IP or DNS name to connect to; defaults to name'),
   listenAddress: ipAddress().optional().describe("Overrides every cluster's listenAddress on this host"),
   ssh: sshSchema.optional(),
+  hardening: hardening(),
 });
 
 export const envoySchema = z.strictObject({
@@ -178,6 +185,7 @@ export const inventorySchema = z
     rolling: rollingSchema.optional(),
     accessLog: accessLogSchema.optional(),
     paths: pathsSchema.optional(),
+    hardening: hardening(),
   })
   .describe('envoy-k8s-proxy inventory: hosts/<name>.yaml');
 

@@ -18,8 +18,8 @@ export interface HealthCheck {
   timeoutMs: number; // default 800
   healthyThreshold: number; // default 2
   unhealthyThreshold: number; // default 2
-  /** SNI for the TLS health check; default none. */
-  sni?: string;
+  /** SNI (and Host header) of the TLS health check; default kubernetes. */
+  sni: string;
 }
 
 export interface OutlierDetection {
@@ -95,7 +95,12 @@ export interface HostSpec {
   ssh: SshSpec; // global ssh merged with the host's own overrides
   /** Overrides every cluster's listenAddress on this host (e.g. the host's own IP). */
   listenAddress?: string;
+  /** The unit's sandbox: the host's own setting, else the inventory's; default auto. */
+  hardening: Hardening;
 }
+
+/** full: every sandbox option; container: those container hosts support; auto: by detection. */
+export type Hardening = 'auto' | 'full' | 'container';
 
 export interface RollingSpec {
   serial: { kind: 'count' | 'percent'; value: number }; // default count 1

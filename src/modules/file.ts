@@ -4,6 +4,7 @@ import { posix } from 'node:path';
 import { pathFact, globFact, type PathFact } from '../facts/file.ts';
 import { sha256 } from '../facts/gather.ts';
 import { quote } from '../ssh/index.ts';
+import type { FactSpec, Facts } from '../facts/types.ts';
 import { change, fail, ok, type Diff, type Module, type Step } from '../runner/types.ts';
 
 export interface FileArgs {
@@ -51,6 +52,18 @@ export function file(a: FileArgs): Module {
       }
       return steps.length ? change(steps, { message: 'removed stale temp files' }) : ok();
     },
+  };
+}
+
+/**
+ * A file whose content depends on facts of the host (e.g. the unit's sandbox on a container):
+ * those facts are gathered with the file's own in the play's one round trip, then it is a file.
+ */
+export function factFile(a: Omit<FileArgs, 'content'>, inputs: FactSpec<unknown>[], content: (facts: Facts) => string): Module {
+  const probe = file({ ...a, content: '' });
+  return {
+    facts: (o) => [...probe.facts(o), ...inputs],
+    plan: (ctx) => file({ ...a, content: content(ctx.facts) }).plan(ctx),
   };
 }
 

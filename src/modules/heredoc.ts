@@ -3,11 +3,12 @@
 import { sha256 } from '../facts/gather.ts';
 import { quote } from '../ssh/index.ts';
 
-export function writeFileLines(path: string, content: string | Buffer): string[] {
+/** `target`: the shell word naming the file when it is only known on the host (e.g. `"$d"/x`). */
+export function writeFileLines(path: string, content: string | Buffer, target = quote(path)): string[] {
   const b64 = Buffer.from(content).toString('base64');
-  const lines: string[] = [`base64 -d > ${quote(path)} <<'EKP_EOF'`];
+  const lines: string[] = [`base64 -d > ${target} <<'EKP_EOF'`];
   for (let i = 0; i < b64.length; i += 76) lines.push(b64.slice(i, i + 76));
   lines.push('EKP_EOF');
-  lines.push(`[ "$(sha256sum ${quote(path)} | cut -d' ' -f1)" = ${quote(sha256(content))} ] || { echo ${quote(`${path}: content arrived corrupted`)} >&2; exit 1; }`);
+  lines.push(`[ "$(sha256sum ${target} | cut -d' ' -f1)" = ${quote(sha256(content))} ] || { echo ${quote(`${path}: content arrived corrupted`)} >&2; exit 1; }`);
   return lines;
 }

@@ -3,7 +3,8 @@
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import type { Transport } from '../ssh/index.ts';
 import { factScript, parseFactOutput } from '../facts/gather.ts';
-import { managedFiles } from '../render/index.ts';
+import { containerFact } from '../facts/system.ts';
+import { managedFiles, sandboxFor, type Sandbox } from '../render/index.ts';
 import { healthyByCluster, type EndpointHealth } from './admin.ts';
 import { statusProbes, type AdminAnswer, type ServerInfo, type UnitStatus } from './status-probe.ts';
 
@@ -39,8 +40,8 @@ export interface HostStatus {
 }
 
 /** Expected files on the host: absolute path → [display name, sha256 of what the inventory renders now]. */
-export function expectedFiles(inv: Inventory, host: HostSpec): Map<string, { name: string; sha256: string }> {
-  return new Map(managedFiles(inv, host).map((f) => [f.path, { name: f.name, sha256: f.sha256 }]));
+export function expectedFiles(inv: Inventory, host: HostSpec, sandbox: Sandbox): Map<string, { name: string; sha256: string }> {
+  return new Map(managedFiles(inv, host, sandbox).map((f) => [f.path, { name: f.name, sha256: f.sha256 }]));
 }
 
 export function compareFiles(expected: Map<string, { name: string; sha256: string }>, actual: Map<string, string | null>): Drift {
@@ -109,12 +110,13 @@ export function assess(inv: Inventory, host: HostSpec, o: Observed): HostStatus 
 }
 
 export async function hostStatus(t: Transport, inv: Inventory, host: HostSpec): Promise<HostStatus> {
-  const expected = expectedFiles(inv, host);
-  const p = statusProbes(inv, [...expected.keys()]);
-  const specs = [p.unit, p.binary, p.serverInfo, p.ready, p.listeners, p.clusters, p.hashes];
+  // the paths are the same for either sandbox; the unit's hash needs the host's answer
+  const p = statusProbes(inv, managedFiles(inv, host, 'full').map((f) => f.path));
+  const specs = [p.unit, p.binary, p.serverInfo, p.ready, p.listeners, p.clusters, p.hashes, containerFact];
   const res = await t.exec(factScript(specs));
   const v = parseFactOutput(specs, res.stdout);
   const get = <T>(s: { key: string }, fallback: T): T => (v.has(s.key) ? (v.get(s.key) as T) : fallback);
+  const expected = expectedFiles(inv, host, sandboxFor(host.hardening, get<string | null>(containerFact, null)));
   const none = { status: 0, value: null };
   return assess(inv, host, {
     unit: get(p.unit, p.unit.parse('')),

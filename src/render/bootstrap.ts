@@ -4,6 +4,7 @@
 import { posix } from 'node:path';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import { fileAccessLog } from './access-log.ts';
+import { adminLogPath } from './logrotate.ts';
 import { socketAddress } from './address.ts';
 import { MAX_DOWNSTREAM_CONNECTIONS } from './limits.ts';
 import { EXTENSION, TYPE } from './type-urls.ts';
@@ -20,7 +21,7 @@ export function renderBootstrap(inv: Inventory, host: HostSpec, configDir: strin
     node: { id: host.name, cluster: NODE_CLUSTER },
     admin: {
       // admin.access_log_path is deprecated; the admin log is a regular access logger.
-      access_log: [fileAccessLog(posix.join(inv.paths.logDir, 'admin.log'))],
+      access_log: [fileAccessLog(adminLogPath(inv))],
       // The inventory guarantees loopback: the admin API can drain and stop the proxy.
       address: socketAddress(inv.admin.address, inv.admin.port),
       // Rolling restarts must reach /ready and /drain_listeners even at the connection cap.

@@ -18,7 +18,7 @@ export function renderHealthCheck(hc: HealthCheck): Record<string, unknown> {
   };
   // health_checker is a oneof: exactly one of these two, never both.
   if (hc.type === 'readyz') {
-    check.http_health_check = hc.sni === undefined ? { path: hc.path } : { host: hc.sni, path: hc.path };
+    check.http_health_check = { host: hc.sni, path: hc.path };
     check.transport_socket_match_criteria = { ...HEALTH_CHECK_TLS_MATCH };
   } else {
     check.tcp_health_check = {};
@@ -38,8 +38,7 @@ export function transportSockets(hc: HealthCheck): Record<string, unknown> {
   if (hc.type !== 'readyz') return sockets;
   // No validation_context: the check asks "is this API server ready", it sends no secrets;
   // certificate trust stays between the real clients and the API server.
-  const tls: Record<string, unknown> = { '@type': TYPE.upstreamTls };
-  if (hc.sni !== undefined) tls.sni = hc.sni;
+  const tls: Record<string, unknown> = { '@type': TYPE.upstreamTls, sni: hc.sni };
   sockets.transport_socket_matches = [
     {
       name: 'health_check_tls',

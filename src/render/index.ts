@@ -3,8 +3,10 @@
 
 export type { EnvoyResources, RenderOptions, RenderedFile } from './types.ts';
 export { renderConfigFiles, renderResources, CONFIG_FILE_MODE } from './config-files.ts';
-export { renderUnit, UNIT_NAME, UNIT_FILE_MODE } from './unit.ts';
+export { renderUnit, sandboxFor, UNIT_NAME, UNIT_FILE_MODE, SANDBOX_MARKER, FULL_ONLY } from './unit.ts';
+export type { Sandbox } from './unit.ts';
 export { managedFiles, UNIT_PATH } from './managed.ts';
+export { renderLogrotate, logFiles, adminLogPath, LOGROTATE_PATH, LOGROTATE_MODE } from './logrotate.ts';
 export type { ManagedFile } from './managed.ts';
 export { adminUrl } from './address.ts';
 export { toYaml } from './yaml.ts';

@@ -1,15 +1,15 @@
 // envoy-k8s-proxy.service: runs the `current` release as the unprivileged envoy user, validates
-// the config before every start, and applies the sandboxing that works inside the lab's
-// systemd-nspawn hosts too.
+// the config before every start, and sandboxes it. Two sandboxes, chosen per host (an input here:
+// rendering stays pure): `full` for real hosts, and `container` without the options that need
+// kernel namespaces, device nodes or procfs mounts a container host may not grant (they then
+// fail the start with 226/NAMESPACE). Each option below says which set it is in, and why.
 //
-// Left out on purpose (they need kernel namespaces or device/cgroup access that nested
-// containers often lack and then fail with 226/NAMESPACE): PrivateDevices, PrivateUsers,
-// ProtectHostname, ProtectKernelModules, ProtectKernelLogs, ProtectClock, MemoryDenyWriteExecute.
-// Kept: the mount-namespace ones (ProtectSystem, ProtectHome, PrivateTmp, ProtectKernelTunables,
-// ProtectControlGroups), which nspawn hosts support, and the seccomp/prctl ones, which need none.
+// Never used: PrivateUsers (a user namespace voids CAP_NET_BIND_SERVICE for ports below 1024),
+// MemoryDenyWriteExecute (Envoy's Lua and Wasm runtimes need writable+executable pages),
+// ProcSubset=pid (Envoy's CPU and memory sizing reads /proc outside the process' own entries).
 
 import { posix } from 'node:path';
-import type { HostSpec, Inventory } from '../inventory/types.ts';
+import type { Hardening, HostSpec, Inventory } from '../inventory/types.ts';
 import { NOFILE_LIMIT } from './limits.ts';
 import { execLine, unitValue } from './systemd-quote.ts';
 import type { RenderedFile } from './types.ts';
@@ -17,6 +17,37 @@ import { header } from './yaml.ts';
 
 export const UNIT_NAME = 'envoy-k8s-proxy.service';
 export const UNIT_FILE_MODE = 0o644;
+
+export type Sandbox = 'full' | 'container';
+
+/**
+ * The sandbox a host gets: its inventory setting, or under auto what the host is. `container` is
+ * what `systemd-detect-virt --container` printed (null: not a container, undefined: not asked,
+ * as in offline render, which then shows what a real host gets).
+ */
+export function sandboxFor(hardening: Hardening, container: string | null | undefined): Sandbox {
+  if (hardening !== 'auto') return hardening;
+  return container ? 'container' : 'full';
+}
+
+/** The marker line that tells doctor which sandbox an installed unit has. */
+export const SANDBOX_MARKER = '# Sandbox: ';
+
+/** Options only the full sandbox sets: each needs a namespace, device nodes or a procfs mount. */
+export const FULL_ONLY = [
+  // a private /dev with only null, zero, random…: no disks, no /dev/mem (mount namespace + mknod)
+  'PrivateDevices=yes',
+  'ProtectKernelModules=yes',
+  'ProtectKernelLogs=yes',
+  // no settimeofday/adjtimex and no /dev/rtc (device cgroup)
+  'ProtectClock=yes',
+  // a UTS namespace: Envoy cannot change the host name
+  'ProtectHostname=yes',
+  // other users' processes are invisible in /proc (a procfs mount with hidepid)
+  'ProtectProc=invisible',
+  // an IPC namespace: with --disable-hot-restart Envoy uses no shared memory
+  'PrivateIPC=yes',
+] as const;
 
 function needsBindCapability(inv: Inventory): boolean {
   return inv.admin.port < 1024 || inv.clusters.some((c) => c.listenPort < 1024);
@@ -36,7 +67,11 @@ function envoyCommand(inv: Inventory): { validate: string[]; run: string[] } {
   return { validate: [envoy, '--mode', 'validate', '-c', config], run };
 }
 
-export function renderUnit(inv: Inventory, host: HostSpec): RenderedFile {
+export const RESTART_SEC = 3;
+export const START_LIMIT_INTERVAL_SEC = 60;
+export const START_LIMIT_BURST = 30;
+
+export function renderUnit(inv: Inventory, host: HostSpec, sandbox: Sandbox): RenderedFile {
   const cmd = envoyCommand(inv);
   const caps = needsBindCapability(inv) ? 'CAP_NET_BIND_SERVICE' : '';
   const lines = [
@@ -45,6 +80,11 @@ export function renderUnit(inv: Inventory, host: HostSpec): RenderedFile {
     'Description=Envoy L4 load balancer for the Kubernetes API servers (envoy-k8s-proxy)',
     'After=network-online.target',
     'Wants=network-online.target',
+    // systemd's default (5 starts in 10 s) would leave a crash-looping Envoy failed for good after
+    // ~10 s. Automatic restarts come RestartSec apart, so they never reach this burst: the limit
+    // only stops a storm of manual starts, and even then only until the interval has passed.
+    `StartLimitIntervalSec=${START_LIMIT_INTERVAL_SEC}s`,
+    `StartLimitBurst=${START_LIMIT_BURST}`,
     '',
     '[Service]',
     // exec: `systemctl start` fails when the binary cannot be started, not later.
@@ -53,8 +93,9 @@ export function renderUnit(inv: Inventory, host: HostSpec): RenderedFile {
     `Group=${unitValue(inv.paths.group)}`,
     `ExecStartPre=${execLine(cmd.validate)}`,
     `ExecStart=${execLine(cmd.run)}`,
-    'Restart=on-failure',
-    'RestartSec=2s',
+    // Restart even after a clean exit (POST /quitquitquit): only `systemctl stop` stops the front door.
+    'Restart=always',
+    `RestartSec=${RESTART_SEC}s`,
     // Envoy exits promptly on SIGTERM; connection draining happens through the admin API first.
     'KillSignal=SIGTERM',
     'TimeoutStopSec=30s',
@@ -62,26 +103,38 @@ export function renderUnit(inv: Inventory, host: HostSpec): RenderedFile {
     `LimitNOFILE=${NOFILE_LIMIT}`,
     'UMask=0027',
     '',
-    '# Sandbox. Not used because nested containers often lack them (226/NAMESPACE):',
-    '# PrivateDevices, PrivateUsers, ProtectHostname, ProtectKernelModules, ProtectKernelLogs, ProtectClock.',
+    sandbox === 'full'
+      ? `${SANDBOX_MARKER}full`
+      : `${SANDBOX_MARKER}container (for container hosts: without ${FULL_ONLY.map((o) => o.split('=')[0]).join(', ')})`,
     // the only directory Envoy writes to: the inventory rules keep the access log inside it
     `ReadWritePaths=${unitValue(inv.paths.logDir)}`,
     // Only listener or admin ports below 1024 need a capability; otherwise none at all.
     `CapabilityBoundingSet=${caps}`,
     `AmbientCapabilities=${caps}`,
     'NoNewPrivileges=yes',
+    // Both sets: mount-namespace options, which systemd-nspawn, LXC and Docker hosts support.
     'ProtectSystem=strict',
     'ProtectHome=yes',
     'PrivateTmp=yes',
     'ProtectKernelTunables=yes',
     'ProtectControlGroups=yes',
+    ...(sandbox === 'full' ? FULL_ONLY : []),
+    // Both sets: seccomp and prctl need no namespace, only NoNewPrivileges.
     // AF_NETLINK: Envoy enumerates interfaces (getifaddrs) at startup.
     'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK',
     'RestrictNamespaces=yes',
     'RestrictRealtime=yes',
     'RestrictSUIDSGID=yes',
     'LockPersonality=yes',
+    'RemoveIPC=yes',
     'SystemCallArchitectures=native',
+    // systemd's list for ordinary services, minus privileged calls (setuid, mount, module, swap,
+    // clock, raw I/O…) and resource changes (setrlimit, setpriority, sched_setaffinity, mbind):
+    // Envoy runs as its own user and leaves limits to the unit.
+    'SystemCallFilter=@system-service',
+    'SystemCallFilter=~@privileged @resources',
+    // A call outside the list fails with EPERM instead of killing Envoy mid-traffic.
+    'SystemCallErrorNumber=EPERM',
     '',
     '[Install]',
     'WantedBy=multi-user.target',

@@ -8,7 +8,8 @@ import { ToolError } from '../errors.ts';
 import type { HostSpec } from '../inventory/types.ts';
 import { authMethods, type AuthEnv, type AuthMethod } from './auth.ts';
 import { connectError, type ConnectTarget } from './connect-error.ts';
-import { preferredHostKeyAlgorithms, verifyHostKey } from './host-key.ts';
+import { hostKeyOffer, noPinnedTypeMessage, pinnedOfferProblem, verifyHostKey } from './host-key.ts';
+import { hostLookupName } from './known-hosts.ts';
 import { createTransport } from './transport.ts';
 import type { Transport } from './types.ts';
 
@@ -48,6 +49,10 @@ async function openLeg(leg: Leg, auth: AuthMethod[], opts: ConnectOptions, sock?
       },
     );
   };
+  const offer = await hostKeyOffer(leg.knownHosts, leg.address, leg.port);
+  const who = hostLookupName(leg.address, leg.port);
+  const unusable = pinnedOfferProblem(offer, who, leg.knownHosts);
+  if (unusable) throw new ToolError('hostkey', unusable, { host: leg.name });
   const onAbort = (): void => void ssh.connection?.destroy();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -57,7 +62,7 @@ async function openLeg(leg: Leg, auth: AuthMethod[], opts: ConnectOptions, sock?
       username: leg.user,
       authHandler: auth.map((a) => ({ ...a, username: leg.user })),
       hostVerifier,
-      algorithms: { serverHostKey: await preferredHostKeyAlgorithms(leg.knownHosts, leg.address, leg.port) },
+      algorithms: { serverHostKey: offer.algorithms },
       readyTimeout: leg.timeoutMs,
       keepaliveInterval: KEEPALIVE_MS,
       keepaliveCountMax: KEEPALIVE_COUNT_MAX,
@@ -65,6 +70,9 @@ async function openLeg(leg: Leg, auth: AuthMethod[], opts: ConnectOptions, sock?
   } catch (err) {
     ssh.connection?.destroy();
     if (opts.signal?.aborted) throw new ToolError('interrupted', `interrupted while connecting to ${leg.address}`, { host: leg.name });
+    if (!hostKeyError && offer.pinned.length > 0 && /no matching host key format/.test((err as Error).message ?? '')) {
+      throw new ToolError('hostkey', noPinnedTypeMessage(offer, who, leg.knownHosts), { host: leg.name, cause: err });
+    }
     throw connectError(hostKeyError ?? err, leg);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);

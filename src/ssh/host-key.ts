@@ -30,16 +30,42 @@ const DEFAULT_HOST_KEY_ALGORITHMS = [
 ] as const;
 export type HostKeyAlgorithm = (typeof DEFAULT_HOST_KEY_ALGORITHMS)[number];
 
+/** Server host key algorithms that produce keys of a known_hosts key type. */
+function algorithmsFor(keyType: string): HostKeyAlgorithm[] {
+  return keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : DEFAULT_HOST_KEY_ALGORITHMS.filter((a) => a === keyType);
+}
+
+export interface HostKeyOffer {
+  /** What the client offers the server, in order of preference. */
+  algorithms: HostKeyAlgorithm[];
+  /** Key types known_hosts pins for the host; empty for a host it has never seen. */
+  pinned: string[];
+}
+
 /**
- * Like OpenSSH, ask first for the key types known_hosts already has for this host, so a host
- * recorded with only its RSA key is not refused for offering its (unknown) ed25519 key.
+ * For a host known_hosts has keys for, offer only those key types: the server must present a
+ * pinned key, so accept-new can never add a key of another type next to a pinned one (nor can a
+ * man in the middle holding only another type). An unknown host gets every supported type.
  */
-export async function preferredHostKeyAlgorithms(knownHosts: string, address: string, port: number): Promise<HostKeyAlgorithm[]> {
+export async function hostKeyOffer(knownHosts: string, address: string, port: number): Promise<HostKeyOffer> {
   const { knownTypes } = lookupHostKey(await loadKnownHosts(knownHosts), address, port, '', '');
-  const first = knownTypes.flatMap((t): HostKeyAlgorithm[] =>
-    t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : DEFAULT_HOST_KEY_ALGORITHMS.filter((a) => a === t),
+  if (knownTypes.length === 0) return { algorithms: [...DEFAULT_HOST_KEY_ALGORITHMS], pinned: [] };
+  return { algorithms: [...new Set(knownTypes.flatMap(algorithmsFor))], pinned: knownTypes };
+}
+
+/** Why a connection to a host with pinned key types cannot verify it, or undefined when it can. */
+export function pinnedOfferProblem(offer: HostKeyOffer, who: string, file: string): string | undefined {
+  if (offer.pinned.length === 0 || offer.algorithms.length > 0) return undefined;
+  return `${file} pins only host key types this tool cannot verify for ${who} (${offer.pinned.join(', ')}); add one of ${DEFAULT_HOST_KEY_ALGORITHMS.join(', ')} with ssh-keyscan after checking its fingerprint`;
+}
+
+/** The message for a server that presents none of the pinned key types. */
+export function noPinnedTypeMessage(offer: HostKeyOffer, who: string, file: string): string {
+  return (
+    `${who} offers none of the host key types ${file} pins for it (${offer.pinned.join(', ')}): refusing to connect. ` +
+    `The host may have been replaced or reconfigured, or someone could be intercepting the connection; ` +
+    `if its keys changed on purpose, remove its lines from ${file} and connect again.`
   );
-  return [...new Set([...first, ...DEFAULT_HOST_KEY_ALGORITHMS])];
 }
 
 export interface HostKeyTarget {
@@ -80,14 +106,21 @@ export async function verifyHostKey(target: HostKeyTarget, blob: Buffer, onNewHo
       );
     }
     case 'unknown':
-      if (target.hostKeyChecking === 'accept-new') {
+      // Never beside a pinned key: only the server's choice of type separates the two (defence in
+      // depth, the connection offers pinned types only).
+      if (target.hostKeyChecking === 'accept-new' && found.knownTypes.length === 0) {
         await appendKnownHost(file, target.address, target.port, keyType, keyBase64);
         onNewHostKey?.(`${target.name}: recorded new host key for ${who} (${keyType} ${fp}) in ${file}`);
         return;
       }
+      if (found.knownTypes.length) {
+        return fail(
+          `host key for ${who} is not in ${file} (offered ${keyType} ${fp}; keys of other types are known for it: ${found.knownTypes.join(', ')}; ` +
+            `accept-new records keys only for hosts without any: add it with ssh-keyscan after checking its fingerprint)`,
+        );
+      }
       return fail(
         `host key for ${who} is not in ${file} (offered ${keyType} ${fp}` +
-          (found.knownTypes.length ? `; keys of other types are known for it: ${found.knownTypes.join(', ')}` : '') +
           `; use hostKeyChecking: accept-new to record it, or add it with ssh-keyscan after checking its fingerprint)`,
       );
   }

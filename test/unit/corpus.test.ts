@@ -121,8 +121,10 @@ afterEach(() => {
   expect(sshConnects).not.toHaveBeenCalled();
 });
 
-function runsThroughTheCli(label: string, all: Case[]): void {
-  it.each(all.flatMap((c) => (['validate', 'plan', 'deploy', 'install', 'rollback'] as const).map((cmd) => ({ ...c, cmd, label: `${c.name}: ${cmd}` }))))(
+const COMMANDS = ['validate', 'plan', 'deploy', 'install', 'rollback'] as const;
+
+function runsThroughTheCli(label: string, all: Case[], commands: readonly (typeof COMMANDS)[number][] = COMMANDS): void {
+  it.each(all.flatMap((c) => commands.map((cmd) => ({ ...c, cmd, label: `${c.name}: ${cmd}` }))))(
     '$label',
     async ({ cmd, ref, expected, lockfile }) => {
       const r = await cli([cmd, '--hosts', await ref()], lockfile);
@@ -159,7 +161,8 @@ describe(`bad inventories (${CORPUS}) through the CLI`, () => {
 describe(`bad lockfiles (${LOCK_CORPUS}) through the CLI`, () => {
   it('has cases', () => expect(lockCases.length).toBeGreaterThanOrEqual(10));
 
-  runsThroughTheCli(LOCK_CORPUS, lockCases);
+  // rollback switches back to a release already on the host: it never reads the lockfile
+  runsThroughTheCli(LOCK_CORPUS, lockCases, ['validate', 'plan', 'deploy', 'install']);
 
   it('keeps every case in a .lock.yaml with its .expected, beside the one inventory.yaml', () => {
     const files = readdirSync(lockDir).filter((f) => f !== 'README.md' && f !== 'inventory.yaml');

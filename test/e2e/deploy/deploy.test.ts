@@ -12,6 +12,14 @@ const addr = (name: string) => lab!.hosts.find((h) => h.name === name)!.address;
 const recap = (stdout: string) =>
   JSON.parse(stdout) as { recap: { host: string; changed: number; failed: number; ok: number; roundTrips: number }[]; results: { host: string; task: string; status: string; role: string }[] };
 
+async function eventually(what: string, check: () => Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 describe.skipIf(!lab)('deploy on the lab', () => {
   let clean = '';
 
@@ -41,6 +49,49 @@ describe.skipIf(!lab)('deploy on the lab', () => {
     expect(listen).not.toMatch(/(0\.0\.0\.0|\*|\[::\]):10000\s/);
     expect((await onHost(lab!, 'lb1', 'ps -o user= -p "$(systemctl show envoy-k8s-proxy -p MainPID --value)"')).trim()).toBe('envoy');
     expect(await onHost(lab!, 'lb1', 'curl -s 127.0.0.1:10000/ready')).toBe('LIVE\n');
+  });
+
+  it('a container host gets the reduced sandbox; the full one, when asked for, runs there too', async () => {
+    const unit = '/etc/systemd/system/envoy-k8s-proxy.service';
+    const exposure = async () =>
+      Number(/exposure level for \S+: ([\d.]+)/.exec(await onHost(lab!, 'lb1', 'systemd-analyze security --no-pager envoy-k8s-proxy.service | tail -n1'))?.[1]);
+    expect(await onHost(lab!, 'lb1', `systemd-detect-virt --container; grep '^# Sandbox' ${unit}`)).toMatch(/^systemd-nspawn\n# Sandbox: container \(/);
+    const reduced = await exposure();
+    const full = labInventory(lab!, (d) => (d.hosts.find((h: { name: string }) => h.name === 'lb1').hardening = 'full'));
+    const r = await cli(['deploy', '--hosts', full, '--limit', 'lb1']);
+    expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
+    // verify prints nothing for a unit without problems
+    expect(await onHost(lab!, 'lb1', `grep '^# Sandbox' ${unit}; systemd-analyze verify ${unit} 2>&1; systemctl is-active envoy-k8s-proxy`)).toBe('# Sandbox: full\nactive\n');
+    expect(await throughLb(addr('lb1'), 6443, '/readyz')).toMatch(/\r\n\r\nok$/);
+    expect(await exposure()).toBeLessThan(reduced);
+    const back = await cli(['deploy', '--hosts', lab!.inventoryPath, '--limit', 'lb1']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(await onHost(lab!, 'lb1', `grep -c '^# Sandbox: container' ${unit}`)).toBe('1\n');
+  });
+
+  it('a killed Envoy is started again, each time', async () => {
+    const restarts = async () => Number((await onHost(lab!, 'lb3', 'systemctl show envoy-k8s-proxy -p NRestarts --value')).trim());
+    const first = await restarts();
+    for (let i = 0; i < 3; i++) {
+      await onHost(lab!, 'lb3', 'p=$(systemctl show envoy-k8s-proxy -p MainPID --value); [ "$p" -gt 1 ] && kill -9 "$p"');
+      await eventually(`restart ${i + 1}`, async () => (await onHost(lab!, 'lb3', 'curl -s 127.0.0.1:10000/ready || true')) === 'LIVE\n', 20_000);
+    }
+    expect(await restarts()).toBe(first + 3);
+  });
+
+  it('logrotate rotates the access log and Envoy writes its new lines to the new file', async () => {
+    const log = '/var/log/envoy-k8s-proxy/access.log';
+    const lines = async (f: string) => Number((await onHost(lab!, 'lb2', `cat ${f} 2>/dev/null | wc -l`)).trim());
+    for (let i = 0; i < 3; i++) await throughLb(addr('lb2'), 6443, '/readyz');
+    // Envoy flushes access logs every 10 s by default
+    await eventually('lines before the rotation', async () => (await lines(log)) >= 3, 20_000);
+    const before = await lines(log);
+    await onHost(lab!, 'lb2', 'logrotate -f /etc/logrotate.d/envoy-k8s-proxy');
+    expect(await lines(`${log}.1`)).toBe(before);
+    for (let i = 0; i < 2; i++) await throughLb(addr('lb2'), 6443, '/readyz');
+    await eventually('lines in the new file', async () => (await lines(log)) >= 2, 20_000);
+    expect(await lines(`${log}.1`)).toBe(before);
+    expect(await onHost(lab!, 'lb2', `stat -c '%U:%G %a' ${log}`)).toBe('envoy:envoy 640\n');
   });
 
   it('a second deploy changes nothing, in one round trip per host', async () => {

@@ -3,7 +3,7 @@
 // a watcher that fires a fault from the host itself the moment a step is seen running there.
 import { expect } from 'vitest';
 import { loadInventory } from '../../../src/inventory/index.ts';
-import { renderConfigFiles, renderUnit } from '../../../src/render/index.ts';
+import { renderConfigFiles, renderUnit, sandboxFor } from '../../../src/render/index.ts';
 import { sha256 } from '../../../src/facts/gather.ts';
 import type { LabInfo } from '../../lab/index.ts';
 import { sshRun } from '../../lab/index.ts';
@@ -26,7 +26,8 @@ export async function rendered(inventoryPath: string, host: string): Promise<Ren
   const h = inv.hosts.find((x) => x.name === host)!;
   return {
     config: new Map(renderConfigFiles(inv, h).map((f) => [f.name, sha256(f.content)])),
-    unit: sha256(renderUnit(inv, h).content),
+    // lab hosts are systemd-nspawn containers
+    unit: sha256(renderUnit(inv, h, sandboxFor(h.hardening, 'systemd-nspawn')).content),
   };
 }
 

@@ -19,9 +19,8 @@ export function sshdUnavailable(): string | undefined {
   return undefined;
 }
 
-
-function keygen(file: string): { pub: string; type: string; blob: string } {
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', file], { stdio: 'ignore' });
+function keygen(file: string, algorithm = 'ed25519'): { pub: string; type: string; blob: string } {
+  execFileSync('ssh-keygen', ['-q', '-t', algorithm, '-N', '', '-C', '', '-f', file], { stdio: 'ignore' });
   const pub = readFileSync(`${file}.pub`, 'utf8').trim();
   const [type, blob] = pub.split(/\s+/);
   return { pub, type: type!, blob: blob! };
@@ -32,6 +31,10 @@ export interface TestSshd {
   port: number;
   /** The host key sshd presents, as a known_hosts line for [127.0.0.1]:port. */
   knownHostsLine: string;
+  /** sshd's second host key (ecdsa), presented only to a client that asks for that type. */
+  ecdsaKnownHostsLine: string;
+  /** An RSA key sshd does not have, same format. */
+  rsaKnownHostsLine: string;
   /** A different host key (as if the host were replaced), same format. */
   otherKnownHostsLine: string;
   userKey: string;
@@ -63,7 +66,9 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string)
 export async function startSshd(): Promise<TestSshd> {
   const dir = mkdtempSync(join(tmpdir(), 'ekp-sshd-'));
   const hostKey = keygen(join(dir, 'host_ed25519'));
+  const ecdsaHostKey = keygen(join(dir, 'host_ecdsa'), 'ecdsa');
   const otherHostKey = keygen(join(dir, 'other_host_ed25519'));
+  const rsaKey = keygen(join(dir, 'other_host_rsa'), 'rsa');
   const user = keygen(join(dir, 'id_user'));
   keygen(join(dir, 'id_stranger'));
   writeFileSync(join(dir, 'authorized_keys'), `${user.pub}\n`, { mode: 0o600 });
@@ -75,6 +80,7 @@ export async function startSshd(): Promise<TestSshd> {
       'ListenAddress 127.0.0.1',
       `Port ${port}`,
       `HostKey ${join(dir, 'host_ed25519')}`,
+      `HostKey ${join(dir, 'host_ecdsa')}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
       'PermitRootLogin prohibit-password',
       'PasswordAuthentication no',
@@ -98,6 +104,8 @@ export async function startSshd(): Promise<TestSshd> {
     dir,
     port,
     knownHostsLine: line(hostKey),
+    ecdsaKnownHostsLine: line(ecdsaHostKey),
+    rsaKnownHostsLine: line(rsaKey),
     otherKnownHostsLine: line(otherHostKey),
     userKey: join(dir, 'id_user'),
     strangerKey: join(dir, 'id_stranger'),
@@ -106,6 +114,7 @@ export async function startSshd(): Promise<TestSshd> {
       return {
         name: 'lb1',
         address: '127.0.0.1',
+        hardening: 'auto',
         ssh: {
           user: 'root',
           port,

@@ -237,6 +237,28 @@ describe.skipIf(why !== undefined)('ssh transport against a real sshd', () => {
     expect(readFileSync(kh, 'utf8')).toBe(sshd.knownHostsLine); // recorded once
   });
 
+  it('accept-new does not record an ed25519 key for a host pinned by its ecdsa key: it asks for ecdsa', async () => {
+    const kh = join(sshd.dir, 'ecdsa_known_hosts');
+    writeFileSync(kh, sshd.ecdsaKnownHostsLine);
+    const told: string[] = [];
+    const t2 = await connect(sshd.host({ knownHosts: kh, hostKeyChecking: 'accept-new' }), { env: ENV, onNewHostKey: (m) => told.push(m) });
+    expect((await t2.exec(['true'])).code).toBe(0);
+    await t2.close();
+    expect(told).toEqual([]);
+    expect(readFileSync(kh, 'utf8')).toBe(sshd.ecdsaKnownHostsLine);
+  });
+
+  it('refuses a host that offers none of its pinned key types, in both modes, recording nothing', async () => {
+    const kh = join(sshd.dir, 'rsa_known_hosts');
+    writeFileSync(kh, sshd.rsaKnownHostsLine);
+    for (const mode of ['strict', 'accept-new'] as const) {
+      const err = await connectError(connect(sshd.host({ knownHosts: kh, hostKeyChecking: mode }), { env: ENV }));
+      expect(err.kind).toBe('hostkey');
+      expect(err.message).toMatch(new RegExp(`^lb1: \\[127\\.0\\.0\\.1\\]:${sshd.port} offers none of the host key types ${kh} pins for it \\(ssh-rsa\\): refusing to connect`));
+    }
+    expect(readFileSync(kh, 'utf8')).toBe(sshd.rsaKnownHostsLine);
+  });
+
   it('reports an authentication failure', async () => {
     const err = await connectError(connect(sshd.host({ identityFile: sshd.strangerKey }), { env: ENV }));
     expect(err.kind).toBe('connect');

@@ -31,7 +31,28 @@ describe.skipIf(!lab)('doctor on the lab', () => {
     expect(report.hosts.map((h) => h.host)).toEqual(lab!.hosts.map((h) => h.name));
     for (const h of report.hosts) {
       expect(h.roundTrips).toBe(1);
-      expect(h.checks.map((c) => c.id)).toEqual(expect.arrayContaining(['ssh', 'unit-active', 'binary-sha256', 'config', 'listen:6443', 'admin-port', 'ready', 'cluster:k8s_cluster1', 'journal']));
+      expect(h.checks.map((c) => c.id)).toEqual(expect.arrayContaining(['ssh', 'unit-active', 'binary-sha256', 'config', 'listen:6443', 'admin-port', 'ready', 'cluster:k8s_cluster1', 'journal', 'sandbox', 'log-disk']));
+      const sandbox = h.checks.find((c) => c.id === 'sandbox')!;
+      expect(sandbox.summary).toMatch(/^runs the reduced sandbox for containers \(without PrivateDevices, .*\) \(systemd-nspawn container, hardening: auto\); systemd-analyze security: \d+(\.\d+)? \w+$/);
+      expect(h.checks.find((c) => c.id === 'log-disk')!.summary).toMatch(/^\/var\/log\/envoy-k8s-proxy is on \/ \(overlay\), \d+% used, [\d.]+ [KMGT]iB free$/);
+    }
+  });
+
+  it('the log directory on a disk above 90 %: warns naming the mount and how full it is', async () => {
+    const lb1 = lab!.hosts[0]!;
+    const dir = '/var/log/envoy-k8s-proxy';
+    // a small filesystem over the log directory, 95 % full (Envoy keeps writing to its open file below)
+    const fill = `mount -t tmpfs -o size=1m ekp-test-full ${dir} && dd if=/dev/zero of=${dir}/filler bs=1k count=973 status=none`;
+    const r = await sshRun(lab!, lb1.address, fill);
+    expect(r.code, r.stderr).toBe(0);
+    try {
+      const { code, report } = await doctor(['--limit', lb1.name]);
+      const disk = report.hosts[0]!.checks.find((c) => c.id === 'log-disk')!;
+      expect(disk).toMatchObject({ verdict: 'warn', summary: expect.stringMatching(/^\/var\/log\/envoy-k8s-proxy is on \/var\/log\/envoy-k8s-proxy \(ekp-test-full\), 9\d% used, \d+ KiB free$/) });
+      expect(disk.fix).toContain('free space on /var/log/envoy-k8s-proxy');
+      expect(code).toBe(0);
+    } finally {
+      await sshRun(lab!, lb1.address, `umount ${dir}`);
     }
   });
 

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { deepMerge } from '../../../src/inventory/defaults.ts';
 import { parseInventory } from '../../../src/inventory/index.ts';
+import { renderResources } from '../../../src/render/index.ts';
 
 const MINIMAL = `
 clusters:
@@ -26,7 +27,7 @@ describe('defaults', () => {
         listenPort: 6443,
         lbPolicy: 'ROUND_ROBIN',
         endpoints: [{ host: '10.0.0.1', port: 6443 }],
-        healthCheck: { type: 'readyz', path: '/readyz', intervalMs: 500, timeoutMs: 800, healthyThreshold: 2, unhealthyThreshold: 2 },
+        healthCheck: { type: 'readyz', path: '/readyz', intervalMs: 500, timeoutMs: 800, healthyThreshold: 2, unhealthyThreshold: 2, sni: 'kubernetes' },
         outlierDetection: { enabled: true, consecutiveLocalOriginFailure: 5, intervalMs: 10_000, baseEjectionTimeMs: 30_000, maxEjectionPercent: 50 },
         connectTimeoutMs: 5000,
         tcpKeepalive: { probes: 3, timeSec: 30, intervalSec: 10 },
@@ -39,7 +40,7 @@ describe('defaults', () => {
     ]);
     const ssh = { user: 'root', port: 22, knownHosts: '/home/ops/.ssh/known_hosts', hostKeyChecking: 'strict', become: false, connectTimeoutMs: 10_000 };
     expect(inv.ssh).toEqual(ssh);
-    expect(inv.hosts).toEqual([{ name: 'lb1', address: '10.0.0.11', ssh }]);
+    expect(inv.hosts).toEqual([{ name: 'lb1', address: '10.0.0.11', ssh, hardening: 'auto' }]);
     expect(inv.rolling).toEqual({ serial: { kind: 'count', value: 1 }, drainMs: 5000, healthTimeoutMs: 60_000, minHealthyEndpoints: 1, maxFailPercent: 0 });
     expect(inv.accessLog).toEqual({ enabled: true, path: '/var/log/envoy-k8s-proxy/access.log' });
     expect(inv.paths).toEqual({ installDir: '/opt/envoy-k8s-proxy', configDir: '/etc/envoy-k8s-proxy', logDir: '/var/log/envoy-k8s-proxy', user: 'envoy', group: 'envoy' });
@@ -48,6 +49,30 @@ describe('defaults', () => {
   it('uses the host name as its address when none is given', () => {
     const inv = parse(MINIMAL.replace('{name: lb1, address: 10.0.0.11}', '{name: lb1.example}'));
     expect(inv.hosts[0]!.address).toBe('lb1.example');
+  });
+});
+
+describe('health check SNI (README: defaults to kubernetes)', () => {
+  const tlsOf = (text: string) => {
+    const inv = parse(text);
+    const c = (renderResources(inv, inv.hosts[0]!).cds.resources as Record<string, any>[])[0]!;
+    return { sni: c.transport_socket_matches[0].transport_socket.typed_config.sni, host: c.health_checks[0].http_health_check.host };
+  };
+
+  it('renders sni and the Host header kubernetes when the inventory names none', () => {
+    expect(tlsOf(MINIMAL)).toEqual({ sni: 'kubernetes', host: 'kubernetes' });
+  });
+
+  it('renders the SNI the inventory gives', () => {
+    expect(tlsOf(`defaults: {healthCheck: {sni: api.example.internal}}\n${MINIMAL}`)).toEqual({ sni: 'api.example.internal', host: 'api.example.internal' });
+  });
+});
+
+describe('hardening', () => {
+  it('is auto unless set; a host setting wins over the inventory one', () => {
+    expect(parse(MINIMAL).hosts[0]!.hardening).toBe('auto');
+    const inv = parse(`hardening: container\nclusters: [{name: k8s, listenPort: 6443, endpoints: [10.0.0.1:6443]}]\nhosts: [{name: a}, {name: b, hardening: full}]\n`);
+    expect(inv.hosts.map((h) => h.hardening)).toEqual(['container', 'full']);
   });
 });
 

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FactCache } from '../../../src/facts/gather.ts';
-import { file } from '../../../src/modules/file.ts';
+import { factFile, file } from '../../../src/modules/file.ts';
+import { testFact } from '../../../src/facts/system.ts';
 import { directory } from '../../../src/modules/directory.ts';
 import { fileSet } from '../../../src/modules/file-set.ts';
 import { command } from '../../../src/modules/command.ts';
@@ -34,6 +35,21 @@ async function apply(module: Module, o: { check?: boolean; diff?: boolean } = {}
 }
 
 const owner = root ? 'root' : (process.env.USER ?? 'root');
+
+describe.skipIf(!root)('factFile', () => {
+  it('gathers its input facts with the file\'s own and writes the content they decide', async () => {
+    const path = join(dir, 'unit');
+    const marker = join(dir, 'is-container');
+    const inContainer = testFact(`test -e '${marker}'`);
+    const m = () => factFile({ path, mode: 0o644 }, [inContainer], (f) => (f.get(inContainer) ? 'reduced\n' : 'full\n'));
+    expect((await apply(m())).status).toBe('changed');
+    expect(await readFile(path, 'utf8')).toBe('full\n');
+    expect((await apply(m())).status).toBe('ok');
+    await writeFile(marker, '');
+    expect((await apply(m())).status).toBe('changed');
+    expect(await readFile(path, 'utf8')).toBe('reduced\n');
+  });
+});
 
 describe.skipIf(!root)('file', () => {
   it('creates, then reports ok; a content change is changed with a diff', async () => {

@@ -23,7 +23,7 @@ MainPID=230`;
 
 function observed(over: Partial<Observed> = {}): Observed {
   const clusters = inv.clusters.flatMap((c) => c.endpoints.map((e) => `${c.name}::${e.host}:${e.port}::health_flags::healthy`)).join('\n');
-  const expected = expectedFiles(inv, host);
+  const expected = expectedFiles(inv, host, 'full');
   return {
     unit: parseUnit(UNIT_SHOW),
     binary: inv.envoy.version,
@@ -84,7 +84,7 @@ describe('assess', () => {
   });
 
   it('drift names the files that differ and the ones missing', () => {
-    const expected = expectedFiles(inv, host);
+    const expected = expectedFiles(inv, host, 'full');
     const actual = new Map([...expected].map(([p, f]) => [p, f.sha256] as [string, string | null]));
     const [first, second] = [...expected.keys()];
     actual.set(first!, sha256('edited'));

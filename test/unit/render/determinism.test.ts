@@ -1,12 +1,13 @@
 // Same inventory in, same bytes out: no clock, no randomness, no dependence on object identity.
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { renderConfigFiles, renderResources, renderUnit } from '../../../src/render/index.ts';
+import { renderConfigFiles, renderLogrotate, renderResources, renderUnit } from '../../../src/render/index.ts';
 import { prodInventory } from './fixtures.ts';
 
 function renderAll() {
   const inv = prodInventory();
-  return [...renderConfigFiles(inv, inv.hosts[0]!), renderUnit(inv, inv.hosts[0]!)];
+  const h = inv.hosts[0]!;
+  return [...renderConfigFiles(inv, h), renderUnit(inv, h, 'full'), renderUnit(inv, h, 'container'), renderLogrotate(inv, h)];
 }
 
 describe('determinism', () => {
@@ -22,7 +23,7 @@ describe('determinism', () => {
     };
     vi.spyOn(Math, 'random').mockImplementation(boom);
     vi.spyOn(Date, 'now').mockImplementation(boom);
-    expect(renderAll()).toHaveLength(6);
+    expect(renderAll()).toHaveLength(8);
   });
 
   it('renders the same bytes at any wall-clock time', () => {
@@ -38,7 +39,8 @@ describe('determinism', () => {
     const inv = prodInventory();
     const before = structuredClone(inv);
     renderConfigFiles(inv, inv.hosts[0]!);
-    renderUnit(inv, inv.hosts[0]!);
+    renderUnit(inv, inv.hosts[0]!, 'full');
+    renderLogrotate(inv, inv.hosts[0]!);
     expect(inv).toEqual(before);
   });
 

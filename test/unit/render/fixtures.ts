@@ -27,6 +27,7 @@ export function cluster(name: string, listenPort: number, endpoints: Endpoint[],
       timeoutMs: 800,
       healthyThreshold: 2,
       unhealthyThreshold: 2,
+      sni: 'kubernetes',
       ...over.healthCheck,
     },
     outlierDetection: {
@@ -48,7 +49,7 @@ export function cluster(name: string, listenPort: number, endpoints: Endpoint[],
 }
 
 export function host(name: string, address: string, over: Partial<HostSpec> = {}): HostSpec {
-  return { name, address, ssh, ...over };
+  return { name, address, ssh, hardening: 'auto', ...over };
 }
 
 export function inventory(over: Partial<Inventory> = {}): Inventory {

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderConfigFiles, renderUnit } from '../../../src/render/index.ts';
+import { renderConfigFiles, renderLogrotate, renderUnit } from '../../../src/render/index.ts';
 import { assertNoDefects } from './defects.ts';
 import { prodInventory } from './fixtures.ts';
 
@@ -14,7 +14,9 @@ const update = process.env.UPDATE_GOLDEN === '1';
 describe('golden files: prod / lb1', () => {
   const inv = prodInventory();
   const lb1 = inv.hosts[0]!;
-  const files = [...renderConfigFiles(inv, lb1), renderUnit(inv, lb1)];
+  // what `render` writes offline (hardening auto: the full sandbox), the container variant, logrotate
+  const container = { ...renderUnit(inv, lb1, 'container'), name: 'envoy-k8s-proxy.container.service' };
+  const files = [...renderConfigFiles(inv, lb1), renderUnit(inv, lb1, 'full'), container, renderLogrotate(inv, lb1)];
   if (update) mkdirSync(dir, { recursive: true });
 
   it('renders the expected file set in a stable order', () => {
@@ -25,6 +27,8 @@ describe('golden files: prod / lb1', () => {
       ['eds_k8s_cluster1.yaml', 0o640],
       ['eds_k8s_cluster2.yaml', 0o640],
       ['envoy-k8s-proxy.service', 0o644],
+      ['envoy-k8s-proxy.container.service', 0o644],
+      ['envoy-k8s-proxy', 0o644],
     ]);
   });
 

@@ -7,7 +7,10 @@ import { duration } from '../../../src/render/duration.ts';
 describe('src/render public surface', () => {
   it('exports exactly these names', () => {
     expect(Object.keys(render).sort()).toEqual(
-      ['CONFIG_FILE_MODE', 'TCP_LOG_FORMAT', 'adminUrl', 'UNIT_FILE_MODE', 'UNIT_NAME', 'UNIT_PATH', 'edsFileName', 'listenerName', 'managedFiles', 'renderConfigFiles', 'renderResources', 'renderUnit', 'toYaml'].sort(),
+      [
+        'CONFIG_FILE_MODE', 'FULL_ONLY', 'LOGROTATE_MODE', 'LOGROTATE_PATH', 'SANDBOX_MARKER', 'TCP_LOG_FORMAT', 'UNIT_FILE_MODE', 'UNIT_NAME', 'UNIT_PATH',
+        'adminLogPath', 'adminUrl', 'edsFileName', 'listenerName', 'logFiles', 'managedFiles', 'renderConfigFiles', 'renderLogrotate', 'renderResources', 'renderUnit', 'sandboxFor', 'toYaml',
+      ].sort(),
     );
   });
 

@@ -2,18 +2,19 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../../src/inventory/types.ts';
-import { renderUnit } from '../../../src/render/index.ts';
+import { FULL_ONLY, renderUnit, sandboxFor, type Sandbox } from '../../../src/render/index.ts';
+import { RESTART_SEC, START_LIMIT_BURST, START_LIMIT_INTERVAL_SEC } from '../../../src/render/unit.ts';
 import { execArg } from '../../../src/render/systemd-quote.ts';
 import { cluster, host, inventory } from './fixtures.ts';
 
-function unit(over: Partial<Inventory> = {}, ports: number[] = [6443]): Map<string, string[]> {
+function unit(over: Partial<Inventory> = {}, ports: number[] = [6443], sandbox: Sandbox = 'full'): Map<string, string[]> {
   const inv = inventory({
     clusters: ports.map((p, i) => cluster(`c${i}`, p, [{ host: '10.0.0.1', port: 6443 }])),
     hosts: [host('lb1', '10.0.0.100')],
     ...over,
   });
   const directives = new Map<string, string[]>();
-  for (const line of renderUnit(inv, inv.hosts[0]!).content.split('\n')) {
+  for (const line of renderUnit(inv, inv.hosts[0]!, sandbox).content.split('\n')) {
     const m = /^([A-Za-z]+)=(.*)$/.exec(line);
     if (m) directives.set(m[1]!, [...(directives.get(m[1]!) ?? []), m[2]!]);
   }
@@ -35,7 +36,6 @@ describe('systemd unit', () => {
     expect(one(d, 'User')).toBe('envoy');
     expect(one(d, 'Group')).toBe('envoy');
     expect(one(d, 'WantedBy')).toBe('multi-user.target');
-    expect(one(d, 'Restart')).toBe('on-failure');
     expect(one(d, 'LimitNOFILE')).toBe('65536');
   });
 
@@ -65,16 +65,51 @@ describe('systemd unit', () => {
     expect(one(moved, 'ReadWritePaths')).toBe('/srv/logs/lb');
   });
 
-  it('applies only sandboxing that works in systemd-nspawn hosts', () => {
+  it('restarts forever: automatic restarts can never reach the start limit', () => {
     const d = unit();
-    for (const k of ['NoNewPrivileges', 'ProtectHome', 'PrivateTmp', 'ProtectKernelTunables', 'ProtectControlGroups', 'LockPersonality', 'RestrictNamespaces']) {
+    expect(one(d, 'Restart')).toBe('always');
+    expect(one(d, 'RestartSec')).toBe(`${RESTART_SEC}s`);
+    expect(one(d, 'StartLimitIntervalSec')).toBe(`${START_LIMIT_INTERVAL_SEC}s`);
+    expect(one(d, 'StartLimitBurst')).toBe(String(START_LIMIT_BURST));
+    // starts within one interval when each comes RestartSec after the last: the first, then one per RestartSec
+    const autoStarts = 1 + Math.floor(START_LIMIT_INTERVAL_SEC / RESTART_SEC);
+    expect(autoStarts).toBeLessThan(START_LIMIT_BURST);
+  });
+
+  it('full sandbox: every option, and a marker doctor reads', () => {
+    const d = unit();
+    for (const k of ['NoNewPrivileges', 'ProtectHome', 'PrivateTmp', 'ProtectKernelTunables', 'ProtectControlGroups', 'LockPersonality', 'RestrictNamespaces', 'RestrictRealtime', 'RestrictSUIDSGID', 'RemoveIPC']) {
       expect(one(d, k), k).toBe('yes');
     }
+    for (const k of ['PrivateDevices', 'ProtectKernelModules', 'ProtectKernelLogs', 'ProtectClock', 'ProtectHostname', 'PrivateIPC']) expect(one(d, k), k).toBe('yes');
+    expect(one(d, 'ProtectProc')).toBe('invisible');
     expect(one(d, 'SystemCallArchitectures')).toBe('native');
+    expect(d.get('SystemCallFilter')).toEqual(['@system-service', '~@privileged @resources']);
+    expect(one(d, 'SystemCallErrorNumber')).toBe('EPERM');
     expect(one(d, 'RestrictAddressFamilies')).toBe('AF_INET AF_INET6 AF_UNIX AF_NETLINK');
-    for (const k of ['PrivateDevices', 'PrivateUsers', 'ProtectHostname', 'ProtectKernelModules', 'MemoryDenyWriteExecute']) {
-      expect(d.has(k), k).toBe(false);
-    }
+    // never: a user namespace voids CAP_NET_BIND_SERVICE; Lua/Wasm need W+X pages
+    for (const k of ['PrivateUsers', 'MemoryDenyWriteExecute']) expect(d.has(k), k).toBe(false);
+  });
+
+  it('container sandbox: the same minus the options that need namespaces, devices or procfs mounts', () => {
+    const full = unit();
+    const reduced = unit({}, [6443], 'container');
+    const left = FULL_ONLY.map((o) => o.split('=')[0]!);
+    for (const k of left) expect(reduced.has(k), k).toBe(false);
+    for (const [k, v] of full) if (!left.includes(k)) expect(reduced.get(k), k).toEqual(v);
+    const text = (s: Sandbox) => renderUnit(inventory({ clusters: [cluster('c', 6443, [{ host: '10.0.0.1', port: 6443 }])], hosts: [host('lb1', '10.0.0.100')] }), host('lb1', '10.0.0.100'), s).content;
+    expect(text('full')).toMatch(/^# Sandbox: full$/m);
+    expect(text('container')).toMatch(/^# Sandbox: container \(for container hosts: without PrivateDevices, ProtectKernelModules, ProtectKernelLogs, ProtectClock, ProtectHostname, ProtectProc, PrivateIPC\)$/m);
+  });
+
+  it('chooses the sandbox from the inventory, or under auto from what the host is', () => {
+    expect(sandboxFor('auto', 'systemd-nspawn')).toBe('container');
+    expect(sandboxFor('auto', 'lxc')).toBe('container');
+    expect(sandboxFor('auto', null)).toBe('full');
+    // offline (render): what a real host gets
+    expect(sandboxFor('auto', undefined)).toBe('full');
+    expect(sandboxFor('full', 'systemd-nspawn')).toBe('full');
+    expect(sandboxFor('container', null)).toBe('container');
   });
 
   it('escapes specifiers, variables and spaces in paths', () => {

@@ -4,7 +4,7 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { ClusterSpec, Inventory, LbPolicy } from '../../../src/inventory/types.ts';
-import { renderConfigFiles, renderResources, renderUnit } from '../../../src/render/index.ts';
+import { renderConfigFiles, renderLogrotate, renderResources, renderUnit } from '../../../src/render/index.ts';
 import { assertNoDefects, parseFiles } from './defects.ts';
 import { cluster, host, inventory } from './fixtures.ts';
 
@@ -52,7 +52,7 @@ function cases(): Case[] {
 function render(inv: Inventory) {
   const h = inv.hosts[0]!;
   const files = renderConfigFiles(inv, h);
-  return { files, docs: parseFiles(files), unit: renderUnit(inv, h).content };
+  return { files, docs: parseFiles(files), unit: renderUnit(inv, h, 'full').content };
 }
 
 const apiCluster = (docs: Map<string, Doc>) => (docs.get('cds.yaml')!.resources as Doc[]).find((c) => c.name === 'api')!;
@@ -179,7 +179,8 @@ describe('specific options', () => {
   });
 
   it('starts every file with the provenance header and no timestamp', () => {
-    for (const f of [...renderConfigFiles(base(), base().hosts[0]!), renderUnit(base(), base().hosts[0]!)]) {
+    const h = base().hosts[0]!;
+    for (const f of [...renderConfigFiles(base(), h), renderUnit(base(), h, 'full'), renderUnit(base(), h, 'container'), renderLogrotate(base(), h)]) {
       expect(f.content.split('\n')[0]).toBe('# Rendered by envoy-k8s-proxy for lb1: do not edit, the next deploy overwrites it');
       expect(f.content).not.toMatch(/\d{4}-\d{2}-\d{2}/);
     }

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fingerprint, keyTypeOf, preferredHostKeyAlgorithms, verifyHostKey, type HostKeyTarget } from '../../../src/ssh/host-key.ts';
+import { fingerprint, hostKeyOffer, keyTypeOf, pinnedOfferProblem, verifyHostKey, type HostKeyTarget } from '../../../src/ssh/host-key.ts';
 
 function newKey(dir: string, name: string, type = 'ed25519'): { blob: Buffer; line: string; fp: string } {
   const file = join(dir, name);
@@ -26,12 +26,27 @@ describe('host key helpers', () => {
     expect(() => keyTypeOf(Buffer.from([0, 0, 0, 9, 1]))).toThrow();
   });
 
-  it('asks first for the key types known_hosts has for the host', async () => {
+  it('offers only the key types known_hosts pins for a known host, every type for a new one', async () => {
     const kh = join(dir, 'kh-pref');
-    writeFileSync(kh, `10.0.0.1 ssh-rsa AAAA\n10.0.0.2 ${ec.line}\n`);
-    expect((await preferredHostKeyAlgorithms(kh, '10.0.0.1', 22)).slice(0, 4)).toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-ed25519']);
-    expect((await preferredHostKeyAlgorithms(kh, '10.0.0.2', 22))[0]).toBe('ecdsa-sha2-nistp256');
-    expect((await preferredHostKeyAlgorithms(kh, '10.0.0.3', 22))[0]).toBe('ssh-ed25519');
+    writeFileSync(kh, `10.0.0.1 ssh-rsa AAAA\n10.0.0.2 ${ec.line}\n10.0.0.4 ${ec.line}\n10.0.0.4 ${ed.line}\n@revoked 10.0.0.5 ${ed.line}\n`);
+    expect(await hostKeyOffer(kh, '10.0.0.1', 22)).toEqual({ algorithms: ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'], pinned: ['ssh-rsa'] });
+    expect(await hostKeyOffer(kh, '10.0.0.2', 22)).toEqual({ algorithms: ['ecdsa-sha2-nistp256'], pinned: ['ecdsa-sha2-nistp256'] });
+    expect(await hostKeyOffer(kh, '10.0.0.4', 22)).toEqual({ algorithms: ['ecdsa-sha2-nistp256', 'ssh-ed25519'], pinned: ['ecdsa-sha2-nistp256', 'ssh-ed25519'] });
+    // a revoked key pins nothing: it is refused, not trusted
+    for (const unknown of ['10.0.0.3', '10.0.0.5']) {
+      const offer = await hostKeyOffer(kh, unknown, 22);
+      expect(offer.pinned).toEqual([]);
+      expect(offer.algorithms).toEqual(['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
+    }
+  });
+
+  it('says so when the pinned types are ones it cannot verify', async () => {
+    const kh = join(dir, 'kh-dss');
+    writeFileSync(kh, `10.0.0.1 ssh-dss AAAA\n`);
+    const offer = await hostKeyOffer(kh, '10.0.0.1', 22);
+    expect(offer).toEqual({ algorithms: [], pinned: ['ssh-dss'] });
+    expect(pinnedOfferProblem(offer, '10.0.0.1', kh)).toMatch(new RegExp(`^${kh} pins only host key types this tool cannot verify for 10\\.0\\.0\\.1 \\(ssh-dss\\)`));
+    expect(pinnedOfferProblem(await hostKeyOffer(kh, '10.0.0.2', 22), '10.0.0.2', kh)).toBeUndefined();
   });
 });
 
@@ -58,7 +73,7 @@ describe('verifyHostKey', () => {
     const kh = join(dir, 'kh2');
     writeFileSync(kh, `10.0.0.11 ${rsa.line}\n`);
     await expect(verifyHostKey(target(kh), good.blob)).rejects.toThrow(
-      `lb1: host key for 10.0.0.11 is not in ${kh} (offered ssh-ed25519 ${good.fp}; keys of other types are known for it: ssh-rsa; use hostKeyChecking: accept-new to record it, or add it with ssh-keyscan after checking its fingerprint)`,
+      `lb1: host key for 10.0.0.11 is not in ${kh} (offered ssh-ed25519 ${good.fp}; keys of other types are known for it: ssh-rsa; accept-new records keys only for hosts without any: add it with ssh-keyscan after checking its fingerprint)`,
     );
   });
 
@@ -82,6 +97,17 @@ describe('verifyHostKey', () => {
     await verifyHostKey(target(kh, 'accept-new'), good.blob, (m) => told.push(m));
     expect(readFileSync(kh, 'utf8')).toBe(`10.0.0.11 ${good.line}\n`);
     expect(told).toEqual([`lb1: recorded new host key for 10.0.0.11 (ssh-ed25519 ${good.fp}) in ${kh}`]);
+  });
+
+  it('accept-new never records a key beside a pinned key of another type', async () => {
+    const kh = join(dir, 'kh6');
+    writeFileSync(kh, `10.0.0.11 ${rsa.line}\n`);
+    const told: string[] = [];
+    const err = await verifyHostKey(target(kh, 'accept-new'), good.blob, (m) => told.push(m)).catch((e: unknown) => e as Error);
+    expect(err).toMatchObject({ kind: 'hostkey', host: 'lb1' });
+    expect((err as Error).message).toContain(`offered ssh-ed25519 ${good.fp}; keys of other types are known for it: ssh-rsa`);
+    expect(readFileSync(kh, 'utf8')).toBe(`10.0.0.11 ${rsa.line}\n`);
+    expect(told).toEqual([]);
   });
 
   it('refuses a revoked key even under accept-new', async () => {

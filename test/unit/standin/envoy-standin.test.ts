@@ -256,6 +256,23 @@ describe('envoy stand-in: serving', () => {
     expect(first.start_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
+  it('keeps writing a renamed log until POST /reopen_logs, then writes a new file (logrotate)', async () => {
+    const log = join(dir, 'access.log');
+    const count = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).length : 0);
+    await waitFor('a logged connection', async () => count(log) > 0 || undefined);
+    renameSync(log, `${log}.1`);
+    const before = count(`${log}.1`);
+    await exchange(port1, 'after-rename');
+    await waitFor('line in the renamed file', async () => count(`${log}.1`) > before || undefined);
+    expect(existsSync(log)).toBe(false);
+    expect((await admin('/reopen_logs')).status).toBe(405);
+    expect(await (await admin('/reopen_logs', { method: 'POST' })).text()).toBe('OK\n');
+    const rotated = count(`${log}.1`);
+    await exchange(port1, 'after-reopen');
+    await waitFor('line in the new file', async () => count(log) > 0 || undefined);
+    expect(count(`${log}.1`)).toBe(rotated);
+  });
+
   it('healthcheck/fail turns /ready DRAINING; mutating endpoints need POST', async () => {
     expect((await admin('/healthcheck/fail')).status).toBe(405);
     const fail = await admin('/healthcheck/fail', { method: 'POST' });

@@ -58,6 +58,11 @@ export function findLab(env: NodeJS.ProcessEnv = process.env): { lab: LabInfo } 
 
 let warned = false;
 
+/** CI=true (set by .ci/run): e2e tests that would skip fail the run instead. */
+export function mustRunE2e(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !!env.CI && env.CI !== 'false' && env.CI !== '0';
+}
+
 /**
  * For e2e test files: the running lab, or undefined after printing (once) why the tests skip.
  *   const lab = labOrSkip();
@@ -66,6 +71,8 @@ let warned = false;
 export function labOrSkip(): LabInfo | undefined {
   const found = findLab();
   if ('lab' in found) return found.lab;
+  // In CI the e2e suite is the point of the run: a skip would pass it silently.
+  if (mustRunE2e()) throw new Error(`CI: the e2e tests cannot run: ${found.skip}`);
   if (!warned) console.warn(`e2e tests skipped: ${found.skip}`);
   warned = true;
   return undefined;

@@ -114,6 +114,7 @@ export async function startSshd(): Promise<TestSshd> {
           hostKeyChecking: 'strict',
           become: false,
           connectTimeoutMs: 5000,
+          commandTimeoutMs: 60_000,
           ...over,
         },
       };

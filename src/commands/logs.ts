@@ -61,7 +61,7 @@ export async function logsCommand(o: LogsCommandOptions, signal?: AbortSignal): 
       const out = new LineSplitter((l) => print(h.name, i, 'stdout', l));
       const err = new LineSplitter((l) => print(h.name, i, 'stderr', l));
       try {
-        const r = await t.exec(logArgv(inv, lo), { onStdout: (c) => out.push(c), onStderr: (c) => err.push(c), signal: ac.signal });
+        const r = await t.exec(logArgv(inv, lo), { onStdout: (c) => out.push(c), onStderr: (c) => err.push(c), signal: ac.signal, ...(lo.follow ? { timeoutMs: 0 } : {}) });
         return r.code === 0;
       } catch (e) {
         if (ac.signal.aborted) return true; // the user ended the follow

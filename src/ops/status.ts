@@ -112,7 +112,7 @@ export async function hostStatus(t: Transport, inv: Inventory, host: HostSpec): 
   const expected = expectedFiles(inv, host);
   const p = statusProbes(inv, [...expected.keys()]);
   const specs = [p.unit, p.binary, p.serverInfo, p.ready, p.listeners, p.clusters, p.hashes];
-  const res = await t.exec(factScript(specs));
+  const res = await t.exec(factScript(specs), { what: 'the status probes' });
   const v = parseFactOutput(specs, res.stdout);
   const get = <T>(s: { key: string }, fallback: T): T => (v.has(s.key) ? (v.get(s.key) as T) : fallback);
   const none = { status: 0, value: null };

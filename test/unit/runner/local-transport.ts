@@ -20,11 +20,14 @@ export function localTransport(host = 'local'): Transport & { commands: string[]
         const child = spawn('sh', ['-c', line], { stdio: ['pipe', 'pipe', 'pipe'] });
         let stdout = '';
         let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d));
-        child.stderr.on('data', (d: Buffer) => (stderr += d));
+        child.stdout.on('data', (d: Buffer) => (opts.onStdout ? opts.onStdout(d) : (stdout += d)));
+        child.stderr.on('data', (d: Buffer) => ((stderr += d), opts.onStderr?.(d)));
         child.on('close', (code, signal) => resolve({ code, stdout, stderr, ...(signal ? { signal } : {}) }));
         child.stdin.on('error', () => undefined);
-        child.stdin.end(opts.stdin ?? '');
+        opts.signal?.addEventListener('abort', () => child.kill('SIGTERM'), { once: true });
+        // like the SSH transport: stdin held open until asked, then EOF
+        if (opts.stdinUntil && !opts.stdinUntil.aborted) opts.stdinUntil.addEventListener('abort', () => child.stdin.end(), { once: true });
+        else child.stdin.end(opts.stdin ?? '');
       });
     },
     async put(source, remotePath, opts = {}) {

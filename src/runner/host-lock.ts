@@ -8,6 +8,8 @@
 // flock itself dies with its holder, so a stale lock is a holder alive without its session (its
 // stdin somehow still open): the recorded pid, this boot, still holding the file, and no sshd
 // among its ancestors. Such a holder is ended and the lock taken; a live one is never touched.
+// A step that was running when the connection dropped goes on without it: at EOF the holder keeps
+// the lock until the connection's other commands (same SSH_CONNECTION) end, at most drainS.
 import { hostname, userInfo } from 'node:os';
 import type { Transport } from '../ssh/types.ts';
 import { ToolError } from '../errors.ts';
@@ -30,7 +32,7 @@ export interface HostLock {
   tookOver?: string;
 }
 
-export function lockScript(holder: string, waitS: number, dir = LOCK_DIR): string {
+export function lockScript(holder: string, waitS: number, dir = LOCK_DIR, drainS = 60): string {
   const d = quote(dir);
   const f = quote(`${dir}/${LOCK_FILE}`);
   return [
@@ -62,8 +64,26 @@ export function lockScript(holder: string, waitS: number, dir = LOCK_DIR): strin
     'fi',
     `: > "$f"; printf '%s since %s\\npid=%s boot=%s\\n' ${quote(holder)} "$(date -u +%FT%TZ)" $$ "$boot" >&9`,
     'echo locked',
+    // our connection: in our env as root; under become in sudo's (env_reset drops it for us)
+    'conn=${SSH_CONNECTION:-$(tr "\\0" "\\n" < "/proc/$PPID/environ" | sed -n "s/^SSH_CONNECTION=//p")}',
+    'ppid() { awk \'/^PPid:/ {print $2}\' "/proc/$1/status" 2>/dev/null; }',
+    'mine=" $$ "; q=$$; while q=$(ppid $q) && [ "${q:-0}" -gt 1 ]; do mine="$mine$q "; done',
+    'left() {',
+    '  [ -n "$conn" ] || return 0',
+    '  for e in $(grep -lzxF "SSH_CONNECTION=$conn" /proc/[0-9]*/environ 2>/dev/null 9>&-); do',
+    '    p=${e#/proc/}; p=${p%/environ}',
+    '    case $mine in *" $p "*) continue ;; esac',
+    // not our own subshells, nor the grep above (gone by now)
+    '    [ -d "/proc/$p" ] && [ "$(ppid "$p")" != $$ ] && echo "$p"',
+    '  done; true',
+    '}',
     // the builtin read: no child process inherits fd 9 and outlives us
     'while read -r line; do :; done',
+    `end=$(( $(date +%s) + ${drainS} ))`,
+    'while p=$(left) && [ -n "$p" ] && [ "$(date +%s)" -lt "$end" ]; do',
+    `  : > "$f"; printf '%s (connection gone: waiting for its commands %s to end)\\npid=%s boot=%s\\n' ${quote(holder)} "$(echo $p)" $$ "$boot" >&9`,
+    '  sleep 1 9>&-',
+    'done',
   ].join('\n');
 }
 
@@ -79,7 +99,7 @@ export async function acquireHostLock(t: Transport, opts: { waitS?: number; answ
   let err = '';
   // no command deadline (it lives as long as the run), but acquiring it has one
   const held = t
-    .exec(['sh', '-c', lockScript(holder, waitS, dir)], {
+    .exec(['sh', '-c', lockScript(holder, waitS, dir, Math.ceil((opts.answerMs ?? 60_000) / 1000))], {
       signal: ac.signal,
       stdinUntil: eof.signal,
       timeoutMs: 0,

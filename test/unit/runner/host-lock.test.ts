@@ -36,12 +36,12 @@ async function until(test: () => boolean, ms = 5000): Promise<void> {
 }
 
 describe('lockScript', () => {
-  it('quotes every value, waits on its stdin (not $PPID) and records pid and boot id', () => {
+  it('quotes every value, waits on its stdin (not on a parent pid) and records pid and boot id', () => {
     const s = lockScript("ops@x'; rm -rf / #", 10);
     expect(s).toContain(`d=${LOCK_DIR} f=${LOCK_DIR}/${LOCK_FILE}\n`);
     expect(lockScript('x', 1, "/tmp/a b'c")).toMatch(/^d='\/tmp\/a b'\\''c' f='\/tmp\/a b'\\''c\/run.lock'\n/);
     expect(s).toContain(`'ops@x'\\''; rm -rf / #'`);
-    expect(s).not.toContain('PPID');
+    expect(s).not.toContain('kill -0 "$p"');
     expect(s).toContain('while read -r line; do :; done');
     expect(s).toContain('boot=$(cat /proc/sys/kernel/random/boot_id)');
     expect(s).toMatch(/flock -w "\$w" 9/);
@@ -87,6 +87,22 @@ describe.skipIf(!root)('the run lock on this machine', () => {
     expect(alive(orphan)).toBe(false);
     expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toContain(`pid ${process.pid} since`);
     await lock.release();
+  });
+
+  it("at EOF it keeps the lock until the connection's other commands end (a step left running)", async () => {
+    const dir = lockDir();
+    const conn = `10.0.0.1 ${process.pid} 10.0.0.11 22`;
+    const lock = await acquireHostLock(localTransport('lb1', { SSH_CONNECTION: conn }), { dir, waitS: 1 });
+    // a step of the same connection still running on the host, detached from the holder
+    const step = sh(`SSH_CONNECTION='${conn}' setsid sleep 3 >/dev/null 2>&1 & echo $!`).trim();
+    cleanup.push(() => sh(`kill ${step} 2>/dev/null; true`));
+    const t0 = Date.now();
+    const released = lock.release();
+    await until(() => readFileSync(join(dir, LOCK_FILE), 'utf8').includes('waiting for its commands'));
+    expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toContain(`(connection gone: waiting for its commands ${step} to end)`);
+    await released;
+    expect(Date.now() - t0).toBeGreaterThan(2000);
+    expect(sh(`flock -n ${join(dir, LOCK_FILE)} echo free`).trim()).toBe('free');
   });
 
   it('a recorded holder that is gone is named when another process holds the file', async () => {

@@ -5,7 +5,8 @@ import { copyFile, chmod } from 'node:fs/promises';
 import { buildCommand } from '../../../src/ssh/command.ts';
 import type { ExecOptions, ExecResult, Transport } from '../../../src/ssh/types.ts';
 
-export function localTransport(host = 'local'): Transport & { commands: string[] } {
+/** env: what the commands see, like sshd's session env (SSH_CONNECTION is cleared unless given). */
+export function localTransport(host = 'local', env: Record<string, string> = {}): Transport & { commands: string[] } {
   const commands: string[] = [];
   const stats = { roundTrips: 0, bytesSent: 0, bytesReceived: 0 };
   return {
@@ -17,7 +18,7 @@ export function localTransport(host = 'local'): Transport & { commands: string[]
       commands.push(line);
       stats.roundTrips++;
       return new Promise((resolve) => {
-        const child = spawn('sh', ['-c', line], { stdio: ['pipe', 'pipe', 'pipe'] });
+        const child = spawn('sh', ['-c', line], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SSH_CONNECTION: '', ...env } });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (d: Buffer) => (opts.onStdout ? opts.onStdout(d) : (stdout += d)));

@@ -63,6 +63,11 @@ class SshTransport implements Transport {
     return new ToolError('connect', `${action}: connection to ${this.spec.address} lost (${why})`, { host: this.host, cause });
   }
 
+  private abandon(): void {
+    this.closed ??= new Error('the host stopped answering');
+    this.client.destroy();
+  }
+
   private checkOpen(action: string): void {
     if (this.closed || this.closing) throw this.lost(action);
   }
@@ -145,8 +150,9 @@ class SshTransport implements Transport {
           stopped = why;
           signalRemote('TERM');
           timers.push(setTimeout(() => signalRemote('KILL'), KILL_GRACE_MS));
-          // Still open after both: the server (or the network) is gone; settle rather than hang the run.
-          timers.push(setTimeout(() => (channel.close(), reject(why)), 2 * KILL_GRACE_MS));
+          // Still open after both: the host no longer answers. Drop the connection, so nothing else
+          // on it (the run lock, the goodbye) waits for it too; sshd ends the sessions when it can.
+          timers.push(setTimeout(() => (reject(why), this.abandon()), 2 * KILL_GRACE_MS));
         };
         const onAbort = (): void =>
           stop(new ToolError('interrupted', `interrupted: ${short(line)}`, { host: this.host, cause: opts.signal?.reason }));

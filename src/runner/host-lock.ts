@@ -64,10 +64,11 @@ export function lockScript(holder: string, waitS: number, dir = LOCK_DIR, drainS
     'fi',
     `: > "$f"; printf '%s since %s\\npid=%s boot=%s\\n' ${quote(holder)} "$(date -u +%FT%TZ)" $$ "$boot" >&9`,
     'echo locked',
-    // our connection: in our env as root; under become in sudo's (env_reset drops it for us)
-    'conn=${SSH_CONNECTION:-$(tr "\\0" "\\n" < "/proc/$PPID/environ" | sed -n "s/^SSH_CONNECTION=//p")}',
     'ppid() { awk \'/^PPid:/ {print $2}\' "/proc/$1/status" 2>/dev/null; }',
     'mine=" $$ "; q=$$; while q=$(ppid $q) && [ "${q:-0}" -gt 1 ]; do mine="$mine$q "; done',
+    // our connection: in our env as root; under become in sudo's (env_reset drops it below)
+    'conn=$SSH_CONNECTION',
+    'for q in $mine; do [ -n "$conn" ] && break; conn=$(tr "\\0" "\\n" < "/proc/$q/environ" 2>/dev/null | sed -n "s/^SSH_CONNECTION=//p"); done',
     'left() {',
     '  [ -n "$conn" ] || return 0',
     '  for e in $(grep -lzxF "SSH_CONNECTION=$conn" /proc/[0-9]*/environ 2>/dev/null 9>&-); do',

@@ -27,8 +27,9 @@ describe.skipIf(!lab)('fault: the control process is killed mid-deploy', () => {
     });
 
   beforeAll(async () => {
-    // a release whose validation of a staged config takes 3 s: the kill lands inside that step
-    sum = publishSlowValidate(lab!, VERSION, 3);
+    // a release whose validation of a staged config takes 6 s: the kill lands inside that step, and
+    // the killed run's holder is seen waiting for it
+    sum = publishSlowValidate(lab!, VERSION, 6);
     const r = await cli(['deploy', '--hosts', inventory(0), '--allow-downgrade']);
     expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
   });

@@ -5,8 +5,11 @@ import { copyFile, chmod } from 'node:fs/promises';
 import { buildCommand } from '../../../src/ssh/command.ts';
 import type { ExecOptions, ExecResult, Transport } from '../../../src/ssh/types.ts';
 
-/** env: what the commands see, like sshd's session env (SSH_CONNECTION is cleared unless given). */
+let connections = 0;
+
+/** env: what the commands see; like sshd, each transport gets its own SSH_CONNECTION unless given. */
 export function localTransport(host = 'local', env: Record<string, string> = {}): Transport & { commands: string[] } {
+  const session = { SSH_CONNECTION: `127.0.0.1 ${process.pid} 127.0.0.1 ${++connections}`, ...env };
   const commands: string[] = [];
   const stats = { roundTrips: 0, bytesSent: 0, bytesReceived: 0 };
   return {
@@ -18,7 +21,7 @@ export function localTransport(host = 'local', env: Record<string, string> = {})
       commands.push(line);
       stats.roundTrips++;
       return new Promise((resolve) => {
-        const child = spawn('sh', ['-c', line], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SSH_CONNECTION: '', ...env } });
+        const child = spawn('sh', ['-c', line], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...session } });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (d: Buffer) => (opts.onStdout ? opts.onStdout(d) : (stdout += d)));

@@ -37,13 +37,14 @@ export function formatWait(ms: number): string {
 const MAX = 60;
 
 /**
- * A command in a few words for "no answer from <it>": argv joined, a script by its first
- * meaningful line, cut at 60 characters.
+ * A command in a few words for "no answer from <it>": argv joined, a script (`sh -c`, or `sh -s`
+ * fed on stdin) by its first meaningful line, cut at 60 characters.
  */
-export function commandSummary(command: readonly string[] | string): string {
+export function commandSummary(command: readonly string[] | string, stdin?: string | Buffer): string {
   let text: string;
   if (typeof command === 'string') text = firstLine(command);
   else if (command[0] === 'sh' && command[1] === '-c' && command[2] !== undefined) text = firstLine(command[2]);
+  else if (command[0] === 'sh' && command[1] === '-s' && typeof stdin === 'string') text = firstLine(stdin);
   else text = command.join(' ');
   text = text.replace(/\s+/g, ' ').trim();
   return `\`${text.length > MAX ? `${text.slice(0, MAX - 1)}…` : text}\``;

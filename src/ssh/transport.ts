@@ -88,7 +88,7 @@ class SshTransport implements Transport {
     try {
       this.checkOpen(`cannot run ${short(line)}`);
       this.stats.roundTrips++;
-      return await this.run(line, opts, opts.what ?? commandSummary(command));
+      return await this.run(line, opts, opts.what ?? commandSummary(command, opts.stdin));
     } finally {
       release();
     }

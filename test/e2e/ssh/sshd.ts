@@ -30,6 +30,8 @@ function keygen(file: string): { pub: string; type: string; blob: string } {
 export interface TestSshd {
   dir: string;
   port: number;
+  /** The listening sshd's pid: each connection's processes are below it. */
+  pid: number;
   /** The host key sshd presents, as a known_hosts line for [127.0.0.1]:port. */
   knownHostsLine: string;
   /** A different host key (as if the host were replaced), same format. */
@@ -97,6 +99,7 @@ export async function startSshd(): Promise<TestSshd> {
   return {
     dir,
     port,
+    pid: child.pid!,
     knownHostsLine: line(hostKey),
     otherKnownHostsLine: line(otherHostKey),
     userKey: join(dir, 'id_user'),

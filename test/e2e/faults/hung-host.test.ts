@@ -5,7 +5,7 @@
 // holds whole files only, and a rerun converges it.
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labOrSkip } from '../../lab/index.ts';
+import { labOrSkip, readLabInfo } from '../../lab/index.ts';
 import { cli, labInventory, onHost } from '../support/cli.ts';
 import { exited, spawnCli, waitForOutput } from '../troubleshoot/cli.ts';
 import { expectExactly, expectOldOrNew, leftovers, publishSlowValidate, rendered, STAGED_VALIDATE, whenOnHost } from './support.ts';
@@ -16,7 +16,8 @@ const VERSION = '1.36.6';
 
 /** PIDs (as seen here) of the sshd processes inside a lab host: those below its nspawn process. */
 function sshdPids(host: string): number[] {
-  const root = lab!.hosts.find((h) => h.name === host)!.pid;
+  // lab.json, not the info the run started with: a host restarted by another test has a new pid
+  const root = (readLabInfo() ?? lab!).hosts.find((h) => h.name === host)!.pid;
   const parent = (pid: number): number => Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
   const below = (pid: number): boolean => {
     for (let p = pid; p > 1; p = parent(p)) if (p === root) return true;

@@ -1,6 +1,7 @@
 // What every fleet command shares: options, the inventory + host selection, connections, reporting.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadInventory } from '../inventory/index.ts';
+import { parseDuration } from '../inventory/formats.ts';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import { limitHosts } from '../runner/limit.ts';
 import { assertRenderValid } from '../validate/index.ts';
@@ -10,6 +11,8 @@ export interface CommonOptions {
   limit?: string;
   forks: number;
   json: boolean;
+  /** Overrides every host's ssh.commandTimeout (ms). */
+  commandTimeout?: number;
 }
 
 /** Exit codes, documented in README: only the CLI decides them. */
@@ -23,7 +26,14 @@ export function withFleet(cmd: Command): Command {
   return withInventory(cmd)
     .option('-l, --limit <hosts>', 'only these hosts: names or globs, comma separated')
     .addOption(new Option('-f, --forks <n>', 'hosts worked on in parallel').default(16).argParser(positiveInt))
-    .option('--json', 'print one JSON document instead of text', false);
+    .option('--json', 'print one JSON document instead of text', false)
+    .option('--command-timeout <duration>', "deadline of each remote command and upload (default: the inventory's ssh.commandTimeout, 60s)", positiveDuration);
+}
+
+export function positiveDuration(v: string): number {
+  const ms = parseDuration(v.trim());
+  if (!ms) throw new InvalidArgumentError(`expected a duration above zero such as 30s or 2m, found "${v}"`);
+  return ms;
 }
 
 export function positiveInt(v: string): number {
@@ -54,9 +64,11 @@ export function percent(v: string): number {
 export type Action = (opts: never) => Promise<number>;
 export type Run = (action: Action, opts: unknown) => void;
 
-export async function selectHosts(o: { hosts: string; limit?: string }): Promise<{ inv: Inventory; hosts: HostSpec[] }> {
+export async function selectHosts(o: { hosts: string; limit?: string; commandTimeout?: number }): Promise<{ inv: Inventory; hosts: HostSpec[] }> {
   const inv = await loadInventory(o.hosts);
-  return { inv, hosts: limitHosts(inv.hosts, o.limit) };
+  const ms = o.commandTimeout;
+  const hosts = limitHosts(inv.hosts, o.limit);
+  return { inv, hosts: ms === undefined ? hosts : hosts.map((h) => ({ ...h, ssh: { ...h.ssh, commandTimeoutMs: ms } })) };
 }
 
 /** For commands that change hosts: the selection, and every host's render strictly checked. */

@@ -74,6 +74,8 @@ export async function logsCommand(o: LogsCommandOptions, signal?: AbortSignal): 
           onStdout: (c) => (out.push(c), stdoutDrained()),
           onStderr: (c) => (err.push(c), stderrDrained()),
           signal: ac.signal,
+          // a follow runs until Ctrl-C: no command deadline
+          ...(lo.follow ? { timeoutMs: 0 } : {}),
         });
         return r.code === 0;
       } catch (e) {

@@ -40,7 +40,7 @@ export class FactCache implements Facts {
   async gather(transport: Transport, specs: FactSpec<unknown>[]): Promise<void> {
     const todo = uniqueFacts(specs);
     if (todo.length === 0) return;
-    const res = await transport.exec(factScript(todo));
+    const res = await transport.exec(factScript(todo), { what: 'fact gathering' });
     const parsed = parseFactOutput(todo, res.stdout);
     for (const s of todo) {
       if (!parsed.has(s.key)) {

@@ -39,6 +39,8 @@ export const SSH_DEFAULTS: SshDefaults = {
   hostKeyChecking: 'strict',
   become: false,
   connectTimeout: '10s',
+  // a hung host fails alone instead of stalling the run; long steps set their own, larger ones
+  commandTimeout: '60s',
 };
 
 export const ENVOY_DEFAULTS: EnvoyDefaults = { version: '1.35.0', fetch: 'control', logLevel: 'info' };

@@ -125,6 +125,7 @@ function resolveSsh(s: SshDefaults, ctx: ResolveContext): SshSpec {
     hostKeyChecking: s.hostKeyChecking,
     become: s.become,
     connectTimeoutMs: ms(s.connectTimeout),
+    commandTimeoutMs: ms(s.commandTimeout),
     ...(s.proxyJump !== undefined && { proxyJump: s.proxyJump }),
   };
 }

@@ -105,6 +105,7 @@ export const sshSchema = z.strictObject({
   hostKeyChecking: z.enum(['strict', 'accept-new']).optional(),
   become: z.boolean(msg('expected true or false')).optional().describe('sudo -n for a non-root user'),
   connectTimeout: positiveDuration().optional(),
+  commandTimeout: positiveDuration().optional().describe('deadline of each remote command and SFTP transfer; downloads and waits have their own'),
   proxyJump: checked(isProxyJump, 'expected [user@]host[:port]').optional(),
 });
 

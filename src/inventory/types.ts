@@ -86,6 +86,7 @@ export interface SshSpec {
   hostKeyChecking: 'strict' | 'accept-new'; // default strict
   become: boolean; // sudo -n for a non-root user; default false
   connectTimeoutMs: number; // default 10000
+  commandTimeoutMs: number; // deadline of each remote command and SFTP transfer; default 60000
   proxyJump?: string; // [user@]host[:port]
 }
 

@@ -113,7 +113,7 @@ export async function hostStatus(t: Transport, inv: Inventory, host: HostSpec): 
   // the paths are the same for either sandbox; the unit's hash needs the host's answer
   const p = statusProbes(inv, managedFiles(inv, host, 'full').map((f) => f.path));
   const specs = [p.unit, p.binary, p.serverInfo, p.ready, p.listeners, p.clusters, p.hashes, containerFact];
-  const res = await t.exec(factScript(specs));
+  const res = await t.exec(factScript(specs), { what: 'the status probes' });
   const v = parseFactOutput(specs, res.stdout);
   const get = <T>(s: { key: string }, fallback: T): T => (v.has(s.key) ? (v.get(s.key) as T) : fallback);
   const expected = expectedFiles(inv, host, sandboxFor(host.hardening, get<string | null>(containerFact, null)));

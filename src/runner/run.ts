@@ -48,7 +48,11 @@ export async function runPlay(play: Play, opts: RunOptions, conns: Connections, 
       transport = await conns.get(host);
       // a run that may change the host holds its lock until the fleet handlers are done too;
       // taken while the facts are gathered, so it costs no extra round trip of waiting
-      const lock = opts.lock && !opts.check ? acquireHostLock(transport).then((l) => (locks.push(l), l)) : undefined;
+      const lock = opts.lock && !opts.check ? acquireHostLock(transport, { answerMs: host.ssh.commandTimeoutMs }).then((l) => {
+        locks.push(l);
+        if (l.tookOver) emit({ kind: 'note', host: host.name, message: `run lock: ${l.tookOver}` });
+        return l;
+      }) : undefined;
       lock?.catch(() => undefined);
       await runHost(play, host, transport, opts, run, record, emit, lock);
     } catch (err) {

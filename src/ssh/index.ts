@@ -14,3 +14,4 @@ export {
   type KnownHostEntry,
 } from './known-hosts.ts';
 export type { ExecOptions, ExecResult, Transport, TransportStats } from './types.ts';
+export { formatWait } from './deadline.ts';

@@ -1,11 +1,13 @@
 // The Transport over one SSH connection per host: exec channels (at most 8 at once, sshd allows
 // 10 sessions and the SFTP session takes one), one lazily opened SFTP session, port forwards.
+// Every exec and upload has a deadline (the host's ssh.commandTimeout unless the caller sets one).
 
 import { stat } from 'node:fs/promises';
 import type { Client, SFTPWrapper } from 'ssh2';
 import { ToolError } from '../errors.ts';
 import type { HostSpec } from '../inventory/types.ts';
 import { buildCommand } from './command.ts';
+import { commandSummary, Deadline, formatWait } from './deadline.ts';
 import { openForward, type Forward } from './forward.ts';
 import { GroupKiller, PidSniffer, reportingPid, sendSignal } from './remote-kill.ts';
 import { Semaphore } from './semaphore.ts';
@@ -62,6 +64,11 @@ class SshTransport implements Transport {
     return new ToolError('connect', `${action}: connection to ${this.spec.address} lost (${why})`, { host: this.host, cause });
   }
 
+  private abandon(): void {
+    this.closed ??= new Error('the host stopped answering');
+    this.client.destroy();
+  }
+
   private checkOpen(action: string): void {
     if (this.closed || this.closing) throw this.lost(action);
   }
@@ -82,17 +89,26 @@ class SshTransport implements Transport {
     try {
       this.checkOpen(`cannot run ${short(line)}`);
       this.stats.roundTrips++;
-      return await this.run(line, opts);
+      return await this.run(line, opts, opts.what ?? commandSummary(command, opts.stdin));
     } finally {
       release();
     }
   }
 
-  private run(line: string, opts: ExecOptions): Promise<ExecResult> {
+  private run(line: string, opts: ExecOptions, what: string): Promise<ExecResult> {
     return new Promise<ExecResult>((resolve, reject) => {
       const wire = reportingPid(line);
+      const ms = opts.timeoutMs ?? this.spec.ssh.commandTimeoutMs;
+      const noAnswer = new ToolError('remote', `no answer from ${what} within ${formatWait(ms)}`, { host: this.host });
+      // runs from the request on: a host that never even opens the channel is as hung
+      let expired: (() => void) | undefined;
+      const deadline = new Deadline(ms, () => (expired ? expired() : reject(noAnswer)));
       this.client.exec(wire, (err, channel) => {
-        if (err) return reject(this.lost(`cannot run ${short(line)}`, err));
+        if (deadline.expired) return err ? undefined : channel.close();
+        if (err) {
+          deadline.clear();
+          return reject(this.lost(`cannot run ${short(line)}`, err));
+        }
         this.stats.bytesSent += Buffer.byteLength(wire);
         const out: Buffer[] = [];
         const errOut = new Tail(opts.onStderr ? STREAMED_STDERR_TAIL : Infinity);
@@ -138,28 +154,18 @@ class SshTransport implements Transport {
           stopped = why;
           flow.release();
           signalRemote('TERM');
-          timers.push(
-            setTimeout(() => {
-              signalRemote('KILL');
-              // Still open: the server ignored both; settle rather than hang the run.
-              timers.push(
-                setTimeout(() => {
-                  channel.close();
-                  reject(why);
-                }, KILL_GRACE_MS),
-              );
-            }, KILL_GRACE_MS),
-          );
+          timers.push(setTimeout(() => signalRemote('KILL'), KILL_GRACE_MS));
+          // Still open after both: the host no longer answers. Drop the connection, so nothing else
+          // on it (the run lock, the goodbye) waits for it too; sshd ends the sessions when it can.
+          timers.push(setTimeout(() => (reject(why), this.abandon()), 2 * KILL_GRACE_MS));
         };
         const onAbort = (): void =>
           stop(new ToolError('interrupted', `interrupted: ${short(line)}`, { host: this.host, cause: opts.signal?.reason }));
         opts.signal?.addEventListener('abort', onAbort, { once: true });
-        if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
-          const ms = opts.timeoutMs;
-          timers.push(setTimeout(() => stop(new ToolError('remote', `timed out after ${ms} ms: ${short(line)}`, { host: this.host })), ms));
-        }
+        expired = () => stop(noAnswer);
 
         channel.on('close', () => {
+          deadline.clear();
           for (const t of timers) clearTimeout(t);
           opts.signal?.removeEventListener('abort', onAbort);
           onErr(sniffer.end());
@@ -176,13 +182,16 @@ class SshTransport implements Transport {
           resolve(result);
         });
 
-        // Always send EOF: a command reading stdin must not wait for input that never comes.
-        if (opts.stdin !== undefined) {
-          const data = typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : opts.stdin;
-          this.stats.bytesSent += data.length;
-          channel.end(data);
+        // Send EOF: a command reading stdin must not wait for input that never comes. Unless asked
+        // to hold it: a holder reading stdin then lives exactly as long as the channel.
+        const data = opts.stdin === undefined ? undefined : typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : opts.stdin;
+        this.stats.bytesSent += data?.length ?? 0;
+        const until = opts.stdinUntil;
+        if (until && !until.aborted) {
+          if (data) channel.write(data);
+          until.addEventListener('abort', () => channel.end(), { once: true });
         } else {
-          channel.end();
+          channel.end(data);
         }
       });
     });
@@ -204,11 +213,27 @@ class SshTransport implements Transport {
     return this.sftp;
   }
 
-  async put(source: Buffer | { localPath: string }, remotePath: string, opts: { mode?: number } = {}): Promise<void> {
+  async put(source: Buffer | { localPath: string }, remotePath: string, opts: { mode?: number; timeoutMs?: number } = {}): Promise<void> {
     this.checkOpen(`cannot upload ${remotePath}`);
-    const sftp = await this.getSftp();
-    this.stats.roundTrips++;
-    const mode = opts.mode;
+    const ms = opts.timeoutMs ?? this.spec.ssh.commandTimeoutMs;
+    let expire!: (err: ToolError) => void;
+    const expired = new Promise<never>((_, reject) => (expire = reject));
+    expired.catch(() => undefined);
+    // restarted by each chunk written: a big upload may take long, a stalled one may not
+    const deadline = new Deadline(ms, () => {
+      this.dropSftp();
+      expire(new ToolError('remote', `no answer from the upload of ${remotePath} within ${formatWait(ms)}`, { host: this.host }));
+    });
+    try {
+      const sftp = await Promise.race([this.getSftp(), expired]);
+      this.stats.roundTrips++;
+      await Promise.race([this.transfer(sftp, source, remotePath, opts.mode, () => deadline.touch()), expired]);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  private async transfer(sftp: SFTPWrapper, source: Buffer | { localPath: string }, remotePath: string, mode: number | undefined, progress: () => void): Promise<void> {
     const fail = (err: Error): ToolError =>
       new ToolError('remote', `unable to upload ${remotePath}: ${err.message}`, { host: this.host, cause: err });
     await new Promise<void>((resolve, reject) => {
@@ -222,16 +247,24 @@ class SshTransport implements Transport {
         stat(source.localPath).then(
           (s) => {
             this.stats.bytesSent += s.size;
-            sftp.fastPut(source.localPath, remotePath, mode === undefined ? {} : { mode }, done);
+            sftp.fastPut(source.localPath, remotePath, { ...(mode === undefined ? {} : { mode }), step: progress }, done);
           },
           (err: Error) => reject(fail(err)),
         );
       }
     });
+    progress();
     // The mode given at open only applies to a new file, and through the server's umask.
     if (mode !== undefined) {
       await new Promise<void>((resolve, reject) => sftp.chmod(remotePath, mode, (err) => (err ? reject(fail(err)) : resolve())));
     }
+  }
+
+  /** A stalled SFTP session is closed; the next upload opens a new one. */
+  private dropSftp(): void {
+    const s = this.sftp;
+    this.sftp = undefined;
+    void s?.then((x) => x.end(), () => undefined);
   }
 
   async forward(remoteHost: string, remotePort: number, localPort?: number): Promise<{ localPort: number; close(): Promise<void> }> {

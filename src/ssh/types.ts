@@ -5,7 +5,12 @@ export interface ExecOptions {
   stdin?: string | Buffer;
   /** Run through sudo -n when the host's ssh.become is set (default true when become is on). */
   become?: boolean;
+  /** Deadline: default the host's ssh.commandTimeout; 0 = none (a stream, the run lock's holder). */
   timeoutMs?: number;
+  /** What "no answer from …" names on expiry; default a summary of the command. */
+  what?: string;
+  /** Keep stdin open (no EOF) until this signal fires: the command lives as long as the channel. */
+  stdinUntil?: AbortSignal;
   /**
    * Stream stdout to this callback as it arrives (logs --follow) instead of collecting it: the
    * result's stdout is then empty. A returned promise pauses the channel until it settles
@@ -35,7 +40,8 @@ export interface Transport {
   /** argv form is quoted by the transport's one quoting function; a string is run as a sh script. */
   exec(command: string[] | string, opts?: ExecOptions): Promise<ExecResult>;
   /** Upload bytes (or a local file) to remotePath atomically enough for temp files (SFTP). */
-  put(source: Buffer | { localPath: string }, remotePath: string, opts?: { mode?: number }): Promise<void>;
+  /** Its deadline (default ssh.commandTimeout) restarts with each chunk written. */
+  put(source: Buffer | { localPath: string }, remotePath: string, opts?: { mode?: number; timeoutMs?: number }): Promise<void>;
   /** Local TCP port forward to remoteHost:remotePort as seen from the host (admin tunnel). */
   forward(remoteHost: string, remotePort: number, localPort?: number): Promise<{ localPort: number; close(): Promise<void> }>;
   readonly stats: TransportStats;

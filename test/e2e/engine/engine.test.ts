@@ -62,17 +62,17 @@ describe.skipIf(!lab)('engine on the lab', () => {
   });
 
   it('one changing run at a time per host: a held run lock fails that host, naming the holder', async () => {
-    // another operator's run holds lb1 for 13 s; ours waits 10 s, then gives up on lb1 only
-    await onHost(lab!, 'lb1', "nohup flock /run/lock/envoy-k8s-proxy.lock sh -c 'echo ops@laptop > /run/lock/envoy-k8s-proxy.lock; sleep 13' >/dev/null 2>&1 &");
+    // another operator's run holds lb1 for 16 s; ours waits 10 s (after starting up, connecting), then gives up on lb1 only
+    await onHost(lab!, 'lb1', "mkdir -p -m 700 /run/envoy-k8s-proxy; nohup flock /run/envoy-k8s-proxy/run.lock sh -c 'echo ops@laptop > /run/envoy-k8s-proxy/run.lock; sleep 16' >/dev/null 2>&1 &");
     const r = await cli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout) as { results: { host: string; status: string; error?: string }[]; recap: { host: string; failed: number }[] };
-    expect(out.results.find((x) => x.host === 'lb1')).toMatchObject({ status: 'failed', error: 'lb1: another envoy-k8s-proxy run holds /run/lock/envoy-k8s-proxy.lock: ops@laptop' });
+    expect(out.results.find((x) => x.host === 'lb1')).toMatchObject({ status: 'failed', error: 'lb1: another envoy-k8s-proxy run holds /run/envoy-k8s-proxy/run.lock: ops@laptop' });
     expect(out.recap.filter((h) => h.failed > 0).map((h) => h.host)).toEqual(['lb1']);
     // released when its holder ends; our own lock never outlives the run
-    await new Promise((res) => setTimeout(res, 3500));
+    await new Promise((res) => setTimeout(res, 6500));
     const again = await cli(['deploy', '--hosts', lab!.inventoryPath]);
     expect(again.code, again.stderr + again.stdout).toBe(0);
-    expect(await onHost(lab!, 'lb1', "pgrep -fc '[k]ill -0' || true")).toBe('0\n');
+    expect(await onHost(lab!, 'lb1', "pgrep -fc '[r]un[.]lock' || true")).toBe('0\n');
   });
 });

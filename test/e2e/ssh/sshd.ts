@@ -29,6 +29,8 @@ function keygen(file: string, algorithm = 'ed25519'): { pub: string; type: strin
 export interface TestSshd {
   dir: string;
   port: number;
+  /** The listening sshd's pid: each connection's processes are below it. */
+  pid: number;
   /** The host key sshd presents, as a known_hosts line for [127.0.0.1]:port. */
   knownHostsLine: string;
   /** sshd's second host key (ecdsa), presented only to a client that asks for that type. */
@@ -103,6 +105,7 @@ export async function startSshd(): Promise<TestSshd> {
   return {
     dir,
     port,
+    pid: child.pid!,
     knownHostsLine: line(hostKey),
     ecdsaKnownHostsLine: line(ecdsaHostKey),
     rsaKnownHostsLine: line(rsaKey),
@@ -123,6 +126,7 @@ export async function startSshd(): Promise<TestSshd> {
           hostKeyChecking: 'strict',
           become: false,
           connectTimeoutMs: 5000,
+          commandTimeoutMs: 60_000,
           ...over,
         },
       };

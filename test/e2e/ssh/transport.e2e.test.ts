@@ -183,8 +183,62 @@ describe.skipIf(why !== undefined)('ssh transport against a real sshd', () => {
 
   it('timeout kills the remote process and says so', async () => {
     const marker = `318.${Date.now() % 1_000_000}`;
-    await expect(t.exec(['sleep', marker], { timeoutMs: 500 })).rejects.toThrow(/lb1: timed out after 500 ms: sleep 318/);
+    await expect(t.exec(['sleep', marker], { timeoutMs: 500 })).rejects.toThrow(`lb1: no answer from \`sleep ${marker}\` within 500ms`);
     expect(await eventually(() => pgrep(marker) === '')).toBe(true);
+  });
+
+  it("every command has the host's ssh.commandTimeout unless it sets its own (0: none)", async () => {
+    const short = await connect(sshd.host({ commandTimeoutMs: 700 }), { env: ENV });
+    try {
+      const marker = `319.${Date.now() % 1_000_000}`;
+      await expect(short.exec(`sleep ${marker}`)).rejects.toThrow(`lb1: no answer from \`sleep ${marker}\` within 700ms`);
+      expect(await eventually(() => pgrep(marker) === '')).toBe(true);
+      expect((await short.exec('sleep 1; echo slept', { timeoutMs: 0 })).stdout).toBe('slept\n');
+      expect((await short.exec('sleep 1; echo slept', { timeoutMs: 3000 })).stdout).toBe('slept\n');
+    } finally {
+      await short.close();
+    }
+  });
+
+  it('stdinUntil keeps stdin open until the signal, then EOF: a reader lives as long as asked', async () => {
+    const eof = new AbortController();
+    let seen = '';
+    const p = t.exec('echo ready; while read -r l; do :; done; echo eof', { stdinUntil: eof.signal, timeoutMs: 0, onStdout: (c) => {
+        seen += c.toString();
+      },
+    });
+    expect(await eventually(() => seen === 'ready\n')).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(seen).toBe('ready\n'); // still reading
+    eof.abort();
+    await expect(p).resolves.toMatchObject({ code: 0 });
+    expect(seen).toBe('ready\neof\n');
+  });
+
+  it('an upload to a stalled SFTP session fails with "no answer" within its deadline', async () => {
+    const short = await connect(sshd.host({ commandTimeoutMs: 1000 }), { env: ENV });
+    const stopped: number[] = [];
+    const resume = () => stopped.splice(0).forEach((pid) => process.kill(pid, 'SIGCONT'));
+    try {
+      await short.put(Buffer.from('one'), join(sshd.dir, 'up1'));
+      // this sshd serves SFTP in-process (internal-sftp): stop its per-connection processes
+      const parent = (pid: number) => Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      for (const line of pgrep('sshd').split('\n').filter(Boolean)) {
+        const pid = Number(line.split(' ')[0]);
+        for (let p = parent(pid); p > 1; p = parent(p)) if (p === sshd.pid) stopped.push(pid);
+      }
+      expect(stopped.length).toBeGreaterThan(0);
+      for (const pid of stopped) process.kill(pid, 'SIGSTOP');
+      const t0 = Date.now();
+      await expect(short.put(Buffer.from('two'), join(sshd.dir, 'up2'))).rejects.toThrow(`lb1: no answer from the upload of ${join(sshd.dir, 'up2')} within 1s`);
+      expect(Date.now() - t0).toBeLessThan(5000);
+      resume();
+      await short.put(Buffer.from('three'), join(sshd.dir, 'up3'));
+      expect(readFileSync(join(sshd.dir, 'up3'), 'utf8')).toBe('three');
+    } finally {
+      resume();
+      await short.close();
+    }
   });
 
   it('an already-aborted signal runs nothing', async () => {

@@ -38,7 +38,7 @@ describe('defaults', () => {
         bufferLimitBytes: 32_768,
       },
     ]);
-    const ssh = { user: 'root', port: 22, knownHosts: '/home/ops/.ssh/known_hosts', hostKeyChecking: 'strict', become: false, connectTimeoutMs: 10_000 };
+    const ssh = { user: 'root', port: 22, knownHosts: '/home/ops/.ssh/known_hosts', hostKeyChecking: 'strict', become: false, connectTimeoutMs: 10_000, commandTimeoutMs: 60_000 };
     expect(inv.ssh).toEqual(ssh);
     expect(inv.hosts).toEqual([{ name: 'lb1', address: '10.0.0.11', ssh, hardening: 'auto' }]);
     expect(inv.rolling).toEqual({ serial: { kind: 'count', value: 1 }, drainMs: 5000, healthTimeoutMs: 60_000, minHealthyEndpoints: 1, maxFailPercent: 0 });
@@ -133,12 +133,13 @@ ssh:
   identityFile: ~/.ssh/id_ed25519
   knownHosts: keys/known_hosts
   connectTimeout: 1m30s
+  commandTimeout: 2m
   proxyJump: ops@bastion.example:22
 clusters:
   - {name: k8s, listenPort: 6443, endpoints: [10.0.0.1:6443]}
 hosts:
   - {name: lb1, address: 10.0.0.11, listenAddress: 10.0.0.11, ssh: {user: ubuntu, become: true}}
-  - {name: lb2, address: 10.0.0.12, ssh: {identityFile: /etc/keys/lb2, port: 2222}}
+  - {name: lb2, address: 10.0.0.12, ssh: {identityFile: /etc/keys/lb2, port: 2222, commandTimeout: 500ms}}
 rolling: {serial: "25%", drain: 250ms}
 `);
 
@@ -155,8 +156,9 @@ rolling: {serial: "25%", drain: 250ms}
   });
 
   it('merges each host ssh over the global ssh', () => {
-    expect(inv.ssh).toMatchObject({ user: 'ops', become: false, connectTimeoutMs: 90_000, proxyJump: 'ops@bastion.example:22' });
-    expect(inv.hosts[0]!.ssh).toMatchObject({ user: 'ubuntu', become: true, port: 22, identityFile: '/home/ops/.ssh/id_ed25519' });
+    expect(inv.ssh).toMatchObject({ user: 'ops', become: false, connectTimeoutMs: 90_000, commandTimeoutMs: 120_000, proxyJump: 'ops@bastion.example:22' });
+    expect(inv.hosts[0]!.ssh).toMatchObject({ user: 'ubuntu', become: true, port: 22, identityFile: '/home/ops/.ssh/id_ed25519', commandTimeoutMs: 120_000 });
+    expect(inv.hosts[1]!.ssh.commandTimeoutMs).toBe(500);
     expect(inv.hosts[0]!.listenAddress).toBe('10.0.0.11');
     expect(inv.hosts[1]!.ssh).toMatchObject({ user: 'ops', port: 2222, identityFile: '/etc/keys/lb2', proxyJump: 'ops@bastion.example:22' });
     expect(inv.hosts[1]).not.toHaveProperty('listenAddress');

@@ -11,6 +11,7 @@ const ssh: SshSpec = {
   hostKeyChecking: 'strict',
   become: false,
   connectTimeoutMs: 10000,
+  commandTimeoutMs: 60000,
 };
 
 export function cluster(name: string, listenPort: number, endpoints: Endpoint[], over: DeepPartial<ClusterSpec> = {}): ClusterSpec {

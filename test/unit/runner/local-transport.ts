@@ -5,7 +5,11 @@ import { copyFile, chmod } from 'node:fs/promises';
 import { buildCommand } from '../../../src/ssh/command.ts';
 import type { ExecOptions, ExecResult, Transport } from '../../../src/ssh/types.ts';
 
-export function localTransport(host = 'local'): Transport & { commands: string[] } {
+let connections = 0;
+
+/** env: what the commands see; like sshd, each transport gets its own SSH_CONNECTION unless given. */
+export function localTransport(host = 'local', env: Record<string, string> = {}): Transport & { commands: string[] } {
+  const session = { SSH_CONNECTION: `127.0.0.1 ${process.pid} 127.0.0.1 ${++connections}`, ...env };
   const commands: string[] = [];
   const stats = { roundTrips: 0, bytesSent: 0, bytesReceived: 0 };
   return {
@@ -17,14 +21,17 @@ export function localTransport(host = 'local'): Transport & { commands: string[]
       commands.push(line);
       stats.roundTrips++;
       return new Promise((resolve) => {
-        const child = spawn('sh', ['-c', line], { stdio: ['pipe', 'pipe', 'pipe'] });
+        const child = spawn('sh', ['-c', line], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...session } });
         let stdout = '';
         let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d));
-        child.stderr.on('data', (d: Buffer) => (stderr += d));
+        child.stdout.on('data', (d: Buffer) => (opts.onStdout ? opts.onStdout(d) : (stdout += d)));
+        child.stderr.on('data', (d: Buffer) => ((stderr += d), opts.onStderr?.(d)));
         child.on('close', (code, signal) => resolve({ code, stdout, stderr, ...(signal ? { signal } : {}) }));
         child.stdin.on('error', () => undefined);
-        child.stdin.end(opts.stdin ?? '');
+        opts.signal?.addEventListener('abort', () => child.kill('SIGTERM'), { once: true });
+        // like the SSH transport: stdin held open until asked, then EOF
+        if (opts.stdinUntil && !opts.stdinUntil.aborted) opts.stdinUntil.addEventListener('abort', () => child.stdin.end(), { once: true });
+        else child.stdin.end(opts.stdin ?? '');
       });
     },
     async put(source, remotePath, opts = {}) {

@@ -23,6 +23,7 @@ const spec = (over: Partial<SshSpec> = {}): SshSpec => ({
   hostKeyChecking: 'strict',
   become: false,
   connectTimeoutMs: 1000,
+  commandTimeoutMs: 60_000,
   ...over,
 });
 

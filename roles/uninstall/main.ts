@@ -1,12 +1,11 @@
 // Role uninstall: stop and remove what the tool created on a host, and only that: the manifest
 // (src/ownership/) says what it created; anything else of the same name is left alone and
 // reported. With purge, also the logs and the service account. Idempotent like every role.
-import { LOGROTATE_PATH, UNIT_NAME } from '../../src/render/index.ts';
+import { UNIT_NAME } from '../../src/render/index.ts';
 import { task, type Role } from '../../src/runner/types.ts';
 import { service } from '../../src/modules/systemd.ts';
 import { command } from '../../src/modules/command.ts';
 import { forgetRemoved, ifOwnsUnit, removeOwned } from '../../src/modules/ownership.ts';
-import { absent } from '../../src/modules/absent.ts';
 
 export function uninstall(o: { purge: boolean }): Role {
   const { purge } = o;
@@ -26,7 +25,7 @@ export function uninstall(o: { purge: boolean }): Role {
       ),
       task('configuration', removeOwned(inv, 'configDir', purge)),
       // kept logs (no --purge) are left as they are, not rotated away by a rule of an uninstalled tool
-      task('log rotation', absent(LOGROTATE_PATH)),
+      task('log rotation', removeOwned(inv, 'logrotate', purge)),
       task('releases', removeOwned(inv, 'installDir', purge)),
       ...(purge ? [task('logs', removeOwned(inv, 'logDir', purge)), task(`system user ${inv.paths.user}`, removeOwned(inv, 'accounts', purge))] : []),
       task('ownership manifest', forgetRemoved(inv, purge)),

@@ -46,7 +46,7 @@ function decision(ctx: TaskContext, purge: boolean): UninstallDecision | { untru
   return decideUninstall(ctx.inv, hostState(ctx.inv, ctx.facts), purge);
 }
 
-/** Uninstall: remove one part (the unit file, a directory, the accounts) if the tool owns it. */
+/** Uninstall: remove one part (the unit file, the logrotate rule, a directory, the accounts) if the tool owns it. */
 export function removeOwned(inv: Inventory, part: Part, purge: boolean): Module {
   return {
     facts: () => ownershipFacts(inv),

@@ -1,17 +1,17 @@
 // Who owns what on a host, decided from its facts (pure). The manifest says what the tool created.
 // A host deployed before the manifest existed has none: there, the unit file the tool rendered is
 // the evidence of a deploy, and each item that matches the tool's own layout exactly is counted as
-// the tool's ("migrated"); anything else stays foreign. Deploy refuses foreign items; uninstall
-// leaves them alone.
+// the tool's ("migrated"); anything else stays foreign. A rendered file (unit, logrotate rule) at
+// its fixed path that starts with the tool's header is the tool's even when a manifest older than
+// that file's role does not list it. Deploy refuses foreign items; uninstall leaves them alone.
 import type { Inventory } from '../inventory/types.ts';
 import type { UserFact } from '../facts/system.ts';
-import type { DirFact, HostState } from './facts.ts';
-import { MANIFEST_PATH, UNIT_FILE, emptyManifest, type Manifest, type PathRole } from './manifest.ts';
+import type { DirFact, FileFact, HostState } from './facts.ts';
+import { FILE_PATHS, FILE_ROLES, MANIFEST_PATH, emptyManifest, type DirRole, type Manifest } from './manifest.ts';
 import { systemLocation } from '../inventory/dedicated.ts';
 
 const HEADER = '# Rendered by envoy-k8s-proxy for ';
 const NOLOGIN = new Set(['/usr/sbin/nologin', '/sbin/nologin', '/bin/false', '/usr/bin/false']);
-type DirRole = Exclude<PathRole, 'unit'>;
 export const DIR_ROLES: readonly DirRole[] = ['installDir', 'configDir', 'logDir'];
 
 /** Names the tool itself puts in each directory; `.…ekp…` are its temp files. */
@@ -24,10 +24,20 @@ const LAYOUT: Record<DirRole, RegExp> = {
 /** What the tool owns on the host now: the manifest, or what a pre-manifest deploy left. */
 export function currentOwnership(inv: Inventory, s: HostState): { owned: Manifest; migrated: boolean } | { untrusted: string } {
   if (s.manifest.state === 'untrusted') return { untrusted: s.manifest.reason };
-  if (s.manifest.state === 'present') return { owned: s.manifest.manifest, migrated: false };
+  const m = s.manifest.state === 'present' ? s.manifest.manifest : undefined;
+  // a copy: the fact's manifest is shared by every task of the run
+  const cur = m ? { owned: { paths: [...m.paths], users: [...m.users], groups: [...m.groups] }, migrated: false } : preManifest(inv, s);
+  for (const role of FILE_ROLES) {
+    if (!cur.owned.paths.some((e) => e.role === role) && rendered(s.files[role])) cur.owned.paths.push({ role, path: FILE_PATHS[role], origin: 'migrated' });
+  }
+  return cur;
+}
+
+const rendered = (f: FileFact) => f.type === 'file' && f.firstLine.startsWith(HEADER);
+
+function preManifest(inv: Inventory, s: HostState): { owned: Manifest; migrated: boolean } {
   const owned = emptyManifest();
-  if (s.unit.type !== 'file' || !s.unit.firstLine.startsWith(HEADER)) return { owned, migrated: false };
-  owned.paths.push({ role: 'unit', path: UNIT_FILE, origin: 'migrated' });
+  if (!rendered(s.files.unit)) return { owned, migrated: false };
   for (const role of DIR_ROLES) {
     if (!layoutMismatch(inv, role, s.dirs[role])) owned.paths.push({ role, path: inv.paths[role], origin: 'migrated' });
   }
@@ -84,9 +94,10 @@ export function claimForDeploy(inv: Inventory, s: HostState): DeployClaim | { un
     if (d.type === 'absent') next.paths.push({ role, path, origin: 'created' });
     else refusals.push(`${path} already exists and ${notOurs}${cur.migrated ? ` (and does not match the tool's layout: ${layoutMismatch(inv, role, d)})` : ''}`);
   }
-  if (!next.paths.some((e) => e.role === 'unit')) {
-    if (s.unit.type === 'absent') next.paths.push({ role: 'unit', path: UNIT_FILE, origin: 'created' });
-    else refusals.push(`${UNIT_FILE} already exists and was not rendered by envoy-k8s-proxy`);
+  for (const role of FILE_ROLES) {
+    if (next.paths.some((e) => e.role === role)) continue;
+    if (s.files[role].type === 'absent') next.paths.push({ role, path: FILE_PATHS[role], origin: 'created' });
+    else refusals.push(`${FILE_PATHS[role]} already exists and was not rendered by envoy-k8s-proxy`);
   }
   const { user, group } = inv.paths;
   const userIsMine = next.users.some((e) => e.name === user);

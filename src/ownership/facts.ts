@@ -1,11 +1,11 @@
 // Read-only probes for ownership: the manifest (and whether only root can write it), each managed
-// directory (what is there, where it really leads, what it holds) and the unit file's first line.
+// directory (what is there, where it really leads, what it holds) and each rendered file's first line.
 import type { Inventory } from '../inventory/types.ts';
 import { STATE_DIR } from '../inventory/dedicated.ts';
 import { groupFact, userFact, type UserFact } from '../facts/system.ts';
 import type { FactSpec, Facts } from '../facts/types.ts';
 import { quote } from '../ssh/index.ts';
-import { MANIFEST_PATH, UNIT_FILE, parseManifest, type Manifest } from './manifest.ts';
+import { FILE_PATHS, MANIFEST_PATH, parseManifest, type FileRole, type Manifest } from './manifest.ts';
 
 export type ManifestFact = { state: 'absent' } | { state: 'present'; manifest: Manifest; text: string } | { state: 'untrusted'; reason: string };
 
@@ -55,29 +55,32 @@ export function dirFact(path: string): FactSpec<DirFact> {
   };
 }
 
-export type UnitFileFact = { type: 'absent' | 'link' | 'other' } | { type: 'file'; firstLine: string };
+export type FileFact = { type: 'absent' | 'link' | 'other' } | { type: 'file'; firstLine: string };
 
-export const unitFileFact: FactSpec<UnitFileFact> = {
-  key: 'ownership:unit',
-  script: `f=${quote(UNIT_FILE)}; if [ -L "$f" ]; then echo link; elif [ -f "$f" ]; then echo file; head -n 1 -- "$f" | head -c 200; elif [ -e "$f" ]; then echo other; else echo absent; fi`,
-  parse(out) {
-    const [type = 'absent', firstLine = ''] = out.replace(/^\n+/, '').split('\n');
-    if (type === 'file') return { type, firstLine };
-    return { type: type === 'link' || type === 'other' ? type : 'absent' };
-  },
-};
+/** What is at a rendered file's path; its first line carries the tool's header when the tool wrote it. */
+export function fileFact(role: FileRole): FactSpec<FileFact> {
+  return {
+    key: `ownership:${role}`,
+    script: `f=${quote(FILE_PATHS[role])}; if [ -L "$f" ]; then echo link; elif [ -f "$f" ]; then echo file; head -n 1 -- "$f" | head -c 200; elif [ -e "$f" ]; then echo other; else echo absent; fi`,
+    parse(out) {
+      const [type = 'absent', firstLine = ''] = out.replace(/^\n+/, '').split('\n');
+      if (type === 'file') return { type, firstLine };
+      return { type: type === 'link' || type === 'other' ? type : 'absent' };
+    },
+  };
+}
 
 export interface HostState {
   manifest: ManifestFact;
   dirs: { installDir: DirFact; configDir: DirFact; logDir: DirFact };
-  unit: UnitFileFact;
+  files: Record<FileRole, FileFact>;
   user: UserFact;
   group: { exists: boolean; gid?: number };
 }
 
 export function ownershipFacts(inv: Inventory): FactSpec<unknown>[] {
   const { installDir, configDir, logDir, user, group } = inv.paths;
-  return [manifestFact, dirFact(installDir), dirFact(configDir), dirFact(logDir), unitFileFact, userFact(user), groupFact(group)];
+  return [manifestFact, dirFact(installDir), dirFact(configDir), dirFact(logDir), fileFact('unit'), fileFact('logrotate'), userFact(user), groupFact(group)];
 }
 
 export function hostState(inv: Inventory, facts: Facts): HostState {
@@ -85,7 +88,7 @@ export function hostState(inv: Inventory, facts: Facts): HostState {
   return {
     manifest: facts.get(manifestFact),
     dirs: { installDir: facts.get(dirFact(installDir)), configDir: facts.get(dirFact(configDir)), logDir: facts.get(dirFact(logDir)) },
-    unit: facts.get(unitFileFact),
+    files: { unit: facts.get(fileFact('unit')), logrotate: facts.get(fileFact('logrotate')) },
     user: facts.get(userFact(user)),
     group: facts.get(groupFact(group)),
   };

@@ -1,18 +1,25 @@
-// The manifest: what envoy-k8s-proxy created on a host (directories, the unit file, the service
-// account), kept root-only on that host. Uninstall removes only what it lists; deploy refuses to
+// The manifest: what envoy-k8s-proxy created on a host (directories, the unit file, the logrotate
+// rule, the service account), kept root-only on that host. Uninstall removes only what it lists; deploy refuses to
 // take over anything that exists and is not in it. Its text is read back from the host, so it is
 // checked like input: a path or name that the inventory rules would refuse is refused here too.
 import { posix } from 'node:path';
 import { STATE_DIR, UNIT_DIR, reservedAccount, systemLocation } from '../inventory/dedicated.ts';
 import { UNIX_NAME, isSafeAbsolutePath } from '../inventory/formats.ts';
+import { LOGROTATE_PATH } from '../render/logrotate.ts';
 import { UNIT_NAME } from '../render/unit.ts';
 
 export const MANIFEST_PATH = posix.join(STATE_DIR, 'manifest.json');
 export const UNIT_FILE = posix.join(UNIT_DIR, UNIT_NAME);
 const TOOL = 'envoy-k8s-proxy';
 
-export const PATH_ROLES = ['installDir', 'configDir', 'logDir', 'unit'] as const;
+export const PATH_ROLES = ['installDir', 'configDir', 'logDir', 'unit', 'logrotate'] as const;
 export type PathRole = (typeof PATH_ROLES)[number];
+/** Files the tool renders, each at one fixed path: a manifest naming any other path is refused. */
+export const FILE_PATHS = { unit: UNIT_FILE, logrotate: LOGROTATE_PATH } as const;
+export type FileRole = keyof typeof FILE_PATHS;
+export type DirRole = Exclude<PathRole, FileRole>;
+export const FILE_ROLES = Object.keys(FILE_PATHS) as FileRole[];
+export const isFileRole = (role: PathRole): role is FileRole => role in FILE_PATHS;
 /** created: by this tool; migrated: found matching the tool's layout on a host deployed before the manifest existed. */
 export type Origin = 'created' | 'migrated';
 
@@ -69,7 +76,7 @@ export function parseManifest(text: string): Manifest | { error: string } {
     const e = raw as Partial<PathEntry>;
     const role = PATH_ROLES.find((r) => r === e.role);
     if (!role || typeof e.path !== 'string' || !origin(e.origin)) return { error: `paths[${i}] is malformed` };
-    const bad = role === 'unit' ? (e.path === UNIT_FILE ? undefined : `not ${UNIT_FILE}`) : dirProblem(e.path);
+    const bad = isFileRole(role) ? (e.path === FILE_PATHS[role] ? undefined : `not ${FILE_PATHS[role]}`) : dirProblem(e.path);
     if (bad) return { error: `paths[${i}] ${JSON.stringify(e.path)} is ${bad}` };
     m.paths.push({ role, path: e.path, origin: e.origin! });
   }

@@ -1,12 +1,12 @@
 // What uninstall removes (pure): only what the tool owns (manifest, or a pre-manifest deploy's
-// layout), only while it is still what the tool made (a real directory, the unit file, a
-// non-root account), and what stays is reported and kept in the manifest.
+// layout), only while it is still what the tool made (a real directory, a regular file at a
+// rendered file's path, a non-root account), and what stays is reported and kept in the manifest.
 import type { Inventory } from '../inventory/types.ts';
 import type { Step } from '../runner/types.ts';
 import { quote } from '../ssh/index.ts';
 import { currentOwnership, DIR_ROLES } from './claims.ts';
 import type { HostState } from './facts.ts';
-import { emptyManifest, type Manifest, type PathRole } from './manifest.ts';
+import { FILE_PATHS, FILE_ROLES, emptyManifest, isFileRole, type Manifest, type PathRole } from './manifest.ts';
 
 export type Part = PathRole | 'accounts';
 
@@ -27,7 +27,7 @@ const FOREIGN = 'not created by envoy-k8s-proxy: left alone';
 export function decideUninstall(inv: Inventory, s: HostState, purge: boolean): UninstallDecision | { untrusted: string } {
   const cur = currentOwnership(inv, s);
   if ('untrusted' in cur) return cur;
-  const parts = { unit: part(), installDir: part(), configDir: part(), logDir: part(), accounts: part() } satisfies Record<Part, PartPlan>;
+  const parts = { unit: part(), logrotate: part(), installDir: part(), configDir: part(), logDir: part(), accounts: part() } satisfies Record<Part, PartPlan>;
   const remaining = emptyManifest();
   const removing = (role: PathRole) => role !== 'logDir' || purge;
 
@@ -36,8 +36,8 @@ export function decideUninstall(inv: Inventory, s: HostState, purge: boolean): U
       remaining.paths.push(e);
       continue;
     }
-    const known = e.role === 'unit' ? s.unit.type : e.path === inv.paths[e.role as Exclude<PathRole, 'unit'>] ? s.dirs[e.role as Exclude<PathRole, 'unit'>].type : undefined;
-    const want = e.role === 'unit' ? 'file' : 'directory';
+    const known = isFileRole(e.role) ? s.files[e.role].type : e.path === inv.paths[e.role] ? s.dirs[e.role].type : undefined;
+    const want = isFileRole(e.role) ? 'file' : 'directory';
     if (known === 'absent') continue;
     if (known !== undefined && known !== want) {
       parts[e.role].kept.push(`${e.path}: now a ${known === 'link' ? 'symlink' : known}, not the ${want} the tool made: left alone`);
@@ -57,7 +57,9 @@ export function decideUninstall(inv: Inventory, s: HostState, purge: boolean): U
     const d = s.dirs[role];
     if (removing(role) && d.type !== 'absent' && !cur.owned.paths.some((e) => e.path === inv.paths[role])) parts[role].kept.push(`${inv.paths[role]}: ${FOREIGN}`);
   }
-  if (s.unit.type !== 'absent' && !cur.owned.paths.some((e) => e.role === 'unit')) parts.unit.kept.push(`unit file: ${FOREIGN}`);
+  for (const role of FILE_ROLES) {
+    if (s.files[role].type !== 'absent' && !cur.owned.paths.some((e) => e.role === role)) parts[role].kept.push(`${FILE_PATHS[role]}: ${FOREIGN}`);
+  }
 
   if (!purge) {
     remaining.users.push(...cur.owned.users);

@@ -1,8 +1,10 @@
-// What the tool owns on a host (issue 11): it never takes over an account or a directory it did not
-// create, uninstall --purge leaves such things alone, a host deployed before the manifest existed
-// is migrated on its next deploy, and a manifest others could write is not trusted. On lb3 only;
-// lb3 is left deployed or not, as it was found.
+// What the tool owns on a host (issue 11): it never takes over an account, a directory or a
+// logrotate rule it did not create, uninstall --purge leaves such things alone, a host deployed
+// before the manifest existed (or before the manifest recorded the logrotate rule) is migrated on
+// its next deploy, and a manifest others could write is not trusted. On lb3 only; lb3 is left
+// deployed or not, as it was found.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quote } from '../../../src/ssh/quote.ts';
 import { labOrSkip } from '../../lab/index.ts';
 import { TRACE, cli, onHost } from '../support/cli.ts';
 
@@ -15,6 +17,10 @@ const results = (stdout: string) => (JSON.parse(stdout) as Out).results;
 /** Exactly what a careful admin (or another package) might have made before the tool came. */
 const FOREIGN = 'useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin envoy && install -d -m 755 /opt/envoy-k8s-proxy && echo precious > /opt/envoy-k8s-proxy/data';
 const REMOVE_FOREIGN = 'userdel envoy 2>/dev/null; groupdel envoy 2>/dev/null; rm -rf /opt/envoy-k8s-proxy; true';
+const LOGROTATE = '/etc/logrotate.d/envoy-k8s-proxy';
+/** An admin's own rule at the tool's path, as written before the tool came. */
+const RULE = '# rotated weekly by the ops team\n/var/log/envoy-k8s-proxy/*.log {\n\tweekly\n\trotate 4\n\tcopytruncate\n}\n';
+const REMOVE_RULE = `grep -qx ${quote('# rotated weekly by the ops team')} ${LOGROTATE} 2>/dev/null && rm -f ${LOGROTATE}; true`;
 
 describe.skipIf(!lab)('ownership on the lab', () => {
   let wasDeployed = false;
@@ -29,7 +35,7 @@ describe.skipIf(!lab)('ownership on the lab', () => {
 
   afterAll(async () => {
     if (!lab) return;
-    await on(`chmod 700 /var/lib/envoy-k8s-proxy 2>/dev/null; ${REMOVE_FOREIGN}`);
+    await on(`chmod 700 /var/lib/envoy-k8s-proxy 2>/dev/null; ${REMOVE_FOREIGN}; ${REMOVE_RULE}`);
     await run('uninstall', '--purge');
     if (wasDeployed) expect((await run('deploy')).code).toBe(0);
   });
@@ -65,6 +71,26 @@ describe.skipIf(!lab)('ownership on the lab', () => {
     expect(await on(TRACE)).toEqual(clean);
   });
 
+  it('deploy refuses a logrotate rule it did not write; uninstall --purge leaves it and says so', async () => {
+    await on(`printf %s ${quote(RULE)} > ${LOGROTATE}`);
+    const before = await on(TRACE);
+    const r = await run('deploy');
+    expect(r.code, r.stderr).toBe(1);
+    const failed = results(r.stdout).filter((x) => x.status === 'failed');
+    expect(failed.map((x) => `${x.role}: ${x.task}`)).toEqual(['ownership: manifest']);
+    expect(failed[0]!.error).toContain(`nothing was changed: ${LOGROTATE} already exists and was not rendered by envoy-k8s-proxy`);
+    expect(results(r.stdout).filter((x) => x.status === 'changed')).toEqual([]);
+    expect(await on(TRACE)).toEqual(before);
+    const u = await run('uninstall', '--purge');
+    expect(u.code, u.stderr).toBe(0);
+    const skipped = results(u.stdout).filter((x) => x.status === 'skipped').map((x) => `${x.task}: ${x.message}`);
+    expect(skipped).toEqual([`log rotation: ${LOGROTATE}: not created by envoy-k8s-proxy: left alone`]);
+    expect(await on(TRACE)).toEqual(before);
+    expect(await on(`cat ${LOGROTATE}`)).toBe(RULE);
+    await on(REMOVE_RULE);
+    expect(await on(TRACE)).toEqual(clean);
+  });
+
   it('a host deployed before the manifest is migrated on its next deploy, then uninstalled completely', async () => {
     expect((await run('deploy')).code).toBe(0);
     await on('rm -rf /var/lib/envoy-k8s-proxy'); // as a tool version without the manifest left it
@@ -74,11 +100,29 @@ describe.skipIf(!lab)('ownership on the lab', () => {
     expect(changed.map((x) => x.task)).toEqual(['manifest']);
     expect(changed[0]!.message).toMatch(/^recorded from a deploy before the manifest: /);
     const manifest = JSON.parse(await on('cat /var/lib/envoy-k8s-proxy/manifest.json')) as { paths: { origin: string }[]; users: { name: string }[] };
-    expect(manifest.paths.map((p) => p.origin)).toEqual(['migrated', 'migrated', 'migrated', 'migrated']);
+    expect(manifest.paths.map((p) => p.origin)).toEqual(['migrated', 'migrated', 'migrated', 'migrated', 'migrated']);
     expect(manifest.users.map((u) => u.name)).toEqual(['envoy']);
     expect(await on('stat -c "%U %a" /var/lib/envoy-k8s-proxy /var/lib/envoy-k8s-proxy/manifest.json')).toBe('root 700\nroot 600\n');
     const again = await run('deploy');
     expect(results(again.stdout).filter((x) => x.status === 'changed')).toEqual([]);
+    const u = await run('uninstall', '--purge');
+    expect(u.code, u.stderr).toBe(0);
+    expect(await on(TRACE)).toEqual(clean);
+  });
+
+  it('a manifest written before the logrotate rule was recorded takes the rendered rule over; uninstall removes it', async () => {
+    expect((await run('deploy')).code).toBe(0);
+    const path = '/var/lib/envoy-k8s-proxy/manifest.json';
+    type Doc = { paths: { role: string; origin: string }[] };
+    const doc = JSON.parse(await on(`cat ${path}`)) as Doc;
+    expect(doc.paths.find((p) => p.role === 'logrotate')?.origin).toBe('created');
+    // as the tool's previous version wrote it: without the rule
+    const older = `${JSON.stringify({ ...doc, paths: doc.paths.filter((p) => p.role !== 'logrotate') }, null, 2)}\n`;
+    await on(`printf %s ${quote(older)} > ${path}`);
+    const r = await run('deploy');
+    expect(r.code, r.stderr).toBe(0);
+    expect(results(r.stdout).filter((x) => x.status === 'changed').map((x) => x.task)).toEqual(['manifest']);
+    expect((JSON.parse(await on(`cat ${path}`)) as Doc).paths.find((p) => p.role === 'logrotate')?.origin).toBe('migrated');
     const u = await run('uninstall', '--purge');
     expect(u.code, u.stderr).toBe(0);
     expect(await on(TRACE)).toEqual(clean);

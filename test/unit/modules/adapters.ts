@@ -10,6 +10,7 @@ import { command } from '../../../src/modules/command.ts';
 import { directory } from '../../../src/modules/directory.ts';
 import { fileSet } from '../../../src/modules/file-set.ts';
 import { file } from '../../../src/modules/file.ts';
+import { forgetRemoved, ifOwnsUnit, recordOwnership, removeOwned } from '../../../src/modules/ownership.ts';
 import { releaseSwitch } from '../../../src/modules/release-switch.ts';
 import { release } from '../../../src/modules/release.ts';
 import { restartPending } from '../../../src/modules/restart-pending.ts';
@@ -19,8 +20,9 @@ import { waitReady } from '../../../src/modules/wait-ready.ts';
 import { waitStopped } from '../../../src/modules/wait-stopped.ts';
 import { expectedSha } from '../../../src/release/lockfile.ts';
 import type { Handler, Module, TaskKey } from '../../../src/runner/types.ts';
+import { PATH_ROLES } from '../../../src/ownership/manifest.ts';
 import { quote } from '../../../src/ssh/quote.ts';
-import { inventory } from '../render/fixtures.ts';
+import { inventory, prodInventory } from '../render/fixtures.ts';
 
 /** Names → the one object of that name for this case. */
 export interface Refs {
@@ -81,6 +83,33 @@ export const adapters: Record<string, Adapter> = {
       validate: v && { ...v, command: (bootstrap: string) => v.command.replaceAll('{bootstrap}', quote(bootstrap)) },
       notify: a.notify && Object.fromEntries(Object.entries(a.notify).map(([f, h]) => [f, refs.handler(h)])),
     });
+  },
+
+  // the four ownership modules, over the inventory the runner gives the task (its paths decide the facts)
+  ownership: (args, refs) => {
+    const a = z
+      .discriminatedUnion('module', [
+        z.strictObject({ module: z.literal('recordOwnership') }),
+        z.strictObject({ module: z.literal('removeOwned'), part: z.enum([...PATH_ROLES, 'accounts']), purge: z.boolean() }),
+        // the wrapped module is another adapter's, named with its own args
+        z.strictObject({ module: z.literal('ifOwnsUnit'), purge: z.boolean(), then: z.strictObject({ module: z.string(), args: z.unknown() }) }),
+        z.strictObject({ module: z.literal('forgetRemoved'), purge: z.boolean() }),
+      ])
+      .parse(args);
+    const inv = prodInventory();
+    switch (a.module) {
+      case 'recordOwnership':
+        return recordOwnership(inv);
+      case 'removeOwned':
+        return removeOwned(inv, a.part, a.purge);
+      case 'forgetRemoved':
+        return forgetRemoved(inv, a.purge);
+      case 'ifOwnsUnit': {
+        const inner = adapters[a.then.module];
+        if (!inner || a.then.module === 'ownership') throw new ToolError('module', `the case wraps no known module: ${a.then.module}`);
+        return ifOwnsUnit(inv, a.purge, inner(a.then.args, refs));
+      }
+    }
   },
 
   release: (args) => {

@@ -54,7 +54,7 @@ export const CaseSchema = z.strictObject({
   /** The host's ssh login (release uploads differ through sudo). */
   host: z.strictObject({ user: z.string(), become: z.boolean() }).default({ user: 'root', become: false }),
   expect: z.strictObject({
-    kind: z.enum(['ok', 'change', 'probe', 'fail', 'throws']),
+    kind: z.enum(['ok', 'change', 'probe', 'skip', 'fail', 'throws']),
     message: z.string().optional(),
     reason: z.string().optional(),
     error: z.string().optional(),
@@ -62,7 +62,7 @@ export const CaseSchema = z.strictObject({
     diff: z.array(z.strictObject({ path: z.string(), before: z.string().nullable(), after: z.string().nullable() })).optional(),
     steps: z.array(StepSchema).optional(),
     /** What the runner reports for the task (check mode: what it would do). */
-    result: z.strictObject({ status: z.enum(['ok', 'changed', 'failed']), message: z.string().optional(), error: z.string().optional() }).optional(),
+    result: z.strictObject({ status: z.enum(['ok', 'changed', 'skipped', 'failed']), message: z.string().optional(), error: z.string().optional() }).optional(),
   }),
 });
 export type Case = z.infer<typeof CaseSchema>;

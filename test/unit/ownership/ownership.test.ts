@@ -3,17 +3,19 @@
 import { describe, expect, it } from 'vitest';
 import { parseInventory } from '../../../src/inventory/index.ts';
 import { claimForDeploy } from '../../../src/ownership/claims.ts';
-import { dirFact, manifestFact, type DirFact, type HostState } from '../../../src/ownership/facts.ts';
+import { dirFact, fileFact, manifestFact, type DirFact, type HostState } from '../../../src/ownership/facts.ts';
 import { UNIT_FILE, parseManifest, serializeManifest, type Manifest } from '../../../src/ownership/manifest.ts';
+import { LOGROTATE_PATH } from '../../../src/render/index.ts';
 import { decideUninstall } from '../../../src/ownership/uninstall.ts';
 
 const inv = parseInventory('clusters: [{name: k8s, listenPort: 6443, endpoints: [10.0.0.1:6443]}]\nhosts: [{name: lb1, address: 10.0.0.11}]\n', 'x.yaml', { baseDir: '/', home: '/root' });
+const HEADER = '# Rendered by envoy-k8s-proxy for lb1: do not edit, the next deploy overwrites it';
 const absent: DirFact = { real: '', type: 'absent' };
 const dir = (path: string, over: Partial<Extract<DirFact, { type: 'directory' }>> = {}): DirFact => ({ real: path, type: 'directory', mode: 0o755, owner: 'root', group: 'root', entries: [], ...over });
 const fresh = (): HostState => ({
   manifest: { state: 'absent' },
   dirs: { installDir: { ...absent, real: '/opt/envoy-k8s-proxy' }, configDir: { ...absent, real: '/etc/envoy-k8s-proxy' }, logDir: { ...absent, real: '/var/log/envoy-k8s-proxy' } },
-  unit: { type: 'absent' },
+  files: { unit: { type: 'absent' }, logrotate: { type: 'absent' } },
   user: { exists: false },
   group: { exists: false },
 });
@@ -23,6 +25,7 @@ const ours: Manifest = {
     { role: 'configDir', path: '/etc/envoy-k8s-proxy', origin: 'created' },
     { role: 'logDir', path: '/var/log/envoy-k8s-proxy', origin: 'created' },
     { role: 'unit', path: UNIT_FILE, origin: 'created' },
+    { role: 'logrotate', path: LOGROTATE_PATH, origin: 'created' },
   ],
   users: [{ name: 'envoy', origin: 'created' }],
   groups: [{ name: 'envoy', origin: 'created' }],
@@ -35,7 +38,7 @@ const deployed = (manifest: HostState['manifest'] = { state: 'present', manifest
     configDir: dir('/etc/envoy-k8s-proxy', { mode: 0o750, group: 'envoy', entries: ['envoy.yaml', 'lds.yaml', 'cds.yaml', 'eds_k8s.yaml'] }),
     logDir: dir('/var/log/envoy-k8s-proxy', { mode: 0o750, owner: 'envoy', group: 'envoy', entries: ['access.log', 'admin.log'] }),
   },
-  unit: { type: 'file', firstLine: '# Rendered by envoy-k8s-proxy for lb1: do not edit, the next deploy overwrites it' },
+  files: { unit: { type: 'file', firstLine: HEADER }, logrotate: { type: 'file', firstLine: HEADER } },
   user: { exists: true, uid: 999, gid: 997, home: '/nonexistent', shell: '/usr/sbin/nologin' },
   group: { exists: true, gid: 997 },
 });
@@ -80,7 +83,7 @@ describe('deploy claims', () => {
     const s = deployed({ state: 'absent' });
     const c = claimForDeploy(inv, s) as { next: Manifest; migrated: boolean; refusals: string[] };
     expect(c).toMatchObject({ migrated: true, refusals: [] });
-    expect(c.next.paths.map((e) => `${e.role}:${e.origin}`).sort()).toEqual(['configDir:migrated', 'installDir:migrated', 'logDir:migrated', 'unit:migrated']);
+    expect(c.next.paths.map((e) => `${e.role}:${e.origin}`).sort()).toEqual(['configDir:migrated', 'installDir:migrated', 'logDir:migrated', 'logrotate:migrated', 'unit:migrated']);
     expect(c.next.users).toEqual([{ name: 'envoy', origin: 'migrated' }]);
     const odd = deployed({ state: 'absent' });
     odd.dirs.configDir = dir('/etc/envoy-k8s-proxy', { entries: ['envoy.yaml', 'secrets.txt'] });
@@ -93,9 +96,31 @@ describe('deploy claims', () => {
 
   it('without its rendered unit file, nothing counts as a deploy from before the manifest', () => {
     const s = deployed({ state: 'absent' });
-    s.unit = { type: 'file', firstLine: '[Unit]' };
+    s.files.unit = { type: 'file', firstLine: '[Unit]' };
+    s.files.logrotate = { type: 'absent' };
     const c = claimForDeploy(inv, s) as { refusals: string[] };
     expect(c.refusals).toHaveLength(6);
+  });
+
+  it('refuses a logrotate rule it did not render, and claims an absent one', () => {
+    const s = fresh();
+    s.files.logrotate = { type: 'file', firstLine: '/var/log/envoy-k8s-proxy/*.log {' };
+    expect(claimForDeploy(inv, s)).toMatchObject({ refusals: [`${LOGROTATE_PATH} already exists and was not rendered by envoy-k8s-proxy`] });
+    s.files.logrotate = { type: 'link' };
+    expect(claimForDeploy(inv, s)).toMatchObject({ refusals: [`${LOGROTATE_PATH} already exists and was not rendered by envoy-k8s-proxy`] });
+    const c = claimForDeploy(inv, fresh()) as { next: Manifest };
+    expect(c.next.paths.find((e) => e.role === 'logrotate')).toEqual({ role: 'logrotate', path: LOGROTATE_PATH, origin: 'created' });
+  });
+
+  it('takes over its rendered logrotate rule on a host whose manifest predates the rule', () => {
+    const older: Manifest = { ...ours, paths: ours.paths.filter((e) => e.role !== 'logrotate') };
+    const c = claimForDeploy(inv, deployed({ state: 'present', manifest: older, text: serializeManifest(older) })) as { next: Manifest; migrated: boolean; refusals: string[] };
+    expect(c).toMatchObject({ refusals: [], migrated: false });
+    expect(c.next.paths.filter((e) => e.role === 'logrotate')).toEqual([{ role: 'logrotate', path: LOGROTATE_PATH, origin: 'migrated' }]);
+    expect(older.paths).toHaveLength(4); // the fact's manifest is not changed under the other tasks
+    const edited = deployed({ state: 'present', manifest: older, text: serializeManifest(older) });
+    edited.files.logrotate = { type: 'file', firstLine: '# my own rotation for envoy' };
+    expect((claimForDeploy(inv, edited) as { refusals: string[] }).refusals).toEqual([`${LOGROTATE_PATH} already exists and was not rendered by envoy-k8s-proxy`]);
   });
 });
 
@@ -106,7 +131,12 @@ describe('uninstall', () => {
   it('removes what the manifest lists; the logs and the account only with purge', () => {
     const d = decideUninstall(inv, deployed(), false);
     expect(commands(d)).toEqual({
-      unit: [['rm', '-rf', '--', UNIT_FILE]], installDir: [['rm', '-rf', '--', '/opt/envoy-k8s-proxy']], configDir: [['rm', '-rf', '--', '/etc/envoy-k8s-proxy']], logDir: [], accounts: [],
+      unit: [['rm', '-rf', '--', UNIT_FILE]],
+      logrotate: [['rm', '-rf', '--', LOGROTATE_PATH]],
+      installDir: [['rm', '-rf', '--', '/opt/envoy-k8s-proxy']],
+      configDir: [['rm', '-rf', '--', '/etc/envoy-k8s-proxy']],
+      logDir: [],
+      accounts: [],
     });
     expect('remaining' in d && serializeManifest(d.remaining)).toBe(serializeManifest({ paths: [ours.paths[2]!], users: ours.users, groups: ours.groups }));
     const p = decideUninstall(inv, deployed(), true);
@@ -120,7 +150,7 @@ describe('uninstall', () => {
     s.group = { exists: true, gid: 997 };
     s.dirs.installDir = dir('/opt/envoy-k8s-proxy');
     const d = decideUninstall(inv, s, true);
-    expect(commands(d)).toEqual({ unit: [], installDir: [], configDir: [], logDir: [], accounts: [] });
+    expect(commands(d)).toEqual({ unit: [], logrotate: [], installDir: [], configDir: [], logDir: [], accounts: [] });
     expect('parts' in d && [...d.parts.installDir.kept, ...d.parts.accounts.kept]).toEqual([
       '/opt/envoy-k8s-proxy: not created by envoy-k8s-proxy: left alone',
       'user envoy: not created by envoy-k8s-proxy: left alone',
@@ -130,6 +160,25 @@ describe('uninstall', () => {
     swapped.dirs.configDir = { real: '/etc', type: 'link' };
     const e = decideUninstall(inv, swapped, false);
     expect('parts' in e && e.parts.configDir).toEqual({ steps: [], kept: ['/etc/envoy-k8s-proxy: now a symlink, not the directory the tool made: left alone'] });
+  });
+
+  it('keeps a logrotate rule it did not render, or one that became a symlink, and says why', () => {
+    const s = fresh();
+    s.files.logrotate = { type: 'file', firstLine: '/var/log/envoy-k8s-proxy/*.log {' };
+    const d = decideUninstall(inv, s, true);
+    expect('parts' in d && d.parts.logrotate).toEqual({ steps: [], kept: [`${LOGROTATE_PATH}: not created by envoy-k8s-proxy: left alone`] });
+    const swapped = deployed();
+    swapped.files.logrotate = { type: 'link' };
+    const e = decideUninstall(inv, swapped, true);
+    expect('parts' in e && e.parts.logrotate).toEqual({ steps: [], kept: [`${LOGROTATE_PATH}: now a symlink, not the file the tool made: left alone`] });
+    expect('remaining' in e && e.remaining.paths).toEqual([ours.paths[4]]);
+  });
+
+  it('removes its rendered logrotate rule when a manifest older than the rule does not list it', () => {
+    const older: Manifest = { ...ours, paths: ours.paths.filter((e) => e.role !== 'logrotate') };
+    const d = decideUninstall(inv, deployed({ state: 'present', manifest: older, text: serializeManifest(older) }), true);
+    expect(commands(d)).toMatchObject({ logrotate: [['rm', '-rf', '--', LOGROTATE_PATH]] });
+    expect('remaining' in d && d.remaining).toEqual({ paths: [], users: [], groups: [] });
   });
 
   it('removes a recorded directory of an earlier inventory only if it is still a real directory', () => {
@@ -147,6 +196,7 @@ describe('the manifest as read from a host', () => {
     ['another tool', '{"tool":"x","version":1}', 'it is not a version 1 manifest of envoy-k8s-proxy'],
     ['a system path', '{"tool":"envoy-k8s-proxy","version":1,"paths":[{"role":"configDir","path":"/etc","origin":"created"}]}', 'paths[0] "/etc" is a top-level system directory'],
     ['a unit elsewhere', '{"tool":"envoy-k8s-proxy","version":1,"paths":[{"role":"unit","path":"/etc/passwd","origin":"created"}]}', 'paths[0] "/etc/passwd" is not /etc/systemd/system/envoy-k8s-proxy.service'],
+    ['a logrotate rule elsewhere', '{"tool":"envoy-k8s-proxy","version":1,"paths":[{"role":"logrotate","path":"/etc/logrotate.d/syslog","origin":"created"}]}', 'paths[0] "/etc/logrotate.d/syslog" is not /etc/logrotate.d/envoy-k8s-proxy'],
     ['root', '{"tool":"envoy-k8s-proxy","version":1,"users":[{"name":"root","origin":"created"}]}', 'users[0] is malformed or a system account'],
     ['a shell word', '{"tool":"envoy-k8s-proxy","version":1,"groups":[{"name":"x;id","origin":"created"}]}', 'groups[0] is malformed or a system account'],
   ])('refuses %s', (_, text, error) => expect(parseManifest(text)).toEqual({ error }));
@@ -158,6 +208,14 @@ describe('the manifest as read from a host', () => {
     expect(manifestFact.parse(`present\ndirectory root 700\nregular file ops 600\n${text}`, 0)).toMatchObject({ state: 'untrusted' });
     expect(manifestFact.parse('link\n', 0)).toMatchObject({ state: 'untrusted' });
     expect(manifestFact.parse('absent\n', 0)).toEqual({ state: 'absent' });
+  });
+
+  it('reads what is at a rendered file\'s path, with its first line', () => {
+    expect(fileFact('logrotate').parse(`file\n${HEADER}\n`, 0)).toEqual({ type: 'file', firstLine: HEADER });
+    expect(fileFact('logrotate').parse('file\n', 0)).toEqual({ type: 'file', firstLine: '' });
+    expect(fileFact('logrotate').parse('link\n', 0)).toEqual({ type: 'link' });
+    expect(fileFact('unit').parse('absent\n', 0)).toEqual({ type: 'absent' });
+    expect(fileFact('logrotate').script).toContain(`f=${LOGROTATE_PATH};`);
   });
 
   it('reads a directory with where it leads and what it holds', () => {

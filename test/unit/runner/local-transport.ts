@@ -5,7 +5,8 @@ import { copyFile, chmod } from 'node:fs/promises';
 import { buildCommand } from '../../../src/ssh/command.ts';
 import type { ExecOptions, ExecResult, Transport } from '../../../src/ssh/types.ts';
 
-export function localTransport(host = 'local'): Transport & { commands: string[] } {
+/** `env`: e.g. a PATH with stand-ins for the host's systemctl in front. */
+export function localTransport(host = 'local', o: { env?: NodeJS.ProcessEnv } = {}): Transport & { commands: string[] } {
   const commands: string[] = [];
   const stats = { roundTrips: 0, bytesSent: 0, bytesReceived: 0 };
   return {
@@ -17,7 +18,7 @@ export function localTransport(host = 'local'): Transport & { commands: string[]
       commands.push(line);
       stats.roundTrips++;
       return new Promise((resolve) => {
-        const child = spawn('sh', ['-c', line], { stdio: ['pipe', 'pipe', 'pipe'] });
+        const child = spawn('sh', ['-c', line], { stdio: ['pipe', 'pipe', 'pipe'], env: o.env ?? process.env });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (d: Buffer) => (stdout += d));

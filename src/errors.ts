@@ -2,15 +2,28 @@
 
 export type ErrorKind = 'inventory' | 'lockfile' | 'validation' | 'connect' | 'hostkey' | 'fact' | 'module' | 'remote' | 'interrupted' | 'usage';
 
+/** `message` is what gets printed (`host: detail`); code that already names the host reads `detail`. */
 export class ToolError extends Error {
   readonly kind: ErrorKind;
   readonly host?: string;
-  constructor(kind: ErrorKind, message: string, opts: { host?: string; cause?: unknown } = {}) {
-    super(opts.host ? `${opts.host}: ${message}` : message, { cause: opts.cause });
+  /** The message without the host's name in front. */
+  readonly detail: string;
+  constructor(kind: ErrorKind, detail: string, opts: { host?: string; cause?: unknown } = {}) {
+    super(opts.host ? `${opts.host}: ${detail}` : detail, { cause: opts.cause });
     this.name = 'ToolError';
     this.kind = kind;
     this.host = opts.host;
+    this.detail = detail;
   }
+}
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** What an error says about `host`, for a line or field that names the host already. */
+export function detailOf(err: unknown, host: string): string {
+  return err instanceof ToolError && err.host === host ? err.detail : messageOf(err);
 }
 
 /** One problem in an input file: `file: path: message`. */

@@ -9,10 +9,10 @@ export const SERVICE_STARTED = taskKey('service running');
 
 export const restartHandler: Handler = {
   name: 'restart envoy-k8s-proxy',
-  async run({ inv, hosts, changed, transports, emit, signal }) {
+  async run({ inv, hosts, changed, conns, emit, signal }) {
     const fresh = hosts.filter((h) => changed.get(h.name)?.has(SERVICE_STARTED));
     const todo = hosts.filter((h) => !fresh.includes(h));
-    const out: Map<string, HandlerOutcome> = await rollingRestart(inv, todo, transports, {
+    const out: Map<string, HandlerOutcome> = await rollingRestart(inv, todo, conns, {
       serial: inv.rolling.serial,
       drainMs: inv.rolling.drainMs,
       healthTimeoutMs: inv.rolling.healthTimeoutMs,

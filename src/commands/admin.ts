@@ -5,6 +5,7 @@ import { adminTunnel } from '../ops/admin-tunnel.ts';
 import { adminGetFleet } from '../ops/admin-get.ts';
 import { formatReplies } from '../output/admin-replies.ts';
 import { connect } from '../ssh/index.ts';
+import { Connections } from '../runner/connections.ts';
 import { safeJson, safeText } from '../output/safe-text.ts';
 import { EXIT, selectHosts, type CommonOptions } from './common.ts';
 
@@ -19,10 +20,15 @@ export async function adminCommand(method: string | undefined, path: string | un
   if (method.toUpperCase() !== 'GET') throw usage(`only GET is allowed (the admin API's POST endpoints drain or stop Envoy); found "${method}"`);
   if (!path?.startsWith('/')) throw usage(`expected a path starting with /, e.g. \`admin --hosts ${o.hosts} GET /clusters\``);
   const { inv, hosts } = await selectHosts(o);
-  const replies = await adminGetFleet(inv, hosts, path, (h) => connect(h), o.forks);
-  if (o.json) console.log(safeJson({ inventory: inv.file, path, hosts: replies }, 2));
-  else console.log(formatReplies(replies));
-  return replies.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
+  const conns = new Connections((h) => connect(h));
+  try {
+    const replies = await adminGetFleet(inv, hosts, path, conns, o.forks);
+    if (o.json) console.log(safeJson({ inventory: inv.file, path, hosts: replies }, 2));
+    else console.log(formatReplies(replies));
+    return replies.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
+  } finally {
+    await conns.closeAll();
+  }
 }
 
 async function tunnel(o: AdminOptions): Promise<number> {

@@ -6,8 +6,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { connect } from '../ssh/index.ts';
 import { Connections } from '../runner/connections.ts';
-import { InputError } from '../errors.ts';
-import { onFleet } from '../ops/fleet.ts';
+import { InputError, messageOf } from '../errors.ts';
+import { onFleet } from '../runner/fleet.ts';
 import { LineSplitter, drainGate, hostPrefix, logArgv, type LogOptions } from '../ops/logs.ts';
 import { safeJson, safeText } from '../output/safe-text.ts';
 import { EXIT, positiveInt, selectHosts, withInventory, type Action, type Run } from './common.ts';
@@ -65,7 +65,7 @@ export async function logsCommand(o: LogsCommandOptions, signal?: AbortSignal): 
     out.write(o.json ? `${safeJson({ host, stream, line })}\n` : `${hostPrefix(host, i, width, color)}${safeText(line)}\n`);
   };
   try {
-    const outcomes = await onFleet(hosts, conns, o.follow ? hosts.length : o.forks, async (t, h) => {
+    const outcomes = await onFleet(hosts, conns, { forks: o.follow ? hosts.length : o.forks }, async (t, h) => {
       const i = hosts.indexOf(h);
       const out = new LineSplitter((l) => print(h.name, i, 'stdout', l));
       const err = new LineSplitter((l) => print(h.name, i, 'stderr', l));
@@ -86,7 +86,7 @@ export async function logsCommand(o: LogsCommandOptions, signal?: AbortSignal): 
         err.flush();
       }
     });
-    for (const r of outcomes) if (!r.ok) print(r.host.name, hosts.indexOf(r.host), 'stderr', `${r.unreachable ? 'unreachable' : 'failed'}: ${r.error}`);
+    for (const r of outcomes) if (!r.ok) print(r.host.name, hosts.indexOf(r.host), 'stderr', `${r.unreachable ? 'unreachable' : 'failed'}: ${messageOf(r.error)}`);
     if (outcomes.some((r) => !r.ok && !r.unreachable) || outcomes.some((r) => r.ok && !r.value)) return EXIT.failed;
     if (outcomes.some((r) => !r.ok)) return EXIT.unreachable;
     return EXIT.ok;

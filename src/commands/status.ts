@@ -2,7 +2,7 @@
 // cluster, config drift against what the inventory renders now, last start. One round trip per host.
 import { connect } from '../ssh/index.ts';
 import { Connections } from '../runner/connections.ts';
-import { onFleet } from '../ops/fleet.ts';
+import { onFleet } from '../runner/fleet.ts';
 import { hostStatus, unreachableStatus, type HostStatus } from '../ops/status.ts';
 import { formatStatus } from '../output/status-table.ts';
 import { safeJson } from '../output/safe-text.ts';
@@ -22,9 +22,9 @@ export async function statusCommand(o: CommonOptions): Promise<number> {
   const conns = new Connections((h, c) => connect(h, c), intr.signal);
   const t0 = Date.now();
   try {
-    const outcomes = await onFleet(hosts, conns, o.forks, (t, h) => hostStatus(t, inv, h));
+    const outcomes = await onFleet(hosts, conns, { forks: o.forks, signal: intr.signal }, (t, h) => hostStatus(t, inv, h));
     if (intr.signal.aborted) return EXIT.interrupted;
-    const rows = outcomes.map((r) => (r.ok ? r.value : unreachableStatus(r.host, r.error)));
+    const rows = outcomes.map((r) => (r.ok ? r.value : unreachableStatus(r.host, r.detail)));
     const code = statusExitCode(rows);
     if (o.json) {
       const count = (h: HostStatus['health']) => rows.filter((r) => r.health === h).length;

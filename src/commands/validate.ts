@@ -3,7 +3,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../errors.ts';
+import { InputError, messageOf } from '../errors.ts';
 import { renderConfigFiles } from '../render/index.ts';
 import { assertRenderValid, runEnvoyValidate } from '../validate/index.ts';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
@@ -12,7 +12,7 @@ import { findOnPath } from './envoy-path.ts';
 import { EXIT } from './common.ts';
 import { connect } from '../ssh/index.ts';
 import { Connections } from '../runner/connections.ts';
-import { onFleet } from '../ops/fleet.ts';
+import { onFleet } from '../runner/fleet.ts';
 import { validateOnHost } from './validate-remote.ts';
 import { readLock, type Lock } from '../release/lockfile.ts';
 import { ARCHES } from '../inventory/types.ts';
@@ -28,9 +28,9 @@ interface RemoteResult {
 async function validateRemote(inv: Inventory, hosts: HostSpec[], forks: number): Promise<RemoteResult[]> {
   const conns = new Connections((h) => connect(h));
   try {
-    const outcomes = await onFleet(hosts, conns, forks, (t, host) => validateOnHost(t, inv, host));
+    const outcomes = await onFleet(hosts, conns, { forks }, (t, host) => validateOnHost(t, inv, host));
     return outcomes.map((o) =>
-      o.ok ? { host: o.host.name, ok: o.value.ok, unreachable: false, output: o.value.output } : { host: o.host.name, ok: false, unreachable: o.unreachable, output: o.error },
+      o.ok ? { host: o.host.name, ok: o.value.ok, unreachable: false, output: o.value.output } : { host: o.host.name, ok: false, unreachable: o.unreachable, output: messageOf(o.error) },
     );
   } finally {
     await conns.closeAll();

@@ -4,7 +4,8 @@ import { panicMessage } from '../ops/status.ts';
 import type { Inventory } from '../inventory/types.ts';
 import { parseClusters, type EndpointHealth } from '../ops/admin.ts';
 import { listenerName, UNIT_NAME } from '../render/index.ts';
-import type { AdminReply, JournalFact } from './probes.ts';
+import type { AdminReply } from '../facts/admin.ts';
+import type { JournalFact } from './probes.ts';
 import { check, type Check } from './types.ts';
 
 export interface AdminReplies {

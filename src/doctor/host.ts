@@ -1,9 +1,10 @@
-// Doctor for one host: connect, gather every probe in one round trip, turn the facts into checks.
+// Doctor for one host: gather every probe in one round trip, turn the facts into checks.
 import { posix } from 'node:path';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import type { Transport } from '../ssh/index.ts';
 import type { Lock } from '../release/lockfile.ts';
-import { factScript, parseFactOutput, uniqueFacts } from '../facts/gather.ts';
+import { detailOf } from '../errors.ts';
+import { readFacts } from '../facts/gather.ts';
 import { containerFact, osFact, unitFact, type UnitFact } from '../facts/system.ts';
 import { pathFact, type PathFact } from '../facts/file.ts';
 import type { FactSpec } from '../facts/types.ts';
@@ -13,43 +14,43 @@ import { checkConfig, configFacts } from './check-config.ts';
 import { checkLogDisk, checkSandbox, logDiskFact, sandboxFact } from './check-host.ts';
 import { checkEndpoint, endpointTargets } from './check-endpoints.ts';
 import { checkAdmin, checkJournal } from './check-envoy.ts';
-import { adminFact, endpointsFact, journalFact, ssFact, statsPath, versionFact, HTTP_TIMEOUT_S } from './probes.ts';
+import { adminGet } from '../ops/admin.ts';
+import { endpointsFact, journalFact, ssFact, statsPath, versionFact, HTTP_TIMEOUT_S } from './probes.ts';
 import { check, worst, type Check, type HostReport } from './types.ts';
-
-export type Connector = (host: HostSpec) => Promise<Transport>;
 
 /** Longest the one probe script may take: endpoint probes run in parallel, the rest are short. */
 const SCRIPT_TIMEOUT_MS = (HTTP_TIMEOUT_S + 40) * 1000;
 
-export async function doctorHost(inv: Inventory, host: HostSpec, lock: Lock, connector: Connector, signal?: AbortSignal): Promise<HostReport> {
-  const started = Date.now();
-  const report = (checks: Check[], roundTrips: number): HostReport => ({
-    host: host.name,
-    address: host.address,
-    verdict: worst(checks.map((c) => c.verdict)),
-    checks,
-    ms: Date.now() - started,
-    roundTrips,
-  });
-  let t: Transport;
+function hostReport(host: HostSpec, checks: Check[], ms: number, roundTrips: number): HostReport {
+  return { host: host.name, address: host.address, verdict: worst(checks.map((c) => c.verdict)), checks, ms, roundTrips };
+}
+
+/** The host did not let us in: one failed ssh line saying why (`detail` names no host). */
+export function unreachableReport(host: HostSpec, detail: string, ms: number): HostReport {
+  const fix = 'check that the host is up, sshd runs, and the key and known_hosts entry in the inventory are right';
+  return hostReport(host, [check('ssh', 'ssh', 'fail', `cannot connect to ${host.ssh.user}@${host.address}:${host.ssh.port}: ${detail}`, { fix })], ms, 0);
+}
+
+/** The probes did not come back (`detail` names no host). */
+export function probeFailed(detail: string): Check {
+  return check('probe', 'probe', 'fail', `the probes did not complete: ${detail}`, { fix: 'run doctor again; a host this slow to answer is itself worth a look (load, disk)' });
+}
+
+export function failedReport(host: HostSpec, detail: string, ms: number): HostReport {
+  return hostReport(host, [probeFailed(detail)], ms, 0);
+}
+
+/** One connected host: every probe in one round trip, turned into checks. */
+export async function doctorHost(t: Transport, inv: Inventory, host: HostSpec, lock: Lock, connectMs: number, signal?: AbortSignal): Promise<HostReport> {
+  const started = Date.now() - connectMs;
+  const before = t.stats.roundTrips;
+  const checks = [check('ssh', 'ssh', 'ok', `${host.ssh.user}@${host.address}:${host.ssh.port} in ${connectMs} ms`)];
   try {
-    t = await connector(host);
+    checks.push(...(await gatherChecks(t, inv, host, lock, signal)));
   } catch (err) {
-    const why = (err as Error).message.replace(new RegExp(`^${host.name}: `), '');
-    return report([check('ssh', 'ssh', 'fail', `cannot connect to ${host.ssh.user}@${host.address}:${host.ssh.port}: ${why}`, { fix: 'check that the host is up, sshd runs, and the key and known_hosts entry in the inventory are right' })], 0);
+    checks.push(probeFailed(detailOf(err, host.name)));
   }
-  try {
-    const connectMs = Date.now() - started;
-    const checks = [check('ssh', 'ssh', 'ok', `${host.ssh.user}@${host.address}:${host.ssh.port} in ${connectMs} ms`)];
-    try {
-      checks.push(...(await gatherChecks(t, inv, host, lock, signal)));
-    } catch (err) {
-      checks.push(check('probe', 'probe', 'fail', `the probes did not complete: ${(err as Error).message}`, { fix: 'run doctor again; a host this slow to answer is itself worth a look (load, disk)' }));
-    }
-    return report(checks, t.stats.roundTrips);
-  } finally {
-    await t.close().catch(() => undefined);
-  }
+  return hostReport(host, checks, Date.now() - started, t.stats.roundTrips - before);
 }
 
 async function gatherChecks(t: Transport, inv: Inventory, host: HostSpec, lock: Lock, signal?: AbortSignal): Promise<Check[]> {
@@ -61,25 +62,19 @@ async function gatherChecks(t: Transport, inv: Inventory, host: HostSpec, lock: 
   const targets = endpointTargets(inv);
   const endpoints = endpointsFact(targets);
   const journal = journalFact();
-  const admin = {
-    ready: adminFact(inv, '/ready'),
-    info: adminFact(inv, '/server_info'),
-    clusters: adminFact(inv, '/clusters'),
-    listeners: adminFact(inv, '/listeners?format=json'),
-    stats: adminFact(inv, statsPath()),
-  };
+  const admin = adminGet(inv, { ready: '/ready', info: '/server_info', clusters: '/clusters', listeners: '/listeners?format=json', stats: statsPath() });
   const logDisk = logDiskFact(inv.paths.logDir);
-  const specs = uniqueFacts([unit, osFact, containerFact, sandboxFact, logDisk, binary, version, ...config.files, config.eds, ssFact, endpoints, journal, ...Object.values(admin)] as FactSpec<unknown>[]);
-  const res = await t.exec(factScript(specs), { timeoutMs: SCRIPT_TIMEOUT_MS, signal });
-  const got = parseFactOutput(specs, res.stdout);
-  const get = <T>(s: FactSpec<T>): T | undefined => got.get(s.key) as T | undefined;
+  const specs = [unit, osFact, containerFact, sandboxFact, logDisk, binary, version, ...config.files, config.eds, ssFact, endpoints, journal, admin] as FactSpec<unknown>[];
+  const res = await readFacts(t, specs, { timeoutMs: SCRIPT_TIMEOUT_MS, signal });
+  const { get } = res;
   const u = get(unit);
   if (!u) {
     const why = res.stderr.trim().split('\n').pop() || `exit code ${res.code}`;
     return [check('probe', 'probe', 'fail', `the probe script did not complete: ${why}`, { fix: 'run doctor again; if it persists, check the host\'s shell, systemctl, curl and ss' })];
   }
+  const replies = get(admin);
   const checks: Check[] = [...checkUnit(u, inv.name, host.name)];
-  if (u.loadState === 'loaded') checks.push(...binaryChecks(inv, lock, host.name, get(osFact)?.machine ?? '', get(binary), get(version), get(admin.info)?.body));
+  if (u.loadState === 'loaded') checks.push(...binaryChecks(inv, lock, host.name, get(osFact)?.machine ?? '', get(binary), get(version), replies?.info.body));
   const files = new Map<string, PathFact>();
   for (const f of config.files) {
     const v = get(f);
@@ -92,8 +87,8 @@ async function gatherChecks(t: Transport, inv: Inventory, host: HostSpec, lock: 
   checks.push(...checkPorts(inv, host, get(ssFact) ?? [], activeMainPid(u)));
   const probes = get(endpoints) ?? [];
   targets.forEach((target, i) => checks.push(checkEndpoint(target, probes[i] ?? {}, host.name)));
-  const reply = (s: typeof admin.ready) => get(s) ?? { status: 0, body: '', error: 'not gathered' };
-  checks.push(...checkAdmin(inv, { ready: reply(admin.ready), clusters: reply(admin.clusters), listeners: reply(admin.listeners), stats: reply(admin.stats) }));
+  const none = { status: 0, body: '', error: 'not gathered' };
+  checks.push(...checkAdmin(inv, replies ?? { ready: none, clusters: none, listeners: none, stats: none }));
   const j = get(journal);
   if (j) checks.push(checkJournal(j, u.activeState === 'active'));
   const disk = get(logDisk);

@@ -2,23 +2,18 @@
 // probes are GETs and queries, each bounded by a timeout.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import { readLock } from '../release/lockfile.ts';
-import { pool } from '../runner/limit.ts';
-import { doctorHost, type Connector } from './host.ts';
-import { worst, type FleetReport, type HostReport } from './types.ts';
+import type { Connections } from '../runner/connections.ts';
+import { onFleet } from '../runner/fleet.ts';
+import { doctorHost, failedReport, unreachableReport } from './host.ts';
+import { worst, type FleetReport } from './types.ts';
 
 export type { Check, FleetReport, HostReport, Verdict } from './types.ts';
-export type { Connector } from './host.ts';
 export { formatFleet, formatHost } from './format.ts';
 
-export async function doctorFleet(inv: Inventory, hosts: HostSpec[], connector: Connector, o: { forks: number; signal?: AbortSignal; onHost?: (r: HostReport) => void }): Promise<FleetReport> {
+export async function doctorFleet(inv: Inventory, hosts: HostSpec[], conns: Connections, o: { forks: number; signal?: AbortSignal }): Promise<FleetReport> {
   const lock = await readLock();
-  const reports = new Map<string, HostReport>();
-  await pool(hosts, o.forks, async (h) => {
-    const r = await doctorHost(inv, h, lock, connector, o.signal);
-    reports.set(h.name, r);
-    o.onHost?.(r);
-  });
-  // inventory order, whatever order the hosts finished in
-  const ordered = hosts.map((h) => reports.get(h.name)!).filter(Boolean);
-  return { inventory: inv.file, verdict: worst(ordered.map((r) => r.verdict)), hosts: ordered };
+  const outcomes = await onFleet(hosts, conns, { forks: o.forks, signal: o.signal }, (t, h, connectMs) => doctorHost(t, inv, h, lock, connectMs, o.signal));
+  // inventory order, whatever order the hosts finished in; a host never started (Ctrl-C) is left out
+  const reports = outcomes.map((r) => (r.ok ? r.value : r.unreachable ? unreachableReport(r.host, r.detail, r.ms) : failedReport(r.host, r.detail, r.ms)));
+  return { inventory: inv.file, verdict: worst(reports.map((r) => r.verdict)), hosts: reports };
 }

@@ -1,8 +1,7 @@
 // The read-only probes doctor runs on a host, all in one script (framed like src/facts/gather.ts).
 // Every probe is bounded by a timeout; none writes anything on the host.
-import type { ClusterSpec, Endpoint, Inventory } from '../inventory/types.ts';
+import type { ClusterSpec, Endpoint } from '../inventory/types.ts';
 import type { FactSpec } from '../facts/types.ts';
-import { adminUrl } from '../render/index.ts';
 import { quote } from '../ssh/index.ts';
 import { UNIT_NAME } from '../render/index.ts';
 import { parseEndpointProbe, type EndpointProbe } from './parse-curl.ts';
@@ -11,34 +10,11 @@ import { parseSs, type ListenSocket } from './parse-ss.ts';
 /** Seconds allowed for one TCP connect, and for a whole HTTP exchange. */
 export const CONNECT_TIMEOUT_S = 3;
 export const HTTP_TIMEOUT_S = 5;
-const ADMIN_TIMEOUT_S = 3;
 
 export const ssFact: FactSpec<ListenSocket[]> = { key: 'doctor:ss', script: 'ss -Hltnp', parse: parseSs };
 
 export function versionFact(bin: string): FactSpec<{ ok: boolean; text: string }> {
   return { key: `doctor:version:${bin}`, script: `timeout 5 ${quote(bin)} --version 2>&1`, parse: (out, code) => ({ ok: code === 0, text: out.trim() }) };
-}
-
-export interface AdminReply {
-  status: number; // 0: nothing answered
-  body: string;
-  error?: string;
-}
-
-/** GET an admin path from the host itself (the admin listener is on its loopback). */
-export function adminFact(inv: Inventory, path: string): FactSpec<AdminReply> {
-  const url = adminUrl(inv, path);
-  return {
-    key: `doctor:admin:${path}`,
-    script: `curl -sS --max-time ${ADMIN_TIMEOUT_S} -w '\\n@@code %{http_code}' ${quote(url)} 2>&1`,
-    parse(out, code) {
-      const i = out.lastIndexOf('\n@@code ');
-      const status = i >= 0 ? Number(out.slice(i + 8).trim()) || 0 : 0;
-      const body = i >= 0 ? out.slice(0, i) : out;
-      if (code !== 0) return { status, body: '', error: (/curl: \(\d+\) (.*)/.exec(body)?.[1] ?? `curl exit code ${code}`).trim() };
-      return { status, body };
-    },
-  };
 }
 
 export interface JournalFact {

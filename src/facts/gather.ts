@@ -33,6 +33,22 @@ export function uniqueFacts(specs: FactSpec<unknown>[]): FactSpec<unknown>[] {
   return [...seen.values()];
 }
 
+export interface FactReading {
+  /** undefined: the probe's frame did not come back (the script died before it). */
+  get<T>(spec: FactSpec<T>): T | undefined;
+  has(spec: FactSpec<unknown>): boolean;
+  code: number | null;
+  stderr: string;
+}
+
+/** One round trip for a set of facts; a reader that can work with part of them checks each. */
+export async function readFacts(t: Transport, specs: FactSpec<unknown>[], o: { timeoutMs?: number; signal?: AbortSignal; what?: string } = {}): Promise<FactReading> {
+  const todo = uniqueFacts(specs);
+  const res = await t.exec(factScript(todo), o);
+  const values = parseFactOutput(todo, res.stdout);
+  return { get: <T>(s: FactSpec<T>) => values.get(s.key) as T | undefined, has: (s) => values.has(s.key), code: res.code, stderr: res.stderr };
+}
+
 export class FactCache implements Facts {
   private readonly values = new Map<string, unknown>();
   constructor(private readonly host: string) {}
@@ -40,13 +56,12 @@ export class FactCache implements Facts {
   async gather(transport: Transport, specs: FactSpec<unknown>[]): Promise<void> {
     const todo = uniqueFacts(specs);
     if (todo.length === 0) return;
-    const res = await transport.exec(factScript(todo), { what: 'fact gathering' });
-    const parsed = parseFactOutput(todo, res.stdout);
+    const res = await readFacts(transport, todo, { what: 'fact gathering' });
     for (const s of todo) {
-      if (!parsed.has(s.key)) {
+      if (!res.has(s)) {
         throw new ToolError('fact', `unable to gather fact ${s.key} (exit ${res.code}): ${res.stderr.trim() || 'no output'}`, { host: this.host });
       }
-      this.values.set(s.key, parsed.get(s.key));
+      this.values.set(s.key, res.get(s));
     }
   }
 

@@ -45,20 +45,25 @@ export function groupFact(name: string): FactSpec<{ exists: boolean; gid?: numbe
   };
 }
 
+/** A unit as `systemctl show` says it: every property the modules, status, doctor and the gate read. */
 export interface UnitFact {
   loadState: string; // loaded | not-found | ...
   activeState: string; // active | inactive | failed | activating ...
   subState: string;
   unitFileState: string; // enabled | disabled | ...
   activeEnterTimestamp: string;
+  /** When the unit last changed state (status's "since"). */
+  stateChangeTimestamp: string;
   execMainStartTimestamp: string;
   needDaemonReload: boolean;
   nRestarts: number;
   mainPid: number;
 }
 
-const UNIT_PROPS = 'LoadState,ActiveState,SubState,UnitFileState,ActiveEnterTimestamp,ExecMainStartTimestamp,NeedDaemonReload,NRestarts,MainPID';
+const UNIT_PROPS =
+  'LoadState,ActiveState,SubState,UnitFileState,ActiveEnterTimestamp,StateChangeTimestamp,ExecMainStartTimestamp,NeedDaemonReload,NRestarts,MainPID';
 
+/** One `systemctl show` for the unit; every reader shares it (same key, one probe per round trip). */
 export function unitFact(unit: string): FactSpec<UnitFact> {
   return {
     key: `unit:${unit}`,
@@ -68,7 +73,7 @@ export function unitFact(unit: string): FactSpec<UnitFact> {
 }
 
 /** `systemctl show -p A,B` output (`A=value` lines) as a map. */
-export function systemctlProperties(out: string): Map<string, string> {
+function systemctlProperties(out: string): Map<string, string> {
   const kv = new Map<string, string>();
   for (const line of out.split('\n')) {
     const i = line.indexOf('=');
@@ -85,10 +90,11 @@ export function parseUnitShow(out: string): UnitFact {
     subState: kv.get('SubState') ?? '',
     unitFileState: kv.get('UnitFileState') ?? '',
     activeEnterTimestamp: kv.get('ActiveEnterTimestamp') ?? '',
+    stateChangeTimestamp: kv.get('StateChangeTimestamp') ?? '',
     execMainStartTimestamp: kv.get('ExecMainStartTimestamp') ?? '',
     needDaemonReload: kv.get('NeedDaemonReload') === 'yes',
-    nRestarts: Number(kv.get('NRestarts') ?? 0),
-    mainPid: Number(kv.get('MainPID') ?? 0),
+    nRestarts: Number(kv.get('NRestarts') ?? 0) || 0,
+    mainPid: Number(kv.get('MainPID') ?? 0) || 0,
   };
 }
 

@@ -1,9 +1,11 @@
-// `admin GET <path>` on many hosts: each host fetches from its own loopback admin listener (curl
-// over SSH, like the health gate); the bodies come back in inventory order.
+// `admin GET <path>` on many hosts: each host fetches from its own loopback admin listener (the
+// admin fact, one round trip); the bodies come back in inventory order.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
-import type { Transport } from '../ssh/index.ts';
-import { pool } from '../runner/limit.ts';
-import { admin } from './admin.ts';
+import type { Connections } from '../runner/connections.ts';
+import { onFleet } from '../runner/fleet.ts';
+import { readFacts } from '../facts/gather.ts';
+import { answered, curlSaid, type AdminReply } from '../facts/admin.ts';
+import { adminGet } from './admin.ts';
 
 export interface HostReply {
   host: string;
@@ -13,22 +15,16 @@ export interface HostReply {
   error?: string;
 }
 
-export async function adminGetFleet(inv: Inventory, hosts: HostSpec[], path: string, connector: (h: HostSpec) => Promise<Transport>, forks: number): Promise<HostReply[]> {
-  const replies = new Map<string, HostReply>();
-  await pool(hosts, forks, async (h) => {
-    let t: Transport | undefined;
-    try {
-      t = await connector(h);
-      const r = await admin(t, inv, 'GET', path);
-      const reply: HostReply = { host: h.name, ok: r.ok, status: r.status, body: r.status ? r.body : '' };
-      if (!r.status) reply.error = r.body || 'the admin listener did not answer';
-      else if (!r.ok) reply.error = `HTTP ${r.status}`;
-      replies.set(h.name, reply);
-    } catch (err) {
-      replies.set(h.name, { host: h.name, ok: false, status: 0, body: '', error: (err as Error).message.replace(`${h.name}: `, '') });
-    } finally {
-      await t?.close().catch(() => undefined);
-    }
-  });
-  return hosts.map((h) => replies.get(h.name)!);
+export async function adminGetFleet(inv: Inventory, hosts: HostSpec[], path: string, conns: Connections, forks: number): Promise<HostReply[]> {
+  const spec = adminGet(inv, { reply: path }, 5);
+  const outcomes = await onFleet(hosts, conns, { forks }, async (t) => (await readFacts(t, [spec])).get(spec)?.reply);
+  return outcomes.map((o) => (o.ok ? hostReply(o.host.name, o.value) : { host: o.host.name, ok: false, status: 0, body: '', error: o.detail }));
+}
+
+function hostReply(host: string, r: AdminReply | undefined): HostReply {
+  if (!r) return { host, ok: false, status: 0, body: '', error: 'the admin listener did not answer' };
+  const reply: HostReply = { host, ok: answered(r), status: r.status, body: r.status ? r.body : '' };
+  if (!r.status) reply.error = curlSaid(r) || 'the admin listener did not answer';
+  else if (!reply.ok) reply.error = r.error ? curlSaid(r) : `HTTP ${r.status}`;
+  return reply;
 }

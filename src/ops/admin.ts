@@ -2,19 +2,20 @@
 // host, never over the network.
 import type { Inventory } from '../inventory/types.ts';
 import type { Transport } from '../ssh/index.ts';
+import type { FactSpec } from '../facts/types.ts';
+import { adminFact, adminScript, parseAdminReplies, type AdminReply } from '../facts/admin.ts';
 import { adminUrl } from '../render/index.ts';
 
-export interface AdminResponse {
-  ok: boolean;
-  status: number; // 0 when nothing answered
-  body: string;
+/** GETs of admin paths, by name, in one probe of the host's fact round trip. */
+export function adminGet<K extends string>(inv: Inventory, paths: Record<K, string>, timeoutS = 3): FactSpec<Record<K, AdminReply>> {
+  const urls = Object.fromEntries(Object.entries<string>(paths).map(([name, path]) => [name, adminUrl(inv, path)])) as Record<K, string>;
+  return adminFact(urls, { timeoutS });
 }
 
-export async function admin(t: Transport, inv: Inventory, method: 'GET' | 'POST', path: string, timeoutS = 5): Promise<AdminResponse> {
-  const res = await t.exec(['curl', '-sS', '--max-time', String(timeoutS), '-X', method, '-w', '\n%{http_code}', adminUrl(inv, path)]);
-  const i = res.stdout.lastIndexOf('\n');
-  const status = Number(res.stdout.slice(i + 1)) || 0;
-  return { ok: res.code === 0 && status >= 200 && status < 300, status, body: res.code === 0 ? res.stdout.slice(0, Math.max(0, i)) : res.stderr.trim() };
+/** A POST (health check fail, drain) changes Envoy's state: an action of its own, not a fact. */
+export async function adminPost(t: Transport, inv: Inventory, path: string, timeoutS = 5): Promise<AdminReply> {
+  const res = await t.exec(adminScript([adminUrl(inv, path)], { method: 'POST', timeoutS }));
+  return parseAdminReplies(res.stdout, 1, res.code)[0]!;
 }
 
 export interface EndpointHealth {

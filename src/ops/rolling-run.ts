@@ -2,14 +2,13 @@
 // --max-fail), resume where the last run stopped, restart batch by batch through the gate, and keep
 // the progress on disk until the run finishes.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
-import type { Transport } from '../ssh/index.ts';
 import type { Connections } from '../runner/connections.ts';
-import { onFleet } from './fleet.ts';
+import { onFleet } from '../runner/fleet.ts';
 import { checkOnce } from './gate.ts';
 import { rollingRestart, type RollingOptions } from './rolling.ts';
 import { clearState, loadState, remaining, saveState, statePath, type RollingState } from './rolling-state.ts';
 import { acquireHostLock } from '../runner/host-lock.ts';
-import type { ToolError } from '../errors.ts';
+import { detailOf } from '../errors.ts';
 
 export type HostResult =
   | { host: string; status: 'restarted'; message: string }
@@ -51,12 +50,12 @@ export async function runRolling(inv: Inventory, hosts: HostSpec[], conns: Conne
   for (const h of hosts) if (!todo.includes(h)) results.set(h.name, { host: h.name, status: 'done-earlier', message: 'passed its gate in an earlier run' });
 
   // Before touching anything: who is down already? The host a resumed run stopped at is expected to be.
-  const pre = await onFleet(todo, conns, o.forks, (t) => checkOnce(t, inv, o.minHealthy));
+  const pre = await onFleet(todo, conns, { forks: o.forks }, (t) => checkOnce(t, inv, o.minHealthy));
   const down = new Map<string, string>();
   for (const p of pre) {
     if (p.ok && p.value.ok) continue;
     if (o.resume && p.host.name === state.failed?.host && p.ok) continue;
-    down.set(p.host.name, p.ok ? p.value.reason : p.error.replace(`${p.host.name}: `, ''));
+    down.set(p.host.name, p.ok ? p.value.reason : p.detail);
   }
   const unreachable = new Set(pre.filter((p) => !p.ok).map((p) => p.host.name));
   const budget = (n: number) => (n * 100) / Math.max(1, hosts.length) <= o.maxFailPercent;
@@ -71,16 +70,16 @@ export async function runRolling(inv: Inventory, hosts: HostSpec[], conns: Conne
     return finish({ refused: true, failed: { host, reason: `down before the start: ${reason}` }, resumable: !!prev });
   }
 
-  const transports = new Map<string, Transport>();
-  for (const p of pre) if (p.ok) transports.set(p.host.name, await conns.get(p.host));
   // no other changing run on any of these hosts while we restart them (deploy holds the same lock)
-  const taken = await Promise.allSettled([...transports.values()].map((t) => acquireHostLock(t)));
+  const reached = pre.filter((p) => p.ok).map((p) => p.host);
+  const taken = await Promise.allSettled(reached.map(async (h) => acquireHostLock(await conns.get(h))));
   const locks = taken.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   try {
-    const busy = taken.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (busy) {
-      const err = busy.reason as ToolError;
-      return finish({ refused: true, failed: { host: err.host ?? '?', reason: err.message.replace(`${err.host}: `, '') }, resumable: !!prev });
+    const i = taken.findIndex((r) => r.status === 'rejected');
+    if (i >= 0) {
+      const err = (taken[i] as PromiseRejectedResult).reason;
+      const host = reached[i]!.name;
+      return finish({ refused: true, failed: { host, reason: detailOf(err, host) }, resumable: !!prev });
     }
     return await restartLocked();
   } finally {
@@ -90,12 +89,12 @@ export async function runRolling(inv: Inventory, hosts: HostSpec[], conns: Conne
   async function restartLocked(): Promise<RollingReport> {
     if (!o.resume) await saveState(file, state);
     let firstFailure: RollingState['failed'];
-    const out = await rollingRestart(inv, todo.filter((h) => !unreachable.has(h.name)), transports, {
+    const out = await rollingRestart(inv, todo.filter((h) => !unreachable.has(h.name)), conns, {
       ...o,
       total: hosts.length,
       alreadyFailed: new Set(down.keys()),
       onHostDone: async (host, r) => {
-        const why = r instanceof Error ? (r.message.startsWith(`${host}: `) ? r.message.slice(host.length + 2) : r.message) : '';
+        const why = r instanceof Error ? detailOf(r, host) : '';
         o.log?.(host, r instanceof Error ? `failed: ${why}` : r);
         if (r instanceof Error) {
           firstFailure ??= { host, reason: why };

@@ -2,8 +2,13 @@
 // batch; the first failed gate stops the run and leaves the remaining hosts untouched.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import type { Transport } from '../ssh/index.ts';
-import { RemoteError } from '../errors.ts';
-import { admin } from './admin.ts';
+import { RemoteError, ToolError } from '../errors.ts';
+import { answered, curlSaid } from '../facts/admin.ts';
+import { readFacts } from '../facts/gather.ts';
+import { unitFact } from '../facts/system.ts';
+import type { Connections } from '../runner/connections.ts';
+import { onFleet } from '../runner/fleet.ts';
+import { adminPost } from './admin.ts';
 import { waitHealthy } from './gate.ts';
 import { UNIT_NAME } from '../render/index.ts';
 
@@ -34,48 +39,53 @@ export function batches<T>(items: T[], serial: RollingOptions['serial']): T[][] 
 export async function restartOne(t: Transport, inv: Inventory, host: HostSpec, o: RollingOptions): Promise<string> {
   const log = (m: string) => o.log?.(host.name, m);
   const t0 = Date.now();
-  const active = (await t.exec(['systemctl', 'is-active', UNIT_NAME])).stdout.trim() === 'active';
+  const unit = unitFact(UNIT_NAME);
+  const active = (await readFacts(t, [unit])).get(unit)?.activeState === 'active';
   if (active) {
     // Tell upstream checkers (and our own gate) to stop sending, then let open connections drain.
-    const fail = await admin(t, inv, 'POST', '/healthcheck/fail');
-    log(fail.ok ? 'healthcheck/fail set, draining' : `admin did not answer healthcheck/fail (${fail.status || fail.body}), restarting anyway`);
+    const fail = await adminPost(t, inv, '/healthcheck/fail');
+    log(answered(fail) ? 'healthcheck/fail set, draining' : `admin did not answer healthcheck/fail (${fail.status || curlSaid(fail)}), restarting anyway`);
     await sleep(o.drainMs, o.signal);
-    await admin(t, inv, 'POST', '/drain_listeners?graceful');
+    await adminPost(t, inv, '/drain_listeners?graceful');
   } else {
     log('was not active: starting it');
   }
-  if (o.signal?.aborted) throw new Error(`${host.name}: interrupted before the restart (drained, not restarted)`);
+  if (o.signal?.aborted) throw new ToolError('interrupted', 'interrupted before the restart (drained, not restarted)', { host: host.name });
   const res = await t.exec(['systemctl', 'restart', UNIT_NAME], { timeoutMs: o.healthTimeoutMs + 30_000 });
   if (res.code !== 0) {
     // systemctl only says "see journalctl": say what the journal says.
     const why = (await journalTail(t)) || res.stderr.split('\n')[0] || '';
     throw new RemoteError(host.name, `restart ${UNIT_NAME}`, 'systemctl restart', res.code, why);
   }
-  const gate = await waitHealthy(t, inv, host, { timeoutMs: o.healthTimeoutMs, minHealthy: o.minHealthy, signal: o.signal });
-  if (!gate.ok) throw new Error(`${gate.reason}${gate.reason.includes('unit is') ? ` — journal: ${await journalTail(t)}` : ''}`);
+  const gate = await waitHealthy(t, inv, { timeoutMs: o.healthTimeoutMs, minHealthy: o.minHealthy, signal: o.signal });
+  if (!gate.ok) throw new ToolError('remote', `${gate.reason}${gate.reason.includes('unit is') ? ` — journal: ${await journalTail(t)}` : ''}`, { host: host.name });
   return `restarted and healthy in ${((Date.now() - t0) / 1000).toFixed(1)}s`;
 }
 
 /** Outcome per host: a message, an Error for the host that failed, absent for hosts not reached. */
-export async function rollingRestart(inv: Inventory, hosts: HostSpec[], transports: Map<string, Transport>, o: RollingOptions): Promise<Map<string, string | Error>> {
+export async function rollingRestart(inv: Inventory, hosts: HostSpec[], conns: Connections, o: RollingOptions): Promise<Map<string, string | Error>> {
   const out = new Map<string, string | Error>();
   const failed = new Set(o.alreadyFailed ?? []);
   const total = o.total ?? hosts.length;
   for (const batch of batches(hosts, o.serial)) {
     if (o.signal?.aborted) break;
-    await Promise.all(
-      batch.map(async (h) => {
-        const t = transports.get(h.name);
-        // an abort stops between batches: a host in hand is finished, restarted and gated
-        const r = t ? await restartOne(t, inv, h, { ...o, signal: undefined }).catch((err: Error) => err) : new Error(`${h.name}: not connected`);
-        out.set(h.name, r);
-        if (r instanceof Error) failed.add(h.name);
-        await o.onHostDone?.(h.name, r);
-      }),
-    );
+    // the whole batch at once; an abort stops between batches: a host in hand is finished, restarted and gated
+    await onFleet<string>(batch, conns, {
+      forks: batch.length,
+      async onDone(r) {
+        const outcome = r.ok ? r.value : asError(r.error);
+        out.set(r.host.name, outcome);
+        if (!r.ok) failed.add(r.host.name);
+        await o.onHostDone?.(r.host.name, outcome);
+      },
+    }, (t, h) => restartOne(t, inv, h, { ...o, signal: undefined }));
     if ((failed.size * 100) / Math.max(1, total) > (o.maxFailPercent ?? 0)) break;
   }
   return out;
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 /** The unit's last journal lines, on one line. */

@@ -3,22 +3,11 @@
 import { posix } from 'node:path';
 import type { Inventory } from '../inventory/types.ts';
 import type { FactSpec } from '../facts/types.ts';
+import { answered, type AdminReply } from '../facts/admin.ts';
+import { unitFact } from '../facts/system.ts';
 import { quote } from '../ssh/index.ts';
-import { parseClusters, type EndpointHealth } from './admin.ts';
-import { adminUrl } from '../render/index.ts';
+import { adminGet } from './admin.ts';
 import { UNIT_NAME } from '../render/index.ts';
-import { systemctlProperties } from '../facts/system.ts';
-
-export interface UnitStatus {
-  loadState: string;
-  activeState: string;
-  subState: string;
-  unitFileState: string;
-  since: string; // StateChangeTimestamp
-  startedAt: string; // ExecMainStartTimestamp
-  nRestarts: number;
-  mainPid: number;
-}
 
 export interface AdminAnswer<T> {
   status: number; // HTTP status, 0 when nothing answered
@@ -31,20 +20,11 @@ export interface ServerInfo {
   uptimeS: number | null;
 }
 
-export const UNIT_PROPS = 'LoadState,ActiveState,SubState,UnitFileState,StateChangeTimestamp,ExecMainStartTimestamp,NRestarts,MainPID';
-
-export function parseUnit(out: string): UnitStatus {
-  const kv = systemctlProperties(out);
-  return {
-    loadState: kv.get('LoadState') ?? 'not-found',
-    activeState: kv.get('ActiveState') ?? 'unknown',
-    subState: kv.get('SubState') ?? '',
-    unitFileState: kv.get('UnitFileState') ?? '',
-    since: kv.get('StateChangeTimestamp') ?? '',
-    startedAt: kv.get('ExecMainStartTimestamp') ?? '',
-    nRestarts: Number(kv.get('NRestarts') ?? 0) || 0,
-    mainPid: Number(kv.get('MainPID') ?? 0) || 0,
-  };
+/** A reply's parsed body: of a 2xx answer, or (anyStatus: /ready says DRAINING with a 503) of any answer. */
+export function answer<T>(r: AdminReply | undefined, parse: (body: string) => T | null, anyStatus = false): AdminAnswer<T> {
+  if (!r) return { status: 0, value: null };
+  const usable = anyStatus ? r.status > 0 && !r.error : answered(r);
+  return { status: r.status, value: usable ? parse(r.body) : null };
 }
 
 /** `envoy  version: <sha>/1.35.0/Clean/RELEASE/BoringSSL` (or the bare build string of /server_info) → 1.35.0 */
@@ -86,29 +66,12 @@ export function parseHashes(out: string): Map<string, string | null> {
   return m;
 }
 
-/** curl printing the body, then the status code on its own last line. */
-function adminProbe<T>(inv: Inventory, key: string, path: string, parse: (body: string) => T | null, anyStatus = false): FactSpec<AdminAnswer<T>> {
-  return {
-    key: `admin:${key}`,
-    script: `curl -sS --max-time 3 -w '\\n%{http_code}' ${quote(adminUrl(inv, path))}`,
-    parse(out) {
-      const body = out.replace(/^\n/, '');
-      const i = body.lastIndexOf('\n');
-      const status = Number(body.slice(i + 1).trim()) || 0;
-      return { status, value: anyStatus ? (status ? parse(body.slice(0, Math.max(0, i))) : null) : status >= 200 && status < 300 ? parse(body.slice(0, Math.max(0, i))) : null };
-    },
-  };
-}
-
 export function statusProbes(inv: Inventory, files: string[]) {
   const envoy = posix.join(inv.paths.installDir, 'current', 'envoy');
   return {
-    unit: { key: 'unit', script: `systemctl show ${quote(UNIT_NAME)} -p ${UNIT_PROPS}`, parse: parseUnit } satisfies FactSpec<UnitStatus>,
+    unit: unitFact(UNIT_NAME),
     binary: { key: 'binary', script: `${quote(envoy)} --version`, parse: (out: string) => parseEnvoyVersion(out) } satisfies FactSpec<string | null>,
-    serverInfo: adminProbe<ServerInfo>(inv, 'server_info', '/server_info', parseServerInfo),
-    ready: adminProbe<string>(inv, 'ready', '/ready', (b) => b.trim(), true),
-    listeners: adminProbe<string[]>(inv, 'listeners', '/listeners?format=json', parseListeners),
-    clusters: adminProbe<EndpointHealth[]>(inv, 'clusters', '/clusters', parseClusters),
+    admin: adminGet(inv, { serverInfo: '/server_info', ready: '/ready', listeners: '/listeners?format=json', clusters: '/clusters' }),
     hashes: {
       key: 'hashes',
       script: `for f in ${files.map(quote).join(' ')}; do if [ -f "$f" ]; then sha256sum "$f"; else echo "- $f"; fi; done`,

@@ -2,11 +2,11 @@
 // degraded (serving but something is off), down (not serving) or unreachable.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import type { Transport } from '../ssh/index.ts';
-import { factScript, parseFactOutput } from '../facts/gather.ts';
-import { containerFact } from '../facts/system.ts';
+import { readFacts } from '../facts/gather.ts';
+import { containerFact, type UnitFact } from '../facts/system.ts';
 import { managedFiles, sandboxFor, type Sandbox } from '../render/index.ts';
-import { healthyByCluster, type EndpointHealth } from './admin.ts';
-import { statusProbes, type AdminAnswer, type ServerInfo, type UnitStatus } from './status-probe.ts';
+import { healthyByCluster, parseClusters, type EndpointHealth } from './admin.ts';
+import { answer, parseListeners, parseServerInfo, statusProbes, type AdminAnswer, type ServerInfo } from './status-probe.ts';
 
 export type Health = 'healthy' | 'degraded' | 'down' | 'unreachable';
 
@@ -23,6 +23,23 @@ export interface Drift {
   missing: string[];
 }
 
+/** The unit as `status --json` shows it (docs/operations.md): a view of the one unit fact. */
+export interface StatusUnit {
+  loadState: string;
+  activeState: string;
+  subState: string;
+  unitFileState: string;
+  since: string; // StateChangeTimestamp
+  startedAt: string; // ExecMainStartTimestamp
+  nRestarts: number;
+  mainPid: number;
+}
+
+export function statusUnit(u: UnitFact): StatusUnit {
+  const { loadState, activeState, subState, unitFileState, nRestarts, mainPid } = u;
+  return { loadState, activeState, subState, unitFileState, since: u.stateChangeTimestamp, startedAt: u.execMainStartTimestamp, nRestarts, mainPid };
+}
+
 export interface HostStatus {
   host: string;
   address: string;
@@ -30,7 +47,7 @@ export interface HostStatus {
   /** Why the host is not healthy, one phrase each. */
   problems: string[];
   error?: string; // unreachable: the connection error
-  unit?: UnitStatus;
+  unit?: StatusUnit;
   version?: { binary: string | null; running: string | null; inventory: string };
   ready?: string | null; // LIVE, DRAINING, or null when the admin did not answer
   uptimeS?: number | null;
@@ -57,7 +74,7 @@ export function compareFiles(expected: Map<string, { name: string; sha256: strin
 }
 
 export interface Observed {
-  unit: UnitStatus;
+  unit: UnitFact;
   binary: string | null;
   serverInfo: AdminAnswer<ServerInfo>;
   ready: AdminAnswer<string>;
@@ -99,7 +116,7 @@ export function assess(inv: Inventory, host: HostSpec, o: Observed): HostStatus 
     address: host.address,
     health: !serving ? 'down' : problems.length ? 'degraded' : 'healthy',
     problems,
-    unit: o.unit,
+    unit: statusUnit(o.unit),
     version: { binary: o.binary, running, inventory: inv.envoy.version },
     ready,
     uptimeS: o.serverInfo.value?.uptimeS ?? null,
@@ -112,26 +129,23 @@ export function assess(inv: Inventory, host: HostSpec, o: Observed): HostStatus 
 export async function hostStatus(t: Transport, inv: Inventory, host: HostSpec): Promise<HostStatus> {
   // the paths are the same for either sandbox; the unit's hash needs the host's answer
   const p = statusProbes(inv, managedFiles(inv, host, 'full').map((f) => f.path));
-  const specs = [p.unit, p.binary, p.serverInfo, p.ready, p.listeners, p.clusters, p.hashes, containerFact];
-  const res = await t.exec(factScript(specs), { what: 'the status probes' });
-  const v = parseFactOutput(specs, res.stdout);
-  const get = <T>(s: { key: string }, fallback: T): T => (v.has(s.key) ? (v.get(s.key) as T) : fallback);
-  const expected = expectedFiles(inv, host, sandboxFor(host.hardening, get<string | null>(containerFact, null)));
-  const none = { status: 0, value: null };
+  const facts = await readFacts(t, [p.unit, p.binary, p.admin, p.hashes, containerFact], { what: 'the status probes' });
+  const expected = expectedFiles(inv, host, sandboxFor(host.hardening, facts.get(containerFact) ?? null));
+  const admin = facts.get(p.admin);
   return assess(inv, host, {
-    unit: get(p.unit, p.unit.parse('')),
-    binary: get(p.binary, null),
-    serverInfo: get(p.serverInfo, none),
-    ready: get(p.ready, none),
-    listeners: get(p.listeners, none),
-    clusters: get(p.clusters, none),
-    drift: compareFiles(expected, get(p.hashes, new Map())),
+    unit: facts.get(p.unit) ?? p.unit.parse('', 1),
+    binary: facts.get(p.binary) ?? null,
+    serverInfo: answer(admin?.serverInfo, parseServerInfo),
+    ready: answer(admin?.ready, (b) => b.trim(), true),
+    listeners: answer(admin?.listeners, parseListeners),
+    clusters: answer(admin?.clusters, parseClusters),
+    drift: compareFiles(expected, facts.get(p.hashes) ?? new Map()),
   });
 }
 
-export function unreachableStatus(host: HostSpec, error: string): HostStatus {
-  const reason = error.startsWith(`${host.name}: `) ? error.slice(host.name.length + 2) : error;
-  return { host: host.name, address: host.address, health: 'unreachable', problems: [reason], error: reason };
+/** A host whose connect failed: `detail` is the reason, without the host's name. */
+export function unreachableStatus(host: HostSpec, detail: string): HostStatus {
+  return { host: host.name, address: host.address, health: 'unreachable', problems: [detail], error: detail };
 }
 
 /** Every endpoint failing its health check: Envoy's panic mode sends traffic to all of them. */

@@ -3,10 +3,10 @@
 // stops at its first failure while the others go on.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import type { Transport } from '../ssh/index.ts';
-import { RemoteError, ToolError } from '../errors.ts';
+import { messageOf, RemoteError, ToolError } from '../errors.ts';
 import { FactCache } from '../facts/gather.ts';
 import type { Connections } from './connections.ts';
-import { pool } from './limit.ts';
+import { onFleet } from './fleet.ts';
 import { acquireHostLock, type HostLock } from './host-lock.ts';
 import type { Handler, HostRecap, Role, RunEvent, RunOptions, RunResult, Step, Task, TaskContext, TaskKey, TaskResult } from './types.ts';
 
@@ -37,46 +37,57 @@ export async function runPlay(play: Play, opts: RunOptions, conns: Connections, 
 
   const locks: HostLock[] = [];
   try {
-  await pool(play.hosts, opts.forks, async (host) => {
-    const run: HostRun = { recap: newRecap(host.name), notified: new Set(), changed: new Set() };
-    runs.set(host.name, run);
-    if (aborted || opts.signal?.aborted) return;
-    emit({ kind: 'host-start', host: host.name });
-    const started = Date.now();
-    let transport: Transport | undefined;
-    try {
-      transport = await conns.get(host);
-      // a run that may change the host holds its lock until the fleet handlers are done too;
-      // taken while the facts are gathered, so it costs no extra round trip of waiting
-      const lock = opts.lock && !opts.check ? acquireHostLock(transport, { answerMs: host.ssh.commandTimeoutMs }).then((l) => {
-        locks.push(l);
-        if (l.tookOver) emit({ kind: 'note', host: host.name, message: `run lock: ${l.tookOver}` });
-        return l;
-      }) : undefined;
-      lock?.catch(() => undefined);
-      await runHost(play, host, transport, opts, run, record, emit, lock);
-    } catch (err) {
-      if (!transport) {
-        run.recap.unreachable = true;
-        run.recap.error = message(err);
-      } else {
-        // failed before or between tasks (fact gathering, building the host's tasks, interrupt)
-        const r: TaskResult = { host: host.name, role: 'setup', task: 'facts and run lock', status: 'failed', error: message(err), ms: Date.now() - started };
-        count(run.recap, r);
-        record(r);
-      }
-    } finally {
-      run.recap.ms = Date.now() - started;
-      if (transport) {
-        run.recap.roundTrips = transport.stats.roundTrips;
-        run.recap.bytesSent = transport.stats.bytesSent;
-      }
-      emit({ kind: 'host-done', host: host.name, failed: run.recap.failed > 0, unreachable: run.recap.unreachable });
-      if (tooManyFailed()) aborted = true;
-    }
-  });
+    await onFleet(
+      play.hosts,
+      conns,
+      {
+        forks: opts.forks,
+        signal: opts.signal,
+        halt: () => aborted,
+        onStart(host) {
+          runs.set(host.name, { recap: newRecap(host.name), notified: new Set(), changed: new Set() });
+          emit({ kind: 'host-start', host: host.name });
+        },
+        onDone(o) {
+          const recap = runs.get(o.host.name)!.recap;
+          recap.ms = o.ms;
+          if (!o.ok) {
+            recap.unreachable = true;
+            recap.error = messageOf(o.error);
+          }
+          emit({ kind: 'host-done', host: o.host.name, failed: recap.failed > 0, unreachable: recap.unreachable });
+          if (tooManyFailed()) aborted = true;
+        },
+      },
+      async (transport, host) => {
+        const run = runs.get(host.name)!;
+        const started = Date.now();
+        try {
+          // a run that may change the host holds its lock until the fleet handlers are done too;
+          // taken while the facts are gathered, so it costs no extra round trip of waiting
+          const lock =
+            opts.lock && !opts.check
+              ? acquireHostLock(transport, { answerMs: host.ssh.commandTimeoutMs }).then((l) => {
+                  locks.push(l);
+                  if (l.tookOver) emit({ kind: 'note', host: host.name, message: `run lock: ${l.tookOver}` });
+                  return l;
+                })
+              : undefined;
+          lock?.catch(() => undefined);
+          await runHost(play, host, transport, opts, run, record, emit, lock);
+        } catch (err) {
+          // failed before or between tasks (fact gathering, building the host's tasks, interrupt)
+          const r: TaskResult = { host: host.name, role: 'setup', task: 'facts and run lock', status: 'failed', error: messageOf(err), ms: Date.now() - started };
+          count(run.recap, r);
+          record(r);
+        } finally {
+          run.recap.roundTrips = transport.stats.roundTrips;
+          run.recap.bytesSent = transport.stats.bytesSent;
+        }
+      },
+    );
 
-  if (!opts.signal?.aborted) await runFleetHandlers(play, opts, conns, runs, record, emit);
+    if (!opts.signal?.aborted) await runFleetHandlers(play, opts, conns, runs, record, emit);
   } finally {
     await Promise.all(locks.map((l) => l.release()));
   }
@@ -148,7 +159,7 @@ export async function runTask(
       }
     }
   } catch (err) {
-    return done('failed', { error: message(err) });
+    return done('failed', { error: messageOf(err) });
   }
 }
 
@@ -192,13 +203,13 @@ async function runFleetHandlers(
       continue;
     }
     const changed = new Map([...runs].map(([name, r]) => [name, r.changed as ReadonlySet<TaskKey>]));
-    const outcome = await handler.run({ inv: play.inv, hosts, changed, transports: await conns.connected(), emit, signal: opts.signal });
+    const outcome = await handler.run({ inv: play.inv, hosts, changed, conns, emit, signal: opts.signal });
     for (const h of hosts) {
       const o = outcome.get(h.name);
       const base = { host: h.name, role: 'handlers', task: handler.name, ms: Date.now() - t0 };
       const r: TaskResult =
         o instanceof Error
-          ? { ...base, status: 'failed', error: message(o) }
+          ? { ...base, status: 'failed', error: messageOf(o) }
           : o === undefined
             ? { ...base, status: 'skipped', message: 'not reached: stopped at an earlier failure' }
             : typeof o === 'string'
@@ -217,8 +228,4 @@ function newRecap(host: string): HostRecap {
 
 function count(recap: HostRecap, r: TaskResult): void {
   recap[r.status] += 1;
-}
-
-export function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

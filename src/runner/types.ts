@@ -1,8 +1,8 @@
 // The task model: modules plan, the runner executes. A module never runs anything itself: it reads
 // facts and returns the steps that would change the host; no steps means the host is already there.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
-import type { Transport } from '../ssh/index.ts';
 import type { FactSpec, Facts } from '../facts/types.ts';
+import type { Connections } from './connections.ts';
 
 export type Status = 'ok' | 'changed' | 'failed' | 'skipped';
 
@@ -96,7 +96,8 @@ export interface FleetHandlerContext {
   hosts: HostSpec[];
   /** Per host, the tasks that changed in this run (a fresh start needs no restart). */
   changed: Map<string, ReadonlySet<TaskKey>>;
-  transports: Map<string, Transport>;
+  /** The run's connections: every host here is connected already. */
+  conns: Connections;
   emit: (e: RunEvent) => void;
   /** Aborted on Ctrl-C: finish the host in hand, start no other. */
   signal?: AbortSignal;

@@ -10,7 +10,8 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { FactCache, factScript, uniqueFacts } from '../../../src/facts/gather.ts';
 import type { HostSpec } from '../../../src/inventory/types.ts';
-import { message, runTask } from '../../../src/runner/run.ts';
+import { runTask } from '../../../src/runner/run.ts';
+import { messageOf } from '../../../src/errors.ts';
 import { task, taskKey, type Handler, type Module, type Plan, type Step, type TaskContext, type TaskKey } from '../../../src/runner/types.ts';
 import { buildCommand } from '../../../src/ssh/command.ts';
 import { createFakeTransport } from '../../../src/ssh/fake.ts';
@@ -64,7 +65,7 @@ describe.each(modules)('%s', (mod) => {
     try {
       plan = await module.plan(ctx);
     } catch (err) {
-      expect({ kind: 'throws', error: message(err) }).toEqual(c.expect);
+      expect({ kind: 'throws', error: messageOf(err) }).toEqual(c.expect);
       return;
     }
     const { result: wantResult, ...want } = c.expect;

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { host as hostSpec, prodInventory } from '../render/fixtures.ts';
 import { factScript, parseFactOutput, sha256 } from '../../../src/facts/gather.ts';
-import { parseEnvoyVersion, parseHashes, parseListeners, parseServerInfo, parseUnit, statusProbes } from '../../../src/ops/status-probe.ts';
+import { answer, parseEnvoyVersion, parseHashes, parseListeners, parseServerInfo, statusProbes } from '../../../src/ops/status-probe.ts';
+import { parseUnitShow as parseUnit } from '../../../src/facts/system.ts';
 import { assess, compareFiles, expectedFiles, type Observed } from '../../../src/ops/status.ts';
 import { formatStatus, formatUptime, shortTime } from '../../../src/output/status-table.ts';
 import { statusExitCode } from '../../../src/commands/status.ts';
@@ -38,7 +39,12 @@ function observed(over: Partial<Observed> = {}): Observed {
 
 describe('status probes', () => {
   it('parse systemctl show, versions, server_info, listeners and hashes', () => {
-    expect(parseUnit(UNIT_SHOW)).toMatchObject({ activeState: 'active', nRestarts: 2, mainPid: 230, since: 'Wed 2026-11-25 12:48:04 UTC' });
+    expect(parseUnit(UNIT_SHOW)).toMatchObject({ activeState: 'active', nRestarts: 2, mainPid: 230, stateChangeTimestamp: 'Wed 2026-11-25 12:48:04 UTC' });
+    // status --json keeps its documented unit fields (docs/operations.md)
+    expect(assess(inv, host, observed()).unit).toEqual({
+      loadState: 'loaded', activeState: 'active', subState: 'running', unitFileState: 'enabled',
+      since: 'Wed 2026-11-25 12:48:04 UTC', startedAt: 'Wed 2026-11-25 12:48:04 UTC', nRestarts: 2, mainPid: 230,
+    });
     expect(parseEnvoyVersion('envoy  version: 84305a6cb64bd55aaf606bdd53de7cd6080427a1/1.35.0/Clean/RELEASE/BoringSSL')).toBe('1.35.0');
     expect(parseEnvoyVersion('sh: envoy: not found')).toBeNull();
     expect(parseServerInfo('{"version":"84305a6cb64bd55aaf606bdd53de7cd6080427a1/1.35.0/Clean/RELEASE/BoringSSL","state":"LIVE","uptime_current_epoch":"3600s"}')).toEqual({ version: '1.35.0', state: 'LIVE', uptimeS: 3600 });
@@ -48,14 +54,21 @@ describe('status probes', () => {
     expect(parseHashes(`${h}  /etc/x/envoy.yaml\n- /etc/x/lds.yaml\n`)).toEqual(new Map([['/etc/x/envoy.yaml', h], ['/etc/x/lds.yaml', null]]));
   });
 
-  it('frame every probe in one script and read an admin answer with its status code', () => {
+  it('frame every probe in one script and read each admin answer with its status code', () => {
     const p = statusProbes(inv, ['/etc/envoy-k8s-proxy/envoy.yaml']);
-    const specs = [p.ready, p.serverInfo];
-    expect(factScript(specs)).toContain('http://127.0.0.1:10000/ready');
-    const out = `\n@@ekp-fact 0\nDRAINING\n503\n@@ekp-fact-rc 0\n\n@@ekp-fact 1\n\n000\n@@ekp-fact-rc 7\n`;
-    const v = parseFactOutput(specs, out);
-    expect(v.get(p.ready.key)).toEqual({ status: 503, value: 'DRAINING' });
-    expect(v.get(p.serverInfo.key)).toEqual({ status: 0, value: null });
+    const specs = [p.admin];
+    // one curl for the four admin paths
+    expect(factScript(specs).match(/curl /g)).toHaveLength(1);
+    expect(factScript(specs)).toContain("http://127.0.0.1:10000/server_info http://127.0.0.1:10000/ready 'http://127.0.0.1:10000/listeners?format=json'");
+    const refused = 'curl: (7) Failed to connect to 127.0.0.1 port 10000 after 0 ms: Connection refused\n\n@@ekp-admin 000\n';
+    const out = `\n@@ekp-fact 0\n${refused}DRAINING\n\n@@ekp-admin 503\n{}\n@@ekp-admin 200\n${refused}\n@@ekp-fact-rc 7\n`;
+    const v = parseFactOutput(specs, out).get(p.admin.key) as ReturnType<typeof p.admin.parse>;
+    expect(answer(v.serverInfo, parseServerInfo)).toEqual({ status: 0, value: null });
+    expect(v.serverInfo.error).toBe('Failed to connect to 127.0.0.1 port 10000 after 0 ms: Connection refused');
+    expect(answer(v.ready, (b) => b.trim(), true)).toEqual({ status: 503, value: 'DRAINING' });
+    expect(answer(v.ready, (b) => b.trim())).toEqual({ status: 503, value: null });
+    expect(v.listeners).toEqual({ status: 200, body: '{}' });
+    expect(v.clusters).toMatchObject({ status: 0, body: '', exit: 7 });
   });
 });
 

@@ -7,8 +7,11 @@ import type { ExecOptions, ExecResult, Transport } from '../../../src/ssh/types.
 
 let connections = 0;
 
-/** env: what the commands see; like sshd, each transport gets its own SSH_CONNECTION unless given. */
-export function localTransport(host = 'local', env: Record<string, string> = {}): Transport & { commands: string[] } {
+/**
+ * `env`: what the commands see (e.g. a PATH with stand-ins for the host's systemctl in front);
+ * like sshd, each transport gets its own SSH_CONNECTION unless given.
+ */
+export function localTransport(host = 'local', env: Record<string, string | undefined> = {}): Transport & { commands: string[] } {
   const session = { SSH_CONNECTION: `127.0.0.1 ${process.pid} 127.0.0.1 ${++connections}`, ...env };
   const commands: string[] = [];
   const stats = { roundTrips: 0, bytesSent: 0, bytesReceived: 0 };

@@ -27,7 +27,7 @@ const layerGroup = (name) => [`**/src/${name}/*`, `../${name}/*`];
 const sshInternals = { group: ['**/ssh/*', '!**/ssh/index.ts'], message: 'import the SSH layer from src/ssh/index.ts' };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.lab/**', 'test/lab/envoy-standin/**', 'schema/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.lab/**', 'schema/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -5,14 +5,18 @@
 //   status                    one line per host and per service
 //   apiserver stop|start PORT take one fake apiserver away / bring it back
 //   ssh NAME [COMMAND...]     a shell (or command) on a host as root
+//   standin [VERSION]         build the Envoy stand-in into .lab/standin/envoy-VERSION, print its path
 import { spawnSync } from 'node:child_process';
-import { hostAddress, hostIndex, labPaths } from './config.ts';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { hostAddress, hostIndex, labConfig, labPaths } from './config.ts';
 import { LabError } from './errors.ts';
 import { labBuild, labDown, labStatus, labUp, startApiserver, stopApiserver } from './lab.ts';
 import { sshArgs } from './ssh.ts';
+import { buildStandin } from './standin-build.ts';
 import { currentConfig } from './state.ts';
 
-const USAGE = 'usage: pnpm run lab <build | up N [--fresh] | down | status | apiserver stop|start PORT | ssh NAME [COMMAND...]>';
+const USAGE = 'usage: pnpm run lab <build | up N [--fresh] | down | status | apiserver stop|start PORT | ssh NAME [COMMAND...] | standin [VERSION]>';
 const log = (line: string) => console.error(`lab: ${line}`);
 
 class UsageError extends Error {}
@@ -59,6 +63,14 @@ async function main(argv: string[]): Promise<number> {
       const cfg = currentConfig();
       const r = spawnSync('ssh', [...sshArgs(labPaths(cfg)), ...(cmd.length ? [] : ['-t']), `root@${hostAddress(cfg, index)}`, ...cmd], { stdio: 'inherit' });
       return r.status ?? 1;
+    }
+    case 'standin': {
+      const cfg = labConfig();
+      const version = rest[0] ?? cfg.envoyVersion;
+      if (!/^\d+\.\d+\.\d+$/.test(version)) throw new UsageError(USAGE);
+      mkdirSync(join(cfg.labDir, 'standin'), { recursive: true });
+      console.log(buildStandin(join(cfg.labDir, 'standin', `envoy-${version}`), version));
+      return 0;
     }
     default:
       throw new UsageError(USAGE);

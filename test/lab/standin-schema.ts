@@ -1,7 +1,8 @@
 // The proto schema the Envoy stand-in validates against: the project's reflected Envoy API
 // protos (src/validate/protos.ts), reduced to plain JSON and embedded into the stand-in when it
-// is published, so its `--mode validate` and its dynamic-update check walk the same types,
-// enums, oneofs and PGV rules as real Envoy's protos (lab hosts have python3, not node).
+// is built (standin-build.ts), so its `--mode validate` and its dynamic-update check walk the
+// same types, enums, oneofs and PGV rules as real Envoy's protos (lab hosts have python3, not
+// node).
 import { deflateSync } from 'node:zlib';
 import { loadProtos, type ProtoField, type ProtoMessage } from '../../src/validate/index.ts';
 
@@ -62,9 +63,9 @@ export function standinSchema(): { messages: Record<string, unknown>; enums: Rec
   return { messages, enums };
 }
 
-/** The schema as one line of Python: base64 of zlib-compressed JSON (64-bit bounds as strings). */
-export function standinSchemaLine(): string {
+/** The schema as the stand-in's build embeds it: base64 of zlib-compressed JSON (64-bit bounds as strings). */
+export function standinSchemaZ(): string {
   const json = JSON.stringify(standinSchema(), (_k, v: unknown) =>
     typeof v === 'bigint' ? v.toString() : v && typeof v === 'object' && 'low' in v && 'high' in v ? String(v) : v);
-  return `PROTO_SCHEMA_Z = "${deflateSync(Buffer.from(json), { level: 9 }).toString('base64')}"`;
+  return deflateSync(Buffer.from(json), { level: 9 }).toString('base64');
 }

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connect as tlsConnect } from 'node:tls';
 import { labOrSkip, sshRun } from '../../lab/index.ts';
-import { cli, collect, deployLab, onHost, spawnCli } from './helpers.ts';
+import { deploy, onHost, runCli, spawnCli } from '../support/cli.ts';
 
 const lab = labOrSkip();
 
@@ -17,10 +17,10 @@ async function until(what: () => boolean, timeoutMs: number, label: string): Pro
 
 describe.skipIf(!lab)('logs', () => {
   const inv = lab!.inventoryPath;
-  beforeAll(async () => deployLab(lab!));
+  beforeAll(async () => deploy(lab!.inventoryPath));
 
   it('-n: the last lines of every host, each prefixed by its host', async () => {
-    const r = await cli(['logs', '--hosts', inv, '-n', '2']);
+    const r = await runCli(['logs', '--hosts', inv, '-n', '2']);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     for (const h of lab!.hosts) expect(lines.filter((l) => l.startsWith(`${h.name} | `))).toHaveLength(2);
@@ -33,19 +33,21 @@ describe.skipIf(!lab)('logs', () => {
       const s = tlsConnect({ host: lb1.address, port: 6443, rejectUnauthorized: false }, () => (s.end(), resolve()));
       s.on('error', reject);
     });
-    // Envoy writes the entry when the connection closes and flushes the file every 10 s.
-    const read = () => cli(['logs', '--hosts', inv, '--limit', 'lb1', '--access', '-n', '1', '--json']);
-    await expect.poll(async () => (await read()).stdout.trim().length, { timeout: 20_000, interval: 1000 }).toBeGreaterThan(0);
-    const r = await read();
-    expect(r.code, r.stderr).toBe(0);
-    const entry = JSON.parse(r.stdout.trim()) as { host: string; line: string };
-    expect(entry.host).toBe('lb1');
-    expect(JSON.parse(entry.line)).toMatchObject({ upstream_cluster: 'k8s_cluster1' });
+    // Envoy flushes the file every 10 s; earlier test files may have left lines of other clusters,
+    // so wait until the newest line is ours (6443 → k8s_cluster1).
+    const read = () => runCli(['logs', '--hosts', inv, '--limit', 'lb1', '--access', '-n', '1', '--json']);
+    const newest = async () => {
+      const r = await read();
+      if (r.code !== 0 || !r.stdout.trim()) return undefined;
+      const entry = JSON.parse(r.stdout.trim()) as { host: string; line: string };
+      return { host: entry.host, cluster: (JSON.parse(entry.line) as { upstream_cluster?: string }).upstream_cluster };
+    };
+    await expect.poll(newest, { timeout: 25_000, interval: 1000 }).toEqual({ host: 'lb1', cluster: 'k8s_cluster1' });
   });
 
   it('-f: follows every host, shows a line logged after it started, Ctrl-C leaves nothing running', async () => {
     const child = spawnCli(['logs', '--hosts', inv, '-f', '-n', '0']);
-    const done = collect(child);
+    const { done } = child;
     let out = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     // Every host's journalctl is running once each shows up in the process list.
@@ -65,7 +67,7 @@ describe.skipIf(!lab)('logs', () => {
   });
 
   it('--since with --access is a usage error (exit 2)', async () => {
-    const r = await cli(['logs', '--hosts', inv, '--access', '--since', '1 hour ago']);
+    const r = await runCli(['logs', '--hosts', inv, '--access', '--since', '1 hour ago']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--since: applies to the journal only/);
   });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip } from '../../lab/index.ts';
-import { cli, deployLab, onHost, unitStart } from './helpers.ts';
+import { deploy, onHost, runCli, unitStart } from '../support/cli.ts';
 
 const lab = labOrSkip();
 const DROPIN = '/run/systemd/system/envoy-k8s-proxy.service.d';
@@ -16,10 +16,10 @@ describe.skipIf(!lab)('rolling-restart: failure, resume, max-fail', () => {
   const inv = lab!.inventoryPath;
   let cache = '';
   beforeAll(async () => {
-    await deployLab(lab!);
+    await deploy(lab!.inventoryPath);
     cache = await mkdtemp(join(tmpdir(), 'ekp-rolling-fail-'));
   });
-  const roll = (...args: string[]) => cli(['rolling-restart', '--hosts', inv, '--drain', '500ms', '--health-timeout', '10s', ...args], { EKP_CACHE_DIR: cache });
+  const roll = (...args: string[]) => runCli(['rolling-restart', '--hosts', inv, '--drain', '500ms', '--health-timeout', '10s', ...args], { env: { EKP_CACHE_DIR: cache } });
   const stateFile = () => join(cache, 'rolling-lab.json');
 
   it('stops at the host that fails its gate, leaves the rest untouched, resumes after the fix', async () => {

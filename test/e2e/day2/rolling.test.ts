@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip } from '../../lab/index.ts';
-import { cli, deployLab, unitStart } from './helpers.ts';
+import { deploy, runCli, unitStart } from '../support/cli.ts';
 
 const lab = labOrSkip();
 
@@ -21,7 +21,7 @@ function serves(address: string, timeoutMs = 2000): Promise<boolean> {
 
 describe.skipIf(!lab)('rolling-restart', () => {
   const inv = lab!.inventoryPath;
-  beforeAll(async () => deployLab(lab!));
+  beforeAll(async () => deploy(lab!.inventoryPath));
 
   it('restarts every host one at a time; the fleet keeps serving throughout', async () => {
     const before = await Promise.all(lab!.hosts.map((h) => unitStart(lab!, h.name)));
@@ -37,7 +37,7 @@ describe.skipIf(!lab)('rolling-restart', () => {
       }
     })();
     const cache = await mkdtemp(join(tmpdir(), 'ekp-rolling-e2e-'));
-    const r = await cli(['rolling-restart', '--hosts', inv, '--drain', '1s'], { EKP_CACHE_DIR: cache });
+    const r = await runCli(['rolling-restart', '--hosts', inv, '--drain', '1s'], { env: { EKP_CACHE_DIR: cache } });
     running = false;
     await probe;
     expect(r.code, r.stdout + r.stderr).toBe(0);

@@ -2,18 +2,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip, startHost, stopHost } from '../../lab/index.ts';
 import type { HostStatus } from '../../../src/ops/status.ts';
-import { cli, deployLab, onHost } from './helpers.ts';
+import { deploy, onHost, runCli } from '../support/cli.ts';
 
 const lab = labOrSkip();
 
 describe.skipIf(!lab)('status', () => {
   const inv = lab!.inventoryPath;
-  beforeAll(async () => deployLab(lab!));
+  beforeAll(async () => deploy(lab!.inventoryPath));
 
   const row = (stdout: string, host: string) => stdout.split('\n').find((l) => l.startsWith(`${host} `)) ?? '';
 
   it('a healthy fleet: one row per host, exit 0', async () => {
-    const r = await cli(['status', '--hosts', inv]);
+    const r = await runCli(['status', '--hosts', inv]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^HOST +HEALTH +UNIT +VERSION +UPTIME +LISTENERS +k8s_cluster1 +k8s_cluster2 +CONFIG +LAST START/);
     for (const h of lab!.hosts) expect(row(r.stdout, h.name)).toMatch(/ healthy +active since \S+ +1\.35\.0 +\S+ +2\/2 +2\/2 +1\/1 +in sync /);
@@ -21,7 +21,7 @@ describe.skipIf(!lab)('status', () => {
   });
 
   it('--json: one document with the summary and every host', async () => {
-    const r = await cli(['status', '--hosts', inv, '--json']);
+    const r = await runCli(['status', '--hosts', inv, '--json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { exitCode: number; summary: Record<string, number>; clusters: string[]; hosts: HostStatus[] };
     expect(doc).toMatchObject({ exitCode: 0, summary: { hosts: 3, healthy: 3, degraded: 0, down: 0, unreachable: 0 }, clusters: ['k8s_cluster1', 'k8s_cluster2'] });
@@ -36,7 +36,7 @@ describe.skipIf(!lab)('status', () => {
   it('a stopped service: that host is down, exit 1', async () => {
     await onHost(lab!, 'lb2', 'systemctl stop envoy-k8s-proxy');
     try {
-      const r = await cli(['status', '--hosts', inv]);
+      const r = await runCli(['status', '--hosts', inv]);
       expect(r.code).toBe(1);
       expect(row(r.stdout, 'lb2')).toMatch(/ down +inactive\/dead since /);
       expect(r.stdout).toContain('lb2: unit inactive (dead)');
@@ -48,19 +48,19 @@ describe.skipIf(!lab)('status', () => {
 
   it('config edited on a host: drifted, naming the file; deploy puts it back', async () => {
     await onHost(lab!, 'lb3', "echo '# hand edit' >> /etc/envoy-k8s-proxy/cds.yaml");
-    const r = await cli(['status', '--hosts', inv]);
+    const r = await runCli(['status', '--hosts', inv]);
     expect(r.code).toBe(1);
     expect(row(r.stdout, 'lb3')).toMatch(/ degraded .* drifted \(cds\.yaml\) /);
     expect(r.stdout).toContain('lb3: config drift: cds.yaml');
-    await deployLab(lab!);
-    expect((await cli(['status', '--hosts', inv])).code).toBe(0);
+    await deploy(lab!.inventoryPath);
+    expect((await runCli(['status', '--hosts', inv])).code).toBe(0);
   });
 
   it('an unreachable host is a row with the reason, exit 3; the others are still read', async () => {
     await stopHost('lb3');
     try {
       const t0 = Date.now();
-      const r = await cli(['status', '--hosts', inv]);
+      const r = await runCli(['status', '--hosts', inv]);
       expect(r.code).toBe(3);
       expect(row(r.stdout, 'lb3')).toMatch(/^lb3 +unreachable +- /);
       expect(r.stdout).toMatch(/^lb3: cannot connect to /m);
@@ -70,6 +70,6 @@ describe.skipIf(!lab)('status', () => {
       await startHost('lb3');
     }
     // Enabled at boot: it serves again without us.
-    await expect.poll(async () => (await cli(['status', '--hosts', inv, '--limit', 'lb3'])).code, { timeout: 20_000, interval: 1000 }).toBe(0);
+    await expect.poll(async () => (await runCli(['status', '--hosts', inv, '--limit', 'lb3'])).code, { timeout: 20_000, interval: 1000 }).toBe(0);
   });
 });

@@ -5,7 +5,7 @@
 // generous bound (figures: docs/operations.md, "Health").
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiserverMode, labOrSkip, startApiserver, stopApiserver } from '../../lab/index.ts';
-import { cli, labInventory, onHost } from '../support/cli.ts';
+import { labInventory, onHost, runCli } from '../support/cli.ts';
 import { servedBy } from '../support/traffic.ts';
 
 const lab = labOrSkip();
@@ -48,7 +48,7 @@ describe.skipIf(!lab)('apiserver semantics on the lab', () => {
     inventory = labInventory(lab!, (doc) => {
       doc.clusters = [{ name: 'all3', listenPort: 6443, endpoints: lab!.apiservers.map((a) => `${lab!.bridgeAddress}:${a.port}`) }];
     });
-    const r = await cli(['deploy', '--hosts', inventory, '--limit', lb().name]);
+    const r = await runCli(['deploy', '--hosts', inventory, '--limit', lb().name]);
     expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(0);
     await until('all healthy', (f) => ports().every((p) => f[p] === 'healthy'));
   });
@@ -79,7 +79,7 @@ describe.skipIf(!lab)('apiserver semantics on the lab', () => {
     const seen = await spread(12);
     expect(Object.values(seen).reduce((x, y) => x + y, 0)).toBe(12);
     expect(Object.keys(seen).length).toBeGreaterThan(1);
-    const st = await cli(['status', '--hosts', inventory, '--limit', lb().name]);
+    const st = await runCli(['status', '--hosts', inventory, '--limit', lb().name]);
     expect(st.stdout + st.stderr).toMatch(/all3: ALL 3 endpoints unhealthy: panic mode, traffic to all \(fail open\)/);
     for (const p of ports()) apiserverMode(p, 'ok');
     await until('recovered', (f) => ports().every((p) => f[p] === 'healthy'));

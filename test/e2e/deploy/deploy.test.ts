@@ -3,7 +3,7 @@
 // change restarts each host once, plan changes nothing, uninstall leaves no trace.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { labOrSkip } from '../../lab/index.ts';
-import { TRACE, cli, labInventory, managedFiles, onHost, unitStart } from '../support/cli.ts';
+import { labInventory, managedFiles, onHost, runCli, TRACE, unitStart } from '../support/cli.ts';
 import { servedBy, throughLb } from '../support/traffic.ts';
 
 const lab = labOrSkip();
@@ -25,13 +25,13 @@ describe.skipIf(!lab)('deploy on the lab', () => {
 
   beforeAll(async () => {
     // start from hosts without the tool, whatever earlier test files did
-    const u = await cli(['uninstall', '--hosts', lab!.inventoryPath, '--purge', '--json']);
+    const u = await runCli(['uninstall', '--hosts', lab!.inventoryPath, '--purge', '--json']);
     expect(u.code, u.stderr).toBe(0);
     clean = await onHost(lab!, 'lb3', TRACE);
   });
 
   it('a fresh deploy converges every host and serves TLS passthrough traffic', async () => {
-    const r = await cli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
+    const r = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
     expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(0);
     const out = recap(r.stdout);
     expect(out.recap.map((h) => h.failed)).toEqual(names.map(() => 0));
@@ -58,13 +58,13 @@ describe.skipIf(!lab)('deploy on the lab', () => {
     expect(await onHost(lab!, 'lb1', `systemd-detect-virt --container; grep '^# Sandbox' ${unit}`)).toMatch(/^systemd-nspawn\n# Sandbox: container \(/);
     const reduced = await exposure();
     const full = labInventory(lab!, (d) => (d.hosts.find((h: { name: string }) => h.name === 'lb1').hardening = 'full'));
-    const r = await cli(['deploy', '--hosts', full, '--limit', 'lb1']);
+    const r = await runCli(['deploy', '--hosts', full, '--limit', 'lb1']);
     expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
     // verify prints nothing for a unit without problems
     expect(await onHost(lab!, 'lb1', `grep '^# Sandbox' ${unit}; systemd-analyze verify ${unit} 2>&1; systemctl is-active envoy-k8s-proxy`)).toBe('# Sandbox: full\nactive\n');
     expect(await throughLb(addr('lb1'), 6443, '/readyz')).toMatch(/\r\n\r\nok$/);
     expect(await exposure()).toBeLessThan(reduced);
-    const back = await cli(['deploy', '--hosts', lab!.inventoryPath, '--limit', 'lb1']);
+    const back = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--limit', 'lb1']);
     expect(back.code, back.stderr).toBe(0);
     expect(await onHost(lab!, 'lb1', `grep -c '^# Sandbox: container' ${unit}`)).toBe('1\n');
   });
@@ -95,7 +95,7 @@ describe.skipIf(!lab)('deploy on the lab', () => {
   });
 
   it('a second deploy changes nothing, in one round trip per host', async () => {
-    const r = await cli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
+    const r = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const out = recap(r.stdout);
     expect(out.recap.map((h) => h.changed)).toEqual(names.map(() => 0));
@@ -105,7 +105,7 @@ describe.skipIf(!lab)('deploy on the lab', () => {
   it('plan shows the diff of an endpoint change and touches nothing', async () => {
     const inv = labInventory(lab!, (d) => (d.clusters[0].endpoints = [d.clusters[0].endpoints[1]]));
     const before = await Promise.all(names.map((n) => managedFiles(lab!, n)));
-    const r = await cli(['plan', '--hosts', inv]);
+    const r = await runCli(['plan', '--hosts', inv]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('--- a/etc/envoy-k8s-proxy/eds_k8s_cluster1.yaml');
     expect(r.stdout).toMatch(/^-\s+port_value: 16443$/m);
@@ -116,7 +116,7 @@ describe.skipIf(!lab)('deploy on the lab', () => {
   it('an endpoint change renames only the eds file: no restart, new connections go to the new endpoint', async () => {
     const starts = await Promise.all(names.map((n) => unitStart(lab!, n)));
     const inv = labInventory(lab!, (d) => (d.clusters[0].endpoints = [d.clusters[0].endpoints[1]]));
-    const r = await cli(['deploy', '--hosts', inv, '--json']);
+    const r = await runCli(['deploy', '--hosts', inv, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const changed = recap(r.stdout).results.filter((x) => x.status === 'changed');
     expect(new Set(changed.map((x) => x.task))).toEqual(new Set(['envoy configuration']));
@@ -125,7 +125,7 @@ describe.skipIf(!lab)('deploy on the lab', () => {
     await expect.poll(async () => (await onHost(lab!, 'lb1', 'curl -s 127.0.0.1:10000/clusters')).match(/k8s_cluster1::[^:]+:\d+::health_flags/g)?.length, { timeout: 15_000 }).toBe(1);
     for (let i = 0; i < 4; i++) expect(await servedBy(addr('lb1'), 6443)).toBe('apiserver-16444');
     // and back
-    const back = await cli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
+    const back = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
     expect(back.code).toBe(0);
     expect(await Promise.all(names.map((n) => unitStart(lab!, n)))).toEqual(starts);
   });
@@ -133,35 +133,35 @@ describe.skipIf(!lab)('deploy on the lab', () => {
   it('a bootstrap change restarts each host exactly once, one at a time', async () => {
     const starts = await Promise.all(names.map((n) => unitStart(lab!, n)));
     const inv = labInventory(lab!, (d) => (d.admin = { port: 10001 }));
-    const r = await cli(['deploy', '--hosts', inv, '--json']);
+    const r = await runCli(['deploy', '--hosts', inv, '--json']);
     expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
     const handlers = recap(r.stdout).results.filter((x) => x.role === 'handlers');
     expect(handlers.map((x) => `${x.host}:${x.status}`).sort()).toEqual(names.map((n) => `${n}:changed`));
     const after = await Promise.all(names.map((n) => unitStart(lab!, n)));
     after.forEach((s, i) => expect(s).not.toEqual(starts[i]));
     expect(await onHost(lab!, 'lb2', 'curl -s 127.0.0.1:10001/ready')).toBe('LIVE\n');
-    const back = await cli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
+    const back = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
     expect(back.code, back.stderr).toBe(0);
   });
 
   it('a unit-only change (log level) reloads systemd and restarts each host', async () => {
     const starts = await Promise.all(names.map((n) => unitStart(lab!, n)));
     const inv = labInventory(lab!, (d) => (d.envoy = { ...d.envoy, logLevel: 'debug' }));
-    const r = await cli(['deploy', '--hosts', inv, '--json']);
+    const r = await runCli(['deploy', '--hosts', inv, '--json']);
     expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
     const changed = recap(r.stdout).results.filter((x) => x.host === 'lb1' && x.status === 'changed').map((x) => x.task);
     expect(changed).toEqual(['systemd unit', 'service enabled', 'restart envoy-k8s-proxy']);
     const after = await Promise.all(names.map((n) => unitStart(lab!, n)));
     after.forEach((s, i) => expect(s).not.toEqual(starts[i]));
     expect(await onHost(lab!, 'lb1', 'systemctl show envoy-k8s-proxy -p ExecStart --value')).toContain('--log-level debug');
-    expect((await cli(['deploy', '--hosts', lab!.inventoryPath])).code).toBe(0);
+    expect((await runCli(['deploy', '--hosts', lab!.inventoryPath])).code).toBe(0);
   });
 
   it('a restart an earlier run never got to (bootstrap newer than the process) happens on the next deploy', async () => {
     const starts = await Promise.all(names.map((n) => unitStart(lab!, n)));
     // as if a run was cut off after renaming envoy.yaml into place, before its restart
     await onHost(lab!, 'lb2', 'sleep 1; touch /etc/envoy-k8s-proxy/envoy.yaml');
-    const r = await cli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
+    const r = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
     expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
     const changed = recap(r.stdout).results.filter((x) => x.status === 'changed').map((x) => `${x.host}:${x.task}`);
     expect(changed).toEqual(['lb2:restart pending', 'lb2:restart envoy-k8s-proxy']);
@@ -169,17 +169,17 @@ describe.skipIf(!lab)('deploy on the lab', () => {
     expect(after[0]).toBe(starts[0]);
     expect(after[1]).not.toBe(starts[1]);
     expect(after[2]).toBe(starts[2]);
-    const again = await cli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
+    const again = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
     expect(recap(again.stdout).recap.map((h) => h.changed)).toEqual(names.map(() => 0));
   });
 
   it('uninstall --purge leaves the host as it was before the first install', async () => {
-    const r = await cli(['uninstall', '--hosts', lab!.inventoryPath, '--limit', 'lb3', '--purge']);
+    const r = await runCli(['uninstall', '--hosts', lab!.inventoryPath, '--limit', 'lb3', '--purge']);
     expect(r.code, r.stderr).toBe(0);
     expect(await onHost(lab!, 'lb3', TRACE)).toEqual(clean);
-    const again = await cli(['uninstall', '--hosts', lab!.inventoryPath, '--limit', 'lb3', '--purge', '--json']);
+    const again = await runCli(['uninstall', '--hosts', lab!.inventoryPath, '--limit', 'lb3', '--purge', '--json']);
     expect(recap(again.stdout).recap[0]!.changed).toBe(0);
-    const redeploy = await cli(['deploy', '--hosts', lab!.inventoryPath, '--limit', 'lb3']);
+    const redeploy = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--limit', 'lb3']);
     expect(redeploy.code, redeploy.stderr).toBe(0);
   });
 });

@@ -6,12 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quote } from '../../../src/ssh/quote.ts';
 import { labOrSkip } from '../../lab/index.ts';
-import { TRACE, cli, onHost } from '../support/cli.ts';
+import { onHost, runCli, TRACE } from '../support/cli.ts';
 
 const lab = labOrSkip();
 const HOST = 'lb3';
 const on = (command: string) => onHost(lab!, HOST, command);
-const run = (...args: string[]) => cli([...args, '--hosts', lab!.inventoryPath, '--limit', HOST, '--json']);
+const run = (...args: string[]) => runCli([...args, '--hosts', lab!.inventoryPath, '--limit', HOST, '--json']);
 type Out = { results: { task: string; role: string; status: string; message?: string; error?: string }[] };
 const results = (stdout: string) => (JSON.parse(stdout) as Out).results;
 /** Exactly what a careful admin (or another package) might have made before the tool came. */

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip } from '../../lab/index.ts';
 import { publishRelease, sha256, standinBytes } from '../../lab/release.ts';
-import { cli, labInventory, managedFiles, onHost, unitStart } from '../support/cli.ts';
+import { labInventory, managedFiles, onHost, runCli, unitStart } from '../support/cli.ts';
 import { loadInventory } from '../../../src/inventory/index.ts';
 import { connect } from '../../../src/ssh/index.ts';
 import { Connections } from '../../../src/runner/connections.ts';
@@ -20,7 +20,7 @@ const running = (n: string) => onHost(lab!, n, "curl -s 127.0.0.1:10000/server_i
 
 describe.skipIf(!lab)('envoy releases on the lab', () => {
   beforeAll(async () => {
-    const r = await cli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
+    const r = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
     expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
   });
 
@@ -28,7 +28,7 @@ describe.skipIf(!lab)('envoy releases on the lab', () => {
     const { sha256: sum } = publishRelease(lab!.mirrorDir, '1.35.1');
     const inv = labInventory(lab!, (d) => (d.envoy = { ...d.envoy, version: '1.35.1', fetch: 'host', sha256: { x86_64: sum } }));
     const starts = await Promise.all(names.map((n) => unitStart(lab!, n)));
-    const r = await cli(['deploy', '--hosts', inv, '--json']);
+    const r = await runCli(['deploy', '--hosts', inv, '--json']);
     expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
     for (const [i, n] of names.entries()) {
       expect(await current(n)).toBe('releases/1.35.1\nreleases/1.35.0\n');
@@ -40,7 +40,7 @@ describe.skipIf(!lab)('envoy releases on the lab', () => {
   });
 
   it('refuses a downgrade unless asked', async () => {
-    const r = await cli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
+    const r = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
     expect(r.code).toBe(1);
     const failed = json(r.stdout).results.filter((x) => x.status === 'failed');
     expect(failed.map((x) => x.host).sort()).toEqual(names);
@@ -49,14 +49,14 @@ describe.skipIf(!lab)('envoy releases on the lab', () => {
   });
 
   it('rollback switches back to the previous release in one step and restarts', async () => {
-    const r = await cli(['rollback', '--hosts', lab!.inventoryPath]);
+    const r = await runCli(['rollback', '--hosts', lab!.inventoryPath]);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     for (const n of names) {
       expect(await current(n)).toBe('releases/1.35.0\nreleases/1.35.1\n');
       expect(await running(n)).toContain('/1.35.0/');
     }
     // the inventory's version is what runs now: deploy has nothing to do
-    const again = await cli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
+    const again = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
     expect(json(again.stdout).recap.map((h) => h.changed)).toEqual(names.map(() => 0));
   });
 
@@ -66,7 +66,7 @@ describe.skipIf(!lab)('envoy releases on the lab', () => {
       const wrong = sha256(standinBytes('1.35.9'));
       const inv = labInventory(lab!, (d) => (d.envoy = { ...d.envoy, version: '1.35.2', fetch, sha256: { x86_64: wrong } }));
       const starts = await Promise.all(names.map((n) => unitStart(lab!, n)));
-      const r = await cli(['deploy', '--hosts', inv, '--json']);
+      const r = await runCli(['deploy', '--hosts', inv, '--json']);
       expect(r.code).toBe(1);
       const failed = json(r.stdout).results.filter((x) => x.status === 'failed');
       expect(failed.map((x) => x.host).sort()).toEqual(names);

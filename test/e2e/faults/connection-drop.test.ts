@@ -9,7 +9,7 @@
 // 1 MiB; the config staging directory) and kills the session in the same shell, at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip } from '../../lab/index.ts';
-import { cli, labInventory, onHost } from '../support/cli.ts';
+import { labInventory, onHost, runCli } from '../support/cli.ts';
 import {
   CONFIG_DIR, currentRelease, expectExactly, expectOldOrNew, INSTALL_DIR, killSessionOf, leftovers, parseRun, publishPadded, publishSlowValidate, rendered, STAGED_VALIDATE, whenOnHost,
 } from './support.ts';
@@ -19,12 +19,12 @@ const names = lab?.hosts.map((h) => h.name) ?? [];
 
 describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
   beforeAll(async () => {
-    const r = await cli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
+    const r = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
     expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
   });
 
   afterAll(async () => {
-    await cli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
+    await runCli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
   });
 
   it('during the release upload: no partial binary, `current` unchanged, the next deploy cleans up and converges', async () => {
@@ -35,7 +35,7 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
     const dir = `${INSTALL_DIR}/releases/${VERSION}`;
     for (const n of names) await onHost(lab!, n, `rm -rf ${dir}`); // a rerun of this test uploads again
 
-    const run = cli(['deploy', '--hosts', next, '--json']);
+    const run = runCli(['deploy', '--hosts', next, '--json']);
     const killed = await whenOnHost(lab!, 'lb2', `[ "$(stat -c %s ${dir}/.envoy.ekp-upload 2>/dev/null || echo 0)" -gt 1048576 ]`, killSessionOf('-x sftp-server'));
     expect(killed).toMatch(/killed sshd \d+/);
     const r = await run;
@@ -50,7 +50,7 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
     expect(await currentRelease(lab!, 'lb2')).toEqual(before);
     for (const n of ['lb1', 'lb3']) expect(await currentRelease(lab!, n)).toEqual({ current: `releases/${VERSION}`, sha256: sum });
 
-    const again = await cli(['deploy', '--hosts', next, '--json']);
+    const again = await runCli(['deploy', '--hosts', next, '--json']);
     expect(again.code, again.stderr + again.stdout.slice(-2000)).toBe(0);
     expect(await currentRelease(lab!, 'lb2')).toEqual({ current: `releases/${VERSION}`, sha256: sum });
     for (const n of names) expect(await leftovers(lab!, n), n).toEqual([]);
@@ -60,7 +60,7 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
     const VERSION = '1.36.3';
     const sum = publishSlowValidate(lab!, VERSION, 4);
     const slow = labInventory(lab!, (d) => (d.envoy = { ...d.envoy, version: VERSION, sha256: { x86_64: sum } }));
-    const installed = await cli(['deploy', '--hosts', slow]);
+    const installed = await runCli(['deploy', '--hosts', slow]);
     expect(installed.code, installed.stderr + installed.stdout.slice(-2000)).toBe(0);
 
     const next = labInventory(lab!, (d) => {
@@ -68,7 +68,7 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
       d.clusters[0].endpoints = [d.clusters[0].endpoints[1]];
     });
     const versions = [await rendered(slow, 'lb2'), await rendered(next, 'lb2')];
-    const run = cli(['deploy', '--hosts', next, '--json']);
+    const run = runCli(['deploy', '--hosts', next, '--json']);
     const killed = await whenOnHost(lab!, 'lb2', `pgrep ${STAGED_VALIDATE} >/dev/null`, killSessionOf(STAGED_VALIDATE));
     expect(killed).toMatch(/killed sshd \d+/);
     const r = await run;
@@ -83,7 +83,7 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
     await expectOldOrNew(lab!, 'lb2', versions);
     expect(await leftovers(lab!, 'lb2')).toEqual([]);
 
-    const again = await cli(['deploy', '--hosts', next, '--json']);
+    const again = await runCli(['deploy', '--hosts', next, '--json']);
     expect(again.code, again.stderr + again.stdout.slice(-2000)).toBe(0);
     for (const n of names) {
       await expectExactly(lab!, n, await rendered(next, n));

@@ -5,7 +5,7 @@
 // next deploy converges lb2 too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip } from '../../lab/index.ts';
-import { cli, labInventory, onHost, unitStart } from '../support/cli.ts';
+import { labInventory, onHost, runCli, unitStart } from '../support/cli.ts';
 import { CONFIG_DIR, configOnHost, expectExactly, leftovers, parseRun, rendered } from './support.ts';
 
 const lab = labOrSkip();
@@ -16,13 +16,13 @@ describe.skipIf(!lab)('fault: disk full while writing config', () => {
   let mounted = false;
 
   beforeAll(async () => {
-    const r = await cli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
+    const r = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
     expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
   });
 
   afterAll(async () => {
     if (mounted) await onHost(lab!, 'lb2', `umount ${CONFIG_DIR}`);
-    await cli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
+    await runCli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
   });
 
   it('fails lb2 with "No space left on device", keeps its old files and leaves no temp files', async () => {
@@ -37,7 +37,7 @@ describe.skipIf(!lab)('fault: disk full while writing config', () => {
     const start = await unitStart(lab!, 'lb2');
     const next = labInventory(lab!, (d) => (d.clusters[0].endpoints = [d.clusters[0].endpoints[1]]));
 
-    const r = await cli(['deploy', '--hosts', next, '--json']);
+    const r = await runCli(['deploy', '--hosts', next, '--json']);
     expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(1);
     const failed = parseRun(r.stdout).results.filter((x) => x.status === 'failed');
     expect(failed.map((x) => `${x.host}: ${x.task}`)).toEqual(['lb2: envoy configuration']);
@@ -51,7 +51,7 @@ describe.skipIf(!lab)('fault: disk full while writing config', () => {
 
     await onHost(lab!, 'lb2', `umount ${CONFIG_DIR}`);
     mounted = false;
-    const again = await cli(['deploy', '--hosts', next, '--json']);
+    const again = await runCli(['deploy', '--hosts', next, '--json']);
     expect(again.code, again.stderr + again.stdout.slice(-2000)).toBe(0);
     for (const n of names) {
       await expectExactly(lab!, n, await rendered(next, n));

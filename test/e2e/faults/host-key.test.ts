@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip } from '../../lab/index.ts';
-import { cli, labInventory, managedFiles, onHost } from '../support/cli.ts';
+import { labInventory, managedFiles, onHost, runCli } from '../support/cli.ts';
 import { fingerprint } from '../../../src/ssh/host-key.ts';
 import { expectExactly, parseRun, rendered } from './support.ts';
 
@@ -18,12 +18,12 @@ const fp = (line: string) => fingerprint(Buffer.from(line.trim().split(/\s+/)[2]
 
 describe.skipIf(!lab)('fault: a changed host key', () => {
   beforeAll(async () => {
-    const r = await cli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
+    const r = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
     expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
   });
 
   afterAll(async () => {
-    await cli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
+    await runCli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
   });
 
   it('refuses lb2 before running anything there, names the fingerprints, and converges the others', async () => {
@@ -42,7 +42,7 @@ describe.skipIf(!lab)('fault: a changed host key', () => {
 
     const files = await managedFiles(lab!, 'lb2');
     const cursor = (await onHost(lab!, 'lb2', 'journalctl -n 0 --show-cursor -o cat | sed -n "s/^-- cursor: //p"')).trim();
-    const r = await cli(['deploy', '--hosts', inv, '--json']);
+    const r = await runCli(['deploy', '--hosts', inv, '--json']);
 
     expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(3); // unreachable, nothing failed elsewhere
     const out = parseRun(r.stdout);

@@ -8,7 +8,7 @@
 // test stop the container: the fault lands mid-deploy by observation, not by a guessed delay.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip, startHost, stopHost } from '../../lab/index.ts';
-import { cli, labInventory } from '../support/cli.ts';
+import { labInventory, runCli } from '../support/cli.ts';
 import { currentRelease, expectExactly, expectOldOrNew, INSTALL_DIR, leftovers, parseRun, publishPadded, rendered, whenOnHost } from './support.ts';
 
 const lab = labOrSkip();
@@ -19,13 +19,13 @@ describe.skipIf(!lab)('fault: a host stopped mid-deploy', () => {
   let lb2Down = false;
 
   beforeAll(async () => {
-    const r = await cli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
+    const r = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
     expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
   });
 
   afterAll(async () => {
     if (lb2Down) await startHost('lb2');
-    await cli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
+    await runCli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
   });
 
   it('the others finish, lb2 is reported failed, holds only whole files, and a rerun converges it', async () => {
@@ -39,7 +39,7 @@ describe.skipIf(!lab)('fault: a host stopped mid-deploy', () => {
     const now = await rendered(next, 'lb2');
     const before = await currentRelease(lab!, 'lb2');
 
-    const run = cli(['deploy', '--hosts', next, '--json']);
+    const run = runCli(['deploy', '--hosts', next, '--json']);
     const upload = `${INSTALL_DIR}/releases/${VERSION}/.envoy.ekp-upload`;
     await whenOnHost(lab!, 'lb2', `[ -s ${upload} ]`);
     await stopHost('lb2');
@@ -66,7 +66,7 @@ describe.skipIf(!lab)('fault: a host stopped mid-deploy', () => {
     await expectOldOrNew(lab!, 'lb2', [old, now]);
     expect(await currentRelease(lab!, 'lb2')).toEqual(before);
 
-    const again = await cli(['deploy', '--hosts', next, '--json']);
+    const again = await runCli(['deploy', '--hosts', next, '--json']);
     expect(again.code, again.stderr + again.stdout.slice(-2000)).toBe(0);
     await expectExactly(lab!, 'lb2', now);
     expect(await currentRelease(lab!, 'lb2')).toEqual({ current: `releases/${VERSION}`, sha256: sum });

@@ -6,8 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip, readLabInfo } from '../../lab/index.ts';
-import { cli, labInventory, onHost } from '../support/cli.ts';
-import { exited, spawnCli, waitForOutput } from '../troubleshoot/cli.ts';
+import { exited, labInventory, onHost, runCli, spawnCli, waitForOutput } from '../support/cli.ts';
 import { expectExactly, expectOldOrNew, leftovers, publishSlowValidate, rendered, STAGED_VALIDATE, whenOnHost } from './support.ts';
 
 const lab = labOrSkip();
@@ -57,19 +56,19 @@ describe.skipIf(!lab)('fault: a host stops answering mid-run', () => {
   beforeAll(async () => {
     // validating a staged config takes 2 s on this release: lb2 is caught inside that step
     sum = publishSlowValidate(lab!, VERSION, 2);
-    const r = await cli(['deploy', '--hosts', inventory(0), '--allow-downgrade']);
+    const r = await runCli(['deploy', '--hosts', inventory(0), '--allow-downgrade']);
     expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
   });
 
   afterAll(async () => {
     resume();
-    await cli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
+    await runCli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
   });
 
   it('lb2 fails with a clear reason within the bound, the others finish, exit 1; after SIGCONT a rerun converges', async () => {
     const next = inventory(1);
     const versions = [await rendered(inventory(0), 'lb2'), await rendered(next, 'lb2')];
-    const child = spawnCli('deploy', ['--hosts', next]);
+    const child = spawnCli(['deploy', '--hosts', next]);
     await whenOnHost(lab!, 'lb2', `pgrep ${STAGED_VALIDATE} >/dev/null`);
     stopped = sshdPids('lb2');
     expect(stopped.length).toBeGreaterThanOrEqual(2); // the listener and the tool's session
@@ -93,7 +92,7 @@ describe.skipIf(!lab)('fault: a host stops answering mid-run', () => {
 
     resume();
     await expectOldOrNew(lab!, 'lb2', versions);
-    const again = await cli(['deploy', '--hosts', next]);
+    const again = await runCli(['deploy', '--hosts', next]);
     expect(again.code, again.stderr + again.stdout.slice(-2000)).toBe(0);
     for (const n of names) {
       await expectExactly(lab!, n, await rendered(next, n));

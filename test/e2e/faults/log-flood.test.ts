@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadInventory } from '../../../src/inventory/index.ts';
 import { labOrSkip, sshRun } from '../../lab/index.ts';
-import { deployLab, onHost, spawnCli } from '../day2/helpers.ts';
+import { deploy, onHost, spawnCli } from '../support/cli.ts';
 
 const lab = labOrSkip();
 const RATE = 50_000_000; // bytes per second
@@ -55,7 +55,8 @@ function peakRssKiB(pid: number): number {
 
 /** `logs -f` in a child whose stdout is read at `readRate` bytes/s (or as fast as it comes) while `flood` runs. */
 async function followDuring(args: string[], readRate: number | null, remote: string, flood: () => Promise<void>): Promise<Follow> {
-  const child = spawnCli(['logs', '--hosts', lab!.inventoryPath, '-f', '-n', '0', ...args]);
+  // read here at a set rate: the helper must not buffer the flood too
+  const child = spawnCli(['logs', '--hosts', lab!.inventoryPath, '-f', '-n', '0', ...args], { keepOutput: false });
   let bytes = 0;
   let tail = '';
   let sawCut = false;
@@ -91,7 +92,7 @@ const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
 describe.skipIf(!lab)('a host flooding its logs', () => {
   let accessLog = '';
   beforeAll(async () => {
-    await deployLab(lab!);
+    await deploy(lab!.inventoryPath);
     accessLog = (await loadInventory(lab!.inventoryPath)).accessLog.path;
     await onHost(lab!, 'lb1', `cat > ${FLOODER} <<'EOF'\n${FLOODER_PY}EOF`);
   });

@@ -5,8 +5,7 @@
 // release); the restart stops after the host it was on; no process of the tool left on any host.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip } from '../../lab/index.ts';
-import { cli, labInventory, onHost, unitStart } from '../support/cli.ts';
-import { exited, spawnCli, waitForOutput } from '../troubleshoot/cli.ts';
+import { exited, labInventory, onHost, runCli, spawnCli, unitStart, waitForOutput } from '../support/cli.ts';
 import { currentRelease, expectExactly, expectOldOrNew, leftovers, publishSlowValidate, rendered, STAGED_VALIDATE, whenOnHost } from './support.ts';
 
 const lab = labOrSkip();
@@ -17,12 +16,12 @@ const TOOL_PROCS = `ps -eo args= | grep -E '^(sh -s|curl |sleep |runuser |setpri
 
 describe.skipIf(!lab)('fault: Ctrl-C in the middle of a deploy', () => {
   beforeAll(async () => {
-    const r = await cli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
+    const r = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
     expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
   });
 
   afterAll(async () => {
-    await cli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
+    await runCli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
   });
 
   it('during the rolling restart: exit 130, the restart stops after the host it was on', async () => {
@@ -31,7 +30,7 @@ describe.skipIf(!lab)('fault: Ctrl-C in the middle of a deploy', () => {
       d.clusters[0].endpoints = [d.clusters[0].endpoints[1]];
     });
     const starts = new Map(await Promise.all(names.map(async (n) => [n, await unitStart(lab!, n)] as const)));
-    const child = spawnCli('deploy', ['--hosts', next]);
+    const child = spawnCli(['deploy', '--hosts', next], { viaScript: true });
     const m = await waitForOutput(child, /^(lb\d)\s+healthcheck\/fail set, draining$/m);
     child.kill('SIGINT');
     const code = await exited(child);
@@ -58,7 +57,7 @@ describe.skipIf(!lab)('fault: Ctrl-C in the middle of a deploy', () => {
     const VERSION = '1.36.4';
     const sum = publishSlowValidate(lab!, VERSION, 20);
     const slow = labInventory(lab!, (d) => (d.envoy = { ...d.envoy, version: VERSION, sha256: { x86_64: sum } }));
-    const installed = await cli(['deploy', '--hosts', slow]);
+    const installed = await runCli(['deploy', '--hosts', slow]);
     expect(installed.code, installed.stderr + installed.stdout.slice(-2000)).toBe(0);
     const old = await Promise.all(names.map((n) => rendered(slow, n)));
 
@@ -66,7 +65,7 @@ describe.skipIf(!lab)('fault: Ctrl-C in the middle of a deploy', () => {
       d.envoy = { ...d.envoy, version: VERSION, sha256: { x86_64: sum } };
       d.clusters[0].endpoints = [d.clusters[0].endpoints[1]];
     });
-    const child = spawnCli('deploy', ['--hosts', next]);
+    const child = spawnCli(['deploy', '--hosts', next], { viaScript: true });
     await Promise.all(names.map((n) => whenOnHost(lab!, n, `pgrep ${STAGED_VALIDATE} >/dev/null`)));
     const t0 = Date.now();
     child.kill('SIGINT');

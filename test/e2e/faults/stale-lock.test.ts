@@ -6,8 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockScript } from '../../../src/runner/host-lock.ts';
 import { labOrSkip } from '../../lab/index.ts';
-import { cli, labInventory, onHost } from '../support/cli.ts';
-import { exited, spawnCli } from '../troubleshoot/cli.ts';
+import { exited, labInventory, onHost, runCli, spawnCli } from '../support/cli.ts';
 import { expectExactly, leftovers, parseRun, publishSlowValidate, rendered, STAGED_VALIDATE, whenOnHost } from './support.ts';
 
 const lab = labOrSkip();
@@ -30,18 +29,18 @@ describe.skipIf(!lab)('fault: the control process is killed mid-deploy', () => {
     // a release whose validation of a staged config takes 6 s: the kill lands inside that step, and
     // the killed run's holder is seen waiting for it
     sum = publishSlowValidate(lab!, VERSION, 6);
-    const r = await cli(['deploy', '--hosts', inventory(0), '--allow-downgrade']);
+    const r = await runCli(['deploy', '--hosts', inventory(0), '--allow-downgrade']);
     expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
   });
 
   afterAll(async () => {
-    await cli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
+    await runCli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
   });
 
   for (const [mode, endpoint, become] of [['root', 1, false], ['become (ops with sudo)', 0, true]] as const) {
     it(`${mode}: the next deploy proceeds and converges`, async () => {
       const next = inventory(endpoint, become);
-      const child = spawnCli('deploy', ['--hosts', next]);
+      const child = spawnCli(['deploy', '--hosts', next]);
       await Promise.all(names.map((n) => whenOnHost(lab!, n, `pgrep ${STAGED_VALIDATE} >/dev/null`)));
       for (const n of names) expect(await onHost(lab!, n, `head -n 1 ${LOCK}`), n).toContain(` pid ${child.pid} since `);
       child.kill('SIGKILL');
@@ -50,7 +49,7 @@ describe.skipIf(!lab)('fault: the control process is killed mid-deploy', () => {
       const draining = whenOnHost(lab!, 'lb1', `grep -q 'connection gone: waiting for its commands' ${LOCK}`, 'true', 10);
 
       const t0 = Date.now();
-      const r = await cli(['deploy', '--hosts', next, '--json']);
+      const r = await runCli(['deploy', '--hosts', next, '--json']);
       await draining;
       const ms = Date.now() - t0;
       console.log(`[figure] ${mode}: deploy right after SIGKILL of the previous one: exit ${r.code} in ${ms} ms`);
@@ -73,13 +72,13 @@ describe.skipIf(!lab)('fault: the control process is killed mid-deploy', () => {
     const orphan = (await whenOnHost(lab!, 'lb1', `grep -q '^pid=' ${LOCK} 2>/dev/null && grep -q '^ops@crashed' ${LOCK}`, `sed -n 's/^pid=\\([0-9]*\\) .*/\\1/p' ${LOCK}`)).trim();
     expect(orphan).toMatch(/^\d+$/);
 
-    const r = await cli(['deploy', '--hosts', inventory(0), '--limit', 'lb1']);
+    const r = await runCli(['deploy', '--hosts', inventory(0), '--limit', 'lb1']);
     expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^lb1\\s+run lock: took over from stale holder pid ${orphan} \\(its SSH session is gone\\): ops@crashed pid 1 since `, 'm'));
     expect(await onHost(lab!, 'lb1', `kill -0 ${orphan} 2>/dev/null && echo alive || echo gone`)).toBe('gone\n');
     expect(await onHost(lab!, 'lb1', HOLDERS)).toBe('');
     await onHost(lab!, 'lb1', 'rm -f /tmp/ekp-orphan.in /tmp/ekp-orphan.sh');
-    const again = await cli(['deploy', '--hosts', inventory(0), '--json']);
+    const again = await runCli(['deploy', '--hosts', inventory(0), '--json']);
     expect(parseRun(again.stdout).recap.every((h) => h.failed === 0 && h.changed === 0), again.stdout.slice(-1500)).toBe(true);
   });
 });

@@ -73,13 +73,11 @@ export async function currentRelease(lab: LabInfo, host: string): Promise<{ curr
 }
 
 /**
- * A stand-in release with `mb` MiB of comment lines appended (a still valid python script): big
+ * A stand-in release with `mb` MiB of padding inside (a stored entry python never reads): big
  * enough that its upload takes seconds, so a fault can land while it is in flight.
  */
 export function publishPadded(lab: LabInfo, version: string, mb: number): string {
-  const line = Buffer.from(`#${'x'.repeat(1022)}\n`);
-  const pad = Buffer.concat(Array.from({ length: mb * 1024 }, () => line));
-  return publishRelease(lab.mirrorDir, version, Buffer.concat([standinBytes(version), Buffer.from('\n'), pad])).sha256;
+  return publishRelease(lab.mirrorDir, version, standinBytes(version, { padBytes: mb * 1024 * 1024 })).sha256;
 }
 
 /**
@@ -87,10 +85,8 @@ export function publishPadded(lab: LabInfo, version: string, mb: number): string
  * `seconds`: a slow host, so the config update is reliably in progress when a fault is injected.
  */
 export function publishSlowValidate(lab: LabInfo, version: string, seconds: number): string {
-  const src = standinBytes(version).toString('utf8');
-  const nl = src.indexOf('\n');
-  const slow = `import sys as _s, time as _t\nif 'validate' in _s.argv and any('.ekp-stage' in a for a in _s.argv): _t.sleep(${seconds})\n`;
-  return publishRelease(lab.mirrorDir, version, Buffer.from(src.slice(0, nl + 1) + slow + src.slice(nl + 1))).sha256;
+  const prelude = `import sys as _s, time as _t\nif 'validate' in _s.argv and any('.ekp-stage' in a for a in _s.argv): _t.sleep(${seconds})`;
+  return publishRelease(lab.mirrorDir, version, standinBytes(version, { prelude })).sha256;
 }
 
 /**

@@ -3,7 +3,7 @@
 import { connect as tcpConnect } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip } from '../../lab/index.ts';
-import { deploy, exited, runCli, spawnCli, waitForOutput } from './cli.ts';
+import { deploy, exited, runCli, spawnCli, waitForOutput } from '../support/cli.ts';
 import { freePort } from '../../support/net.ts';
 
 const lab = labOrSkip();
@@ -24,7 +24,7 @@ describe.skipIf(!lab)('admin on the lab', () => {
 
   it('the tunnel serves /ready through the forward and closes on SIGINT with exit 0', async () => {
     const lb1 = lab!.hosts[0]!.name;
-    const child = spawnCli('admin', ['--hosts', lab!.inventoryPath, '--limit', lb1]);
+    const child = spawnCli(['admin', '--hosts', lab!.inventoryPath, '--limit', lb1]);
     try {
       const m = await waitForOutput(child, /at http:\/\/127\.0\.0\.1:(\d+)\//);
       const port = Number(m[1]);
@@ -44,11 +44,11 @@ describe.skipIf(!lab)('admin on the lab', () => {
   });
 
   it('the tunnel on a chosen --port; more than one host is a usage error', async () => {
-    const r = await runCli('admin', ['--hosts', lab!.inventoryPath]);
+    const r = await runCli(['admin', '--hosts', lab!.inventoryPath]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/needs exactly one host, 3 selected \(lb1, lb2, lb3\): add --limit <host>/);
     const port = await freePort();
-    const child = spawnCli('admin', ['--hosts', lab!.inventoryPath, '--limit', 'lb2', '--port', String(port)]);
+    const child = spawnCli(['admin', '--hosts', lab!.inventoryPath, '--limit', 'lb2', '--port', String(port)]);
     try {
       await waitForOutput(child, new RegExp(`at http://127\\.0\\.0\\.1:${port}/`));
       expect((await (await fetch(`http://127.0.0.1:${port}/ready`)).text()).trim()).toBe('LIVE');
@@ -60,7 +60,7 @@ describe.skipIf(!lab)('admin on the lab', () => {
   });
 
   it('GET /clusters: every line prefixed by the padded host name, every host answers', async () => {
-    const r = await runCli('admin', ['--hosts', lab!.inventoryPath, 'GET', '/clusters']);
+    const r = await runCli(['admin', '--hosts', lab!.inventoryPath, 'GET', '/clusters']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     for (const line of lines) expect(line).toMatch(/^lb\d {2}k8s_cluster\d::/);
@@ -70,13 +70,13 @@ describe.skipIf(!lab)('admin on the lab', () => {
   });
 
   it('GET of an unknown path exits 1; only GET is accepted', async () => {
-    const bad = await runCli('admin', ['--hosts', lab!.inventoryPath, '--limit', 'lb1', 'GET', '/no-such-endpoint']);
+    const bad = await runCli(['admin', '--hosts', lab!.inventoryPath, '--limit', 'lb1', 'GET', '/no-such-endpoint']);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/^lb1 {2}error: HTTP 404$/m);
-    const post = await runCli('admin', ['--hosts', lab!.inventoryPath, 'POST', '/quitquitquit']);
+    const post = await runCli(['admin', '--hosts', lab!.inventoryPath, 'POST', '/quitquitquit']);
     expect(post.code).toBe(2);
     expect(post.stderr).toContain('only GET is allowed');
-    const json = await runCli('admin', ['--hosts', lab!.inventoryPath, '--limit', 'lb1', '--json', 'GET', '/ready']);
+    const json = await runCli(['admin', '--hosts', lab!.inventoryPath, '--limit', 'lb1', '--json', 'GET', '/ready']);
     expect(JSON.parse(json.stdout)).toMatchObject({ path: '/ready', hosts: [{ host: 'lb1', ok: true, status: 200, body: 'LIVE\n' }] });
   });
 });

@@ -3,12 +3,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip, sshRun, startApiserver, stopApiserver } from '../../lab/index.ts';
 import type { FleetReport } from '../../../src/doctor/index.ts';
-import { deploy, runCli } from './cli.ts';
+import { deploy, runCli } from '../support/cli.ts';
 
 const lab = labOrSkip();
 
 async function doctor(args: string[] = []): Promise<{ code: number | null; report: FleetReport; text: string }> {
-  const r = await runCli('doctor', ['--hosts', lab!.inventoryPath, '--json', ...args]);
+  const r = await runCli(['doctor', '--hosts', lab!.inventoryPath, '--json', ...args]);
   if (!r.stdout.trim().startsWith('{')) throw new Error(`doctor exited ${r.code} without JSON:\n${r.stdout}\n${r.stderr}`);
   return { code: r.code, report: JSON.parse(r.stdout) as FleetReport, text: r.stdout };
 }
@@ -108,10 +108,10 @@ describe.skipIf(!lab)('doctor on the lab', () => {
   });
 
   it('text output: a checklist per host and exit 2 for bad input', async () => {
-    const r = await runCli('doctor', ['--hosts', lab!.inventoryPath, '--limit', lab!.hosts[0]!.name]);
+    const r = await runCli(['doctor', '--hosts', lab!.inventoryPath, '--limit', lab!.hosts[0]!.name]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^${lab!.hosts[0]!.name} \\(${lab!.hosts[0]!.address.replace(/\./g, '\\.')}\\) ok: \\d+ ok, 0 warn, 0 fail`));
     expect(r.stdout).toMatch(/\n {2}ok {4}endpoint [\d.]+:16443 +TCP \d+ ms, TLS \d+ ms, GET \/readyz 200 "ok"/);
-    expect((await runCli('doctor', ['--hosts', lab!.inventoryPath, '--limit', 'nosuchhost'])).code).toBe(2);
+    expect((await runCli(['doctor', '--hosts', lab!.inventoryPath, '--limit', 'nosuchhost'])).code).toBe(2);
   });
 });

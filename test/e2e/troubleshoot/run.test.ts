@@ -7,7 +7,7 @@ import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exited, runCli, spawnCli, waitForOutput } from './cli.ts';
+import { exited, runCli, spawnCli, waitForOutput } from '../support/cli.ts';
 import { freePort } from '../../support/net.ts';
 import { writeStandin } from '../../lab/release.ts';
 
@@ -73,7 +73,7 @@ describe.skipIf(!usable)('run: Envoy in the foreground on this machine', () => {
   });
 
   it('proxies a TCP connection to the endpoint, stops on SIGINT with exit 0, removes its temp dir', async () => {
-    const child = spawnCli('run', ['--hosts', inventory, '--host', 'dev2', '--envoy', ENVOY], { PATH });
+    const child = spawnCli(['run', '--hosts', inventory, '--host', 'dev2', '--envoy', ENVOY], { env: { PATH } });
     try {
       const m = await waitForOutput(child, /config of dev2 from .* rendered into (\S+) \(removed on exit\)/);
       const tmp = m[1]!;
@@ -96,16 +96,16 @@ describe.skipIf(!usable)('run: Envoy in the foreground on this machine', () => {
   });
 
   it('an unknown --host or a missing envoy is a usage error (exit 2)', async () => {
-    const r = await runCli('run', ['--hosts', inventory, '--host', 'nope', '--envoy', ENVOY]);
+    const r = await runCli(['run', '--hosts', inventory, '--host', 'nope', '--envoy', ENVOY]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no host "nope"');
-    const none = await runCli('run', ['--hosts', inventory], { PATH: '/nonexistent' });
+    const none = await runCli(['run', '--hosts', inventory], { env: { PATH: '/nonexistent' } });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('no `envoy` on PATH');
   });
 
   it("Envoy's own exit code comes back: it refuses --log-level bogus", async () => {
-    const r = await runCli('run', ['--hosts', inventory, '--envoy', ENVOY, '--log-level', 'bogus'], { PATH });
+    const r = await runCli(['run', '--hosts', inventory, '--envoy', ENVOY, '--log-level', 'bogus'], { env: { PATH } });
     expect(r.code).toBe(1);
   });
 });

@@ -3,12 +3,12 @@
 // embedded into an otherwise valid bootstrap at the place Envoy's protos put that message type.
 // Both reject every negative case, both accept every positive one.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateMessage } from '../../../src/validate/index.ts';
-import { writeStandin } from '../../lab/release.ts';
+import { PYTHON, buildStandin } from '../../lab/standin-build.ts';
 import { loadYaml } from './helpers.ts';
 
 interface Case { name: string; type?: string; kind?: string; deprecated?: string; doc: unknown; expect: unknown[] }
@@ -16,8 +16,8 @@ type Obj = Record<string, unknown>;
 
 const dir = mkdtempSync(join(tmpdir(), 'ekp-differential-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const STANDIN = writeStandin(join(dir, 'envoy'));
-const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const STANDIN = buildStandin(join(dir, 'envoy'), '1.35.0');
+const PY = PYTHON;
 
 const sa = (port: number) => ({ socket_address: { address: '127.0.0.1', port_value: port } });
 const base = (extra: Obj = {}): Obj => ({ admin: { address: sa(19901) }, ...extra });

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../support/net.ts';
+import { freePort } from '../../../support/net.ts';
 import { PY, SCRIPT, atomicWrite, bootstrap, cluster, eds, echoServer, exchange, listener, sleep, type Echo } from './support.ts';
 
 /** eds() with an unknown field inside the ClusterLoadAssignment's endpoint. */

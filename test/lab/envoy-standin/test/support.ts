@@ -1,16 +1,15 @@
 // Shared by the stand-in tests: the stand-in as the lab builds it, loopback echo upstreams, and
 // small builders for the bootstrap, listeners, clusters and EDS files they serve.
-import { existsSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeStandin } from '../../lab/release.ts';
+import { PYTHON, buildStandin } from '../../standin-build.ts';
 
+export const PY = PYTHON;
 // Built as the lab publishes it: Envoy's proto schema embedded (test/lab/standin-schema.ts).
-export const SCRIPT = writeStandin(join(mkdtempSync(join(tmpdir(), 'ekp-standin-')), 'envoy'));
-// Debian's interpreter has PyYAML (python3-yaml), like the lab hosts; fall back to PATH.
-export const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+export const SCRIPT = buildStandin(join(mkdtempSync(join(tmpdir(), 'ekp-standin-')), 'envoy'), '1.35.0');
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -57,6 +57,8 @@ export function renderMetricsListener(inv: Inventory, host: HostSpec): Record<st
   return {
     name: METRICS_LISTENER,
     address: socketAddress(metricsAddress(inv, host), inv.metrics.port),
+    // Its stats as envoy_listener_address="metrics", apart from the proxying listeners' addresses.
+    stat_prefix: METRICS_LISTENER,
     filter_chains: [
       {
         filters: [

@@ -2,7 +2,7 @@
 // GET /stats/prometheus passes to the admin, in Prometheus' text format with Envoy's names and
 // tags; everything else answers 404 there. Loopback only.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,17 @@ import { renderConfigFiles } from '../../../src/render/index.ts';
 import { cluster, host, inventory } from '../render/fixtures.ts';
 import { freePort } from '../../support/net.ts';
 import { parsePrometheusText, select } from '../../support/prom-text.ts';
+import { dashboardExprs, metricNames } from '../../support/promql-metrics.ts';
+import { parse } from 'yaml';
+
+const MONITORING = join(import.meta.dirname, '../../../monitoring');
+
+/** The documented exceptions: `- \`name\`` lines of monitoring/README.md's list. */
+function documented(): Set<string> {
+  const text = readFileSync(join(MONITORING, 'README.md'), 'utf8');
+  const section = text.slice(text.indexOf('## Metrics used here that the lab'));
+  return new Set([...section.matchAll(/^- `([a-zA-Z_:][a-zA-Z0-9_:]*)`/gm)].map((m) => m[1]!));
+}
 import { PY, SCRIPT, echoServer, exchange, runSync, sleep, type Echo } from './support.ts';
 
 describe('envoy stand-in: the metrics listener', () => {
@@ -87,5 +98,19 @@ describe('envoy stand-in: the metrics listener', () => {
     const ready = await fetch(`http://127.0.0.1:${ports.admin}/ready`);
     expect(await ready.text()).toBe('LIVE\n');
     expect(envoy.exitCode).toBeNull();
+  });
+
+  it('serves every metric monitoring/dashboard.json and alerts.yaml use, or monitoring/README.md lists it', async () => {
+    const scraped = new Set(parsePrometheusText(await (await metrics('/stats/prometheus')).text()).samples.map((x) => x.name));
+    const rules = parse(readFileSync(join(MONITORING, 'alerts.yaml'), 'utf8')) as { groups: { rules: { expr: string }[] }[] };
+    const exprs = [...dashboardExprs(JSON.parse(readFileSync(join(MONITORING, 'dashboard.json'), 'utf8'))), ...rules.groups.flatMap((g) => g.rules.map((r) => r.expr))];
+    const used = new Set(exprs.flatMap(metricNames));
+    expect(used.size).toBeGreaterThan(10);
+    const exceptions = documented();
+    expect(exceptions.size).toBeGreaterThan(0);
+    const missing = [...used].filter((m) => !scraped.has(m) && !exceptions.has(m));
+    expect(missing).toEqual([]);
+    // A listed exception the stand-in does serve is no exception: keep the list honest.
+    expect([...exceptions].filter((m) => scraped.has(m))).toEqual([]);
   });
 });

@@ -14,6 +14,24 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   fi
+  # promtool checks monitoring/alerts.yaml; it comes with the Prometheus server, whose postinst
+  # would start it (port 9090) under systemd. A policy-rc.d answering 101 keeps invoke-rc.d and
+  # deb-systemd-invoke from starting it; the unit it enables is disabled again afterwards.
+  if ! dpkg-query -W -f='${Status}' prometheus 2>/dev/null | grep -q 'install ok installed'; then
+    export DEBIAN_FRONTEND=noninteractive
+    policy=/usr/sbin/policy-rc.d
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
+      trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
+    [ ${#need[@]} -gt 0 ] || apt-get update -qq
+    apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    if [ -d /run/systemd/system ]; then systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+    else
+      rm -f /etc/systemd/system/multi-user.target.wants/prometheus.service
+      update-rc.d prometheus disable >/dev/null 2>&1 || true
+    fi
+  fi
 else
   echo "setup: not root (or no apt-get): skipping system packages; the lab and e2e tests need root" >&2
 fi

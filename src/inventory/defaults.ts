@@ -58,6 +58,9 @@ export const ROLLING_DEFAULTS: Filled<NonNullable<RawInventory['rolling']>> = {
 
 export const ACCESS_LOG_DEFAULTS: Filled<NonNullable<RawInventory['accessLog']>> = { enabled: true, path: '/var/log/envoy-k8s-proxy/access.log' };
 
+// Next to Envoy's conventional admin port 9901; the address is chosen per host (render/metrics.ts).
+export const METRICS_DEFAULTS: Filled<Omit<NonNullable<RawInventory['metrics']>, 'address'>> = { enabled: true, port: 9902 };
+
 export const PATHS_DEFAULTS: Filled<NonNullable<RawInventory['paths']>> = {
   installDir: '/opt/envoy-k8s-proxy',
   configDir: '/etc/envoy-k8s-proxy',

@@ -5,7 +5,7 @@ import type {
   AccessLogSpec, ClusterSpec, EnvoyRelease, HealthCheck, HostSpec, Inventory, OutlierDetection, RollingSpec, SshSpec, TcpKeepalive,
 } from './types.ts';
 import {
-  ACCESS_LOG_DEFAULTS, ADMIN_DEFAULTS, CLUSTER_DEFAULTS, ENVOY_DEFAULTS, PATHS_DEFAULTS, ROLLING_DEFAULTS, SSH_DEFAULTS, deepMerge,
+  ACCESS_LOG_DEFAULTS, ADMIN_DEFAULTS, CLUSTER_DEFAULTS, ENVOY_DEFAULTS, METRICS_DEFAULTS, PATHS_DEFAULTS, ROLLING_DEFAULTS, SSH_DEFAULTS, deepMerge,
   type ClusterDefaults, type EnvoyDefaults, type SshDefaults,
 } from './defaults.ts';
 import { expandHome, parseDuration, parseHostPort } from './formats.ts';
@@ -40,6 +40,7 @@ export function resolveInventory(raw: RawInventory, ctx: ResolveContext): Invent
     ssh,
     rolling: resolveRolling(deepMerge(ROLLING_DEFAULTS, raw.rolling)),
     accessLog: resolveAccessLog(raw, paths.logDir),
+    metrics: deepMerge(METRICS_DEFAULTS, raw.metrics),
     paths,
   };
 }

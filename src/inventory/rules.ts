@@ -10,6 +10,7 @@ import {
 } from './formats.ts';
 import { describe } from './issues.ts';
 import { checkOwnership } from './ownership-rules.ts';
+import { checkMetrics } from './metrics-rules.ts';
 
 export interface RuleProblem {
   path: KeyPath;
@@ -38,7 +39,7 @@ interface Listener {
 
 export function checkRules(data: unknown): RuleProblem[] {
   const root = obj(data) ?? {};
-  return [...checkClusters(root), ...checkHosts(root), ...checkEnvoy(root), ...checkOwnership(root)];
+  return [...checkClusters(root), ...checkHosts(root), ...checkEnvoy(root), ...checkMetrics(root), ...checkOwnership(root)];
 }
 
 function checkClusters(root: Obj): RuleProblem[] {

@@ -167,6 +167,12 @@ export const accessLogSchema = z.strictObject({
   path: remotePath().optional(),
 });
 
+export const metricsSchema = z.strictObject({
+  enabled: z.boolean(msg('expected true or false')).optional(),
+  port: port().optional(),
+  address: ipAddress().optional().describe("Address the metrics listener binds; default: each host's own address"),
+});
+
 export const pathsSchema = z.strictObject({
   installDir: remotePath().optional(),
   configDir: remotePath().optional(),
@@ -185,6 +191,7 @@ export const inventorySchema = z
     hosts: z.array(hostSchema, msg('expected a list of hosts')).min(1, msg('expected at least one host')),
     rolling: rollingSchema.optional(),
     accessLog: accessLogSchema.optional(),
+    metrics: metricsSchema.optional().describe('A listener per host answering only GET /stats/prometheus (Prometheus scrapes it)'),
     paths: pathsSchema.optional(),
     hardening: hardening(),
   })

@@ -117,6 +117,13 @@ export interface AccessLogSpec {
   path: string; // default /var/log/envoy-k8s-proxy/access.log
 }
 
+export interface MetricsSpec {
+  enabled: boolean; // default true
+  port: number; // default 9902
+  /** Bind address for every host; default: the host's own address (see render/metrics.ts). */
+  address?: string;
+}
+
 export interface Paths {
   installDir: string; // /opt/envoy-k8s-proxy (releases/<ver>/envoy, current -> releases/<ver>)
   configDir: string; // /etc/envoy-k8s-proxy
@@ -137,5 +144,6 @@ export interface Inventory {
   ssh: SshSpec;
   rolling: RollingSpec;
   accessLog: AccessLogSpec;
+  metrics: MetricsSpec;
   paths: Paths;
 }

@@ -18,9 +18,14 @@ export interface LocalRunOptions {
   onStart?(dir: string, argv: string[]): void;
 }
 
-/** The inventory as run locally: access log lines go to Envoy's stdout instead of a host path. */
+/**
+ * The inventory as run locally: access log lines go to Envoy's stdout instead of a host path, and
+ * the metrics listener binds loopback unless the inventory names an address (the host's own
+ * address rarely exists on this machine).
+ */
 export function localInventory(inv: Inventory): Inventory {
-  return inv.accessLog.enabled ? { ...inv, accessLog: { ...inv.accessLog, path: '/dev/stdout' } } : inv;
+  const local = inv.accessLog.enabled ? { ...inv, accessLog: { ...inv.accessLog, path: '/dev/stdout' } } : inv;
+  return inv.metrics.enabled && inv.metrics.address === undefined ? { ...local, metrics: { ...inv.metrics, address: '127.0.0.1' } } : local;
 }
 
 export function envoyArgs(dir: string, o: Pick<LocalRunOptions, 'logLevel' | 'baseId'>, concurrency?: number): string[] {

@@ -4,7 +4,7 @@ import type { HostSpec, Inventory } from '../inventory/types.ts';
 import type { Transport } from '../ssh/index.ts';
 import { readFacts } from '../facts/gather.ts';
 import { containerFact, type UnitFact } from '../facts/system.ts';
-import { managedFiles, sandboxFor, type Sandbox } from '../render/index.ts';
+import { listenerName, managedFiles, sandboxFor, type Sandbox } from '../render/index.ts';
 import { healthyByCluster, parseClusters, type EndpointHealth } from './admin.ts';
 import { answer, parseListeners, parseServerInfo, statusProbes, type AdminAnswer, type ServerInfo } from './status-probe.ts';
 
@@ -92,7 +92,9 @@ export function assess(inv: Inventory, host: HostSpec, o: Observed): HostStatus 
   const ready = o.ready.value ?? null;
   if (active && ready !== 'LIVE') problems.push(`admin /ready: ${ready ?? (o.ready.status ? `HTTP ${o.ready.status}` : 'no answer')}`);
   const names = o.listeners.value;
-  const listeners = { up: names?.length ?? 0, expected: inv.clusters.length };
+  // Only the proxying listeners count: the metrics listener is not one of the clusters'.
+  const wanted = new Set(inv.clusters.map(listenerName));
+  const listeners = { up: (names ?? []).filter((n) => wanted.has(n)).length, expected: inv.clusters.length };
   if (active && listeners.up < listeners.expected) problems.push(`${listeners.up}/${listeners.expected} listeners up`);
   const byCluster = healthyByCluster(o.clusters.value ?? []);
   const clusters = inv.clusters.map((c) => ({ name: c.name, healthy: byCluster.get(c.name)?.healthy ?? 0, total: byCluster.get(c.name)?.total ?? c.endpoints.length }));

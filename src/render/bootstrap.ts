@@ -7,6 +7,7 @@ import { fileAccessLog } from './access-log.ts';
 import { adminLogPath } from './logrotate.ts';
 import { socketAddress } from './address.ts';
 import { MAX_DOWNSTREAM_CONNECTIONS } from './limits.ts';
+import { renderMetricsResources } from './metrics.ts';
 import { EXTENSION, TYPE } from './type-urls.ts';
 
 export const NODE_CLUSTER = 'envoy-k8s-proxy';
@@ -17,6 +18,7 @@ export function fileConfigSource(path: string): Record<string, unknown> {
 }
 
 export function renderBootstrap(inv: Inventory, host: HostSpec, configDir: string): Record<string, unknown> {
+  const metrics = renderMetricsResources(inv, host);
   return {
     node: { id: host.name, cluster: NODE_CLUSTER },
     admin: {
@@ -27,6 +29,7 @@ export function renderBootstrap(inv: Inventory, host: HostSpec, configDir: strin
       // Rolling restarts must reach /ready and /drain_listeners even at the connection cap.
       ignore_global_conn_limit: true,
     },
+    ...(metrics && { static_resources: metrics }),
     dynamic_resources: {
       lds_config: fileConfigSource(posix.join(configDir, 'lds.yaml')),
       cds_config: fileConfigSource(posix.join(configDir, 'cds.yaml')),

@@ -14,3 +14,4 @@ export type { Origin } from './yaml.ts';
 export { edsFileName } from './cluster.ts';
 export { listenerName } from './listener.ts';
 export { TCP_LOG_FORMAT } from './access-log.ts';
+export { metricsAddress, PROMETHEUS_PATH } from './metrics.ts';

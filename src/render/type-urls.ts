@@ -10,11 +10,15 @@ export const TYPE = {
   fileAccessLog: `${T}envoy.extensions.access_loggers.file.v3.FileAccessLog`,
   upstreamTls: `${T}envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext`,
   rawBuffer: `${T}envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer`,
+  httpConnectionManager: `${T}envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager`,
+  router: `${T}envoy.extensions.filters.http.router.v3.Router`,
   downstreamConnections: `${T}envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig`,
 } as const;
 
 export const EXTENSION = {
   tcpProxy: 'envoy.filters.network.tcp_proxy',
+  httpConnectionManager: 'envoy.filters.network.http_connection_manager',
+  router: 'envoy.filters.http.router',
   fileAccessLog: 'envoy.access_loggers.file',
   tls: 'envoy.transport_sockets.tls',
   rawBuffer: 'envoy.transport_sockets.raw_buffer',

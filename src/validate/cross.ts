@@ -49,11 +49,11 @@ export function validateTree(files: TreeFile[], opts: TreeOptions = {}): Problem
     report(files[0]!.name, '', 'no bootstrap (envoy.yaml) in the config tree');
   }
 
-  // Listeners: unique names, unique binds, each tcp_proxy cluster defined.
+  // Listeners: unique names, unique binds, each tcp_proxy and route cluster defined.
   const clusterNames = new Set(t.clusters.map((c) => c.value.name).filter((n): n is string => typeof n === 'string'));
   unique(t.listeners.map((l) => ({ ...l, value: l.value.name })), 'listener', 'name', report);
   unique(t.clusters.map((c) => ({ ...c, value: c.value.name })), 'cluster', 'name', report);
-  for (const ref of t.tcpProxyClusters) {
+  for (const ref of [...t.tcpProxyClusters, ...t.routeClusters]) {
     if (!clusterNames.has(ref.value)) report(ref.file, ref.path, `cluster "${ref.value}" is not defined in cds.yaml or static_resources`);
   }
   for (const l of t.listeners) {

@@ -32,6 +32,8 @@ export interface Tree {
   clusters: Located<Obj>[];
   assignments: Located<Obj>[];
   tcpProxyClusters: Located<string>[];
+  /** Clusters named by the routes of an HTTP connection manager's inline route_config. */
+  routeClusters: Located<string>[];
 }
 
 /** The file's kind from its name (envoy.yaml, lds.yaml, cds.yaml, eds_*.yaml; .json too). */
@@ -76,6 +78,26 @@ function tcpProxyRefs(l: Located<Obj>): Located<string>[] {
   return out;
 }
 
+const HCM = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+
+function routeRefs(l: Located<Obj>): Located<string>[] {
+  const out: Located<string>[] = [];
+  for (const chain of objects(l.value.filter_chains, l.file, `${l.path}.filter_chains`)) {
+    for (const f of objects(chain.value.filters, l.file, `${chain.path}.filters`)) {
+      const tc = f.value.typed_config;
+      if (!isPlainObject(tc) || typeof tc['@type'] !== 'string' || !tc['@type'].endsWith(`/${HCM}`)) continue;
+      const rc = isPlainObject(tc.route_config) ? tc.route_config : {};
+      for (const vh of objects(rc.virtual_hosts, l.file, `${f.path}.typed_config.route_config.virtual_hosts`)) {
+        for (const r of objects(vh.value.routes, l.file, `${vh.path}.routes`)) {
+          const action = r.value.route;
+          if (isPlainObject(action) && typeof action.cluster === 'string') out.push({ file: l.file, path: `${r.path}.route.cluster`, value: action.cluster });
+        }
+      }
+    }
+  }
+  return out;
+}
+
 export function collectTree(files: TreeFile[], report: Report): Tree {
   const kinds = new Map<TreeFile, DocumentKind>();
   const byName = new Map<string, TreeFile>();
@@ -92,7 +114,7 @@ export function collectTree(files: TreeFile[], report: Report): Tree {
   const boots = ofKind('bootstrap');
   for (const extra of boots.slice(1)) report(extra.name, '', `a second bootstrap (first: ${boots[0]!.name})`);
   const bootstrap = boots[0];
-  const tree: Tree = { bootstrap, kinds, byName, byBase, ofKind, listeners: [], clusters: [], assignments: [], tcpProxyClusters: [] };
+  const tree: Tree = { bootstrap, kinds, byName, byBase, ofKind, listeners: [], clusters: [], assignments: [], tcpProxyClusters: [], routeClusters: [] };
 
   if (bootstrap && isPlainObject(bootstrap.doc)) {
     const b = bootstrap.doc;
@@ -110,5 +132,6 @@ export function collectTree(files: TreeFile[], report: Report): Tree {
   for (const f of ofKind('cds')) tree.clusters.push(...objects(resourcesOf(f.doc), f.name, 'resources'));
   for (const f of ofKind('eds')) tree.assignments.push(...objects(resourcesOf(f.doc), f.name, 'resources'));
   tree.tcpProxyClusters = tree.listeners.flatMap(tcpProxyRefs);
+  tree.routeClusters = tree.listeners.flatMap(routeRefs);
   return tree;
 }

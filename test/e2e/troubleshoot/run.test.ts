@@ -37,6 +37,7 @@ describe.skipIf(!usable)('run: Envoy in the foreground on this machine', () => {
   let dir: string;
   let upstream: Server;
   let listenPort: number;
+  let metricsPort: number;
   let inventory: string;
 
   beforeAll(async () => {
@@ -48,12 +49,14 @@ describe.skipIf(!usable)('run: Envoy in the foreground on this machine', () => {
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
     const upstreamPort = (upstream.address() as { port: number }).port;
     listenPort = await freePort();
+    metricsPort = await freePort();
     inventory = join(dir, 'local.yaml');
     await writeFile(
       inventory,
       [
         'envoy: {version: 1.35.0}',
         `admin: {address: 127.0.0.1, port: ${await freePort()}}`,
+        `metrics: {port: ${metricsPort}}`,
         'clusters:',
         `  - name: local`,
         `    listenAddress: 127.0.0.1`,
@@ -86,6 +89,10 @@ describe.skipIf(!usable)('run: Envoy in the foreground on this machine', () => {
         if (!got) await new Promise((r) => setTimeout(r, 250));
       }
       expect(got).toBe('hello from upstream\n');
+      // the host's address (192.0.2.11) is not on this machine: the metrics listener binds loopback
+      const scrape = await fetch(`http://127.0.0.1:${metricsPort}/stats/prometheus`);
+      expect(scrape.status).toBe(200);
+      expect(await scrape.text()).toContain('envoy_cluster_membership_healthy{envoy_cluster_name="local"} 1');
       child.kill('SIGINT');
       expect(await exited(child)).toBe(0);
       expect(existsSync(tmp)).toBe(false);

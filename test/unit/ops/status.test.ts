@@ -79,6 +79,13 @@ describe('assess', () => {
     expect(s.problems).toEqual([]);
   });
 
+  it('the metrics listener does not count as a proxying listener', () => {
+    const names = ['metrics', ...inv.clusters.slice(1).map((c) => `listener_${c.name}`)];
+    const s = assess(inv, host, observed({ listeners: { status: 200, value: names } }));
+    expect(s.listeners).toEqual({ up: inv.clusters.length - 1, expected: inv.clusters.length });
+    expect(s.health).toBe('degraded');
+  });
+
   it('an inactive unit is down; draining or too few healthy endpoints is degraded/down', () => {
     expect(assess(inv, host, observed({ unit: parseUnit(UNIT_SHOW.replace('ActiveState=active', 'ActiveState=inactive').replace('SubState=running', 'SubState=dead')) }))).toMatchObject({ health: 'down', problems: ['unit inactive (dead)'] });
     expect(assess(inv, host, observed({ ready: { status: 503, value: 'DRAINING' } })).problems).toEqual(['admin /ready: DRAINING']);

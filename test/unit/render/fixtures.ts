@@ -70,6 +70,7 @@ export function inventory(over: Partial<Inventory> = {}): Inventory {
       maxFailPercent: 0,
     },
     accessLog: { enabled: true, path: '/var/log/envoy-k8s-proxy/access.log' },
+    metrics: { enabled: true, port: 9902 },
     paths: {
       installDir: '/opt/envoy-k8s-proxy',
       configDir: '/etc/envoy-k8s-proxy',

@@ -8,8 +8,8 @@ describe('src/render public surface', () => {
   it('exports exactly these names', () => {
     expect(Object.keys(render).sort()).toEqual(
       [
-        'CONFIG_FILE_MODE', 'FULL_ONLY', 'LOGROTATE_MODE', 'LOGROTATE_PATH', 'SANDBOX_MARKER', 'TCP_LOG_FORMAT', 'UNIT_FILE_MODE', 'UNIT_NAME', 'UNIT_PATH',
-        'adminLogPath', 'adminUrl', 'edsFileName', 'listenerName', 'logFiles', 'managedFiles', 'renderConfigFiles', 'renderLogrotate', 'renderResources', 'renderUnit', 'sandboxFor', 'toYaml',
+        'CONFIG_FILE_MODE', 'FULL_ONLY', 'LOGROTATE_MODE', 'LOGROTATE_PATH', 'PROMETHEUS_PATH', 'SANDBOX_MARKER', 'TCP_LOG_FORMAT', 'UNIT_FILE_MODE', 'UNIT_NAME', 'UNIT_PATH',
+        'adminLogPath', 'adminUrl', 'edsFileName', 'listenerName', 'logFiles', 'managedFiles', 'metricsAddress', 'renderConfigFiles', 'renderLogrotate', 'renderResources', 'renderUnit', 'sandboxFor', 'toYaml',
       ].sort(),
     );
   });

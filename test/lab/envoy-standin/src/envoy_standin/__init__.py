@@ -34,7 +34,9 @@
 # idle_timeout, file/stdout access logs (text or json log_format, buffered and flushed every
 # --file-flush-interval-msec like Envoy), active TCP/HTTP(S) health checks with Envoy's
 # threshold/interval/no_traffic_interval rules, consecutive-failure outlier detection,
-# SIGTERM/SIGINT exit 0.
+# SIGTERM/SIGINT exit 0; HTTP listeners with an inline route table (http_connection_manager +
+# router: path/prefix and exact header matches, routes to a cluster, direct_response) and
+# GET /stats/prometheus in Envoy's Prometheus text format (http_config, http_proxy, prometheus).
 #
 # Deliberate Envoy behaviours worth knowing (they surprise people):
 #   * with active health checks, new hosts start as /failed_active_hc; one success makes a
@@ -51,6 +53,7 @@
 # Modules: cli (command line, validate mode) -> bootstrap, config, listener_config, cluster_config
 # (the semantic pass) over validate + schema (the proto walk); server (boot, drain, shutdown) with
 # the mixins xds (file-based LDS/CDS/EDS), proxy (listeners, tcp_proxy), admin + admin_views;
+# http_config + http_proxy (http_connection_manager listeners), prometheus (/stats/prometheus);
 # cluster + host with health and outlier; access_log, stats, log, fmt, tls, errors, version.
 #
 # Tests: test/lab/envoy-standin/test/ (vitest, loopback only).

@@ -6,6 +6,7 @@ import time
 from .host import F_ACTIVE_HC_TIMEOUT, F_FAILED_ACTIVE_HC, F_FAILED_OUTLIER, F_PENDING_ACTIVE_HC, F_PENDING_REMOVAL
 from .config import T_CLA, T_CLUSTER, T_LISTENER
 from .fmt import fmt_dur, now_iso
+from .prometheus import prometheus_text
 from .version import HOT_RESTART_VERSION, REVISION, VERSION, build_version
 
 
@@ -165,18 +166,7 @@ class AdminViews:
         return 200, "text/plain; charset=UTF-8", "".join(f"{n}: {items[n]}\n" for n in names), None
 
     def prometheus(self):
-        items = self.all_stats()
-        out = []
-        for n in sorted(items):
-            kind = "counter" if n in self.stats.counters else "gauge"
-            labels = ""
-            name = n
-            m = re.match(r"cluster\.(.+?)\.((?:health_check|outlier_detection)\..+|[a-z_0-9]+)$", n)
-            if m and n.startswith("cluster.") and not n.startswith("cluster_manager"):
-                name, labels = "cluster." + m.group(2), f'{{envoy_cluster_name="{m.group(1)}"}}'
-            pn = "envoy_" + re.sub(r"[^a-zA-Z0-9_]", "_", name)
-            out.append(f"# TYPE {pn} {kind}\n{pn}{labels} {items[n]}\n")
-        return "".join(out)
+        return prometheus_text(self.all_stats(), self.stats.counters)
 
     def config_dump(self):
         dyn_clusters = []

@@ -1,6 +1,9 @@
-"""Listeners as Envoy reads them: address, filter chains, tcp_proxy and its access logs."""
-from .config import T_FILE_LOG, T_LISTENER, T_STDERR_LOG, T_STDOUT_LOG, T_TCP_PROXY, Checker, duration, parse_address, uint
+"""Listeners as Envoy reads them: address, filter chains, tcp_proxy and its access logs, or an
+http_connection_manager (http_config)."""
+from .config import (T_FILE_LOG, T_HCM, T_LISTENER, T_STDERR_LOG, T_STDOUT_LOG, T_TCP_PROXY, Checker, duration,
+                     parse_address, uint)
 from .errors import ConfigError
+from .http_config import parse_http_manager
 
 
 def parse_access_logs(ck, logs, path):
@@ -67,6 +70,7 @@ def parse_listener(ck, l, path):
     if not chains and not l.get("default_filter_chain"):
         raise ConfigError(f"error adding listener '{addr}:{port}': no filter chains specified")
     tcp = None
+    http = None
     for ci, fc in enumerate(chains):
         ck.msg(fc, "envoy.config.listener.v3.FilterChain", f"{path}.filter_chains[{ci}]")
         for fi, flt in enumerate(fc.get("filters") or []):
@@ -106,10 +110,13 @@ def parse_listener(ck, l, path):
                                                     if "access_log_options" in tc
                                                     else tc.get("flush_access_log_on_connected")),
                            "access_logs": parse_access_logs(ck, tc.get("access_log"), fp + ".typed_config.access_log")}
+            elif tc.get("@type") == T_HCM:
+                if ci == 0 and tcp is None and http is None:
+                    http = parse_http_manager(ck, tc, fp + ".typed_config")
             elif not tc.get("@type"):
                 raise ConfigError(f"{fp}.typed_config: missing @type")
     lname = name or f"{addr}:{port}"
-    return {"name": lname, "address": addr, "port": port, "tcp": tcp, "raw": l,
+    return {"name": lname, "address": addr, "port": port, "tcp": tcp, "http": http, "raw": l,
             "stat_prefix": l.get("stat_prefix") or f"{addr}_{port}",
             "traffic_direction": l.get("traffic_direction", "UNSPECIFIED"),
             "bind_to_port": l.get("bind_to_port", True) is not False,

@@ -9,6 +9,7 @@ import time
 from .access_log import render_json, render_text
 from .fmt import fmt_addr, now_iso
 from .errors import ConfigError
+from .http_proxy import serve_http
 from .log import log
 from .tls import insecure_tls_context
 
@@ -77,6 +78,9 @@ class TcpProxy:
         cl = None
         uw = None
         try:
+            if tcp is None and cfg.get("http"):
+                await serve_http(self, cfg["http"], reader, writer)
+                return
             if tcp is None:
                 st.inc(lp + "no_filter_chain_match")
                 ctx["flags"].add("NR")

@@ -115,7 +115,8 @@ class Server(XdsFiles, TcpProxy, AdminApi, AdminViews):
         log("info", "main", f"{src}:436", f"initializing epoch {self.opts['restart_epoch']} (base id=0, hot restart "
             f"version={HOT_RESTART_VERSION})")
         log("info", "main", f"{src}:438", "statically linked extensions: (stand-in subset) "
-            "envoy.filters.network: envoy.filters.network.tcp_proxy; envoy.access_loggers: envoy.access_loggers.file, "
+            "envoy.filters.network: envoy.filters.network.tcp_proxy, envoy.filters.network.http_connection_manager; "
+            "envoy.filters.http: envoy.filters.http.router; envoy.access_loggers: envoy.access_loggers.file, "
             "envoy.access_loggers.stdout; envoy.transport_sockets.upstream: envoy.transport_sockets.tls, "
             "envoy.transport_sockets.raw_buffer")
         for w in self.b["warnings"]:

@@ -3,19 +3,19 @@
 import { doctorFleet, formatFleet } from '../doctor/index.ts';
 import { connect } from '../ssh/index.ts';
 import { safeJson } from '../output/safe-text.ts';
-import { EXIT, selectHosts, type CommonOptions } from './common.ts';
-import { onInterrupt } from './play.ts';
+import { selectHosts } from '../cli/hosts.ts';
+import { FLEET, type FleetOptions } from '../cli/options.ts';
+import { EXIT, type CommandSpec } from '../cli/spec.ts';
 
-export async function doctorCommand(o: CommonOptions): Promise<number> {
-  const { inv, hosts } = await selectHosts(o);
-  const intr = onInterrupt();
-  try {
-    const report = await doctorFleet(inv, hosts, (h) => connect(h, { signal: intr.signal }), { forks: o.forks, signal: intr.signal });
-    if (o.json) console.log(safeJson(report, 2));
-    else console.log(formatFleet(report, { color: !!process.stdout.isTTY && !process.env.NO_COLOR }));
-    if (intr.signal.aborted) return EXIT.interrupted;
+export const doctor: CommandSpec<FleetOptions> = {
+  name: 'doctor',
+  summary: 'read-only checklist per host: service, binary, config drift, ports, API servers as the host sees them, Envoy health, journal',
+  options: FLEET,
+  interrupt: 'stop',
+  async action(o, ctx) {
+    const { inv, hosts } = await selectHosts(o);
+    const report = await doctorFleet(inv, hosts, (h) => connect(h, { signal: ctx.signal }), { forks: o.forks, signal: ctx.signal });
+    console.log(o.json ? safeJson(report, 2) : formatFleet(report, ctx.style));
     return report.verdict === 'fail' ? EXIT.failed : EXIT.ok;
-  } finally {
-    intr.dispose();
-  }
-}
+  },
+};

@@ -1,18 +1,5 @@
 // stop: the service stopped on every selected host (ok where it already is), each awaited until
 // inactive. No draining: clients are cut off (rolling-restart keeps the fleet serving).
-import { envoyControl } from '../../roles/envoy_control/main.ts';
-import { selectHosts } from '../cli/hosts.ts';
-import { FLEET, TIMEOUT, type FleetOptions } from '../cli/options.ts';
-import { play } from '../cli/play.ts';
-import type { CommandSpec } from '../cli/spec.ts';
+import { control } from './start.ts';
 
-export const stop: CommandSpec<FleetOptions & { timeout?: number }> = {
-  name: 'stop',
-  summary: 'stop envoy-k8s-proxy on every selected host (in parallel) and wait until it is inactive',
-  options: [...FLEET, TIMEOUT],
-  interrupt: 'stop',
-  async action(o, ctx) {
-    const { inv, hosts } = await selectHosts(o);
-    return play(ctx, inv, hosts, [envoyControl('stop', o.timeout ?? inv.rolling.healthTimeoutMs)], { forks: o.forks, json: o.json });
-  },
-};
+export const stop = control('stop', 'stop envoy-k8s-proxy on every selected host (in parallel) and wait until it is inactive');

@@ -1,4 +1,4 @@
-// Loads the CLI: the esbuild bundle in dist/ when it is newer than every source file (built by
+// Loads the CLI for bin/ and for scripts/ (`op`): the esbuild bundle in dist/ when it is newer than every source file (built by
 // `pnpm install` through the prepare script, ~0.35 s and ~40 MiB less per run), otherwise the
 // TypeScript sources through tsx, so an edited checkout never runs stale code.
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -29,4 +29,16 @@ export async function loadCli() {
   const { register } = await import('tsx/esm/api');
   register();
   return (await import(pathToFileURL(join(root, 'src', 'cli.ts')).href)).main;
+}
+
+/** A thin entry of scripts/: `pnpm run <name> --hosts prod ...` is the CLI's `<name>`. */
+export async function op(name) {
+  // `pnpm restart` / `npm restart` run the stop, restart and start scripts in turn: acting on all
+  // three would stop the whole fleet first. Only the restart script acts.
+  if (process.env.npm_command === 'restart' && (name === 'start' || name === 'stop')) {
+    process.stderr.write(`${name}: skipped — \`pnpm restart\` also runs the ${name} script; only restart acts (prefer \`pnpm run restart\`)\n`);
+    process.exit(0);
+  }
+  const main = await loadCli();
+  process.exit(await main([name, ...process.argv.slice(2)]));
 }

@@ -3,5 +3,5 @@
 // any host, so it does nothing; `pnpm run install --hosts prod` (npm_command=run-script) does.
 if (process.env.npm_command === 'install' && process.argv.length <= 2) process.exit(0);
 
-const { op } = await import('./op.js');
+const { op } = await import('../bin/load-cli.js');
 await op('install');

@@ -1,3 +1,3 @@
-import { op } from './op.js';
+import { op } from '../bin/load-cli.js';
 
 await op('start');

@@ -1,25 +1,19 @@
-// The one CLI: `envoy-k8s-proxy <command> --hosts <inventory> [...]`. Only this file decides exit codes.
-import { Command, CommanderError } from 'commander';
+// The one CLI: `envoy-k8s-proxy <command> --hosts <inventory> [...]`. Only this file decides exit
+// codes: commands return one, errors map to one, and Ctrl-C is handled here for every command.
+import { CommanderError } from 'commander';
 import { InputError, ToolError } from './errors.ts';
-import { EXIT, type Action } from './commands/common.ts';
+import { styleFor } from './output/format.ts';
 import { safeText } from './output/safe-text.ts';
-import { registerCommands } from './commands/registry.ts';
-
-export function buildProgram(run: (action: Action, opts: unknown) => void): Command {
-  const program = new Command('envoy-k8s-proxy')
-    .description('Envoy in front of Kubernetes API servers: render, deploy and operate it over SSH')
-    .showHelpAfterError('(add --help for usage)')
-    .exitOverride();
-  registerCommands(program, run);
-  return program;
-}
+import { commands } from './commands/registry.ts';
+import { buildProgram } from './cli/program.ts';
+import { EXIT, type CommandSpec } from './cli/spec.ts';
 
 export async function main(argv: string[]): Promise<number> {
   // `pnpm run x -- --flag` passes a literal `--` through: drop it.
   const args = argv.filter((a, i) => !(a === '--' && i <= 1));
   let pending: Promise<number> = Promise.resolve(EXIT.ok);
-  const program = buildProgram((action, opts) => {
-    pending = action(opts as never);
+  const program = buildProgram(commands, (spec, opts) => {
+    pending = runCommand(spec, opts);
   });
   try {
     await program.parseAsync(args, { from: 'user' });
@@ -28,6 +22,26 @@ export async function main(argv: string[]): Promise<number> {
     return report(err);
   }
 }
+
+/** Runs one command's action with the interrupt handling its description asks for. */
+export async function runCommand(spec: CommandSpec, opts: unknown): Promise<number> {
+  const mode = typeof spec.interrupt === 'function' ? spec.interrupt(opts) : spec.interrupt;
+  const ac = new AbortController();
+  const onSignal = () => {
+    if (ac.signal.aborted) process.exit(EXIT.interrupted); // a second Ctrl-C does not wait
+    if (mode === 'stop') process.stderr.write('\ninterrupted: finishing the current step on each host, then stopping (Ctrl-C again to quit now)\n');
+    ac.abort();
+  };
+  if (mode !== 'none') for (const s of SIGNALS) process.on(s, onSignal);
+  try {
+    const code = await spec.action(opts, { signal: ac.signal, style: styleFor(process.stdout) });
+    return mode === 'stop' && ac.signal.aborted ? EXIT.interrupted : code;
+  } finally {
+    for (const s of SIGNALS) process.off(s, onSignal);
+  }
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /** Prints a failure (host text made safe first) and returns its exit code. */
 export function report(err: unknown): number {

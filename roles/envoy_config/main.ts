@@ -2,7 +2,7 @@
 // the host by the installed envoy before any file is renamed into place.
 import { posix } from 'node:path';
 import { task, type Role } from '../../src/runner/types.ts';
-import { systemUser } from '../../src/modules/user.ts';
+import { systemUser } from '../../src/modules/system-user.ts';
 import { directory } from '../../src/modules/directory.ts';
 import { fileSet } from '../../src/modules/file-set.ts';
 import { file } from '../../src/modules/file.ts';

@@ -7,53 +7,59 @@ import { formatReplies } from '../output/admin-replies.ts';
 import { connect } from '../ssh/index.ts';
 import { Connections } from '../runner/connections.ts';
 import { safeJson, safeText } from '../output/safe-text.ts';
-import { EXIT, selectHosts, type CommonOptions } from './common.ts';
+import { selectHosts } from '../cli/hosts.ts';
+import { FLEET, positivePort, type FleetOptions } from '../cli/options.ts';
+import { EXIT, type CommandSpec } from '../cli/spec.ts';
 
-export interface AdminOptions extends CommonOptions {
+export interface AdminOptions extends FleetOptions {
+  method?: string;
+  path?: string;
   port?: number;
 }
 
 const usage = (message: string) => new InputError('usage', [{ file: 'admin', path: '', message }]);
 
-export async function adminCommand(method: string | undefined, path: string | undefined, o: AdminOptions): Promise<number> {
-  if (method === undefined) return tunnel(o);
-  if (method.toUpperCase() !== 'GET') throw usage(`only GET is allowed (the admin API's POST endpoints drain or stop Envoy); found "${method}"`);
-  if (!path?.startsWith('/')) throw usage(`expected a path starting with /, e.g. \`admin --hosts ${o.hosts} GET /clusters\``);
-  const { inv, hosts } = await selectHosts(o);
-  const conns = new Connections((h) => connect(h));
-  try {
-    const replies = await adminGetFleet(inv, hosts, path, conns, o.forks);
-    if (o.json) console.log(safeJson({ inventory: inv.file, path, hosts: replies }, 2));
-    else console.log(formatReplies(replies));
-    return replies.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
-  } finally {
-    await conns.closeAll();
-  }
-}
+export const admin: CommandSpec<AdminOptions> = {
+  name: 'admin',
+  summary: "tunnel to one host's admin interface (127.0.0.1 on the host) until Ctrl-C, or `admin GET <path>` on every selected host (read-only)",
+  arguments: [
+    { name: '[method]', description: 'GET: fetch <path> from every selected host instead of opening a tunnel' },
+    { name: '[path]', description: 'admin path, e.g. /clusters, /stats?format=json' },
+  ],
+  options: [...FLEET, { flags: '-p, --port <port>', description: 'local port of the tunnel (default: any free port)', parse: positivePort }],
+  // Ctrl-C is how a tunnel closes; a GET keeps the default
+  interrupt: (o) => (o.method === undefined ? 'end' : 'none'),
+  async action(o, ctx) {
+    if (o.method === undefined) return tunnel(o, ctx.signal);
+    if (o.method.toUpperCase() !== 'GET') throw usage(`only GET is allowed (the admin API's POST endpoints drain or stop Envoy); found "${o.method}"`);
+    if (!o.path?.startsWith('/')) throw usage(`expected a path starting with /, e.g. \`admin --hosts ${o.hosts} GET /clusters\``);
+    const { inv, hosts } = await selectHosts(o);
+    const conns = new Connections((h) => connect(h));
+    try {
+      const replies = await adminGetFleet(inv, hosts, o.path, conns, o.forks);
+      if (o.json) console.log(safeJson({ inventory: inv.file, path: o.path, hosts: replies }, 2));
+      else console.log(formatReplies(replies));
+      return replies.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
+    } finally {
+      await conns.closeAll();
+    }
+  },
+};
 
-async function tunnel(o: AdminOptions): Promise<number> {
+async function tunnel(o: AdminOptions, signal: AbortSignal): Promise<number> {
   const { inv, hosts } = await selectHosts(o);
   if (hosts.length !== 1) {
     throw usage(`the admin tunnel needs exactly one host, ${hosts.length} selected (${hosts.map((h) => h.name).join(', ')}): add --limit <host>`);
   }
   const host = hosts[0]!;
-  const ac = new AbortController();
-  const stop = () => ac.abort();
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  try {
-    await adminTunnel(inv, host, (h) => connect(h, { signal: ac.signal }), {
-      ...(o.port !== undefined ? { localPort: o.port } : {}),
-      signal: ac.signal,
-      onOpen(url, ready) {
-        console.log(`${host.name}: Envoy admin (${inv.admin.address}:${inv.admin.port} on the host) at ${url}`);
-        console.log(`${host.name}: ${safeText(ready)}; Ctrl-C closes the tunnel`);
-      },
-    });
-    console.log(`${host.name}: tunnel closed`);
-    return EXIT.ok;
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
+  await adminTunnel(inv, host, (h) => connect(h, { signal }), {
+    ...(o.port !== undefined ? { localPort: o.port } : {}),
+    signal,
+    onOpen(url, ready) {
+      console.log(`${host.name}: Envoy admin (${inv.admin.address}:${inv.admin.port} on the host) at ${url}`);
+      console.log(`${host.name}: ${safeText(ready)}; Ctrl-C closes the tunnel`);
+    },
+  });
+  console.log(`${host.name}: tunnel closed`);
+  return EXIT.ok;
 }

@@ -1,28 +1,50 @@
-// deploy, plan, install: converge the selected hosts (plan = check mode with diffs, nothing changes).
-import { deployPlaybook, installPlaybook } from '../../roles/index.ts';
-import { selectCheckedHosts, type CommonOptions } from './common.ts';
-import { playRoles } from './play.ts';
+// deploy: converge the selected hosts: binary, config, service started and healthy (idempotent).
+// plan and install are the same command with another playbook or check mode (converge).
+import { deployPlaybook } from '../../roles/index.ts';
+import type { Inventory } from '../inventory/types.ts';
+import type { Role } from '../runner/types.ts';
+import { selectCheckedHosts } from '../cli/hosts.ts';
+import { FLEET, percent, type FleetOptions } from '../cli/options.ts';
+import { play } from '../cli/play.ts';
+import type { CommandSpec } from '../cli/spec.ts';
 
-export interface DeployOptions extends CommonOptions {
-  diff?: boolean;
-  allowDowngrade?: boolean;
-  maxFail?: number;
+export interface ConvergeOptions extends FleetOptions {
+  diff: boolean;
+  allowDowngrade: boolean;
+  maxFail: number;
 }
 
-export async function deployCommand(o: DeployOptions): Promise<number> {
-  const { inv, hosts } = await selectCheckedHosts(o);
-  const roles = await deployPlaybook(inv, o);
-  return (await playRoles(inv, hosts, roles, { check: false, diff: !!o.diff, forks: o.forks, json: o.json, maxFailPercent: o.maxFail })).code;
+interface Converge {
+  name: string;
+  summary: string;
+  playbook: (inv: Inventory, o: { allowDowngrade?: boolean }) => Promise<Role[]>;
+  /** Check mode: nothing changes, and diffs show unless --no-diff. */
+  check: boolean;
 }
 
-export async function planCommand(o: DeployOptions): Promise<number> {
-  const { inv, hosts } = await selectCheckedHosts(o);
-  const roles = await deployPlaybook(inv, o);
-  return (await playRoles(inv, hosts, roles, { check: true, diff: o.diff !== false, forks: o.forks, json: o.json })).code;
+export function converge(c: Converge): CommandSpec<ConvergeOptions> {
+  return {
+    name: c.name,
+    summary: c.summary,
+    options: [
+      ...FLEET,
+      { flags: '--diff', description: 'show a unified diff of every file change', default: c.check },
+      { flags: '--no-diff', description: 'do not show diffs' },
+      { flags: '--allow-downgrade', description: 'allow installing an older Envoy than the one running', default: false },
+      { flags: '--max-fail <percent>', description: 'stop starting new hosts once more than this percent have failed', parse: percent, default: 100 },
+    ],
+    interrupt: 'stop',
+    async action(o, ctx) {
+      const { inv, hosts } = await selectCheckedHosts(o);
+      const roles = await c.playbook(inv, o);
+      return play(ctx, inv, hosts, roles, { forks: o.forks, json: o.json, check: c.check, diff: o.diff, maxFailPercent: c.check ? undefined : o.maxFail });
+    },
+  };
 }
 
-export async function installCommand(o: DeployOptions): Promise<number> {
-  const { inv, hosts } = await selectCheckedHosts(o);
-  const roles = await installPlaybook(inv, o);
-  return (await playRoles(inv, hosts, roles, { check: false, diff: !!o.diff, forks: o.forks, json: o.json, maxFailPercent: o.maxFail })).code;
-}
+export const deploy = converge({
+  name: 'deploy',
+  summary: 'converge every host: binary, config, service started and healthy (idempotent)',
+  playbook: deployPlaybook,
+  check: false,
+});

@@ -4,21 +4,24 @@ import { doctorFleet, formatFleet } from '../doctor/index.ts';
 import { connect } from '../ssh/index.ts';
 import { Connections } from '../runner/connections.ts';
 import { safeJson } from '../output/safe-text.ts';
-import { EXIT, selectHosts, type CommonOptions } from './common.ts';
-import { onInterrupt } from './play.ts';
+import { selectHosts } from '../cli/hosts.ts';
+import { FLEET, type FleetOptions } from '../cli/options.ts';
+import { EXIT, type CommandSpec } from '../cli/spec.ts';
 
-export async function doctorCommand(o: CommonOptions): Promise<number> {
-  const { inv, hosts } = await selectHosts(o);
-  const intr = onInterrupt();
-  const conns = new Connections((h, c) => connect(h, c), intr.signal);
-  try {
-    const report = await doctorFleet(inv, hosts, conns, { forks: o.forks, signal: intr.signal });
-    if (o.json) console.log(safeJson(report, 2));
-    else console.log(formatFleet(report, { color: !!process.stdout.isTTY && !process.env.NO_COLOR }));
-    if (intr.signal.aborted) return EXIT.interrupted;
-    return report.verdict === 'fail' ? EXIT.failed : EXIT.ok;
-  } finally {
-    await conns.closeAll();
-    intr.dispose();
-  }
-}
+export const doctor: CommandSpec<FleetOptions> = {
+  name: 'doctor',
+  summary: 'read-only checklist per host: service, binary, config drift, ports, API servers as the host sees them, Envoy health, journal',
+  options: FLEET,
+  interrupt: 'stop',
+  async action(o, ctx) {
+    const { inv, hosts } = await selectHosts(o);
+    const conns = new Connections((h, c) => connect(h, c), ctx.signal);
+    try {
+      const report = await doctorFleet(inv, hosts, conns, { forks: o.forks, signal: ctx.signal });
+      console.log(o.json ? safeJson(report, 2) : formatFleet(report, ctx.style));
+      return report.verdict === 'fail' ? EXIT.failed : EXIT.ok;
+    } finally {
+      await conns.closeAll();
+    }
+  },
+};

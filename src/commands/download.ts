@@ -1,11 +1,11 @@
 // download: fill the control-side release cache and files/envoy-releases.lock.yaml for the
 // inventory's Envoy version (logic in src/release/download.ts).
 import { relative } from 'node:path';
-import { InvalidArgumentError } from 'commander';
 import { loadInventory } from '../inventory/index.ts';
-import { ARCHES, type Arch } from '../inventory/types.ts';
+import type { Arch } from '../inventory/types.ts';
 import { downloadRelease, FIRST_DOWNLOAD_WARNING, type DownloadReport } from '../release/download.ts';
-import { archOf } from '../release/url.ts';
+import { HOSTS, JSON_OUT, parseArches } from '../cli/options.ts';
+import { EXIT, type CommandSpec } from '../cli/spec.ts';
 
 export interface DownloadCommandOptions {
   hosts: string;
@@ -15,24 +15,32 @@ export interface DownloadCommandOptions {
   json?: boolean;
 }
 
-/** `--arch x86_64,aarch_64` (uname names such as amd64 and arm64 are accepted too). */
-export function parseArches(v: string): Arch[] {
-  const out: Arch[] = [];
-  for (const name of v.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const arch = (ARCHES as readonly string[]).includes(name) ? (name as Arch) : archOf(name);
-    if (!arch) throw new InvalidArgumentError(`unknown architecture "${name}": expected ${ARCHES.join(', ')}`);
-    if (!out.includes(arch)) out.push(arch);
-  }
-  if (out.length === 0) throw new InvalidArgumentError(`expected ${ARCHES.join(', ')}`);
-  return out;
-}
-
-export async function downloadCommand(o: DownloadCommandOptions): Promise<number> {
-  const inv = await loadInventory(o.hosts);
-  const report = await downloadRelease(inv, { arches: o.arch, signingKey: o.signingKey, trustFirstDownload: o.trustFirstDownload });
-  console.log(o.json ? JSON.stringify(report, null, 2) : formatDownloadReport(report));
-  return 0;
-}
+export const download: CommandSpec<DownloadCommandOptions> = {
+  name: 'download',
+  summary:
+    "fill the control-side release cache and files/envoy-releases.lock.yaml (sha256 from the inventory, the lockfile, or, with --signing-key or --trust-first-download, the release's checksums.txt.asc)",
+  options: [
+    HOSTS,
+    { flags: '--arch <list>', description: 'architectures, comma separated (default: x86_64,aarch_64)', parse: parseArches },
+    {
+      flags: '--signing-key <file>',
+      description: "armored public key that signs the release's checksums.txt.asc: new lockfile entries only from checksums it verifies (gpgv)",
+    },
+    {
+      flags: '--trust-first-download',
+      description: 'allow new lockfile entries without a signature: unsigned checksums.txt.asc, or the hash of the first download (printed for review)',
+      default: false,
+    },
+    JSON_OUT,
+  ],
+  interrupt: 'none',
+  async action(o) {
+    const inv = await loadInventory(o.hosts);
+    const report = await downloadRelease(inv, { arches: o.arch, signingKey: o.signingKey, trustFirstDownload: o.trustFirstDownload });
+    console.log(o.json ? JSON.stringify(report, null, 2) : formatDownloadReport(report));
+    return EXIT.ok;
+  },
+};
 
 export function formatDownloadReport(r: DownloadReport, cwd = process.cwd()): string {
   const lines = [`Envoy ${r.version}`];

@@ -3,63 +3,56 @@
 // reaches each transport, which kills the remote process group, then the connections close.
 // Memory stays bounded whatever the hosts write: lines are cut at 64 KiB, and while our stdout
 // (a terminal, a pipe) is not draining, the hosts' SSH channels are paused instead of queueing.
-import { InvalidArgumentError, Option, type Command } from 'commander';
 import { connect } from '../ssh/index.ts';
 import { Connections } from '../runner/connections.ts';
 import { InputError, messageOf } from '../errors.ts';
 import { onFleet } from '../runner/fleet.ts';
 import { LineSplitter, drainGate, hostPrefix, logArgv, type LogOptions } from '../ops/logs.ts';
 import { safeJson, safeText } from '../output/safe-text.ts';
-import { EXIT, positiveInt, selectHosts, withInventory, type Action, type Run } from './common.ts';
+import { selectHosts } from '../cli/hosts.ts';
+import { FORKS, HOSTS, JSON_OUT, LIMIT, nonNegativeInt, type FleetOptions } from '../cli/options.ts';
+import { EXIT, type CommandContext, type CommandSpec } from '../cli/spec.ts';
 
-export interface LogsCommandOptions {
-  hosts: string;
-  limit?: string;
-  forks: number;
-  json: boolean;
+export interface LogsCommandOptions extends FleetOptions {
   access: boolean;
   lines: number;
   since?: string;
   follow: boolean;
 }
 
-export function registerLogs(program: Command, run: Run): void {
-  withInventory(program.command('logs'))
-    .description("every host's envoy-k8s-proxy journal (or --access: the JSON access log), lines prefixed by host; -f follows")
-    .option('-l, --limit <hosts>', 'only these hosts: names or globs, comma separated')
-    .addOption(new Option('--forks <n>', 'hosts read in parallel (a follow reads every host at once)').default(16).argParser(positiveInt))
-    .option('--access', 'the access log file instead of the journal', false)
-    .addOption(new Option('-n, --lines <n>', 'lines per host').default(20).argParser(nonNegativeInt))
-    .option('--since <time>', 'journal entries since this time (journalctl syntax: "10 min ago", "2025-01-01 12:00")')
-    .option('-f, --follow', 'keep printing new lines until Ctrl-C', false)
-    .option('--json', 'one JSON object per line: {"host","stream","line"}', false)
-    .action((o) => run(logsCommand as Action, o));
-}
+export const logs: CommandSpec<LogsCommandOptions> = {
+  name: 'logs',
+  summary: "every host's envoy-k8s-proxy journal (or --access: the JSON access log), lines prefixed by host; -f follows",
+  options: [
+    HOSTS,
+    LIMIT,
+    // -f is --follow here
+    { ...FORKS, flags: '--forks <n>', description: 'hosts read in parallel (a follow reads every host at once)' },
+    { flags: '--access', description: 'the access log file instead of the journal', default: false },
+    { flags: '-n, --lines <n>', description: 'lines per host', default: 20, parse: nonNegativeInt },
+    { flags: '--since <time>', description: 'journal entries since this time (journalctl syntax: "10 min ago", "2025-01-01 12:00")' },
+    { flags: '-f, --follow', description: 'keep printing new lines until Ctrl-C', default: false },
+    { ...JSON_OUT, description: 'one JSON object per line: {"host","stream","line"}' },
+  ],
+  interrupt: 'end',
+  action: logsAction,
+};
 
-function nonNegativeInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number, found "${v}"`);
-  return n;
-}
-
-export async function logsCommand(o: LogsCommandOptions, signal?: AbortSignal): Promise<number> {
+async function logsAction(o: LogsCommandOptions, ctx: CommandContext): Promise<number> {
   if (o.since && o.access) throw new InputError('usage', [{ file: '--since', path: '', message: 'applies to the journal only, not to --access' }]);
   const { inv, hosts } = await selectHosts(o);
+  // Ctrl-C, or the reader going away (`logs -f | head`), ends the follow
   const ac = new AbortController();
-  signal?.addEventListener('abort', () => ac.abort(), { once: true });
-  const onSigint = () => (ac.signal.aborted ? process.exit(EXIT.interrupted) : ac.abort());
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  // the reader went away (`logs -f | head`): end the follow like Ctrl-C
-  const onOutputError = () => ac.abort();
-  process.stdout.on('error', onOutputError);
-  process.stderr.on('error', onOutputError);
+  const stop = () => ac.abort();
+  ctx.signal.addEventListener('abort', stop, { once: true });
+  process.stdout.on('error', stop);
+  process.stderr.on('error', stop);
   const stdoutDrained = drainGate(process.stdout);
   const stderrDrained = drainGate(process.stderr);
   const conns = new Connections((h, c) => connect(h, c), ac.signal);
   const lo: LogOptions = { access: o.access, lines: o.lines, since: o.since, follow: o.follow };
   const width = Math.max(...hosts.map((h) => h.name.length));
-  const color = !o.json && !!process.stdout.isTTY && !process.env.NO_COLOR;
+  const color = !o.json && ctx.style.color;
   const print = (host: string, i: number, stream: 'stdout' | 'stderr', line: string) => {
     const out = stream === 'stdout' ? process.stdout : process.stderr;
     out.write(o.json ? `${safeJson({ host, stream, line })}\n` : `${hostPrefix(host, i, width, color)}${safeText(line)}\n`);
@@ -92,9 +85,8 @@ export async function logsCommand(o: LogsCommandOptions, signal?: AbortSignal): 
     return EXIT.ok;
   } finally {
     await conns.closeAll();
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-    process.stdout.off('error', onOutputError);
-    process.stderr.off('error', onOutputError);
+    ctx.signal.removeEventListener('abort', stop);
+    process.stdout.off('error', stop);
+    process.stderr.off('error', stop);
   }
 }

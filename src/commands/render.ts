@@ -2,24 +2,32 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderConfigFiles, renderUnit, sandboxFor } from '../render/index.ts';
-import { selectHosts } from './common.ts';
+import { selectHosts } from '../cli/hosts.ts';
+import { FLEET, type FleetOptions } from '../cli/options.ts';
+import { EXIT, type CommandSpec } from '../cli/spec.ts';
 
-export async function renderCommand(o: { hosts: string; limit?: string; out: string; json?: boolean }): Promise<number> {
-  const { inv, hosts } = await selectHosts(o);
-  const written: { host: string; files: string[] }[] = [];
-  for (const host of hosts) {
-    const dir = join(o.out, host.name);
-    await mkdir(dir, { recursive: true });
-    // offline: hardening auto renders what a real host gets (full); a container host gets the reduced set
-    const files = [...renderConfigFiles(inv, host), renderUnit(inv, host, sandboxFor(host.hardening, undefined))];
-    for (const f of files) {
-      const tmp = join(dir, `.${f.name}.tmp-${process.pid}`);
-      await writeFile(tmp, f.content, { mode: f.mode });
-      await rename(tmp, join(dir, f.name));
+export const render: CommandSpec<FleetOptions & { out: string }> = {
+  name: 'render',
+  summary: "write every host's rendered files (envoy.yaml, lds.yaml, cds.yaml, eds_*.yaml, unit) to a directory",
+  options: [...FLEET, { flags: '-o, --out <dir>', description: 'output directory (one sub-directory per host)', required: true }],
+  interrupt: 'none',
+  async action(o) {
+    const { inv, hosts } = await selectHosts(o);
+    const written: { host: string; files: string[] }[] = [];
+    for (const host of hosts) {
+      const dir = join(o.out, host.name);
+      await mkdir(dir, { recursive: true });
+      // offline: hardening auto renders what a real host gets (full); a container host gets the reduced set
+      const files = [...renderConfigFiles(inv, host), renderUnit(inv, host, sandboxFor(host.hardening, undefined))];
+      for (const f of files) {
+        const tmp = join(dir, `.${f.name}.tmp-${process.pid}`);
+        await writeFile(tmp, f.content, { mode: f.mode });
+        await rename(tmp, join(dir, f.name));
+      }
+      written.push({ host: host.name, files: files.map((f) => join(dir, f.name)) });
     }
-    written.push({ host: host.name, files: files.map((f) => join(dir, f.name)) });
-  }
-  if (o.json) console.log(JSON.stringify({ inventory: inv.file, hosts: written }, null, 2));
-  else for (const w of written) console.log(`${w.host}: wrote ${w.files.length} files\n  ${w.files.join('\n  ')}`);
-  return 0;
-}
+    if (o.json) console.log(JSON.stringify({ inventory: inv.file, hosts: written }, null, 2));
+    else for (const w of written) console.log(`${w.host}: wrote ${w.files.length} files\n  ${w.files.join('\n  ')}`);
+    return EXIT.ok;
+  },
+};

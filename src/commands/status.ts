@@ -6,8 +6,9 @@ import { onFleet } from '../runner/fleet.ts';
 import { hostStatus, unreachableStatus, type HostStatus } from '../ops/status.ts';
 import { formatStatus } from '../output/status-table.ts';
 import { safeJson } from '../output/safe-text.ts';
-import { EXIT, selectHosts, type CommonOptions } from './common.ts';
-import { onInterrupt } from './play.ts';
+import { selectHosts } from '../cli/hosts.ts';
+import { FLEET, type FleetOptions } from '../cli/options.ts';
+import { EXIT, type CommandSpec } from '../cli/spec.ts';
 
 /** 0 every host healthy; 1 any host degraded or down; 3 otherwise, when any host is unreachable. */
 export function statusExitCode(rows: HostStatus[]): number {
@@ -16,28 +17,32 @@ export function statusExitCode(rows: HostStatus[]): number {
   return EXIT.ok;
 }
 
-export async function statusCommand(o: CommonOptions): Promise<number> {
-  const { inv, hosts } = await selectHosts(o);
-  const intr = onInterrupt();
-  const conns = new Connections((h, c) => connect(h, c), intr.signal);
-  const t0 = Date.now();
-  try {
-    const outcomes = await onFleet(hosts, conns, { forks: o.forks, signal: intr.signal }, (t, h) => hostStatus(t, inv, h));
-    if (intr.signal.aborted) return EXIT.interrupted;
-    const rows = outcomes.map((r) => (r.ok ? r.value : unreachableStatus(r.host, r.detail)));
-    const code = statusExitCode(rows);
-    if (o.json) {
-      const count = (h: HostStatus['health']) => rows.filter((r) => r.health === h).length;
-      const summary = { hosts: rows.length, healthy: count('healthy'), degraded: count('degraded'), down: count('down'), unreachable: count('unreachable') };
-      const doc = { inventory: inv.file, checkedAt: new Date().toISOString(), ms: Date.now() - t0, exitCode: code, summary, clusters: inv.clusters.map((c) => c.name), hosts: rows };
-      process.stdout.write(`${safeJson(doc, 2)}\n`);
-    } else {
-      const color = !!process.stdout.isTTY && !process.env.NO_COLOR;
-      process.stdout.write(`${formatStatus(rows, inv.clusters.map((c) => c.name), { color })}  (${((Date.now() - t0) / 1000).toFixed(1)}s)\n`);
+export const status: CommandSpec<FleetOptions> = {
+  name: 'status',
+  summary: 'one row per host: unit, version, uptime, listeners, healthy endpoints per cluster, config drift, last start',
+  options: FLEET,
+  interrupt: 'stop',
+  async action(o, ctx) {
+    const { inv, hosts } = await selectHosts(o);
+    const conns = new Connections((h, c) => connect(h, c), ctx.signal);
+    const t0 = Date.now();
+    try {
+      const outcomes = await onFleet(hosts, conns, { forks: o.forks, signal: ctx.signal }, (t, h) => hostStatus(t, inv, h));
+      if (ctx.signal.aborted) return EXIT.interrupted; // a half-read fleet is not shown
+      const rows = outcomes.map((r) => (r.ok ? r.value : unreachableStatus(r.host, r.detail)));
+      const code = statusExitCode(rows);
+      if (o.json) {
+        const count = (h: HostStatus['health']) => rows.filter((r) => r.health === h).length;
+        const summary = { hosts: rows.length, healthy: count('healthy'), degraded: count('degraded'), down: count('down'), unreachable: count('unreachable') };
+        const doc = { inventory: inv.file, checkedAt: new Date().toISOString(), ms: Date.now() - t0, exitCode: code, summary, clusters: inv.clusters.map((c) => c.name), hosts: rows };
+        process.stdout.write(`${safeJson(doc, 2)}\n`);
+      } else {
+        const table = formatStatus(rows, inv.clusters.map((c) => c.name), ctx.style);
+        process.stdout.write(`${table}  (${((Date.now() - t0) / 1000).toFixed(1)}s)\n`);
+      }
+      return code;
+    } finally {
+      await conns.closeAll();
     }
-    return code;
-  } finally {
-    await conns.closeAll();
-    intr.dispose();
-  }
-}
+  },
+};

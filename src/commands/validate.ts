@@ -3,47 +3,42 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError, messageOf } from '../errors.ts';
+import { InputError } from '../errors.ts';
 import { renderConfigFiles } from '../render/index.ts';
-import { assertRenderValid, runEnvoyValidate } from '../validate/index.ts';
-import type { HostSpec, Inventory } from '../inventory/types.ts';
-import { selectHosts } from './common.ts';
-import { findOnPath } from './envoy-path.ts';
-import { EXIT } from './common.ts';
-import { connect } from '../ssh/index.ts';
-import { Connections } from '../runner/connections.ts';
-import { onFleet } from '../runner/fleet.ts';
-import { validateOnHost } from './validate-remote.ts';
+import { assertRenderValid, findEnvoyOnPath, runEnvoyValidate } from '../validate/index.ts';
+import { ARCHES, type Inventory } from '../inventory/types.ts';
+import { validateRemote } from '../ops/validate-remote.ts';
 import { readLock, type Lock } from '../release/lockfile.ts';
-import { ARCHES } from '../inventory/types.ts';
 import { safeJson, safeText } from '../output/safe-text.ts';
+import { selectHosts } from '../cli/hosts.ts';
+import { FLEET, type FleetOptions } from '../cli/options.ts';
+import { EXIT, type CommandSpec } from '../cli/spec.ts';
 
-interface RemoteResult {
-  host: string;
-  ok: boolean;
-  unreachable: boolean;
-  output: string;
+export interface ValidateOptions extends FleetOptions {
+  envoy?: string;
+  remote: boolean;
 }
 
-async function validateRemote(inv: Inventory, hosts: HostSpec[], forks: number): Promise<RemoteResult[]> {
-  const conns = new Connections((h) => connect(h));
-  try {
-    const outcomes = await onFleet(hosts, conns, { forks }, (t, host) => validateOnHost(t, inv, host));
-    return outcomes.map((o) =>
-      o.ok ? { host: o.host.name, ok: o.value.ok, unreachable: false, output: o.value.output } : { host: o.host.name, ok: false, unreachable: o.unreachable, output: messageOf(o.error) },
-    );
-  } finally {
-    await conns.closeAll();
-  }
-}
 
-export async function validateCommand(o: { hosts: string; limit?: string; envoy?: string; json?: boolean; remote?: boolean; forks?: number }): Promise<number> {
+export const validate: CommandSpec<ValidateOptions> = {
+  name: 'validate',
+  summary: 'check the inventory and the rendered Envoy config strictly (Envoy API protos, cross-file rules)',
+  options: [
+    ...FLEET,
+    { flags: '--envoy <path>', description: 'also run `<path> --mode validate` on the rendered tree (default: envoy on PATH)' },
+    { flags: '--remote', description: "also validate each host's rendered config with the envoy installed on that host (read-only)", default: false },
+  ],
+  interrupt: 'none',
+  action: validateAction,
+};
+
+async function validateAction(o: ValidateOptions): Promise<number> {
   const { inv, hosts } = await selectHosts(o);
   // deploy reads it before contacting a host: a bad lockfile is refused here, offline, as well
   const lock = await readLock();
   assertRenderValid(inv, hosts);
 
-  const envoy = o.envoy ?? (await findOnPath('envoy'));
+  const envoy = o.envoy ?? (await findEnvoyOnPath());
   const binary: { host: string; output: string }[] = [];
   if (envoy) {
     for (const host of hosts) {
@@ -58,7 +53,7 @@ export async function validateCommand(o: { hosts: string; limit?: string; envoy?
       }
     }
   }
-  const remote = o.remote ? await validateRemote(inv, hosts, o.forks ?? 16) : [];
+  const remote = o.remote ? await validateRemote(inv, hosts, o.forks) : [];
   const remoteOk = remote.every((r) => r.ok);
   const summary = {
     inventory: inv.file,

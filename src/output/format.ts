@@ -7,6 +7,11 @@ export interface Style {
   color: boolean;
 }
 
+/** The one colour rule: a terminal, unless NO_COLOR is set (no-color.org). */
+export function styleFor(out: NodeJS.WritableStream): Style {
+  return { color: !!(out as NodeJS.WriteStream).isTTY && !process.env.NO_COLOR };
+}
+
 const CODES = { ok: 32, changed: 33, failed: 31, skipped: 36, dim: 2, bold: 1 } as const;
 
 export function paint(s: string, code: keyof typeof CODES, style: Style): string {

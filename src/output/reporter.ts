@@ -1,7 +1,7 @@
 // Where run events go: line-based text (TTY colours, or plain for CI and pipes), or JSON for
 // machines. One reporter owns stdout for a run.
 import type { RunEvent, RunResult } from '../runner/types.ts';
-import { formatDiff, formatRecap, formatTask, type Style } from './format.ts';
+import { formatDiff, formatRecap, formatTask, styleFor, type Style } from './format.ts';
 import { safeJson, safeText } from './safe-text.ts';
 import { createTtyReporter } from './tty.ts';
 
@@ -30,7 +30,7 @@ export function createReporter(o: ReporterOptions & { hosts?: string[] }): Repor
       },
     };
   }
-  const style: Style = { color: o.color ?? (!!(out as NodeJS.WriteStream).isTTY && !process.env.NO_COLOR) };
+  const style: Style = o.color === undefined ? styleFor(out) : { color: o.color };
   return {
     event(e) {
       if (e.kind === 'task') {

@@ -3,7 +3,7 @@
 // Only used when stdout is a terminal; CI and pipes get the plain line reporter.
 import { Listr, type DefaultRenderer, type ListrTaskWrapper } from 'listr2';
 import type { RunEvent, RunResult, TaskResult } from '../runner/types.ts';
-import { formatDiff, formatRecap, formatTask, type Style } from './format.ts';
+import { formatDiff, formatRecap, formatTask, styleFor } from './format.ts';
 import type { Reporter } from './reporter.ts';
 import { safeText } from './safe-text.ts';
 
@@ -16,7 +16,7 @@ interface HostLine {
 }
 
 export function createTtyReporter(hosts: string[], o: { diff: boolean; out: NodeJS.WriteStream }): Reporter {
-  const style: Style = { color: !process.env.NO_COLOR };
+  const style = styleFor(o.out);
   const lines = new Map<string, HostLine>();
   const later: string[] = [];
   let finished = false;

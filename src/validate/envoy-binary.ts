@@ -1,6 +1,8 @@
 // `envoy --mode validate -c <bootstrap>`: the binary's own verdict. It checks that the
 // path_config_source files exist, not their contents (envoy#36289); our strict check does that.
 import { execFile } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 
 export interface EnvoyValidateResult {
   ok: boolean;
@@ -30,4 +32,19 @@ export function runEnvoyValidate(envoyPath: string, bootstrapPath: string, opts:
       },
     );
   });
+}
+
+/** The `envoy` on this machine's PATH: validate and run use it when no --envoy is given. */
+export async function findEnvoyOnPath(): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const p = join(dir, 'envoy');
+    try {
+      await access(p, constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }

@@ -8,6 +8,6 @@ export type { DocumentKind, DocumentOptions } from './documents.ts';
 export { validateTree, configSourcePath } from './cross.ts';
 export type { TreeFile, TreeOptions } from './cross.ts';
 export { kindOfFile } from './tree.ts';
-export { runEnvoyValidate, ENVOY_VALIDATE_TIMEOUT_MS } from './envoy-binary.ts';
+export { findEnvoyOnPath, runEnvoyValidate, ENVOY_VALIDATE_TIMEOUT_MS } from './envoy-binary.ts';
 export type { EnvoyValidateResult } from './envoy-binary.ts';
 export { assertRenderValid, checkRendered, renderProblems } from './rendered.ts';

@@ -15,7 +15,7 @@ import { releaseSwitch } from '../../../src/modules/release-switch.ts';
 import { release } from '../../../src/modules/release.ts';
 import { restartPending } from '../../../src/modules/restart-pending.ts';
 import { service } from '../../../src/modules/systemd.ts';
-import { systemUser } from '../../../src/modules/user.ts';
+import { systemUser } from '../../../src/modules/system-user.ts';
 import { waitReady } from '../../../src/modules/wait-ready.ts';
 import { waitStopped } from '../../../src/modules/wait-stopped.ts';
 import { expectedSha } from '../../../src/release/lockfile.ts';
@@ -153,7 +153,7 @@ export const adapters: Record<string, Adapter> = {
     return service({ ...a, reloadAfter: a.reloadAfter === undefined ? undefined : refs.key(a.reloadAfter) });
   },
 
-  user: (args) =>
+  'system-user': (args) =>
     systemUser(z.strictObject({ name: z.string(), group: z.string().optional(), home: z.string().optional(), state: z.enum(['present', 'absent']).optional() }).parse(args)),
 
   'wait-ready': (args, refs) => {

@@ -5,7 +5,7 @@ import * as api from '../../../src/validate/index.ts';
 it('exports exactly the validate API', () => {
   expect(Object.keys(api).sort()).toEqual([
     'BOOTSTRAP_TYPE', 'ENVOY_VALIDATE_TIMEOUT_MS', 'PROTO_FILES', 'RESOURCE_TYPES', 'assertRenderValid', 'checkRendered',
-    'configSourcePath', 'kindOfFile', 'loadProtos', 'renderProblems', 'runEnvoyValidate', 'typeUrl',
+    'configSourcePath', 'findEnvoyOnPath', 'kindOfFile', 'loadProtos', 'renderProblems', 'runEnvoyValidate', 'typeUrl',
     'validateDocument', 'validateMessage', 'validateTree',
   ]);
 });

@@ -1,4 +1,4 @@
-// user: a system user and its group (no login shell, no home), or their removal.
+// systemUser: a system user and its group (no login shell, no home), or their removal.
 import { groupFact, userFact } from '../facts/system.ts';
 import { quote } from '../ssh/index.ts';
 import { change, ok, type Module, type Step } from '../runner/types.ts';

@@ -2,7 +2,8 @@
 // ssh.commandTimeout (offline: hosts/prod.yaml is only loaded).
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { positiveDuration, selectHosts } from '../../../src/commands/common.ts';
+import { selectHosts } from '../../../src/cli/hosts.ts';
+import { positiveDuration } from '../../../src/cli/options.ts';
 
 const PROD = join(import.meta.dirname, '../../../hosts/prod.yaml');
 

@@ -3,10 +3,12 @@
 // Nothing the service uses is touched.
 import { posix } from 'node:path';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
-import type { Transport } from '../ssh/index.ts';
+import { connect, quote, type Transport } from '../ssh/index.ts';
 import { renderConfigFiles } from '../render/index.ts';
 import { writeFileLines } from '../modules/heredoc.ts';
-import { quote } from '../ssh/index.ts';
+import { Connections } from '../runner/connections.ts';
+import { onFleet } from '../runner/fleet.ts';
+import { messageOf } from '../errors.ts';
 
 /** Rendered in place of the directory, whose name only mktemp on the host knows. */
 export const DIR_PLACEHOLDER = '/EKP_VALIDATE_DIR';
@@ -39,4 +41,24 @@ export function validateScript(inv: Inventory, host: HostSpec): string {
 export async function validateOnHost(t: Transport, inv: Inventory, host: HostSpec): Promise<{ ok: boolean; output: string }> {
   const r = await t.exec(['sh', '-s'], { stdin: validateScript(inv, host) });
   return { ok: r.code === 0, output: (r.stdout + r.stderr).trim() };
+}
+
+export interface RemoteValidation {
+  host: string;
+  ok: boolean;
+  unreachable: boolean;
+  output: string;
+}
+
+/** Every host at once (up to `forks`), each with its own envoy. */
+export async function validateRemote(inv: Inventory, hosts: HostSpec[], forks: number): Promise<RemoteValidation[]> {
+  const conns = new Connections((h) => connect(h));
+  try {
+    const outcomes = await onFleet(hosts, conns, { forks }, (t, host) => validateOnHost(t, inv, host));
+    return outcomes.map((o) =>
+      o.ok ? { host: o.host.name, ok: o.value.ok, unreachable: false, output: o.value.output } : { host: o.host.name, ok: false, unreachable: o.unreachable, output: messageOf(o.error) },
+    );
+  } finally {
+    await conns.closeAll();
+  }
 }

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, sym
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DIR_PLACEHOLDER, validateOnHost, validateScript } from '../../../src/commands/validate-remote.ts';
+import { DIR_PLACEHOLDER, validateOnHost, validateScript } from '../../../src/ops/validate-remote.ts';
 import { cluster, host, inventory } from '../render/fixtures.ts';
 import { localTransport } from '../runner/local-transport.ts';
 

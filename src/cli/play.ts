@@ -1,0 +1,43 @@
+// Run roles over the selected hosts: connect (one SSH connection per host), run the play, report,
+// and turn the outcome into an exit code. Ctrl-C stops cleanly (ctx.signal): remote commands are
+// ended, every file write is atomic, and the CLI exits 130.
+import type { HostSpec, Inventory } from '../inventory/types.ts';
+import { connect } from '../ssh/index.ts';
+import { Connections } from '../runner/connections.ts';
+import { runPlay } from '../runner/run.ts';
+import type { Role, RunResult } from '../runner/types.ts';
+import { createReporter } from '../output/reporter.ts';
+import { EXIT, type CommandContext } from './spec.ts';
+
+export interface PlayOptions {
+  forks: number;
+  json: boolean;
+  check?: boolean;
+  diff?: boolean;
+  maxFailPercent?: number;
+}
+
+export async function play(ctx: CommandContext, inv: Inventory, hosts: HostSpec[], roles: Role[], o: PlayOptions): Promise<number> {
+  const check = !!o.check;
+  const diff = !!o.diff;
+  const conns = new Connections((h, c) => connect(h, c), ctx.signal);
+  const reporter = createReporter({ json: o.json, diff, hosts: hosts.map((h) => h.name), color: ctx.style.color });
+  try {
+    const result = await runPlay(
+      { inv, hosts, roles },
+      { check, diff, forks: o.forks, maxFailPercent: o.maxFailPercent ?? 100, signal: ctx.signal, lock: true },
+      conns,
+      (e) => reporter.event(e),
+    );
+    await reporter.done(result, check);
+    return playExitCode(result);
+  } finally {
+    await conns.closeAll();
+  }
+}
+
+export function playExitCode(r: RunResult): number {
+  if (r.recap.some((h) => h.failed > 0)) return EXIT.failed;
+  if (r.recap.some((h) => h.unreachable)) return EXIT.unreachable;
+  return EXIT.ok;
+}

@@ -1,0 +1,36 @@
+// Commander wiring, once for every command: options and arguments from each description, and the
+// action handed to the CLI, which runs it and owns the exit code.
+import { Command, Option } from 'commander';
+import type { CommandSpec, OptionSpec } from './spec.ts';
+
+/** Called by commander with the parsed options (positional arguments merged in by name). */
+export type Launch = (spec: CommandSpec, opts: Record<string, unknown>) => void;
+
+export function buildProgram(commands: readonly CommandSpec[], launch: Launch): Command {
+  const program = new Command('envoy-k8s-proxy')
+    .description('Envoy in front of Kubernetes API servers: render, deploy and operate it over SSH')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  for (const spec of commands) addCommand(program, spec, launch);
+  return program;
+}
+
+function addCommand(program: Command, spec: CommandSpec, launch: Launch): void {
+  const cmd = program.command(spec.name).description(spec.summary);
+  const args = spec.arguments ?? [];
+  for (const a of args) cmd.argument(a.name, a.description);
+  for (const o of spec.options) cmd.addOption(toOption(o));
+  cmd.action((...given: unknown[]) => {
+    const opts: Record<string, unknown> = { ...cmd.opts() };
+    args.forEach((a, i) => (opts[a.name.replace(/[[\]<>.]/g, '')] = given[i]));
+    launch(spec, opts);
+  });
+}
+
+function toOption(o: OptionSpec): Option {
+  const opt = new Option(o.flags, o.description);
+  if (o.parse) opt.argParser(o.parse);
+  if (o.default !== undefined) opt.default(o.default);
+  if (o.required) opt.makeOptionMandatory();
+  return opt;
+}

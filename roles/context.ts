@@ -1,27 +1,27 @@
 // What roles need beyond the inventory: run-wide choices and the control-side release cache.
 import type { Arch, Inventory } from '../src/inventory/types.ts';
-import { expectedSha, readLock, type Lock } from '../src/release/lockfile.ts';
+import { expectedSha, readPins, type Pins } from '../src/release/pins.ts';
 import { fetchToCache, releaseCachePath, verifyLocal } from '../src/release/fetch.ts';
 import { checkMirror, releaseUrl } from '../src/release/url.ts';
 
 export interface RoleOptions {
   allowDowngrade: boolean;
-  lock: Lock;
+  pins: Pins;
   /** Control-side copy of the release for an arch, downloaded and verified once per run. */
   localRelease(arch: Arch): Promise<string>;
 }
 
 export async function roleOptions(inv: Inventory, o: { allowDowngrade?: boolean } = {}): Promise<RoleOptions> {
   checkMirror(inv.envoy);
-  const lock = await readLock();
+  const pins = await readPins();
   const pending = new Map<Arch, Promise<string>>();
   return {
     allowDowngrade: o.allowDowngrade ?? false,
-    lock,
+    pins,
     localRelease(arch) {
       let p = pending.get(arch);
       if (!p) {
-        const want = expectedSha(inv, lock, arch);
+        const want = expectedSha(inv, pins, arch);
         p = inv.envoy.localFile
           ? verifyLocal(inv.envoy.localFile, want).then((r) => r.path)
           : fetchToCache(releaseUrl(inv.envoy.version, arch, inv.envoy.mirror), releaseCachePath(inv.envoy.version, arch), want).then((r) => r.path);

@@ -3,7 +3,7 @@ import { task, type Role } from '../../src/runner/types.ts';
 import { release } from '../../src/modules/release.ts';
 import { releaseSwitch } from '../../src/modules/release-switch.ts';
 import { directory } from '../../src/modules/directory.ts';
-import { expectedSha } from '../../src/release/lockfile.ts';
+import { expectedSha } from '../../src/release/pins.ts';
 import { releaseUrl } from '../../src/release/url.ts';
 import type { RoleOptions } from '../context.ts';
 import { restartHandler } from '../envoy_service/handlers.ts';
@@ -18,7 +18,7 @@ export function envoyBinary(o: RoleOptions): Role {
         release({
           installDir: inv.paths.installDir,
           version: inv.envoy.version,
-          expected: (arch) => expectedSha(inv, o.lock, arch),
+          expected: (arch) => expectedSha(inv, o.pins, arch),
           source:
             inv.envoy.fetch === 'host' && !inv.envoy.localFile
               ? { mode: 'host', url: (arch) => releaseUrl(inv.envoy.version, arch, inv.envoy.mirror) }

@@ -8,7 +8,7 @@ import { renderConfigFiles } from '../render/index.ts';
 import { assertRenderValid, findEnvoyOnPath, runEnvoyValidate } from '../validate/index.ts';
 import { ARCHES, type Inventory } from '../inventory/types.ts';
 import { validateRemote } from '../ops/validate-remote.ts';
-import { readLock, type Lock } from '../release/lockfile.ts';
+import { readPins, type Pins } from '../release/pins.ts';
 import { safeJson, safeText } from '../output/safe-text.ts';
 import { selectHosts } from '../cli/hosts.ts';
 import { FLEET, type FleetOptions } from '../cli/options.ts';
@@ -35,7 +35,7 @@ export const validate: CommandSpec<ValidateOptions> = {
 async function validateAction(o: ValidateOptions): Promise<number> {
   const { inv, hosts } = await selectHosts(o);
   // deploy reads it before contacting a host: a bad lockfile is refused here, offline, as well
-  const lock = await readLock();
+  const lock = await readPins();
   assertRenderValid(inv, hosts);
 
   const envoy = o.envoy ?? (await findEnvoyOnPath());
@@ -84,7 +84,7 @@ async function validateAction(o: ValidateOptions): Promise<number> {
 }
 
 /** Where an install would take each arch's sha256 from (both sources were checked when read). */
-function shaSources(inv: Inventory, lock: Lock): Record<string, string> {
+function shaSources(inv: Inventory, lock: Pins): Record<string, string> {
   const from = (arch: (typeof ARCHES)[number]) =>
     inv.envoy.sha256[arch] ? 'from the inventory' : lock[inv.envoy.version]?.[arch] ? 'from the lockfile' : 'unknown (run download)';
   return Object.fromEntries(ARCHES.map((arch) => [arch, from(arch)]));

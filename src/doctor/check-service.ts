@@ -4,7 +4,7 @@ import type { HostSpec, Inventory } from '../inventory/types.ts';
 import type { UnitFact } from '../facts/system.ts';
 import type { PathFact } from '../facts/file.ts';
 import { archOf } from '../release/url.ts';
-import { expectedSha, type Lock } from '../release/lockfile.ts';
+import { expectedSha, type Pins } from '../release/pins.ts';
 import { UNIT_NAME } from '../render/index.ts';
 import { check, type Check } from './types.ts';
 import { isLoopback, socketsFor, type ListenSocket } from './parse-ss.ts';
@@ -36,7 +36,7 @@ export interface BinaryFacts {
   running?: string;
 }
 
-export function checkBinary(inv: Inventory, lock: Lock, f: BinaryFacts, host: string): Check[] {
+export function checkBinary(inv: Inventory, lock: Pins, f: BinaryFacts, host: string): Check[] {
   const bin = posix.join(inv.paths.installDir, 'current', 'envoy');
   const fix = `run \`envoy-k8s-proxy deploy --hosts ${inv.name} --limit ${host}\` to install Envoy ${inv.envoy.version}`;
   if (f.binary.type !== 'file') return [check('binary', 'binary', 'fail', `${bin} is missing (${f.binary.type})`, { fix })];

@@ -2,7 +2,7 @@
 import { posix } from 'node:path';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import type { Transport } from '../ssh/index.ts';
-import type { Lock } from '../release/lockfile.ts';
+import type { Pins } from '../release/pins.ts';
 import { detailOf } from '../errors.ts';
 import { readFacts } from '../facts/gather.ts';
 import { containerFact, osFact, unitFact, type UnitFact } from '../facts/system.ts';
@@ -41,7 +41,7 @@ export function failedReport(host: HostSpec, detail: string, ms: number): HostRe
 }
 
 /** One connected host: every probe in one round trip, turned into checks. */
-export async function doctorHost(t: Transport, inv: Inventory, host: HostSpec, lock: Lock, connectMs: number, signal?: AbortSignal): Promise<HostReport> {
+export async function doctorHost(t: Transport, inv: Inventory, host: HostSpec, lock: Pins, connectMs: number, signal?: AbortSignal): Promise<HostReport> {
   const started = Date.now() - connectMs;
   const before = t.stats.roundTrips;
   const checks = [check('ssh', 'ssh', 'ok', `${host.ssh.user}@${host.address}:${host.ssh.port} in ${connectMs} ms`)];
@@ -53,7 +53,7 @@ export async function doctorHost(t: Transport, inv: Inventory, host: HostSpec, l
   return hostReport(host, checks, Date.now() - started, t.stats.roundTrips - before);
 }
 
-async function gatherChecks(t: Transport, inv: Inventory, host: HostSpec, lock: Lock, signal?: AbortSignal): Promise<Check[]> {
+async function gatherChecks(t: Transport, inv: Inventory, host: HostSpec, lock: Pins, signal?: AbortSignal): Promise<Check[]> {
   const bin = posix.join(inv.paths.installDir, 'current', 'envoy');
   const unit = unitFact(UNIT_NAME);
   const binary = pathFact(bin);
@@ -100,7 +100,7 @@ function activeMainPid(u: UnitFact): number {
   return u.activeState === 'active' ? u.mainPid : 0;
 }
 
-function binaryChecks(inv: Inventory, lock: Lock, hostName: string, machine: string, binary?: PathFact, version?: { ok: boolean; text: string }, serverInfo?: string): Check[] {
+function binaryChecks(inv: Inventory, lock: Pins, hostName: string, machine: string, binary?: PathFact, version?: { ok: boolean; text: string }, serverInfo?: string): Check[] {
   let running: string | undefined;
   try {
     running = (JSON.parse(serverInfo ?? '') as { version?: string }).version?.split('/')[1];

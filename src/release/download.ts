@@ -7,7 +7,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { ARCHES, type Arch, type Inventory } from '../inventory/types.ts';
 import { InputError, ToolError } from '../errors.ts';
 import { cacheDir, fetchText, fetchToCache, fileSha256, HttpStatusError, releaseCachePath, verifyLocal, type FetchOptions } from './fetch.ts';
-import { lockfileName, lockfilePath, readLock, writeLock } from './lockfile.ts';
+import { lockfileName, pinsPath, readPins, writePins } from './pins.ts';
 import { clearsignedText, verifyClearsigned } from './signature.ts';
 import { assetName, checkMirror, checksumsUrl, parseChecksums, releaseUrl } from './url.ts';
 
@@ -21,7 +21,7 @@ export interface DownloadOptions {
   /** Path of the armored public key that signs the release's checksums.txt.asc. */
   signingKey?: string;
   trustFirstDownload?: boolean;
-  /** Default lockfilePath(): EKP_LOCKFILE or files/envoy-releases.lock.yaml. */
+  /** Default pinsPath(): EKP_LOCKFILE or files/envoy-releases.lock.yaml. */
   lockfile?: string;
   /** Default cacheDir(): EKP_CACHE_DIR or ~/.cache/envoy-k8s-proxy. */
   cacheDir?: string;
@@ -62,8 +62,8 @@ type Planned = { arch: Arch; sha?: string; source: ShaSource };
 export async function downloadRelease(inv: Pick<Inventory, 'name' | 'file' | 'envoy'>, o: DownloadOptions = {}): Promise<DownloadReport> {
   const { version, mirror, localFile } = inv.envoy;
   checkMirror(inv.envoy);
-  const lockfile = o.lockfile ?? lockfilePath();
-  const lock = await readLock(lockfile);
+  const lockfile = o.lockfile ?? pinsPath();
+  const lock = await readPins(lockfile);
   const warnings: string[] = [];
   const arches = localFile ? await localArches(localFile, o.arches) : [...new Set(o.arches ?? ARCHES)];
 
@@ -138,7 +138,7 @@ export async function downloadRelease(inv: Pick<Inventory, 'name' | 'file' | 'en
       lockUpdated.push(r.arch);
     }
   }
-  if (lockUpdated.length > 0) await writeLock(lock, lockfile);
+  if (lockUpdated.length > 0) await writePins(lock, lockfile);
   return { version, lockfile, lockUpdated, releases, checksums, warnings };
 }
 

@@ -18,7 +18,7 @@ import { service } from '../../../src/modules/systemd.ts';
 import { systemUser } from '../../../src/modules/system-user.ts';
 import { waitReady } from '../../../src/modules/wait-ready.ts';
 import { waitStopped } from '../../../src/modules/wait-stopped.ts';
-import { expectedSha } from '../../../src/release/lockfile.ts';
+import { expectedSha } from '../../../src/release/pins.ts';
 import type { Handler, Module, TaskKey } from '../../../src/runner/types.ts';
 import { PATH_ROLES } from '../../../src/ownership/manifest.ts';
 import { quote } from '../../../src/ssh/quote.ts';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EnvoyRelease, Inventory } from '../../../src/inventory/types.ts';
 import { downloadRelease, FIRST_DOWNLOAD_WARNING, type DownloadOptions } from '../../../src/release/download.ts';
-import { readLock, writeLock } from '../../../src/release/lockfile.ts';
+import { readPins, writePins } from '../../../src/release/pins.ts';
 import { InputError } from '../../../src/errors.ts';
 import { ReleaseHost, checksumsText, sha256, standIn } from './release-host.ts';
 
@@ -55,7 +55,7 @@ describe('downloadRelease', () => {
       `the signature of ${host.url}${SUMS} was NOT verified (no --signing-key; taken on trust as --trust-first-download asks): REVIEW these sha256 values against the release page before committing the lockfile`,
     ]);
     expect(r.lockUpdated).toEqual(['x86_64', 'aarch_64']);
-    expect(await readLock(lockfile)).toEqual({ '1.35.0': { x86_64: sha256(x86), aarch_64: sha256(arm) } });
+    expect(await readPins(lockfile)).toEqual({ '1.35.0': { x86_64: sha256(x86), aarch_64: sha256(arm) } });
     expect(readFileSync(lockfile, 'utf8')).toMatch(/^# sha256 of Envoy release binaries/);
 
     host.requests.length = 0;
@@ -74,7 +74,7 @@ describe('downloadRelease', () => {
   it('a binary that does not match checksums.txt.asc is deleted, the lockfile untouched, the run fails', async () => {
     host.files.set(SUMS, unsignedSums({ 'envoy-1.35.0-linux-x86_64': x86 }));
     host.files.set(X86, standIn('something else'));
-    await writeLock({ '1.34.0': { x86_64: sha256(standIn('older')) } }, lockfile);
+    await writePins({ '1.34.0': { x86_64: sha256(standIn('older')) } }, lockfile);
     const before = readFileSync(lockfile, 'utf8');
     await expect(downloadRelease(inv(), opts({ arches: ['x86_64'], trustFirstDownload: true }))).rejects.toThrow(/checksum mismatch for .*envoy-1\.35\.0-linux-x86_64: expected sha256 [0-9a-f]{64}, got [0-9a-f]{64}; the download was deleted/);
     const dest = join(cache, 'releases', '1.35.0', 'envoy-1.35.0-linux-x86_64');
@@ -85,7 +85,7 @@ describe('downloadRelease', () => {
 
   it('a new hash without --signing-key or --trust-first-download: refused (exit 2) before any request, saying what to do', async () => {
     host.files.set(SUMS, unsignedSums({ 'envoy-1.35.0-linux-x86_64': x86, 'envoy-1.35.0-linux-aarch_64': arm }));
-    await writeLock({ '1.35.0': { aarch_64: sha256(arm) } }, lockfile);
+    await writePins({ '1.35.0': { aarch_64: sha256(arm) } }, lockfile);
     const before = readFileSync(lockfile, 'utf8');
     const err = await downloadRelease(inv(), opts()).catch((e: Error) => e);
     expect(err).toBeInstanceOf(InputError);
@@ -107,7 +107,7 @@ describe('downloadRelease', () => {
     const r = await downloadRelease(inv(), opts({ trustFirstDownload: true, arches: ['x86_64'] }));
     expect(r.releases.map((a) => [a.arch, a.source])).toEqual([['x86_64', 'first-download']]);
     expect(r.warnings[0]).toBe(`no checksums to compare with (unable to download ${host.url}${SUMS}: HTTP 404): the first download is trusted as is`);
-    expect(await readLock(lockfile)).toEqual({ '1.35.0': { x86_64: sha256(x86) } });
+    expect(await readPins(lockfile)).toEqual({ '1.35.0': { x86_64: sha256(x86) } });
   });
 
   it('--trust-first-download takes the hash of the download and says loudly to review it', async () => {
@@ -115,7 +115,7 @@ describe('downloadRelease', () => {
     expect(r.releases.map((a) => [a.arch, a.source, a.sha256])).toEqual([['aarch_64', 'first-download', sha256(arm)]]);
     expect(r.warnings).toContain(`aarch_64: sha256 ${sha256(arm)} ${FIRST_DOWNLOAD_WARNING}`);
     expect(FIRST_DOWNLOAD_WARNING).toBe('trusted on first download: REVIEW this sha256 against the release page before committing the lockfile');
-    expect(await readLock(lockfile)).toEqual({ '1.35.0': { aarch_64: sha256(arm) } });
+    expect(await readPins(lockfile)).toEqual({ '1.35.0': { aarch_64: sha256(arm) } });
   });
 
   it('checksums.txt.asc still wins over --trust-first-download when it lists the asset', async () => {
@@ -125,7 +125,7 @@ describe('downloadRelease', () => {
   });
 
   it("the inventory's sha256 wins over the lockfile's, and checksums are not fetched", async () => {
-    await writeLock({ '1.35.0': { x86_64: sha256(standIn('stale')) } }, lockfile);
+    await writePins({ '1.35.0': { x86_64: sha256(standIn('stale')) } }, lockfile);
     const before = readFileSync(lockfile, 'utf8');
     const r = await downloadRelease(inv({ sha256: { x86_64: sha256(x86) } }), opts({ arches: ['x86_64'] }));
     expect(r.releases.map((a) => [a.source, a.sha256, a.downloaded])).toEqual([['inventory', sha256(x86), true]]);
@@ -176,7 +176,7 @@ describe('downloadRelease', () => {
       expect((err as Error).message).not.toContain('--signing-key');
       const r = await downloadRelease(inv({ localFile: file }), opts({ trustFirstDownload: true, arches: ['aarch_64'] }));
       expect(r.releases.map((a) => [a.arch, a.source, a.sha256])).toEqual([['aarch_64', 'first-download', sha256(arm)]]);
-      expect(await readLock(lockfile)).toEqual({ '1.35.0': { aarch_64: sha256(arm) } });
+      expect(await readPins(lockfile)).toEqual({ '1.35.0': { aarch_64: sha256(arm) } });
       expect(host.requests).toEqual([]);
     });
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Inventory } from '../../../src/inventory/types.ts';
 import { downloadRelease } from '../../../src/release/download.ts';
-import { readLock } from '../../../src/release/lockfile.ts';
+import { readPins } from '../../../src/release/pins.ts';
 import { clearsignedText, dearmor, verifyClearsigned } from '../../../src/release/signature.ts';
 import { ReleaseHost, checksumsText, sha256, standIn } from './release-host.ts';
 
@@ -129,7 +129,7 @@ describe.skipIf(!HAVE_GPG)('verifyClearsigned (gpg available)', () => {
       expect(r.releases.map((a) => a.source)).toEqual(['checksums.txt.asc (signed)', 'checksums.txt.asc (signed)']);
       expect(r.checksums?.signed).toBe(true);
       expect(r.warnings).toEqual([]);
-      expect(await readLock(lockfile)).toEqual({ '1.35.0': { x86_64: sha256(x86), aarch_64: sha256(arm) } });
+      expect(await readPins(lockfile)).toEqual({ '1.35.0': { x86_64: sha256(x86), aarch_64: sha256(arm) } });
     });
 
     it('a bad signature refuses, even with --trust-first-download, before any binary request', async () => {

@@ -10,7 +10,7 @@ import { Locator, formatPath } from '../inventory/locate.ts';
 import { yamlSyntaxProblems } from '../inventory/yaml-errors.ts';
 import type { Arch } from '../inventory/types.ts';
 
-export type Lock = Record<string, Partial<Record<Arch, string>>>;
+export type Pins = Record<string, Partial<Record<Arch, string>>>;
 
 const SHA = 'expected a sha256 of 64 lowercase hex digits';
 const sha = () => z.string({ error: SHA }).regex(SHA256, { error: SHA });
@@ -27,7 +27,7 @@ export const lockSchema = z.strictObject({
 export const MAX_LOCKFILE_BYTES = 1024 * 1024;
 
 /** The releases of a lockfile's text, or an InputError naming every problem. Empty text: no entries. */
-export function parseLock(text: string, file: string): Lock {
+export function parsePins(text: string, file: string): Pins {
   const fail = (problems: Problem[]): never => {
     throw new InputError('lockfile', problems);
   };
@@ -68,7 +68,7 @@ export function parseLock(text: string, file: string): Lock {
     }
   }
   if (problems.length > 0 || !parsed.success) fail(inFileOrder(problems));
-  return (parsed.data!.releases ?? {}) as Lock;
+  return (parsed.data!.releases ?? {}) as Pins;
 }
 
 function inFileOrder(problems: Problem[]): Problem[] {

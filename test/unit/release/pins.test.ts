@@ -1,13 +1,13 @@
-// readLock at the file level: what is no lockfile (missing, empty), what is a bad one (a directory,
-// not UTF-8, too big), and a writeLock → readLock round trip. Entry-level refusals are the
+// readPins at the file level: what is no lockfile (missing, empty), what is a bad one (a directory,
+// not UTF-8, too big), and a writePins → readPins round trip. Entry-level refusals are the
 // bad-lockfile corpus (test/corpus/bad-lockfiles).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/errors.ts';
-import { MAX_LOCKFILE_BYTES } from '../../../src/release/lock-parse.ts';
-import { expectedSha, readLock, writeLock } from '../../../src/release/lockfile.ts';
+import { MAX_LOCKFILE_BYTES } from '../../../src/release/pins-parse.ts';
+import { expectedSha, readPins, writePins } from '../../../src/release/pins.ts';
 import type { Inventory } from '../../../src/inventory/types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ekp-lockfile-'));
@@ -15,22 +15,22 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const sha = (c: string) => c.repeat(64);
 
 async function refusal(file: string): Promise<string> {
-  const err = await readLock(file).catch((e: unknown) => e);
+  const err = await readPins(file).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(InputError);
   return (err as Error).message;
 }
 
-describe('readLock', () => {
+describe('readPins', () => {
   it('a missing file or an empty one has no entries', async () => {
-    expect(await readLock(join(dir, 'absent.yaml'))).toEqual({});
+    expect(await readPins(join(dir, 'absent.yaml'))).toEqual({});
     writeFileSync(join(dir, 'empty.yaml'), '# nothing yet\n');
-    expect(await readLock(join(dir, 'empty.yaml'))).toEqual({});
+    expect(await readPins(join(dir, 'empty.yaml'))).toEqual({});
   });
 
-  it('round-trips what writeLock wrote, versions sorted', async () => {
+  it('round-trips what writePins wrote, versions sorted', async () => {
     const file = join(dir, 'lock.yaml');
-    await writeLock({ '1.35.0': { x86_64: sha('a') }, '1.34.1': { aarch_64: sha('b') } }, file);
-    expect(await readLock(file)).toEqual({ '1.34.1': { aarch_64: sha('b') }, '1.35.0': { x86_64: sha('a') } });
+    await writePins({ '1.35.0': { x86_64: sha('a') }, '1.34.1': { aarch_64: sha('b') } }, file);
+    expect(await readPins(file)).toEqual({ '1.34.1': { aarch_64: sha('b') }, '1.35.0': { x86_64: sha('a') } });
   });
 
   it('refuses a directory, a non-UTF-8 file and an oversized one, naming the file', async () => {

@@ -1,5 +1,6 @@
-// files/envoy-releases.lock.yaml: the sha256 of each Envoy release binary we trust, like a package
-// lockfile. Filled by `download`; read by every install. Never invented: a missing entry is an error.
+// Release pins: files/envoy-releases.lock.yaml holds the sha256 of each Envoy release binary we
+// trust, like a package lockfile. In code they are "pins", so that "lock" only ever means the run
+// lock (src/runner/host-lock.ts). Filled by `download`; read by every install; never invented.
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -7,15 +8,15 @@ import type { Arch, Inventory } from '../inventory/types.ts';
 import { SHA256 } from '../inventory/formats.ts';
 import { InputError, ToolError } from '../errors.ts';
 import { packageRoot } from '../paths.ts';
-import { MAX_LOCKFILE_BYTES, parseLock, type Lock } from './lock-parse.ts';
+import { MAX_LOCKFILE_BYTES, parsePins, type Pins } from './pins-parse.ts';
 
-export type { Lock } from './lock-parse.ts';
+export type { Pins } from './pins-parse.ts';
 
-export const LOCKFILE = join(packageRoot(), 'files/envoy-releases.lock.yaml');
+export const PINS_FILE = join(packageRoot(), 'files/envoy-releases.lock.yaml');
 
 /** The lockfile in use: EKP_LOCKFILE (tests, other checkouts; relative to the cwd) or the repository's. */
-export function lockfilePath(): string {
-  return process.env.EKP_LOCKFILE ? resolve(process.cwd(), process.env.EKP_LOCKFILE) : LOCKFILE;
+export function pinsPath(): string {
+  return process.env.EKP_LOCKFILE ? resolve(process.cwd(), process.env.EKP_LOCKFILE) : PINS_FILE;
 }
 
 /** How messages name the lockfile: relative to the working directory when inside it. */
@@ -25,7 +26,7 @@ export function lockfileName(file: string, cwd = process.cwd()): string {
 }
 
 /** The checked releases of the lockfile (none when it does not exist); InputError for a bad one. */
-export async function readLock(file = lockfilePath()): Promise<Lock> {
+export async function readPins(file = pinsPath()): Promise<Pins> {
   const name = lockfileName(file);
   const fail = (message: string): never => {
     throw new InputError('lockfile', [{ file: name, path: '', message }]);
@@ -41,10 +42,10 @@ export async function readLock(file = lockfilePath()): Promise<Lock> {
   } catch {
     return fail('not UTF-8 text');
   }
-  return parseLock(text, name);
+  return parsePins(text, name);
 }
 
-export async function writeLock(lock: Lock, file = lockfilePath()): Promise<void> {
+export async function writePins(lock: Pins, file = pinsPath()): Promise<void> {
   const sorted = Object.fromEntries(Object.keys(lock).sort().map((v) => [v, lock[v]]));
   const header =
     '# sha256 of Envoy release binaries, per version and architecture, written by\n' +
@@ -59,7 +60,7 @@ export async function writeLock(lock: Lock, file = lockfilePath()): Promise<void
 }
 
 /** The sha256 an install must match: the inventory's own value wins over the lockfile's. */
-export function expectedSha(inv: Inventory, lock: Lock, arch: Arch): string {
+export function expectedSha(inv: Inventory, lock: Pins, arch: Arch): string {
   const sha = inv.envoy.sha256[arch] ?? lock[inv.envoy.version]?.[arch];
   if (!sha) {
     throw new ToolError(

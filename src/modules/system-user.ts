@@ -1,9 +1,9 @@
-// systemUser: a system user and its group (no login shell, no home), or their removal.
+// systemUser: a system user and its group (no login shell, no home). Removal is the ownership
+// module's: only an account the tool created may go.
 import { groupFact, userFact } from '../facts/system.ts';
-import { quote } from '../ssh/index.ts';
 import { change, ok, type Module, type Step } from '../runner/types.ts';
 
-export function systemUser(a: { name: string; group?: string; home?: string; state?: 'present' | 'absent' }): Module {
+export function systemUser(a: { name: string; group?: string; home?: string }): Module {
   const group = a.group ?? a.name;
   const uf = userFact(a.name);
   const gf = groupFact(group);
@@ -13,11 +13,6 @@ export function systemUser(a: { name: string; group?: string; home?: string; sta
       const u = facts.get(uf);
       const g = facts.get(gf);
       const steps: Step[] = [];
-      if (a.state === 'absent') {
-        if (u.exists) steps.push({ kind: 'exec', action: `remove user ${a.name}`, command: ['userdel', a.name] });
-        if (g.exists) steps.push({ kind: 'exec', action: `remove group ${group}`, command: `getent group ${quote(group)} >/dev/null && groupdel ${quote(group)} || true` });
-        return steps.length ? change(steps, { message: 'removed' }) : ok();
-      }
       if (!g.exists) steps.push({ kind: 'exec', action: `create group ${group}`, command: ['groupadd', '--system', group] });
       if (!u.exists) {
         steps.push({

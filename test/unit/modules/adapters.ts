@@ -5,7 +5,6 @@
 import { z } from 'zod';
 import { ToolError } from '../../../src/errors.ts';
 import type { Arch } from '../../../src/inventory/types.ts';
-import { absent } from '../../../src/modules/absent.ts';
 import { command } from '../../../src/modules/command.ts';
 import { directory } from '../../../src/modules/directory.ts';
 import { fileSet } from '../../../src/modules/file-set.ts';
@@ -47,7 +46,6 @@ function byArch(map: Partial<Record<Arch, string>>, what: string) {
 }
 
 export const adapters: Record<string, Adapter> = {
-  absent: (args) => absent(z.strictObject({ path: z.string() }).parse(args).path),
 
   command: (args) => command(z.strictObject({ command: argv, action: z.string(), creates: z.string().optional(), unless: z.string().optional() }).parse(args)),
 
@@ -154,7 +152,7 @@ export const adapters: Record<string, Adapter> = {
   },
 
   'system-user': (args) =>
-    systemUser(z.strictObject({ name: z.string(), group: z.string().optional(), home: z.string().optional(), state: z.enum(['present', 'absent']).optional() }).parse(args)),
+    systemUser(z.strictObject({ name: z.string(), group: z.string().optional(), home: z.string().optional(), }).parse(args)),
 
   'wait-ready': (args, refs) => {
     const a = z.strictObject({ unit: z.string(), readyUrl: z.string(), timeoutMs: z.number().int().positive(), after: z.string().optional() }).parse(args);

@@ -3,12 +3,37 @@ import tseslint from 'typescript-eslint';
 
 /** Each layer may import only the layers below it; `from` names the importing folder. */
 const layers = [
-  { from: 'src/inventory/**', deny: ['render', 'validate', 'facts', 'modules', 'runner', 'ops', 'doctor', 'output', 'release', 'cli', 'commands', 'ssh'] },
+  {
+    from: 'src/inventory/**',
+    deny: [
+      'render',
+      'validate',
+      'facts',
+      'modules',
+      'runner',
+      'ops',
+      'doctor',
+      'output',
+      'release',
+      'cli',
+      'commands',
+      'ssh',
+    ],
+  },
   // validate checks what render produced: it sits above render
-  { from: 'src/validate/**', deny: ['facts', 'modules', 'runner', 'ops', 'doctor', 'output', 'release', 'cli', 'commands', 'ssh'] },
-  { from: 'src/render/**', deny: ['validate', 'facts', 'modules', 'runner', 'ops', 'doctor', 'output', 'release', 'cli', 'commands', 'ssh'] },
+  {
+    from: 'src/validate/**',
+    deny: ['facts', 'modules', 'runner', 'ops', 'doctor', 'output', 'release', 'cli', 'commands', 'ssh'],
+  },
+  {
+    from: 'src/render/**',
+    deny: ['validate', 'facts', 'modules', 'runner', 'ops', 'doctor', 'output', 'release', 'cli', 'commands', 'ssh'],
+  },
   // the transport takes a HostSpec (types only) and nothing else from above
-  { from: 'src/ssh/**', deny: ['render', 'validate', 'facts', 'modules', 'runner', 'ops', 'doctor', 'output', 'release', 'cli', 'commands'] },
+  {
+    from: 'src/ssh/**',
+    deny: ['render', 'validate', 'facts', 'modules', 'runner', 'ops', 'doctor', 'output', 'release', 'cli', 'commands'],
+  },
   { from: 'src/facts/**', deny: ['render', 'modules', 'runner', 'ops', 'doctor', 'output', 'cli', 'commands'] },
   // the manifest's decisions are steps for the ownership module: the same level as modules' helpers
   { from: 'src/ownership/**', deny: ['modules', 'ops', 'doctor', 'output', 'cli', 'commands'] },
@@ -28,7 +53,10 @@ const layerGroup = (name) => [`**/src/${name}/*`, `../${name}/*`];
 // outside src/ssh, the SSH layer is reached through its index only
 const sshInternals = { group: ['**/ssh/*', '!**/ssh/index.ts'], message: 'import the SSH layer from src/ssh/index.ts' };
 // commands are descriptions: commander is wired once, by the CLI (src/cli.ts, src/cli/)
-const commander = { name: 'commander', message: 'describe options in a CommandSpec; commander is wired in src/cli/ only' };
+const commander = {
+  name: 'commander',
+  message: 'describe options in a CommandSpec; commander is wired in src/cli/ only',
+};
 const cliShell = (f) => f === 'src/cli.ts' || f.startsWith('src/cli/');
 
 export default tseslint.config(
@@ -56,7 +84,10 @@ export default tseslint.config(
           paths: cliShell(l.from) ? [] : [commander],
           patterns: [
             ...(l.from.startsWith('src/ssh') ? [] : [sshInternals]),
-            ...l.deny.map((d) => ({ group: layerGroup(d), message: `${l.from.split('/').slice(0, 2).join('/')} sits below ${d} and must not import it` })),
+            ...l.deny.map((d) => ({
+              group: layerGroup(d),
+              message: `${l.from.split('/').slice(0, 2).join('/')} sits below ${d} and must not import it`,
+            })),
           ],
         },
       ],

@@ -24,7 +24,11 @@ export async function roleOptions(inv: Inventory, o: { allowDowngrade?: boolean 
         const want = expectedSha(inv, pins, arch);
         p = inv.envoy.localFile
           ? verifyLocal(inv.envoy.localFile, want).then((r) => r.path)
-          : fetchToCache(releaseUrl(inv.envoy.version, arch, inv.envoy.mirror), releaseCachePath(inv.envoy.version, arch), want).then((r) => r.path);
+          : fetchToCache(
+              releaseUrl(inv.envoy.version, arch, inv.envoy.mirror),
+              releaseCachePath(inv.envoy.version, arch),
+              want,
+            ).then((r) => r.path);
         pending.set(arch, p);
       }
       return p;

@@ -28,7 +28,8 @@ function options() {
   }
   const hostCounts = values['hosts-counts'].split(',').map((x) => Number(x.trim()));
   const repeat = Number(values.repeat);
-  if (hostCounts.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(repeat) || repeat < 1) throw new Error(USAGE);
+  if (hostCounts.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(repeat) || repeat < 1)
+    throw new Error(USAGE);
   return { hostCounts, repeat, json: values.json, keep: values.keep };
 }
 
@@ -43,7 +44,9 @@ const { startup, runs, failed } = await runBench({ ...o, log });
 const checks = verdicts(runs);
 
 console.log(`\n${machineLine(machine)}`);
-console.log(`medians of ${o.repeat} for the floor, no-op and endpoint figures; fresh deploy and restart run once per host count\n`);
+console.log(
+  `medians of ${o.repeat} for the floor, no-op and endpoint figures; fresh deploy and restart run once per host count\n`,
+);
 console.log(figuresTable(startup, runs));
 console.log('\nTargets (issue 8)');
 console.log(verdictLines(checks));
@@ -55,7 +58,17 @@ for (const r of runs) for (const n of r.notes) console.log(`note (${r.hosts} hos
 for (const f of failed) console.log(`NOT MEASURED (${f.hosts} hosts): ${f.error.split('\n')[0]}`);
 
 if (o.json) {
-  const doc = { version: 1, startedAt, finishedAt: new Date().toISOString(), machine, options: { hostCounts: o.hostCounts, repeat: o.repeat }, startup, runs, failed, targets: checks };
+  const doc = {
+    version: 1,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine,
+    options: { hostCounts: o.hostCounts, repeat: o.repeat },
+    startup,
+    runs,
+    failed,
+    targets: checks,
+  };
   writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
   log(`figures written to ${o.json}`);
 }

@@ -29,7 +29,10 @@ export async function runCommand(spec: CommandSpec, opts: unknown): Promise<numb
   const ac = new AbortController();
   const onSignal = () => {
     if (ac.signal.aborted) process.exit(EXIT.interrupted); // a second Ctrl-C does not wait
-    if (mode === 'stop') process.stderr.write('\ninterrupted: finishing the current step on each host, then stopping (Ctrl-C again to quit now)\n');
+    if (mode === 'stop')
+      process.stderr.write(
+        '\ninterrupted: finishing the current step on each host, then stopping (Ctrl-C again to quit now)\n',
+      );
     ac.abort();
   };
   if (mode !== 'none') for (const s of SIGNALS) process.on(s, onSignal);
@@ -57,6 +60,8 @@ export function report(err: unknown): number {
     process.stderr.write(`error: ${safeText(err.message)}\n`); // messages quote remote stderr
     return err.kind === 'interrupted' ? EXIT.interrupted : EXIT.failed;
   }
-  process.stderr.write(`internal error: ${safeText(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
+  process.stderr.write(
+    `internal error: ${safeText(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`,
+  );
   return EXIT.failed;
 }

@@ -1,6 +1,16 @@
 // One base class for every error the tool reports; only the CLI turns them into exit codes.
 
-export type ErrorKind = 'inventory' | 'lockfile' | 'validation' | 'connect' | 'hostkey' | 'fact' | 'module' | 'remote' | 'interrupted' | 'usage';
+export type ErrorKind =
+  | 'inventory'
+  | 'lockfile'
+  | 'validation'
+  | 'connect'
+  | 'hostkey'
+  | 'fact'
+  | 'module'
+  | 'remote'
+  | 'interrupted'
+  | 'usage';
 
 /** `message` is what gets printed (`host: detail`); code that already names the host reads `detail`. */
 export class ToolError extends Error {

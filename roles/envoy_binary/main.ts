@@ -25,9 +25,17 @@ export function envoyBinary(o: RoleOptions): Role {
               : { mode: 'control', local: o.localRelease },
         }),
       ),
-      task('current release', releaseSwitch({ installDir: inv.paths.installDir, version: inv.envoy.version, allowDowngrade: o.allowDowngrade }), {
-        notify: [restartHandler],
-      }),
+      task(
+        'current release',
+        releaseSwitch({
+          installDir: inv.paths.installDir,
+          version: inv.envoy.version,
+          allowDowngrade: o.allowDowngrade,
+        }),
+        {
+          notify: [restartHandler],
+        },
+      ),
     ],
   };
 }

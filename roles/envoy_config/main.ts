@@ -6,7 +6,13 @@ import { systemUser } from '../../src/modules/system-user.ts';
 import { directory } from '../../src/modules/directory.ts';
 import { fileSet } from '../../src/modules/file-set.ts';
 import { file } from '../../src/modules/file.ts';
-import { CONFIG_FILE_MODE, LOGROTATE_PATH, renderConfigFiles, renderLogrotate, type RenderedFile } from '../../src/render/index.ts';
+import {
+  CONFIG_FILE_MODE,
+  LOGROTATE_PATH,
+  renderConfigFiles,
+  renderLogrotate,
+  type RenderedFile,
+} from '../../src/render/index.ts';
 import type { HostSpec, Inventory } from '../../src/inventory/types.ts';
 import { quote } from '../../src/ssh/index.ts';
 import { restartHandler } from '../envoy_service/handlers.ts';
@@ -45,7 +51,8 @@ export function envoyConfigRole(render: Render = renderConfigFiles): Role {
               // as the service user, like ExecStartPre: it must be able to read what it will load.
               // setpriv execs envoy: runuser would outlive a SIGTERM by 2 s, so an interrupt's SIGKILL
               // reached the script before its trap could remove the staged files.
-              command: (bootstrap) => `setpriv --reuid=${quote(user)} --regid=${quote(group)} --init-groups -- ${quote(envoy)} --mode validate -c ${quote(bootstrap)}`,
+              command: (bootstrap) =>
+                `setpriv --reuid=${quote(user)} --regid=${quote(group)} --init-groups -- ${quote(envoy)} --mode validate -c ${quote(bootstrap)}`,
             },
             // lds/cds/eds are reloaded by Envoy on rename; only the bootstrap needs a restart
             notify: { 'envoy.yaml': restartHandler },

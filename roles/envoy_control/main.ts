@@ -20,7 +20,10 @@ export function envoyControl(action: ControlAction, timeoutMs: number): Role {
         acted,
         action === 'stop'
           ? task('inactive', waitStopped({ unit: UNIT_NAME, timeoutMs, after: acted.key }))
-          : task('ready', waitReady({ unit: UNIT_NAME, readyUrl: adminUrl(inv, '/ready'), timeoutMs, after: acted.key })),
+          : task(
+              'ready',
+              waitReady({ unit: UNIT_NAME, readyUrl: adminUrl(inv, '/ready'), timeoutMs, after: acted.key }),
+            ),
       ];
     },
   };

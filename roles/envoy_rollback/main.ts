@@ -21,9 +21,18 @@ function swap(installDir: string): Module {
       if (c.type !== 'link') return fail(`${current} is not a symlink`);
       // the previous release must still be there and run before we point at it
       const check = `${quote(posix.join(installDir, p.target, 'envoy'))} --version >/dev/null`;
-      return change([{ kind: 'exec', action: `roll back to ${p.target}`, command: `${check} && ${switchLinkCommand(current, p.target)} && ${switchLinkCommand(previous, c.target)}` }], {
-        message: `${c.target.replace('releases/', '')} → ${p.target.replace('releases/', '')}`,
-      });
+      return change(
+        [
+          {
+            kind: 'exec',
+            action: `roll back to ${p.target}`,
+            command: `${check} && ${switchLinkCommand(current, p.target)} && ${switchLinkCommand(previous, c.target)}`,
+          },
+        ],
+        {
+          message: `${c.target.replace('releases/', '')} → ${p.target.replace('releases/', '')}`,
+        },
+      );
     },
   };
 }

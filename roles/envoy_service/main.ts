@@ -15,8 +15,10 @@ export function envoyService(o: { start: boolean } = { start: true }): Role {
     name: 'envoy_service',
     tasks: (inv, host) => {
       // the sandbox follows the host: under hardening auto, a container host gets the reduced one
-      const unitFile = factFile({ path: UNIT_PATH, mode: UNIT_FILE_MODE }, [containerFact], (facts) =>
-        renderUnit(inv, host, sandboxFor(host.hardening, facts.get(containerFact))).content,
+      const unitFile = factFile(
+        { path: UNIT_PATH, mode: UNIT_FILE_MODE },
+        [containerFact],
+        (facts) => renderUnit(inv, host, sandboxFor(host.hardening, facts.get(containerFact))).content,
       );
       const unit = task('systemd unit', unitFile, { notify: [restartHandler] });
       const enabled = task('service enabled', service({ unit: UNIT_NAME, enabled: true, reloadAfter: unit.key }));
@@ -26,13 +28,28 @@ export function envoyService(o: { start: boolean } = { start: true }): Role {
         enabled,
         // Its own task, so that "changed" here means exactly "started by this run": the restart
         // handler leaves such hosts alone (they already run the new config).
-        task(SERVICE_STARTED, service({ unit: UNIT_NAME, state: 'started', reloadAfter: unit.key, daemonReload: false })),
-        task('ready', waitReady({ unit: UNIT_NAME, readyUrl: adminUrl(inv, '/ready'), timeoutMs: inv.rolling.healthTimeoutMs, after: SERVICE_STARTED })),
+        task(
+          SERVICE_STARTED,
+          service({ unit: UNIT_NAME, state: 'started', reloadAfter: unit.key, daemonReload: false }),
+        ),
+        task(
+          'ready',
+          waitReady({
+            unit: UNIT_NAME,
+            readyUrl: adminUrl(inv, '/ready'),
+            timeoutMs: inv.rolling.healthTimeoutMs,
+            after: SERVICE_STARTED,
+          }),
+        ),
         task(
           'restart pending',
           restartPending({
             unit: UNIT_NAME,
-            paths: [posix.join(inv.paths.configDir, 'envoy.yaml'), UNIT_PATH, posix.join(inv.paths.installDir, 'current')],
+            paths: [
+              posix.join(inv.paths.configDir, 'envoy.yaml'),
+              UNIT_PATH,
+              posix.join(inv.paths.installDir, 'current'),
+            ],
             handler: restartHandler,
             unless: [SERVICE_STARTED],
           }),

@@ -20,14 +20,23 @@ export function uninstall(o: { purge: boolean }): Role {
         ifOwnsUnit(
           inv,
           purge,
-          command({ command: ['systemctl', 'daemon-reload'], action: 'reload systemd', unless: `systemctl show ${UNIT_NAME} -p LoadState | grep -qx LoadState=not-found` }),
+          command({
+            command: ['systemctl', 'daemon-reload'],
+            action: 'reload systemd',
+            unless: `systemctl show ${UNIT_NAME} -p LoadState | grep -qx LoadState=not-found`,
+          }),
         ),
       ),
       task('configuration', removeOwned(inv, 'configDir', purge)),
       // kept logs (no --purge) are left as they are, not rotated away by a rule of an uninstalled tool
       task('log rotation', removeOwned(inv, 'logrotate', purge)),
       task('releases', removeOwned(inv, 'installDir', purge)),
-      ...(purge ? [task('logs', removeOwned(inv, 'logDir', purge)), task(`system user ${inv.paths.user}`, removeOwned(inv, 'accounts', purge))] : []),
+      ...(purge
+        ? [
+            task('logs', removeOwned(inv, 'logDir', purge)),
+            task(`system user ${inv.paths.user}`, removeOwned(inv, 'accounts', purge)),
+          ]
+        : []),
       task('ownership manifest', forgetRemoved(inv, purge)),
     ],
   };

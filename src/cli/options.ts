@@ -32,13 +32,15 @@ export function nonNegativeInt(v: string): number {
 
 export function positivePort(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError(`expected a TCP port 1-65535, found "${v}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new InvalidArgumentError(`expected a TCP port 1-65535, found "${v}"`);
   return n;
 }
 
 export function percent(v: string): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || n > 100) throw new InvalidArgumentError(`expected a percentage 0-100, found "${v}"`);
+  if (!Number.isFinite(n) || n < 0 || n > 100)
+    throw new InvalidArgumentError(`expected a percentage 0-100, found "${v}"`);
   return n;
 }
 
@@ -56,14 +58,18 @@ export function positiveDuration(v: string): number {
 
 export function serialArg(v: string): Serial {
   const m = /^([1-9]\d*)(%?)$/.exec(v.trim());
-  if (!m || (m[2] && Number(m[1]) > 100)) throw new InvalidArgumentError(`expected a host count (2) or a percentage (25%), found "${v}"`);
+  if (!m || (m[2] && Number(m[1]) > 100))
+    throw new InvalidArgumentError(`expected a host count (2) or a percentage (25%), found "${v}"`);
   return { kind: m[2] ? 'percent' : 'count', value: Number(m[1]) };
 }
 
 /** `--arch x86_64,aarch_64` (uname names such as amd64 and arm64 are accepted too). */
 export function parseArches(v: string): Arch[] {
   const out: Arch[] = [];
-  for (const name of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const name of v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const arch = (ARCHES as readonly string[]).includes(name) ? (name as Arch) : archOf(name);
     if (!arch) throw new InvalidArgumentError(`unknown architecture "${name}": expected ${ARCHES.join(', ')}`);
     if (!out.includes(arch)) out.push(arch);
@@ -72,10 +78,26 @@ export function parseArches(v: string): Arch[] {
   return out;
 }
 
-export const HOSTS: OptionSpec = { flags: '-H, --hosts <inventory>', description: 'inventory name (hosts/<name>.yaml) or path', required: true };
-export const LIMIT: OptionSpec = { flags: '-l, --limit <hosts>', description: 'only these hosts: names or globs, comma separated' };
-export const FORKS: OptionSpec = { flags: '-f, --forks <n>', description: 'hosts worked on in parallel', default: 16, parse: positiveInt };
-export const JSON_OUT: OptionSpec = { flags: '--json', description: 'print one JSON document instead of text', default: false };
+export const HOSTS: OptionSpec = {
+  flags: '-H, --hosts <inventory>',
+  description: 'inventory name (hosts/<name>.yaml) or path',
+  required: true,
+};
+export const LIMIT: OptionSpec = {
+  flags: '-l, --limit <hosts>',
+  description: 'only these hosts: names or globs, comma separated',
+};
+export const FORKS: OptionSpec = {
+  flags: '-f, --forks <n>',
+  description: 'hosts worked on in parallel',
+  default: 16,
+  parse: positiveInt,
+};
+export const JSON_OUT: OptionSpec = {
+  flags: '--json',
+  description: 'print one JSON document instead of text',
+  default: false,
+};
 
 export const COMMAND_TIMEOUT: OptionSpec = {
   flags: '--command-timeout <duration>',
@@ -95,14 +117,26 @@ export const TIMEOUT: OptionSpec = {
 
 /** rolling-restart and restart (which rolls by default). */
 export const ROLLING: OptionSpec[] = [
-  { flags: '--serial <n|n%>', description: 'hosts restarted at a time (default: inventory rolling.serial)', parse: serialArg },
-  { flags: '--drain <duration>', description: 'wait between healthcheck/fail and the restart (default: inventory rolling.drain)', parse: durationArg },
+  {
+    flags: '--serial <n|n%>',
+    description: 'hosts restarted at a time (default: inventory rolling.serial)',
+    parse: serialArg,
+  },
+  {
+    flags: '--drain <duration>',
+    description: 'wait between healthcheck/fail and the restart (default: inventory rolling.drain)',
+    parse: durationArg,
+  },
   {
     flags: '--health-timeout <duration>',
     description: 'how long a restarted host may take to pass its gate (default: inventory rolling.healthTimeout)',
     parse: durationArg,
   },
-  { flags: '--min-healthy <n>', description: 'healthy endpoints each cluster needs to pass the gate (default: inventory)', parse: positiveInt },
+  {
+    flags: '--min-healthy <n>',
+    description: 'healthy endpoints each cluster needs to pass the gate (default: inventory)',
+    parse: positiveInt,
+  },
   {
     flags: '--max-fail <percent>',
     description: 'failed or already-down hosts tolerated before stopping (default: inventory rolling.maxFailPercent)',

@@ -17,7 +17,13 @@ export interface PlayOptions {
   maxFailPercent?: number;
 }
 
-export async function play(ctx: CommandContext, inv: Inventory, hosts: HostSpec[], roles: Role[], o: PlayOptions): Promise<number> {
+export async function play(
+  ctx: CommandContext,
+  inv: Inventory,
+  hosts: HostSpec[],
+  roles: Role[],
+  o: PlayOptions,
+): Promise<number> {
   const check = !!o.check;
   const diff = !!o.diff;
   const conns = new Connections((h, c) => connect(h, c), ctx.signal);

@@ -21,18 +21,28 @@ const usage = (message: string) => new InputError('usage', [{ file: 'admin', pat
 
 export const admin: CommandSpec<AdminOptions> = {
   name: 'admin',
-  summary: "tunnel to one host's admin interface (127.0.0.1 on the host) until Ctrl-C, or `admin GET <path>` on every selected host (read-only)",
+  summary:
+    "tunnel to one host's admin interface (127.0.0.1 on the host) until Ctrl-C, or `admin GET <path>` on every selected host (read-only)",
   arguments: [
     { name: '[method]', description: 'GET: fetch <path> from every selected host instead of opening a tunnel' },
     { name: '[path]', description: 'admin path, e.g. /clusters, /stats?format=json' },
   ],
-  options: [...FLEET, { flags: '-p, --port <port>', description: 'local port of the tunnel (default: any free port)', parse: positivePort }],
+  options: [
+    ...FLEET,
+    {
+      flags: '-p, --port <port>',
+      description: 'local port of the tunnel (default: any free port)',
+      parse: positivePort,
+    },
+  ],
   // Ctrl-C is how a tunnel closes; a GET keeps the default
   interrupt: (o) => (o.method === undefined ? 'end' : 'none'),
   async action(o, ctx) {
     if (o.method === undefined) return tunnel(o, ctx.signal);
-    if (o.method.toUpperCase() !== 'GET') throw usage(`only GET is allowed (the admin API's POST endpoints drain or stop Envoy); found "${o.method}"`);
-    if (!o.path?.startsWith('/')) throw usage(`expected a path starting with /, e.g. \`admin --hosts ${o.hosts} GET /clusters\``);
+    if (o.method.toUpperCase() !== 'GET')
+      throw usage(`only GET is allowed (the admin API's POST endpoints drain or stop Envoy); found "${o.method}"`);
+    if (!o.path?.startsWith('/'))
+      throw usage(`expected a path starting with /, e.g. \`admin --hosts ${o.hosts} GET /clusters\``);
     const { inv, hosts } = await selectHosts(o);
     const conns = new Connections((h) => connect(h));
     try {
@@ -49,7 +59,9 @@ export const admin: CommandSpec<AdminOptions> = {
 async function tunnel(o: AdminOptions, signal: AbortSignal): Promise<number> {
   const { inv, hosts } = await selectHosts(o);
   if (hosts.length !== 1) {
-    throw usage(`the admin tunnel needs exactly one host, ${hosts.length} selected (${hosts.map((h) => h.name).join(', ')}): add --limit <host>`);
+    throw usage(
+      `the admin tunnel needs exactly one host, ${hosts.length} selected (${hosts.map((h) => h.name).join(', ')}): add --limit <host>`,
+    );
   }
   const host = hosts[0]!;
   await adminTunnel(inv, host, (h) => connect(h, { signal }), {

@@ -30,14 +30,29 @@ export function converge(c: Converge): CommandSpec<ConvergeOptions> {
       ...FLEET,
       { flags: '--diff', description: 'show a unified diff of every file change', default: c.check },
       { flags: '--no-diff', description: 'do not show diffs' },
-      { flags: '--allow-downgrade', description: 'allow installing an older Envoy than the one running', default: false },
-      { flags: '--max-fail <percent>', description: 'stop starting new hosts once more than this percent have failed', parse: percent, default: 100 },
+      {
+        flags: '--allow-downgrade',
+        description: 'allow installing an older Envoy than the one running',
+        default: false,
+      },
+      {
+        flags: '--max-fail <percent>',
+        description: 'stop starting new hosts once more than this percent have failed',
+        parse: percent,
+        default: 100,
+      },
     ],
     interrupt: 'stop',
     async action(o, ctx) {
       const { inv, hosts } = await selectCheckedHosts(o);
       const roles = await c.playbook(inv, o);
-      return play(ctx, inv, hosts, roles, { forks: o.forks, json: o.json, check: c.check, diff: o.diff, maxFailPercent: c.check ? undefined : o.maxFail });
+      return play(ctx, inv, hosts, roles, {
+        forks: o.forks,
+        json: o.json,
+        check: c.check,
+        diff: o.diff,
+        maxFailPercent: c.check ? undefined : o.maxFail,
+      });
     },
   };
 }

@@ -10,7 +10,8 @@ import { EXIT, type CommandSpec } from '../cli/spec.ts';
 
 export const doctor: CommandSpec<FleetOptions> = {
   name: 'doctor',
-  summary: 'read-only checklist per host: service, binary, config drift, ports, API servers as the host sees them, Envoy health, journal',
+  summary:
+    'read-only checklist per host: service, binary, config drift, ports, API servers as the host sees them, Envoy health, journal',
   options: FLEET,
   interrupt: 'stop',
   async action(o, ctx) {

@@ -21,14 +21,20 @@ export const download: CommandSpec<DownloadCommandOptions> = {
     "fill the control-side release cache and files/envoy-releases.lock.yaml (sha256 from the inventory, the lockfile, or, with --signing-key or --trust-first-download, the release's checksums.txt.asc)",
   options: [
     HOSTS,
-    { flags: '--arch <list>', description: 'architectures, comma separated (default: x86_64,aarch_64)', parse: parseArches },
+    {
+      flags: '--arch <list>',
+      description: 'architectures, comma separated (default: x86_64,aarch_64)',
+      parse: parseArches,
+    },
     {
       flags: '--signing-key <file>',
-      description: "armored public key that signs the release's checksums.txt.asc: new lockfile entries only from checksums it verifies (gpgv)",
+      description:
+        "armored public key that signs the release's checksums.txt.asc: new lockfile entries only from checksums it verifies (gpgv)",
     },
     {
       flags: '--trust-first-download',
-      description: 'allow new lockfile entries without a signature: unsigned checksums.txt.asc, or the hash of the first download (printed for review)',
+      description:
+        'allow new lockfile entries without a signature: unsigned checksums.txt.asc, or the hash of the first download (printed for review)',
       default: false,
     },
     JSON_OUT,
@@ -36,7 +42,11 @@ export const download: CommandSpec<DownloadCommandOptions> = {
   interrupt: 'none',
   async action(o) {
     const inv = await loadInventory(o.hosts);
-    const report = await downloadRelease(inv, { arches: o.arch, signingKey: o.signingKey, trustFirstDownload: o.trustFirstDownload });
+    const report = await downloadRelease(inv, {
+      arches: o.arch,
+      signingKey: o.signingKey,
+      trustFirstDownload: o.trustFirstDownload,
+    });
     console.log(o.json ? JSON.stringify(report, null, 2) : formatDownloadReport(report));
     return EXIT.ok;
   },
@@ -45,7 +55,9 @@ export const download: CommandSpec<DownloadCommandOptions> = {
 export function formatDownloadReport(r: DownloadReport, cwd = process.cwd()): string {
   const lines = [`Envoy ${r.version}`];
   if (r.checksums) {
-    lines.push(`checksums: ${r.checksums.url} — ${r.checksums.signed ? `signature verified (key ${r.checksums.fingerprint})` : 'signature NOT verified (no --signing-key)'}`);
+    lines.push(
+      `checksums: ${r.checksums.url} — ${r.checksums.signed ? `signature verified (key ${r.checksums.fingerprint})` : 'signature NOT verified (no --signing-key)'}`,
+    );
   }
   for (const a of r.releases) {
     lines.push(
@@ -60,7 +72,11 @@ export function formatDownloadReport(r: DownloadReport, cwd = process.cwd()): st
   }
   const rel = relative(cwd, r.lockfile);
   const lock = rel && !rel.startsWith('..') ? rel : r.lockfile;
-  lines.push(r.lockUpdated.length > 0 ? `lockfile: ${lock} updated (${r.lockUpdated.join(', ')}): review and commit it` : `lockfile: ${lock} unchanged`);
+  lines.push(
+    r.lockUpdated.length > 0
+      ? `lockfile: ${lock} updated (${r.lockUpdated.join(', ')}): review and commit it`
+      : `lockfile: ${lock} unchanged`,
+  );
   for (const w of r.warnings) lines.push(`WARNING: ${w}`);
   return lines.join('\n');
 }

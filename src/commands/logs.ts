@@ -22,7 +22,8 @@ export interface LogsCommandOptions extends FleetOptions {
 
 export const logs: CommandSpec<LogsCommandOptions> = {
   name: 'logs',
-  summary: "every host's envoy-k8s-proxy journal (or --access: the JSON access log), lines prefixed by host; -f follows",
+  summary:
+    "every host's envoy-k8s-proxy journal (or --access: the JSON access log), lines prefixed by host; -f follows",
   options: [
     HOSTS,
     LIMIT,
@@ -30,7 +31,10 @@ export const logs: CommandSpec<LogsCommandOptions> = {
     { ...FORKS, flags: '--forks <n>', description: 'hosts read in parallel (a follow reads every host at once)' },
     { flags: '--access', description: 'the access log file instead of the journal', default: false },
     { flags: '-n, --lines <n>', description: 'lines per host', default: 20, parse: nonNegativeInt },
-    { flags: '--since <time>', description: 'journal entries since this time (journalctl syntax: "10 min ago", "2025-01-01 12:00")' },
+    {
+      flags: '--since <time>',
+      description: 'journal entries since this time (journalctl syntax: "10 min ago", "2025-01-01 12:00")',
+    },
     { flags: '-f, --follow', description: 'keep printing new lines until Ctrl-C', default: false },
     { ...JSON_OUT, description: 'one JSON object per line: {"host","stream","line"}' },
   ],
@@ -39,7 +43,10 @@ export const logs: CommandSpec<LogsCommandOptions> = {
 };
 
 async function logsAction(o: LogsCommandOptions, ctx: CommandContext): Promise<number> {
-  if (o.since && o.access) throw new InputError('usage', [{ file: '--since', path: '', message: 'applies to the journal only, not to --access' }]);
+  if (o.since && o.access)
+    throw new InputError('usage', [
+      { file: '--since', path: '', message: 'applies to the journal only, not to --access' },
+    ]);
   const { inv, hosts } = await selectHosts(o);
   // Ctrl-C, or the reader going away (`logs -f | head`), ends the follow
   const ac = new AbortController();
@@ -55,7 +62,9 @@ async function logsAction(o: LogsCommandOptions, ctx: CommandContext): Promise<n
   const color = !o.json && ctx.style.color;
   const print = (host: string, i: number, stream: 'stdout' | 'stderr', line: string) => {
     const out = stream === 'stdout' ? process.stdout : process.stderr;
-    out.write(o.json ? `${safeJson({ host, stream, line })}\n` : `${hostPrefix(host, i, width, color)}${safeText(line)}\n`);
+    out.write(
+      o.json ? `${safeJson({ host, stream, line })}\n` : `${hostPrefix(host, i, width, color)}${safeText(line)}\n`,
+    );
   };
   try {
     const outcomes = await onFleet(hosts, conns, { forks: o.follow ? hosts.length : o.forks }, async (t, h) => {
@@ -79,7 +88,14 @@ async function logsAction(o: LogsCommandOptions, ctx: CommandContext): Promise<n
         err.flush();
       }
     });
-    for (const r of outcomes) if (!r.ok) print(r.host.name, hosts.indexOf(r.host), 'stderr', `${r.unreachable ? 'unreachable' : 'failed'}: ${messageOf(r.error)}`);
+    for (const r of outcomes)
+      if (!r.ok)
+        print(
+          r.host.name,
+          hosts.indexOf(r.host),
+          'stderr',
+          `${r.unreachable ? 'unreachable' : 'failed'}: ${messageOf(r.error)}`,
+        );
     if (outcomes.some((r) => !r.ok && !r.unreachable) || outcomes.some((r) => r.ok && !r.value)) return EXIT.failed;
     if (outcomes.some((r) => !r.ok)) return EXIT.unreachable;
     return EXIT.ok;

@@ -9,7 +9,10 @@ import { EXIT, type CommandSpec } from '../cli/spec.ts';
 export const render: CommandSpec<FleetOptions & { out: string }> = {
   name: 'render',
   summary: "write every host's rendered files (envoy.yaml, lds.yaml, cds.yaml, eds_*.yaml, unit) to a directory",
-  options: [...FLEET, { flags: '-o, --out <dir>', description: 'output directory (one sub-directory per host)', required: true }],
+  options: [
+    ...FLEET,
+    { flags: '-o, --out <dir>', description: 'output directory (one sub-directory per host)', required: true },
+  ],
   interrupt: 'none',
   async action(o) {
     const { inv, hosts } = await selectHosts(o);

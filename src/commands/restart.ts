@@ -14,17 +14,26 @@ export interface RestartOptions extends RollingOptions {
 
 export const restart: CommandSpec<RestartOptions> = {
   name: 'restart',
-  summary: 'restart envoy-k8s-proxy: rolling (drain, restart, health gate per batch) for more than one host unless --all-at-once',
+  summary:
+    'restart envoy-k8s-proxy: rolling (drain, restart, health gate per batch) for more than one host unless --all-at-once',
   options: [
     ...FLEET,
     TIMEOUT,
     ...ROLLING,
-    { flags: '--all-at-once', description: 'restart every selected host at the same time, without draining (an outage)', default: false },
+    {
+      flags: '--all-at-once',
+      description: 'restart every selected host at the same time, without draining (an outage)',
+      default: false,
+    },
   ],
   interrupt: 'stop',
   async action(o, ctx) {
     const { inv, hosts } = await selectHosts(o);
-    if (hosts.length > 1 && !o.allAtOnce) return rollHosts(ctx, inv, hosts, { ...o, healthTimeout: o.healthTimeout ?? o.timeout, resume: false });
-    return play(ctx, inv, hosts, [envoyControl('restart', o.timeout ?? inv.rolling.healthTimeoutMs)], { forks: o.forks, json: o.json });
+    if (hosts.length > 1 && !o.allAtOnce)
+      return rollHosts(ctx, inv, hosts, { ...o, healthTimeout: o.healthTimeout ?? o.timeout, resume: false });
+    return play(ctx, inv, hosts, [envoyControl('restart', o.timeout ?? inv.rolling.healthTimeoutMs)], {
+      forks: o.forks,
+      json: o.json,
+    });
   },
 };

@@ -18,7 +18,11 @@ export const rollingRestart: CommandSpec<RollingOptions> = {
   options: [
     ...FLEET,
     ...ROLLING,
-    { flags: '--resume', description: 'continue the last unfinished rolling restart of this inventory from the host that failed', default: false },
+    {
+      flags: '--resume',
+      description: 'continue the last unfinished rolling restart of this inventory from the host that failed',
+      default: false,
+    },
   ],
   interrupt: 'stop',
   async action(o, ctx) {
@@ -29,14 +33,22 @@ export const rollingRestart: CommandSpec<RollingOptions> = {
 
 export function rollingExitCode(r: RollingReport): number {
   if (r.ok) return EXIT.ok;
-  const failedReachable = r.hosts.some((h) => (h.status === 'failed' || h.status === 'down-before-start') && !r.unreachable.includes(h.host));
+  const failedReachable = r.hosts.some(
+    (h) => (h.status === 'failed' || h.status === 'down-before-start') && !r.unreachable.includes(h.host),
+  );
   return failedReachable ? EXIT.failed : EXIT.unreachable;
 }
 
 /** Also restart's way for more than one host. */
-export async function rollHosts(ctx: CommandContext, inv: Inventory, hosts: Inventory['hosts'], o: RollingOptions): Promise<number> {
+export async function rollHosts(
+  ctx: CommandContext,
+  inv: Inventory,
+  hosts: Inventory['hosts'],
+  o: RollingOptions,
+): Promise<number> {
   const conns = new Connections((h, c) => connect(h, c), ctx.signal);
-  const log = (host: string, message: string) => void (o.json || process.stdout.write(`${host.padEnd(8)} ${safeText(message)}\n`));
+  const log = (host: string, message: string) =>
+    void (o.json || process.stdout.write(`${host.padEnd(8)} ${safeText(message)}\n`));
   try {
     const report = await runRolling(inv, hosts, conns, {
       serial: o.serial ?? inv.rolling.serial,
@@ -49,7 +61,8 @@ export async function rollHosts(ctx: CommandContext, inv: Inventory, hosts: Inve
       signal: ctx.signal,
       log,
     }).catch((err: unknown) => {
-      if (err instanceof NothingToResume) throw new InputError('usage', [{ file: '--resume', path: '', message: err.message }]);
+      if (err instanceof NothingToResume)
+        throw new InputError('usage', [{ file: '--resume', path: '', message: err.message }]);
       throw err;
     });
     if (o.json) process.stdout.write(`${safeJson({ inventory: inv.file, ...report }, 2)}\n`);

@@ -19,7 +19,8 @@ const usage = (message: string) => new InputError('usage', [{ file: 'run', path:
 
 export const run: CommandSpec<RunOptions> = {
   name: 'run',
-  summary: "run Envoy in the foreground on this machine with one host's rendered config (temp dir), until Ctrl-C; exit code = Envoy's",
+  summary:
+    "run Envoy in the foreground on this machine with one host's rendered config (temp dir), until Ctrl-C; exit code = Envoy's",
   options: [
     HOSTS,
     { flags: '--host <name>', description: 'whose config to render (default: the first host)' },
@@ -47,7 +48,9 @@ export const run: CommandSpec<RunOptions> = {
       onStart(dir, argv) {
         say(`run: config of ${host.name} from ${inv.file} rendered into ${dir} (removed on exit)`);
         for (const c of inv.clusters) {
-          say(`run: ${listenerName(c)} on ${host.listenAddress ?? c.listenAddress}:${c.listenPort} → ${c.endpoints.map((e) => `${e.host}:${e.port}`).join(', ')}`);
+          say(
+            `run: ${listenerName(c)} on ${host.listenAddress ?? c.listenAddress}:${c.listenPort} → ${c.endpoints.map((e) => `${e.host}:${e.port}`).join(', ')}`,
+          );
         }
         say(`run: admin ${adminUrl(inv, '/')}`);
         say(`run: ${argv.join(' ')}   (Ctrl-C stops it)`);

@@ -14,9 +14,15 @@ export function control(action: 'start' | 'stop', summary: string): CommandSpec<
     interrupt: 'stop',
     async action(o, ctx) {
       const { inv, hosts } = await selectHosts(o);
-      return play(ctx, inv, hosts, [envoyControl(action, o.timeout ?? inv.rolling.healthTimeoutMs)], { forks: o.forks, json: o.json });
+      return play(ctx, inv, hosts, [envoyControl(action, o.timeout ?? inv.rolling.healthTimeoutMs)], {
+        forks: o.forks,
+        json: o.json,
+      });
     },
   };
 }
 
-export const start = control('start', 'start envoy-k8s-proxy on every selected host (in parallel) and wait until it is ready');
+export const start = control(
+  'start',
+  'start envoy-k8s-proxy on every selected host (in parallel) and wait until it is ready',
+);

@@ -19,7 +19,8 @@ export function statusExitCode(rows: HostStatus[]): number {
 
 export const status: CommandSpec<FleetOptions> = {
   name: 'status',
-  summary: 'one row per host: unit, version, uptime, listeners, healthy endpoints per cluster, config drift, last start',
+  summary:
+    'one row per host: unit, version, uptime, listeners, healthy endpoints per cluster, config drift, last start',
   options: FLEET,
   interrupt: 'stop',
   async action(o, ctx) {
@@ -27,17 +28,37 @@ export const status: CommandSpec<FleetOptions> = {
     const conns = new Connections((h, c) => connect(h, c), ctx.signal);
     const t0 = Date.now();
     try {
-      const outcomes = await onFleet(hosts, conns, { forks: o.forks, signal: ctx.signal }, (t, h) => hostStatus(t, inv, h));
+      const outcomes = await onFleet(hosts, conns, { forks: o.forks, signal: ctx.signal }, (t, h) =>
+        hostStatus(t, inv, h),
+      );
       if (ctx.signal.aborted) return EXIT.interrupted; // a half-read fleet is not shown
       const rows = outcomes.map((r) => (r.ok ? r.value : unreachableStatus(r.host, r.detail)));
       const code = statusExitCode(rows);
       if (o.json) {
         const count = (h: HostStatus['health']) => rows.filter((r) => r.health === h).length;
-        const summary = { hosts: rows.length, healthy: count('healthy'), degraded: count('degraded'), down: count('down'), unreachable: count('unreachable') };
-        const doc = { inventory: inv.file, checkedAt: new Date().toISOString(), ms: Date.now() - t0, exitCode: code, summary, clusters: inv.clusters.map((c) => c.name), hosts: rows };
+        const summary = {
+          hosts: rows.length,
+          healthy: count('healthy'),
+          degraded: count('degraded'),
+          down: count('down'),
+          unreachable: count('unreachable'),
+        };
+        const doc = {
+          inventory: inv.file,
+          checkedAt: new Date().toISOString(),
+          ms: Date.now() - t0,
+          exitCode: code,
+          summary,
+          clusters: inv.clusters.map((c) => c.name),
+          hosts: rows,
+        };
         process.stdout.write(`${safeJson(doc, 2)}\n`);
       } else {
-        const table = formatStatus(rows, inv.clusters.map((c) => c.name), ctx.style);
+        const table = formatStatus(
+          rows,
+          inv.clusters.map((c) => c.name),
+          ctx.style,
+        );
         process.stdout.write(`${table}  (${((Date.now() - t0) / 1000).toFixed(1)}s)\n`);
       }
       return code;

@@ -10,7 +10,11 @@ export const uninstall: CommandSpec<FleetOptions & { purge: boolean; check: bool
   summary: 'stop and remove the service, unit, config and releases from the hosts (idempotent)',
   options: [
     ...FLEET,
-    { flags: '--purge', description: 'also remove the envoy user and the logs: no trace of the tool is left', default: false },
+    {
+      flags: '--purge',
+      description: 'also remove the envoy user and the logs: no trace of the tool is left',
+      default: false,
+    },
     { flags: '--check', description: 'only say what would be removed', default: false },
   ],
   interrupt: 'stop',

@@ -19,14 +19,20 @@ export interface ValidateOptions extends FleetOptions {
   remote: boolean;
 }
 
-
 export const validate: CommandSpec<ValidateOptions> = {
   name: 'validate',
   summary: 'check the inventory and the rendered Envoy config strictly (Envoy API protos, cross-file rules)',
   options: [
     ...FLEET,
-    { flags: '--envoy <path>', description: 'also run `<path> --mode validate` on the rendered tree (default: envoy on PATH)' },
-    { flags: '--remote', description: "also validate each host's rendered config with the envoy installed on that host (read-only)", default: false },
+    {
+      flags: '--envoy <path>',
+      description: 'also run `<path> --mode validate` on the rendered tree (default: envoy on PATH)',
+    },
+    {
+      flags: '--remote',
+      description: "also validate each host's rendered config with the envoy installed on that host (read-only)",
+      default: false,
+    },
   ],
   interrupt: 'none',
   action: validateAction,
@@ -46,7 +52,14 @@ async function validateAction(o: ValidateOptions): Promise<number> {
       try {
         for (const f of renderConfigFiles(inv, host, { configDir: dir })) await writeFile(join(dir, f.name), f.content);
         const r = await runEnvoyValidate(envoy, join(dir, 'envoy.yaml'));
-        if (!r.ok) throw new InputError('validation', [{ file: `${host.name}/envoy.yaml`, path: '', message: `${envoy} --mode validate failed:\n${r.output.trim()}` }]);
+        if (!r.ok)
+          throw new InputError('validation', [
+            {
+              file: `${host.name}/envoy.yaml`,
+              path: '',
+              message: `${envoy} --mode validate failed:\n${r.output.trim()}`,
+            },
+          ]);
         binary.push({ host: host.name, output: r.output.trim() });
       } finally {
         await rm(dir, { recursive: true, force: true });
@@ -60,7 +73,9 @@ async function validateAction(o: ValidateOptions): Promise<number> {
     ok: remoteOk,
     remote,
     hosts: hosts.map((h) => h.name),
-    clusters: inv.clusters.map((c) => `${c.listenPort} → ${c.name} (${c.endpoints.length} endpoint${c.endpoints.length === 1 ? '' : 's'})`),
+    clusters: inv.clusters.map(
+      (c) => `${c.listenPort} → ${c.name} (${c.endpoints.length} endpoint${c.endpoints.length === 1 ? '' : 's'})`,
+    ),
     envoyBinary: envoy ?? null,
     sha256: shaSources(inv, lock),
   };
@@ -70,13 +85,25 @@ async function validateAction(o: ValidateOptions): Promise<number> {
     console.log(`${inv.file}: OK`);
     console.log(`  ${hosts.length} host(s): ${summary.hosts.join(', ')}`);
     for (const c of summary.clusters) console.log(`  ${c}`);
-    console.log(`  Envoy ${inv.envoy.version} sha256: ${Object.entries(summary.sha256).map(([arch, from]) => `${arch} ${from}`).join(', ')}`);
-    console.log(`  rendered config checked against Envoy's API protos (fields, types, enums, oneofs, validation rules) and cross-file references`);
-    console.log(envoy ? `  ${envoy} --mode validate: OK on every host's tree` : `  no envoy binary found (use --envoy PATH to also run envoy --mode validate)`);
+    console.log(
+      `  Envoy ${inv.envoy.version} sha256: ${Object.entries(summary.sha256)
+        .map(([arch, from]) => `${arch} ${from}`)
+        .join(', ')}`,
+    );
+    console.log(
+      `  rendered config checked against Envoy's API protos (fields, types, enums, oneofs, validation rules) and cross-file references`,
+    );
+    console.log(
+      envoy
+        ? `  ${envoy} --mode validate: OK on every host's tree`
+        : `  no envoy binary found (use --envoy PATH to also run envoy --mode validate)`,
+    );
     for (const r of remote) {
       // on success Envoy's last line says it all; on failure show everything it said
       const said = r.ok ? r.output.split('\n').slice(-1) : r.output.split('\n');
-      console.log(`  ${r.host}: ${r.ok ? 'OK' : 'FAILED'} with the host's envoy --mode validate\n    ${said.map(safeText).join('\n    ')}`);
+      console.log(
+        `  ${r.host}: ${r.ok ? 'OK' : 'FAILED'} with the host's envoy --mode validate\n    ${said.map(safeText).join('\n    ')}`,
+      );
     }
   }
   if (remote.some((r) => r.unreachable)) return EXIT.unreachable;
@@ -86,6 +113,10 @@ async function validateAction(o: ValidateOptions): Promise<number> {
 /** Where an install would take each arch's sha256 from (both sources were checked when read). */
 function shaSources(inv: Inventory, lock: Pins): Record<string, string> {
   const from = (arch: (typeof ARCHES)[number]) =>
-    inv.envoy.sha256[arch] ? 'from the inventory' : lock[inv.envoy.version]?.[arch] ? 'from the lockfile' : 'unknown (run download)';
+    inv.envoy.sha256[arch]
+      ? 'from the inventory'
+      : lock[inv.envoy.version]?.[arch]
+        ? 'from the lockfile'
+        : 'unknown (run download)';
   return Object.fromEntries(ARCHES.map((arch) => [arch, from(arch)]));
 }

@@ -15,7 +15,13 @@ export function configFacts(inv: Inventory, host: HostSpec): { files: FactSpec<P
 }
 
 /** One check naming every drifted, missing or stray file. */
-export function checkConfig(inv: Inventory, host: HostSpec, sandbox: Sandbox, got: Map<string, PathFact>, edsOnHost: string[]): Check {
+export function checkConfig(
+  inv: Inventory,
+  host: HostSpec,
+  sandbox: Sandbox,
+  got: Map<string, PathFact>,
+  edsOnHost: string[],
+): Check {
   const want = managedFiles(inv, host, sandbox);
   const changed: string[] = [];
   const missing: string[] = [];
@@ -31,7 +37,8 @@ export function checkConfig(inv: Inventory, host: HostSpec, sandbox: Sandbox, go
     ...missing.map((p) => `missing: ${p}`),
     ...stray.map((p) => `not rendered by the inventory (stray endpoints file): ${p}`),
   ];
-  if (details.length === 0) return check('config', 'config', 'ok', `${want.length} files match what ${inv.file} renders for ${host.name}`);
+  if (details.length === 0)
+    return check('config', 'config', 'ok', `${want.length} files match what ${inv.file} renders for ${host.name}`);
   const names = [...changed, ...missing, ...stray].map((p) => posix.basename(p));
   return check('config', 'config', 'fail', `drift in ${names.join(', ')}`, {
     details,

@@ -3,7 +3,15 @@
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import type { FactSpec } from '../facts/types.ts';
 import { quote } from '../ssh/index.ts';
-import { FULL_ONLY, LOGROTATE_PATH, SANDBOX_MARKER, UNIT_NAME, UNIT_PATH, sandboxFor, type Sandbox } from '../render/index.ts';
+import {
+  FULL_ONLY,
+  LOGROTATE_PATH,
+  SANDBOX_MARKER,
+  UNIT_NAME,
+  UNIT_PATH,
+  sandboxFor,
+  type Sandbox,
+} from '../render/index.ts';
 import { formatKiB, parseDf, type DiskUsage } from './parse-df.ts';
 import { check, type Check } from './types.ts';
 
@@ -40,11 +48,26 @@ export function checkSandbox(inv: Inventory, host: HostSpec, container: string |
   const exposure = f.exposure ? `; systemd-analyze security: ${f.exposure.score} ${f.exposure.level}` : '';
   const deploy = `\`envoy-k8s-proxy deploy --hosts ${inv.name} --limit ${host.name}\``;
   if (f.installed === null) {
-    return [check('sandbox', 'sandbox', 'warn', `the installed unit does not say which sandbox it has (${where})`, { fix: `${deploy} installs the unit with the ${want} sandbox` })];
+    return [
+      check('sandbox', 'sandbox', 'warn', `the installed unit does not say which sandbox it has (${where})`, {
+        fix: `${deploy} installs the unit with the ${want} sandbox`,
+      }),
+    ];
   }
-  const what = (s: Sandbox) => (s === 'full' ? 'the full sandbox' : `the reduced sandbox for containers (without ${FULL_ONLY.map((o) => o.split('=')[0]).join(', ')})`);
+  const what = (s: Sandbox) =>
+    s === 'full'
+      ? 'the full sandbox'
+      : `the reduced sandbox for containers (without ${FULL_ONLY.map((o) => o.split('=')[0]).join(', ')})`;
   if (f.installed !== want) {
-    return [check('sandbox', 'sandbox', 'warn', `runs ${what(f.installed)}, the inventory gives this host ${what(want)} (${where})${exposure}`, { fix: `${deploy} puts the ${want} sandbox in place` })];
+    return [
+      check(
+        'sandbox',
+        'sandbox',
+        'warn',
+        `runs ${what(f.installed)}, the inventory gives this host ${what(want)} (${where})${exposure}`,
+        { fix: `${deploy} puts the ${want} sandbox in place` },
+      ),
+    ];
   }
   return [check('sandbox', 'sandbox', 'ok', `runs ${what(f.installed)} (${where})${exposure}`)];
 }
@@ -77,7 +100,15 @@ export function checkLogDisk(inv: Inventory, f: LogDiskFact): Check[] {
     );
   }
   if (!f.logrotate) {
-    out.push(check('logrotate', 'logrotate', 'warn', `logrotate is not installed: ${LOGROTATE_PATH} never runs and the logs grow until the disk is full`, { fix: 'apt-get install logrotate (its daily timer then rotates the logs)' }));
+    out.push(
+      check(
+        'logrotate',
+        'logrotate',
+        'warn',
+        `logrotate is not installed: ${LOGROTATE_PATH} never runs and the logs grow until the disk is full`,
+        { fix: 'apt-get install logrotate (its daily timer then rotates the logs)' },
+      ),
+    );
   }
   return out;
 }

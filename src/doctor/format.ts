@@ -37,7 +37,9 @@ export function formatFleet(f: FleetReport, style: Style): string {
   const warning = f.hosts.filter((h) => h.verdict === 'warn').map((h) => h.host);
   const tail =
     `${f.hosts.length} host${f.hosts.length === 1 ? '' : 's'}: ` +
-    (failing.length ? paint(`${failing.length} failing (${failing.join(', ')})`, 'failed', style) : paint('none failing', 'ok', style)) +
+    (failing.length
+      ? paint(`${failing.length} failing (${failing.join(', ')})`, 'failed', style)
+      : paint('none failing', 'ok', style)) +
     (warning.length ? `, ${paint(`${warning.length} with warnings (${warning.join(', ')})`, 'changed', style)}` : '');
   return [...blocks, tail].join('\n\n');
 }

@@ -22,18 +22,36 @@ import { check, worst, type Check, type HostReport } from './types.ts';
 const SCRIPT_TIMEOUT_MS = (HTTP_TIMEOUT_S + 40) * 1000;
 
 function hostReport(host: HostSpec, checks: Check[], ms: number, roundTrips: number): HostReport {
-  return { host: host.name, address: host.address, verdict: worst(checks.map((c) => c.verdict)), checks, ms, roundTrips };
+  return {
+    host: host.name,
+    address: host.address,
+    verdict: worst(checks.map((c) => c.verdict)),
+    checks,
+    ms,
+    roundTrips,
+  };
 }
 
 /** The host did not let us in: one failed ssh line saying why (`detail` names no host). */
 export function unreachableReport(host: HostSpec, detail: string, ms: number): HostReport {
   const fix = 'check that the host is up, sshd runs, and the key and known_hosts entry in the inventory are right';
-  return hostReport(host, [check('ssh', 'ssh', 'fail', `cannot connect to ${host.ssh.user}@${host.address}:${host.ssh.port}: ${detail}`, { fix })], ms, 0);
+  return hostReport(
+    host,
+    [
+      check('ssh', 'ssh', 'fail', `cannot connect to ${host.ssh.user}@${host.address}:${host.ssh.port}: ${detail}`, {
+        fix,
+      }),
+    ],
+    ms,
+    0,
+  );
 }
 
 /** The probes did not come back (`detail` names no host). */
 export function probeFailed(detail: string): Check {
-  return check('probe', 'probe', 'fail', `the probes did not complete: ${detail}`, { fix: 'run doctor again; a host this slow to answer is itself worth a look (load, disk)' });
+  return check('probe', 'probe', 'fail', `the probes did not complete: ${detail}`, {
+    fix: 'run doctor again; a host this slow to answer is itself worth a look (load, disk)',
+  });
 }
 
 export function failedReport(host: HostSpec, detail: string, ms: number): HostReport {
@@ -41,7 +59,14 @@ export function failedReport(host: HostSpec, detail: string, ms: number): HostRe
 }
 
 /** One connected host: every probe in one round trip, turned into checks. */
-export async function doctorHost(t: Transport, inv: Inventory, host: HostSpec, lock: Pins, connectMs: number, signal?: AbortSignal): Promise<HostReport> {
+export async function doctorHost(
+  t: Transport,
+  inv: Inventory,
+  host: HostSpec,
+  lock: Pins,
+  connectMs: number,
+  signal?: AbortSignal,
+): Promise<HostReport> {
   const started = Date.now() - connectMs;
   const before = t.stats.roundTrips;
   const checks = [check('ssh', 'ssh', 'ok', `${host.ssh.user}@${host.address}:${host.ssh.port} in ${connectMs} ms`)];
@@ -53,7 +78,13 @@ export async function doctorHost(t: Transport, inv: Inventory, host: HostSpec, l
   return hostReport(host, checks, Date.now() - started, t.stats.roundTrips - before);
 }
 
-async function gatherChecks(t: Transport, inv: Inventory, host: HostSpec, lock: Pins, signal?: AbortSignal): Promise<Check[]> {
+async function gatherChecks(
+  t: Transport,
+  inv: Inventory,
+  host: HostSpec,
+  lock: Pins,
+  signal?: AbortSignal,
+): Promise<Check[]> {
   const bin = posix.join(inv.paths.installDir, 'current', 'envoy');
   const unit = unitFact(UNIT_NAME);
   const binary = pathFact(bin);
@@ -62,19 +93,46 @@ async function gatherChecks(t: Transport, inv: Inventory, host: HostSpec, lock: 
   const targets = endpointTargets(inv);
   const endpoints = endpointsFact(targets);
   const journal = journalFact();
-  const admin = adminGet(inv, { ready: '/ready', info: '/server_info', clusters: '/clusters', listeners: '/listeners?format=json', stats: statsPath() });
+  const admin = adminGet(inv, {
+    ready: '/ready',
+    info: '/server_info',
+    clusters: '/clusters',
+    listeners: '/listeners?format=json',
+    stats: statsPath(),
+  });
   const logDisk = logDiskFact(inv.paths.logDir);
-  const specs = [unit, osFact, containerFact, sandboxFact, logDisk, binary, version, ...config.files, config.eds, ssFact, endpoints, journal, admin] as FactSpec<unknown>[];
+  const specs = [
+    unit,
+    osFact,
+    containerFact,
+    sandboxFact,
+    logDisk,
+    binary,
+    version,
+    ...config.files,
+    config.eds,
+    ssFact,
+    endpoints,
+    journal,
+    admin,
+  ] as FactSpec<unknown>[];
   const res = await readFacts(t, specs, { timeoutMs: SCRIPT_TIMEOUT_MS, signal });
   const { get } = res;
   const u = get(unit);
   if (!u) {
     const why = res.stderr.trim().split('\n').pop() || `exit code ${res.code}`;
-    return [check('probe', 'probe', 'fail', `the probe script did not complete: ${why}`, { fix: 'run doctor again; if it persists, check the host\'s shell, systemctl, curl and ss' })];
+    return [
+      check('probe', 'probe', 'fail', `the probe script did not complete: ${why}`, {
+        fix: "run doctor again; if it persists, check the host's shell, systemctl, curl and ss",
+      }),
+    ];
   }
   const replies = get(admin);
   const checks: Check[] = [...checkUnit(u, inv.name, host.name)];
-  if (u.loadState === 'loaded') checks.push(...binaryChecks(inv, lock, host.name, get(osFact)?.machine ?? '', get(binary), get(version), replies?.info.body));
+  if (u.loadState === 'loaded')
+    checks.push(
+      ...binaryChecks(inv, lock, host.name, get(osFact)?.machine ?? '', get(binary), get(version), replies?.info.body),
+    );
   const files = new Map<string, PathFact>();
   for (const f of config.files) {
     const v = get(f);
@@ -100,12 +158,30 @@ function activeMainPid(u: UnitFact): number {
   return u.activeState === 'active' ? u.mainPid : 0;
 }
 
-function binaryChecks(inv: Inventory, lock: Pins, hostName: string, machine: string, binary?: PathFact, version?: { ok: boolean; text: string }, serverInfo?: string): Check[] {
+function binaryChecks(
+  inv: Inventory,
+  lock: Pins,
+  hostName: string,
+  machine: string,
+  binary?: PathFact,
+  version?: { ok: boolean; text: string },
+  serverInfo?: string,
+): Check[] {
   let running: string | undefined;
   try {
     running = (JSON.parse(serverInfo ?? '') as { version?: string }).version?.split('/')[1];
   } catch {
     running = undefined;
   }
-  return checkBinary(inv, lock, { machine, binary: binary ?? { type: 'absent' }, version: version ?? { ok: false, text: '' }, ...(running ? { running } : {}) }, hostName);
+  return checkBinary(
+    inv,
+    lock,
+    {
+      machine,
+      binary: binary ?? { type: 'absent' },
+      version: version ?? { ok: false, text: '' },
+      ...(running ? { running } : {}),
+    },
+    hostName,
+  );
 }

@@ -39,7 +39,10 @@ export function parseTcp(block: string, timeoutS: number): TcpResult | undefined
 
 /** `bash: line 1: /dev/tcp/10.0.0.1/6443: Connection refused` → `Connection refused`. */
 export function bashReason(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const last = lines[lines.length - 1] ?? '';
   const i = last.lastIndexOf(': ');
   return i >= 0 ? last.slice(i + 2) : last;
@@ -59,7 +62,11 @@ export function parseHttp(block: string): HttpResult | undefined {
     status: Number(w[1]),
     connectMs: ms(w[2]!),
     totalMs: ms(w[4]!),
-    body: block.slice(0, w.index).replace(/curl: \(\d+\) .*\n?/, '').trim().slice(0, 200),
+    body: block
+      .slice(0, w.index)
+      .replace(/curl: \(\d+\) .*\n?/, '')
+      .trim()
+      .slice(0, 200),
   };
   if (app > 0) res.tlsMs = Math.max(0, Math.round((app - connect) * 1000));
   if (err) res.error = err[1]!.trim();

@@ -15,7 +15,10 @@ export function parseSs(out: string): ListenSocket[] {
     if (cols.length < 5 || cols[0] === 'State' || cols[0] === 'Netid') continue;
     const local = splitHostPort(cols[3]!);
     if (!local) continue;
-    const processes = [...line.matchAll(/\("((?:[^"\\]|\\.)*)",pid=(\d+)/g)].map((m) => ({ name: m[1]!, pid: Number(m[2]) }));
+    const processes = [...line.matchAll(/\("((?:[^"\\]|\\.)*)",pid=(\d+)/g)].map((m) => ({
+      name: m[1]!,
+      pid: Number(m[2]),
+    }));
     sockets.push({ ...local, processes });
   }
   return sockets;
@@ -26,7 +29,10 @@ export function splitHostPort(s: string): { address: string; port: number } | un
   if (i <= 0) return undefined;
   const port = Number(s.slice(i + 1));
   if (!Number.isInteger(port)) return undefined;
-  const address = s.slice(0, i).replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
+  const address = s
+    .slice(0, i)
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/%.*$/, '');
   return { address, port };
 }
 
@@ -42,5 +48,7 @@ export function isLoopback(address: string): boolean {
 
 /** Sockets that accept connections for address:port: the exact address or a wildcard bind. */
 export function socketsFor(sockets: ListenSocket[], address: string, port: number): ListenSocket[] {
-  return sockets.filter((s) => s.port === port && (s.address === address || isWildcard(s.address) || isWildcard(address)));
+  return sockets.filter(
+    (s) => s.port === port && (s.address === address || isWildcard(s.address) || isWildcard(address)),
+  );
 }

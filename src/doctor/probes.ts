@@ -14,7 +14,11 @@ export const HTTP_TIMEOUT_S = 5;
 export const ssFact: FactSpec<ListenSocket[]> = { key: 'doctor:ss', script: 'ss -Hltnp', parse: parseSs };
 
 export function versionFact(bin: string): FactSpec<{ ok: boolean; text: string }> {
-  return { key: `doctor:version:${bin}`, script: `timeout 5 ${quote(bin)} --version 2>&1`, parse: (out, code) => ({ ok: code === 0, text: out.trim() }) };
+  return {
+    key: `doctor:version:${bin}`,
+    script: `timeout 5 ${quote(bin)} --version 2>&1`,
+    parse: (out, code) => ({ ok: code === 0, text: out.trim() }),
+  };
 }
 
 export interface JournalFact {

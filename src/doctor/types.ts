@@ -38,7 +38,13 @@ export function worst(verdicts: Verdict[]): Verdict {
   return verdicts.reduce<Verdict>((w, v) => (RANK[v] > RANK[w] ? v : w), 'ok');
 }
 
-export function check(id: string, title: string, verdict: Verdict, summary: string, extra: { details?: string[]; fix?: string } = {}): Check {
+export function check(
+  id: string,
+  title: string,
+  verdict: Verdict,
+  summary: string,
+  extra: { details?: string[]; fix?: string } = {},
+): Check {
   const c: Check = { id, title, verdict, summary };
   if (extra.details?.length) c.details = extra.details;
   if (extra.fix && verdict !== 'ok') c.fix = extra.fix;

@@ -28,7 +28,12 @@ export function parseAdminReplies(out: string, count: number, code: number | nul
     replies.push(reply(out.slice(from, m.index), Number(m[1])));
     from = m.index! + m[0].length;
   }
-  const none: AdminReply = { status: 0, body: '', error: /curl: \(\d+\) ([^\n]*)/.exec(out.slice(from))?.[1]?.trim() ?? `curl exit code ${code}`, exit: code ?? -1 };
+  const none: AdminReply = {
+    status: 0,
+    body: '',
+    error: /curl: \(\d+\) ([^\n]*)/.exec(out.slice(from))?.[1]?.trim() ?? `curl exit code ${code}`,
+    exit: code ?? -1,
+  };
   while (replies.length < count) replies.push({ ...none });
   return replies.slice(0, count);
 }
@@ -46,7 +51,10 @@ export function answered(r: AdminReply): boolean {
 }
 
 /** GETs of several admin URLs in one probe, keyed by the caller's names. */
-export function adminFact<K extends string>(urls: Record<K, string>, o: { timeoutS: number }): FactSpec<Record<K, AdminReply>> {
+export function adminFact<K extends string>(
+  urls: Record<K, string>,
+  o: { timeoutS: number },
+): FactSpec<Record<K, AdminReply>> {
   const names = Object.keys(urls) as K[];
   const list = names.map((n) => urls[n]);
   return {

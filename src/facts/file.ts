@@ -14,7 +14,9 @@ export const DIFF_MAX_BYTES = 256 * 1024;
 
 export function pathFact(path: string, opts: { content?: boolean } = {}): FactSpec<PathFact> {
   const p = quote(path);
-  const content = opts.content ? `; if [ "$(stat -c %s ${p})" -le ${DIFF_MAX_BYTES} ]; then printf 'content:'; base64 -w0 ${p}; echo; fi` : '';
+  const content = opts.content
+    ? `; if [ "$(stat -c %s ${p})" -le ${DIFF_MAX_BYTES} ]; then printf 'content:'; base64 -w0 ${p}; echo; fi`
+    : '';
   return {
     key: `path:${path}${opts.content ? ':content' : ''}`,
     script:
@@ -52,6 +54,11 @@ export function globFact(dir: string, prefix: string, suffix = ''): FactSpec<str
   return {
     key: `glob:${dir}/${prefix}*${suffix}`,
     script: `cd ${quote(dir)} 2>/dev/null && for f in ${quote(prefix)}*${suffix ? quote(suffix) : ''}; do [ -e "$f" ] && printf '%s\\n' "$f"; done; true`,
-    parse: (out) => out.split('\n').map((l) => l.trim()).filter(Boolean).sort(),
+    parse: (out) =>
+      out
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .sort(),
   };
 }

@@ -42,11 +42,20 @@ export interface FactReading {
 }
 
 /** One round trip for a set of facts; a reader that can work with part of them checks each. */
-export async function readFacts(t: Transport, specs: FactSpec<unknown>[], o: { timeoutMs?: number; signal?: AbortSignal; what?: string } = {}): Promise<FactReading> {
+export async function readFacts(
+  t: Transport,
+  specs: FactSpec<unknown>[],
+  o: { timeoutMs?: number; signal?: AbortSignal; what?: string } = {},
+): Promise<FactReading> {
   const todo = uniqueFacts(specs);
   const res = await t.exec(factScript(todo), o);
   const values = parseFactOutput(todo, res.stdout);
-  return { get: <T>(s: FactSpec<T>) => values.get(s.key) as T | undefined, has: (s) => values.has(s.key), code: res.code, stderr: res.stderr };
+  return {
+    get: <T>(s: FactSpec<T>) => values.get(s.key) as T | undefined,
+    has: (s) => values.has(s.key),
+    code: res.code,
+    stderr: res.stderr,
+  };
 }
 
 export class FactCache implements Facts {
@@ -59,7 +68,11 @@ export class FactCache implements Facts {
     const res = await readFacts(transport, todo, { what: 'fact gathering' });
     for (const s of todo) {
       if (!res.has(s)) {
-        throw new ToolError('fact', `unable to gather fact ${s.key} (exit ${res.code}): ${res.stderr.trim() || 'no output'}`, { host: this.host });
+        throw new ToolError(
+          'fact',
+          `unable to gather fact ${s.key} (exit ${res.code}): ${res.stderr.trim() || 'no output'}`,
+          { host: this.host },
+        );
       }
       this.values.set(s.key, res.get(s));
     }
@@ -70,7 +83,8 @@ export class FactCache implements Facts {
   }
 
   get<T>(spec: FactSpec<T>): T {
-    if (!this.values.has(spec.key)) throw new ToolError('fact', `fact ${spec.key} was not gathered`, { host: this.host });
+    if (!this.values.has(spec.key))
+      throw new ToolError('fact', `fact ${spec.key} was not gathered`, { host: this.host });
     return this.values.get(spec.key) as T;
   }
 }

@@ -15,7 +15,12 @@ export const osFact: FactSpec<OsFact> = {
   parse(out) {
     const [machine = '', osId = '', osVersion = '', sd = ''] = out.replace(/^\n+/, '').split('\n');
     const m = /^systemd (\d+)/.exec(sd);
-    return { machine: machine.trim(), osId: osId.trim(), osVersion: osVersion.trim(), systemd: m ? Number(m[1]) : null };
+    return {
+      machine: machine.trim(),
+      osId: osId.trim(),
+      osVersion: osVersion.trim(),
+      systemd: m ? Number(m[1]) : null,
+    };
   },
 };
 

@@ -7,9 +7,11 @@ export type Filled<T> = {
   [K in keyof T]-?: NonNullable<T[K]> extends Record<string, unknown> ? Filled<NonNullable<T[K]>> : NonNullable<T[K]>;
 };
 export type ClusterDefaults = Filled<RawDefaults>;
-export type SshDefaults = Omit<Filled<RawSsh>, 'identityFile' | 'proxyJump'> & Pick<RawSsh, 'identityFile' | 'proxyJump'>;
+export type SshDefaults = Omit<Filled<RawSsh>, 'identityFile' | 'proxyJump'> &
+  Pick<RawSsh, 'identityFile' | 'proxyJump'>;
 type RawEnvoy = NonNullable<RawInventory['envoy']>;
-export type EnvoyDefaults = Filled<Pick<RawEnvoy, 'version' | 'fetch' | 'logLevel'>> & Omit<RawEnvoy, 'version' | 'fetch' | 'logLevel'>;
+export type EnvoyDefaults = Filled<Pick<RawEnvoy, 'version' | 'fetch' | 'logLevel'>> &
+  Omit<RawEnvoy, 'version' | 'fetch' | 'logLevel'>;
 
 /** Every cluster setting. */
 export const CLUSTER_DEFAULTS: ClusterDefaults = {
@@ -17,8 +19,22 @@ export const CLUSTER_DEFAULTS: ClusterDefaults = {
   lbPolicy: 'ROUND_ROBIN',
   // A hung API server is out within 2.6 s and back within ~1 s (docs/operations.md, "Health");
   // kube-apiserver's serving certificate always names `kubernetes` (the service's short name).
-  healthCheck: { type: 'readyz', path: '/readyz', interval: '500ms', timeout: '800ms', healthyThreshold: 2, unhealthyThreshold: 2, sni: 'kubernetes' },
-  outlierDetection: { enabled: true, consecutiveLocalOriginFailure: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50 },
+  healthCheck: {
+    type: 'readyz',
+    path: '/readyz',
+    interval: '500ms',
+    timeout: '800ms',
+    healthyThreshold: 2,
+    unhealthyThreshold: 2,
+    sni: 'kubernetes',
+  },
+  outlierDetection: {
+    enabled: true,
+    consecutiveLocalOriginFailure: 5,
+    interval: '10s',
+    baseEjectionTime: '30s',
+    maxEjectionPercent: 50,
+  },
   connectTimeout: '5s',
   tcpKeepalive: { probes: 3, time: '30s', interval: '10s' },
   // API watches (kubectl get -w, logs -f) stay open for hours: no idle cut-off unless asked for.
@@ -56,10 +72,16 @@ export const ROLLING_DEFAULTS: Filled<NonNullable<RawInventory['rolling']>> = {
   maxFailPercent: 0,
 };
 
-export const ACCESS_LOG_DEFAULTS: Filled<NonNullable<RawInventory['accessLog']>> = { enabled: true, path: '/var/log/envoy-k8s-proxy/access.log' };
+export const ACCESS_LOG_DEFAULTS: Filled<NonNullable<RawInventory['accessLog']>> = {
+  enabled: true,
+  path: '/var/log/envoy-k8s-proxy/access.log',
+};
 
 // Next to Envoy's conventional admin port 9901; the address is chosen per host (render/metrics.ts).
-export const METRICS_DEFAULTS: Filled<Omit<NonNullable<RawInventory['metrics']>, 'address'>> = { enabled: true, port: 9902 };
+export const METRICS_DEFAULTS: Filled<Omit<NonNullable<RawInventory['metrics']>, 'address'>> = {
+  enabled: true,
+  port: 9902,
+};
 
 export const PATHS_DEFAULTS: Filled<NonNullable<RawInventory['paths']>> = {
   installDir: '/opt/envoy-k8s-proxy',

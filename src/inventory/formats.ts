@@ -95,7 +95,10 @@ export function expandHome(path: string, home: string): string {
 
 /** Control-machine paths: `~` only as a whole first segment (`~user` is not expanded). */
 export function isLocalPath(path: string): boolean {
-  return SAFE_PATH.test(path) && (!path.includes('~') || path === '~' || (path.startsWith('~/') && !path.slice(1).includes('~')));
+  return (
+    SAFE_PATH.test(path) &&
+    (!path.includes('~') || path === '~' || (path.startsWith('~/') && !path.slice(1).includes('~')))
+  );
 }
 
 /** Remote paths: absolute, no `..` segment (they are created and chowned as root). */

@@ -29,7 +29,11 @@ export function issuesToProblems(issues: readonly Issue[], ctx: IssueContext): P
       const allowed = allowedKeys(ctx.schema, issue.path);
       for (const key of issue.keys) {
         const hint = suggest(key, allowed);
-        add([...issue.path, key], hint ? `unknown key (did you mean "${hint}"?)` : `unknown key (allowed: ${allowed.join(', ')})`, true);
+        add(
+          [...issue.path, key],
+          hint ? `unknown key (did you mean "${hint}"?)` : `unknown key (allowed: ${allowed.join(', ')})`,
+          true,
+        );
       }
       continue;
     }
@@ -40,7 +44,12 @@ export function issuesToProblems(issues: readonly Issue[], ctx: IssueContext): P
     }
     // A message may place what was found itself ({found}), e.g. before an explanation.
     const expected = issue.message || defaultExpectation(issue);
-    add(issue.path, expected.includes('{found}') ? expected.replace('{found}', describe(value)) : `${expected}, found ${describe(value)}`);
+    add(
+      issue.path,
+      expected.includes('{found}')
+        ? expected.replace('{found}', describe(value))
+        : `${expected}, found ${describe(value)}`,
+    );
   }
   return problems;
 }
@@ -52,9 +61,13 @@ function defaultExpectation(issue: Issue): string {
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => String(v)).join(', ')}`;
     case 'too_small':
-      return issue.origin === 'array' ? `expected at least ${String(issue.minimum)} item(s)` : `expected at least ${String(issue.minimum)}`;
+      return issue.origin === 'array'
+        ? `expected at least ${String(issue.minimum)} item(s)`
+        : `expected at least ${String(issue.minimum)}`;
     case 'too_big':
-      return issue.origin === 'array' ? `expected at most ${String(issue.maximum)} item(s)` : `expected at most ${String(issue.maximum)}`;
+      return issue.origin === 'array'
+        ? `expected at most ${String(issue.maximum)} item(s)`
+        : `expected at most ${String(issue.maximum)}`;
     default:
       return 'expected a different value';
   }
@@ -108,6 +121,7 @@ export function allowedKeys(schema: z.ZodType, path: KeyPath): string[] {
 
 function unwrap(schema: unknown): unknown {
   let cur = schema;
-  while (cur instanceof z.ZodOptional || cur instanceof z.ZodDefault || cur instanceof z.ZodNullable) cur = cur.unwrap();
+  while (cur instanceof z.ZodOptional || cur instanceof z.ZodDefault || cur instanceof z.ZodNullable)
+    cur = cur.unwrap();
   return cur;
 }

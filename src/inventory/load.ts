@@ -24,12 +24,17 @@ export async function loadInventory(ref: string, opts: { cwd?: string } = {}): P
   };
 
   const info = await stat(absolute).catch((e: NodeJS.ErrnoException) =>
-    e.code === 'ENOENT' || e.code === 'ENOTDIR' ? fail(`file not found (looked for ${absolute})`) : fail(`cannot read the file: ${e.code ?? e.message}`),
+    e.code === 'ENOENT' || e.code === 'ENOTDIR'
+      ? fail(`file not found (looked for ${absolute})`)
+      : fail(`cannot read the file: ${e.code ?? e.message}`),
   );
   if (!info.isFile()) fail(`not a regular file (${absolute})`);
   // An inventory is a few KiB; a huge file is a wrong path, not an inventory.
-  if (info.size > MAX_INVENTORY_BYTES) fail(`file is too large (${info.size} bytes; an inventory may have at most 1 MiB)`);
-  const bytes = await readFile(absolute).catch((e: NodeJS.ErrnoException) => fail(`cannot read the file: ${e.code ?? e.message}`));
+  if (info.size > MAX_INVENTORY_BYTES)
+    fail(`file is too large (${info.size} bytes; an inventory may have at most 1 MiB)`);
+  const bytes = await readFile(absolute).catch((e: NodeJS.ErrnoException) =>
+    fail(`cannot read the file: ${e.code ?? e.message}`),
+  );
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -8,9 +8,11 @@ import type { RuleProblem } from './rules.ts';
 import { overlaps } from './rules.ts';
 
 type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined);
+const obj = (v: unknown): Obj | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const port = (v: unknown) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535 ? (v as number) : undefined);
+const port = (v: unknown) =>
+  Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535 ? (v as number) : undefined;
 const ip = (v: unknown) => (typeof v === 'string' && ipFamily(v) ? v : undefined);
 
 /** The admin cluster the metrics route targets (render/metrics.ts): no inventory cluster may take it. */
@@ -21,7 +23,10 @@ export function checkMetrics(root: Obj): RuleProblem[] {
   list(root.clusters).forEach((c, i) => {
     const name = obj(c)?.name;
     if (typeof name === 'string' && CLUSTER_NAME.test(name) && name === RESERVED_CLUSTER) {
-      problems.push({ path: ['clusters', i, 'name'], message: `name ${describe(name)} is reserved for the metrics listener's route to the admin interface` });
+      problems.push({
+        path: ['clusters', i, 'name'],
+        message: `name ${describe(name)} is reserved for the metrics listener's route to the admin interface`,
+      });
     }
   });
   const metrics = obj(root.metrics) ?? {};
@@ -38,7 +43,12 @@ export function checkMetrics(root: Obj): RuleProblem[] {
     const o = obj(h) ?? {};
     const address = ip(o.address) ?? (o.address === undefined ? ip(o.name) : undefined);
     // Mirrors metricsAddress() in render/metrics.ts.
-    return { k, name: typeof o.name === 'string' ? o.name : `#${k}`, listen: ip(o.listenAddress), bind: fixed ?? address ?? ip(o.listenAddress) ?? '0.0.0.0' };
+    return {
+      k,
+      name: typeof o.name === 'string' ? o.name : `#${k}`,
+      listen: ip(o.listenAddress),
+      bind: fixed ?? address ?? ip(o.listenAddress) ?? '0.0.0.0',
+    };
   });
   const seen = new Set<string>();
   // One problem per thing it collides with, named with the first host where it does; reported
@@ -48,11 +58,18 @@ export function checkMetrics(root: Obj): RuleProblem[] {
     seen.add(key);
     problems.push({ path, message });
   };
-  const onHost = (h: (typeof hosts)[number], other: string) => `hosts[${h.k}] (${h.name}) would bind both ${h.bind}:${mPort} and ${other}:${mPort}`;
+  const onHost = (h: (typeof hosts)[number], other: string) =>
+    `hosts[${h.k}] (${h.name}) would bind both ${h.bind}:${mPort} and ${other}:${mPort}`;
   for (const h of hosts) {
     if (adminPort === mPort && overlaps(h.bind, adminAddress) && (given || admin.port !== undefined)) {
-      if (given) clash('admin', ['metrics', 'port'], `${mPort} collides with the admin interface: ${onHost(h, adminAddress)}`);
-      else clash('admin', ['admin', 'port'], `${mPort} collides with the metrics listener (port ${mPort} by default; set metrics.port to move it): ${onHost(h, adminAddress)}`);
+      if (given)
+        clash('admin', ['metrics', 'port'], `${mPort} collides with the admin interface: ${onHost(h, adminAddress)}`);
+      else
+        clash(
+          'admin',
+          ['admin', 'port'],
+          `${mPort} collides with the metrics listener (port ${mPort} by default; set metrics.port to move it): ${onHost(h, adminAddress)}`,
+        );
     }
     list(root.clusters).forEach((raw, i) => {
       const c = obj(raw);
@@ -60,8 +77,18 @@ export function checkMetrics(root: Obj): RuleProblem[] {
       const listen = h.listen ?? ip(c.listenAddress) ?? defaultListen;
       if (!overlaps(h.bind, listen)) return;
       const name = typeof c.name === 'string' ? ` (${c.name})` : '';
-      if (given) clash(`cluster ${i}`, ['metrics', 'port'], `${mPort} collides with clusters[${i}].listenPort${name}: ${onHost(h, listen)}`);
-      else clash(`cluster ${i}`, ['clusters', i, 'listenPort'], `port ${mPort} collides with the metrics listener (port ${mPort} by default; set metrics.port to move it, or metrics.enabled: false): ${onHost(h, listen)}`);
+      if (given)
+        clash(
+          `cluster ${i}`,
+          ['metrics', 'port'],
+          `${mPort} collides with clusters[${i}].listenPort${name}: ${onHost(h, listen)}`,
+        );
+      else
+        clash(
+          `cluster ${i}`,
+          ['clusters', i, 'listenPort'],
+          `port ${mPort} collides with the metrics listener (port ${mPort} by default; set metrics.port to move it, or metrics.enabled: false): ${onHost(h, listen)}`,
+        );
     });
   }
   return problems;

@@ -11,11 +11,16 @@ import { describe } from './issues.ts';
 import type { RuleProblem } from './rules.ts';
 
 type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined);
+const obj = (v: unknown): Obj | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
 const safePath = (v: unknown) => (typeof v === 'string' && isSafeAbsolutePath(v) ? v : undefined);
 
 export const MANAGED_DIRS = ['installDir', 'configDir', 'logDir'] as const;
-const EXAMPLE = { installDir: '/opt/envoy-k8s-proxy', configDir: '/etc/envoy-k8s-proxy', logDir: '/var/log/envoy-k8s-proxy' } as const;
+const EXAMPLE = {
+  installDir: '/opt/envoy-k8s-proxy',
+  configDir: '/etc/envoy-k8s-proxy',
+  logDir: '/var/log/envoy-k8s-proxy',
+} as const;
 /** The admin interface's log: the access log must not be the same file. */
 export const ADMIN_LOG = 'admin.log';
 
@@ -41,12 +46,20 @@ export function checkOwnership(root: Obj): RuleProblem[] {
     const why = written ? systemLocation(path) : undefined;
     if (why) {
       bad.add(key);
-      problems.push({ path: ['paths', key], message: `expected a directory of its own such as ${EXAMPLE[key]}, found ${describe(given)}: ${why}` });
+      problems.push({
+        path: ['paths', key],
+        message: `expected a directory of its own such as ${EXAMPLE[key]}, found ${describe(given)}: ${why}`,
+      });
     }
     dirs.push({ name: `paths.${key}`, path, written });
   }
   problems.push(...checkApart(dirs.filter((d) => !bad.has(d.name.slice('paths.'.length)))));
-  problems.push(...checkAccessLog(root, dirs.find((d) => d.name === 'paths.logDir')));
+  problems.push(
+    ...checkAccessLog(
+      root,
+      dirs.find((d) => d.name === 'paths.logDir'),
+    ),
+  );
   problems.push(...checkAccounts(root, paths));
   return problems;
 }
@@ -63,13 +76,19 @@ function checkApart(dirs: Dir[]): RuleProblem[] {
       const [at, other] = b.written ? [b, a] : a.written ? [a, b] : [undefined, undefined];
       if (!at || !other || reported.has(at.name)) continue;
       const relation =
-        at.path === other.path ? `the same directory as ${other.name}`
-          : isInside(other.path, at.path) ? `inside ${other.name} (${other.path})`
-            : isInside(at.path, other.path) ? `which contains ${other.name} (${other.path})`
+        at.path === other.path
+          ? `the same directory as ${other.name}`
+          : isInside(other.path, at.path)
+            ? `inside ${other.name} (${other.path})`
+            : isInside(at.path, other.path)
+              ? `which contains ${other.name} (${other.path})`
               : undefined;
       if (!relation) continue;
       reported.add(at.name);
-      problems.push({ path: at.name.split('.'), message: `expected a directory apart from the other managed directories, found ${describe(at.path)}, ${relation}` });
+      problems.push({
+        path: at.name.split('.'),
+        message: `expected a directory apart from the other managed directories, found ${describe(at.path)}, ${relation}`,
+      });
     }
   });
   return problems;
@@ -81,10 +100,17 @@ function checkAccessLog(root: Obj, logDir: Dir | undefined): RuleProblem[] {
   if (given === undefined || !logDir) return [];
   const path: KeyPath = ['accessLog', 'path'];
   if (normalizeDir(posix.dirname(given)) !== logDir.path) {
-    return [{ path, message: `expected a file directly inside paths.logDir (${logDir.path}/), found ${describe(given)}` }];
+    return [
+      { path, message: `expected a file directly inside paths.logDir (${logDir.path}/), found ${describe(given)}` },
+    ];
   }
   if (posix.basename(given) === ADMIN_LOG) {
-    return [{ path, message: `expected a file other than ${ADMIN_LOG} (the admin interface's log), found ${describe(given)}` }];
+    return [
+      {
+        path,
+        message: `expected a file other than ${ADMIN_LOG} (the admin interface's log), found ${describe(given)}`,
+      },
+    ];
   }
   return [];
 }
@@ -102,7 +128,11 @@ function checkAccounts(root: Obj, paths: Obj): RuleProblem[] {
     const name = paths[key];
     if (typeof name !== 'string' || !UNIX_NAME.test(name)) continue;
     const why = reservedAccount(name) ?? (logins.has(name) ? `the SSH login user (${logins.get(name)})` : undefined);
-    if (why) problems.push({ path: ['paths', key], message: `expected a ${key} of its own for Envoy such as envoy, found ${describe(name)}: ${why}` });
+    if (why)
+      problems.push({
+        path: ['paths', key],
+        message: `expected a ${key} of its own for Envoy such as envoy, found ${describe(name)}: ${why}`,
+      });
   }
   return problems;
 }

@@ -27,12 +27,20 @@ export function parseInventory(text: string, file: string, opts: ParseOptions = 
   const lines = new LineCounter();
   // stringKeys: `1:` or `true:` is the key "1" or "true", a list or mapping as a key is an error.
   // logLevel error: the library's warnings would go to stderr on their own, around our messages.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, stringKeys: true, logLevel: 'error' });
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+    stringKeys: true,
+    logLevel: 'error',
+  });
   if (doc.errors.length > 0) {
-    fail(yamlSyntaxProblems(doc, (offset) => lines.linePos(offset).line).map(({ offset, message }) => {
-      const { line, col } = lines.linePos(offset);
-      return { file, path: '', message, line, column: col };
-    }));
+    fail(
+      yamlSyntaxProblems(doc, (offset) => lines.linePos(offset).line).map(({ offset, message }) => {
+        const { line, col } = lines.linePos(offset);
+        return { file, path: '', message, line, column: col };
+      }),
+    );
   }
   let data: unknown;
   try {
@@ -41,17 +49,33 @@ export function parseInventory(text: string, file: string, opts: ParseOptions = 
   } catch (e) {
     fail([{ file, path: '', message: `YAML error: ${firstLine(e instanceof Error ? e.message : String(e))}` }]);
   }
-  if (data === null || data === undefined) fail([{ file, path: '', message: 'the file is empty: expected a mapping with at least clusters: and hosts:' }]);
+  if (data === null || data === undefined)
+    fail([{ file, path: '', message: 'the file is empty: expected a mapping with at least clusters: and hosts:' }]);
   if (typeof data !== 'object' || Array.isArray(data)) {
-    fail([{ file, path: '', message: `expected a mapping (key: value) at the top level, found ${describe(data)}`, line: 1, column: 1 }]);
+    fail([
+      {
+        file,
+        path: '',
+        message: `expected a mapping (key: value) at the top level, found ${describe(data)}`,
+        line: 1,
+        column: 1,
+      },
+    ]);
   }
 
   const locator = new Locator(doc, lines);
   const parsed = inventorySchema.safeParse(data, { error: () => '' }); // silence zod's texts: issues.ts words them
-  const problems = parsed.success ? [] : issuesToProblems(parsed.error.issues, { file, data, locator, schema: inventorySchema });
+  const problems = parsed.success
+    ? []
+    : issuesToProblems(parsed.error.issues, { file, data, locator, schema: inventorySchema });
   for (const rule of checkRules(data)) {
     const pos = locator.find(rule.path);
-    problems.push({ file, path: formatPath(rule.path), message: rule.message, ...(pos && { line: pos.line, column: pos.column }) });
+    problems.push({
+      file,
+      path: formatPath(rule.path),
+      message: rule.message,
+      ...(pos && { line: pos.line, column: pos.column }),
+    });
   }
   if (problems.length > 0 || !parsed.success) fail(sortProblems(problems));
   return resolveInventory(parsed.data!, {
@@ -65,9 +89,15 @@ export function parseInventory(text: string, file: string, opts: ParseOptions = 
 /** In file order, so the list reads top to bottom; problems without a position go last. */
 function sortProblems(problems: Problem[]): Problem[] {
   const key = (p: Problem) => (p.line ?? Number.MAX_SAFE_INTEGER) * 1e6 + (p.column ?? 0);
-  return problems.map((p, i) => ({ p, i })).sort((a, b) => key(a.p) - key(b.p) || a.i - b.i).map(({ p }) => p);
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => key(a.p) - key(b.p) || a.i - b.i)
+    .map(({ p }) => p);
 }
 
 function firstLine(message: string): string {
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').trim();
+  return message
+    .split('\n')[0]!
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .trim();
 }

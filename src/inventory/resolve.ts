@@ -2,11 +2,30 @@
 // milliseconds, endpoints split, `~` expanded and relative paths made absolute.
 import { isAbsolute, posix, resolve as resolvePath } from 'node:path';
 import type {
-  AccessLogSpec, ClusterSpec, EnvoyRelease, HealthCheck, HostSpec, Inventory, OutlierDetection, RollingSpec, SshSpec, TcpKeepalive,
+  AccessLogSpec,
+  ClusterSpec,
+  EnvoyRelease,
+  HealthCheck,
+  HostSpec,
+  Inventory,
+  OutlierDetection,
+  RollingSpec,
+  SshSpec,
+  TcpKeepalive,
 } from './types.ts';
 import {
-  ACCESS_LOG_DEFAULTS, ADMIN_DEFAULTS, CLUSTER_DEFAULTS, ENVOY_DEFAULTS, METRICS_DEFAULTS, PATHS_DEFAULTS, ROLLING_DEFAULTS, SSH_DEFAULTS, deepMerge,
-  type ClusterDefaults, type EnvoyDefaults, type SshDefaults,
+  ACCESS_LOG_DEFAULTS,
+  ADMIN_DEFAULTS,
+  CLUSTER_DEFAULTS,
+  ENVOY_DEFAULTS,
+  METRICS_DEFAULTS,
+  PATHS_DEFAULTS,
+  ROLLING_DEFAULTS,
+  SSH_DEFAULTS,
+  deepMerge,
+  type ClusterDefaults,
+  type EnvoyDefaults,
+  type SshDefaults,
 } from './defaults.ts';
 import { expandHome, parseDuration, parseHostPort } from './formats.ts';
 import type { RawCluster, RawInventory } from './schema.ts';
@@ -133,7 +152,9 @@ function resolveSsh(s: SshDefaults, ctx: ResolveContext): SshSpec {
 
 function resolveRolling(r: typeof ROLLING_DEFAULTS): RollingSpec {
   const serial: RollingSpec['serial'] =
-    typeof r.serial === 'number' ? { kind: 'count', value: r.serial } : { kind: 'percent', value: Number.parseInt(r.serial, 10) };
+    typeof r.serial === 'number'
+      ? { kind: 'count', value: r.serial }
+      : { kind: 'percent', value: Number.parseInt(r.serial, 10) };
   return {
     serial,
     drainMs: ms(r.drain),

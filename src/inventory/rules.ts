@@ -5,9 +5,7 @@
 // problem is reported at once.
 import type { KeyPath } from './locate.ts';
 import { ADMIN_DEFAULTS, CLUSTER_DEFAULTS, SSH_DEFAULTS } from './defaults.ts';
-import {
-  CLUSTER_NAME, HOST_NAME, canonicalIp, ipFamily, isHostAddress, isWildcard, parseHostPort,
-} from './formats.ts';
+import { CLUSTER_NAME, HOST_NAME, canonicalIp, ipFamily, isHostAddress, isWildcard, parseHostPort } from './formats.ts';
 import { describe } from './issues.ts';
 import { checkOwnership } from './ownership-rules.ts';
 import { checkMetrics } from './metrics-rules.ts';
@@ -18,10 +16,12 @@ export interface RuleProblem {
 }
 
 type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined);
+const obj = (v: unknown): Obj | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const text = (v: unknown, re?: RegExp) => (typeof v === 'string' && (!re || re.test(v)) ? v : undefined);
-const port = (v: unknown) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535 ? (v as number) : undefined);
+const port = (v: unknown) =>
+  Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535 ? (v as number) : undefined;
 const ip = (v: unknown) => (typeof v === 'string' && ipFamily(v) ? v : undefined);
 
 /** Two listen addresses overlap if equal, or if one is the wildcard of the other's family. */
@@ -39,7 +39,13 @@ interface Listener {
 
 export function checkRules(data: unknown): RuleProblem[] {
   const root = obj(data) ?? {};
-  return [...checkClusters(root), ...checkHosts(root), ...checkEnvoy(root), ...checkMetrics(root), ...checkOwnership(root)];
+  return [
+    ...checkClusters(root),
+    ...checkHosts(root),
+    ...checkEnvoy(root),
+    ...checkMetrics(root),
+    ...checkOwnership(root),
+  ];
 }
 
 function checkClusters(root: Obj): RuleProblem[] {
@@ -53,7 +59,11 @@ function checkClusters(root: Obj): RuleProblem[] {
     const name = text(c.name, CLUSTER_NAME);
     if (name !== undefined) {
       const first = names.get(name);
-      if (first !== undefined) problems.push({ path: ['clusters', i, 'name'], message: `name ${describe(name)} is already used by clusters[${first}]` });
+      if (first !== undefined)
+        problems.push({
+          path: ['clusters', i, 'name'],
+          message: `name ${describe(name)} is already used by clusters[${first}]`,
+        });
       else names.set(name, i);
     }
     const seen = new Map<string, number>();
@@ -62,11 +72,16 @@ function checkClusters(root: Obj): RuleProblem[] {
       if (!hp) return;
       const key = `${canonicalIp(hp.host)}:${hp.port}`;
       const first = seen.get(key);
-      if (first !== undefined) problems.push({ path: ['clusters', i, 'endpoints', j], message: `endpoint ${describe(e)} is listed twice (first as endpoints[${first}])` });
+      if (first !== undefined)
+        problems.push({
+          path: ['clusters', i, 'endpoints', j],
+          message: `endpoint ${describe(e)} is listed twice (first as endpoints[${first}])`,
+        });
       else seen.set(key, j);
     });
     const p = port(c.listenPort);
-    if (p !== undefined) listeners.push({ index: i, name: name ?? `#${i}`, port: p, address: ip(c.listenAddress) ?? defaultAddress });
+    if (p !== undefined)
+      listeners.push({ index: i, name: name ?? `#${i}`, port: p, address: ip(c.listenAddress) ?? defaultAddress });
   });
   problems.push(...checkListeners(root, listeners));
   return problems;
@@ -82,9 +97,10 @@ function checkListeners(root: Obj, listeners: Listener[]): RuleProblem[] {
     for (const a of listeners.slice(0, j)) {
       if (a.port !== b.port) continue;
       if (overlaps(a.address, b.address)) {
-        const msg = a.address === b.address
-          ? `port ${b.port} is already used by clusters[${a.index}] (${a.name}) on ${a.address}`
-          : `port ${b.port} on ${b.address} collides with clusters[${a.index}] (${a.name}) on ${a.address}`;
+        const msg =
+          a.address === b.address
+            ? `port ${b.port} is already used by clusters[${a.index}] (${a.name}) on ${a.address}`
+            : `port ${b.port} on ${b.address} collides with clusters[${a.index}] (${a.name}) on ${a.address}`;
         problems.push({ path: ['clusters', b.index, 'listenPort'], message: msg });
         return;
       }
@@ -107,7 +123,9 @@ function checkListeners(root: Obj, listeners: Listener[]): RuleProblem[] {
     const bound = [l.address, ...overrides.map((h) => h.address)];
     if (!bound.some((addr) => overlaps(addr, adminAddress))) continue;
     if (admin.port !== undefined) {
-      const via = overlaps(l.address, adminAddress) ? undefined : overrides.find((h) => overlaps(h.address, adminAddress));
+      const via = overlaps(l.address, adminAddress)
+        ? undefined
+        : overrides.find((h) => overlaps(h.address, adminAddress));
       problems.push({
         path: ['admin', 'port'],
         message: via
@@ -136,14 +154,20 @@ function checkHosts(root: Obj): RuleProblem[] {
     if (name !== undefined) {
       const first = names.get(name);
       if (first !== undefined) {
-        problems.push({ path: ['hosts', i, 'name'], message: `name ${describe(name)} is already used by hosts[${first}]` });
+        problems.push({
+          path: ['hosts', i, 'name'],
+          message: `name ${describe(name)} is already used by hosts[${first}]`,
+        });
         if (h.address === undefined) return; // its address is that name: one problem is enough
       } else names.set(name, i);
     }
     let address = text(h.address);
     if (address === undefined && h.address === undefined && name !== undefined) {
       if (!isHostAddress(name)) {
-        problems.push({ path: ['hosts', i, 'address'], message: `required key is missing (the name ${describe(name)} is not an IP address or DNS name to connect to)` });
+        problems.push({
+          path: ['hosts', i, 'address'],
+          message: `required key is missing (the name ${describe(name)} is not an IP address or DNS name to connect to)`,
+        });
         return;
       }
       address = name;
@@ -155,7 +179,10 @@ function checkHosts(root: Obj): RuleProblem[] {
     const first = addresses.get(key);
     const path = h.address === undefined ? ['hosts', i, 'name'] : ['hosts', i, 'address'];
     if (first !== undefined) {
-      problems.push({ path, message: `address ${describe(address)} is already used by hosts[${first}] (${text(obj(list(root.hosts)[first])?.name) ?? '?'})` });
+      problems.push({
+        path,
+        message: `address ${describe(address)} is already used by hosts[${first}] (${text(obj(list(root.hosts)[first])?.name) ?? '?'})`,
+      });
     } else addresses.set(key, i);
   });
   return problems;
@@ -165,7 +192,11 @@ function checkEnvoy(root: Obj): RuleProblem[] {
   const envoy = obj(root.envoy);
   const problems: RuleProblem[] = [];
   if (envoy?.localFile !== undefined && envoy.fetch === 'host') {
-    problems.push({ path: ['envoy', 'fetch'], message: '"host" contradicts envoy.localFile, which is pushed from the control machine (use fetch: control, or remove localFile)' });
+    problems.push({
+      path: ['envoy', 'fetch'],
+      message:
+        '"host" contradicts envoy.localFile, which is pushed from the control machine (use fetch: control, or remove localFile)',
+    });
   }
   // Over plain http anyone on the path can swap the binary and checksums.txt.asc: an explicit choice.
   const mirror = text(envoy?.mirror);

@@ -3,8 +3,25 @@
 // "expected ..." phrases; issues.ts appends what was found and where.
 import { z } from 'zod';
 import {
-  CLUSTER_NAME, DURATION, HEALTH_PATH, HOST_NAME, HTTP_URL, PERCENT, SAFE_PATH, SEMVER, SHA256, UNIX_NAME,
-  isDnsName, isHostAddress, isIpAddress, isLocalPath, isLoopback, isProxyJump, isSafeAbsolutePath, parseDuration, parseHostPort,
+  CLUSTER_NAME,
+  DURATION,
+  HEALTH_PATH,
+  HOST_NAME,
+  HTTP_URL,
+  PERCENT,
+  SAFE_PATH,
+  SEMVER,
+  SHA256,
+  UNIX_NAME,
+  isDnsName,
+  isHostAddress,
+  isIpAddress,
+  isLocalPath,
+  isLoopback,
+  isProxyJump,
+  isSafeAbsolutePath,
+  parseDuration,
+  parseHostPort,
 } from './formats.ts';
 
 const msg = (error: string) => ({ error });
@@ -22,24 +39,38 @@ const positive = (what = 'a positive integer') => int(1, Number.MAX_SAFE_INTEGER
 
 const DURATION_HINT = 'expected a duration such as 250ms, 5s, 1m30s or 2h';
 // YAML reads `interval: 5` as a number: seconds or milliseconds? Refuse to guess.
-const duration = () => z.string(msg(`${DURATION_HINT} (a bare number is ambiguous)`)).regex(DURATION, msg(DURATION_HINT));
+const duration = () =>
+  z.string(msg(`${DURATION_HINT} (a bare number is ambiguous)`)).regex(DURATION, msg(DURATION_HINT));
 const above0 = (v: string) => (parseDuration(v) ?? 0) > 0;
-const positiveDuration = () => duration().refine(above0, msg(DURATION_HINT.replace('a duration', 'a duration above zero')));
+const positiveDuration = () =>
+  duration().refine(above0, msg(DURATION_HINT.replace('a duration', 'a duration above zero')));
 const wholeSeconds = () =>
-  duration().refine((v) => above0(v) && parseDuration(v)! % 1000 === 0, msg('expected a whole number of seconds above zero, such as 30s or 1m'));
+  duration().refine(
+    (v) => above0(v) && parseDuration(v)! % 1000 === 0,
+    msg('expected a whole number of seconds above zero, such as 30s or 1m'),
+  );
 
 const ipAddress = () => checked(isIpAddress, 'expected an IP address (e.g. 0.0.0.0, 10.0.0.11 or ::)');
 const hostAddress = () => checked(isHostAddress, 'expected an IP address or a DNS name (letters, digits, "-" and ".")');
-const remotePath = () => checked(isSafeAbsolutePath, 'expected an absolute path without ".." segments, spaces or shell metacharacters', SAFE_PATH);
+const remotePath = () =>
+  checked(
+    isSafeAbsolutePath,
+    'expected an absolute path without ".." segments, spaces or shell metacharacters',
+    SAFE_PATH,
+  );
 const localPath = () =>
   checked(isLocalPath, 'expected a path without spaces, quotes or shell metacharacters (~ only as ~/...)', SAFE_PATH);
-const unixName = (what: string) => pattern(UNIX_NAME, `expected a ${what} name (lowercase letters, digits, "_" and "-", at most 32 characters)`);
+const unixName = (what: string) =>
+  pattern(UNIX_NAME, `expected a ${what} name (lowercase letters, digits, "_" and "-", at most 32 characters)`);
 
 export const LB_POLICIES = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'critical', 'off'] as const;
 
 export const healthCheckSchema = z.strictObject({
-  type: z.enum(['readyz', 'tcp']).optional().describe('readyz: HTTPS GET path over TLS (health checker only); tcp: connect only'),
+  type: z
+    .enum(['readyz', 'tcp'])
+    .optional()
+    .describe('readyz: HTTPS GET path over TLS (health checker only); tcp: connect only'),
   path: pattern(HEALTH_PATH, 'expected an HTTP path such as /readyz').optional(),
   interval: positiveDuration().optional(),
   timeout: positiveDuration().optional(),
@@ -70,30 +101,36 @@ const clusterSettings = {
   outlierDetection: outlierDetectionSchema.optional(),
   connectTimeout: positiveDuration().optional(),
   tcpKeepalive: tcpKeepaliveSchema.optional(),
-  idleTimeout: duration().optional().describe('tcp_proxy idle timeout; 0s disables it (kubectl watch and logs -f are long-lived)'),
+  idleTimeout: duration()
+    .optional()
+    .describe('tcp_proxy idle timeout; 0s disables it (kubectl watch and logs -f are long-lived)'),
   maxConnectAttempts: positive().optional(),
   maxConnections: positive().optional(),
-  panicThreshold: z.number(msg('expected a percentage from 0 to 100')).min(0, msg('expected a percentage from 0 to 100')).max(100, msg('expected a percentage from 0 to 100')).optional()
+  panicThreshold: z
+    .number(msg('expected a percentage from 0 to 100'))
+    .min(0, msg('expected a percentage from 0 to 100'))
+    .max(100, msg('expected a percentage from 0 to 100'))
+    .optional()
     .describe('below this share of healthy endpoints Envoy balances over all of them (fail open); 0 turns that off'),
-  bufferLimitBytes: int(1024, 2 ** 32 - 1, 'expected a byte count from 1024 to 4294967295').optional()
+  bufferLimitBytes: int(1024, 2 ** 32 - 1, 'expected a byte count from 1024 to 4294967295')
+    .optional()
     .describe('read/write buffer limit per connection, on the listener and the cluster side'),
 };
 
 export const defaultsSchema = z.strictObject(clusterSettings);
 
 // Envoy never resolves names in EDS endpoints (it rejects the whole update), so only IPs pass here.
-const endpoint = checked(
-  (v) => {
-    const hp = parseHostPort(v);
-    return hp !== undefined && isIpAddress(hp.host);
-  },
-  'expected IP:port (e.g. 10.0.0.1:6443 or [fd00::1]:6443; Envoy does not resolve names in EDS)',
-);
+const endpoint = checked((v) => {
+  const hp = parseHostPort(v);
+  return hp !== undefined && isIpAddress(hp.host);
+}, 'expected IP:port (e.g. 10.0.0.1:6443 or [fd00::1]:6443; Envoy does not resolve names in EDS)');
 
 export const clusterSchema = z.strictObject({
   name: pattern(CLUSTER_NAME, 'expected a cluster name of letters, digits, "_" and "-" (at most 60 characters)'),
   listenPort: port(),
-  endpoints: z.array(endpoint, msg('expected a list of host:port endpoints')).min(1, msg('expected at least one endpoint (host:port)')),
+  endpoints: z
+    .array(endpoint, msg('expected a list of host:port endpoints'))
+    .min(1, msg('expected at least one endpoint (host:port)')),
   ...clusterSettings,
 });
 
@@ -105,7 +142,9 @@ export const sshSchema = z.strictObject({
   hostKeyChecking: z.enum(['strict', 'accept-new']).optional(),
   become: z.boolean(msg('expected true or false')).optional().describe('sudo -n for a non-root user'),
   connectTimeout: positiveDuration().optional(),
-  commandTimeout: positiveDuration().optional().describe('deadline of each remote command and SFTP transfer; downloads and waits have their own'),
+  commandTimeout: positiveDuration()
+    .optional()
+    .describe('deadline of each remote command and SFTP transfer; downloads and waits have their own'),
   proxyJump: checked(isProxyJump, 'expected [user@]host[:port]').optional(),
 });
 
@@ -113,10 +152,15 @@ const hardening = () =>
   z
     .enum(['auto', 'full', 'container'])
     .optional()
-    .describe("The unit's sandbox: full, the reduced set container hosts support, or auto: container when the host is one");
+    .describe(
+      "The unit's sandbox: full, the reduced set container hosts support, or auto: container when the host is one",
+    );
 
 export const hostSchema = z.strictObject({
-  name: pattern(HOST_NAME, 'expected a host name of letters, digits, "_", "." and "-" (at most 63 characters, starting with a letter or digit)'),
+  name: pattern(
+    HOST_NAME,
+    'expected a host name of letters, digits, "_", "." and "-" (at most 63 characters, starting with a letter or digit)',
+  ),
   address: hostAddress().optional().describe('IP or DNS name to connect to; defaults to name'),
   listenAddress: ipAddress().optional().describe("Overrides every cluster's listenAddress on this host"),
   ssh: sshSchema.optional(),
@@ -136,7 +180,10 @@ export const envoySchema = z.strictObject({
     })
     .optional(),
   mirror: checked((v) => URL.canParse(v), 'expected an http(s) URL', HTTP_URL).optional(),
-  insecureMirror: z.boolean(msg('expected true or false')).optional().describe('Allow an http:// mirror (no TLS): only on a network you trust, e.g. a lab'),
+  insecureMirror: z
+    .boolean(msg('expected true or false'))
+    .optional()
+    .describe('Allow an http:// mirror (no TLS): only on a network you trust, e.g. a lab'),
   fetch: z.enum(['control', 'host']).optional(),
   localFile: localPath().optional().describe("Relative to the inventory file's directory"),
   logLevel: z.enum(LOG_LEVELS).optional(),
@@ -191,7 +238,9 @@ export const inventorySchema = z
     hosts: z.array(hostSchema, msg('expected a list of hosts')).min(1, msg('expected at least one host')),
     rolling: rollingSchema.optional(),
     accessLog: accessLogSchema.optional(),
-    metrics: metricsSchema.optional().describe('A listener per host answering only GET /stats/prometheus (Prometheus scrapes it)'),
+    metrics: metricsSchema
+      .optional()
+      .describe('A listener per host answering only GET /stats/prometheus (Prometheus scrapes it)'),
     paths: pathsSchema.optional(),
     hardening: hardening(),
   })

@@ -12,7 +12,11 @@ export interface YamlProblem {
  * One problem per line: the parser's later errors on a line echo its first. After an unclosed
  * quote nothing more is reported, since the string swallowed the rest of the file.
  */
-export function yamlSyntaxProblems(doc: Document, lineOf: (offset: number) => number, what = 'an inventory'): YamlProblem[] {
+export function yamlSyntaxProblems(
+  doc: Document,
+  lineOf: (offset: number) => number,
+  what = 'an inventory',
+): YamlProblem[] {
   const out: YamlProblem[] = [];
   const lines = new Set<number>();
   for (const e of doc.errors) {
@@ -30,12 +34,21 @@ function wordError(e: YAMLError, doc: Document, what: string): YamlProblem & { u
   if (e.code === 'MISSING_CHAR' && /closing ["']quote/.test(e.message)) {
     const q = e.message.includes('"') ? '"' : "'";
     const start = openingQuote(doc, e.pos[0]);
-    if (start !== undefined) return { offset: start, message: `YAML syntax error: the string quoted here with ${q} is never closed`, unclosedQuote: true };
+    if (start !== undefined)
+      return {
+        offset: start,
+        message: `YAML syntax error: the string quoted here with ${q} is never closed`,
+        unclosedQuote: true,
+      };
   }
   if (e.code === 'MULTIPLE_DOCS') {
-    return { offset: e.pos[0], message: `YAML syntax error: a second document starts here (${what} is one document: remove this ---)` };
+    return {
+      offset: e.pos[0],
+      message: `YAML syntax error: a second document starts here (${what} is one document: remove this ---)`,
+    };
   }
-  if (e.code === 'NON_STRING_KEY') return { offset: e.pos[0], message: 'YAML syntax error: a key must be plain text, not a list or mapping' };
+  if (e.code === 'NON_STRING_KEY')
+    return { offset: e.pos[0], message: 'YAML syntax error: a key must be plain text, not a list or mapping' };
   return { offset: e.pos[0], message: `YAML syntax error: ${firstLine(e)}` };
 }
 
@@ -44,12 +57,21 @@ function openingQuote(doc: Document, end: number): number | undefined {
   let found: number | undefined;
   visit(doc, {
     Scalar(_, node) {
-      if ((node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && node.range && node.range[0] < end && node.range[1] >= end) found = node.range[0];
+      if (
+        (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') &&
+        node.range &&
+        node.range[0] < end &&
+        node.range[1] >= end
+      )
+        found = node.range[0];
     },
   });
   return found;
 }
 
 function firstLine(e: YAMLError): string {
-  return e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').trim();
+  return e.message
+    .split('\n')[0]!
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .trim();
 }

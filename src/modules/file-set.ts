@@ -35,11 +35,19 @@ const NEW = '.ekp-new';
 export function fileSet(a: FileSetArgs): Module {
   const stale = globFact(a.dir, '.', NEW);
   // a validation tree left by an interrupted run (only inside dir; anything else is not ours to remove)
-  const staleStage = a.validate && posix.dirname(a.validate.stageDir) === a.dir ? globFact(a.dir, posix.basename(a.validate.stageDir)) : undefined;
+  const staleStage =
+    a.validate && posix.dirname(a.validate.stageDir) === a.dir
+      ? globFact(a.dir, posix.basename(a.validate.stageDir))
+      : undefined;
   const pruneFact = a.prune ? globFact(a.dir, a.prune.prefix, a.prune.suffix) : undefined;
   const facts = (diff: boolean) => a.files.map((f) => pathFact(posix.join(a.dir, f.name), { content: diff }));
   return {
-    facts: ({ diff }) => [...facts(diff), stale, ...(staleStage ? [staleStage] : []), ...(pruneFact ? [pruneFact] : [])],
+    facts: ({ diff }) => [
+      ...facts(diff),
+      stale,
+      ...(staleStage ? [staleStage] : []),
+      ...(pruneFact ? [pruneFact] : []),
+    ],
     plan(ctx): Plan {
       const wanted = new Set(a.files.map((f) => f.name));
       const changed: SetFile[] = [];
@@ -57,7 +65,8 @@ export function fileSet(a: FileSetArgs): Module {
         }
       }
       const removed = (pruneFact ? ctx.facts.get(pruneFact) : []).filter((n) => !wanted.has(n));
-      for (const n of removed) if (ctx.diff) diffs.push({ path: posix.join(a.dir, n), before: '<removed>', after: null });
+      for (const n of removed)
+        if (ctx.diff) diffs.push({ path: posix.join(a.dir, n), before: '<removed>', after: null });
       const leftovers = [...ctx.facts.get(stale), ...(staleStage ? ctx.facts.get(staleStage) : [])];
       if (!changed.length && !fixMode.length && !removed.length && !leftovers.length) return ok();
 
@@ -72,11 +81,21 @@ export function fileSet(a: FileSetArgs): Module {
         const h = a.notify?.[f];
         if (h) notify.add(h);
       }
-      return change([{ kind: 'exec', action: `update ${a.dir}`, command: ['sh', '-s'], stdin: script(a, changed, removed, fixMode, leftovers) }], {
-        diff: diffs.length ? diffs : undefined,
-        message: said.join('; '),
-        notify: [...notify],
-      });
+      return change(
+        [
+          {
+            kind: 'exec',
+            action: `update ${a.dir}`,
+            command: ['sh', '-s'],
+            stdin: script(a, changed, removed, fixMode, leftovers),
+          },
+        ],
+        {
+          diff: diffs.length ? diffs : undefined,
+          message: said.join('; '),
+          notify: [...notify],
+        },
+      );
     },
   };
 }
@@ -88,7 +107,10 @@ function script(a: FileSetArgs, changed: SetFile[], removed: string[], fixMode: 
   const out = ['set -eu', `cd ${d}`];
   for (const n of leftovers) out.push(`rm -rf -- ${quote(n)}`);
   const stage = a.validate && changed.length ? a.validate.stageDir : undefined;
-  const temps = [...changed.map((f) => `rm -f -- ${quote(`.${f.name}${NEW}`)}`), ...(stage ? [`rm -rf -- ${quote(stage)}`] : [])];
+  const temps = [
+    ...changed.map((f) => `rm -f -- ${quote(`.${f.name}${NEW}`)}`),
+    ...(stage ? [`rm -rf -- ${quote(stage)}`] : []),
+  ];
   out.push(`cleanup() { ${temps.length ? temps.join('; ') : ':'}; }`);
   out.push('trap cleanup EXIT INT TERM HUP');
   const put = (path: string, content: string) => {
@@ -99,7 +121,9 @@ function script(a: FileSetArgs, changed: SetFile[], removed: string[], fixMode: 
   if (stage && a.validate) {
     out.push(`rm -rf -- ${quote(stage)}`, `mkdir -m 750 ${quote(stage)}`, `chown ${own} ${quote(stage)}`);
     for (const f of a.validate.files) put(posix.join(stage, f.name), f.content);
-    out.push(`if ! out=$(${a.validate.command(posix.join(stage, 'envoy.yaml'))} 2>&1); then echo "the new configuration was rejected; the old one stays active:" >&2; echo "$out" >&2; exit 1; fi`);
+    out.push(
+      `if ! out=$(${a.validate.command(posix.join(stage, 'envoy.yaml'))} 2>&1); then echo "the new configuration was rejected; the old one stays active:" >&2; echo "$out" >&2; exit 1; fi`,
+    );
   }
   for (const f of changed) out.push(`mv -f ${quote(`.${f.name}${NEW}`)} ${quote(f.name)}`);
   for (const n of removed) out.push(`rm -f -- ${quote(n)}`);

@@ -40,7 +40,10 @@ export function file(a: FileArgs): Module {
       const same = cur.type === 'file' && cur.sha256 === want;
       if (!same) {
         steps.push(writeFileStep(a, want));
-        return change(steps, { diff: diff ? [fileDiff(a.path, cur, a.content)] : undefined, message: cur.type === 'absent' ? 'created' : 'content changed' });
+        return change(steps, {
+          diff: diff ? [fileDiff(a.path, cur, a.content)] : undefined,
+          message: cur.type === 'absent' ? 'created' : 'content changed',
+        });
       }
       if (cur.type === 'file' && (cur.mode !== a.mode || cur.owner !== owner || cur.group !== group)) {
         steps.push({
@@ -48,7 +51,9 @@ export function file(a: FileArgs): Module {
           action: `set owner and mode of ${a.path}`,
           command: `chown ${quote(`${owner}:${group}`)} ${quote(a.path)} && chmod ${a.mode.toString(8)} ${quote(a.path)}`,
         });
-        return change(steps, { message: `mode/owner ${cur.mode.toString(8)} ${cur.owner}:${cur.group} → ${a.mode.toString(8)} ${owner}:${group}` });
+        return change(steps, {
+          message: `mode/owner ${cur.mode.toString(8)} ${cur.owner}:${cur.group} → ${a.mode.toString(8)} ${owner}:${group}`,
+        });
       }
       return steps.length ? change(steps, { message: 'removed stale temp files' }) : ok();
     },
@@ -59,7 +64,11 @@ export function file(a: FileArgs): Module {
  * A file whose content depends on facts of the host (e.g. the unit's sandbox on a container):
  * those facts are gathered with the file's own in the play's one round trip, then it is a file.
  */
-export function factFile(a: Omit<FileArgs, 'content'>, inputs: FactSpec<unknown>[], content: (facts: Facts) => string): Module {
+export function factFile(
+  a: Omit<FileArgs, 'content'>,
+  inputs: FactSpec<unknown>[],
+  content: (facts: Facts) => string,
+): Module {
   const probe = file({ ...a, content: '' });
   return {
     facts: (o) => [...probe.facts(o), ...inputs],
@@ -85,7 +94,11 @@ export function writeFileStep(a: FileArgs, want: string): Extract<Step, { kind: 
 }
 
 export function removeStep(dir: string, names: string[]): Step {
-  return { kind: 'exec', action: `remove stale files in ${dir}`, command: ['rm', '-f', '--', ...names.map((n) => posix.join(dir, n))] };
+  return {
+    kind: 'exec',
+    action: `remove stale files in ${dir}`,
+    command: ['rm', '-f', '--', ...names.map((n) => posix.join(dir, n))],
+  };
 }
 
 export function fileDiff(path: string, cur: PathFact, after: string | Buffer | null): Diff {

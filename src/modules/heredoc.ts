@@ -9,6 +9,8 @@ export function writeFileLines(path: string, content: string | Buffer, target = 
   const lines: string[] = [`base64 -d > ${target} <<'EKP_EOF'`];
   for (let i = 0; i < b64.length; i += 76) lines.push(b64.slice(i, i + 76));
   lines.push('EKP_EOF');
-  lines.push(`[ "$(sha256sum ${target} | cut -d' ' -f1)" = ${quote(sha256(content))} ] || { echo ${quote(`${path}: content arrived corrupted`)} >&2; exit 1; }`);
+  lines.push(
+    `[ "$(sha256sum ${target} | cut -d' ' -f1)" = ${quote(sha256(content))} ] || { echo ${quote(`${path}: content arrived corrupted`)} >&2; exit 1; }`,
+  );
   return lines;
 }

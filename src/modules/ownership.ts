@@ -16,10 +16,19 @@ import { writeFileStep } from './file.ts';
 function writeManifest(m: Manifest): Step {
   const content = serializeManifest(m);
   const write = writeFileStep({ path: MANIFEST_PATH, content, mode: 0o600 }, sha256(content));
-  return { ...write, action: `record what the tool owns in ${MANIFEST_PATH}`, command: `set -e\ninstall -d -m 700 -o root -g root ${quote(STATE_DIR)}\n${String(write.command)}` };
+  return {
+    ...write,
+    action: `record what the tool owns in ${MANIFEST_PATH}`,
+    command: `set -e\ninstall -d -m 700 -o root -g root ${quote(STATE_DIR)}\n${String(write.command)}`,
+  };
 }
 
-const summary = (m: Manifest) => [...m.paths.map((e) => e.path), ...m.users.map((e) => `user ${e.name}`), ...m.groups.map((e) => `group ${e.name}`)].join(', ');
+const summary = (m: Manifest) =>
+  [
+    ...m.paths.map((e) => e.path),
+    ...m.users.map((e) => `user ${e.name}`),
+    ...m.groups.map((e) => `group ${e.name}`),
+  ].join(', ');
 
 /** Deploy and install: claim what the play will create; fail the host on anything foreign. */
 export function recordOwnership(inv: Inventory): Module {
@@ -30,12 +39,16 @@ export function recordOwnership(inv: Inventory): Module {
       const claim = claimForDeploy(inv, s);
       if ('untrusted' in claim) return fail(`refusing to trust the manifest, nothing was changed: ${claim.untrusted}`);
       if (claim.refusals.length) {
-        return fail(`refusing to take over what envoy-k8s-proxy did not create, nothing was changed: ${claim.refusals.join('; ')}. Remove these or choose other paths in the inventory.`);
+        return fail(
+          `refusing to take over what envoy-k8s-proxy did not create, nothing was changed: ${claim.refusals.join('; ')}. Remove these or choose other paths in the inventory.`,
+        );
       }
       const text = serializeManifest(claim.next);
       if (s.manifest.state === 'present' && s.manifest.text === text) return ok();
       return change([writeManifest(claim.next)], {
-        message: claim.migrated ? `recorded from a deploy before the manifest: ${summary(claim.next)}` : `recorded: ${summary(claim.next)}`,
+        message: claim.migrated
+          ? `recorded from a deploy before the manifest: ${summary(claim.next)}`
+          : `recorded: ${summary(claim.next)}`,
       });
     },
   };
@@ -84,9 +97,18 @@ export function forgetRemoved(inv: Inventory, purge: boolean): Module {
       if (isEmpty(d.remaining)) {
         if (s.manifest.state === 'absent') return ok();
         // rmdir: the directory may hold other state of the tool (e.g. its run lock) and then stays
-        return change([{ kind: 'exec', action: `remove ${MANIFEST_PATH}`, command: `rm -f -- ${quote(MANIFEST_PATH)} && { rmdir -- ${quote(STATE_DIR)} 2>/dev/null || true; }` }], {
-          message: 'removed: nothing of the tool is left',
-        });
+        return change(
+          [
+            {
+              kind: 'exec',
+              action: `remove ${MANIFEST_PATH}`,
+              command: `rm -f -- ${quote(MANIFEST_PATH)} && { rmdir -- ${quote(STATE_DIR)} 2>/dev/null || true; }`,
+            },
+          ],
+          {
+            message: 'removed: nothing of the tool is left',
+          },
+        );
       }
       if (s.manifest.state === 'present' && s.manifest.text === serializeManifest(d.remaining)) return ok();
       return change([writeManifest(d.remaining)], { message: `still recorded: ${summary(d.remaining)}` });

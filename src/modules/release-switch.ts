@@ -25,10 +25,17 @@ export function releaseSwitch(a: { installDir: string; version: string; allowDow
       if (c.type !== 'link' && c.type !== 'absent') return fail(`${current} exists and is not a symlink`);
       const from = c.type === 'link' ? /^releases\/(.+)$/.exec(c.target)?.[1] : undefined;
       if (from && semver.valid(from) && semver.gt(from, a.version) && !a.allowDowngrade) {
-        return fail(`refusing to downgrade Envoy from ${from} to ${a.version} (pass --allow-downgrade, or use rollback)`);
+        return fail(
+          `refusing to downgrade Envoy from ${from} to ${a.version} (pass --allow-downgrade, or use rollback)`,
+        );
       }
-      const cmds = [...(c.type === 'link' ? [switchLinkCommand(previous, c.target)] : []), switchLinkCommand(current, target)];
-      return change([{ kind: 'exec', action: `switch ${current} to ${a.version}`, command: cmds.join(' && ') }], { message: from ? `${from} → ${a.version}` : `→ ${a.version}` });
+      const cmds = [
+        ...(c.type === 'link' ? [switchLinkCommand(previous, c.target)] : []),
+        switchLinkCommand(current, target),
+      ];
+      return change([{ kind: 'exec', action: `switch ${current} to ${a.version}`, command: cmds.join(' && ') }], {
+        message: from ? `${from} → ${a.version}` : `→ ${a.version}`,
+      });
     },
   };
 }

@@ -36,19 +36,41 @@ export function release(a: ReleaseArgs): Module {
       const cur = ctx.facts.get(binFact);
       if (cur.type === 'file' && cur.sha256 === want) return ok(`${a.version} (${arch}) installed`);
       // `mv -f tmp envoy` would move the binary into a directory, and every run would install again
-      if (cur.type === 'directory' || cur.type === 'other') return fail(`${bin} exists and is a ${cur.type === 'other' ? cur.kind : 'directory'}, not the Envoy binary`);
+      if (cur.type === 'directory' || cur.type === 'other')
+        return fail(`${bin} exists and is a ${cur.type === 'other' ? cur.kind : 'directory'}, not the Envoy binary`);
       const message = `install ${a.version} (${arch})${cur.type === 'file' ? ' over a binary with another checksum' : ''}`;
-      const prep: Step = { kind: 'exec', action: `create ${dir}`, command: `install -d -m 755 ${quote(dir)} && rm -f ${quote(tmp)}` };
-      const verify: Step = { kind: 'exec', action: `verify and install Envoy ${a.version}`, command: ['sh', '-s'], stdin: verifyScript(dir, tmp, bin, want, a.version) };
+      const prep: Step = {
+        kind: 'exec',
+        action: `create ${dir}`,
+        command: `install -d -m 755 ${quote(dir)} && rm -f ${quote(tmp)}`,
+      };
+      const verify: Step = {
+        kind: 'exec',
+        action: `verify and install Envoy ${a.version}`,
+        command: ['sh', '-s'],
+        stdin: verifyScript(dir, tmp, bin, want, a.version),
+      };
       if (a.source.mode === 'control') {
         const source = a.source;
-        const download: Step = { kind: 'lazy', action: 'download', resolve: async () => (await source.local(arch), []) };
+        const download: Step = {
+          kind: 'lazy',
+          action: 'download',
+          resolve: async () => (await source.local(arch), []),
+        };
         const sudo = ctx.host.ssh.become && ctx.host.ssh.user !== 'root';
         if (!sudo) {
           const upload: Step = {
             kind: 'lazy',
             action: `upload Envoy ${a.version}`,
-            resolve: async () => [{ kind: 'put', action: `upload Envoy ${a.version}`, source: { localPath: await source.local(arch) }, path: tmp, mode: 0o600 }],
+            resolve: async () => [
+              {
+                kind: 'put',
+                action: `upload Envoy ${a.version}`,
+                source: { localPath: await source.local(arch) },
+                path: tmp,
+                mode: 0o600,
+              },
+            ],
           };
           // the download is checked before anything is created on the host
           return change([download, prep, upload, verify], { message });
@@ -61,11 +83,26 @@ export function release(a: ReleaseArgs): Module {
           kind: 'lazy',
           action: `upload Envoy ${a.version}`,
           resolve: async () => [
-            { kind: 'exec', action: 'prepare the upload directory', command: 'mkdir -p -m 700 "$HOME/.ekp-upload"', become: false },
-            { kind: 'put', action: `upload Envoy ${a.version}`, source: { localPath: await source.local(arch) }, path: staged, mode: 0o600 },
+            {
+              kind: 'exec',
+              action: 'prepare the upload directory',
+              command: 'mkdir -p -m 700 "$HOME/.ekp-upload"',
+              become: false,
+            },
+            {
+              kind: 'put',
+              action: `upload Envoy ${a.version}`,
+              source: { localPath: await source.local(arch) },
+              path: staged,
+              mode: 0o600,
+            },
           ],
         };
-        const move: Step = { kind: 'exec', action: 'move the upload into place', command: `mv -f ${home}/${quote(staged)} ${quote(tmp)} && { rmdir ${home}/.ekp-upload 2>/dev/null || true; }` };
+        const move: Step = {
+          kind: 'exec',
+          action: 'move the upload into place',
+          command: `mv -f ${home}/${quote(staged)} ${quote(tmp)} && { rmdir ${home}/.ekp-upload 2>/dev/null || true; }`,
+        };
         return change([download, prep, upload, move, verify], { message });
       }
       const url = a.source.url(arch);
@@ -105,5 +142,7 @@ function verifyScript(dir: string, tmp: string, bin: string, want: string, versi
 
 /** curl follows redirects (-L): from an https URL only to https, never a downgrade to plain http. */
 export function curlProtocols(url: string): string {
-  return url.startsWith('https://') ? '--proto =https --proto-redir =https' : '--proto =http,https --proto-redir =http,https';
+  return url.startsWith('https://')
+    ? '--proto =https --proto-redir =https'
+    : '--proto =http,https --proto-redir =http,https';
 }

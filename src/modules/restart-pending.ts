@@ -40,7 +40,10 @@ export function restartPending(a: { unit: string; paths: string[]; handler: Hand
       // a run that (re)started the service here, or will through the handler, needs nothing more
       if (a.unless?.some((t) => ctx.changed.has(t))) return ok();
       if (!f.active || !f.startedAt || !f.newest || f.newest.mtime <= f.startedAt) return ok();
-      return change([], { notify: [a.handler], message: `${f.newest.path} changed after the running envoy started: restart` });
+      return change([], {
+        notify: [a.handler],
+        message: `${f.newest.path} changed after the running envoy started: restart`,
+      });
     },
   };
 }

@@ -13,12 +13,24 @@ export function systemUser(a: { name: string; group?: string; home?: string }): 
       const u = facts.get(uf);
       const g = facts.get(gf);
       const steps: Step[] = [];
-      if (!g.exists) steps.push({ kind: 'exec', action: `create group ${group}`, command: ['groupadd', '--system', group] });
+      if (!g.exists)
+        steps.push({ kind: 'exec', action: `create group ${group}`, command: ['groupadd', '--system', group] });
       if (!u.exists) {
         steps.push({
           kind: 'exec',
           action: `create user ${a.name}`,
-          command: ['useradd', '--system', '--gid', group, '--no-create-home', '--home-dir', a.home ?? '/nonexistent', '--shell', '/usr/sbin/nologin', a.name],
+          command: [
+            'useradd',
+            '--system',
+            '--gid',
+            group,
+            '--no-create-home',
+            '--home-dir',
+            a.home ?? '/nonexistent',
+            '--shell',
+            '/usr/sbin/nologin',
+            a.name,
+          ],
         });
       }
       return steps.length ? change(steps, { message: 'created' }) : ok();

@@ -25,12 +25,26 @@ export function service(a: ServiceArgs): Module {
       const steps: Step[] = [];
       const unitWritten = a.reloadAfter !== undefined && ctx.changed.has(a.reloadAfter);
       const known = cur.loadState === 'loaded' || unitWritten;
-      const sc = (verb: string, ...args: string[]): Step => ({ kind: 'exec', action: `${verb} ${a.unit}`, command: ['systemctl', verb, ...args, a.unit], timeoutMs: a.timeoutMs });
+      const sc = (verb: string, ...args: string[]): Step => ({
+        kind: 'exec',
+        action: `${verb} ${a.unit}`,
+        command: ['systemctl', verb, ...args, a.unit],
+        timeoutMs: a.timeoutMs,
+      });
       const said: string[] = [];
       if (a.state === 'absent') {
         if (cur.loadState === 'not-found') return ok();
         const u = quote(a.unit);
-        return change([{ kind: 'exec', action: `stop and disable ${a.unit}`, command: `systemctl disable --now ${u} 2>/dev/null; systemctl reset-failed ${u} 2>/dev/null; true` }], { message: 'stopped and disabled' });
+        return change(
+          [
+            {
+              kind: 'exec',
+              action: `stop and disable ${a.unit}`,
+              command: `systemctl disable --now ${u} 2>/dev/null; systemctl reset-failed ${u} 2>/dev/null; true`,
+            },
+          ],
+          { message: 'stopped and disabled' },
+        );
       }
       if (!known && a.state !== 'stopped') return fail(`unit ${a.unit} is not installed`);
       if (a.daemonReload !== false && (unitWritten || cur.needDaemonReload)) {
@@ -45,11 +59,17 @@ export function service(a: ServiceArgs): Module {
         steps.push(sc('disable'));
         said.push('disabled');
       }
-      const active = cur.activeState === 'active' || cur.activeState === 'activating' || cur.activeState === 'reloading';
+      const active =
+        cur.activeState === 'active' || cur.activeState === 'activating' || cur.activeState === 'reloading';
       if (a.state === 'started' && !active) {
         steps.push(sc('start'));
         said.push(`started (was ${cur.activeState})`);
-      } else if (a.state === 'stopped' && cur.loadState === 'loaded' && cur.activeState !== 'inactive' && cur.activeState !== 'failed') {
+      } else if (
+        a.state === 'stopped' &&
+        cur.loadState === 'loaded' &&
+        cur.activeState !== 'inactive' &&
+        cur.activeState !== 'failed'
+      ) {
         steps.push(sc('stop'));
         said.push('stopped');
       } else if (a.state === 'restarted') {

@@ -23,7 +23,17 @@ export function waitReady(a: { unit: string; readyUrl: string; timeoutMs: number
         '  sleep 0.3',
         'done',
       ].join('\n');
-      return probe([{ kind: 'exec', action: `wait for ${a.unit} to be ready`, command: ['sh', '-c', script], timeoutMs: a.timeoutMs + 10_000 }], 'ready');
+      return probe(
+        [
+          {
+            kind: 'exec',
+            action: `wait for ${a.unit} to be ready`,
+            command: ['sh', '-c', script],
+            timeoutMs: a.timeoutMs + 10_000,
+          },
+        ],
+        'ready',
+      );
     },
   };
 }

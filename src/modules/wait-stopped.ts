@@ -19,7 +19,17 @@ export function waitStopped(a: { unit: string; timeoutMs: number; after: TaskKey
         '  sleep 0.2',
         'done',
       ].join('\n');
-      return probe([{ kind: 'exec', action: `wait for ${a.unit} to stop`, command: ['sh', '-c', script], timeoutMs: a.timeoutMs + 10_000 }], 'stopped');
+      return probe(
+        [
+          {
+            kind: 'exec',
+            action: `wait for ${a.unit} to stop`,
+            command: ['sh', '-c', script],
+            timeoutMs: a.timeoutMs + 10_000,
+          },
+        ],
+        'stopped',
+      );
     },
   };
 }

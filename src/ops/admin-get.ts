@@ -15,10 +15,18 @@ export interface HostReply {
   error?: string;
 }
 
-export async function adminGetFleet(inv: Inventory, hosts: HostSpec[], path: string, conns: Connections, forks: number): Promise<HostReply[]> {
+export async function adminGetFleet(
+  inv: Inventory,
+  hosts: HostSpec[],
+  path: string,
+  conns: Connections,
+  forks: number,
+): Promise<HostReply[]> {
   const spec = adminGet(inv, { reply: path }, 5);
   const outcomes = await onFleet(hosts, conns, { forks }, async (t) => (await readFacts(t, [spec])).get(spec)?.reply);
-  return outcomes.map((o) => (o.ok ? hostReply(o.host.name, o.value) : { host: o.host.name, ok: false, status: 0, body: '', error: o.detail }));
+  return outcomes.map((o) =>
+    o.ok ? hostReply(o.host.name, o.value) : { host: o.host.name, ok: false, status: 0, body: '', error: o.detail },
+  );
 }
 
 function hostReply(host: string, r: AdminReply | undefined): HostReply {

@@ -7,8 +7,14 @@ import { adminFact, adminScript, parseAdminReplies, type AdminReply } from '../f
 import { adminUrl } from '../render/index.ts';
 
 /** GETs of admin paths, by name, in one probe of the host's fact round trip. */
-export function adminGet<K extends string>(inv: Inventory, paths: Record<K, string>, timeoutS = 3): FactSpec<Record<K, AdminReply>> {
-  const urls = Object.fromEntries(Object.entries<string>(paths).map(([name, path]) => [name, adminUrl(inv, path)])) as Record<K, string>;
+export function adminGet<K extends string>(
+  inv: Inventory,
+  paths: Record<K, string>,
+  timeoutS = 3,
+): FactSpec<Record<K, AdminReply>> {
+  const urls = Object.fromEntries(
+    Object.entries<string>(paths).map(([name, path]) => [name, adminUrl(inv, path)]),
+  ) as Record<K, string>;
   return adminFact(urls, { timeoutS });
 }
 

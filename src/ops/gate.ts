@@ -17,15 +17,23 @@ export interface GateResult {
 /** One round trip: the unit, /ready and (when endpoints count) /clusters. */
 export async function checkOnce(t: Transport, inv: Inventory, minHealthy: number): Promise<GateResult> {
   const unitSpec = unitFact(UNIT_NAME);
-  const adminSpec = adminGet<string>(inv, minHealthy > 0 ? { ready: '/ready', clusters: '/clusters' } : { ready: '/ready' });
+  const adminSpec = adminGet<string>(
+    inv,
+    minHealthy > 0 ? { ready: '/ready', clusters: '/clusters' } : { ready: '/ready' },
+  );
   const facts = await readFacts(t, [unitSpec, adminSpec]);
   const unit = facts.get(unitSpec) ?? unitSpec.parse('', 1);
-  if (unit.activeState !== 'active') return { ok: false, reason: `unit is ${unit.activeState}${unit.subState ? ` (${unit.subState})` : ''}` };
+  if (unit.activeState !== 'active')
+    return { ok: false, reason: `unit is ${unit.activeState}${unit.subState ? ` (${unit.subState})` : ''}` };
   const admin = facts.get(adminSpec);
   const none: AdminReply = { status: 0, body: '', error: 'not gathered' };
   const ready = admin?.ready ?? none;
   const said = (ready.error ? curlSaid(ready) : ready.body).trim();
-  if (!answered(ready) || ready.body.trim() !== 'LIVE') return { ok: false, reason: `admin /ready answered ${ready.status || 'nothing'}${said ? `: ${said.slice(0, 80)}` : ''}` };
+  if (!answered(ready) || ready.body.trim() !== 'LIVE')
+    return {
+      ok: false,
+      reason: `admin /ready answered ${ready.status || 'nothing'}${said ? `: ${said.slice(0, 80)}` : ''}`,
+    };
   if (minHealthy > 0) {
     const clusters = admin?.clusters ?? none;
     if (!answered(clusters)) return { ok: false, reason: `admin /clusters answered ${clusters.status}` };
@@ -33,7 +41,10 @@ export async function checkOnce(t: Transport, inv: Inventory, minHealthy: number
     for (const c of inv.clusters) {
       const h = health.get(c.name);
       if (!h || h.healthy < Math.min(minHealthy, c.endpoints.length)) {
-        return { ok: false, reason: `cluster ${c.name} has ${h?.healthy ?? 0}/${h?.total ?? c.endpoints.length} healthy endpoints (need ${Math.min(minHealthy, c.endpoints.length)})` };
+        return {
+          ok: false,
+          reason: `cluster ${c.name} has ${h?.healthy ?? 0}/${h?.total ?? c.endpoints.length} healthy endpoints (need ${Math.min(minHealthy, c.endpoints.length)})`,
+        };
       }
     }
   }
@@ -41,13 +52,22 @@ export async function checkOnce(t: Transport, inv: Inventory, minHealthy: number
 }
 
 /** Poll checkOnce until it passes or the deadline; the last reason explains a failure (without the host). */
-export async function waitHealthy(t: Transport, inv: Inventory, opts: { timeoutMs: number; minHealthy: number; intervalMs?: number; signal?: AbortSignal }): Promise<GateResult> {
+export async function waitHealthy(
+  t: Transport,
+  inv: Inventory,
+  opts: { timeoutMs: number; minHealthy: number; intervalMs?: number; signal?: AbortSignal },
+): Promise<GateResult> {
   const deadline = Date.now() + opts.timeoutMs;
   let last: GateResult = { ok: false, reason: 'not checked' };
   while (!opts.signal?.aborted) {
-    last = await checkOnce(t, inv, opts.minHealthy).catch((err: unknown) => ({ ok: false, reason: detailOf(err, t.host) }));
+    last = await checkOnce(t, inv, opts.minHealthy).catch((err: unknown) => ({
+      ok: false,
+      reason: detailOf(err, t.host),
+    }));
     if (last.ok || Date.now() >= deadline) break;
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 500));
   }
-  return last.ok ? last : { ok: false, reason: `not healthy after ${Math.round(opts.timeoutMs / 1000)}s: ${last.reason}` };
+  return last.ok
+    ? last
+    : { ok: false, reason: `not healthy after ${Math.round(opts.timeoutMs / 1000)}s: ${last.reason}` };
 }

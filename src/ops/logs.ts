@@ -17,10 +17,24 @@ export function logArgv(inv: Inventory, o: LogOptions): string[] {
     // Envoy creates the file on the first connection. -F keeps following across a rotation's rename
     // (and waits for the file to appear); without -f a missing file is no error.
     const tail = `exec tail -n ${o.lines}${o.follow ? ' -F' : ''} -- "$1"`;
-    return ['sh', '-c', o.follow ? tail : `[ -e "$1" ] || { echo "no access log yet: $1" >&2; exit 0; }; ${tail}`, 'sh', inv.accessLog.path];
+    return [
+      'sh',
+      '-c',
+      o.follow ? tail : `[ -e "$1" ] || { echo "no access log yet: $1" >&2; exit 0; }; ${tail}`,
+      'sh',
+      inv.accessLog.path,
+    ];
   }
   return [
-    'journalctl', '-u', UNIT_NAME, '--no-pager', '--no-hostname', '-o', 'short-iso', '-n', String(o.lines),
+    'journalctl',
+    '-u',
+    UNIT_NAME,
+    '--no-pager',
+    '--no-hostname',
+    '-o',
+    'short-iso',
+    '-n',
+    String(o.lines),
     ...(o.since ? ['--since', o.since] : []),
     ...(o.follow ? ['-f'] : []),
   ];
@@ -86,7 +100,9 @@ export class LineSplitter {
  * For a streaming callback: undefined while `out` takes more, else a promise of its 'drain' (one per
  * stream, shared by every host) so the transport pauses the host until the reader caught up.
  */
-export function drainGate(out: NodeJS.WritableStream & { writableNeedDrain: boolean }): () => Promise<void> | undefined {
+export function drainGate(
+  out: NodeJS.WritableStream & { writableNeedDrain: boolean },
+): () => Promise<void> | undefined {
   let waiting: Promise<void> | undefined;
   return () => {
     if (!out.writableNeedDrain) return undefined;

@@ -39,15 +39,24 @@ export interface RollingReport {
 
 export class NothingToResume extends Error {}
 
-export async function runRolling(inv: Inventory, hosts: HostSpec[], conns: Connections, o: RollingRunOptions): Promise<RollingReport> {
+export async function runRolling(
+  inv: Inventory,
+  hosts: HostSpec[],
+  conns: Connections,
+  o: RollingRunOptions,
+): Promise<RollingReport> {
   const t0 = Date.now();
   const file = o.stateFile ?? statePath(inv.name);
   const prev = await loadState(file);
-  if (o.resume && (!prev || prev.inventory !== inv.file)) throw new NothingToResume(`nothing to resume: no unfinished rolling restart of ${inv.file} (${file})`);
-  const state: RollingState = o.resume && prev ? prev : { inventory: inv.file, startedAt: new Date().toISOString(), updatedAt: '', done: [] };
+  if (o.resume && (!prev || prev.inventory !== inv.file))
+    throw new NothingToResume(`nothing to resume: no unfinished rolling restart of ${inv.file} (${file})`);
+  const state: RollingState =
+    o.resume && prev ? prev : { inventory: inv.file, startedAt: new Date().toISOString(), updatedAt: '', done: [] };
   const todo = remaining(hosts, state);
   const results = new Map<string, HostResult>();
-  for (const h of hosts) if (!todo.includes(h)) results.set(h.name, { host: h.name, status: 'done-earlier', message: 'passed its gate in an earlier run' });
+  for (const h of hosts)
+    if (!todo.includes(h))
+      results.set(h.name, { host: h.name, status: 'done-earlier', message: 'passed its gate in an earlier run' });
 
   // Before touching anything: who is down already? The host a resumed run stopped at is expected to be.
   const pre = await onFleet(todo, conns, { forks: o.forks }, (t) => checkOnce(t, inv, o.minHealthy));
@@ -60,7 +69,12 @@ export async function runRolling(inv: Inventory, hosts: HostSpec[], conns: Conne
   const unreachable = new Set(pre.filter((p) => !p.ok).map((p) => p.host.name));
   const budget = (n: number) => (n * 100) / Math.max(1, hosts.length) <= o.maxFailPercent;
   const finish = (extra: Partial<RollingReport>): RollingReport => ({
-    ok: false, refused: false, stateFile: file, resumable: false, unreachable: [...unreachable], ...extra,
+    ok: false,
+    refused: false,
+    stateFile: file,
+    resumable: false,
+    unreachable: [...unreachable],
+    ...extra,
     hosts: hosts.map((h) => results.get(h.name) ?? { host: h.name, status: 'not-reached', message: 'left untouched' }),
     ms: Date.now() - t0,
   });
@@ -89,27 +103,36 @@ export async function runRolling(inv: Inventory, hosts: HostSpec[], conns: Conne
   async function restartLocked(): Promise<RollingReport> {
     if (!o.resume) await saveState(file, state);
     let firstFailure: RollingState['failed'];
-    const out = await rollingRestart(inv, todo.filter((h) => !unreachable.has(h.name)), conns, {
-      ...o,
-      total: hosts.length,
-      alreadyFailed: new Set(down.keys()),
-      onHostDone: async (host, r) => {
-        const why = r instanceof Error ? detailOf(r, host) : '';
-        o.log?.(host, r instanceof Error ? `failed: ${why}` : r);
-        if (r instanceof Error) {
-          firstFailure ??= { host, reason: why };
-          results.set(host, { host, status: 'failed', message: why });
-        } else {
-          state.done.push(host);
-          results.set(host, { host, status: 'restarted', message: r });
-        }
-        await saveState(file, { ...state, failed: firstFailure });
+    const out = await rollingRestart(
+      inv,
+      todo.filter((h) => !unreachable.has(h.name)),
+      conns,
+      {
+        ...o,
+        total: hosts.length,
+        alreadyFailed: new Set(down.keys()),
+        onHostDone: async (host, r) => {
+          const why = r instanceof Error ? detailOf(r, host) : '';
+          o.log?.(host, r instanceof Error ? `failed: ${why}` : r);
+          if (r instanceof Error) {
+            firstFailure ??= { host, reason: why };
+            results.set(host, { host, status: 'failed', message: why });
+          } else {
+            state.done.push(host);
+            results.set(host, { host, status: 'restarted', message: r });
+          }
+          await saveState(file, { ...state, failed: firstFailure });
+        },
       },
-    });
+    );
     const allDone = hosts.every((h) => state.done.includes(h.name));
     const finished = allDone || (!o.signal?.aborted && todo.every((h) => out.has(h.name) || unreachable.has(h.name)));
     if (finished) await clearState(file);
-    const failed = firstFailure ?? (down.size ? { host: [...down.keys()][0]!, reason: `down before the start: ${[...down.values()][0]}` } : undefined);
+    const failed =
+      firstFailure ??
+      (down.size
+        ? { host: [...down.keys()][0]!, reason: `down before the start: ${[...down.values()][0]}` }
+        : undefined);
     return finish({ ok: allDone && !o.signal?.aborted, failed, resumable: !finished });
   }
 }

@@ -25,10 +25,16 @@ export interface LocalRunOptions {
  */
 export function localInventory(inv: Inventory): Inventory {
   const local = inv.accessLog.enabled ? { ...inv, accessLog: { ...inv.accessLog, path: '/dev/stdout' } } : inv;
-  return inv.metrics.enabled && inv.metrics.address === undefined ? { ...local, metrics: { ...inv.metrics, address: '127.0.0.1' } } : local;
+  return inv.metrics.enabled && inv.metrics.address === undefined
+    ? { ...local, metrics: { ...inv.metrics, address: '127.0.0.1' } }
+    : local;
 }
 
-export function envoyArgs(dir: string, o: Pick<LocalRunOptions, 'logLevel' | 'baseId'>, concurrency?: number): string[] {
+export function envoyArgs(
+  dir: string,
+  o: Pick<LocalRunOptions, 'logLevel' | 'baseId'>,
+  concurrency?: number,
+): string[] {
   const args = ['-c', join(dir, 'envoy.yaml'), '--log-level', o.logLevel];
   if (concurrency !== undefined) args.push('--concurrency', String(concurrency));
   args.push(...(o.baseId !== undefined ? ['--base-id', String(o.baseId)] : ['--disable-hot-restart']));
@@ -39,7 +45,8 @@ export function envoyArgs(dir: string, o: Pick<LocalRunOptions, 'logLevel' | 'ba
 export async function runLocal(inv: Inventory, host: HostSpec, o: LocalRunOptions): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), `ekp-run-${host.name}-`));
   try {
-    for (const f of renderConfigFiles(localInventory(inv), host, { configDir: dir })) await writeFile(join(dir, f.name), f.content, { mode: 0o600 });
+    for (const f of renderConfigFiles(localInventory(inv), host, { configDir: dir }))
+      await writeFile(join(dir, f.name), f.content, { mode: 0o600 });
     const args = envoyArgs(dir, o, inv.envoy.concurrency);
     o.onStart?.(dir, [o.envoy, ...args]);
     return await runForeground(o.envoy, args);
@@ -60,7 +67,11 @@ function runForeground(cmd: string, args: string[]): Promise<number> {
     };
     child.once('error', (err: NodeJS.ErrnoException) => {
       done();
-      reject(new ToolError('usage', `cannot start ${cmd}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, { cause: err }));
+      reject(
+        new ToolError('usage', `cannot start ${cmd}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, {
+          cause: err,
+        }),
+      );
     });
     child.once('exit', (code, signal) => {
       done();

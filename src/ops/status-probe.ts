@@ -21,7 +21,11 @@ export interface ServerInfo {
 }
 
 /** A reply's parsed body: of a 2xx answer, or (anyStatus: /ready says DRAINING with a 503) of any answer. */
-export function answer<T>(r: AdminReply | undefined, parse: (body: string) => T | null, anyStatus = false): AdminAnswer<T> {
+export function answer<T>(
+  r: AdminReply | undefined,
+  parse: (body: string) => T | null,
+  anyStatus = false,
+): AdminAnswer<T> {
   if (!r) return { status: 0, value: null };
   const usable = anyStatus ? r.status > 0 && !r.error : answered(r);
   return { status: r.status, value: usable ? parse(r.body) : null };
@@ -38,7 +42,11 @@ export function parseServerInfo(body: string): ServerInfo | null {
   try {
     const j = JSON.parse(body) as { version?: string; state?: string; uptime_current_epoch?: string };
     const up = /^(\d+(?:\.\d+)?)s$/.exec(j.uptime_current_epoch ?? '');
-    return { version: parseEnvoyVersion(j.version ?? '') ?? j.version ?? '?', state: j.state ?? '?', uptimeS: up ? Math.floor(Number(up[1])) : null };
+    return {
+      version: parseEnvoyVersion(j.version ?? '') ?? j.version ?? '?',
+      state: j.state ?? '?',
+      uptimeS: up ? Math.floor(Number(up[1])) : null,
+    };
   } catch {
     return null;
   }
@@ -70,8 +78,17 @@ export function statusProbes(inv: Inventory, files: string[]) {
   const envoy = posix.join(inv.paths.installDir, 'current', 'envoy');
   return {
     unit: unitFact(UNIT_NAME),
-    binary: { key: 'binary', script: `${quote(envoy)} --version`, parse: (out: string) => parseEnvoyVersion(out) } satisfies FactSpec<string | null>,
-    admin: adminGet(inv, { serverInfo: '/server_info', ready: '/ready', listeners: '/listeners?format=json', clusters: '/clusters' }),
+    binary: {
+      key: 'binary',
+      script: `${quote(envoy)} --version`,
+      parse: (out: string) => parseEnvoyVersion(out),
+    } satisfies FactSpec<string | null>,
+    admin: adminGet(inv, {
+      serverInfo: '/server_info',
+      ready: '/ready',
+      listeners: '/listeners?format=json',
+      clusters: '/clusters',
+    }),
     hashes: {
       key: 'hashes',
       script: `for f in ${files.map(quote).join(' ')}; do if [ -f "$f" ]; then sha256sum "$f"; else echo "- $f"; fi; done`,

@@ -6,7 +6,14 @@ import { readFacts } from '../facts/gather.ts';
 import { containerFact, type UnitFact } from '../facts/system.ts';
 import { listenerName, managedFiles, sandboxFor, type Sandbox } from '../render/index.ts';
 import { healthyByCluster, parseClusters, type EndpointHealth } from './admin.ts';
-import { answer, parseListeners, parseServerInfo, statusProbes, type AdminAnswer, type ServerInfo } from './status-probe.ts';
+import {
+  answer,
+  parseListeners,
+  parseServerInfo,
+  statusProbes,
+  type AdminAnswer,
+  type ServerInfo,
+} from './status-probe.ts';
 
 export type Health = 'healthy' | 'degraded' | 'down' | 'unreachable';
 
@@ -37,7 +44,16 @@ export interface StatusUnit {
 
 export function statusUnit(u: UnitFact): StatusUnit {
   const { loadState, activeState, subState, unitFileState, nRestarts, mainPid } = u;
-  return { loadState, activeState, subState, unitFileState, since: u.stateChangeTimestamp, startedAt: u.execMainStartTimestamp, nRestarts, mainPid };
+  return {
+    loadState,
+    activeState,
+    subState,
+    unitFileState,
+    since: u.stateChangeTimestamp,
+    startedAt: u.execMainStartTimestamp,
+    nRestarts,
+    mainPid,
+  };
 }
 
 export interface HostStatus {
@@ -57,11 +73,18 @@ export interface HostStatus {
 }
 
 /** Expected files on the host: absolute path → [display name, sha256 of what the inventory renders now]. */
-export function expectedFiles(inv: Inventory, host: HostSpec, sandbox: Sandbox): Map<string, { name: string; sha256: string }> {
+export function expectedFiles(
+  inv: Inventory,
+  host: HostSpec,
+  sandbox: Sandbox,
+): Map<string, { name: string; sha256: string }> {
   return new Map(managedFiles(inv, host, sandbox).map((f) => [f.path, { name: f.name, sha256: f.sha256 }]));
 }
 
-export function compareFiles(expected: Map<string, { name: string; sha256: string }>, actual: Map<string, string | null>): Drift {
+export function compareFiles(
+  expected: Map<string, { name: string; sha256: string }>,
+  actual: Map<string, string | null>,
+): Drift {
   const drifted: string[] = [];
   const missing: string[] = [];
   for (const [path, want] of expected) {
@@ -90,27 +113,36 @@ export function assess(inv: Inventory, host: HostSpec, o: Observed): HostStatus 
   if (o.unit.loadState !== 'loaded') problems.push(`unit ${o.unit.loadState}`);
   else if (!active) problems.push(`unit ${o.unit.activeState}${o.unit.subState ? ` (${o.unit.subState})` : ''}`);
   const ready = o.ready.value ?? null;
-  if (active && ready !== 'LIVE') problems.push(`admin /ready: ${ready ?? (o.ready.status ? `HTTP ${o.ready.status}` : 'no answer')}`);
+  if (active && ready !== 'LIVE')
+    problems.push(`admin /ready: ${ready ?? (o.ready.status ? `HTTP ${o.ready.status}` : 'no answer')}`);
   const names = o.listeners.value;
   // Only the proxying listeners count: the metrics listener is not one of the clusters'.
   const wanted = new Set(inv.clusters.map(listenerName));
   const listeners = { up: (names ?? []).filter((n) => wanted.has(n)).length, expected: inv.clusters.length };
   if (active && listeners.up < listeners.expected) problems.push(`${listeners.up}/${listeners.expected} listeners up`);
   const byCluster = healthyByCluster(o.clusters.value ?? []);
-  const clusters = inv.clusters.map((c) => ({ name: c.name, healthy: byCluster.get(c.name)?.healthy ?? 0, total: byCluster.get(c.name)?.total ?? c.endpoints.length }));
+  const clusters = inv.clusters.map((c) => ({
+    name: c.name,
+    healthy: byCluster.get(c.name)?.healthy ?? 0,
+    total: byCluster.get(c.name)?.total ?? c.endpoints.length,
+  }));
   if (active && o.clusters.value) {
     for (const c of clusters) {
       const need = Math.min(inv.rolling.minHealthyEndpoints, c.total);
-      const failOpen = c.total > 0 && c.healthy === 0 && (inv.clusters.find((x) => x.name === c.name)?.panicThresholdPercent ?? 0) > 0;
+      const failOpen =
+        c.total > 0 && c.healthy === 0 && (inv.clusters.find((x) => x.name === c.name)?.panicThresholdPercent ?? 0) > 0;
       if (failOpen) problems.push(`${c.name}: ${panicMessage(c.total)}`);
       else if (c.healthy < need) problems.push(`${c.name}: ${c.healthy}/${c.total} endpoints healthy`);
     }
   }
   const running = o.serverInfo.value?.version ?? null;
-  if (o.binary && running && o.binary !== running) problems.push(`running ${running}, installed ${o.binary} (restart pending)`);
-  if (o.binary && o.binary !== inv.envoy.version) problems.push(`installed ${o.binary}, inventory wants ${inv.envoy.version}`);
+  if (o.binary && running && o.binary !== running)
+    problems.push(`running ${running}, installed ${o.binary} (restart pending)`);
+  if (o.binary && o.binary !== inv.envoy.version)
+    problems.push(`installed ${o.binary}, inventory wants ${inv.envoy.version}`);
   if (o.drift.state === 'missing') problems.push('not deployed');
-  else if (o.drift.state === 'drifted') problems.push(`config drift: ${[...o.drift.drifted, ...o.drift.missing.map((m) => `${m} missing`)].join(', ')}`);
+  else if (o.drift.state === 'drifted')
+    problems.push(`config drift: ${[...o.drift.drifted, ...o.drift.missing.map((m) => `${m} missing`)].join(', ')}`);
   // Draining still accepts connections: degraded, not down.
   const serving = active && listeners.up > 0;
   return {
@@ -130,7 +162,10 @@ export function assess(inv: Inventory, host: HostSpec, o: Observed): HostStatus 
 
 export async function hostStatus(t: Transport, inv: Inventory, host: HostSpec): Promise<HostStatus> {
   // the paths are the same for either sandbox; the unit's hash needs the host's answer
-  const p = statusProbes(inv, managedFiles(inv, host, 'full').map((f) => f.path));
+  const p = statusProbes(
+    inv,
+    managedFiles(inv, host, 'full').map((f) => f.path),
+  );
   const facts = await readFacts(t, [p.unit, p.binary, p.admin, p.hashes, containerFact], { what: 'the status probes' });
   const expected = expectedFiles(inv, host, sandboxFor(host.hardening, facts.get(containerFact) ?? null));
   const admin = facts.get(p.admin);

@@ -25,7 +25,8 @@ export function validateScript(inv: Inventory, host: HostSpec): string {
     `trap 'exit 130' INT TERM HUP`,
   ];
   const files = renderConfigFiles(inv, host, { configDir: DIR_PLACEHOLDER });
-  for (const f of files) lines.push(...writeFileLines(posix.join(DIR_PLACEHOLDER, f.name), f.content, `"$d"/${quote(f.name)}`));
+  for (const f of files)
+    lines.push(...writeFileLines(posix.join(DIR_PLACEHOLDER, f.name), f.content, `"$d"/${quote(f.name)}`));
   // mktemp's name is [A-Za-z0-9/.], safe in a sed replacement
   lines.push(`for f in "$d"/*; do sed -i "s#${DIR_PLACEHOLDER}/#$d/#g" "$f"; done`);
   // as the service user when it exists, like the unit's ExecStartPre: readable by its group only
@@ -38,7 +39,11 @@ export function validateScript(inv: Inventory, host: HostSpec): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function validateOnHost(t: Transport, inv: Inventory, host: HostSpec): Promise<{ ok: boolean; output: string }> {
+export async function validateOnHost(
+  t: Transport,
+  inv: Inventory,
+  host: HostSpec,
+): Promise<{ ok: boolean; output: string }> {
   const r = await t.exec(['sh', '-s'], { stdin: validateScript(inv, host) });
   return { ok: r.code === 0, output: (r.stdout + r.stderr).trim() };
 }
@@ -56,7 +61,9 @@ export async function validateRemote(inv: Inventory, hosts: HostSpec[], forks: n
   try {
     const outcomes = await onFleet(hosts, conns, { forks }, (t, host) => validateOnHost(t, inv, host));
     return outcomes.map((o) =>
-      o.ok ? { host: o.host.name, ok: o.value.ok, unreachable: false, output: o.value.output } : { host: o.host.name, ok: false, unreachable: o.unreachable, output: messageOf(o.error) },
+      o.ok
+        ? { host: o.host.name, ok: o.value.ok, unreachable: false, output: o.value.output }
+        : { host: o.host.name, ok: false, unreachable: o.unreachable, output: messageOf(o.error) },
     );
   } finally {
     await conns.closeAll();

@@ -26,12 +26,26 @@ export function formatTask(r: TaskResult, style: Style, hostWidth = 8): string {
 }
 
 export function formatDiff(d: Diff, style: Style): string {
-  const patch = createTwoFilesPatch(d.before === null ? '/dev/null' : `a${d.path}`, d.after === null ? '/dev/null' : `b${d.path}`, d.before ?? '', d.after ?? '', undefined, undefined, { context: 3 });
+  const patch = createTwoFilesPatch(
+    d.before === null ? '/dev/null' : `a${d.path}`,
+    d.after === null ? '/dev/null' : `b${d.path}`,
+    d.before ?? '',
+    d.after ?? '',
+    undefined,
+    undefined,
+    { context: 3 },
+  );
   return patch
     .split('\n')
     .slice(1) // the "====" line
     .filter((l, i, all) => !(i === all.length - 1 && l === ''))
-    .map((l) => (l.startsWith('+') && !l.startsWith('+++') ? paint(l, 'ok', style) : l.startsWith('-') && !l.startsWith('---') ? paint(l, 'failed', style) : l))
+    .map((l) =>
+      l.startsWith('+') && !l.startsWith('+++')
+        ? paint(l, 'ok', style)
+        : l.startsWith('-') && !l.startsWith('---')
+          ? paint(l, 'failed', style)
+          : l,
+    )
     .join('\n');
 }
 
@@ -49,7 +63,8 @@ export function formatRecap(res: RunResult, style: Style, check = false): string
 }
 
 function formatRecapLine(r: HostRecap, style: Style, w: number): string {
-  const n = (k: 'ok' | 'changed' | 'failed' | 'skipped') => paint(`${k}=${r[k]}`, r[k] > 0 || k === 'ok' ? k : 'dim', style);
+  const n = (k: 'ok' | 'changed' | 'failed' | 'skipped') =>
+    paint(`${k}=${r[k]}`, r[k] > 0 || k === 'ok' ? k : 'dim', style);
   const unreach = paint(`unreachable=${r.unreachable ? 1 : 0}`, r.unreachable ? 'failed' : 'dim', style);
   const tail = paint(`${(r.ms / 1000).toFixed(1)}s, ${r.roundTrips} round trips`, 'dim', style);
   return `${r.host.padEnd(w)} ${n('ok')} ${n('changed')} ${n('failed')} ${n('skipped')} ${unreach}  ${tail}${r.error ? `\n${' '.repeat(w)} ${paint(safeText(r.error), 'failed', style)}` : ''}`;

@@ -28,7 +28,12 @@ export function statusRow(h: HostStatus, clusters: string[], style: Style, now =
   const u = h.unit!;
   const unit = `${u.activeState}${u.subState && u.subState !== 'running' ? `/${u.subState}` : ''} since ${shortTime(u.since, now)}`;
   const v = h.version!;
-  const version = !v.binary && !v.running ? '-' : v.running && v.binary && v.running !== v.binary ? `${v.binary} (running ${v.running})` : (v.running ?? v.binary ?? '-');
+  const version =
+    !v.binary && !v.running
+      ? '-'
+      : v.running && v.binary && v.running !== v.binary
+        ? `${v.binary} (running ${v.running})`
+        : (v.running ?? v.binary ?? '-');
   const listeners = `${h.listeners!.up}/${h.listeners!.expected}`;
   const cells = clusters.map((name) => {
     const c = h.clusters!.find((x) => x.name === name);
@@ -37,15 +42,37 @@ export function statusRow(h: HostStatus, clusters: string[], style: Style, now =
     return c.healthy === c.total ? s : paint(s, c.healthy === 0 ? 'failed' : 'changed', style);
   });
   const d = h.drift!;
-  const config = d.state === 'in-sync' ? 'in sync' : d.state === 'missing' ? paint('missing', 'failed', style) : paint(`drifted (${[...d.drifted, ...d.missing].join(', ')})`, 'changed', style);
-  const started = u.startedAt ? `${shortTime(u.startedAt, now)}, ${u.nRestarts} auto-restart${u.nRestarts === 1 ? '' : 's'}` : '-';
+  const config =
+    d.state === 'in-sync'
+      ? 'in sync'
+      : d.state === 'missing'
+        ? paint('missing', 'failed', style)
+        : paint(`drifted (${[...d.drifted, ...d.missing].join(', ')})`, 'changed', style);
+  const started = u.startedAt
+    ? `${shortTime(u.startedAt, now)}, ${u.nRestarts} auto-restart${u.nRestarts === 1 ? '' : 's'}`
+    : '-';
   // unit states and the version string are what the host said
-  return [h.host, health, safeText(unit), safeText(version), formatUptime(h.uptimeS), listeners, ...cells, config, started];
+  return [
+    h.host,
+    health,
+    safeText(unit),
+    safeText(version),
+    formatUptime(h.uptimeS),
+    listeners,
+    ...cells,
+    config,
+    started,
+  ];
 }
 
 export function formatStatus(rows: HostStatus[], clusters: string[], style: Style, now = new Date()): string {
   const header = ['HOST', 'HEALTH', 'UNIT', 'VERSION', 'UPTIME', 'LISTENERS', ...clusters, 'CONFIG', 'LAST START'];
-  const out = [formatTable(header, rows.map((r) => statusRow(r, clusters, style, now)))];
+  const out = [
+    formatTable(
+      header,
+      rows.map((r) => statusRow(r, clusters, style, now)),
+    ),
+  ];
   const bad = rows.filter((r) => r.health !== 'healthy');
   if (bad.length) out.push('', ...bad.map((r) => `${r.host}: ${safeText(r.problems.join('; '))}`));
   out.push('', summaryLine(rows));

@@ -46,10 +46,13 @@ export function createTtyReporter(hosts: string[], o: { diff: boolean; out: Node
     })),
     { concurrent: true, exitOnError: false, renderer: 'default', rendererOptions: { collapseErrors: false } },
   );
-  const running = listr.run().catch(() => undefined).then(() => {
-    finished = true;
-    for (const s of later.splice(0)) o.out.write(`${s}\n`);
-  });
+  const running = listr
+    .run()
+    .catch(() => undefined)
+    .then(() => {
+      finished = true;
+      for (const s of later.splice(0)) o.out.write(`${s}\n`);
+    });
 
   const settle = (h: string, err: Error | null) => {
     const l = lines.get(h);
@@ -77,7 +80,11 @@ export function createTtyReporter(hosts: string[], o: { diff: boolean; out: Node
           refresh(e.host);
         }
       } else if (e.kind === 'task') record(e.result);
-      else if (e.kind === 'host-done') settle(e.host, e.failed || e.unreachable ? new Error(`${e.host} ${e.unreachable ? 'unreachable' : 'failed'}`) : null);
+      else if (e.kind === 'host-done')
+        settle(
+          e.host,
+          e.failed || e.unreachable ? new Error(`${e.host} ${e.unreachable ? 'unreachable' : 'failed'}`) : null,
+        );
       else if (e.kind === 'note') write(e.host ? `${e.host.padEnd(8)} ${safeText(e.message)}` : safeText(e.message));
     },
     async done(res: RunResult, check: boolean) {

@@ -22,13 +22,19 @@ const LAYOUT: Record<DirRole, RegExp> = {
 };
 
 /** What the tool owns on the host now: the manifest, or what a pre-manifest deploy left. */
-export function currentOwnership(inv: Inventory, s: HostState): { owned: Manifest; migrated: boolean } | { untrusted: string } {
+export function currentOwnership(
+  inv: Inventory,
+  s: HostState,
+): { owned: Manifest; migrated: boolean } | { untrusted: string } {
   if (s.manifest.state === 'untrusted') return { untrusted: s.manifest.reason };
   const m = s.manifest.state === 'present' ? s.manifest.manifest : undefined;
   // a copy: the fact's manifest is shared by every task of the run
-  const cur = m ? { owned: { paths: [...m.paths], users: [...m.users], groups: [...m.groups] }, migrated: false } : preManifest(inv, s);
+  const cur = m
+    ? { owned: { paths: [...m.paths], users: [...m.users], groups: [...m.groups] }, migrated: false }
+    : preManifest(inv, s);
   for (const role of FILE_ROLES) {
-    if (!cur.owned.paths.some((e) => e.role === role) && rendered(s.files[role])) cur.owned.paths.push({ role, path: FILE_PATHS[role], origin: 'migrated' });
+    if (!cur.owned.paths.some((e) => e.role === role) && rendered(s.files[role]))
+      cur.owned.paths.push({ role, path: FILE_PATHS[role], origin: 'migrated' });
   }
   return cur;
 }
@@ -48,7 +54,8 @@ function preManifest(inv: Inventory, s: HostState): { owned: Manifest; migrated:
 
 /** Why an existing directory is not the tool's layout, or undefined when it is. */
 export function layoutMismatch(inv: Inventory, role: DirRole, d: DirFact): string | undefined {
-  if (d.type !== 'directory') return d.type === 'absent' ? 'absent' : `a ${d.type === 'link' ? 'symlink' : 'special file'}`;
+  if (d.type !== 'directory')
+    return d.type === 'absent' ? 'absent' : `a ${d.type === 'link' ? 'symlink' : 'special file'}`;
   const owner = role === 'logDir' ? inv.paths.user : 'root';
   if (d.owner !== owner) return `owned by ${d.owner}, not ${owner}`;
   const foreign = d.entries.filter((n) => !LAYOUT[role].test(n) && !(n.startsWith('.') && n.includes('ekp')));
@@ -89,10 +96,16 @@ export function claimForDeploy(inv: Inventory, s: HostState): DeployClaim | { un
     const escape = systemLocation(d.real);
     if (escape) refusals.push(`${path} resolves to ${d.real} (${escape})`);
     const mine = next.paths.some((e) => e.path === path);
-    if (mine && !escape && d.type !== 'directory' && d.type !== 'absent') refusals.push(`${path} was created by envoy-k8s-proxy but is now a ${d.type === 'link' ? 'symlink' : 'special file'}`);
+    if (mine && !escape && d.type !== 'directory' && d.type !== 'absent')
+      refusals.push(
+        `${path} was created by envoy-k8s-proxy but is now a ${d.type === 'link' ? 'symlink' : 'special file'}`,
+      );
     if (mine || escape) continue;
     if (d.type === 'absent') next.paths.push({ role, path, origin: 'created' });
-    else refusals.push(`${path} already exists and ${notOurs}${cur.migrated ? ` (and does not match the tool's layout: ${layoutMismatch(inv, role, d)})` : ''}`);
+    else
+      refusals.push(
+        `${path} already exists and ${notOurs}${cur.migrated ? ` (and does not match the tool's layout: ${layoutMismatch(inv, role, d)})` : ''}`,
+      );
   }
   for (const role of FILE_ROLES) {
     if (next.paths.some((e) => e.role === role)) continue;
@@ -103,11 +116,15 @@ export function claimForDeploy(inv: Inventory, s: HostState): DeployClaim | { un
   const userIsMine = next.users.some((e) => e.name === user);
   if (s.user.exists) {
     const odd = userMismatch(s.user);
-    if (!userIsMine) refusals.push(`user ${user} already exists (uid ${s.user.uid}, shell ${s.user.shell || '(default)'}) and ${notOurs}: the tool does not take over accounts`);
+    if (!userIsMine)
+      refusals.push(
+        `user ${user} already exists (uid ${s.user.uid}, shell ${s.user.shell || '(default)'}) and ${notOurs}: the tool does not take over accounts`,
+      );
     else if (odd) refusals.push(`user ${user} was created by envoy-k8s-proxy but now has ${odd}`);
   } else if (!userIsMine) next.users.push({ name: user, origin: 'created' });
   const groupIsMine = next.groups.some((e) => e.name === group);
-  if (s.group.exists && !groupIsMine) refusals.push(`group ${group} already exists (gid ${s.group.gid}) and ${notOurs}`);
+  if (s.group.exists && !groupIsMine)
+    refusals.push(`group ${group} already exists (gid ${s.group.gid}) and ${notOurs}`);
   else if (!s.group.exists && !groupIsMine) next.groups.push({ name: group, origin: 'created' });
   return { next, refusals, migrated: cur.migrated };
 }

@@ -7,7 +7,8 @@ import type { FactSpec, Facts } from '../facts/types.ts';
 import { quote } from '../ssh/index.ts';
 import { FILE_PATHS, MANIFEST_PATH, parseManifest, type FileRole, type Manifest } from './manifest.ts';
 
-export type ManifestFact = { state: 'absent' } | { state: 'present'; manifest: Manifest; text: string } | { state: 'untrusted'; reason: string };
+export type ManifestFact =
+  { state: 'absent' } | { state: 'present'; manifest: Manifest; text: string } | { state: 'untrusted'; reason: string };
 
 export const manifestFact: FactSpec<ManifestFact> = {
   key: 'ownership:manifest',
@@ -21,13 +22,19 @@ export const manifestFact: FactSpec<ManifestFact> = {
     if (lines[0] !== 'present') return { state: 'untrusted', reason: `${STATE_DIR} or the manifest is a symlink` };
     const [dir, file] = [lines[1] ?? '', lines[2] ?? ''].map((l) => l.split(' '));
     // a manifest anyone but root could have written could name any path for uninstall to delete
-    const rootOnly = (s: string[] | undefined, type: string, mask: number) => s?.[0] === type && s[s.length - 2] === 'root' && (parseInt(s.at(-1)!, 8) & mask) === 0;
+    const rootOnly = (s: string[] | undefined, type: string, mask: number) =>
+      s?.[0] === type && s[s.length - 2] === 'root' && (parseInt(s.at(-1)!, 8) & mask) === 0;
     if (!rootOnly(dir, 'directory', 0o077) || !rootOnly(file, 'regular', 0o022)) {
-      return { state: 'untrusted', reason: `${STATE_DIR} (${lines[1]}) or the manifest (${lines[2]}) is not root-only` };
+      return {
+        state: 'untrusted',
+        reason: `${STATE_DIR} (${lines[1]}) or the manifest (${lines[2]}) is not root-only`,
+      };
     }
     const text = lines.slice(3).join('\n');
     const m = parseManifest(text);
-    return 'error' in m ? { state: 'untrusted', reason: `${MANIFEST_PATH}: ${m.error}` } : { state: 'present', manifest: m, text };
+    return 'error' in m
+      ? { state: 'untrusted', reason: `${MANIFEST_PATH}: ${m.error}` }
+      : { state: 'present', manifest: m, text };
   },
 };
 
@@ -80,14 +87,27 @@ export interface HostState {
 
 export function ownershipFacts(inv: Inventory): FactSpec<unknown>[] {
   const { installDir, configDir, logDir, user, group } = inv.paths;
-  return [manifestFact, dirFact(installDir), dirFact(configDir), dirFact(logDir), fileFact('unit'), fileFact('logrotate'), userFact(user), groupFact(group)];
+  return [
+    manifestFact,
+    dirFact(installDir),
+    dirFact(configDir),
+    dirFact(logDir),
+    fileFact('unit'),
+    fileFact('logrotate'),
+    userFact(user),
+    groupFact(group),
+  ];
 }
 
 export function hostState(inv: Inventory, facts: Facts): HostState {
   const { installDir, configDir, logDir, user, group } = inv.paths;
   return {
     manifest: facts.get(manifestFact),
-    dirs: { installDir: facts.get(dirFact(installDir)), configDir: facts.get(dirFact(configDir)), logDir: facts.get(dirFact(logDir)) },
+    dirs: {
+      installDir: facts.get(dirFact(installDir)),
+      configDir: facts.get(dirFact(configDir)),
+      logDir: facts.get(dirFact(logDir)),
+    },
     files: { unit: facts.get(fileFact('unit')), logrotate: facts.get(fileFact('logrotate')) },
     user: facts.get(userFact(user)),
     group: facts.get(groupFact(group)),

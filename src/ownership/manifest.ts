@@ -44,7 +44,8 @@ export const emptyManifest = (): Manifest => ({ paths: [], users: [], groups: []
 
 /** Stable text: the same ownership always serializes the same, so a second deploy changes nothing. */
 export function serializeManifest(m: Manifest): string {
-  const byRole = (a: PathEntry, b: PathEntry) => PATH_ROLES.indexOf(a.role) - PATH_ROLES.indexOf(b.role) || a.path.localeCompare(b.path);
+  const byRole = (a: PathEntry, b: PathEntry) =>
+    PATH_ROLES.indexOf(a.role) - PATH_ROLES.indexOf(b.role) || a.path.localeCompare(b.path);
   const byName = (a: AccountEntry, b: AccountEntry) => a.name.localeCompare(b.name);
   const doc = {
     tool: TOOL,
@@ -70,20 +71,26 @@ export function parseManifest(text: string): Manifest | { error: string } {
     return { error: 'it is not valid JSON' };
   }
   const o = doc as Record<string, unknown> | null;
-  if (!o || typeof o !== 'object' || o.tool !== TOOL || o.version !== 1) return { error: `it is not a version 1 manifest of ${TOOL}` };
+  if (!o || typeof o !== 'object' || o.tool !== TOOL || o.version !== 1)
+    return { error: `it is not a version 1 manifest of ${TOOL}` };
   const m = emptyManifest();
   for (const [i, raw] of list(o.paths).entries()) {
     const e = raw as Partial<PathEntry>;
     const role = PATH_ROLES.find((r) => r === e.role);
     if (!role || typeof e.path !== 'string' || !origin(e.origin)) return { error: `paths[${i}] is malformed` };
-    const bad = isFileRole(role) ? (e.path === FILE_PATHS[role] ? undefined : `not ${FILE_PATHS[role]}`) : dirProblem(e.path);
+    const bad = isFileRole(role)
+      ? e.path === FILE_PATHS[role]
+        ? undefined
+        : `not ${FILE_PATHS[role]}`
+      : dirProblem(e.path);
     if (bad) return { error: `paths[${i}] ${JSON.stringify(e.path)} is ${bad}` };
     m.paths.push({ role, path: e.path, origin: e.origin! });
   }
   for (const kind of ['users', 'groups'] as const) {
     for (const [i, raw] of list(o[kind]).entries()) {
       const e = raw as Partial<AccountEntry>;
-      if (typeof e.name !== 'string' || !UNIX_NAME.test(e.name) || reservedAccount(e.name) || !origin(e.origin)) return { error: `${kind}[${i}] is malformed or a system account` };
+      if (typeof e.name !== 'string' || !UNIX_NAME.test(e.name) || reservedAccount(e.name) || !origin(e.origin))
+        return { error: `${kind}[${i}] is malformed or a system account` };
       m[kind].push({ name: e.name, origin: e.origin! });
     }
   }

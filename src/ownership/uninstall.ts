@@ -24,10 +24,21 @@ export interface UninstallDecision {
 
 const FOREIGN = 'not created by envoy-k8s-proxy: left alone';
 
-export function decideUninstall(inv: Inventory, s: HostState, purge: boolean): UninstallDecision | { untrusted: string } {
+export function decideUninstall(
+  inv: Inventory,
+  s: HostState,
+  purge: boolean,
+): UninstallDecision | { untrusted: string } {
   const cur = currentOwnership(inv, s);
   if ('untrusted' in cur) return cur;
-  const parts = { unit: part(), logrotate: part(), installDir: part(), configDir: part(), logDir: part(), accounts: part() } satisfies Record<Part, PartPlan>;
+  const parts = {
+    unit: part(),
+    logrotate: part(),
+    installDir: part(),
+    configDir: part(),
+    logDir: part(),
+    accounts: part(),
+  } satisfies Record<Part, PartPlan>;
   const remaining = emptyManifest();
   const removing = (role: PathRole) => role !== 'logDir' || purge;
 
@@ -36,11 +47,17 @@ export function decideUninstall(inv: Inventory, s: HostState, purge: boolean): U
       remaining.paths.push(e);
       continue;
     }
-    const known = isFileRole(e.role) ? s.files[e.role].type : e.path === inv.paths[e.role] ? s.dirs[e.role].type : undefined;
+    const known = isFileRole(e.role)
+      ? s.files[e.role].type
+      : e.path === inv.paths[e.role]
+        ? s.dirs[e.role].type
+        : undefined;
     const want = isFileRole(e.role) ? 'file' : 'directory';
     if (known === 'absent') continue;
     if (known !== undefined && known !== want) {
-      parts[e.role].kept.push(`${e.path}: now a ${known === 'link' ? 'symlink' : known}, not the ${want} the tool made: left alone`);
+      parts[e.role].kept.push(
+        `${e.path}: now a ${known === 'link' ? 'symlink' : known}, not the ${want} the tool made: left alone`,
+      );
       remaining.paths.push(e);
       continue;
     }
@@ -55,10 +72,12 @@ export function decideUninstall(inv: Inventory, s: HostState, purge: boolean): U
   }
   for (const role of DIR_ROLES) {
     const d = s.dirs[role];
-    if (removing(role) && d.type !== 'absent' && !cur.owned.paths.some((e) => e.path === inv.paths[role])) parts[role].kept.push(`${inv.paths[role]}: ${FOREIGN}`);
+    if (removing(role) && d.type !== 'absent' && !cur.owned.paths.some((e) => e.path === inv.paths[role]))
+      parts[role].kept.push(`${inv.paths[role]}: ${FOREIGN}`);
   }
   for (const role of FILE_ROLES) {
-    if (s.files[role].type !== 'absent' && !cur.owned.paths.some((e) => e.role === role)) parts[role].kept.push(`${FILE_PATHS[role]}: ${FOREIGN}`);
+    if (s.files[role].type !== 'absent' && !cur.owned.paths.some((e) => e.role === role))
+      parts[role].kept.push(`${FILE_PATHS[role]}: ${FOREIGN}`);
   }
 
   if (!purge) {
@@ -75,15 +94,25 @@ export function decideUninstall(inv: Inventory, s: HostState, purge: boolean): U
       continue;
     }
     const n = quote(e.name);
-    parts.accounts.steps.push({ kind: 'exec', action: `remove user ${e.name}`, command: `if u=$(id -u ${n} 2>/dev/null) && [ "$u" -ne 0 ]; then userdel ${n}; fi` });
+    parts.accounts.steps.push({
+      kind: 'exec',
+      action: `remove user ${e.name}`,
+      command: `if u=$(id -u ${n} 2>/dev/null) && [ "$u" -ne 0 ]; then userdel ${n}; fi`,
+    });
   }
   for (const e of cur.owned.groups) {
     if (e.name === group && !s.group.exists) continue;
     const n = quote(e.name);
-    parts.accounts.steps.push({ kind: 'exec', action: `remove group ${e.name}`, command: `if g=$(getent group ${n} | cut -d: -f3) && [ -n "$g" ] && [ "$g" -ne 0 ]; then groupdel ${n}; fi` });
+    parts.accounts.steps.push({
+      kind: 'exec',
+      action: `remove group ${e.name}`,
+      command: `if g=$(getent group ${n} | cut -d: -f3) && [ -n "$g" ] && [ "$g" -ne 0 ]; then groupdel ${n}; fi`,
+    });
   }
-  if (s.user.exists && !cur.owned.users.some((e) => e.name === user)) parts.accounts.kept.push(`user ${user}: ${FOREIGN}`);
-  if (s.group.exists && !cur.owned.groups.some((e) => e.name === group)) parts.accounts.kept.push(`group ${group}: ${FOREIGN}`);
+  if (s.user.exists && !cur.owned.users.some((e) => e.name === user))
+    parts.accounts.kept.push(`user ${user}: ${FOREIGN}`);
+  if (s.group.exists && !cur.owned.groups.some((e) => e.name === group))
+    parts.accounts.kept.push(`group ${group}: ${FOREIGN}`);
   return { parts, remaining };
 }
 

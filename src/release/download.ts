@@ -6,14 +6,25 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { ARCHES, type Arch, type Inventory } from '../inventory/types.ts';
 import { InputError, ToolError } from '../errors.ts';
-import { cacheDir, fetchText, fetchToCache, fileSha256, HttpStatusError, releaseCachePath, verifyLocal, type FetchOptions } from './fetch.ts';
+import {
+  cacheDir,
+  fetchText,
+  fetchToCache,
+  fileSha256,
+  HttpStatusError,
+  releaseCachePath,
+  verifyLocal,
+  type FetchOptions,
+} from './fetch.ts';
 import { lockfileName, pinsPath, readPins, writePins } from './pins.ts';
 import { clearsignedText, verifyClearsigned } from './signature.ts';
 import { assetName, checkMirror, checksumsUrl, parseChecksums, releaseUrl } from './url.ts';
 
-export type ShaSource = 'inventory' | 'lockfile' | 'checksums.txt.asc (signed)' | 'checksums.txt.asc (unsigned)' | 'first-download';
+export type ShaSource =
+  'inventory' | 'lockfile' | 'checksums.txt.asc (signed)' | 'checksums.txt.asc (unsigned)' | 'first-download';
 
-export const FIRST_DOWNLOAD_WARNING = 'trusted on first download: REVIEW this sha256 against the release page before committing the lockfile';
+export const FIRST_DOWNLOAD_WARNING =
+  'trusted on first download: REVIEW this sha256 against the release page before committing the lockfile';
 
 export interface DownloadOptions {
   /** Default: both architectures (for envoy.localFile: the file's own, when it is an ELF binary). */
@@ -59,7 +70,10 @@ export interface DownloadReport {
 
 type Planned = { arch: Arch; sha?: string; source: ShaSource };
 
-export async function downloadRelease(inv: Pick<Inventory, 'name' | 'file' | 'envoy'>, o: DownloadOptions = {}): Promise<DownloadReport> {
+export async function downloadRelease(
+  inv: Pick<Inventory, 'name' | 'file' | 'envoy'>,
+  o: DownloadOptions = {},
+): Promise<DownloadReport> {
   const { version, mirror, localFile } = inv.envoy;
   checkMirror(inv.envoy);
   const lockfile = o.lockfile ?? pinsPath();
@@ -72,7 +86,10 @@ export async function downloadRelease(inv: Pick<Inventory, 'name' | 'file' | 'en
     const fromInv = inv.envoy.sha256[arch];
     const fromLock = lock[version]?.[arch];
     if (fromInv) {
-      if (fromLock && fromLock !== fromInv) warnings.push(`${arch}: the inventory's envoy.sha256.${arch} differs from the lockfile's ${fromLock}; the inventory's wins`);
+      if (fromLock && fromLock !== fromInv)
+        warnings.push(
+          `${arch}: the inventory's envoy.sha256.${arch} differs from the lockfile's ${fromLock}; the inventory's wins`,
+        );
       knownSha.set(arch, { arch, sha: fromInv, source: 'inventory' });
     } else if (fromLock) knownSha.set(arch, { arch, sha: fromLock, source: 'lockfile' });
   }
@@ -97,7 +114,9 @@ export async function downloadRelease(inv: Pick<Inventory, 'name' | 'file' | 'en
       } else {
         sums = parseChecksums(clearsignedText(raw));
         checksums = { url, signed: false };
-        warnings.push(`the signature of ${url} was NOT verified (no --signing-key; taken on trust as --trust-first-download asks): REVIEW these sha256 values against the release page before committing the lockfile`);
+        warnings.push(
+          `the signature of ${url} was NOT verified (no --signing-key; taken on trust as --trust-first-download asks): REVIEW these sha256 values against the release page before committing the lockfile`,
+        );
       }
     } catch (err) {
       // Only a release without checksums falls back to the first download: a bad signature, a
@@ -112,7 +131,12 @@ export async function downloadRelease(inv: Pick<Inventory, 'name' | 'file' | 'en
     const k = knownSha.get(arch);
     const fromSums = sums?.get(assetName(version, arch));
     if (k) plan.push(k);
-    else if (fromSums) plan.push({ arch, sha: fromSums, source: checksums?.signed ? 'checksums.txt.asc (signed)' : 'checksums.txt.asc (unsigned)' });
+    else if (fromSums)
+      plan.push({
+        arch,
+        sha: fromSums,
+        source: checksums?.signed ? 'checksums.txt.asc (signed)' : 'checksums.txt.asc (unsigned)',
+      });
     else if (o.trustFirstDownload) plan.push({ arch, source: 'first-download' });
     else throw notListed(inv, arch, `${checksums?.url} lists no ${assetName(version, arch)}`);
   }
@@ -120,14 +144,35 @@ export async function downloadRelease(inv: Pick<Inventory, 'name' | 'file' | 'en
   const releases: ArchDownload[] = [];
   for (const p of plan) {
     if (localFile) {
-      const r = p.sha ? await verifyLocal(localFile, p.sha) : { path: localFile, sha256: await fileSha256(localFile), bytes: (await stat(localFile)).size };
-      releases.push({ arch: p.arch, url: localFile, sha256: r.sha256, source: p.source, path: r.path, bytes: r.bytes, downloaded: false, local: true });
+      const r = p.sha
+        ? await verifyLocal(localFile, p.sha)
+        : { path: localFile, sha256: await fileSha256(localFile), bytes: (await stat(localFile)).size };
+      releases.push({
+        arch: p.arch,
+        url: localFile,
+        sha256: r.sha256,
+        source: p.source,
+        path: r.path,
+        bytes: r.bytes,
+        downloaded: false,
+        local: true,
+      });
     } else {
       const url = releaseUrl(version, p.arch, mirror);
       const r = await fetchToCache(url, releaseCachePath(version, p.arch, o.cacheDir ?? cacheDir()), p.sha, o.fetch);
-      releases.push({ arch: p.arch, url, sha256: r.sha256, source: p.source, path: r.path, bytes: r.bytes, downloaded: r.downloaded, local: false });
+      releases.push({
+        arch: p.arch,
+        url,
+        sha256: r.sha256,
+        source: p.source,
+        path: r.path,
+        bytes: r.bytes,
+        downloaded: r.downloaded,
+        local: false,
+      });
     }
-    if (p.source === 'first-download') warnings.push(`${p.arch}: sha256 ${releases.at(-1)!.sha256} ${FIRST_DOWNLOAD_WARNING}`);
+    if (p.source === 'first-download')
+      warnings.push(`${p.arch}: sha256 ${releases.at(-1)!.sha256} ${FIRST_DOWNLOAD_WARNING}`);
   }
 
   // Only hashes learned here (checksums or first download) are new; write nothing otherwise.
@@ -145,7 +190,11 @@ export async function downloadRelease(inv: Pick<Inventory, 'name' | 'file' | 'en
 function unapproved(inv: Pick<Inventory, 'name' | 'file' | 'envoy'>, arches: Arch[], lockfile: string): InputError {
   const { version, localFile } = inv.envoy;
   const options = [
-    ...(localFile ? [] : ["pass --signing-key <release key.asc>: the sha256 is taken from the release's checksums.txt.asc once its signature is verified (gpgv)"]),
+    ...(localFile
+      ? []
+      : [
+          "pass --signing-key <release key.asc>: the sha256 is taken from the release's checksums.txt.asc once its signature is verified (gpgv)",
+        ]),
     `or pass --trust-first-download: the sha256 of ${localFile ? 'the file' : 'the first download'} is recorded and printed; review it before you commit the lockfile`,
     `or set envoy.sha256.${arches[0]} in ${inv.file} (from the release page)`,
   ];
@@ -154,8 +203,14 @@ function unapproved(inv: Pick<Inventory, 'name' | 'file' | 'envoy'>, arches: Arc
 }
 
 function notListed(inv: Pick<Inventory, 'name' | 'file' | 'envoy'>, arch: Arch, why: string): ToolError {
-  const options = [`set envoy.sha256.${arch} in ${inv.file} (from the release page)`, 'or pass --trust-first-download to take the hash of the first download (printed for review before you commit the lockfile)'];
-  return new ToolError('module', `no sha256 known for Envoy ${inv.envoy.version} ${arch} (${why}); refusing to download unchecked. Options:\n  - ${options.join('\n  - ')}`);
+  const options = [
+    `set envoy.sha256.${arch} in ${inv.file} (from the release page)`,
+    'or pass --trust-first-download to take the hash of the first download (printed for review before you commit the lockfile)',
+  ];
+  return new ToolError(
+    'module',
+    `no sha256 known for Envoy ${inv.envoy.version} ${arch} (${why}); refusing to download unchecked. Options:\n  - ${options.join('\n  - ')}`,
+  );
 }
 
 async function readKey(path: string): Promise<string> {
@@ -186,6 +241,7 @@ async function localArches(path: string, asked: readonly Arch[] | undefined): Pr
   const own = await elfArch(path);
   // Not an ELF binary we know (a script stand-in): it runs anywhere, take the asked arches.
   if (!own) return [...new Set(asked ?? ARCHES)];
-  if (asked && !asked.includes(own)) throw new ToolError('usage', `envoy.localFile ${path} is an ${own} binary, not ${asked.join(', ')}`);
+  if (asked && !asked.includes(own))
+    throw new ToolError('usage', `envoy.localFile ${path} is an ${own} binary, not ${asked.join(', ')}`);
   return [own];
 }

@@ -28,7 +28,10 @@ export async function fileSha256(path: string): Promise<string> {
 }
 
 async function size(path: string): Promise<number> {
-  return stat(path).then((s) => s.size, () => -1);
+  return stat(path).then(
+    (s) => s.size,
+    () => -1,
+  );
 }
 
 export interface FetchResult {
@@ -51,7 +54,12 @@ export interface FetchOptions {
  * interrupted run is resumed with a Range request; redirects (GitHub assets live elsewhere) are
  * followed.
  */
-export async function fetchToCache(url: string, dest: string, expect: string | undefined, opts: number | FetchOptions = {}): Promise<FetchResult> {
+export async function fetchToCache(
+  url: string,
+  dest: string,
+  expect: string | undefined,
+  opts: number | FetchOptions = {},
+): Promise<FetchResult> {
   const o = typeof opts === 'number' ? { timeoutMs: opts } : opts;
   if (expect && (await size(dest)) >= 0 && (await fileSha256(dest)) === expect) {
     return { path: dest, sha256: expect, downloaded: false, bytes: await size(dest) };
@@ -68,7 +76,10 @@ export async function fetchToCache(url: string, dest: string, expect: string | u
   }
   if (expect && got !== expect) {
     await rm(partial, { force: true });
-    throw new ToolError('module', `checksum mismatch for ${url}: expected sha256 ${expect}, got ${got}; the download was deleted and nothing was installed`);
+    throw new ToolError(
+      'module',
+      `checksum mismatch for ${url}: expected sha256 ${expect}, got ${got}; the download was deleted and nothing was installed`,
+    );
   }
   await rename(partial, dest);
   return { path: dest, sha256: got, downloaded: true, bytes: await size(dest) };
@@ -123,9 +134,15 @@ async function download(url: string, partial: string, o: FetchOptions, mayResume
       },
     });
     try {
-      await pipeline(res.body, progress, createWriteStream(partial, { flags: append ? 'a' : 'w' }), { signal: ctl.signal });
+      await pipeline(res.body, progress, createWriteStream(partial, { flags: append ? 'a' : 'w' }), {
+        signal: ctl.signal,
+      });
     } catch (err) {
-      throw new ToolError('module', `download of ${url} interrupted after ${Math.max(0, await size(partial))} bytes (${why(err)}); run again to resume it`, { cause: err });
+      throw new ToolError(
+        'module',
+        `download of ${url} interrupted after ${Math.max(0, await size(partial))} bytes (${why(err)}); run again to resume it`,
+        { cause: err },
+      );
     }
     return append;
   } finally {
@@ -156,7 +173,12 @@ export class HttpStatusError extends ToolError {
 /** A small text file (checksums.txt.asc) fetched into memory; redirects followed. */
 export async function fetchText(url: string, timeoutMs = 60_000, maxBytes = 1 << 20): Promise<string> {
   const signal = AbortSignal.timeout(timeoutMs);
-  const fail = (err: unknown) => new ToolError('module', `unable to download ${url}: ${signal.aborted ? `timed out after ${duration(timeoutMs)}` : (err as Error).message}`, { cause: err });
+  const fail = (err: unknown) =>
+    new ToolError(
+      'module',
+      `unable to download ${url}: ${signal.aborted ? `timed out after ${duration(timeoutMs)}` : (err as Error).message}`,
+      { cause: err },
+    );
   let res: HttpResponse;
   try {
     res = await httpGet(url, { signal });
@@ -189,6 +211,10 @@ export async function verifyLocal(path: string, expect: string): Promise<FetchRe
   const got = await fileSha256(path).catch((err: Error) => {
     throw new ToolError('module', `unable to read envoy.localFile ${path}: ${err.message}`);
   });
-  if (got !== expect) throw new ToolError('module', `checksum mismatch for ${path}: expected sha256 ${expect}, got ${got}; nothing was installed`);
+  if (got !== expect)
+    throw new ToolError(
+      'module',
+      `checksum mismatch for ${path}: expected sha256 ${expect}, got ${got}; nothing was installed`,
+    );
   return { path, sha256: got, downloaded: false, bytes: await size(path) };
 }

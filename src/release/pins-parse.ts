@@ -17,9 +17,16 @@ const sha = () => z.string({ error: SHA }).regex(SHA256, { error: SHA });
 
 export const lockSchema = z.strictObject({
   releases: z
-    .record(z.string(), z.strictObject({ x86_64: sha().optional(), aarch_64: sha().optional() }, { error: 'expected a mapping of arch to sha256 (x86_64: <64 hex>)' }), {
-      error: 'expected a mapping of versions to sha256 per arch (1.35.0: {x86_64: <64 hex>})',
-    })
+    .record(
+      z.string(),
+      z.strictObject(
+        { x86_64: sha().optional(), aarch_64: sha().optional() },
+        { error: 'expected a mapping of arch to sha256 (x86_64: <64 hex>)' },
+      ),
+      {
+        error: 'expected a mapping of versions to sha256 per arch (1.35.0: {x86_64: <64 hex>})',
+      },
+    )
     .optional(),
 });
 
@@ -32,12 +39,20 @@ export function parsePins(text: string, file: string): Pins {
     throw new InputError('lockfile', problems);
   };
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, stringKeys: true, logLevel: 'error' });
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+    stringKeys: true,
+    logLevel: 'error',
+  });
   if (doc.errors.length > 0) {
-    fail(yamlSyntaxProblems(doc, (offset) => lines.linePos(offset).line, 'a lockfile').map(({ offset, message }) => {
-      const { line, col } = lines.linePos(offset);
-      return { file, path: '', message, line, column: col };
-    }));
+    fail(
+      yamlSyntaxProblems(doc, (offset) => lines.linePos(offset).line, 'a lockfile').map(({ offset, message }) => {
+        const { line, col } = lines.linePos(offset);
+        return { file, path: '', message, line, column: col };
+      }),
+    );
   }
   let data: unknown;
   try {
@@ -47,12 +62,22 @@ export function parsePins(text: string, file: string): Pins {
   }
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) {
-    fail([{ file, path: '', message: `expected a mapping with releases: at the top level, found ${describe(data)}`, line: 1, column: 1 }]);
+    fail([
+      {
+        file,
+        path: '',
+        message: `expected a mapping with releases: at the top level, found ${describe(data)}`,
+        line: 1,
+        column: 1,
+      },
+    ]);
   }
 
   const locator = new Locator(doc, lines);
   const parsed = lockSchema.safeParse(data, { error: () => '' }); // issues.ts words the problems
-  const problems = parsed.success ? [] : issuesToProblems(parsed.error.issues, { file, data, locator, schema: lockSchema });
+  const problems = parsed.success
+    ? []
+    : issuesToProblems(parsed.error.issues, { file, data, locator, schema: lockSchema });
   const releases = (data as { releases?: unknown }).releases;
   if (releases && typeof releases === 'object' && !Array.isArray(releases)) {
     for (const version of Object.keys(releases)) {
@@ -73,5 +98,8 @@ export function parsePins(text: string, file: string): Pins {
 
 function inFileOrder(problems: Problem[]): Problem[] {
   const key = (p: Problem) => (p.line ?? Number.MAX_SAFE_INTEGER) * 1e6 + (p.column ?? 0);
-  return problems.map((p, i) => ({ p, i })).sort((a, b) => key(a.p) - key(b.p) || a.i - b.i).map(({ p }) => p);
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => key(a.p) - key(b.p) || a.i - b.i)
+    .map(({ p }) => p);
 }

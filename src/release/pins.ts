@@ -31,11 +31,15 @@ export async function readPins(file = pinsPath()): Promise<Pins> {
   const fail = (message: string): never => {
     throw new InputError('lockfile', [{ file: name, path: '', message }]);
   };
-  const info = await stat(file).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : fail(`cannot read the file: ${e.code ?? e.message}`)));
+  const info = await stat(file).catch((e: NodeJS.ErrnoException) =>
+    e.code === 'ENOENT' ? undefined : fail(`cannot read the file: ${e.code ?? e.message}`),
+  );
   if (!info) return {};
   if (!info.isFile()) fail('not a regular file');
   if (info.size > MAX_LOCKFILE_BYTES) fail(`file is too large (${info.size} bytes; a lockfile may have at most 1 MiB)`);
-  const bytes = await readFile(file).catch((e: NodeJS.ErrnoException) => fail(`cannot read the file: ${e.code ?? e.message}`));
+  const bytes = await readFile(file).catch((e: NodeJS.ErrnoException) =>
+    fail(`cannot read the file: ${e.code ?? e.message}`),
+  );
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -46,12 +50,16 @@ export async function readPins(file = pinsPath()): Promise<Pins> {
 }
 
 export async function writePins(lock: Pins, file = pinsPath()): Promise<void> {
-  const sorted = Object.fromEntries(Object.keys(lock).sort().map((v) => [v, lock[v]]));
+  const sorted = Object.fromEntries(
+    Object.keys(lock)
+      .sort()
+      .map((v) => [v, lock[v]]),
+  );
   const header =
     '# sha256 of Envoy release binaries, per version and architecture, written by\n' +
-    '# `envoy-k8s-proxy download` from the release\'s checksums.txt.asc verified with --signing-key (or,\n' +
+    "# `envoy-k8s-proxy download` from the release's checksums.txt.asc verified with --signing-key (or,\n" +
     '# with --trust-first-download, unsigned checksums or a first download, printed for review). Installs\n' +
-    '# refuse any binary not listed here or in the inventory\'s envoy.sha256, and every command refuses\n' +
+    "# refuse any binary not listed here or in the inventory's envoy.sha256, and every command refuses\n" +
     '# this file if any entry is not <version>: {x86_64|aarch_64: <64 lowercase hex>}. Review changes\n' +
     '# to this file like a lockfile.\n';
   const tmp = `${file}.tmp-${process.pid}`;
@@ -69,6 +77,10 @@ export function expectedSha(inv: Inventory, lock: Pins, arch: Arch): string {
     );
   }
   // both sources were checked when read; this guards the one value a root shell compares against
-  if (!SHA256.test(sha)) throw new ToolError('module', `refusing the sha256 ${JSON.stringify(sha)} for Envoy ${inv.envoy.version} ${arch}: not 64 lowercase hex digits`);
+  if (!SHA256.test(sha))
+    throw new ToolError(
+      'module',
+      `refusing the sha256 ${JSON.stringify(sha)} for Envoy ${inv.envoy.version} ${arch}: not 64 lowercase hex digits`,
+    );
   return sha;
 }

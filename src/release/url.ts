@@ -7,7 +7,10 @@ export const GITHUB_RELEASES = 'https://github.com/envoyproxy/envoy/releases/dow
 /** The inventory's rule, enforced again where URLs are used: plain http only when asked for. */
 export function checkMirror(envoy: Pick<EnvoyRelease, 'mirror' | 'insecureMirror'>): void {
   if (envoy.mirror && /^http:\/\//i.test(envoy.mirror) && !envoy.insecureMirror) {
-    throw new ToolError('usage', `refusing the plain http mirror ${envoy.mirror} (set envoy.insecureMirror: true to allow it)`);
+    throw new ToolError(
+      'usage',
+      `refusing the plain http mirror ${envoy.mirror} (set envoy.insecureMirror: true to allow it)`,
+    );
   }
 }
 

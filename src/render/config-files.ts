@@ -27,7 +27,11 @@ export function renderResources(inv: Inventory, host: HostSpec, opts: RenderOpti
 export function renderConfigFiles(inv: Inventory, host: HostSpec, opts: RenderOptions = {}): RenderedFile[] {
   const res = renderResources(inv, host, opts);
   const origin = { inventory: inv.name, host: host.name };
-  const file = (name: string, doc: unknown): RenderedFile => ({ name, content: toYaml(doc, origin), mode: CONFIG_FILE_MODE });
+  const file = (name: string, doc: unknown): RenderedFile => ({
+    name,
+    content: toYaml(doc, origin),
+    mode: CONFIG_FILE_MODE,
+  });
   return [
     file('envoy.yaml', res.bootstrap),
     file('lds.yaml', res.lds),

@@ -17,8 +17,13 @@ const TCP_KEEPCNT = 6;
 
 /** SO_KEEPALIVE and its timers, set before bind on the listening socket. */
 export function keepaliveSocketOptions(k: TcpKeepalive): Record<string, unknown>[] {
-  const opt = (level: number, name: number, value: number, description: string) =>
-    ({ description, level, name, int_value: value, state: 'STATE_PREBIND' });
+  const opt = (level: number, name: number, value: number, description: string) => ({
+    description,
+    level,
+    name,
+    int_value: value,
+    state: 'STATE_PREBIND',
+  });
   return [
     opt(SOL_SOCKET, SO_KEEPALIVE, 1, 'SO_KEEPALIVE'),
     opt(IPPROTO_TCP, TCP_KEEPIDLE, k.timeSec, 'TCP_KEEPIDLE'),

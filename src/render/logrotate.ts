@@ -34,7 +34,9 @@ export function renderLogrotate(inv: Inventory, host: HostSpec): RenderedFile {
   // Paths and names are validated to [A-Za-z0-9_./+=,@:~-]: safe inside double quotes.
   const lines = [
     header({ inventory: inv.name, host: host.name }).trimEnd(),
-    `${logFiles(inv).map((f) => `"${f}"`).join(' ')} {`,
+    `${logFiles(inv)
+      .map((f) => `"${f}"`)
+      .join(' ')} {`,
     // as the service user: root renaming and creating files in a directory Envoy's user can
     // write would follow links that user planted
     `\tsu ${user} ${group}`,

@@ -19,7 +19,11 @@ export const UNIT_PATH = posix.join('/etc/systemd/system', UNIT_NAME);
 export function managedFiles(inv: Inventory, host: HostSpec, sandbox: Sandbox): ManagedFile[] {
   const hash = (s: string) => createHash('sha256').update(s).digest('hex');
   return [
-    ...renderConfigFiles(inv, host).map((f) => ({ path: posix.join(inv.paths.configDir, f.name), name: f.name, sha256: hash(f.content) })),
+    ...renderConfigFiles(inv, host).map((f) => ({
+      path: posix.join(inv.paths.configDir, f.name),
+      name: f.name,
+      sha256: hash(f.content),
+    })),
     { path: UNIT_PATH, name: UNIT_NAME, sha256: hash(renderUnit(inv, host, sandbox).content) },
     { path: LOGROTATE_PATH, name: posix.basename(LOGROTATE_PATH), sha256: hash(renderLogrotate(inv, host).content) },
   ];

@@ -46,7 +46,13 @@ function routeConfig(): Record<string, unknown> {
             match: { path: PROMETHEUS_PATH, headers: [{ name: ':method', string_match: { exact: 'GET' } }] },
             route: { cluster: METRICS_ADMIN_CLUSTER, timeout: '10s' },
           },
-          { match: { prefix: '/' }, direct_response: { status: 404, body: { inline_string: 'not found: this port serves only GET /stats/prometheus\n' } } },
+          {
+            match: { prefix: '/' },
+            direct_response: {
+              status: 404,
+              body: { inline_string: 'not found: this port serves only GET /stats/prometheus\n' },
+            },
+          },
         ],
       },
     ],

@@ -6,7 +6,10 @@ export type Connector = (host: HostSpec, opts: { signal?: AbortSignal }) => Prom
 
 export class Connections {
   private readonly open = new Map<string, Promise<Transport>>();
-  constructor(private readonly connector: Connector, private readonly signal?: AbortSignal) {}
+  constructor(
+    private readonly connector: Connector,
+    private readonly signal?: AbortSignal,
+  ) {}
 
   get(host: HostSpec): Promise<Transport> {
     let t = this.open.get(host.name);

@@ -28,7 +28,12 @@ export interface FleetOptions<T> {
 export type OnHost<T> = (t: Transport, host: HostSpec, connectMs: number) => Promise<T>;
 
 /** Outcomes in inventory order; a host never started (interrupted, halted) has none. */
-export async function onFleet<T>(hosts: HostSpec[], conns: Connections, o: FleetOptions<T>, fn: OnHost<T>): Promise<HostOutcome<T>[]> {
+export async function onFleet<T>(
+  hosts: HostSpec[],
+  conns: Connections,
+  o: FleetOptions<T>,
+  fn: OnHost<T>,
+): Promise<HostOutcome<T>[]> {
   const out = new Map<string, HostOutcome<T>>();
   await pool(hosts, o.forks, async (host) => {
     if (o.signal?.aborted || o.halt?.()) return;
@@ -42,7 +47,14 @@ export async function onFleet<T>(hosts: HostSpec[], conns: Connections, o: Fleet
 
 async function onHost<T>(host: HostSpec, conns: Connections, fn: OnHost<T>): Promise<HostOutcome<T>> {
   const started = Date.now();
-  const failed = (error: unknown, unreachable: boolean): HostOutcome<T> => ({ host, ok: false, unreachable, error, detail: detailOf(error, host.name), ms: Date.now() - started });
+  const failed = (error: unknown, unreachable: boolean): HostOutcome<T> => ({
+    host,
+    ok: false,
+    unreachable,
+    error,
+    detail: detailOf(error, host.name),
+    ms: Date.now() - started,
+  });
   let t: Transport;
   try {
     t = await conns.get(host);

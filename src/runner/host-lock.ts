@@ -87,7 +87,10 @@ export function lockScript(holder: string, waitS: number, dir = LOCK_DIR, drainS
   ].join('\n');
 }
 
-export async function acquireHostLock(t: Transport, opts: { waitS?: number; answerMs?: number; dir?: string } = {}): Promise<HostLock> {
+export async function acquireHostLock(
+  t: Transport,
+  opts: { waitS?: number; answerMs?: number; dir?: string } = {},
+): Promise<HostLock> {
   const waitS = opts.waitS ?? 10;
   const dir = opts.dir ?? LOCK_DIR;
   const ac = new AbortController();
@@ -125,7 +128,11 @@ export async function acquireHostLock(t: Transport, opts: { waitS?: number; answ
   if (first !== 'locked') {
     const why = first.stderr.trim() || err.trim();
     const path = `${dir}/${LOCK_FILE}`;
-    throw new ToolError('remote', first.code === HELD || first.code === REFUSED ? why : `unable to take ${path}: ${why || `exit ${first.code}`}`, { host: t.host });
+    throw new ToolError(
+      'remote',
+      first.code === HELD || first.code === REFUSED ? why : `unable to take ${path}: ${why || `exit ${first.code}`}`,
+      { host: t.host },
+    );
   }
   const note = /^took over from .*$/m.exec(err)?.[0];
   return {

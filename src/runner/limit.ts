@@ -5,13 +5,21 @@ import { InputError } from '../errors.ts';
 
 export function limitHosts(hosts: HostSpec[], limit: string | undefined, file = '--limit'): HostSpec[] {
   if (!limit) return hosts;
-  const patterns = limit.split(',').map((s) => s.trim()).filter(Boolean);
+  const patterns = limit
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const problems = [];
   const keep = new Set<string>();
   for (const p of patterns) {
     const match = picomatch(p);
     const hit = hosts.filter((h) => match(h.name) || h.address === p);
-    if (hit.length === 0) problems.push({ file, path: '', message: `no host matches "${p}" (hosts: ${hosts.map((h) => h.name).join(', ')})` });
+    if (hit.length === 0)
+      problems.push({
+        file,
+        path: '',
+        message: `no host matches "${p}" (hosts: ${hosts.map((h) => h.name).join(', ')})`,
+      });
     for (const h of hit) keep.add(h.name);
   }
   if (problems.length) throw new InputError('usage', problems);

@@ -8,7 +8,19 @@ import { FactCache } from '../facts/gather.ts';
 import type { Connections } from './connections.ts';
 import { onFleet } from './fleet.ts';
 import { acquireHostLock, type HostLock } from './host-lock.ts';
-import type { Handler, HostRecap, Role, RunEvent, RunOptions, RunResult, Step, Task, TaskContext, TaskKey, TaskResult } from './types.ts';
+import type {
+  Handler,
+  HostRecap,
+  Role,
+  RunEvent,
+  RunOptions,
+  RunResult,
+  Step,
+  Task,
+  TaskContext,
+  TaskKey,
+  TaskResult,
+} from './types.ts';
 
 export interface Play {
   inv: Inventory;
@@ -22,7 +34,12 @@ interface HostRun {
   changed: Set<TaskKey>;
 }
 
-export async function runPlay(play: Play, opts: RunOptions, conns: Connections, emit: (e: RunEvent) => void): Promise<RunResult> {
+export async function runPlay(
+  play: Play,
+  opts: RunOptions,
+  conns: Connections,
+  emit: (e: RunEvent) => void,
+): Promise<RunResult> {
   const results: TaskResult[] = [];
   const runs = new Map<string, HostRun>();
   let aborted = false;
@@ -77,7 +94,14 @@ export async function runPlay(play: Play, opts: RunOptions, conns: Connections, 
           await runHost(play, host, transport, opts, run, record, emit, lock);
         } catch (err) {
           // failed before or between tasks (fact gathering, building the host's tasks, interrupt)
-          const r: TaskResult = { host: host.name, role: 'setup', task: 'facts and run lock', status: 'failed', error: messageOf(err), ms: Date.now() - started };
+          const r: TaskResult = {
+            host: host.name,
+            role: 'setup',
+            task: 'facts and run lock',
+            status: 'failed',
+            error: messageOf(err),
+            ms: Date.now() - started,
+          };
           count(run.recap, r);
           record(r);
         } finally {
@@ -91,7 +115,11 @@ export async function runPlay(play: Play, opts: RunOptions, conns: Connections, 
   } finally {
     await Promise.all(locks.map((l) => l.release()));
   }
-  return { results, recap: play.hosts.map((h) => runs.get(h.name)?.recap ?? newRecap(h.name)), aborted: aborted || !!opts.signal?.aborted };
+  return {
+    results,
+    recap: play.hosts.map((h) => runs.get(h.name)?.recap ?? newRecap(h.name)),
+    aborted: aborted || !!opts.signal?.aborted,
+  };
 }
 
 async function runHost(
@@ -106,7 +134,13 @@ async function runHost(
 ): Promise<void> {
   const facts = new FactCache(host.name);
   const tasks = play.roles.flatMap((role) => role.tasks(play.inv, host).map((task) => ({ role: role.name, task })));
-  await Promise.all([facts.gather(transport, tasks.flatMap(({ task }) => task.module.facts({ diff: opts.diff }))), lock]);
+  await Promise.all([
+    facts.gather(
+      transport,
+      tasks.flatMap(({ task }) => task.module.facts({ diff: opts.diff })),
+    ),
+    lock,
+  ]);
   const ctx: TaskContext = { inv: play.inv, host, facts, check: opts.check, diff: opts.diff, changed: run.changed };
 
   for (const { role, task } of tasks) {
@@ -134,7 +168,13 @@ export async function runTask(
   const t0 = Date.now();
   const base = { host: ctx.host.name, role, task: task.key.title };
   const done = (status: TaskResult['status'], extra: Partial<TaskResult> = {}, notify: Handler[] = []) => ({
-    result: { ...base, status, ...extra, ...(notify.length ? { notified: notify.map((h) => h.name) } : {}), ms: Date.now() - t0 },
+    result: {
+      ...base,
+      status,
+      ...extra,
+      ...(notify.length ? { notified: notify.map((h) => h.name) } : {}),
+      ms: Date.now() - t0,
+    },
     notify,
   });
   try {
@@ -153,7 +193,12 @@ export async function runTask(
         return done('ok', { message: plan.message });
       case 'change': {
         const notify = [...(task.notify ?? []), ...(plan.notify ?? [])];
-        if (ctx.check) return done('changed', { message: plan.message ? `would: ${plan.message}` : 'would change', diff: plan.diff }, notify);
+        if (ctx.check)
+          return done(
+            'changed',
+            { message: plan.message ? `would: ${plan.message}` : 'would change', diff: plan.diff },
+            notify,
+          );
         for (const step of plan.steps) await runStep(step, transport, ctx.host.name, opts.signal);
         return done('changed', { message: plan.message, diff: plan.diff }, notify);
       }
@@ -173,10 +218,21 @@ export async function runStep(step: Step, transport: Transport, host: string, si
     await transport.put(step.source, step.path, { mode: step.mode });
     return '';
   }
-  const res = await transport.exec(step.command, { stdin: step.stdin, timeoutMs: step.timeoutMs, signal, ...(step.become === false ? { become: false } : {}) });
+  const res = await transport.exec(step.command, {
+    stdin: step.stdin,
+    timeoutMs: step.timeoutMs,
+    signal,
+    ...(step.become === false ? { become: false } : {}),
+  });
   if (signal?.aborted) throw new ToolError('interrupted', `interrupted while trying to ${step.action}`, { host });
   if (res.code !== 0) {
-    throw new RemoteError(host, step.action, Array.isArray(step.command) ? step.command.join(' ') : step.command, res.code, res.stderr || res.stdout);
+    throw new RemoteError(
+      host,
+      step.action,
+      Array.isArray(step.command) ? step.command.join(' ') : step.command,
+      res.code,
+      res.stderr || res.stdout,
+    );
   }
   return res.stdout;
 }
@@ -199,7 +255,8 @@ async function runFleetHandlers(
     if (hosts.length === 0) continue;
     const t0 = Date.now();
     if (opts.check) {
-      for (const h of hosts) record({ host: h.name, role: 'handlers', task: handler.name, status: 'changed', message: 'would run', ms: 0 });
+      for (const h of hosts)
+        record({ host: h.name, role: 'handlers', task: handler.name, status: 'changed', message: 'would run', ms: 0 });
       continue;
     }
     const changed = new Map([...runs].map(([name, r]) => [name, r.changed as ReadonlySet<TaskKey>]));

@@ -50,7 +50,11 @@ export const ok = (message?: string): Plan => ({ kind: 'ok', message });
 export const fail = (reason: string): Plan => ({ kind: 'fail', reason });
 export const skip = (reason: string): Plan => ({ kind: 'skip', reason });
 export const probe = (steps: Step[], message: string): Plan => ({ kind: 'probe', steps, message });
-export const change = (steps: Step[], o: { message?: string; diff?: Diff[]; notify?: Handler[] } = {}): Plan => ({ kind: 'change', steps, ...o });
+export const change = (steps: Step[], o: { message?: string; diff?: Diff[]; notify?: Handler[] } = {}): Plan => ({
+  kind: 'change',
+  steps,
+  ...o,
+});
 
 /**
  * A task's identity. Tasks are built per host, so links between them (a handler asking whether the

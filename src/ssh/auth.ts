@@ -39,10 +39,17 @@ export async function authMethods(host: string, ssh: SshSpec, env: AuthEnv = pro
     try {
       key = await readFile(ssh.identityFile, 'utf8');
     } catch (err) {
-      throw new ToolError('connect', `cannot read identity file ${ssh.identityFile}: ${(err as Error).message}`, { host, cause: err });
+      throw new ToolError('connect', `cannot read identity file ${ssh.identityFile}: ${(err as Error).message}`, {
+        host,
+        cause: err,
+      });
     }
     if (isEncryptedKey(key) && passphrase === undefined) {
-      throw new ToolError('connect', `identity file ${ssh.identityFile} is encrypted: set SSH_KEY_PASSPHRASE or load it into ssh-agent`, { host });
+      throw new ToolError(
+        'connect',
+        `identity file ${ssh.identityFile} is encrypted: set SSH_KEY_PASSPHRASE or load it into ssh-agent`,
+        { host },
+      );
     }
     return [keyMethod(key)];
   }
@@ -56,7 +63,11 @@ export async function authMethods(host: string, ssh: SshSpec, env: AuthEnv = pro
     if (key !== undefined && !(isEncryptedKey(key) && passphrase === undefined)) methods.push(keyMethod(key));
   }
   if (methods.length === 0) {
-    throw new ToolError('connect', `no SSH credentials: set ssh.identityFile, start ssh-agent (SSH_AUTH_SOCK), or create ${join(home, '.ssh', 'id_ed25519')}`, { host });
+    throw new ToolError(
+      'connect',
+      `no SSH credentials: set ssh.identityFile, start ssh-agent (SSH_AUTH_SOCK), or create ${join(home, '.ssh', 'id_ed25519')}`,
+      { host },
+    );
   }
   return methods;
 }

@@ -28,7 +28,8 @@ const KEEPALIVE_COUNT_MAX = 3;
 export function parseProxyJump(spec: string, defaultUser: string): { user: string; address: string; port: number } {
   const m = /^(?:([^@\s]+)@)?(\[[^\]]+\]|[^:@\s]+)(?::(\d{1,5}))?$/.exec(spec.trim());
   const port = m?.[3] === undefined ? 22 : Number(m[3]);
-  if (!m || port < 1 || port > 65535) throw new Error(`invalid proxyJump ${JSON.stringify(spec)}: expected [user@]host[:port]`);
+  if (!m || port < 1 || port > 65535)
+    throw new Error(`invalid proxyJump ${JSON.stringify(spec)}: expected [user@]host[:port]`);
   return { user: m[1] ?? defaultUser, address: m[2]!.replace(/^\[(.*)\]$/, '$1'), port };
 }
 
@@ -69,7 +70,8 @@ async function openLeg(leg: Leg, auth: AuthMethod[], opts: ConnectOptions, sock?
     });
   } catch (err) {
     ssh.connection?.destroy();
-    if (opts.signal?.aborted) throw new ToolError('interrupted', `interrupted while connecting to ${leg.address}`, { host: leg.name });
+    if (opts.signal?.aborted)
+      throw new ToolError('interrupted', `interrupted while connecting to ${leg.address}`, { host: leg.name });
     if (!hostKeyError && offer.pinned.length > 0 && /no matching host key format/.test((err as Error).message ?? '')) {
       throw new ToolError('hostkey', noPinnedTypeMessage(offer, who, leg.knownHosts), { host: leg.name, cause: err });
     }
@@ -85,14 +87,18 @@ async function openLeg(leg: Leg, auth: AuthMethod[], opts: ConnectOptions, sock?
 function forwardThrough(bastion: NodeSSH, leg: Leg, via: string): Promise<Duplex> {
   return bastion.forwardOut('127.0.0.1', 0, leg.address, leg.port).catch((err: unknown) => {
     const why = (err as Error).message;
-    throw new ToolError('connect', `cannot connect to ${leg.address}:${leg.port} through proxyJump ${via}: ${why}`, { host: leg.name, cause: err });
+    throw new ToolError('connect', `cannot connect to ${leg.address}:${leg.port} through proxyJump ${via}: ${why}`, {
+      host: leg.name,
+      cause: err,
+    });
   });
 }
 
 /** Connect, verify the host key against known_hosts, authenticate; classified errors per host. */
 export async function connect(host: HostSpec, opts: ConnectOptions = {}): Promise<Transport> {
   const s = host.ssh;
-  if (opts.signal?.aborted) throw new ToolError('interrupted', `interrupted before connecting to ${host.address}`, { host: host.name });
+  if (opts.signal?.aborted)
+    throw new ToolError('interrupted', `interrupted before connecting to ${host.address}`, { host: host.name });
   const auth = await authMethods(host.name, s, opts.env);
   const leg: Leg = {
     name: host.name,
@@ -128,6 +134,7 @@ export async function connect(host: HostSpec, opts: ConnectOptions = {}): Promis
     throw err;
   }
   const client = ssh.connection;
-  if (!client) throw new ToolError('connect', `connection to ${host.address} closed right after login`, { host: host.name });
+  if (!client)
+    throw new ToolError('connect', `connection to ${host.address} closed right after login`, { host: host.name });
   return createTransport(host, client, { onClose: () => bastion?.dispose() });
 }

@@ -30,7 +30,11 @@ export interface FakeOptions {
   become?: boolean;
 }
 
-export function createFakeTransport(host: string, handler: FakeHandler = () => ({}), options: FakeOptions = {}): FakeTransport {
+export function createFakeTransport(
+  host: string,
+  handler: FakeHandler = () => ({}),
+  options: FakeOptions = {},
+): FakeTransport {
   const calls: FakeCall[] = [];
   const files = new Map<string, Buffer | { localPath: string }>();
   const stats: TransportStats = { roundTrips: 0, bytesSent: 0, bytesReceived: 0 };
@@ -55,11 +59,17 @@ export function createFakeTransport(host: string, handler: FakeHandler = () => (
       const become = (opts.become ?? true) && options.become === true;
       const line = buildCommand(command, { become });
       const stdin = opts.stdin === undefined ? undefined : opts.stdin.toString();
-      calls.push(stdin === undefined ? { kind: 'exec', command, line, become } : { kind: 'exec', command, line, stdin, become });
+      calls.push(
+        stdin === undefined ? { kind: 'exec', command, line, become } : { kind: 'exec', command, line, stdin, become },
+      );
       stats.roundTrips++;
       stats.bytesSent += Buffer.byteLength(line) + (stdin === undefined ? 0 : Buffer.byteLength(stdin));
       const r = await handler(line, stdin);
-      const result: ExecResult = { code: r.code === undefined ? 0 : r.code, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+      const result: ExecResult = {
+        code: r.code === undefined ? 0 : r.code,
+        stdout: r.stdout ?? '',
+        stderr: r.stderr ?? '',
+      };
       if (r.signal !== undefined) result.signal = r.signal;
       if (result.stdout && opts.onStdout) {
         await opts.onStdout(Buffer.from(result.stdout));
@@ -71,14 +81,22 @@ export function createFakeTransport(host: string, handler: FakeHandler = () => (
     },
     async put(source, remotePath, opts = {}) {
       ensureOpen();
-      calls.push(opts.mode === undefined ? { kind: 'put', remotePath, content: source } : { kind: 'put', remotePath, content: source, mode: opts.mode });
+      calls.push(
+        opts.mode === undefined
+          ? { kind: 'put', remotePath, content: source }
+          : { kind: 'put', remotePath, content: source, mode: opts.mode },
+      );
       files.set(remotePath, source);
       stats.roundTrips++;
       if (Buffer.isBuffer(source)) stats.bytesSent += source.length;
     },
     async forward(remoteHost, remotePort, localPort) {
       ensureOpen();
-      calls.push(localPort === undefined ? { kind: 'forward', remoteHost, remotePort } : { kind: 'forward', remoteHost, remotePort, localPort });
+      calls.push(
+        localPort === undefined
+          ? { kind: 'forward', remoteHost, remotePort }
+          : { kind: 'forward', remoteHost, remotePort, localPort },
+      );
       return { localPort: localPort ?? 0, close: async () => undefined };
     },
     async close() {

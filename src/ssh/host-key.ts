@@ -32,7 +32,9 @@ export type HostKeyAlgorithm = (typeof DEFAULT_HOST_KEY_ALGORITHMS)[number];
 
 /** Server host key algorithms that produce keys of a known_hosts key type. */
 function algorithmsFor(keyType: string): HostKeyAlgorithm[] {
-  return keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : DEFAULT_HOST_KEY_ALGORITHMS.filter((a) => a === keyType);
+  return keyType === 'ssh-rsa'
+    ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']
+    : DEFAULT_HOST_KEY_ALGORITHMS.filter((a) => a === keyType);
 }
 
 export interface HostKeyOffer {
@@ -81,7 +83,11 @@ export interface HostKeyTarget {
  * Check a presented key. Resolves when trusted (recording it first under accept-new); throws a
  * ToolError('hostkey') naming the host, the fingerprint and the known_hosts line otherwise.
  */
-export async function verifyHostKey(target: HostKeyTarget, blob: Buffer, onNewHostKey?: (msg: string) => void): Promise<void> {
+export async function verifyHostKey(
+  target: HostKeyTarget,
+  blob: Buffer,
+  onNewHostKey?: (msg: string) => void,
+): Promise<void> {
   const keyType = keyTypeOf(blob);
   const keyBase64 = blob.toString('base64');
   const fp = fingerprint(blob);
@@ -95,7 +101,9 @@ export async function verifyHostKey(target: HostKeyTarget, blob: Buffer, onNewHo
     case 'match':
       return;
     case 'revoked':
-      return fail(`host key for ${who} (${keyType} ${fp}) is marked @revoked in ${file} line ${found.entry?.line}: refusing to connect`);
+      return fail(
+        `host key for ${who} (${keyType} ${fp}) is marked @revoked in ${file} line ${found.entry?.line}: refusing to connect`,
+      );
     case 'mismatch': {
       const known = found.entry!;
       const knownFp = fingerprint(Buffer.from(known.keyBase64, 'base64'));

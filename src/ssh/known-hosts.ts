@@ -76,7 +76,11 @@ export async function loadKnownHosts(file: string): Promise<KnownHostEntry[]> {
 
 /** OpenSSH glob: `*` any run, `?` one character, case-insensitive, whole string. */
 function globMatch(name: string, pattern: string): boolean {
-  const re = pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .toLowerCase()
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`, 's').test(name);
 }
 
@@ -135,25 +139,36 @@ export function checkHostKey(
 const appendQueues = new Map<string, Promise<void>>();
 
 /** Record a host key the way OpenSSH does with HashKnownHosts=no (file 0600, directory 0700). */
-export function appendKnownHost(file: string, host: string, port: number, keyType: string, keyBase64: string): Promise<void> {
+export function appendKnownHost(
+  file: string,
+  host: string,
+  port: number,
+  keyType: string,
+  keyBase64: string,
+): Promise<void> {
   const previous = appendQueues.get(file) ?? Promise.resolve();
-  const next = previous.catch(() => undefined).then(async () => {
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    const size = await stat(file).then((s) => s.size, () => 0);
-    let prefix = '';
-    if (size > 0) {
-      // Never glue our line onto a last line written without its newline.
-      const fh = await open(file, 'r');
-      try {
-        const last = Buffer.alloc(1);
-        await fh.read(last, 0, 1, size - 1);
-        if (last[0] !== 0x0a) prefix = '\n';
-      } finally {
-        await fh.close();
+  const next = previous
+    .catch(() => undefined)
+    .then(async () => {
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      const size = await stat(file).then(
+        (s) => s.size,
+        () => 0,
+      );
+      let prefix = '';
+      if (size > 0) {
+        // Never glue our line onto a last line written without its newline.
+        const fh = await open(file, 'r');
+        try {
+          const last = Buffer.alloc(1);
+          await fh.read(last, 0, 1, size - 1);
+          if (last[0] !== 0x0a) prefix = '\n';
+        } finally {
+          await fh.close();
+        }
       }
-    }
-    await appendFile(file, `${prefix}${hostLookupName(host, port)} ${keyType} ${keyBase64}\n`, { mode: 0o600 });
-  });
+      await appendFile(file, `${prefix}${hostLookupName(host, port)} ${keyType} ${keyBase64}\n`, { mode: 0o600 });
+    });
   appendQueues.set(file, next);
   return next;
 }

@@ -43,7 +43,8 @@ export class Tail {
   push(chunk: Buffer): void {
     this.parts.push(chunk);
     this.size += chunk.length;
-    while (this.parts.length > 1 && this.size - this.parts[0]!.length >= this.max) this.size -= this.parts.shift()!.length;
+    while (this.parts.length > 1 && this.size - this.parts[0]!.length >= this.max)
+      this.size -= this.parts.shift()!.length;
   }
 
   toString(): string {

@@ -2,8 +2,8 @@
 // 10 sessions and the SFTP session takes one), one lazily opened SFTP session, port forwards.
 // Every exec and upload has a deadline (the host's ssh.commandTimeout unless the caller sets one).
 
-import { stat } from 'node:fs/promises';
-import type { Client, SFTPWrapper } from 'ssh2';
+import type { Client } from 'ssh2';
+import { SftpSession, transferFile } from './sftp-transfer.ts';
 import { ToolError } from '../errors.ts';
 import type { HostSpec } from '../inventory/types.ts';
 import { buildCommand } from './command.ts';
@@ -32,7 +32,7 @@ class SshTransport implements Transport {
   readonly host: string;
   readonly stats: TransportStats = { roundTrips: 0, bytesSent: 0, bytesReceived: 0 };
   private readonly channels: Semaphore;
-  private sftp?: Promise<SFTPWrapper>;
+  private readonly sftp: SftpSession;
   private readonly forwards = new Set<Forward>();
   private closed?: Error;
   private closing?: Promise<void>;
@@ -46,6 +46,7 @@ class SshTransport implements Transport {
   ) {
     this.host = spec.name;
     this.channels = new Semaphore(opts.maxChannels ?? MAX_CHANNELS);
+    this.sftp = new SftpSession(client, (action, err) => this.lost(action, err));
     this.killer = new GroupKiller(client, spec.ssh.become && spec.ssh.user !== 'root');
     // After node-ssh's connect resolves nobody listens for 'error': an unhandled one would crash.
     client.on('error', (err: Error) => {
@@ -61,7 +62,10 @@ class SshTransport implements Transport {
 
   private lost(action: string, cause?: unknown): ToolError {
     const why = (cause as Error | undefined)?.message ?? this.closed?.message ?? 'connection closed';
-    return new ToolError('connect', `${action}: connection to ${this.spec.address} lost (${why})`, { host: this.host, cause });
+    return new ToolError('connect', `${action}: connection to ${this.spec.address} lost (${why})`, {
+      host: this.host,
+      cause,
+    });
   }
 
   private abandon(): void {
@@ -78,7 +82,8 @@ class SshTransport implements Transport {
     const become = (opts.become ?? true) && ssh.become && ssh.user !== 'root';
     const line = buildCommand(command, { become });
     const { signal } = opts;
-    if (signal?.aborted) throw new ToolError('interrupted', `interrupted before running: ${short(line)}`, { host: this.host });
+    if (signal?.aborted)
+      throw new ToolError('interrupted', `interrupted before running: ${short(line)}`, { host: this.host });
     this.checkOpen(`cannot run ${short(line)}`);
     let release: () => void;
     try {
@@ -160,7 +165,12 @@ class SshTransport implements Transport {
           timers.push(setTimeout(() => (reject(why), this.abandon()), 2 * KILL_GRACE_MS));
         };
         const onAbort = (): void =>
-          stop(new ToolError('interrupted', `interrupted: ${short(line)}`, { host: this.host, cause: opts.signal?.reason }));
+          stop(
+            new ToolError('interrupted', `interrupted: ${short(line)}`, {
+              host: this.host,
+              cause: opts.signal?.reason,
+            }),
+          );
         opts.signal?.addEventListener('abort', onAbort, { once: true });
         expired = () => stop(noAnswer);
 
@@ -184,7 +194,8 @@ class SshTransport implements Transport {
 
         // Send EOF: a command reading stdin must not wait for input that never comes. Unless asked
         // to hold it: a holder reading stdin then lives exactly as long as the channel.
-        const data = opts.stdin === undefined ? undefined : typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : opts.stdin;
+        const data =
+          opts.stdin === undefined ? undefined : typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : opts.stdin;
         this.stats.bytesSent += data?.length ?? 0;
         const until = opts.stdinUntil;
         if (until && !until.aborted) {
@@ -197,23 +208,11 @@ class SshTransport implements Transport {
     });
   }
 
-  private getSftp(): Promise<SFTPWrapper> {
-    this.sftp ??= new Promise<SFTPWrapper>((resolve, reject) => {
-      this.client.sftp((err, sftp) => {
-        if (err) {
-          this.sftp = undefined;
-          return reject(this.lost('cannot open SFTP session', err));
-        }
-        sftp.on('close', () => {
-          this.sftp = undefined;
-        });
-        resolve(sftp);
-      });
-    });
-    return this.sftp;
-  }
-
-  async put(source: Buffer | { localPath: string }, remotePath: string, opts: { mode?: number; timeoutMs?: number } = {}): Promise<void> {
+  async put(
+    source: Buffer | { localPath: string },
+    remotePath: string,
+    opts: { mode?: number; timeoutMs?: number } = {},
+  ): Promise<void> {
     this.checkOpen(`cannot upload ${remotePath}`);
     const ms = opts.timeoutMs ?? this.spec.ssh.commandTimeoutMs;
     let expire!: (err: ToolError) => void;
@@ -221,53 +220,35 @@ class SshTransport implements Transport {
     expired.catch(() => undefined);
     // restarted by each chunk written: a big upload may take long, a stalled one may not
     const deadline = new Deadline(ms, () => {
-      this.dropSftp();
-      expire(new ToolError('remote', `no answer from the upload of ${remotePath} within ${formatWait(ms)}`, { host: this.host }));
+      this.sftp.drop();
+      expire(
+        new ToolError('remote', `no answer from the upload of ${remotePath} within ${formatWait(ms)}`, {
+          host: this.host,
+        }),
+      );
     });
     try {
-      const sftp = await Promise.race([this.getSftp(), expired]);
+      const sftp = await Promise.race([this.sftp.get(), expired]);
       this.stats.roundTrips++;
-      await Promise.race([this.transfer(sftp, source, remotePath, opts.mode, () => deadline.touch()), expired]);
+      const upload = transferFile(sftp, source, remotePath, opts.mode, {
+        progress: () => deadline.touch(),
+        closed: this.closedEvent,
+        lost: () => this.lost(`while uploading ${remotePath}`),
+        fail: (err) =>
+          new ToolError('remote', `unable to upload ${remotePath}: ${err.message}`, { host: this.host, cause: err }),
+        sent: (n) => (this.stats.bytesSent += n),
+      });
+      await Promise.race([upload, expired]);
     } finally {
       deadline.clear();
     }
   }
 
-  private async transfer(sftp: SFTPWrapper, source: Buffer | { localPath: string }, remotePath: string, mode: number | undefined, progress: () => void): Promise<void> {
-    const fail = (err: Error): ToolError =>
-      new ToolError('remote', `unable to upload ${remotePath}: ${err.message}`, { host: this.host, cause: err });
-    await new Promise<void>((resolve, reject) => {
-      // ssh2's fastPut never calls back when the connection drops mid-transfer: settle on close.
-      void this.closedEvent.then(() => reject(this.lost(`while uploading ${remotePath}`)));
-      const done = (err?: Error | null): void => (err ? reject(fail(err)) : resolve());
-      if (Buffer.isBuffer(source)) {
-        this.stats.bytesSent += source.length;
-        sftp.writeFile(remotePath, source, mode === undefined ? {} : { mode }, done);
-      } else {
-        stat(source.localPath).then(
-          (s) => {
-            this.stats.bytesSent += s.size;
-            sftp.fastPut(source.localPath, remotePath, { ...(mode === undefined ? {} : { mode }), step: progress }, done);
-          },
-          (err: Error) => reject(fail(err)),
-        );
-      }
-    });
-    progress();
-    // The mode given at open only applies to a new file, and through the server's umask.
-    if (mode !== undefined) {
-      await new Promise<void>((resolve, reject) => sftp.chmod(remotePath, mode, (err) => (err ? reject(fail(err)) : resolve())));
-    }
-  }
-
-  /** A stalled SFTP session is closed; the next upload opens a new one. */
-  private dropSftp(): void {
-    const s = this.sftp;
-    this.sftp = undefined;
-    void s?.then((x) => x.end(), () => undefined);
-  }
-
-  async forward(remoteHost: string, remotePort: number, localPort?: number): Promise<{ localPort: number; close(): Promise<void> }> {
+  async forward(
+    remoteHost: string,
+    remotePort: number,
+    localPort?: number,
+  ): Promise<{ localPort: number; close(): Promise<void> }> {
     this.checkOpen(`cannot forward to ${remoteHost}:${remotePort}`);
     const fwd = await openForward(this.client, remoteHost, remotePort, localPort, (sent, received) => {
       this.stats.bytesSent += sent;

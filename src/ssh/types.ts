@@ -41,9 +41,17 @@ export interface Transport {
   exec(command: string[] | string, opts?: ExecOptions): Promise<ExecResult>;
   /** Upload bytes (or a local file) to remotePath atomically enough for temp files (SFTP). */
   /** Its deadline (default ssh.commandTimeout) restarts with each chunk written. */
-  put(source: Buffer | { localPath: string }, remotePath: string, opts?: { mode?: number; timeoutMs?: number }): Promise<void>;
+  put(
+    source: Buffer | { localPath: string },
+    remotePath: string,
+    opts?: { mode?: number; timeoutMs?: number },
+  ): Promise<void>;
   /** Local TCP port forward to remoteHost:remotePort as seen from the host (admin tunnel). */
-  forward(remoteHost: string, remotePort: number, localPort?: number): Promise<{ localPort: number; close(): Promise<void> }>;
+  forward(
+    remoteHost: string,
+    remotePort: number,
+    localPort?: number,
+  ): Promise<{ localPort: number; close(): Promise<void> }>;
   readonly stats: TransportStats;
   close(): Promise<void>;
 }

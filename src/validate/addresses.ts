@@ -42,4 +42,5 @@ export function collide(a: Bind, b: Bind): boolean {
   return WILDCARDS.has(a.address) || WILDCARDS.has(b.address);
 }
 
-export const showBind = (b: Bind): string => `${b.address.includes(':') ? `[${b.address}]` : b.address}:${b.port}${b.protocol === 'UDP' ? '/udp' : ''}`;
+export const showBind = (b: Bind): string =>
+  `${b.address.includes(':') ? `[${b.address}]` : b.address}:${b.port}${b.protocol === 'UDP' ? '/udp' : ''}`;

@@ -23,25 +23,49 @@ export interface DocumentOptions {
 }
 
 /** Every problem of one parsed config file (`file` names it in the problems). */
-export function validateDocument(kind: DocumentKind, doc: unknown, file: string, opts: DocumentOptions = {}): Problem[] {
+export function validateDocument(
+  kind: DocumentKind,
+  doc: unknown,
+  file: string,
+  opts: DocumentOptions = {},
+): Problem[] {
   const ctx: ValidateContext = { file, deprecated: opts.deprecated };
   if (kind === 'bootstrap') return validateMessage(BOOTSTRAP_TYPE, doc, ctx);
   if (!isPlainObject(doc)) {
-    return [{ file, path: '', message: `expected an object with "resources" (a ${kind.toUpperCase()} file), got ${doc === null || doc === undefined ? 'an empty document' : typeof doc}` }];
+    return [
+      {
+        file,
+        path: '',
+        message: `expected an object with "resources" (a ${kind.toUpperCase()} file), got ${doc === null || doc === undefined ? 'an empty document' : typeof doc}`,
+      },
+    ];
   }
   const problems = validateMessage(DISCOVERY_RESPONSE, doc, ctx);
   const expected = RESOURCE_TYPES[kind];
-  if (!('resources' in doc)) problems.push({ file, path: 'resources', message: `missing: a ${kind.toUpperCase()} file lists its ${expected.split('.').pop()} resources here` });
+  if (!('resources' in doc))
+    problems.push({
+      file,
+      path: 'resources',
+      message: `missing: a ${kind.toUpperCase()} file lists its ${expected.split('.').pop()} resources here`,
+    });
   const resources = Array.isArray(doc.resources) ? doc.resources : [];
   resources.forEach((r, i) => {
     const url = isPlainObject(r) ? r['@type'] : undefined;
     if (typeof url === 'string' && url.slice(url.lastIndexOf('/') + 1) !== expected) {
-      problems.push({ file, path: `resources[${i}].@type`, message: `a ${kind.toUpperCase()} file holds only ${typeUrl(expected)}, got ${url}` });
+      problems.push({
+        file,
+        path: `resources[${i}].@type`,
+        message: `a ${kind.toUpperCase()} file holds only ${typeUrl(expected)}, got ${url}`,
+      });
     }
   });
   const declared = doc.type_url;
   if (typeof declared === 'string' && declared !== typeUrl(expected)) {
-    problems.push({ file, path: 'type_url', message: `must be ${typeUrl(expected)} in a ${kind.toUpperCase()} file, got ${declared}` });
+    problems.push({
+      file,
+      path: 'type_url',
+      message: `must be ${typeUrl(expected)} in a ${kind.toUpperCase()} file, got ${declared}`,
+    });
   }
   return problems;
 }

@@ -13,7 +13,11 @@ export interface EnvoyValidateResult {
 export const ENVOY_VALIDATE_TIMEOUT_MS = 30_000;
 
 /** Never rejects: a binary that is missing, hangs or fails gives `ok: false` and says why. */
-export function runEnvoyValidate(envoyPath: string, bootstrapPath: string, opts: { timeoutMs?: number } = {}): Promise<EnvoyValidateResult> {
+export function runEnvoyValidate(
+  envoyPath: string,
+  bootstrapPath: string,
+  opts: { timeoutMs?: number } = {},
+): Promise<EnvoyValidateResult> {
   const timeout = opts.timeoutMs ?? ENVOY_VALIDATE_TIMEOUT_MS;
   return new Promise((resolve) => {
     execFile(
@@ -24,10 +28,16 @@ export function runEnvoyValidate(envoyPath: string, bootstrapPath: string, opts:
         const output = [stdout, stderr].filter((s) => s.length > 0).join(stdout.endsWith('\n') ? '' : '\n');
         if (!err) return resolve({ ok: true, output });
         const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null };
-        const why = e.code === 'ENOENT' ? `${envoyPath}: no such file`
-          : e.code === 'EACCES' ? `${envoyPath}: not executable`
-          : e.killed ? `${envoyPath} --mode validate timed out after ${timeout / 1000} s`
-          : e.signal ? `${envoyPath} --mode validate killed by ${e.signal}` : '';
+        const why =
+          e.code === 'ENOENT'
+            ? `${envoyPath}: no such file`
+            : e.code === 'EACCES'
+              ? `${envoyPath}: not executable`
+              : e.killed
+                ? `${envoyPath} --mode validate timed out after ${timeout / 1000} s`
+                : e.signal
+                  ? `${envoyPath} --mode validate killed by ${e.signal}`
+                  : '';
         resolve({ ok: false, output: why ? (output ? `${output}\n${why}` : why) : output || e.message });
       },
     );

@@ -42,7 +42,8 @@ function range(r: Rules, v: Num, conv: (x: unknown) => Num | undefined, show: (x
     out.push(`must be ${[lowText, upText].filter(Boolean).join(' and ')}, got ${show(v)}`);
   }
   const inList = asList(r.in).map(conv);
-  if (inList.length && !inList.includes(v)) out.push(`must be one of ${inList.map((x) => show(x!)).join(', ')}, got ${show(v)}`);
+  if (inList.length && !inList.includes(v))
+    out.push(`must be one of ${inList.map((x) => show(x!)).join(', ')}, got ${show(v)}`);
   if (asList(r.not_in).map(conv).includes(v)) out.push(`must not be ${show(v)}`);
   return out;
 }
@@ -124,15 +125,20 @@ export function stringRules(r: Rules, s: string): string[] {
   if (maxLen !== undefined && chars > maxLen) out.push(`must be at most ${maxLen} characters long, got ${chars}`);
   const maxBytes = n(r.max_bytes);
   if (maxBytes !== undefined && bytes > maxBytes) out.push(`must be at most ${maxBytes} bytes long, got ${bytes}`);
-  if (typeof r.prefix === 'string' && !s.startsWith(r.prefix)) out.push(`must start with ${JSON.stringify(r.prefix)}, got ${q}`);
-  if (typeof r.suffix === 'string' && !s.endsWith(r.suffix)) out.push(`must end with ${JSON.stringify(r.suffix)}, got ${q}`);
-  if (typeof r.contains === 'string' && !s.includes(r.contains)) out.push(`must contain ${JSON.stringify(r.contains)}, got ${q}`);
-  if (typeof r.not_contains === 'string' && s.includes(r.not_contains)) out.push(`must not contain ${JSON.stringify(r.not_contains)}`);
+  if (typeof r.prefix === 'string' && !s.startsWith(r.prefix))
+    out.push(`must start with ${JSON.stringify(r.prefix)}, got ${q}`);
+  if (typeof r.suffix === 'string' && !s.endsWith(r.suffix))
+    out.push(`must end with ${JSON.stringify(r.suffix)}, got ${q}`);
+  if (typeof r.contains === 'string' && !s.includes(r.contains))
+    out.push(`must contain ${JSON.stringify(r.contains)}, got ${q}`);
+  if (typeof r.not_contains === 'string' && s.includes(r.not_contains))
+    out.push(`must not contain ${JSON.stringify(r.not_contains)}`);
   if (typeof r.pattern === 'string' && compiled(r.pattern) && !compiled(r.pattern)!.test(s)) {
     out.push(`must match /${r.pattern}/, got ${q}`);
   }
   const inList = asList(r.in);
-  if (inList.length && !inList.includes(s)) out.push(`must be one of ${inList.map((x) => JSON.stringify(x)).join(', ')}, got ${q}`);
+  if (inList.length && !inList.includes(s))
+    out.push(`must be one of ${inList.map((x) => JSON.stringify(x)).join(', ')}, got ${q}`);
   if (asList(r.not_in).includes(s)) out.push(`must not be ${q}`);
   // Well-known formats say nothing about an empty string; min_len decides that.
   const wk = s === '' ? undefined : wellKnown(r, s);

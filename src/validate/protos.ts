@@ -176,8 +176,10 @@ export function loadProtos(): ProtoRegistry {
         partOf: f.partOf && !optional ? f.partOf.name : undefined,
         optional,
         deprecated: opts.deprecated === true,
-        deprecatedSince: typeof opts['(envoy.annotations.deprecated_at_minor_version)'] === 'string'
-          ? (opts['(envoy.annotations.deprecated_at_minor_version)'] as string) : undefined,
+        deprecatedSince:
+          typeof opts['(envoy.annotations.deprecated_at_minor_version)'] === 'string'
+            ? (opts['(envoy.annotations.deprecated_at_minor_version)'] as string)
+            : undefined,
         rules: pgvRules(f.parsedOptions),
       };
       const rt = f.resolvedType;
@@ -223,7 +225,8 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
   const out: Record<string, unknown> = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
-    const both = prev && v && typeof prev === 'object' && typeof v === 'object' && !Array.isArray(prev) && !Array.isArray(v);
+    const both =
+      prev && v && typeof prev === 'object' && typeof v === 'object' && !Array.isArray(prev) && !Array.isArray(v);
     out[k] = both ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>) : v;
   }
   return out;

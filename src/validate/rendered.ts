@@ -14,7 +14,8 @@ export function checkRendered(inv: Inventory, host: HostSpec, configDir?: string
   const files = renderConfigFiles(inv, host, configDir ? { configDir } : undefined);
   const docs = files.map((f) => ({ name: f.name, doc: parse(f.content) as unknown }));
   const problems: Problem[] = [];
-  for (const d of docs) problems.push(...validateDocument(kindOfFile(d.name) ?? 'eds', d.doc, `${host.name}/${d.name}`));
+  for (const d of docs)
+    problems.push(...validateDocument(kindOfFile(d.name) ?? 'eds', d.doc, `${host.name}/${d.name}`));
   problems.push(...validateTree(docs, { configDir: configDir ?? inv.paths.configDir }));
   return problems;
 }

@@ -63,9 +63,13 @@ export function checkScalar(type: string, v: unknown): Checked {
     case 'float':
       return floating(type, v);
     case 'bool':
-      return typeof v === 'boolean' ? { ok: true, value: v } : { ok: false, message: `expected true or false, got ${describe(v)}` };
+      return typeof v === 'boolean'
+        ? { ok: true, value: v }
+        : { ok: false, message: `expected true or false, got ${describe(v)}` };
     case 'string':
-      return typeof v === 'string' ? { ok: true, value: v } : { ok: false, message: `expected a string, got ${describe(v)}` };
+      return typeof v === 'string'
+        ? { ok: true, value: v }
+        : { ok: false, message: `expected a string, got ${describe(v)}` };
     case 'bytes':
       return typeof v === 'string' && /^[A-Za-z0-9+/_-]*={0,2}$/.test(v)
         ? { ok: true, value: v }

@@ -15,16 +15,26 @@ export function checkHealthCheckSockets(cluster: Located<Record<string, unknown>
   const matches = (Array.isArray(c.transport_socket_matches) ? c.transport_socket_matches : []).filter(isPlainObject);
   matches.forEach((m, i) => {
     if (!isPlainObject(m.match) || Object.keys(m.match).length === 0) {
-      report(file, `${path}.transport_socket_matches[${i}].match`, 'an empty match selects every endpoint: the data path would use this transport socket too');
+      report(
+        file,
+        `${path}.transport_socket_matches[${i}].match`,
+        'an empty match selects every endpoint: the data path would use this transport socket too',
+      );
     }
   });
   const checks = Array.isArray(c.health_checks) ? c.health_checks : [];
   checks.forEach((hc, i) => {
     if (!isPlainObject(hc) || !isPlainObject(hc.transport_socket_match_criteria)) return;
     const criteria = hc.transport_socket_match_criteria;
-    const hit = matches.find((m) => isPlainObject(m.match) && Object.keys(m.match).length > 0 && selects(m.match, criteria));
+    const hit = matches.find(
+      (m) => isPlainObject(m.match) && Object.keys(m.match).length > 0 && selects(m.match, criteria),
+    );
     if (!hit) {
-      report(file, `${path}.health_checks[${i}].transport_socket_match_criteria`, `selects none of the cluster's transport_socket_matches (${matches.length} defined): the health check would use the default transport socket`);
+      report(
+        file,
+        `${path}.health_checks[${i}].transport_socket_match_criteria`,
+        `selects none of the cluster's transport_socket_matches (${matches.length} defined): the health check would use the default transport socket`,
+      );
     }
   });
 }

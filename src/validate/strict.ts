@@ -3,9 +3,9 @@
 import type { Problem } from '../errors.ts';
 import { anyRules, durationRules, enumRules, isEmpty, scalarRules } from './pgv.ts';
 import { loadProtos, type ProtoField, type ProtoMessage, type ProtoRegistry, type PgvRules } from './protos.ts';
-import {
-  checkScalar, checkTimestamp, describe, isPlainObject, parseDuration, scalarDefault, WRAPPERS, type Scalar,
-} from './scalars.ts';
+import { checkScalar, describe, isPlainObject, scalarDefault, WRAPPERS, type Scalar } from './scalars.ts';
+import { wellKnownValue } from './well-known.ts';
+import { join, listNames, mapKey } from './names.ts';
 import { didYouMean } from './suggest.ts';
 
 export interface ValidateContext {
@@ -24,20 +24,6 @@ type Norm = Scalar | { typeUrl: string } | { message: true };
 
 const DURATION = 'google.protobuf.Duration';
 const ANY = 'google.protobuf.Any';
-
-const join = (path: string, key: string): string =>
-  /^@?[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key)}]`;
-
-const listNames = (names: string[], last: string): string =>
-  names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} ${last} ${names[names.length - 1]}`;
-
-/** Map keys are always JSON strings; integer and bool keys are spelled out. */
-function mapKey(keyType: string, k: string): Scalar | undefined {
-  if (keyType === 'string') return k;
-  if (keyType === 'bool') return k === 'true' || k === 'false' ? k === 'true' : undefined;
-  const c = checkScalar(keyType, k);
-  return c.ok ? c.value : undefined;
-}
 
 class Walker {
   readonly problems: Problem[] = [];
@@ -65,39 +51,10 @@ class Walker {
 
   /** JSON-special well-known types; null when `msg` is an ordinary message. */
   private wellKnown(msg: ProtoMessage, v: unknown, path: string): Norm | undefined | null {
-    const name = msg.fullName;
-    const wrapped = WRAPPERS[name];
+    const wrapped = WRAPPERS[msg.fullName];
     if (wrapped) return this.scalar(wrapped, v, path);
-    switch (name) {
-      case DURATION: {
-        const d = parseDuration(v);
-        if (!d.ok) this.report(path, d.message);
-        return d.ok ? d.nanos : undefined;
-      }
-      case 'google.protobuf.Timestamp': {
-        const t = checkTimestamp(v);
-        if (!t.ok) this.report(path, t.message);
-        return t.ok ? t.value : undefined;
-      }
-      case 'google.protobuf.Struct':
-        if (!isPlainObject(v)) this.report(path, `expected an object (Struct), got ${describe(v)}`);
-        return { message: true };
-      case 'google.protobuf.Value':
-        return { message: true };
-      case 'google.protobuf.ListValue':
-        if (!Array.isArray(v)) this.report(path, `expected a list (ListValue), got ${describe(v)}`);
-        return { message: true };
-      case 'google.protobuf.FieldMask':
-        if (typeof v !== 'string') this.report(path, `expected a comma-separated field mask string, got ${describe(v)}`);
-        return { message: true };
-      case 'google.protobuf.Empty':
-        if (!isPlainObject(v) || Object.keys(v).length > 0) this.report(path, `expected an empty object {}, got ${describe(v)}`);
-        return { message: true };
-      case ANY:
-        return this.any(v, path);
-      default:
-        return null;
-    }
+    if (msg.fullName === ANY) return this.any(v, path);
+    return wellKnownValue(msg.fullName, v, (m) => this.report(path, m));
   }
 
   private scalar(type: string, v: unknown, path: string): Scalar | undefined {
@@ -114,20 +71,29 @@ class Walker {
     }
     const url = v['@type'];
     if (typeof url !== 'string' || !url.includes('/')) {
-      this.report(join(path, '@type'), url === undefined
-        ? 'missing: an Any needs "@type": "type.googleapis.com/<message full name>"'
-        : `expected a type URL "type.googleapis.com/<message full name>", got ${describe(url)}`);
+      this.report(
+        join(path, '@type'),
+        url === undefined
+          ? 'missing: an Any needs "@type": "type.googleapis.com/<message full name>"'
+          : `expected a type URL "type.googleapis.com/<message full name>", got ${describe(url)}`,
+      );
       return undefined;
     }
     const typeName = url.slice(url.lastIndexOf('/') + 1);
     const inner = this.reg.message(typeName);
     if (!inner) {
-      this.report(join(path, '@type'), `unknown type ${typeName} (not a message in Envoy's API, or not one this tool uses)`);
+      this.report(
+        join(path, '@type'),
+        `unknown type ${typeName} (not a message in Envoy's API, or not one this tool uses)`,
+      );
       return { typeUrl: url };
     }
     const rest = Object.fromEntries(Object.entries(v).filter(([k]) => k !== '@type'));
-    const special = typeName === ANY || WRAPPERS[typeName] !== undefined || typeName.startsWith('google.protobuf.')
-      && ['Duration', 'Timestamp', 'Struct', 'Value', 'ListValue', 'FieldMask', 'Empty'].includes(typeName.slice(16));
+    const special =
+      typeName === ANY ||
+      WRAPPERS[typeName] !== undefined ||
+      (typeName.startsWith('google.protobuf.') &&
+        ['Duration', 'Timestamp', 'Struct', 'Value', 'ListValue', 'FieldMask', 'Empty'].includes(typeName.slice(16)));
     if (special) {
       const extra = Object.keys(rest).filter((k) => k !== 'value');
       for (const k of extra) this.report(join(path, k), `unknown field: an Any holding ${typeName} has only "value"`);
@@ -156,7 +122,10 @@ class Walker {
       }
       seen.set(field.name, { key, value });
       if (this.deprecated && field.deprecated && value !== null) {
-        this.report(at, `deprecated field${field.deprecatedSince ? ` (since API ${field.deprecatedSince})` : ''}: Envoy warns, and rejects it when deprecated features are disallowed`);
+        this.report(
+          at,
+          `deprecated field${field.deprecatedSince ? ` (since API ${field.deprecatedSince})` : ''}: Envoy warns, and rejects it when deprecated features are disallowed`,
+        );
       }
     }
     const present = (name: string): boolean => {
@@ -166,7 +135,10 @@ class Walker {
     for (const o of msg.oneofs) {
       const set = o.fields.filter(present);
       if (set.length > 1) {
-        this.report(path, `${listNames(set, 'and')} are ${set.length === 2 ? 'both' : 'all'} set, but they are one oneof "${o.name}"`);
+        this.report(
+          path,
+          `${listNames(set, 'and')} are ${set.length === 2 ? 'both' : 'all'} set, but they are one oneof "${o.name}"`,
+        );
       } else if (set.length === 0 && o.required && !msg.pgvDisabled) {
         this.report(path, `one of ${listNames(o.fields, 'or')} is required (oneof "${o.name}")`);
       }
@@ -199,7 +171,10 @@ class Walker {
         return e.values.get(v)!;
       }
       const allowed = [...e.values.keys()].filter((k) => !e.deprecated.has(k));
-      this.report(path, `${typeof v === 'string' ? `unknown value "${v}"` : `expected an enum name, got ${describe(v)}`} for ${e.fullName}${typeof v === 'string' ? didYouMean(v, allowed) : ''}; allowed: ${allowed.join(', ')}`);
+      this.report(
+        path,
+        `${typeof v === 'string' ? `unknown value "${v}"` : `expected an enum name, got ${describe(v)}`} for ${e.fullName}${typeof v === 'string' ? didYouMean(v, allowed) : ''}; allowed: ${allowed.join(', ')}`,
+      );
       return undefined;
     }
     return this.scalar(field.type, v, path);
@@ -210,7 +185,11 @@ class Walker {
       this.report(path, `expected a list, got ${describe(v)}`);
       return;
     }
-    const norms = v.map((item, i) => (item === null ? (this.report(`${path}[${i}]`, 'null in a list'), undefined) : this.single(field, item, `${path}[${i}]`)));
+    const norms = v.map((item, i) =>
+      item === null
+        ? (this.report(`${path}[${i}]`, 'null in a list'), undefined)
+        : this.single(field, item, `${path}[${i}]`),
+    );
     const r = rules?.repeated;
     if (!r) return;
     this.countRules(r, v.length, path, 'items');
@@ -250,7 +229,8 @@ class Walker {
     const min = Number(r[`min_${what}`] ?? 0);
     const max = r[`max_${what}`] === undefined ? Infinity : Number(r[`max_${what}`]);
     const count = (k: number): string => `${k} ${k === 1 ? what.slice(0, -1) : what}`;
-    if (n < min) this.report(path, n === 0 ? `is required (at least ${count(min)})` : `needs at least ${count(min)}, got ${n}`);
+    if (n < min)
+      this.report(path, n === 0 ? `is required (at least ${count(min)})` : `needs at least ${count(min)}, got ${n}`);
     if (n > max) this.report(path, `allows at most ${count(max)}, got ${n}`);
   }
 
@@ -258,13 +238,21 @@ class Walker {
   private absent(field: ProtoField, path: string, rules: PgvRules | undefined): void {
     if (!rules) return;
     if (field.map) return void (rules.map && this.countRules(rules.map, 0, path, 'pairs'));
-    if (field.repeated) return void (rules.repeated && rules.repeated.ignore_empty !== true && this.countRules(rules.repeated, 0, path, 'items'));
+    if (field.repeated)
+      return void (
+        rules.repeated &&
+        rules.repeated.ignore_empty !== true &&
+        this.countRules(rules.repeated, 0, path, 'items')
+      );
     // Members of a oneof and proto3 `optional` fields have presence: rules apply only when set.
     if (field.partOf || field.optional) return;
     if (field.resolvedMessage) {
       const t = field.resolvedMessage.fullName;
-      const required = rules.message?.required === true || (t === DURATION && rules.duration?.required === true)
-        || (t === ANY && rules.any?.required === true) || (t === 'google.protobuf.Timestamp' && rules.timestamp?.required === true);
+      const required =
+        rules.message?.required === true ||
+        (t === DURATION && rules.duration?.required === true) ||
+        (t === ANY && rules.any?.required === true) ||
+        (t === 'google.protobuf.Timestamp' && rules.timestamp?.required === true);
       if (required) this.report(path, 'is required');
       return;
     }
@@ -276,9 +264,12 @@ class Walker {
     const m = field.resolvedMessage;
     if (m) {
       const wrapped = WRAPPERS[m.fullName];
-      if (wrapped && rules[wrapped] && typeof norm !== 'object') return this.scalarRules(wrapped, rules[wrapped]!, norm, path);
-      if (m.fullName === DURATION && rules.duration && typeof norm === 'bigint') return this.reportAll(path, durationRules(rules.duration, norm));
-      if (m.fullName === ANY && rules.any && typeof norm === 'object' && 'typeUrl' in norm) return this.reportAll(path, anyRules(rules.any, norm.typeUrl));
+      if (wrapped && rules[wrapped] && typeof norm !== 'object')
+        return this.scalarRules(wrapped, rules[wrapped]!, norm, path);
+      if (m.fullName === DURATION && rules.duration && typeof norm === 'bigint')
+        return this.reportAll(path, durationRules(rules.duration, norm));
+      if (m.fullName === ANY && rules.any && typeof norm === 'object' && 'typeUrl' in norm)
+        return this.reportAll(path, anyRules(rules.any, norm.typeUrl));
       return;
     }
     const e = field.resolvedEnum;

@@ -45,9 +45,12 @@ export function kindOfFile(name: string): DocumentKind | undefined {
   return undefined;
 }
 
-const resourcesOf = (doc: unknown): unknown[] => (isPlainObject(doc) && Array.isArray(doc.resources) ? doc.resources : []);
+const resourcesOf = (doc: unknown): unknown[] =>
+  isPlainObject(doc) && Array.isArray(doc.resources) ? doc.resources : [];
 const objects = (list: unknown, file: string, path: string): Located<Obj>[] =>
-  (Array.isArray(list) ? list : []).flatMap((v, i) => (isPlainObject(v) ? [{ file, path: `${path}[${i}]`, value: v }] : []));
+  (Array.isArray(list) ? list : []).flatMap((v, i) =>
+    isPlainObject(v) ? [{ file, path: `${path}[${i}]`, value: v }] : [],
+  );
 
 /** Path of a file-based ConfigSource (`path_config_source.path`, or the older `path`). */
 export function configSourcePath(cs: unknown): string | undefined {
@@ -61,7 +64,8 @@ const TCP_PROXY = 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
 
 function tcpProxyRefs(l: Located<Obj>): Located<string>[] {
   const chains = objects(l.value.filter_chains, l.file, `${l.path}.filter_chains`);
-  if (isPlainObject(l.value.default_filter_chain)) chains.push({ file: l.file, path: `${l.path}.default_filter_chain`, value: l.value.default_filter_chain });
+  if (isPlainObject(l.value.default_filter_chain))
+    chains.push({ file: l.file, path: `${l.path}.default_filter_chain`, value: l.value.default_filter_chain });
   const out: Located<string>[] = [];
   for (const chain of chains) {
     for (const f of objects(chain.value.filters, l.file, `${chain.path}.filters`)) {
@@ -70,7 +74,11 @@ function tcpProxyRefs(l: Located<Obj>): Located<string>[] {
       const at = `${f.path}.typed_config`;
       if (typeof tc.cluster === 'string') out.push({ file: l.file, path: `${at}.cluster`, value: tc.cluster });
       const wc = tc.weighted_clusters;
-      for (const c of objects(isPlainObject(wc) ? wc.clusters : undefined, l.file, `${at}.weighted_clusters.clusters`)) {
+      for (const c of objects(
+        isPlainObject(wc) ? wc.clusters : undefined,
+        l.file,
+        `${at}.weighted_clusters.clusters`,
+      )) {
         if (typeof c.value.name === 'string') out.push({ file: l.file, path: `${c.path}.name`, value: c.value.name });
       }
     }
@@ -90,7 +98,8 @@ function routeRefs(l: Located<Obj>): Located<string>[] {
       for (const vh of objects(rc.virtual_hosts, l.file, `${f.path}.typed_config.route_config.virtual_hosts`)) {
         for (const r of objects(vh.value.routes, l.file, `${vh.path}.routes`)) {
           const action = r.value.route;
-          if (isPlainObject(action) && typeof action.cluster === 'string') out.push({ file: l.file, path: `${r.path}.route.cluster`, value: action.cluster });
+          if (isPlainObject(action) && typeof action.cluster === 'string')
+            out.push({ file: l.file, path: `${r.path}.route.cluster`, value: action.cluster });
         }
       }
     }
@@ -114,14 +123,26 @@ export function collectTree(files: TreeFile[], report: Report): Tree {
   const boots = ofKind('bootstrap');
   for (const extra of boots.slice(1)) report(extra.name, '', `a second bootstrap (first: ${boots[0]!.name})`);
   const bootstrap = boots[0];
-  const tree: Tree = { bootstrap, kinds, byName, byBase, ofKind, listeners: [], clusters: [], assignments: [], tcpProxyClusters: [], routeClusters: [] };
+  const tree: Tree = {
+    bootstrap,
+    kinds,
+    byName,
+    byBase,
+    ofKind,
+    listeners: [],
+    clusters: [],
+    assignments: [],
+    tcpProxyClusters: [],
+    routeClusters: [],
+  };
 
   if (bootstrap && isPlainObject(bootstrap.doc)) {
     const b = bootstrap.doc;
     const dyn = isPlainObject(b.dynamic_resources) ? b.dynamic_resources : {};
     const lds = configSourcePath(dyn.lds_config);
     const cds = configSourcePath(dyn.cds_config);
-    const at = (k: string, cs: unknown): string => `dynamic_resources.${k}.${isPlainObject(cs) && cs.path_config_source ? 'path_config_source.path' : 'path'}`;
+    const at = (k: string, cs: unknown): string =>
+      `dynamic_resources.${k}.${isPlainObject(cs) && cs.path_config_source ? 'path_config_source.path' : 'path'}`;
     if (lds) tree.ldsRef = { file: bootstrap.name, path: at('lds_config', dyn.lds_config), value: lds };
     if (cds) tree.cdsRef = { file: bootstrap.name, path: at('cds_config', dyn.cds_config), value: cds };
     const st = isPlainObject(b.static_resources) ? b.static_resources : {};

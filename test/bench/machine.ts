@@ -28,8 +28,14 @@ function git(args: string[]): string {
 
 function bridges(): string[] {
   try {
-    const out = execFileSync('ip', ['-br', 'link', 'show', 'type', 'bridge'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return out.split('\n').map((l) => l.split(/\s+/)[0] ?? '').filter((b) => b.startsWith('ekp-'));
+    const out = execFileSync('ip', ['-br', 'link', 'show', 'type', 'bridge'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return out
+      .split('\n')
+      .map((l) => l.split(/\s+/)[0] ?? '')
+      .filter((b) => b.startsWith('ekp-'));
   } catch {
     return [];
   }

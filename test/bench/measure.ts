@@ -22,17 +22,26 @@ export interface Timed {
 
 export function checkGnuTime(): void {
   const r = spawnSync(GNU_TIME, ['-f', '%M', 'true'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) throw new Error(`${GNU_TIME} not usable (${r.error?.message ?? r.stderr.trim()}): apt-get install -y time`);
+  if (r.error || r.status !== 0)
+    throw new Error(`${GNU_TIME} not usable (${r.error?.message ?? r.stderr.trim()}): apt-get install -y time`);
 }
 
 /** Runs `cmd args` under GNU time; stdout and stderr are collected, never printed. */
-export function runTimed(cmd: string, args: string[], o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Timed> {
+export function runTimed(
+  cmd: string,
+  args: string[],
+  o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<Timed> {
   const dir = mkdtempSync(join(tmpdir(), 'ekp-bench-time-'));
   const out = join(dir, 'rusage');
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     // %e wall, %M max RSS KiB, %U/%S CPU seconds; written to a file so the child's stderr stays its own
-    const child = spawn(GNU_TIME, ['-o', out, '-f', '%M %U %S', cmd, ...args], { cwd: o.cwd, env: o.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(GNU_TIME, ['-o', out, '-f', '%M %U %S', cmd, ...args], {
+      cwd: o.cwd,
+      env: o.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -51,7 +60,14 @@ export function runTimed(cmd: string, args: string[], o: { cwd: string; env: Nod
       // GNU time writes "Command exited with non-zero status N" first when the child failed
       const last = usage.trim().split('\n').pop() ?? '';
       const [rss, user, sys] = last.split(' ').map(Number);
-      resolve({ code, stdout, stderr, wallMs, maxRssMiB: (rss ?? NaN) / 1024, cpuMs: ((user ?? NaN) + (sys ?? NaN)) * 1000 });
+      resolve({
+        code,
+        stdout,
+        stderr,
+        wallMs,
+        maxRssMiB: (rss ?? NaN) / 1024,
+        cpuMs: ((user ?? NaN) + (sys ?? NaN)) * 1000,
+      });
     });
   });
 }
@@ -73,7 +89,8 @@ export async function sshFloor(lab: LabInfo): Promise<number> {
   );
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const bad = codes.filter((c) => c.code !== 0);
-  if (bad.length) throw new Error(`ssh floor: ${bad.map((b) => `${b.host}: exit ${b.code} ${b.stderr.trim()}`).join('; ')}`);
+  if (bad.length)
+    throw new Error(`ssh floor: ${bad.map((b) => `${b.host}: exit ${b.code} ${b.stderr.trim()}`).join('; ')}`);
   return wallMs;
 }
 

@@ -38,19 +38,35 @@ function trips(s: Sample): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
 export function figuresTable(startup: Figure, runs: HostsRun[]): string {
-  const rows = [['hosts', 'figure', 'wall s', '×floor', 'round trips/host', 'sent', 'sent/host', 'peak RSS MiB', 'CPU s']];
+  const rows = [
+    ['hosts', 'figure', 'wall s', '×floor', 'round trips/host', 'sent', 'sent/host', 'peak RSS MiB', 'CPU s'],
+  ];
   const m = startup.median;
   rows.push(['-', startup.label, sec(m.wallMs), '-', '-', '-', '-', m.maxRssMiB.toFixed(0), sec(m.cpuMs)]);
   for (const r of runs) {
     rows.push([String(r.hosts), 'floor: parallel ssh true', sec(r.floor.medianMs), '1.0×', '1', '-', '-', '-', '-']);
     for (const f of r.figures) {
       const x = f.median;
-      rows.push([String(r.hosts), f.label, sec(x.wallMs), ratio(x.wallMs / r.floor.medianMs), trips(x), bytes(x.bytesSent), bytes(x.bytesPerHost), x.maxRssMiB.toFixed(0), sec(x.cpuMs)]);
+      rows.push([
+        String(r.hosts),
+        f.label,
+        sec(x.wallMs),
+        ratio(x.wallMs / r.floor.medianMs),
+        trips(x),
+        bytes(x.bytesSent),
+        bytes(x.bytesPerHost),
+        x.maxRssMiB.toFixed(0),
+        sec(x.cpuMs),
+      ]);
     }
   }
   return table(rows);
@@ -70,7 +86,12 @@ export function verdicts(runs: HostsRun[]): Verdict[] {
   if (big) {
     const noop = find(big, 'noop');
     const x = noop.wallMs / big.floor.medianMs;
-    out.push({ target: `no-op deploy within ${TARGETS.noopOverFloor}× the parallel ssh floor`, hosts: big.hosts, value: `${ratio(x)} (${sec(noop.wallMs)} s vs ${sec(big.floor.medianMs)} s)`, met: x <= TARGETS.noopOverFloor });
+    out.push({
+      target: `no-op deploy within ${TARGETS.noopOverFloor}× the parallel ssh floor`,
+      hosts: big.hosts,
+      value: `${ratio(x)} (${sec(noop.wallMs)} s vs ${sec(big.floor.medianMs)} s)`,
+      met: x <= TARGETS.noopOverFloor,
+    });
     const fresh = find(big, 'fresh');
     const bin = fresh.tasks.find((t) => BINARY_TASK.test(t.task));
     const top = [...fresh.tasks].sort((a, b) => b.msMax - a.msMax)[0];
@@ -82,14 +103,29 @@ export function verdicts(runs: HostsRun[]): Verdict[] {
       met: bin && top ? bin === top : null,
     });
     const rss = Math.max(...big.figures.map((f) => f.median.maxRssMiB));
-    out.push({ target: `control process under ${TARGETS.rssMiB} MiB`, hosts: big.hosts, value: `${rss.toFixed(0)} MiB peak (of all figures)`, met: rss < TARGETS.rssMiB });
+    out.push({
+      target: `control process under ${TARGETS.rssMiB} MiB`,
+      hosts: big.hosts,
+      value: `${rss.toFixed(0)} MiB peak (of all figures)`,
+      met: rss < TARGETS.rssMiB,
+    });
   }
   const at8 = runs.find((r) => r.hosts === 8);
   if (at8) {
-    const n = ANSIBLE[8]!.noop[0] * 1000 / find(at8, 'noop').wallMs;
-    const f = ANSIBLE[8]!.fresh[0] * 1000 / find(at8, 'fresh').wallMs;
-    out.push({ target: `≥${TARGETS.ansibleNoopAt8}× faster than Ansible on no-op`, hosts: 8, value: ratio(n), met: n >= TARGETS.ansibleNoopAt8 });
-    out.push({ target: `≥${TARGETS.ansibleFreshAt8}× faster than Ansible on fresh`, hosts: 8, value: ratio(f), met: f >= TARGETS.ansibleFreshAt8 });
+    const n = (ANSIBLE[8]!.noop[0] * 1000) / find(at8, 'noop').wallMs;
+    const f = (ANSIBLE[8]!.fresh[0] * 1000) / find(at8, 'fresh').wallMs;
+    out.push({
+      target: `≥${TARGETS.ansibleNoopAt8}× faster than Ansible on no-op`,
+      hosts: 8,
+      value: ratio(n),
+      met: n >= TARGETS.ansibleNoopAt8,
+    });
+    out.push({
+      target: `≥${TARGETS.ansibleFreshAt8}× faster than Ansible on fresh`,
+      hosts: 8,
+      value: ratio(f),
+      met: f >= TARGETS.ansibleFreshAt8,
+    });
   }
   return out;
 }
@@ -108,7 +144,8 @@ export function ansibleTable(runs: HostsRun[]): string {
       const ours = find(r, name).wallMs;
       const [lo, hi] = ref[name];
       const range = lo === hi ? String(lo) : `${lo}-${hi}`;
-      const up = lo === hi ? ratio((lo * 1000) / ours) : `${((lo * 1000) / ours).toFixed(1)}-${ratio((hi * 1000) / ours)}`;
+      const up =
+        lo === hi ? ratio((lo * 1000) / ours) : `${((lo * 1000) / ours).toFixed(1)}-${ratio((hi * 1000) / ours)}`;
       rows.push([String(r.hosts), name === 'noop' ? 'no-op deploy' : 'fresh deploy', sec(ours), range, up]);
     }
   }
@@ -126,14 +163,20 @@ export function breakdown(startup: Figure, runs: HostsRun[]): string {
       const x = f.median;
       if (x.hostMsMax === null) continue;
       const outside = x.wallMs - x.hostMsMax;
-      const top = [...x.tasks].sort((a, b) => b.msMax - a.msMax).slice(0, 2).filter((t) => t.msMax > 0);
+      const top = [...x.tasks]
+        .sort((a, b) => b.msMax - a.msMax)
+        .slice(0, 2)
+        .filter((t) => t.msMax > 0);
       lines.push(
         `${String(r.hosts).padStart(2)} hosts, ${f.label}: ${sec(x.wallMs)} s = slowest host ${sec(x.hostMsMax)} (${pct(x.hostMsMax / x.wallMs)})` +
           ` + outside the hosts' run ${sec(outside)} (${pct(outside / x.wallMs)}); largest tasks: ${top.map((t) => `${t.task} ${sec(t.msMax)}`).join(', ') || '-'}`,
       );
     }
   }
-  return [`CLI start-up alone (--help): ${sec(startup.median.wallMs)} s, ${sec(startup.median.cpuMs)} s CPU`, ...lines].join('\n');
+  return [
+    `CLI start-up alone (--help): ${sec(startup.median.wallMs)} s, ${sec(startup.median.cpuMs)} s CPU`,
+    ...lines,
+  ].join('\n');
 }
 
 export function machineLine(m: Machine): string {

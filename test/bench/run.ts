@@ -66,7 +66,9 @@ export async function measureHosts(n: number, o: BenchOptions): Promise<HostsRun
   log('fresh lab');
   const up = () => labUp(n, { fresh: true, log: (l) => log(`lab: ${l}`) });
   // A boot can fail for want of a machine-wide resource other labs hold (inotify instances): once more.
-  const lab = await up().catch((err: Error) => (log(`lab up failed, retrying once: ${err.message.split('\n')[0]}`), up()));
+  const lab = await up().catch(
+    (err: Error) => (log(`lab up failed, retrying once: ${err.message.split('\n')[0]}`), up()),
+  );
   const cache = mkdtempSync(join(tmpdir(), 'ekp-bench-cache-')); // the fresh deploy downloads the release too
   const env = cliEnv(cache);
   const inv = lab.inventoryPath;
@@ -118,7 +120,8 @@ async function measureRestart(inv: string, env: NodeJS.ProcessEnv, notes: string
   const moved = inventoryVariant(inv, (d) => (d.admin = { ...d.admin, port: 10001 }));
   const there = summarize(await runCli(['deploy', '--hosts', moved, '--json'], env), true);
   const back = summarize(await runCli(['deploy', '--hosts', inv, '--json'], env), true);
-  if (!restarted(there) || !restarted(back)) notes.push('the admin port change did not restart Envoy through the handler');
+  if (!restarted(there) || !restarted(back))
+    notes.push('the admin port change did not restart Envoy through the handler');
   return figure('restart', [there], 'restart via deploy handler (admin port 10000→10001)', [back]);
 }
 

@@ -41,15 +41,24 @@ export function cliEnv(cacheDir: string): NodeJS.ProcessEnv {
 export async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<Timed> {
   const r = await runTimed(process.execPath, [BIN, ...args], { cwd: REPO, env });
   if (r.code !== 0) {
-    throw new Error(`envoy-k8s-proxy ${args.join(' ')}: exit ${r.code}\n${r.stderr.trim()}\n${r.stdout.trim().slice(-4000)}`);
+    throw new Error(
+      `envoy-k8s-proxy ${args.join(' ')}: exit ${r.code}\n${r.stderr.trim()}\n${r.stdout.trim().slice(-4000)}`,
+    );
   }
   return r;
 }
 
 export function summarize(t: Timed, json: boolean): Sample {
   const base: Sample = {
-    wallMs: t.wallMs, cpuMs: t.cpuMs, maxRssMiB: t.maxRssMiB,
-    roundTrips: null, bytesSent: null, bytesPerHost: null, hostMsMax: null, changed: null, tasks: [],
+    wallMs: t.wallMs,
+    cpuMs: t.cpuMs,
+    maxRssMiB: t.maxRssMiB,
+    roundTrips: null,
+    bytesSent: null,
+    bytesPerHost: null,
+    hostMsMax: null,
+    changed: null,
+    tasks: [],
   };
   if (!json) return base;
   let doc: JsonReport;
@@ -86,7 +95,11 @@ export function summarize(t: Timed, json: boolean): Sample {
 /** Whether this checkout's CLI has a command (e.g. rolling-restart, written on another branch). */
 export function hasCommand(name: string): boolean {
   // `<unknown> --help` prints the program's help and exits 0, so read the command list instead
-  const r = spawnSync(process.execPath, [BIN, '--help'], { cwd: REPO, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [BIN, '--help'], {
+    cwd: REPO,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return r.stdout.split('\n').some((l) => /^ {2}(\S+)/.exec(l)?.[1] === name);
 }
 

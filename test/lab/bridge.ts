@@ -22,7 +22,9 @@ export async function removeBridge(name: string): Promise<void> {
   if (!bridgeExists(name)) return;
   const ports = readdirSync(`/sys/class/net/${name}/brif`);
   if (ports.length > 0) {
-    console.warn(`[lab] not removing bridge ${name}: hosts of another lab are attached (${ports.join(', ')}); set LAB_BRIDGE/LAB_SUBNET for this checkout`);
+    console.warn(
+      `[lab] not removing bridge ${name}: hosts of another lab are attached (${ports.join(', ')}); set LAB_BRIDGE/LAB_SUBNET for this checkout`,
+    );
     return;
   }
   await $({ quiet: true })`ip link del ${name}`;

@@ -16,7 +16,8 @@ import { sshArgs } from './ssh.ts';
 import { buildStandin } from './standin-build.ts';
 import { currentConfig } from './state.ts';
 
-const USAGE = 'usage: pnpm run lab <build | up N [--fresh] | down | status | apiserver stop|start PORT | ssh NAME [COMMAND...] | standin [VERSION]>';
+const USAGE =
+  'usage: pnpm run lab <build | up N [--fresh] | down | status | apiserver stop|start PORT | ssh NAME [COMMAND...] | standin [VERSION]>';
 const log = (line: string) => console.error(`lab: ${line}`);
 
 class UsageError extends Error {}
@@ -44,9 +45,14 @@ async function main(argv: string[]): Promise<number> {
       const { hosts, services } = await labStatus();
       if (!hosts.length) console.log('no hosts (run `pnpm run lab up N`)');
       for (const h of hosts) {
-        console.log(`${h.name.padEnd(5)} ${h.address.padEnd(15)} pid ${String(h.pid ?? '-').padEnd(8)} ${(h.up ? 'up' : 'down').padEnd(5)} ssh ${h.ssh ? 'ok' : '-'}`);
+        console.log(
+          `${h.name.padEnd(5)} ${h.address.padEnd(15)} pid ${String(h.pid ?? '-').padEnd(8)} ${(h.up ? 'up' : 'down').padEnd(5)} ssh ${h.ssh ? 'ok' : '-'}`,
+        );
       }
-      for (const s of services) console.log(`${s.id.padEnd(16)} ${s.url.padEnd(26)} pid ${String(s.pid ?? '-').padEnd(8)} ${s.up ? 'up' : 'down'}`);
+      for (const s of services)
+        console.log(
+          `${s.id.padEnd(16)} ${s.url.padEnd(26)} pid ${String(s.pid ?? '-').padEnd(8)} ${s.up ? 'up' : 'down'}`,
+        );
       return 0;
     }
     case 'apiserver': {
@@ -61,7 +67,11 @@ async function main(argv: string[]): Promise<number> {
       const index = name === undefined ? undefined : hostIndex(name);
       if (index === undefined) throw new UsageError(USAGE);
       const cfg = currentConfig();
-      const r = spawnSync('ssh', [...sshArgs(labPaths(cfg)), ...(cmd.length ? [] : ['-t']), `root@${hostAddress(cfg, index)}`, ...cmd], { stdio: 'inherit' });
+      const r = spawnSync(
+        'ssh',
+        [...sshArgs(labPaths(cfg)), ...(cmd.length ? [] : ['-t']), `root@${hostAddress(cfg, index)}`, ...cmd],
+        { stdio: 'inherit' },
+      );
       return r.status ?? 1;
     }
     case 'standin': {

@@ -28,7 +28,8 @@ export function labConfig(env: NodeJS.ProcessEnv = process.env): LabConfig {
   const bridge = env.LAB_BRIDGE || 'ekp-lab0';
   const subnet = env.LAB_SUBNET || '10.213.0';
   // A bridge name longer than 15 bytes is refused by the kernel; veth names derive from it too.
-  if (!/^[a-z][a-z0-9-]{1,9}$/.test(bridge)) throw new LabError(`LAB_BRIDGE=${bridge}: use 2-10 of [a-z0-9-], starting with a letter`);
+  if (!/^[a-z][a-z0-9-]{1,9}$/.test(bridge))
+    throw new LabError(`LAB_BRIDGE=${bridge}: use 2-10 of [a-z0-9-], starting with a letter`);
   const octets = subnet.split('.');
   if (octets.length !== 3 || octets.some((o) => !/^\d{1,3}$/.test(o) || Number(o) > 255)) {
     throw new LabError(`LAB_SUBNET=${subnet}: expected three octets such as 10.213.0`);

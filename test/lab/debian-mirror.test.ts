@@ -18,13 +18,17 @@ describe('finding the Debian mirror in apt sources', () => {
   });
 
   it('skips disabled and deb-src-only stanzas', () => {
-    const text = 'Types: deb-src\nURIs: http://src.example/debian\nSuites: bookworm\n\nEnabled: no\nTypes: deb\nURIs: http://off.example/debian\nSuites: bookworm\n';
+    const text =
+      'Types: deb-src\nURIs: http://src.example/debian\nSuites: bookworm\n\nEnabled: no\nTypes: deb\nURIs: http://off.example/debian\nSuites: bookworm\n';
     expect(mirrorFromDeb822(text, 'bookworm')).toBeUndefined();
   });
 
   it('reads the one-line format, options and comments included', () => {
-    const text = '# deb http://commented.example/debian bookworm main\ndeb [arch=amd64 signed-by=/k.gpg] http://mirror.example/debian bookworm main\n';
+    const text =
+      '# deb http://commented.example/debian bookworm main\ndeb [arch=amd64 signed-by=/k.gpg] http://mirror.example/debian bookworm main\n';
     expect(mirrorFromSourcesList(text, 'bookworm')).toBe('http://mirror.example/debian');
-    expect(mirrorFromSourcesList('deb http://mirror.example/debian bookworm-security main\n', 'bookworm')).toBeUndefined();
+    expect(
+      mirrorFromSourcesList('deb http://mirror.example/debian bookworm-security main\n', 'bookworm'),
+    ).toBeUndefined();
   });
 });

@@ -26,7 +26,10 @@ export function mirrorFromDeb822(text: string, suite: string): string | undefine
 /** One-line format: `deb [options] URI suite components...`. */
 export function mirrorFromSourcesList(text: string, suite: string): string | undefined {
   for (const raw of text.split('\n')) {
-    const line = raw.replace(/#.*/, '').replace(/\[[^\]]*\]/, ' ').trim();
+    const line = raw
+      .replace(/#.*/, '')
+      .replace(/\[[^\]]*\]/, ' ')
+      .trim();
     const [type, uri, dist] = line.split(/\s+/);
     if (type === 'deb' && uri && dist === suite) return uri;
   }
@@ -43,7 +46,8 @@ function readOrEmpty(file: string): string {
 
 export function findDebianMirror(suite: string, env: NodeJS.ProcessEnv = process.env): string {
   if (env.LAB_DEBIAN_MIRROR) return env.LAB_DEBIAN_MIRROR;
-  const found = mirrorFromDeb822(readOrEmpty(DEB822_SOURCES), suite) ?? mirrorFromSourcesList(readOrEmpty(ONE_LINE_SOURCES), suite);
+  const found =
+    mirrorFromDeb822(readOrEmpty(DEB822_SOURCES), suite) ?? mirrorFromSourcesList(readOrEmpty(ONE_LINE_SOURCES), suite);
   if (!found) {
     throw new LabError(
       `no Debian mirror for ${suite} found in ${DEB822_SOURCES} (URIs:) or ${ONE_LINE_SOURCES}; set LAB_DEBIAN_MIRROR=<url>`,

@@ -22,7 +22,8 @@ let booted = false;
 export async function setup(): Promise<void> {
   if (!isRoot()) {
     if (mustRunE2e()) throw new Error('CI: the e2e suite needs root (systemd-nspawn lab hosts); refusing to skip it');
-    process.env.LAB_SKIP = 'the lab needs root (systemd-nspawn hosts, a bridge, overlay mounts); run the e2e tests as root';
+    process.env.LAB_SKIP =
+      'the lab needs root (systemd-nspawn hosts, a bridge, overlay mounts); run the e2e tests as root';
     console.warn(`[lab] e2e tests will be skipped: ${process.env.LAB_SKIP}`);
     return;
   }

@@ -2,7 +2,17 @@
 // address, authorized_keys), booted by systemd-nspawn in the background inside its own cgroup.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { $ } from 'zx';
 import { freshHostCgroups, removeHostCgroups } from './cgroup.ts';
@@ -26,7 +36,8 @@ export function hostPaths(cfg: LabConfig, name: string) {
 }
 
 function isOurNspawn(merged: string) {
-  return (argv: string[]) => path.basename(argv[0] ?? '') === 'systemd-nspawn' && argv.includes(`--directory=${merged}`);
+  return (argv: string[]) =>
+    path.basename(argv[0] ?? '') === 'systemd-nspawn' && argv.includes(`--directory=${merged}`);
 }
 
 /** The running nspawn pid of a host: from its pid file, or found by command line after a crash. */
@@ -43,7 +54,9 @@ function writeFile(file: string, content: string, mode = 0o644, owner?: { uid: n
 }
 
 function userIds(root: string, user: string): { uid: number; gid: number } {
-  const line = readFileSync(path.join(root, 'etc/passwd'), 'utf8').split('\n').find((l) => l.startsWith(`${user}:`));
+  const line = readFileSync(path.join(root, 'etc/passwd'), 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${user}:`));
   const [, , uid, gid] = line?.split(':') ?? [];
   if (uid === undefined || gid === undefined) throw new LabError(`rootfs has no user ${user}`);
   return { uid: Number(uid), gid: Number(gid) };
@@ -67,7 +80,9 @@ export async function createHost(cfg: LabConfig, rootfs: string, name: string, a
   for (const d of [rootfs, p.upper, p.work]) {
     if (/[,:\\]/.test(d)) throw new LabError(`overlay paths may not contain ',', ':' or '\\': ${d}`);
   }
-  await $({ quiet: true })`mount -t overlay overlay -o ${`lowerdir=${rootfs},upperdir=${p.upper},workdir=${p.work}`} ${p.merged}`;
+  await $({
+    quiet: true,
+  })`mount -t overlay overlay -o ${`lowerdir=${rootfs},upperdir=${p.upper},workdir=${p.work}`} ${p.merged}`;
   const root = p.merged;
   const address = hostAddress(cfg, index);
   // /etc/hostname from the rootfs would override --hostname; /etc/hosts keeps sudo from warning.
@@ -98,12 +113,21 @@ export function bootHost(cfg: LabConfig, name: string): number {
   if (!hostExists(cfg, name)) throw new LabError(`${name}: no overlay mounted at ${p.merged}; run up`);
   const cgroups = freshHostCgroups(cfg, name).map((d) => path.join(d, 'cgroup.procs'));
   const nspawn = [
-    'systemd-nspawn', '--quiet', '--boot', `--directory=${p.merged}`, `--machine=${machineName(cfg, name)}`,
-    `--hostname=${name}`, '--register=no', '--keep-unit', '--console=passive',
-    `--network-bridge=${cfg.bridge}`, '--link-journal=no',
+    'systemd-nspawn',
+    '--quiet',
+    '--boot',
+    `--directory=${p.merged}`,
+    `--machine=${machineName(cfg, name)}`,
+    `--hostname=${name}`,
+    '--register=no',
+    '--keep-unit',
+    '--console=passive',
+    `--network-bridge=${cfg.bridge}`,
+    '--link-journal=no',
   ];
   // The shell enters the cgroups, then execs nspawn: the pid we record is nspawn's own.
-  const enter = 'for f in "$@"; do case $f in --) break;; esac; echo $$ > "$f" || exit 1; shift; done; shift; exec "$@"';
+  const enter =
+    'for f in "$@"; do case $f in --) break;; esac; echo $$ > "$f" || exit 1; shift; done; shift; exec "$@"';
   mkdirSync(path.dirname(p.logFile), { recursive: true });
   mkdirSync(path.dirname(p.pidFile), { recursive: true });
   const log = openSync(p.logFile, 'a');
@@ -122,7 +146,9 @@ export function bootHost(cfg: LabConfig, name: string): number {
 /** SIGTERM to the host's nspawn (a clean poweroff inside), SIGKILL after the grace period. */
 export async function stopHostProcess(cfg: LabConfig, name: string, graceMs = 15_000): Promise<void> {
   const p = hostPaths(cfg, name);
-  const pids = [hostPid(cfg, name), ...findProcesses(isOurNspawn(p.merged))].filter((x): x is number => x !== undefined);
+  const pids = [hostPid(cfg, name), ...findProcesses(isOurNspawn(p.merged))].filter(
+    (x): x is number => x !== undefined,
+  );
   await terminate([...new Set(pids)], graceMs);
   removePid(p.pidFile);
   removeHostCgroups(cfg, name);

@@ -1,5 +1,15 @@
 // The lab's public surface for e2e tests. Everything needs root except labOrSkip/findLab.
-export { labBuild, labUp, labDown, labStatus, stopHost, startHost, stopApiserver, startApiserver, apiserverMode } from './lab.ts';
+export {
+  labBuild,
+  labUp,
+  labDown,
+  labStatus,
+  stopHost,
+  startHost,
+  stopApiserver,
+  startApiserver,
+  apiserverMode,
+} from './lab.ts';
 export type { LabOptions, HostStatus, ServiceStatus } from './lab.ts';
 export { labOrSkip, findLab, readLabInfo } from './info.ts';
 export type { LabInfo, LabHost } from './info.ts';

@@ -9,7 +9,17 @@ import type { LabInfo } from './info.ts';
 export type InventoryExtra = Record<string, unknown>;
 
 export interface LabInventoryOptions {
-  lab: Pick<LabInfo, 'hosts' | 'inventoryPath' | 'keyPath' | 'knownHostsPath' | 'bridgeAddress' | 'mirrorUrl' | 'apiservers' | 'envoyVersion'>;
+  lab: Pick<
+    LabInfo,
+    | 'hosts'
+    | 'inventoryPath'
+    | 'keyPath'
+    | 'knownHostsPath'
+    | 'bridgeAddress'
+    | 'mirrorUrl'
+    | 'apiservers'
+    | 'envoyVersion'
+  >;
   extra?: InventoryExtra;
 }
 

@@ -44,6 +44,8 @@ export async function ensureApiserverCert(tlsDir: string, address: string): Prom
   const files = apiserverCertFiles(tlsDir, address);
   if (existsSync(files.cert) && existsSync(files.key)) return files;
   const san = `subjectAltName=IP:${address},IP:127.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:localhost`;
-  await $({ quiet: true })`openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 -subj /CN=lab-apiserver -addext ${san} -keyout ${files.key} -out ${files.cert}`;
+  await $({
+    quiet: true,
+  })`openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 -subj /CN=lab-apiserver -addext ${san} -keyout ${files.key} -out ${files.cert}`;
   return files;
 }

@@ -7,7 +7,15 @@ import { removeLabCgroups } from './cgroup.ts';
 import { MAX_HOSTS, hostAddress, hostIndex, hostName, labConfig, labPaths, type LabConfig } from './config.ts';
 import { LabError } from './errors.ts';
 import {
-  bootHost, consoleTail, createHost, destroyHost, hostExists, hostKeyOf, hostPaths, hostPid, stopHostProcess,
+  bootHost,
+  consoleTail,
+  createHost,
+  destroyHost,
+  hostExists,
+  hostKeyOf,
+  hostPaths,
+  hostPid,
+  stopHostProcess,
 } from './host.ts';
 import { readLabInfo, removeLabInfo, writeLabInfo, type LabHost, type LabInfo } from './info.ts';
 import { writeLabInventory } from './inventory.ts';
@@ -78,7 +86,8 @@ function describeFailure(cfg: LabConfig) {
 }
 
 export async function labUp(n: number, opts: LabOptions & { fresh?: boolean } = {}): Promise<LabInfo> {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_HOSTS) throw new LabError(`up: host count must be 1..${MAX_HOSTS}, got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_HOSTS)
+    throw new LabError(`up: host count must be 1..${MAX_HOSTS}, got ${n}`);
   preflight();
   const log = opts.log ?? quiet;
   const started = Date.now();
@@ -114,14 +123,19 @@ export async function labUp(n: number, opts: LabOptions & { fresh?: boolean } = 
     }
     hosts.push({ name, address: hostAddress(cfg, hostIndex(name)!), pid });
   }
-  writeKnownHosts(p.knownHostsPath, hosts.map((h) => ({ address: h.address, hostKey: hostKeyOf(cfg, h.name) })));
+  writeKnownHosts(
+    p.knownHostsPath,
+    hosts.map((h) => ({ address: h.address, hostKey: hostKeyOf(cfg, h.name) })),
+  );
   log(booted.length ? `booting ${booted.join(', ')}; waiting for SSH` : 'all hosts already running; checking SSH');
   await waitForSsh(p, hosts, bootTimeoutMs(n), describeFailure(cfg));
 
   const info = labInfo(cfg, hosts);
   writeLabInventory({ lab: info, extra: publishStandin(info.mirrorDir, info.envoyVersion) });
   writeLabInfo(p.infoPath, info);
-  log(`lab up: ${n} host(s) on ${cfg.bridge} (${cfg.subnet}.0/24) in ${seconds(started)}; inventory ${p.inventoryPath}`);
+  log(
+    `lab up: ${n} host(s) on ${cfg.bridge} (${cfg.subnet}.0/24) in ${seconds(started)}; inventory ${p.inventoryPath}`,
+  );
   return info;
 }
 
@@ -143,7 +157,9 @@ export async function labDown(opts: LabOptions = {}): Promise<void> {
   rmSync(p.inventoryPath, { force: true });
   removeLabInfo(p.infoPath);
   removeState(cfg);
-  log(`lab down: ${names.length} host(s) stopped${hadBridge ? `, bridge ${cfg.bridge} removed` : ''} in ${seconds(started)}`);
+  log(
+    `lab down: ${names.length} host(s) stopped${hadBridge ? `, bridge ${cfg.bridge} removed` : ''} in ${seconds(started)}`,
+  );
 }
 
 export interface HostStatus {

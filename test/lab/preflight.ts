@@ -34,12 +34,16 @@ export function which(tool: string): string | undefined {
 
 export function preflight(tools: string[] = Object.keys(TOOLS)): void {
   if (!isRoot()) {
-    throw new LabError('the lab must run as root (it mounts overlays, creates a bridge and boots systemd-nspawn hosts)');
+    throw new LabError(
+      'the lab must run as root (it mounts overlays, creates a bridge and boots systemd-nspawn hosts)',
+    );
   }
   // systemd-nspawn copies /dev/null into every host; a stray `rm /dev/null` (or a rename over it)
   // on this machine makes every boot fail with a cryptic message.
   if (!statSync('/dev/null', { throwIfNoEntry: false })?.isCharacterDevice()) {
-    throw new LabError('/dev/null on this machine is not a character device (something removed or replaced it); restore it: rm -f /dev/null && mknod -m 666 /dev/null c 1 3');
+    throw new LabError(
+      '/dev/null on this machine is not a character device (something removed or replaced it); restore it: rm -f /dev/null && mknod -m 666 /dev/null c 1 3',
+    );
   }
   const missing = tools.filter((t) => !which(t));
   if (missing.length) {

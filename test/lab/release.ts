@@ -24,7 +24,11 @@ export function sha256(b: Buffer): string {
 }
 
 /** Writes mirrorDir/v<ver>/envoy-<ver>-linux-<arch> (atomically); returns its path and sha256. */
-export function publishRelease(mirrorDir: string, version: string, bytes = standinBytes(version)): { path: string; sha256: string } {
+export function publishRelease(
+  mirrorDir: string,
+  version: string,
+  bytes = standinBytes(version),
+): { path: string; sha256: string } {
   const path = join(mirrorDir, `v${version}`, `envoy-${version}-linux-${labArch()}`);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(`${path}.tmp`, bytes);

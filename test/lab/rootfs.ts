@@ -2,7 +2,17 @@
 // once per recipe, cached machine-wide; built in a temp dir and renamed when complete, so a crash
 // never leaves a half rootfs under the final name.
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { $ } from 'zx';
 import type { LabConfig } from './config.ts';
@@ -16,8 +26,20 @@ export const RECIPE = {
   suite: 'bookworm',
   variant: 'minbase',
   packages: [
-    'systemd', 'systemd-sysv', 'dbus', 'openssh-server', 'curl', 'ca-certificates', 'iproute2',
-    'sudo', 'python3', 'python3-yaml', 'procps', 'openssl', 'logrotate', 'keepalived',
+    'systemd',
+    'systemd-sysv',
+    'dbus',
+    'openssh-server',
+    'curl',
+    'ca-certificates',
+    'iproute2',
+    'sudo',
+    'python3',
+    'python3-yaml',
+    'procps',
+    'openssl',
+    'logrotate',
+    'keepalived',
   ],
   /** Run inside the new rootfs with chroot, in order. */
   commands: [
@@ -33,7 +55,8 @@ export const RECIPE = {
     {
       path: '/etc/ssh/sshd_config.d/lab.conf',
       mode: 0o644,
-      content: 'HostKey /etc/ssh/ssh_host_ed25519_key\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUseDNS no\n',
+      content:
+        'HostKey /etc/ssh/ssh_host_ed25519_key\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUseDNS no\n',
     },
     { path: '/etc/hostname', mode: 0o644, content: 'lab\n' },
   ],
@@ -96,7 +119,8 @@ export async function buildRootfs(cfg: LabConfig, log: (line: string) => void = 
   const fd = openSync(logFile, 'w');
   try {
     const r = await $({ nothrow: true, stdio: ['ignore', fd, fd] })`debootstrap ${args}`;
-    if (r.exitCode !== 0) throw new LabError(`debootstrap failed (exit ${r.exitCode}); see ${logFile}:\n${tail(logFile)}`);
+    if (r.exitCode !== 0)
+      throw new LabError(`debootstrap failed (exit ${r.exitCode}); see ${logFile}:\n${tail(logFile)}`);
     await configure(tmp);
   } catch (err) {
     await removeTree(tmp);

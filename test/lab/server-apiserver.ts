@@ -30,14 +30,20 @@ const version = {
 
 function json(res: import('node:http').ServerResponse, body: unknown): void {
   const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-lab-server': name });
+  res.writeHead(200, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'x-lab-server': name,
+  });
   res.end(text);
 }
 
 const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => {
   const { pathname } = new URL(req.url ?? '/', 'https://lab');
   if (req.method === 'GET' && mode === 'unready' && pathname === '/readyz') {
-    res.writeHead(500, { 'content-type': 'text/plain', 'content-length': 21, 'x-lab-server': name }).end('[-]etcd failed: lab\n');
+    res
+      .writeHead(500, { 'content-type': 'text/plain', 'content-length': 21, 'x-lab-server': name })
+      .end('[-]etcd failed: lab\n');
   } else if (req.method === 'GET' && ['/readyz', '/livez', '/healthz'].includes(pathname)) {
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2, 'x-lab-server': name }).end('ok');
   } else if (req.method === 'GET' && pathname === '/version') {

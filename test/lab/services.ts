@@ -27,12 +27,24 @@ const tsxLoader = createRequire(import.meta.url).resolve('tsx');
 
 export function mirrorService(cfg: LabConfig): ServiceSpec {
   const { mirrorDir } = labPaths(cfg);
-  return { id: 'mirror', script: script('./server-mirror.ts'), args: [cfg.bridgeAddress, String(cfg.mirrorPort), mirrorDir], address: cfg.bridgeAddress, port: cfg.mirrorPort };
+  return {
+    id: 'mirror',
+    script: script('./server-mirror.ts'),
+    args: [cfg.bridgeAddress, String(cfg.mirrorPort), mirrorDir],
+    address: cfg.bridgeAddress,
+    port: cfg.mirrorPort,
+  };
 }
 
 export function apiserverService(cfg: LabConfig, port: number): ServiceSpec {
   const tls = apiserverCertFiles(labPaths(cfg).tlsDir, cfg.bridgeAddress);
-  return { id: `apiserver-${port}`, script: script('./server-apiserver.ts'), args: [cfg.bridgeAddress, String(port), tls.cert, tls.key], address: cfg.bridgeAddress, port };
+  return {
+    id: `apiserver-${port}`,
+    script: script('./server-apiserver.ts'),
+    args: [cfg.bridgeAddress, String(port), tls.cert, tls.key],
+    address: cfg.bridgeAddress,
+    port,
+  };
 }
 
 export function labServices(cfg: LabConfig): ServiceSpec[] {
@@ -60,7 +72,10 @@ function accepts(address: string, port: number): Promise<boolean> {
       sock.destroy();
       resolve(ok);
     };
-    sock.once('connect', () => done(true)).once('error', () => done(false)).once('timeout', () => done(false));
+    sock
+      .once('connect', () => done(true))
+      .once('error', () => done(false))
+      .once('timeout', () => done(false));
   });
 }
 
@@ -73,7 +88,10 @@ export async function startService(cfg: LabConfig, spec: ServiceSpec): Promise<n
   mkdirSync(path.dirname(logFile), { recursive: true });
   const log = openSync(logFile, 'a');
   writeSync(log, `--- start ${new Date().toISOString()}\n`);
-  const child = spawn(process.execPath, ['--import', tsxLoader, spec.script, ...spec.args], { detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(process.execPath, ['--import', tsxLoader, spec.script, ...spec.args], {
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
   closeSync(log);
   child.unref();
   if (!child.pid) throw new LabError(`${spec.id}: could not start ${process.execPath}`);

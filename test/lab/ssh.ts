@@ -12,20 +12,41 @@ export interface SshFiles {
 
 export function sshArgs(files: SshFiles, connectTimeoutSec = 5): string[] {
   return [
-    '-F', '/dev/null', '-i', files.keyPath,
-    '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${files.knownHostsPath}`,
-    '-o', 'IdentitiesOnly=yes', '-o', `ConnectTimeout=${connectTimeoutSec}`, '-o', 'LogLevel=ERROR',
+    '-F',
+    '/dev/null',
+    '-i',
+    files.keyPath,
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    `UserKnownHostsFile=${files.knownHostsPath}`,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    `ConnectTimeout=${connectTimeoutSec}`,
+    '-o',
+    'LogLevel=ERROR',
   ];
 }
 
 /** Runs `command` on the host (one remote shell string); never throws for a non-zero exit. */
 export async function sshRun(files: SshFiles, address: string, command: string, user = 'root') {
-  const r = await $({ nothrow: true, quiet: true, timeout: '60s' })`ssh ${sshArgs(files)} ${`${user}@${address}`} ${command}`;
+  const r = await $({
+    nothrow: true,
+    quiet: true,
+    timeout: '60s',
+  })`ssh ${sshArgs(files)} ${`${user}@${address}`} ${command}`;
   return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }
 
 export async function sshOk(files: SshFiles, address: string, user = 'root'): Promise<boolean> {
-  const r = await $({ nothrow: true, quiet: true, timeout: '10s' })`ssh ${sshArgs(files, 2)} ${`${user}@${address}`} true`;
+  const r = await $({
+    nothrow: true,
+    quiet: true,
+    timeout: '10s',
+  })`ssh ${sshArgs(files, 2)} ${`${user}@${address}`} true`;
   return r.exitCode === 0;
 }
 
@@ -45,15 +66,22 @@ export async function waitForSsh(
   const deadline = Date.now() + timeoutMs;
   const waitOne = async (h: BootingHost): Promise<void> => {
     for (;;) {
-      if (!isRunning(h.pid)) throw new LabError(`${h.name} (${h.address}): systemd-nspawn (pid ${h.pid}) exited while booting${describe(h.name)}`);
+      if (!isRunning(h.pid))
+        throw new LabError(
+          `${h.name} (${h.address}): systemd-nspawn (pid ${h.pid}) exited while booting${describe(h.name)}`,
+        );
       if (await sshOk(files, h.address)) return;
       if (Date.now() > deadline) {
-        throw new LabError(`${h.name} (${h.address}) did not answer SSH within ${Math.round(timeoutMs / 1000)} s${describe(h.name)}`);
+        throw new LabError(
+          `${h.name} (${h.address}) did not answer SSH within ${Math.round(timeoutMs / 1000)} s${describe(h.name)}`,
+        );
       }
       await sleep(300);
     }
   };
   const results = await Promise.allSettled(hosts.map(waitOne));
-  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : []));
+  const failures = results.flatMap((r) =>
+    r.status === 'rejected' ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : [],
+  );
   if (failures.length) throw new LabError(failures.join('\n'));
 }

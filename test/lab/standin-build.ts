@@ -27,7 +27,8 @@ export function buildStandin(out: string, version: string, variant: StandinVaria
   if (variant.prelude) args.push('--prelude', variant.prelude);
   if (variant.padBytes) args.push('--pad-bytes', String(variant.padBytes));
   const r = spawnSync(PYTHON, args, { input: schema, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`building the Envoy stand-in ${version} failed: ${r.error?.message ?? r.stderr.trim()}`);
+  if (r.status !== 0)
+    throw new Error(`building the Envoy stand-in ${version} failed: ${r.error?.message ?? r.stderr.trim()}`);
   return out;
 }
 

@@ -27,7 +27,16 @@ const ROOTS = [
   'envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig',
 ];
 
-type FieldRow = [name: string, json: string, type: string, kind: 'm' | 'e' | 's', flags: string, keyType: string | null, oneof: string | null, rules: unknown];
+type FieldRow = [
+  name: string,
+  json: string,
+  type: string,
+  kind: 'm' | 'e' | 's',
+  flags: string,
+  keyType: string | null,
+  oneof: string | null,
+  rules: unknown,
+];
 
 function field(f: ProtoField, queue: string[], enums: Record<string, [string, number, boolean][]>): FieldRow {
   let kind: FieldRow[3] = 's';
@@ -42,7 +51,16 @@ function field(f: ProtoField, queue: string[], enums: Record<string, [string, nu
     enums[type] ??= [...f.resolvedEnum.values].map(([k, v]) => [k, v, f.resolvedEnum!.deprecated.has(k)]);
   }
   const flags = `${f.repeated ? 'r' : ''}${f.map ? 'm' : ''}${f.optional ? 'o' : ''}${f.deprecated ? 'd' : ''}`;
-  return [f.name, f.jsonName, type, kind, flags, f.map ? (f.keyType ?? 'string') : null, f.partOf ?? null, f.rules ?? null];
+  return [
+    f.name,
+    f.jsonName,
+    type,
+    kind,
+    flags,
+    f.map ? (f.keyType ?? 'string') : null,
+    f.partOf ?? null,
+    f.rules ?? null,
+  ];
 }
 
 /** { messages: {name: {d: pgvDisabled, f: [FieldRow], o: [[oneof, fields, required]]}}, enums }. */
@@ -68,6 +86,7 @@ export function standinSchema(): { messages: Record<string, unknown>; enums: Rec
 /** The schema as the stand-in's build embeds it: base64 of zlib-compressed JSON (64-bit bounds as strings). */
 export function standinSchemaZ(): string {
   const json = JSON.stringify(standinSchema(), (_k, v: unknown) =>
-    typeof v === 'bigint' ? v.toString() : v && typeof v === 'object' && 'low' in v && 'high' in v ? String(v) : v);
+    typeof v === 'bigint' ? v.toString() : v && typeof v === 'object' && 'low' in v && 'high' in v ? String(v) : v,
+  );
   return deflateSync(Buffer.from(json), { level: 9 }).toString('base64');
 }

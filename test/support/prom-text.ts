@@ -96,7 +96,10 @@ export function parsePrometheusText(body: string): Exposition {
       current = family;
     }
     const labels = parseLabels(m[2] ?? '', where);
-    const key = `${name}{${Object.entries(labels).sort().map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
+    const key = `${name}{${Object.entries(labels)
+      .sort()
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(',')}}`;
     if (series.has(key)) throw new Error(`${where}: ${key} twice`);
     series.add(key);
     samples.push({ name, labels, value: parseValue(m[3]!, where) });

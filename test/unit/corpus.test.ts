@@ -97,9 +97,13 @@ async function cli(argv: string[], lockfile?: string): Promise<Run> {
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true)),
     vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true)),
     ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((m) =>
-      vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void other.push(`console.${m}: ${args.join(' ')}`)),
+      vi
+        .spyOn(console, m)
+        .mockImplementation((...args: unknown[]) => void other.push(`console.${m}: ${args.join(' ')}`)),
     ),
-    vi.spyOn(process, 'emitWarning').mockImplementation((w: string | Error) => void other.push(`warning: ${String(w)}`)),
+    vi
+      .spyOn(process, 'emitWarning')
+      .mockImplementation((w: string | Error) => void other.push(`warning: ${String(w)}`)),
   ];
   try {
     const code = await main(argv);
@@ -123,7 +127,11 @@ afterEach(() => {
 
 const COMMANDS = ['validate', 'plan', 'deploy', 'install', 'rollback'] as const;
 
-function runsThroughTheCli(label: string, all: Case[], commands: readonly (typeof COMMANDS)[number][] = COMMANDS): void {
+function runsThroughTheCli(
+  label: string,
+  all: Case[],
+  commands: readonly (typeof COMMANDS)[number][] = COMMANDS,
+): void {
   it.each(all.flatMap((c) => commands.map((cmd) => ({ ...c, cmd, label: `${c.name}: ${cmd}` }))))(
     '$label',
     async ({ cmd, ref, expected, lockfile }) => {

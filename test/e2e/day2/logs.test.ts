@@ -52,10 +52,19 @@ describe.skipIf(!lab)('logs', () => {
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     // Every host's journalctl is running once each shows up in the process list.
     for (const h of lab!.hosts) {
-      await expect.poll(async () => (await sshRun(lab!, h.address, 'pgrep -x journalctl')).code, { timeout: 10_000, interval: 200 }).toBe(0);
+      await expect
+        .poll(async () => (await sshRun(lab!, h.address, 'pgrep -x journalctl')).code, {
+          timeout: 10_000,
+          interval: 200,
+        })
+        .toBe(0);
     }
     await onHost(lab!, 'lb2', 'systemctl restart envoy-k8s-proxy');
-    await until(() => /^lb2 \| .*Started envoy-k8s-proxy\.service/m.test(out), 15_000, 'the restart in the followed journal');
+    await until(
+      () => /^lb2 \| .*Started envoy-k8s-proxy\.service/m.test(out),
+      15_000,
+      'the restart in the followed journal',
+    );
     expect(out).not.toMatch(/^lb[13] \| .*Started/m);
     child.kill('SIGINT');
     const r = await done;

@@ -31,18 +31,22 @@ async function eventually<T>(what: string, fn: () => Promise<T>, ms = 20_000): P
 describe.skipIf(!lab)('metrics listener', () => {
   beforeAll(async () => deploy(lab!.inventoryPath));
 
-  it('each host serves Envoy\'s Prometheus text on its own address, healthy membership per cluster', async () => {
+  it("each host serves Envoy's Prometheus text on its own address, healthy membership per cluster", async () => {
     for (const h of lab!.hosts) {
       const e = await eventually(`${h.name} scrape`, async () => {
         const got = await scrape(h.address);
         for (const [name, healthy] of Object.entries(CLUSTERS)) {
-          expect(select(got, 'envoy_cluster_membership_healthy', { envoy_cluster_name: name }).map((s) => s.value), `${h.name} ${name}`).toEqual([healthy]);
+          expect(
+            select(got, 'envoy_cluster_membership_healthy', { envoy_cluster_name: name }).map((s) => s.value),
+            `${h.name} ${name}`,
+          ).toEqual([healthy]);
         }
         return got;
       });
       expect(e.types.get('envoy_cluster_membership_healthy')).toBe('gauge');
       expect(e.types.get('envoy_cluster_upstream_cx_connect_fail')).toBe('counter');
-      for (const name of Object.keys(CLUSTERS)) expect(select(e, 'envoy_cluster_membership_total', { envoy_cluster_name: name })).toHaveLength(1);
+      for (const name of Object.keys(CLUSTERS))
+        expect(select(e, 'envoy_cluster_membership_total', { envoy_cluster_name: name })).toHaveLength(1);
       expect(select(e, 'envoy_server_live').map((s) => s.value)).toEqual([1]);
       // bound to the host's address, not every interface
       const listen = await onHost(lab!, h.name, 'ss -ltnH');
@@ -54,8 +58,14 @@ describe.skipIf(!lab)('metrics listener', () => {
   it('admin paths and other methods get 404 on the metrics port; Envoy keeps serving', async () => {
     const h = lab!.hosts[0]!;
     const cases: [string, string][] = [
-      ['POST', '/quitquitquit'], ['POST', '/healthcheck/fail'], ['GET', '/config_dump'], ['GET', '/stats'],
-      ['GET', '/stats?format=json'], ['POST', '/stats/prometheus'], ['POST', '/drain_listeners'], ['GET', '/clusters'],
+      ['POST', '/quitquitquit'],
+      ['POST', '/healthcheck/fail'],
+      ['GET', '/config_dump'],
+      ['GET', '/stats'],
+      ['GET', '/stats?format=json'],
+      ['POST', '/stats/prometheus'],
+      ['POST', '/drain_listeners'],
+      ['GET', '/clusters'],
     ];
     for (const [method, path] of cases) {
       const r = await fetch(`http://${h.address}:${PORT}${path}`, { method, signal: AbortSignal.timeout(5000) });

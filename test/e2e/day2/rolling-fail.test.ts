@@ -19,11 +19,18 @@ describe.skipIf(!lab)('rolling-restart: failure, resume, max-fail', () => {
     await deploy(lab!.inventoryPath);
     cache = await mkdtemp(join(tmpdir(), 'ekp-rolling-fail-'));
   });
-  const roll = (...args: string[]) => runCli(['rolling-restart', '--hosts', inv, '--drain', '500ms', '--health-timeout', '10s', ...args], { env: { EKP_CACHE_DIR: cache } });
+  const roll = (...args: string[]) =>
+    runCli(['rolling-restart', '--hosts', inv, '--drain', '500ms', '--health-timeout', '10s', ...args], {
+      env: { EKP_CACHE_DIR: cache },
+    });
   const stateFile = () => join(cache, 'rolling-lab.json');
 
   it('stops at the host that fails its gate, leaves the rest untouched, resumes after the fix', async () => {
-    await onHost(lab!, 'lb2', `mkdir -p ${DROPIN} && printf '[Service]\\nExecStartPre=/bin/sh -c "echo injected failure >&2; exit 1"\\n' > ${DROPIN}/break.conf && systemctl daemon-reload`);
+    await onHost(
+      lab!,
+      'lb2',
+      `mkdir -p ${DROPIN} && printf '[Service]\\nExecStartPre=/bin/sh -c "echo injected failure >&2; exit 1"\\n' > ${DROPIN}/break.conf && systemctl daemon-reload`,
+    );
     const lb3 = await unitStart(lab!, 'lb3');
     try {
       const r = await roll();

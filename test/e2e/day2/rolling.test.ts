@@ -13,7 +13,10 @@ const lab = labOrSkip();
 /** One TLS handshake through the LB to an apiserver: the data path works end to end. */
 function serves(address: string, timeoutMs = 2000): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = tlsConnect({ host: address, port: 6443, rejectUnauthorized: false, timeout: timeoutMs }, () => (s.destroy(), resolve(true)));
+    const s = tlsConnect(
+      { host: address, port: 6443, rejectUnauthorized: false, timeout: timeoutMs },
+      () => (s.destroy(), resolve(true)),
+    );
     s.on('error', () => resolve(false));
     s.on('timeout', () => (s.destroy(), resolve(false)));
   });

@@ -8,7 +8,8 @@ const lab = labOrSkip();
 describe.skipIf(!lab)('start, stop, restart', () => {
   const inv = lab!.inventoryPath;
   beforeAll(async () => deploy(lab!.inventoryPath));
-  const state = (host: string) => onHost(lab!, host, 'systemctl is-active envoy-k8s-proxy || true').then((s) => s.trim());
+  const state = (host: string) =>
+    onHost(lab!, host, 'systemctl is-active envoy-k8s-proxy || true').then((s) => s.trim());
 
   it('stop: changed, then inactive; a second stop is ok', async () => {
     const r = await runCli(['stop', '--hosts', inv, '--limit', 'lb2']);
@@ -26,7 +27,11 @@ describe.skipIf(!lab)('start, stop, restart', () => {
     const r = await runCli(['start', '--hosts', inv, '--json']);
     expect(r.code, r.stdout).toBe(0);
     const doc = JSON.parse(r.stdout) as { recap: { host: string; changed: number; failed: number }[] };
-    expect(doc.recap.map((h) => [h.host, h.changed, h.failed])).toEqual([['lb1', 0, 0], ['lb2', 1, 0], ['lb3', 0, 0]]);
+    expect(doc.recap.map((h) => [h.host, h.changed, h.failed])).toEqual([
+      ['lb1', 0, 0],
+      ['lb2', 1, 0],
+      ['lb3', 0, 0],
+    ]);
     expect(await onHost(lab!, 'lb2', 'curl -s 127.0.0.1:10000/ready')).toBe('LIVE\n');
     expect(await unitStart(lab!, 'lb1')).toBe(before);
   });

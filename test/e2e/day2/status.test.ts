@@ -15,20 +15,44 @@ describe.skipIf(!lab)('status', () => {
   it('a healthy fleet: one row per host, exit 0', async () => {
     const r = await runCli(['status', '--hosts', inv]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^HOST +HEALTH +UNIT +VERSION +UPTIME +LISTENERS +k8s_cluster1 +k8s_cluster2 +CONFIG +LAST START/);
-    for (const h of lab!.hosts) expect(row(r.stdout, h.name)).toMatch(/ healthy +active since \S+ +1\.35\.0 +\S+ +2\/2 +2\/2 +1\/1 +in sync /);
-    expect(r.stdout).toContain(`${lab!.hosts.length} hosts: ${lab!.hosts.length} healthy, 0 degraded, 0 down, 0 unreachable`);
+    expect(r.stdout).toMatch(
+      /^HOST +HEALTH +UNIT +VERSION +UPTIME +LISTENERS +k8s_cluster1 +k8s_cluster2 +CONFIG +LAST START/,
+    );
+    for (const h of lab!.hosts)
+      expect(row(r.stdout, h.name)).toMatch(/ healthy +active since \S+ +1\.35\.0 +\S+ +2\/2 +2\/2 +1\/1 +in sync /);
+    expect(r.stdout).toContain(
+      `${lab!.hosts.length} hosts: ${lab!.hosts.length} healthy, 0 degraded, 0 down, 0 unreachable`,
+    );
   });
 
   it('--json: one document with the summary and every host', async () => {
     const r = await runCli(['status', '--hosts', inv, '--json']);
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout) as { exitCode: number; summary: Record<string, number>; clusters: string[]; hosts: HostStatus[] };
-    expect(doc).toMatchObject({ exitCode: 0, summary: { hosts: 3, healthy: 3, degraded: 0, down: 0, unreachable: 0 }, clusters: ['k8s_cluster1', 'k8s_cluster2'] });
+    const doc = JSON.parse(r.stdout) as {
+      exitCode: number;
+      summary: Record<string, number>;
+      clusters: string[];
+      hosts: HostStatus[];
+    };
+    expect(doc).toMatchObject({
+      exitCode: 0,
+      summary: { hosts: 3, healthy: 3, degraded: 0, down: 0, unreachable: 0 },
+      clusters: ['k8s_cluster1', 'k8s_cluster2'],
+    });
     const h = doc.hosts[0]!;
-    expect(h).toMatchObject({ host: 'lb1', health: 'healthy', problems: [], ready: 'LIVE', listeners: { up: 2, expected: 2 }, drift: { state: 'in-sync', drifted: [], missing: [] } });
+    expect(h).toMatchObject({
+      host: 'lb1',
+      health: 'healthy',
+      problems: [],
+      ready: 'LIVE',
+      listeners: { up: 2, expected: 2 },
+      drift: { state: 'in-sync', drifted: [], missing: [] },
+    });
     expect(h.version).toEqual({ binary: '1.35.0', running: '1.35.0', inventory: '1.35.0' });
-    expect(h.clusters).toEqual([{ name: 'k8s_cluster1', healthy: 2, total: 2 }, { name: 'k8s_cluster2', healthy: 1, total: 1 }]);
+    expect(h.clusters).toEqual([
+      { name: 'k8s_cluster1', healthy: 2, total: 2 },
+      { name: 'k8s_cluster2', healthy: 1, total: 1 },
+    ]);
     expect(h.unit).toMatchObject({ activeState: 'active', loadState: 'loaded' });
     expect(h.unit!.mainPid).toBeGreaterThan(0);
   });
@@ -70,6 +94,11 @@ describe.skipIf(!lab)('status', () => {
       await startHost('lb3');
     }
     // Enabled at boot: it serves again without us.
-    await expect.poll(async () => (await runCli(['status', '--hosts', inv, '--limit', 'lb3'])).code, { timeout: 20_000, interval: 1000 }).toBe(0);
+    await expect
+      .poll(async () => (await runCli(['status', '--hosts', inv, '--limit', 'lb3'])).code, {
+        timeout: 20_000,
+        interval: 1000,
+      })
+      .toBe(0);
   });
 });

@@ -46,7 +46,9 @@ describe.skipIf(!lab)('apiserver semantics on the lab', () => {
   let inventory = '';
   beforeAll(async () => {
     inventory = labInventory(lab!, (doc) => {
-      doc.clusters = [{ name: 'all3', listenPort: 6443, endpoints: lab!.apiservers.map((a) => `${lab!.bridgeAddress}:${a.port}`) }];
+      doc.clusters = [
+        { name: 'all3', listenPort: 6443, endpoints: lab!.apiservers.map((a) => `${lab!.bridgeAddress}:${a.port}`) },
+      ];
     });
     const r = await runCli(['deploy', '--hosts', inventory, '--limit', lb().name]);
     expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(0);

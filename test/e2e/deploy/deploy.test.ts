@@ -10,7 +10,10 @@ const lab = labOrSkip();
 const names = lab?.hosts.map((h) => h.name) ?? [];
 const addr = (name: string) => lab!.hosts.find((h) => h.name === name)!.address;
 const recap = (stdout: string) =>
-  JSON.parse(stdout) as { recap: { host: string; changed: number; failed: number; ok: number; roundTrips: number }[]; results: { host: string; task: string; status: string; role: string }[] };
+  JSON.parse(stdout) as {
+    recap: { host: string; changed: number; failed: number; ok: number; roundTrips: number }[];
+    results: { host: string; task: string; status: string; role: string }[];
+  };
 
 async function eventually(what: string, check: () => Promise<boolean>, ms: number): Promise<void> {
   const end = Date.now() + ms;
@@ -47,21 +50,38 @@ describe.skipIf(!lab)('deploy on the lab', () => {
     const listen = await onHost(lab!, 'lb1', 'ss -ltnH');
     expect(listen).toMatch(/127\.0\.0\.1:10000\s/);
     expect(listen).not.toMatch(/(0\.0\.0\.0|\*|\[::\]):10000\s/);
-    expect((await onHost(lab!, 'lb1', 'ps -o user= -p "$(systemctl show envoy-k8s-proxy -p MainPID --value)"')).trim()).toBe('envoy');
+    expect(
+      (await onHost(lab!, 'lb1', 'ps -o user= -p "$(systemctl show envoy-k8s-proxy -p MainPID --value)"')).trim(),
+    ).toBe('envoy');
     expect(await onHost(lab!, 'lb1', 'curl -s 127.0.0.1:10000/ready')).toBe('LIVE\n');
   });
 
   it('a container host gets the reduced sandbox; the full one, when asked for, runs there too', async () => {
     const unit = '/etc/systemd/system/envoy-k8s-proxy.service';
     const exposure = async () =>
-      Number(/exposure level for \S+: ([\d.]+)/.exec(await onHost(lab!, 'lb1', 'systemd-analyze security --no-pager envoy-k8s-proxy.service | tail -n1'))?.[1]);
-    expect(await onHost(lab!, 'lb1', `systemd-detect-virt --container; grep '^# Sandbox' ${unit}`)).toMatch(/^systemd-nspawn\n# Sandbox: container \(/);
+      Number(
+        /exposure level for \S+: ([\d.]+)/.exec(
+          await onHost(lab!, 'lb1', 'systemd-analyze security --no-pager envoy-k8s-proxy.service | tail -n1'),
+        )?.[1],
+      );
+    expect(await onHost(lab!, 'lb1', `systemd-detect-virt --container; grep '^# Sandbox' ${unit}`)).toMatch(
+      /^systemd-nspawn\n# Sandbox: container \(/,
+    );
     const reduced = await exposure();
-    const full = labInventory(lab!, (d) => (d.hosts.find((h: { name: string }) => h.name === 'lb1').hardening = 'full'));
+    const full = labInventory(
+      lab!,
+      (d) => (d.hosts.find((h: { name: string }) => h.name === 'lb1').hardening = 'full'),
+    );
     const r = await runCli(['deploy', '--hosts', full, '--limit', 'lb1']);
     expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
     // verify prints nothing for a unit without problems
-    expect(await onHost(lab!, 'lb1', `grep '^# Sandbox' ${unit}; systemd-analyze verify ${unit} 2>&1; systemctl is-active envoy-k8s-proxy`)).toBe('# Sandbox: full\nactive\n');
+    expect(
+      await onHost(
+        lab!,
+        'lb1',
+        `grep '^# Sandbox' ${unit}; systemd-analyze verify ${unit} 2>&1; systemctl is-active envoy-k8s-proxy`,
+      ),
+    ).toBe('# Sandbox: full\nactive\n');
     expect(await throughLb(addr('lb1'), 6443, '/readyz')).toMatch(/\r\n\r\nok$/);
     expect(await exposure()).toBeLessThan(reduced);
     const back = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--limit', 'lb1']);
@@ -70,11 +90,20 @@ describe.skipIf(!lab)('deploy on the lab', () => {
   });
 
   it('a killed Envoy is started again, each time', async () => {
-    const restarts = async () => Number((await onHost(lab!, 'lb3', 'systemctl show envoy-k8s-proxy -p NRestarts --value')).trim());
+    const restarts = async () =>
+      Number((await onHost(lab!, 'lb3', 'systemctl show envoy-k8s-proxy -p NRestarts --value')).trim());
     const first = await restarts();
     for (let i = 0; i < 3; i++) {
-      await onHost(lab!, 'lb3', 'p=$(systemctl show envoy-k8s-proxy -p MainPID --value); [ "$p" -gt 1 ] && kill -9 "$p"');
-      await eventually(`restart ${i + 1}`, async () => (await onHost(lab!, 'lb3', 'curl -s 127.0.0.1:10000/ready || true')) === 'LIVE\n', 20_000);
+      await onHost(
+        lab!,
+        'lb3',
+        'p=$(systemctl show envoy-k8s-proxy -p MainPID --value); [ "$p" -gt 1 ] && kill -9 "$p"',
+      );
+      await eventually(
+        `restart ${i + 1}`,
+        async () => (await onHost(lab!, 'lb3', 'curl -s 127.0.0.1:10000/ready || true')) === 'LIVE\n',
+        20_000,
+      );
     }
     expect(await restarts()).toBe(first + 3);
   });
@@ -122,7 +151,15 @@ describe.skipIf(!lab)('deploy on the lab', () => {
     expect(new Set(changed.map((x) => x.task))).toEqual(new Set(['envoy configuration']));
     expect(await Promise.all(names.map((n) => unitStart(lab!, n)))).toEqual(starts);
     // Envoy picks the renamed file up by itself; the new endpoint is health-checked first
-    await expect.poll(async () => (await onHost(lab!, 'lb1', 'curl -s 127.0.0.1:10000/clusters')).match(/k8s_cluster1::[^:]+:\d+::health_flags/g)?.length, { timeout: 15_000 }).toBe(1);
+    await expect
+      .poll(
+        async () =>
+          (await onHost(lab!, 'lb1', 'curl -s 127.0.0.1:10000/clusters')).match(
+            /k8s_cluster1::[^:]+:\d+::health_flags/g,
+          )?.length,
+        { timeout: 15_000 },
+      )
+      .toBe(1);
     for (let i = 0; i < 4; i++) expect(await servedBy(addr('lb1'), 6443)).toBe('apiserver-16444');
     // and back
     const back = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
@@ -149,11 +186,15 @@ describe.skipIf(!lab)('deploy on the lab', () => {
     const inv = labInventory(lab!, (d) => (d.envoy = { ...d.envoy, logLevel: 'debug' }));
     const r = await runCli(['deploy', '--hosts', inv, '--json']);
     expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
-    const changed = recap(r.stdout).results.filter((x) => x.host === 'lb1' && x.status === 'changed').map((x) => x.task);
+    const changed = recap(r.stdout)
+      .results.filter((x) => x.host === 'lb1' && x.status === 'changed')
+      .map((x) => x.task);
     expect(changed).toEqual(['systemd unit', 'service enabled', 'restart envoy-k8s-proxy']);
     const after = await Promise.all(names.map((n) => unitStart(lab!, n)));
     after.forEach((s, i) => expect(s).not.toEqual(starts[i]));
-    expect(await onHost(lab!, 'lb1', 'systemctl show envoy-k8s-proxy -p ExecStart --value')).toContain('--log-level debug');
+    expect(await onHost(lab!, 'lb1', 'systemctl show envoy-k8s-proxy -p ExecStart --value')).toContain(
+      '--log-level debug',
+    );
     expect((await runCli(['deploy', '--hosts', lab!.inventoryPath])).code).toBe(0);
   });
 
@@ -163,7 +204,9 @@ describe.skipIf(!lab)('deploy on the lab', () => {
     await onHost(lab!, 'lb2', 'sleep 1; touch /etc/envoy-k8s-proxy/envoy.yaml');
     const r = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
     expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
-    const changed = recap(r.stdout).results.filter((x) => x.status === 'changed').map((x) => `${x.host}:${x.task}`);
+    const changed = recap(r.stdout)
+      .results.filter((x) => x.status === 'changed')
+      .map((x) => `${x.host}:${x.task}`);
     expect(changed).toEqual(['lb2:restart pending', 'lb2:restart envoy-k8s-proxy']);
     const after = await Promise.all(names.map((n) => unitStart(lab!, n)));
     expect(after[0]).toBe(starts[0]);

@@ -15,11 +15,13 @@ const run = (...args: string[]) => runCli([...args, '--hosts', lab!.inventoryPat
 type Out = { results: { task: string; role: string; status: string; message?: string; error?: string }[] };
 const results = (stdout: string) => (JSON.parse(stdout) as Out).results;
 /** Exactly what a careful admin (or another package) might have made before the tool came. */
-const FOREIGN = 'useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin envoy && install -d -m 755 /opt/envoy-k8s-proxy && echo precious > /opt/envoy-k8s-proxy/data';
+const FOREIGN =
+  'useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin envoy && install -d -m 755 /opt/envoy-k8s-proxy && echo precious > /opt/envoy-k8s-proxy/data';
 const REMOVE_FOREIGN = 'userdel envoy 2>/dev/null; groupdel envoy 2>/dev/null; rm -rf /opt/envoy-k8s-proxy; true';
 const LOGROTATE = '/etc/logrotate.d/envoy-k8s-proxy';
 /** An admin's own rule at the tool's path, as written before the tool came. */
-const RULE = '# rotated weekly by the ops team\n/var/log/envoy-k8s-proxy/*.log {\n\tweekly\n\trotate 4\n\tcopytruncate\n}\n';
+const RULE =
+  '# rotated weekly by the ops team\n/var/log/envoy-k8s-proxy/*.log {\n\tweekly\n\trotate 4\n\tcopytruncate\n}\n';
 const REMOVE_RULE = `grep -qx ${quote('# rotated weekly by the ops team')} ${LOGROTATE} 2>/dev/null && rm -f ${LOGROTATE}; true`;
 
 describe.skipIf(!lab)('ownership on the lab', () => {
@@ -60,13 +62,17 @@ describe.skipIf(!lab)('ownership on the lab', () => {
     const before = await on(TRACE);
     const r = await run('uninstall', '--purge');
     expect(r.code, r.stderr).toBe(0);
-    const skipped = results(r.stdout).filter((x) => x.status === 'skipped').map((x) => `${x.task}: ${x.message}`);
+    const skipped = results(r.stdout)
+      .filter((x) => x.status === 'skipped')
+      .map((x) => `${x.task}: ${x.message}`);
     expect(skipped).toEqual([
       'releases: /opt/envoy-k8s-proxy: not created by envoy-k8s-proxy: left alone',
       'system user envoy: user envoy: not created by envoy-k8s-proxy: left alone; group envoy: not created by envoy-k8s-proxy: left alone',
     ]);
     expect(await on(TRACE)).toEqual(before);
-    expect(await on('cat /opt/envoy-k8s-proxy/data && getent passwd envoy | cut -d: -f7')).toBe('precious\n/usr/sbin/nologin\n');
+    expect(await on('cat /opt/envoy-k8s-proxy/data && getent passwd envoy | cut -d: -f7')).toBe(
+      'precious\n/usr/sbin/nologin\n',
+    );
     await on(REMOVE_FOREIGN);
     expect(await on(TRACE)).toEqual(clean);
   });
@@ -78,12 +84,16 @@ describe.skipIf(!lab)('ownership on the lab', () => {
     expect(r.code, r.stderr).toBe(1);
     const failed = results(r.stdout).filter((x) => x.status === 'failed');
     expect(failed.map((x) => `${x.role}: ${x.task}`)).toEqual(['ownership: manifest']);
-    expect(failed[0]!.error).toContain(`nothing was changed: ${LOGROTATE} already exists and was not rendered by envoy-k8s-proxy`);
+    expect(failed[0]!.error).toContain(
+      `nothing was changed: ${LOGROTATE} already exists and was not rendered by envoy-k8s-proxy`,
+    );
     expect(results(r.stdout).filter((x) => x.status === 'changed')).toEqual([]);
     expect(await on(TRACE)).toEqual(before);
     const u = await run('uninstall', '--purge');
     expect(u.code, u.stderr).toBe(0);
-    const skipped = results(u.stdout).filter((x) => x.status === 'skipped').map((x) => `${x.task}: ${x.message}`);
+    const skipped = results(u.stdout)
+      .filter((x) => x.status === 'skipped')
+      .map((x) => `${x.task}: ${x.message}`);
     expect(skipped).toEqual([`log rotation: ${LOGROTATE}: not created by envoy-k8s-proxy: left alone`]);
     expect(await on(TRACE)).toEqual(before);
     expect(await on(`cat ${LOGROTATE}`)).toBe(RULE);
@@ -99,10 +109,15 @@ describe.skipIf(!lab)('ownership on the lab', () => {
     const changed = results(r.stdout).filter((x) => x.status === 'changed');
     expect(changed.map((x) => x.task)).toEqual(['manifest']);
     expect(changed[0]!.message).toMatch(/^recorded from a deploy before the manifest: /);
-    const manifest = JSON.parse(await on('cat /var/lib/envoy-k8s-proxy/manifest.json')) as { paths: { origin: string }[]; users: { name: string }[] };
+    const manifest = JSON.parse(await on('cat /var/lib/envoy-k8s-proxy/manifest.json')) as {
+      paths: { origin: string }[];
+      users: { name: string }[];
+    };
     expect(manifest.paths.map((p) => p.origin)).toEqual(['migrated', 'migrated', 'migrated', 'migrated', 'migrated']);
     expect(manifest.users.map((u) => u.name)).toEqual(['envoy']);
-    expect(await on('stat -c "%U %a" /var/lib/envoy-k8s-proxy /var/lib/envoy-k8s-proxy/manifest.json')).toBe('root 700\nroot 600\n');
+    expect(await on('stat -c "%U %a" /var/lib/envoy-k8s-proxy /var/lib/envoy-k8s-proxy/manifest.json')).toBe(
+      'root 700\nroot 600\n',
+    );
     const again = await run('deploy');
     expect(results(again.stdout).filter((x) => x.status === 'changed')).toEqual([]);
     const u = await run('uninstall', '--purge');
@@ -121,8 +136,14 @@ describe.skipIf(!lab)('ownership on the lab', () => {
     await on(`printf %s ${quote(older)} > ${path}`);
     const r = await run('deploy');
     expect(r.code, r.stderr).toBe(0);
-    expect(results(r.stdout).filter((x) => x.status === 'changed').map((x) => x.task)).toEqual(['manifest']);
-    expect((JSON.parse(await on(`cat ${path}`)) as Doc).paths.find((p) => p.role === 'logrotate')?.origin).toBe('migrated');
+    expect(
+      results(r.stdout)
+        .filter((x) => x.status === 'changed')
+        .map((x) => x.task),
+    ).toEqual(['manifest']);
+    expect((JSON.parse(await on(`cat ${path}`)) as Doc).paths.find((p) => p.role === 'logrotate')?.origin).toBe(
+      'migrated',
+    );
     const u = await run('uninstall', '--purge');
     expect(u.code, u.stderr).toBe(0);
     expect(await on(TRACE)).toEqual(clean);
@@ -134,7 +155,9 @@ describe.skipIf(!lab)('ownership on the lab', () => {
     const before = await on(TRACE);
     const d = await run('deploy');
     expect(d.code).toBe(1);
-    expect(results(d.stdout).find((x) => x.status === 'failed')?.error).toMatch(/refusing to trust the manifest.*not root-only/);
+    expect(results(d.stdout).find((x) => x.status === 'failed')?.error).toMatch(
+      /refusing to trust the manifest.*not root-only/,
+    );
     const u = await run('uninstall', '--purge');
     expect(u.code).toBe(1);
     expect(await on(TRACE)).toEqual(before);

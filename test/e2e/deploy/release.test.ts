@@ -14,9 +14,14 @@ import { renderConfigFiles } from '../../../src/render/index.ts';
 
 const lab = labOrSkip();
 const names = lab?.hosts.map((h) => h.name) ?? [];
-const json = (s: string) => JSON.parse(s) as { recap: { host: string; failed: number; changed: number }[]; results: { host: string; task: string; status: string; error?: string; role: string }[] };
-const current = (n: string) => onHost(lab!, n, 'readlink /opt/envoy-k8s-proxy/current; readlink /opt/envoy-k8s-proxy/previous || true');
-const running = (n: string) => onHost(lab!, n, "curl -s 127.0.0.1:10000/server_info | grep -o '\"version\": *\"[^\"]*\"'");
+const json = (s: string) =>
+  JSON.parse(s) as {
+    recap: { host: string; failed: number; changed: number }[];
+    results: { host: string; task: string; status: string; error?: string; role: string }[];
+  };
+const current = (n: string) =>
+  onHost(lab!, n, 'readlink /opt/envoy-k8s-proxy/current; readlink /opt/envoy-k8s-proxy/previous || true');
+const running = (n: string) => onHost(lab!, n, 'curl -s 127.0.0.1:10000/server_info | grep -o \'"version": *"[^"]*"\'');
 
 describe.skipIf(!lab)('envoy releases on the lab', () => {
   beforeAll(async () => {
@@ -26,7 +31,10 @@ describe.skipIf(!lab)('envoy releases on the lab', () => {
 
   it('fetch mode host: each host downloads 1.35.1 from the mirror, verifies it, switches and restarts once', async () => {
     const { sha256: sum } = publishRelease(lab!.mirrorDir, '1.35.1');
-    const inv = labInventory(lab!, (d) => (d.envoy = { ...d.envoy, version: '1.35.1', fetch: 'host', sha256: { x86_64: sum } }));
+    const inv = labInventory(
+      lab!,
+      (d) => (d.envoy = { ...d.envoy, version: '1.35.1', fetch: 'host', sha256: { x86_64: sum } }),
+    );
     const starts = await Promise.all(names.map((n) => unitStart(lab!, n)));
     const r = await runCli(['deploy', '--hosts', inv, '--json']);
     expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
@@ -36,7 +44,11 @@ describe.skipIf(!lab)('envoy releases on the lab', () => {
       expect(await running(n)).toContain('/1.35.1/');
     }
     // the control machine never fetched it: host mode leaves the cache alone
-    expect(json(r.stdout).results.filter((x) => x.task === 'envoy 1.35.1 binary').every((x) => x.status === 'changed')).toBe(true);
+    expect(
+      json(r.stdout)
+        .results.filter((x) => x.task === 'envoy 1.35.1 binary')
+        .every((x) => x.status === 'changed'),
+    ).toBe(true);
   });
 
   it('refuses a downgrade unless asked', async () => {
@@ -64,7 +76,10 @@ describe.skipIf(!lab)('envoy releases on the lab', () => {
     it(`fetch mode ${fetch}: a checksum mismatch installs nothing on any host`, async () => {
       publishRelease(lab!.mirrorDir, '1.35.2');
       const wrong = sha256(standinBytes('1.35.9'));
-      const inv = labInventory(lab!, (d) => (d.envoy = { ...d.envoy, version: '1.35.2', fetch, sha256: { x86_64: wrong } }));
+      const inv = labInventory(
+        lab!,
+        (d) => (d.envoy = { ...d.envoy, version: '1.35.2', fetch, sha256: { x86_64: wrong } }),
+      );
       const starts = await Promise.all(names.map((n) => unitStart(lab!, n)));
       const r = await runCli(['deploy', '--hosts', inv, '--json']);
       expect(r.code).toBe(1);
@@ -84,14 +99,23 @@ describe.skipIf(!lab)('envoy releases on the lab', () => {
     // a bootstrap field Envoy does not know, plus a changed eds file that must not land either
     const broken = envoyConfigRole((i, h, o) =>
       renderConfigFiles(i, h, o).map((f) =>
-        f.name === 'envoy.yaml' ? { ...f, content: `${f.content}not_a_bootstrap_field: 1\n` } : f.name.startsWith('eds_') ? { ...f, content: f.content.replace('16443', '16444') } : f,
+        f.name === 'envoy.yaml'
+          ? { ...f, content: `${f.content}not_a_bootstrap_field: 1\n` }
+          : f.name.startsWith('eds_')
+            ? { ...f, content: f.content.replace('16443', '16444') }
+            : f,
       ),
     );
     const before = await Promise.all(names.map((n) => managedFiles(lab!, n)));
     const starts = await Promise.all(names.map((n) => unitStart(lab!, n)));
     const conns = new Connections((h) => connect(h));
     try {
-      const res = await runPlay({ inv, hosts: inv.hosts, roles: [broken] }, { check: false, diff: false, forks: 3, maxFailPercent: 100 }, conns, () => {});
+      const res = await runPlay(
+        { inv, hosts: inv.hosts, roles: [broken] },
+        { check: false, diff: false, forks: 3, maxFailPercent: 100 },
+        conns,
+        () => {},
+      );
       const failed = res.results.filter((x) => x.status === 'failed');
       expect(failed.map((x) => x.host).sort()).toEqual(names);
       expect(failed[0]!.error).toContain('the new configuration was rejected; the old one stays active');
@@ -101,6 +125,8 @@ describe.skipIf(!lab)('envoy releases on the lab', () => {
     }
     expect(await Promise.all(names.map((n) => managedFiles(lab!, n)))).toEqual(before);
     expect(await Promise.all(names.map((n) => unitStart(lab!, n)))).toEqual(starts);
-    expect(await onHost(lab!, 'lb1', 'ls -A /etc/envoy-k8s-proxy')).toBe('cds.yaml\neds_k8s_cluster1.yaml\neds_k8s_cluster2.yaml\nenvoy.yaml\nlds.yaml\n');
+    expect(await onHost(lab!, 'lb1', 'ls -A /etc/envoy-k8s-proxy')).toBe(
+      'cds.yaml\neds_k8s_cluster1.yaml\neds_k8s_cluster2.yaml\nenvoy.yaml\nlds.yaml\n',
+    );
   });
 });

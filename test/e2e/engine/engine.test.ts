@@ -6,7 +6,8 @@ import { labOrSkip } from '../../lab/index.ts';
 import { labInventory, onHost, runCli, unitStart } from '../support/cli.ts';
 
 const lab = labOrSkip();
-const json = (s: string) => JSON.parse(s) as { recap: { host: string; changed: number; failed: number; unreachable: boolean; error?: string }[] };
+const json = (s: string) =>
+  JSON.parse(s) as { recap: { host: string; changed: number; failed: number; unreachable: boolean; error?: string }[] };
 
 describe.skipIf(!lab)('engine on the lab', () => {
   it('become: a non-root user with sudo installs from scratch, then the next run is all ok', async () => {
@@ -16,7 +17,17 @@ describe.skipIf(!lab)('engine on the lab', () => {
     const first = await runCli(['deploy', '--hosts', inv, '--limit', 'lb1', '--json']);
     expect(first.code, first.stderr + first.stdout.slice(-1500)).toBe(0);
     expect(json(first.stdout).recap[0]!.changed).toBeGreaterThan(5);
-    expect((await onHost(lab!, 'lb1', 'systemctl is-active envoy-k8s-proxy; stat -c %U /opt/envoy-k8s-proxy/releases/1.35.0/envoy; ls -A ~ops')).split('\n').slice(0, 2)).toEqual(['active', 'root']);
+    expect(
+      (
+        await onHost(
+          lab!,
+          'lb1',
+          'systemctl is-active envoy-k8s-proxy; stat -c %U /opt/envoy-k8s-proxy/releases/1.35.0/envoy; ls -A ~ops',
+        )
+      )
+        .split('\n')
+        .slice(0, 2),
+    ).toEqual(['active', 'root']);
     expect(await onHost(lab!, 'lb1', 'ls -A ~ops/.ekp-upload 2>/dev/null || echo gone')).toBe('gone\n');
     const second = await runCli(['deploy', '--hosts', inv, '--limit', 'lb1', '--json']);
     expect(json(second.stdout).recap[0]!.changed).toBe(0);
@@ -71,8 +82,14 @@ describe.skipIf(!lab)('engine on the lab', () => {
     );
     const r = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
     expect(r.code).toBe(1);
-    const out = JSON.parse(r.stdout) as { results: { host: string; status: string; error?: string }[]; recap: { host: string; failed: number }[] };
-    expect(out.results.find((x) => x.host === 'lb1')).toMatchObject({ status: 'failed', error: 'lb1: another envoy-k8s-proxy run holds /run/envoy-k8s-proxy/run.lock: ops@laptop' });
+    const out = JSON.parse(r.stdout) as {
+      results: { host: string; status: string; error?: string }[];
+      recap: { host: string; failed: number }[];
+    };
+    expect(out.results.find((x) => x.host === 'lb1')).toMatchObject({
+      status: 'failed',
+      error: 'lb1: another envoy-k8s-proxy run holds /run/envoy-k8s-proxy/run.lock: ops@laptop',
+    });
     expect(out.recap.filter((h) => h.failed > 0).map((h) => h.host)).toEqual(['lb1']);
     // released when its holder ends (we end it now); our own lock never outlives the run
     await onHost(lab!, 'lb1', 'kill -- -"$(cat /run/ekp-test-holder.pid)"; rm -f /run/ekp-test-holder.pid');

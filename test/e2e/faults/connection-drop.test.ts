@@ -11,7 +11,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip } from '../../lab/index.ts';
 import { labInventory, onHost, runCli } from '../support/cli.ts';
 import {
-  CONFIG_DIR, currentRelease, expectExactly, expectOldOrNew, INSTALL_DIR, killSessionOf, leftovers, parseRun, publishPadded, publishSlowValidate, rendered, STAGED_VALIDATE, whenOnHost,
+  CONFIG_DIR,
+  currentRelease,
+  expectExactly,
+  expectOldOrNew,
+  INSTALL_DIR,
+  killSessionOf,
+  leftovers,
+  parseRun,
+  publishPadded,
+  publishSlowValidate,
+  rendered,
+  STAGED_VALIDATE,
+  whenOnHost,
 } from './support.ts';
 
 const lab = labOrSkip();
@@ -36,7 +48,12 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
     for (const n of names) await onHost(lab!, n, `rm -rf ${dir}`); // a rerun of this test uploads again
 
     const run = runCli(['deploy', '--hosts', next, '--json']);
-    const killed = await whenOnHost(lab!, 'lb2', `[ "$(stat -c %s ${dir}/.envoy.ekp-upload 2>/dev/null || echo 0)" -gt 1048576 ]`, killSessionOf('-x sftp-server'));
+    const killed = await whenOnHost(
+      lab!,
+      'lb2',
+      `[ "$(stat -c %s ${dir}/.envoy.ekp-upload 2>/dev/null || echo 0)" -gt 1048576 ]`,
+      killSessionOf('-x sftp-server'),
+    );
     expect(killed).toMatch(/killed sshd \d+/);
     const r = await run;
 
@@ -48,7 +65,8 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
     // the binary never took its name; a partial temp file may stay until the next run
     expect(await onHost(lab!, 'lb2', `ls -A ${dir}`)).toMatch(/^(\.envoy\.ekp-upload\n)?$/);
     expect(await currentRelease(lab!, 'lb2')).toEqual(before);
-    for (const n of ['lb1', 'lb3']) expect(await currentRelease(lab!, n)).toEqual({ current: `releases/${VERSION}`, sha256: sum });
+    for (const n of ['lb1', 'lb3'])
+      expect(await currentRelease(lab!, n)).toEqual({ current: `releases/${VERSION}`, sha256: sum });
 
     const again = await runCli(['deploy', '--hosts', next, '--json']);
     expect(again.code, again.stderr + again.stdout.slice(-2000)).toBe(0);
@@ -79,7 +97,13 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
     expect(failed[0]!.error).toMatch(/^lb2: .*connection to [\d.]+ lost/);
     await expectOldOrNew(lab!, 'lb2', versions);
     // the script lost its connection, not its host: it finishes (or fails) on its own and cleans up
-    await whenOnHost(lab!, 'lb2', `! pgrep ${STAGED_VALIDATE} >/dev/null && [ ! -e ${CONFIG_DIR}/.ekp-stage ]`, 'true', 30);
+    await whenOnHost(
+      lab!,
+      'lb2',
+      `! pgrep ${STAGED_VALIDATE} >/dev/null && [ ! -e ${CONFIG_DIR}/.ekp-stage ]`,
+      'true',
+      30,
+    );
     await expectOldOrNew(lab!, 'lb2', versions);
     expect(await leftovers(lab!, 'lb2')).toEqual([]);
 

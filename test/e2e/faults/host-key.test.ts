@@ -41,14 +41,18 @@ describe.skipIf(!lab)('fault: a changed host key', () => {
     });
 
     const files = await managedFiles(lab!, 'lb2');
-    const cursor = (await onHost(lab!, 'lb2', 'journalctl -n 0 --show-cursor -o cat | sed -n "s/^-- cursor: //p"')).trim();
+    const cursor = (
+      await onHost(lab!, 'lb2', 'journalctl -n 0 --show-cursor -o cat | sed -n "s/^-- cursor: //p"')
+    ).trim();
     const r = await runCli(['deploy', '--hosts', inv, '--json']);
 
     expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(3); // unreachable, nothing failed elsewhere
     const out = parseRun(r.stdout);
     const rec = out.recap.find((h) => h.host === 'lb2')!;
     expect(rec).toMatchObject({ unreachable: true, ok: 0, changed: 0 });
-    expect(rec.error).toContain(`lb2: REMOTE HOST IDENTIFICATION HAS CHANGED for ${lb2}: offered ssh-ed25519 ${fp(real)}, ${knownHosts} line 2 has ${fp(`${lb2} ${impostor}`)}`);
+    expect(rec.error).toContain(
+      `lb2: REMOTE HOST IDENTIFICATION HAS CHANGED for ${lb2}: offered ssh-ed25519 ${fp(real)}, ${knownHosts} line 2 has ${fp(`${lb2} ${impostor}`)}`,
+    );
     expect(out.results.filter((x) => x.host === 'lb2')).toEqual([]);
     for (const n of ['lb1', 'lb3']) {
       expect(out.recap.find((h) => h.host === n)).toMatchObject({ failed: 0, unreachable: false });
@@ -56,7 +60,11 @@ describe.skipIf(!lab)('fault: a changed host key', () => {
     }
 
     // sshd on lb2 saw the tool only before authentication: no login accepted but our own query's
-    const log = await onHost(lab!, 'lb2', `journalctl -u ssh --after-cursor='${cursor}' -o cat | grep -v "port $(echo "$SSH_CLIENT" | cut -d' ' -f2)[ :]" || true`);
+    const log = await onHost(
+      lab!,
+      'lb2',
+      `journalctl -u ssh --after-cursor='${cursor}' -o cat | grep -v "port $(echo "$SSH_CLIENT" | cut -d' ' -f2)[ :]" || true`,
+    );
     expect(log).toMatch(/Disconnected from [\d.]+ port \d+ \[preauth\]/);
     expect(log).not.toMatch(/Accepted/);
     expect(await managedFiles(lab!, 'lb2')).toBe(files);

@@ -9,7 +9,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip, startHost, stopHost } from '../../lab/index.ts';
 import { labInventory, runCli } from '../support/cli.ts';
-import { currentRelease, expectExactly, expectOldOrNew, INSTALL_DIR, leftovers, parseRun, publishPadded, rendered, whenOnHost } from './support.ts';
+import {
+  currentRelease,
+  expectExactly,
+  expectOldOrNew,
+  INSTALL_DIR,
+  leftovers,
+  parseRun,
+  publishPadded,
+  rendered,
+  whenOnHost,
+} from './support.ts';
 
 const lab = labOrSkip();
 const names = lab?.hosts.map((h) => h.name) ?? [];

@@ -7,7 +7,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip, readLabInfo } from '../../lab/index.ts';
 import { exited, labInventory, onHost, runCli, spawnCli, waitForOutput } from '../support/cli.ts';
-import { expectExactly, expectOldOrNew, leftovers, publishSlowValidate, rendered, STAGED_VALIDATE, whenOnHost } from './support.ts';
+import {
+  expectExactly,
+  expectOldOrNew,
+  leftovers,
+  publishSlowValidate,
+  rendered,
+  STAGED_VALIDATE,
+  whenOnHost,
+} from './support.ts';
 
 const lab = labOrSkip();
 const names = lab?.hosts.map((h) => h.name) ?? [];
@@ -17,7 +25,8 @@ const VERSION = '1.36.6';
 function sshdPids(host: string): number[] {
   // lab.json, not the info the run started with: a host restarted by another test has a new pid
   const root = (readLabInfo() ?? lab!).hosts.find((h) => h.name === host)!.pid;
-  const parent = (pid: number): number => Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  const parent = (pid: number): number =>
+    Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
   const below = (pid: number): boolean => {
     for (let p = pid; p > 1; p = parent(p)) if (p === root) return true;
     return false;
@@ -80,13 +89,18 @@ describe.skipIf(!lab)('fault: a host stops answering mid-run', () => {
     const code = await exited(child);
     const total = Date.now() - t0;
     const out = child.out();
-    console.log(`[figure] hung lb2 (commandTimeout 6s): failed ${detected} ms after SIGSTOP; the run exited ${total} ms after it; ${failed[0]}`);
+    console.log(
+      `[figure] hung lb2 (commandTimeout 6s): failed ${detected} ms after SIGSTOP; the run exited ${total} ms after it; ${failed[0]}`,
+    );
 
     expect(code, out.stdout + out.stderr).toBe(1);
-    expect(failed[1]).toMatch(/^envoy_config : envoy configuration — lb2: no answer from `cd \/etc\/envoy-k8s-proxy …` within 6s/);
+    expect(failed[1]).toMatch(
+      /^envoy_config : envoy configuration — lb2: no answer from `cd \/etc\/envoy-k8s-proxy …` within 6s/,
+    );
     expect(detected).toBeLessThan(6000 + 15_000); // the deadline, then TERM/KILL grace: a liveness bound
     expect(total).toBeLessThan(60_000);
-    for (const n of ['lb1', 'lb3']) expect(out.stdout).toMatch(new RegExp(`^${n}\\s+ok=\\d+ changed=\\d+ failed=0 `, 'm'));
+    for (const n of ['lb1', 'lb3'])
+      expect(out.stdout).toMatch(new RegExp(`^${n}\\s+ok=\\d+ changed=\\d+ failed=0 `, 'm'));
     expect(out.stdout).toMatch(/^lb2\s+ok=\d+ changed=\d+ failed=1 /m);
     for (const n of ['lb1', 'lb3']) await expectExactly(lab!, n, await rendered(next, n));
 

@@ -54,7 +54,12 @@ function peakRssKiB(pid: number): number {
 }
 
 /** `logs -f` in a child whose stdout is read at `readRate` bytes/s (or as fast as it comes) while `flood` runs. */
-async function followDuring(args: string[], readRate: number | null, remote: string, flood: () => Promise<void>): Promise<Follow> {
+async function followDuring(
+  args: string[],
+  readRate: number | null,
+  remote: string,
+  flood: () => Promise<void>,
+): Promise<Follow> {
   // read here at a set rate: the helper must not buffer the flood too
   const child = spawnCli(['logs', '--hosts', lab!.inventoryPath, '-f', '-n', '0', ...args], { keepOutput: false });
   let bytes = 0;
@@ -74,7 +79,9 @@ async function followDuring(args: string[], readRate: number | null, remote: str
   });
   const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
   const lb1 = lab!.hosts[0]!;
-  await expect.poll(async () => (await sshRun(lab!, lb1.address, `pgrep -x ${remote}`)).code, { timeout: 15_000, interval: 200 }).toBe(0);
+  await expect
+    .poll(async () => (await sshRun(lab!, lb1.address, `pgrep -x ${remote}`)).code, { timeout: 15_000, interval: 200 })
+    .toBe(0);
   await flood();
   const hwmKiB = peakRssKiB(child.pid!);
   child.kill('SIGINT');
@@ -84,7 +91,12 @@ async function followDuring(args: string[], readRate: number | null, remote: str
 }
 
 async function waitInactive(host: string, unit: string): Promise<void> {
-  await expect.poll(async () => (await onHost(lab!, host, `systemctl is-active ${unit} || true`)).trim(), { timeout: (SECONDS + 40) * 1000, interval: 1000 }).not.toMatch(/^(active|activating)$/);
+  await expect
+    .poll(async () => (await onHost(lab!, host, `systemctl is-active ${unit} || true`)).trim(), {
+      timeout: (SECONDS + 40) * 1000,
+      interval: 1000,
+    })
+    .not.toMatch(/^(active|activating)$/);
 }
 
 const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
@@ -99,7 +111,11 @@ describe.skipIf(!lab)('a host flooding its logs', () => {
   afterAll(async () => {
     // lb1 as the other files expect it: the real service, journald's defaults and a short journal,
     // an access log Envoy creates again with real entries
-    await onHost(lab!, 'lb1', `rm -f ${DROP_IN} ${FLOODER} ${JOURNALD_CONF} ${accessLog}; systemctl stop ekp-access-flood 2>/dev/null; systemctl daemon-reload; systemctl restart systemd-journald; journalctl --rotate --vacuum-size=1M -q; systemctl reset-failed envoy-k8s-proxy; systemctl restart envoy-k8s-proxy`);
+    await onHost(
+      lab!,
+      'lb1',
+      `rm -f ${DROP_IN} ${FLOODER} ${JOURNALD_CONF} ${accessLog}; systemctl stop ekp-access-flood 2>/dev/null; systemctl daemon-reload; systemctl restart systemd-journald; journalctl --rotate --vacuum-size=1M -q; systemctl reset-failed envoy-k8s-proxy; systemctl restart envoy-k8s-proxy`,
+    );
   });
 
   it(`journal flooded at up to 50 MB/s for ${SECONDS} s, read at 1 MB/s: the follow pauses the host, RSS stays bounded`, async () => {
@@ -107,17 +123,33 @@ describe.skipIf(!lab)('a host flooding its logs', () => {
     const r = await followDuring([], 1_000_000, 'journalctl', async () => {
       // the service itself floods its journal (what the follow reads); journald's rate limits off,
       // globally too: the per-unit setting needs cgroup xattrs, which a container may not have
-      await onHost(lab!, 'lb1', `mkdir -p $(dirname ${JOURNALD_CONF}) && printf '[Journal]\\nRateLimitIntervalSec=0\\n' > ${JOURNALD_CONF} && systemctl restart systemd-journald`);
+      await onHost(
+        lab!,
+        'lb1',
+        `mkdir -p $(dirname ${JOURNALD_CONF}) && printf '[Journal]\\nRateLimitIntervalSec=0\\n' > ${JOURNALD_CONF} && systemctl restart systemd-journald`,
+      );
       const conf = `[Service]\nExecStartPre=\nExecStart=\nExecStart=/usr/bin/python3 ${FLOODER} ${RATE} ${SECONDS} ${LINE}\nRestart=no\nLogRateLimitIntervalSec=0\n`;
-      await onHost(lab!, 'lb1', `mkdir -p $(dirname ${DROP_IN}) && cat > ${DROP_IN} <<'EOF'\n${conf}EOF\nsystemctl daemon-reload && systemctl restart envoy-k8s-proxy`);
+      await onHost(
+        lab!,
+        'lb1',
+        `mkdir -p $(dirname ${DROP_IN}) && cat > ${DROP_IN} <<'EOF'\n${conf}EOF\nsystemctl daemon-reload && systemctl restart envoy-k8s-proxy`,
+      );
       await waitInactive('lb1', 'envoy-k8s-proxy');
     });
     // the journal kept up: the flooder's report is there, its last line just before it, none of it suppressed
-    const last = (await onHost(lab!, 'lb1', 'journalctl _SYSTEMD_UNIT=envoy-k8s-proxy.service -o cat -n 2')).trim().split('\n');
+    const last = (await onHost(lab!, 'lb1', 'journalctl _SYSTEMD_UNIT=envoy-k8s-proxy.service -o cat -n 2'))
+      .trim()
+      .split('\n');
     const report = /^flood: (\d+) lines, (\d+) bytes in ([\d.]+) s$/.exec(last[1] ?? '');
-    const suppressed = await onHost(lab!, 'lb1', `journalctl -u systemd-journald --since @${since} -o cat | grep 'Suppressed.*envoy-k8s-proxy' || true`);
-    console.log(`journal flood: ${report ? `${mb(Number(report[2]))} into lb1's journal in ${report[3]} s (${mb(Number(report[2]) / Number(report[3]))}/s)` : 'no report'}; ` +
-      `logs -f read at 1 MB/s: ${mb(r.bytes)} streamed, peak RSS ${(r.hwmKiB / 1024).toFixed(0)} MiB`);
+    const suppressed = await onHost(
+      lab!,
+      'lb1',
+      `journalctl -u systemd-journald --since @${since} -o cat | grep 'Suppressed.*envoy-k8s-proxy' || true`,
+    );
+    console.log(
+      `journal flood: ${report ? `${mb(Number(report[2]))} into lb1's journal in ${report[3]} s (${mb(Number(report[2]) / Number(report[3]))}/s)` : 'no report'}; ` +
+        `logs -f read at 1 MB/s: ${mb(r.bytes)} streamed, peak RSS ${(r.hwmKiB / 1024).toFixed(0)} MiB`,
+    );
     expect(r.code).toBe(0);
     expect(r.bytes).toBeGreaterThan(1_000_000);
     expect(r.hwmKiB).toBeLessThan(BOUND_KIB);
@@ -128,11 +160,17 @@ describe.skipIf(!lab)('a host flooding its logs', () => {
 
   it(`access log at 50 MB/s for ${SECONDS} s, read as fast as it comes: RSS stays bounded, a 1 MiB line arrives cut`, async () => {
     const r = await followDuring(['--access'], null, 'tail', async () => {
-      await onHost(lab!, 'lb1', `systemd-run --quiet --unit=ekp-access-flood -p User=envoy /usr/bin/python3 ${FLOODER} ${RATE} ${SECONDS} ${LINE} ${accessLog} ${1 << 20}`);
+      await onHost(
+        lab!,
+        'lb1',
+        `systemd-run --quiet --unit=ekp-access-flood -p User=envoy /usr/bin/python3 ${FLOODER} ${RATE} ${SECONDS} ${LINE} ${accessLog} ${1 << 20}`,
+      );
       await waitInactive('lb1', 'ekp-access-flood');
     });
     const size = Number((await onHost(lab!, 'lb1', `stat -c %s ${accessLog}`)).trim());
-    console.log(`access-log flood: ${mb(size)} appended on lb1; logs --access -f read as it came: ${mb(r.bytes)} streamed, peak RSS ${(r.hwmKiB / 1024).toFixed(0)} MiB`);
+    console.log(
+      `access-log flood: ${mb(size)} appended on lb1; logs --access -f read as it came: ${mb(r.bytes)} streamed, peak RSS ${(r.hwmKiB / 1024).toFixed(0)} MiB`,
+    );
     expect(r.code).toBe(0);
     expect(r.bytes).toBeGreaterThan(100_000_000);
     expect(r.hwmKiB).toBeLessThan(BOUND_KIB);

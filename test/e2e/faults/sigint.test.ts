@@ -6,7 +6,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip } from '../../lab/index.ts';
 import { exited, labInventory, onHost, runCli, spawnCli, unitStart, waitForOutput } from '../support/cli.ts';
-import { currentRelease, expectExactly, expectOldOrNew, leftovers, publishSlowValidate, rendered, STAGED_VALIDATE, whenOnHost } from './support.ts';
+import {
+  currentRelease,
+  expectExactly,
+  expectOldOrNew,
+  leftovers,
+  publishSlowValidate,
+  rendered,
+  STAGED_VALIDATE,
+  whenOnHost,
+} from './support.ts';
 
 const lab = labOrSkip();
 const names = lab?.hosts.map((h) => h.name) ?? [];
@@ -43,7 +52,9 @@ describe.skipIf(!lab)('fault: Ctrl-C in the middle of a deploy', () => {
       await expectExactly(lab!, n, await rendered(next, n)); // config landed before the handler ran
       const c = await currentRelease(lab!, n);
       expect(c.current).toBe(`releases/${lab!.envoyVersion}`);
-      expect(await onHost(lab!, n, `${'/opt/envoy-k8s-proxy/'}${c.current}/envoy --version`)).toContain(`/${lab!.envoyVersion}/`);
+      expect(await onHost(lab!, n, `${'/opt/envoy-k8s-proxy/'}${c.current}/envoy --version`)).toContain(
+        `/${lab!.envoyVersion}/`,
+      );
       // the host being drained is finished; no other is started on after the interrupt
       if (n === first) expect(await unitStart(lab!, n)).not.toBe(starts.get(n));
       else expect(await unitStart(lab!, n), `${n} was restarted after Ctrl-C`).toBe(starts.get(n));

@@ -7,7 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockScript } from '../../../src/runner/host-lock.ts';
 import { labOrSkip } from '../../lab/index.ts';
 import { exited, labInventory, onHost, runCli, spawnCli } from '../support/cli.ts';
-import { expectExactly, leftovers, parseRun, publishSlowValidate, rendered, STAGED_VALIDATE, whenOnHost } from './support.ts';
+import {
+  expectExactly,
+  leftovers,
+  parseRun,
+  publishSlowValidate,
+  rendered,
+  STAGED_VALIDATE,
+  whenOnHost,
+} from './support.ts';
 
 const lab = labOrSkip();
 const names = lab?.hosts.map((h) => h.name) ?? [];
@@ -37,16 +45,26 @@ describe.skipIf(!lab)('fault: the control process is killed mid-deploy', () => {
     await runCli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
   });
 
-  for (const [mode, endpoint, become] of [['root', 1, false], ['become (ops with sudo)', 0, true]] as const) {
+  for (const [mode, endpoint, become] of [
+    ['root', 1, false],
+    ['become (ops with sudo)', 0, true],
+  ] as const) {
     it(`${mode}: the next deploy proceeds and converges`, async () => {
       const next = inventory(endpoint, become);
       const child = spawnCli(['deploy', '--hosts', next]);
       await Promise.all(names.map((n) => whenOnHost(lab!, n, `pgrep ${STAGED_VALIDATE} >/dev/null`)));
-      for (const n of names) expect(await onHost(lab!, n, `head -n 1 ${LOCK}`), n).toContain(` pid ${child.pid} since `);
+      for (const n of names)
+        expect(await onHost(lab!, n, `head -n 1 ${LOCK}`), n).toContain(` pid ${child.pid} since `);
       child.kill('SIGKILL');
       await exited(child);
       // the holder saw EOF and keeps the lock while the killed run's validation finishes
-      const draining = whenOnHost(lab!, 'lb1', `grep -q 'connection gone: waiting for its commands' ${LOCK}`, 'true', 10);
+      const draining = whenOnHost(
+        lab!,
+        'lb1',
+        `grep -q 'connection gone: waiting for its commands' ${LOCK}`,
+        'true',
+        10,
+      );
 
       const t0 = Date.now();
       const r = await runCli(['deploy', '--hosts', next, '--json']);
@@ -60,7 +78,9 @@ describe.skipIf(!lab)('fault: the control process is killed mid-deploy', () => {
         await expectExactly(lab!, n, await rendered(next, n));
         expect(await leftovers(lab!, n), n).toEqual([]);
         expect(await onHost(lab!, n, HOLDERS), n).toBe('');
-        expect(await onHost(lab!, n, `stat -c %U:%a /run/envoy-k8s-proxy; head -n 1 ${LOCK}`), n).toMatch(/^root:700\n\S+ pid \d+ since /);
+        expect(await onHost(lab!, n, `stat -c %U:%a /run/envoy-k8s-proxy; head -n 1 ${LOCK}`), n).toMatch(
+          /^root:700\n\S+ pid \d+ since /,
+        );
       }
     });
   }
@@ -68,17 +88,36 @@ describe.skipIf(!lab)('fault: the control process is killed mid-deploy', () => {
   it('a holder alive without its SSH session is ended and the lock taken', async () => {
     // double fork (parent: init) with stdin a FIFO it holds open itself: its EOF never comes
     const script = lockScript('ops@crashed pid 1', 10);
-    await onHost(lab!, 'lb1', `rm -f /tmp/ekp-orphan.in; mkfifo /tmp/ekp-orphan.in; cat > /tmp/ekp-orphan.sh <<'EOF'\n${script}\nEOF\n(setsid sh /tmp/ekp-orphan.sh <>/tmp/ekp-orphan.in >/dev/null 2>&1 &)`);
-    const orphan = (await whenOnHost(lab!, 'lb1', `grep -q '^pid=' ${LOCK} 2>/dev/null && grep -q '^ops@crashed' ${LOCK}`, `sed -n 's/^pid=\\([0-9]*\\) .*/\\1/p' ${LOCK}`)).trim();
+    await onHost(
+      lab!,
+      'lb1',
+      `rm -f /tmp/ekp-orphan.in; mkfifo /tmp/ekp-orphan.in; cat > /tmp/ekp-orphan.sh <<'EOF'\n${script}\nEOF\n(setsid sh /tmp/ekp-orphan.sh <>/tmp/ekp-orphan.in >/dev/null 2>&1 &)`,
+    );
+    const orphan = (
+      await whenOnHost(
+        lab!,
+        'lb1',
+        `grep -q '^pid=' ${LOCK} 2>/dev/null && grep -q '^ops@crashed' ${LOCK}`,
+        `sed -n 's/^pid=\\([0-9]*\\) .*/\\1/p' ${LOCK}`,
+      )
+    ).trim();
     expect(orphan).toMatch(/^\d+$/);
 
     const r = await runCli(['deploy', '--hosts', inventory(0), '--limit', 'lb1']);
     expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^lb1\\s+run lock: took over from stale holder pid ${orphan} \\(its SSH session is gone\\): ops@crashed pid 1 since `, 'm'));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^lb1\\s+run lock: took over from stale holder pid ${orphan} \\(its SSH session is gone\\): ops@crashed pid 1 since `,
+        'm',
+      ),
+    );
     expect(await onHost(lab!, 'lb1', `kill -0 ${orphan} 2>/dev/null && echo alive || echo gone`)).toBe('gone\n');
     expect(await onHost(lab!, 'lb1', HOLDERS)).toBe('');
     await onHost(lab!, 'lb1', 'rm -f /tmp/ekp-orphan.in /tmp/ekp-orphan.sh');
     const again = await runCli(['deploy', '--hosts', inventory(0), '--json']);
-    expect(parseRun(again.stdout).recap.every((h) => h.failed === 0 && h.changed === 0), again.stdout.slice(-1500)).toBe(true);
+    expect(
+      parseRun(again.stdout).recap.every((h) => h.failed === 0 && h.changed === 0),
+      again.stdout.slice(-1500),
+    ).toBe(true);
   });
 });

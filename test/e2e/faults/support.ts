@@ -33,15 +33,33 @@ export async function rendered(inventoryPath: string, host: string): Promise<Ren
 
 /** Every entry of the config dir (dot files too) with its sha256; directories show as "dir". */
 export async function configOnHost(lab: LabInfo, host: string): Promise<Map<string, string>> {
-  const out = await onHost(lab, host, `cd ${CONFIG_DIR} && for f in $(ls -A); do if [ -f "$f" ]; then sha256sum "$f"; else echo "dir $f"; fi; done`);
-  return new Map(out.trim().split('\n').filter(Boolean).map((l) => { const [sum, name] = l.split(/\s+/); return [name!, sum!]; }));
+  const out = await onHost(
+    lab,
+    host,
+    `cd ${CONFIG_DIR} && for f in $(ls -A); do if [ -f "$f" ]; then sha256sum "$f"; else echo "dir $f"; fi; done`,
+  );
+  return new Map(
+    out
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [sum, name] = l.split(/\s+/);
+        return [name!, sum!];
+      }),
+  );
 }
 
 /**
  * Each managed file on the host is exactly one of the renders (never partial). Temp names (`*ekp-*`)
  * are not managed files: `leftovers` checks those.
  */
-export async function expectOldOrNew(lab: LabInfo, host: string, versions: Render[], ignore: string[] = []): Promise<void> {
+export async function expectOldOrNew(
+  lab: LabInfo,
+  host: string,
+  versions: Render[],
+  ignore: string[] = [],
+): Promise<void> {
   const files = await configOnHost(lab, host);
   for (const [name, sum] of files) {
     if (ignore.includes(name) || name.includes('ekp-')) continue;
@@ -50,7 +68,10 @@ export async function expectOldOrNew(lab: LabInfo, host: string, versions: Rende
     expect(known, `${host}: ${CONFIG_DIR}/${name} matches no render (half-written?)`).toContain(sum);
   }
   const unit = (await onHost(lab, host, `sha256sum ${UNIT_FILE} | cut -d' ' -f1`)).trim();
-  expect(versions.map((v) => v.unit), `${host}: ${UNIT_FILE} matches no render`).toContain(unit);
+  expect(
+    versions.map((v) => v.unit),
+    `${host}: ${UNIT_FILE} matches no render`,
+  ).toContain(unit);
 }
 
 /** The host holds exactly one render, file for file. */
@@ -61,13 +82,21 @@ export async function expectExactly(lab: LabInfo, host: string, want: Render): P
 
 /** Temp files and staging dirs the tool's modules use (.ekp-new, .ekp-tmp*, .ekp-stage, .envoy.ekp-upload, …). */
 export async function leftovers(lab: LabInfo, host: string): Promise<string[]> {
-  const out = await onHost(lab, host, `find ${CONFIG_DIR} ${INSTALL_DIR} /etc/systemd/system -xdev -name '*ekp-*' 2>/dev/null | sort`);
+  const out = await onHost(
+    lab,
+    host,
+    `find ${CONFIG_DIR} ${INSTALL_DIR} /etc/systemd/system -xdev -name '*ekp-*' 2>/dev/null | sort`,
+  );
   return out.split('\n').filter(Boolean);
 }
 
 /** `current` and `previous`, and whether the release `current` names is complete (its sha256). */
 export async function currentRelease(lab: LabInfo, host: string): Promise<{ current: string; sha256: string }> {
-  const out = await onHost(lab, host, `c=$(readlink ${INSTALL_DIR}/current); echo "$c"; sha256sum "${INSTALL_DIR}/$c/envoy" | cut -d' ' -f1`);
+  const out = await onHost(
+    lab,
+    host,
+    `c=$(readlink ${INSTALL_DIR}/current); echo "$c"; sha256sum "${INSTALL_DIR}/$c/envoy" | cut -d' ' -f1`,
+  );
   const [current, sum] = out.trim().split('\n');
   return { current: current!, sha256: sum! };
 }
@@ -94,7 +123,13 @@ export function publishSlowValidate(lab: LabInfo, version: string, seconds: numb
  * fault fires from inside the host as soon as the step is seen, not after a guessed delay.
  * Resolves with the output of `then`; rejects after timeoutSec.
  */
-export async function whenOnHost(lab: LabInfo, host: string, condition: string, then = 'true', timeoutSec = 50): Promise<string> {
+export async function whenOnHost(
+  lab: LabInfo,
+  host: string,
+  condition: string,
+  then = 'true',
+  timeoutSec = 50,
+): Promise<string> {
   const address = lab.hosts.find((h) => h.name === host)!.address;
   const script = `end=$(( $(date +%s) + ${timeoutSec} )); until ${condition}; do [ "$(date +%s)" -lt "$end" ] || { echo "timed out waiting for: ${condition.replaceAll("'", '')}" >&2; exit 99; }; sleep 0.02; done; ${then}`;
   const r = await sshRun(lab, address, script);

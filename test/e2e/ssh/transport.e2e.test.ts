@@ -18,7 +18,24 @@ if (why) console.warn(`skipping SSH e2e tests: ${why}`);
 // No agent, no default keys: only what each test configures.
 const ENV = { HOME: '/nonexistent-home' };
 
-const HOSTILE = ['', ' ', "it's", '"q"', 'a\nb\n', '$(id)', '`id`', '${HOME}', '*', '-n', '--', 'a;b|c&d', '\\', 'ü ✓', '!x', '~'];
+const HOSTILE = [
+  '',
+  ' ',
+  "it's",
+  '"q"',
+  'a\nb\n',
+  '$(id)',
+  '`id`',
+  '${HOME}',
+  '*',
+  '-n',
+  '--',
+  'a;b|c&d',
+  '\\',
+  'ü ✓',
+  '!x',
+  '~',
+];
 
 function pgrep(pattern: string): string {
   try {
@@ -115,7 +132,9 @@ describe.skipIf(why !== undefined)('ssh transport against a real sshd', () => {
 
   it('streamed stderr: the callback sees all of it, the result keeps its last 64 KiB', async () => {
     let seen = 0;
-    const r = await t.exec('head -c 1048576 /dev/zero | tr "\\0" e >&2; echo last-line >&2', { onStderr: (c) => void (seen += c.length) });
+    const r = await t.exec('head -c 1048576 /dev/zero | tr "\\0" e >&2; echo last-line >&2', {
+      onStderr: (c) => void (seen += c.length),
+    });
     expect(seen).toBe((1 << 20) + 'last-line\n'.length);
     expect(r.stderr.length).toBe(64 * 1024);
     expect(r.stderr.endsWith('eeelast-line\n')).toBe(true);
@@ -159,7 +178,9 @@ describe.skipIf(why !== undefined)('ssh transport against a real sshd', () => {
     try {
       const fwd = await t.forward('127.0.0.1', port);
       expect(fwd.localPort).not.toBe(port);
-      const bodies = await Promise.all([1, 2, 3].map((n) => fetch(`http://127.0.0.1:${fwd.localPort}/x${n}`).then((r) => r.text())));
+      const bodies = await Promise.all(
+        [1, 2, 3].map((n) => fetch(`http://127.0.0.1:${fwd.localPort}/x${n}`).then((r) => r.text())),
+      );
       expect(bodies).toEqual(['hello from /x1', 'hello from /x2', 'hello from /x3']);
       await fwd.close();
       await expect(fetch(`http://127.0.0.1:${fwd.localPort}/`)).rejects.toThrow();
@@ -183,7 +204,9 @@ describe.skipIf(why !== undefined)('ssh transport against a real sshd', () => {
 
   it('timeout kills the remote process and says so', async () => {
     const marker = `318.${Date.now() % 1_000_000}`;
-    await expect(t.exec(['sleep', marker], { timeoutMs: 500 })).rejects.toThrow(`lb1: no answer from \`sleep ${marker}\` within 500ms`);
+    await expect(t.exec(['sleep', marker], { timeoutMs: 500 })).rejects.toThrow(
+      `lb1: no answer from \`sleep ${marker}\` within 500ms`,
+    );
     expect(await eventually(() => pgrep(marker) === '')).toBe(true);
   });
 
@@ -191,7 +214,9 @@ describe.skipIf(why !== undefined)('ssh transport against a real sshd', () => {
     const short = await connect(sshd.host({ commandTimeoutMs: 700 }), { env: ENV });
     try {
       const marker = `319.${Date.now() % 1_000_000}`;
-      await expect(short.exec(`sleep ${marker}`)).rejects.toThrow(`lb1: no answer from \`sleep ${marker}\` within 700ms`);
+      await expect(short.exec(`sleep ${marker}`)).rejects.toThrow(
+        `lb1: no answer from \`sleep ${marker}\` within 700ms`,
+      );
       expect(await eventually(() => pgrep(marker) === '')).toBe(true);
       expect((await short.exec('sleep 1; echo slept', { timeoutMs: 0 })).stdout).toBe('slept\n');
       expect((await short.exec('sleep 1; echo slept', { timeoutMs: 3000 })).stdout).toBe('slept\n');
@@ -203,7 +228,10 @@ describe.skipIf(why !== undefined)('ssh transport against a real sshd', () => {
   it('stdinUntil keeps stdin open until the signal, then EOF: a reader lives as long as asked', async () => {
     const eof = new AbortController();
     let seen = '';
-    const p = t.exec('echo ready; while read -r l; do :; done; echo eof', { stdinUntil: eof.signal, timeoutMs: 0, onStdout: (c) => {
+    const p = t.exec('echo ready; while read -r l; do :; done; echo eof', {
+      stdinUntil: eof.signal,
+      timeoutMs: 0,
+      onStdout: (c) => {
         seen += c.toString();
       },
     });
@@ -222,7 +250,8 @@ describe.skipIf(why !== undefined)('ssh transport against a real sshd', () => {
     try {
       await short.put(Buffer.from('one'), join(sshd.dir, 'up1'));
       // this sshd serves SFTP in-process (internal-sftp): stop its per-connection processes
-      const parent = (pid: number) => Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      const parent = (pid: number) =>
+        Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
       for (const line of pgrep('sshd').split('\n').filter(Boolean)) {
         const pid = Number(line.split(' ')[0]);
         for (let p = parent(pid); p > 1; p = parent(p)) if (p === sshd.pid) stopped.push(pid);
@@ -230,7 +259,9 @@ describe.skipIf(why !== undefined)('ssh transport against a real sshd', () => {
       expect(stopped.length).toBeGreaterThan(0);
       for (const pid of stopped) process.kill(pid, 'SIGSTOP');
       const t0 = Date.now();
-      await expect(short.put(Buffer.from('two'), join(sshd.dir, 'up2'))).rejects.toThrow(`lb1: no answer from the upload of ${join(sshd.dir, 'up2')} within 1s`);
+      await expect(short.put(Buffer.from('two'), join(sshd.dir, 'up2'))).rejects.toThrow(
+        `lb1: no answer from the upload of ${join(sshd.dir, 'up2')} within 1s`,
+      );
       expect(Date.now() - t0).toBeLessThan(5000);
       resume();
       await short.put(Buffer.from('three'), join(sshd.dir, 'up3'));
@@ -244,7 +275,9 @@ describe.skipIf(why !== undefined)('ssh transport against a real sshd', () => {
   it('an already-aborted signal runs nothing', async () => {
     const ac = new AbortController();
     ac.abort();
-    await expect(t.exec(['touch', join(sshd.dir, 'nope')], { signal: ac.signal })).rejects.toMatchObject({ kind: 'interrupted' });
+    await expect(t.exec(['touch', join(sshd.dir, 'nope')], { signal: ac.signal })).rejects.toMatchObject({
+      kind: 'interrupted',
+    });
     expect(existsSync(join(sshd.dir, 'nope'))).toBe(false);
   });
 
@@ -253,7 +286,9 @@ describe.skipIf(why !== undefined)('ssh transport against a real sshd', () => {
     const err = await connectError(connect(sshd.host({ knownHosts: kh }), { env: ENV }));
     expect(err.kind).toBe('hostkey');
     expect(err.message).toMatch(
-      new RegExp(`^lb1: host key for \\[127\\.0\\.0\\.1\\]:${sshd.port} is not in ${kh} \\(offered ssh-ed25519 SHA256:[A-Za-z0-9+/]{43}; use hostKeyChecking: accept-new`),
+      new RegExp(
+        `^lb1: host key for \\[127\\.0\\.0\\.1\\]:${sshd.port} is not in ${kh} \\(offered ssh-ed25519 SHA256:[A-Za-z0-9+/]{43}; use hostKeyChecking: accept-new`,
+      ),
     );
     expect(existsSync(kh)).toBe(false);
   });
@@ -261,12 +296,18 @@ describe.skipIf(why !== undefined)('ssh transport against a real sshd', () => {
   it('refuses a changed host key loudly, even with accept-new', async () => {
     const kh = join(sshd.dir, 'changed_known_hosts');
     writeFileSync(kh, `# header\n${sshd.otherKnownHostsLine}`);
-    const offered = execFileSync('ssh-keygen', ['-lf', join(sshd.dir, 'host_ed25519.pub')], { encoding: 'utf8' }).split(' ')[1]!;
-    const known = execFileSync('ssh-keygen', ['-lf', join(sshd.dir, 'other_host_ed25519.pub')], { encoding: 'utf8' }).split(' ')[1]!;
+    const offered = execFileSync('ssh-keygen', ['-lf', join(sshd.dir, 'host_ed25519.pub')], { encoding: 'utf8' }).split(
+      ' ',
+    )[1]!;
+    const known = execFileSync('ssh-keygen', ['-lf', join(sshd.dir, 'other_host_ed25519.pub')], {
+      encoding: 'utf8',
+    }).split(' ')[1]!;
     for (const mode of ['strict', 'accept-new'] as const) {
       const err = await connectError(connect(sshd.host({ knownHosts: kh, hostKeyChecking: mode }), { env: ENV }));
       expect(err.kind).toBe('hostkey');
-      expect(err.message).toContain(`lb1: REMOTE HOST IDENTIFICATION HAS CHANGED for [127.0.0.1]:${sshd.port}: offered ssh-ed25519 ${offered}, ${kh} line 2 has ${known}`);
+      expect(err.message).toContain(
+        `lb1: REMOTE HOST IDENTIFICATION HAS CHANGED for [127.0.0.1]:${sshd.port}: offered ssh-ed25519 ${offered}, ${kh} line 2 has ${known}`,
+      );
     }
     expect(readFileSync(kh, 'utf8')).toBe(`# header\n${sshd.otherKnownHostsLine}`);
   });
@@ -281,10 +322,15 @@ describe.skipIf(why !== undefined)('ssh transport against a real sshd', () => {
   it('accept-new records an unknown key, then strict accepts it', async () => {
     const kh = join(sshd.dir, 'new', 'known_hosts');
     const told: string[] = [];
-    const t2 = await connect(sshd.host({ knownHosts: kh, hostKeyChecking: 'accept-new' }), { env: ENV, onNewHostKey: (m) => told.push(m) });
+    const t2 = await connect(sshd.host({ knownHosts: kh, hostKeyChecking: 'accept-new' }), {
+      env: ENV,
+      onNewHostKey: (m) => told.push(m),
+    });
     await t2.close();
     expect(readFileSync(kh, 'utf8')).toBe(sshd.knownHostsLine);
-    expect(told).toEqual([expect.stringMatching(/^lb1: recorded new host key for \[127\.0\.0\.1\]:\d+ \(ssh-ed25519 SHA256:/)]);
+    expect(told).toEqual([
+      expect.stringMatching(/^lb1: recorded new host key for \[127\.0\.0\.1\]:\d+ \(ssh-ed25519 SHA256:/),
+    ]);
     const t3 = await connect(sshd.host({ knownHosts: kh }), { env: ENV });
     expect((await t3.exec(['true'])).code).toBe(0);
     await t3.close();
@@ -295,7 +341,10 @@ describe.skipIf(why !== undefined)('ssh transport against a real sshd', () => {
     const kh = join(sshd.dir, 'ecdsa_known_hosts');
     writeFileSync(kh, sshd.ecdsaKnownHostsLine);
     const told: string[] = [];
-    const t2 = await connect(sshd.host({ knownHosts: kh, hostKeyChecking: 'accept-new' }), { env: ENV, onNewHostKey: (m) => told.push(m) });
+    const t2 = await connect(sshd.host({ knownHosts: kh, hostKeyChecking: 'accept-new' }), {
+      env: ENV,
+      onNewHostKey: (m) => told.push(m),
+    });
     expect((await t2.exec(['true'])).code).toBe(0);
     await t2.close();
     expect(told).toEqual([]);
@@ -308,7 +357,11 @@ describe.skipIf(why !== undefined)('ssh transport against a real sshd', () => {
     for (const mode of ['strict', 'accept-new'] as const) {
       const err = await connectError(connect(sshd.host({ knownHosts: kh, hostKeyChecking: mode }), { env: ENV }));
       expect(err.kind).toBe('hostkey');
-      expect(err.message).toMatch(new RegExp(`^lb1: \\[127\\.0\\.0\\.1\\]:${sshd.port} offers none of the host key types ${kh} pins for it \\(ssh-rsa\\): refusing to connect`));
+      expect(err.message).toMatch(
+        new RegExp(
+          `^lb1: \\[127\\.0\\.0\\.1\\]:${sshd.port} offers none of the host key types ${kh} pins for it \\(ssh-rsa\\): refusing to connect`,
+        ),
+      );
     }
     expect(readFileSync(kh, 'utf8')).toBe(sshd.rsaKnownHostsLine);
   });
@@ -316,7 +369,9 @@ describe.skipIf(why !== undefined)('ssh transport against a real sshd', () => {
   it('reports an authentication failure', async () => {
     const err = await connectError(connect(sshd.host({ identityFile: sshd.strangerKey }), { env: ENV }));
     expect(err.kind).toBe('connect');
-    expect(err.message).toBe(`lb1: cannot connect to 127.0.0.1:${sshd.port}: authentication failed for user root (the server accepted none of the offered keys)`);
+    expect(err.message).toBe(
+      `lb1: cannot connect to 127.0.0.1:${sshd.port}: authentication failed for user root (the server accepted none of the offered keys)`,
+    );
   });
 
   it('reports a refused connection', async () => {

@@ -80,9 +80,14 @@ export function waitForOutput(child: CliChild, re: RegExp, timeoutMs = 30_000): 
       const o = child.out();
       const m = re.exec(o.stdout + o.stderr);
       if (m) return done(() => resolve(m));
-      if (child.exitCode !== null) done(() => reject(new Error(`exited ${child.exitCode} before ${re}:\n${o.stdout}\n${o.stderr}`)));
+      if (child.exitCode !== null)
+        done(() => reject(new Error(`exited ${child.exitCode} before ${re}:\n${o.stdout}\n${o.stderr}`)));
     }, 50);
-    const timer = setTimeout(() => done(() => reject(new Error(`no ${re} within ${timeoutMs} ms:\n${child.out().stdout}\n${child.out().stderr}`))), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        done(() => reject(new Error(`no ${re} within ${timeoutMs} ms:\n${child.out().stdout}\n${child.out().stderr}`))),
+      timeoutMs,
+    );
     const done = (f: () => void) => (clearInterval(tick), clearTimeout(timer), f());
   });
 }
@@ -113,12 +118,18 @@ export async function onHost(lab: LabInfo, name: string, command: string): Promi
 
 /** Unit start time and main pid: unchanged means no restart (and no stop) happened. */
 export async function unitStart(lab: LabInfo, name: string): Promise<string> {
-  return (await onHost(lab, name, 'systemctl show envoy-k8s-proxy -p ExecMainStartTimestampMonotonic,MainPID --value')).trim();
+  return (
+    await onHost(lab, name, 'systemctl show envoy-k8s-proxy -p ExecMainStartTimestampMonotonic,MainPID --value')
+  ).trim();
 }
 
 /** sha256 of every file the tool manages on a host, for before/after comparisons. */
 export async function managedFiles(lab: LabInfo, name: string): Promise<string> {
-  return onHost(lab, name, 'find /etc/envoy-k8s-proxy /opt/envoy-k8s-proxy /etc/systemd/system/envoy-k8s-proxy.service -xdev \\( -type f -o -type l \\) 2>/dev/null | sort | while read -r f; do if [ -L "$f" ]; then echo "$f -> $(readlink "$f")"; else sha256sum "$f"; fi; done');
+  return onHost(
+    lab,
+    name,
+    'find /etc/envoy-k8s-proxy /opt/envoy-k8s-proxy /etc/systemd/system/envoy-k8s-proxy.service -xdev \\( -type f -o -type l \\) 2>/dev/null | sort | while read -r f; do if [ -L "$f" ]; then echo "$f -> $(readlink "$f")"; else sha256sum "$f"; fi; done',
+  );
 }
 
 /** Everything the tool may leave on a host (its manifest in /var/lib too), for before/after comparisons. */

@@ -16,7 +16,6 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-
 describe.skipIf(!lab)('admin on the lab', () => {
   beforeAll(async () => {
     await deploy(lab!.inventoryPath);
@@ -77,6 +76,9 @@ describe.skipIf(!lab)('admin on the lab', () => {
     expect(post.code).toBe(2);
     expect(post.stderr).toContain('only GET is allowed');
     const json = await runCli(['admin', '--hosts', lab!.inventoryPath, '--limit', 'lb1', '--json', 'GET', '/ready']);
-    expect(JSON.parse(json.stdout)).toMatchObject({ path: '/ready', hosts: [{ host: 'lb1', ok: true, status: 200, body: 'LIVE\n' }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      path: '/ready',
+      hosts: [{ host: 'lb1', ok: true, status: 200, body: 'LIVE\n' }],
+    });
   });
 });

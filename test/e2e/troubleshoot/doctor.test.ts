@@ -9,11 +9,13 @@ const lab = labOrSkip();
 
 async function doctor(args: string[] = []): Promise<{ code: number | null; report: FleetReport; text: string }> {
   const r = await runCli(['doctor', '--hosts', lab!.inventoryPath, '--json', ...args]);
-  if (!r.stdout.trim().startsWith('{')) throw new Error(`doctor exited ${r.code} without JSON:\n${r.stdout}\n${r.stderr}`);
+  if (!r.stdout.trim().startsWith('{'))
+    throw new Error(`doctor exited ${r.code} without JSON:\n${r.stdout}\n${r.stderr}`);
   return { code: r.code, report: JSON.parse(r.stdout) as FleetReport, text: r.stdout };
 }
 
-const failing = (rep: FleetReport, host: string) => rep.hosts.find((h) => h.host === host)!.checks.filter((c) => c.verdict === 'fail');
+const failing = (rep: FleetReport, host: string) =>
+  rep.hosts.find((h) => h.host === host)!.checks.filter((c) => c.verdict === 'fail');
 
 describe.skipIf(!lab)('doctor on the lab', () => {
   beforeAll(async () => {
@@ -25,16 +27,36 @@ describe.skipIf(!lab)('doctor on the lab', () => {
 
   it('a healthy fleet: every line ok, exit 0, one round trip per host', async () => {
     const { code, report } = await doctor();
-    const notOk = report.hosts.flatMap((h) => h.checks.filter((c) => c.verdict !== 'ok').map((c) => `${h.host} ${c.id}: ${c.summary}`));
+    const notOk = report.hosts.flatMap((h) =>
+      h.checks.filter((c) => c.verdict !== 'ok').map((c) => `${h.host} ${c.id}: ${c.summary}`),
+    );
     expect(notOk).toEqual([]);
     expect(code).toBe(0);
     expect(report.hosts.map((h) => h.host)).toEqual(lab!.hosts.map((h) => h.name));
     for (const h of report.hosts) {
       expect(h.roundTrips).toBe(1);
-      expect(h.checks.map((c) => c.id)).toEqual(expect.arrayContaining(['ssh', 'unit-active', 'binary-sha256', 'config', 'listen:6443', 'admin-port', 'ready', 'cluster:k8s_cluster1', 'journal', 'sandbox', 'log-disk']));
+      expect(h.checks.map((c) => c.id)).toEqual(
+        expect.arrayContaining([
+          'ssh',
+          'unit-active',
+          'binary-sha256',
+          'config',
+          'listen:6443',
+          'admin-port',
+          'ready',
+          'cluster:k8s_cluster1',
+          'journal',
+          'sandbox',
+          'log-disk',
+        ]),
+      );
       const sandbox = h.checks.find((c) => c.id === 'sandbox')!;
-      expect(sandbox.summary).toMatch(/^runs the reduced sandbox for containers \(without PrivateDevices, .*\) \(systemd-nspawn container, hardening: auto\); systemd-analyze security: \d+(\.\d+)? \w+$/);
-      expect(h.checks.find((c) => c.id === 'log-disk')!.summary).toMatch(/^\/var\/log\/envoy-k8s-proxy is on \/ \(overlay\), \d+% used, [\d.]+ [KMGT]iB free$/);
+      expect(sandbox.summary).toMatch(
+        /^runs the reduced sandbox for containers \(without PrivateDevices, .*\) \(systemd-nspawn container, hardening: auto\); systemd-analyze security: \d+(\.\d+)? \w+$/,
+      );
+      expect(h.checks.find((c) => c.id === 'log-disk')!.summary).toMatch(
+        /^\/var\/log\/envoy-k8s-proxy is on \/ \(overlay\), \d+% used, [\d.]+ [KMGT]iB free$/,
+      );
     }
   });
 
@@ -48,7 +70,12 @@ describe.skipIf(!lab)('doctor on the lab', () => {
     try {
       const { code, report } = await doctor(['--limit', lb1.name]);
       const disk = report.hosts[0]!.checks.find((c) => c.id === 'log-disk')!;
-      expect(disk).toMatchObject({ verdict: 'warn', summary: expect.stringMatching(/^\/var\/log\/envoy-k8s-proxy is on \/var\/log\/envoy-k8s-proxy \(ekp-test-full\), 9\d% used, \d+ KiB free$/) });
+      expect(disk).toMatchObject({
+        verdict: 'warn',
+        summary: expect.stringMatching(
+          /^\/var\/log\/envoy-k8s-proxy is on \/var\/log\/envoy-k8s-proxy \(ekp-test-full\), 9\d% used, \d+ KiB free$/,
+        ),
+      });
       expect(disk.fix).toContain('free space on /var/log/envoy-k8s-proxy');
       expect(code).toBe(0);
     } finally {
@@ -110,7 +137,11 @@ describe.skipIf(!lab)('doctor on the lab', () => {
   it('text output: a checklist per host and exit 2 for bad input', async () => {
     const r = await runCli(['doctor', '--hosts', lab!.inventoryPath, '--limit', lab!.hosts[0]!.name]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^${lab!.hosts[0]!.name} \\(${lab!.hosts[0]!.address.replace(/\./g, '\\.')}\\) ok: \\d+ ok, 0 warn, 0 fail`));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^${lab!.hosts[0]!.name} \\(${lab!.hosts[0]!.address.replace(/\./g, '\\.')}\\) ok: \\d+ ok, 0 warn, 0 fail`,
+      ),
+    );
     expect(r.stdout).toMatch(/\n {2}ok {4}endpoint [\d.]+:16443 +TCP \d+ ms, TLS \d+ ms, GET \/readyz 200 "ok"/);
     expect((await runCli(['doctor', '--hosts', lab!.inventoryPath, '--limit', 'nosuchhost'])).code).toBe(2);
   });

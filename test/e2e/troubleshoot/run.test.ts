@@ -17,7 +17,6 @@ const ENVOY = process.env.ENVOY_BIN ?? writeStandin(join(mkdtempSync(join(tmpdir
 const PATH = `/usr/bin:${process.env.PATH ?? ''}`;
 const usable = existsSync(ENVOY) && (process.env.ENVOY_BIN !== undefined || existsSync('/usr/bin/python3'));
 
-
 /** Connect through the listener and read the upstream's greeting ('' when nothing came). */
 function greeting(port: number): Promise<string> {
   return new Promise((resolve) => {

@@ -11,7 +11,10 @@ describe('--command-timeout', () => {
   it('takes a duration above zero', () => {
     expect(positiveDuration('90s')).toBe(90_000);
     expect(positiveDuration(' 2m ')).toBe(120_000);
-    for (const bad of ['0s', '60', 'soon', '-5s', '']) expect(() => positiveDuration(bad), bad).toThrow(`expected a duration above zero such as 30s or 2m, found "${bad}"`);
+    for (const bad of ['0s', '60', 'soon', '-5s', ''])
+      expect(() => positiveDuration(bad), bad).toThrow(
+        `expected a duration above zero such as 30s or 2m, found "${bad}"`,
+      );
   });
 
   it("overrides every selected host's ssh.commandTimeout; without it the inventory's (default 60s) holds", async () => {

@@ -78,7 +78,10 @@ describe('the program', () => {
     const spec: CommandSpec = {
       name: 'get',
       summary: 'gets',
-      arguments: [{ name: '[method]', description: 'm' }, { name: '[path]', description: 'p' }],
+      arguments: [
+        { name: '[method]', description: 'm' },
+        { name: '[path]', description: 'p' },
+      ],
       options: [{ flags: '-H, --hosts <inventory>', description: 'h', required: true }],
       interrupt: 'none',
       action: async () => 0,

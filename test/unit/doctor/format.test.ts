@@ -5,7 +5,14 @@ import { check, worst, type HostReport } from '../../../src/doctor/types.ts';
 const plain = { color: false };
 
 function host(name: string, checks: HostReport['checks']): HostReport {
-  return { host: name, address: `10.0.0.${name.slice(2)}`, verdict: worst(checks.map((c) => c.verdict)), checks, ms: 420, roundTrips: 1 };
+  return {
+    host: name,
+    address: `10.0.0.${name.slice(2)}`,
+    verdict: worst(checks.map((c) => c.verdict)),
+    checks,
+    ms: 420,
+    roundTrips: 1,
+  };
 }
 
 describe('doctor verdicts', () => {
@@ -24,8 +31,17 @@ describe('doctor verdicts', () => {
 describe('doctor text', () => {
   const lb2 = host('lb2', [
     check('ssh', 'ssh', 'ok', 'root@10.0.0.2:22 in 40 ms'),
-    check('endpoint:c:10.0.0.9:6443', 'endpoint 10.0.0.9:6443', 'fail', 'TCP connect failed after 1 ms: Connection refused', { fix: 'is the API server running?' }),
-    check('journal', 'journal', 'warn', '1 warning/error line(s)', { details: ['2026-01-01T00:00:00Z lb2 envoy[1]: caught SIGTERM'], fix: 'journalctl -u envoy-k8s-proxy.service -n 100' }),
+    check(
+      'endpoint:c:10.0.0.9:6443',
+      'endpoint 10.0.0.9:6443',
+      'fail',
+      'TCP connect failed after 1 ms: Connection refused',
+      { fix: 'is the API server running?' },
+    ),
+    check('journal', 'journal', 'warn', '1 warning/error line(s)', {
+      details: ['2026-01-01T00:00:00Z lb2 envoy[1]: caught SIGTERM'],
+      fix: 'journalctl -u envoy-k8s-proxy.service -n 100',
+    }),
   ]);
 
   it('one line per check, aligned, with details and the fix indented under it', () => {
@@ -47,7 +63,11 @@ describe('doctor text', () => {
     const lb3 = host('lb3', [check('journal', 'journal', 'warn', 'x')]);
     const text = formatFleet({ inventory: 'hosts/x.yaml', verdict: 'fail', hosts: [lb1, lb2, lb3] }, plain);
     expect(text.split('\n').pop()).toBe('3 hosts: 1 failing (lb2), 1 with warnings (lb3)');
-    expect(formatFleet({ inventory: 'x', verdict: 'ok', hosts: [lb1] }, plain).split('\n').pop()).toBe('1 host: none failing');
+    expect(
+      formatFleet({ inventory: 'x', verdict: 'ok', hosts: [lb1] }, plain)
+        .split('\n')
+        .pop(),
+    ).toBe('1 host: none failing');
   });
 
   it('colours only when asked', () => {

@@ -18,7 +18,9 @@ describe('checkJournal', () => {
   });
 
   it("warns about the running process's own warnings and systemd's lines about the unit", () => {
-    const j = parseJournal(`${out}\n1764076172.000 lb1 envoy[5700]: [x][5700][error][upstream] boom\n1764076173.000 lb1 systemd[1]: envoy-k8s-proxy.service: Watchdog timeout`);
+    const j = parseJournal(
+      `${out}\n1764076172.000 lb1 envoy[5700]: [x][5700][error][upstream] boom\n1764076173.000 lb1 systemd[1]: envoy-k8s-proxy.service: Watchdog timeout`,
+    );
     const c = checkJournal(j, true);
     expect(c.verdict).toBe('warn');
     expect(c.summary).toMatch(/^2 warning\/error line/);

@@ -11,7 +11,8 @@ describe('endpoint probe output', () => {
   });
 
   it('connection refused: the reason from bash, no curl block', () => {
-    const out = '@@tcp 1 13\nekp: connect: Connection refused\nekp: line 1: /dev/tcp/10.217.0.1/16444: Connection refused\n@@curl\n';
+    const out =
+      '@@tcp 1 13\nekp: connect: Connection refused\nekp: line 1: /dev/tcp/10.217.0.1/16444: Connection refused\n@@curl\n';
     expect(parseEndpointProbe(out, 3)).toEqual({ tcp: { ok: false, ms: 13, error: 'Connection refused' } });
   });
 
@@ -21,7 +22,9 @@ describe('endpoint probe output', () => {
   });
 
   it('TLS handshake failure: curl error text, no TLS time', () => {
-    const h = parseHttp('curl: (35) OpenSSL/3.0.17: error:0A00010B:SSL routines::wrong version number\n\n@@w 000 0.000412 0.000000 0.001020\n@@rc 35\n');
+    const h = parseHttp(
+      'curl: (35) OpenSSL/3.0.17: error:0A00010B:SSL routines::wrong version number\n\n@@w 000 0.000412 0.000000 0.001020\n@@rc 35\n',
+    );
     expect(h).toMatchObject({ exit: 35, status: 0, connectMs: 0, totalMs: 1, body: '' });
     expect(h!.tlsMs).toBeUndefined();
     expect(h!.error).toBe('OpenSSL/3.0.17: error:0A00010B:SSL routines::wrong version number');
@@ -42,7 +45,7 @@ describe('journal probe output', () => {
   it('dedupes the two journalctl queries, sorts by time, keeps the activation time', () => {
     const out = [
       '@@since @1795610887',
-      '1795610800.100000 lb1 systemd[1]: envoy-k8s-proxy.service: Failed with result \'exit-code\'.',
+      "1795610800.100000 lb1 systemd[1]: envoy-k8s-proxy.service: Failed with result 'exit-code'.",
       '1795610900.500000 lb1 envoy[230]: [..][230][warning][main] caught SIGTERM',
       '1795610900.500000 lb1 envoy[230]: [..][230][warning][main] caught SIGTERM',
     ].join('\n');
@@ -52,7 +55,9 @@ describe('journal probe output', () => {
   });
 
   it('keeps the microseconds of the activation: the old process may log in the same second', () => {
-    const j = parseJournal('@@since 1795610900.770303\n1795610900.411000 lb1 envoy[230]: [..][230][warning][main] caught SIGTERM');
+    const j = parseJournal(
+      '@@since 1795610900.770303\n1795610900.411000 lb1 envoy[230]: [..][230][warning][main] caught SIGTERM',
+    );
     expect(j.activeSince).toBe(1795610900.770303);
     expect(j.entries[0]!.ts < j.activeSince).toBe(true);
   });

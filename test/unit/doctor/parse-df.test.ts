@@ -8,12 +8,25 @@ overlay          264212084 24492488  81898424      24% /
 
 describe('parseDf', () => {
   it('reads the filesystem line of df -P', () => {
-    expect(parseDf(LAB)).toEqual({ filesystem: 'overlay', sizeKiB: 264212084, usedKiB: 24492488, availableKiB: 81898424, usedPercent: 24, mountedOn: '/' });
+    expect(parseDf(LAB)).toEqual({
+      filesystem: 'overlay',
+      sizeKiB: 264212084,
+      usedKiB: 24492488,
+      availableKiB: 81898424,
+      usedPercent: 24,
+      mountedOn: '/',
+    });
   });
 
   it('keeps a mount point with spaces and reads a full disk', () => {
-    const out = 'Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sdb1 1000 1000 0 100% /var/log/my logs\n';
-    expect(parseDf(out)).toMatchObject({ filesystem: '/dev/sdb1', usedPercent: 100, availableKiB: 0, mountedOn: '/var/log/my logs' });
+    const out =
+      'Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sdb1 1000 1000 0 100% /var/log/my logs\n';
+    expect(parseDf(out)).toMatchObject({
+      filesystem: '/dev/sdb1',
+      usedPercent: 100,
+      availableKiB: 0,
+      mountedOn: '/var/log/my logs',
+    });
   });
 
   it('reads 91 % as above the doctor threshold, not 9 or 1', () => {

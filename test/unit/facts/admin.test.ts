@@ -11,11 +11,19 @@ import { adminStandIn, hasCurl } from './admin-standin.ts';
 
 describe('parseAdminReplies', () => {
   it('captured curl output: a body, a refused transfer, a body without a final newline', () => {
-    const out = 'LIVE\n\n@@ekp-admin 200\ncurl: (7) Failed to connect to 127.0.0.1 port 18778 after 0 ms: Couldn\'t connect to server\n\n@@ekp-admin 000\n{"a":1}\n@@ekp-admin 200\n';
+    const out =
+      'LIVE\n\n@@ekp-admin 200\ncurl: (7) Failed to connect to 127.0.0.1 port 18778 after 0 ms: Couldn\'t connect to server\n\n@@ekp-admin 000\n{"a":1}\n@@ekp-admin 200\n';
     const [ready, dead, json] = parseAdminReplies(out, 3, 0);
     expect(ready).toEqual({ status: 200, body: 'LIVE\n' });
-    expect(dead).toEqual({ status: 0, body: '', error: "Failed to connect to 127.0.0.1 port 18778 after 0 ms: Couldn't connect to server", exit: 7 });
-    expect(curlSaid(dead!)).toBe("curl: (7) Failed to connect to 127.0.0.1 port 18778 after 0 ms: Couldn't connect to server");
+    expect(dead).toEqual({
+      status: 0,
+      body: '',
+      error: "Failed to connect to 127.0.0.1 port 18778 after 0 ms: Couldn't connect to server",
+      exit: 7,
+    });
+    expect(curlSaid(dead!)).toBe(
+      "curl: (7) Failed to connect to 127.0.0.1 port 18778 after 0 ms: Couldn't connect to server",
+    );
     expect(json).toEqual({ status: 200, body: '{"a":1}' });
   });
 
@@ -27,7 +35,7 @@ describe('parseAdminReplies', () => {
   });
 
   it('a POST says so; every URL is quoted', () => {
-    expect(adminScript(["http://127.0.0.1:10000/drain_listeners?graceful"], { method: 'POST', timeoutS: 5 })).toBe(
+    expect(adminScript(['http://127.0.0.1:10000/drain_listeners?graceful'], { method: 'POST', timeoutS: 5 })).toBe(
       "curl -sS --stderr - --max-time 5 -X POST -w '\\n@@ekp-admin %{http_code}\\n' 'http://127.0.0.1:10000/drain_listeners?graceful'",
     );
   });
@@ -44,7 +52,16 @@ describe.skipIf(!hasCurl)('adminFact with a real curl', () => {
 
   it('one curl, each path its own status and body, a timeout bounded and kept to its path', async () => {
     const closed = `http://127.0.0.1:1/ready`;
-    const spec = adminFact({ ready: `${base}/ready`, slow: `${base}/slow`, missing: `${base}/nope`, dead: closed, clusters: `${base}/clusters` }, { timeoutS: 1 });
+    const spec = adminFact(
+      {
+        ready: `${base}/ready`,
+        slow: `${base}/slow`,
+        missing: `${base}/nope`,
+        dead: closed,
+        clusters: `${base}/clusters`,
+      },
+      { timeoutS: 1 },
+    );
     // async: the stand-in answers from this very process
     const { stdout: out } = await promisify(execFile)('sh', ['-c', factScript([spec])], { encoding: 'utf8' });
     const r = parseFactOutput([spec], out).get(spec.key) as ReturnType<typeof spec.parse>;

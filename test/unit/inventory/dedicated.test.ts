@@ -5,15 +5,55 @@ import { parseInventory } from '../../../src/inventory/index.ts';
 
 describe('systemLocation', () => {
   it.each([
-    '/', '//', '/etc', '/etc/', '/usr', '/opt', '/srv', '/var', '/data', '/var/log', '/var/lib', '/var/cache', '/var/opt',
-    '/usr/local', '/usr/local/bin', '/usr/bin', '/usr/lib/envoy', '/usr/share/envoy', '/tmp/x', '/var/tmp/x', '/run/x', '/var/run/x',
-    '/dev/shm/x', '/proc/1', '/sys/fs', '/home/ops/envoy', '/root/envoy', '/boot/envoy', '/etc/systemd/system', '/etc/ssh/x',
-    '/etc/sudoers.d', '/etc/default', '/etc/kubernetes/pki', '/var/lib/dpkg/x', '/var/log/journal', '/./etc/../etc/ssh',
+    '/',
+    '//',
+    '/etc',
+    '/etc/',
+    '/usr',
+    '/opt',
+    '/srv',
+    '/var',
+    '/data',
+    '/var/log',
+    '/var/lib',
+    '/var/cache',
+    '/var/opt',
+    '/usr/local',
+    '/usr/local/bin',
+    '/usr/bin',
+    '/usr/lib/envoy',
+    '/usr/share/envoy',
+    '/tmp/x',
+    '/var/tmp/x',
+    '/run/x',
+    '/var/run/x',
+    '/dev/shm/x',
+    '/proc/1',
+    '/sys/fs',
+    '/home/ops/envoy',
+    '/root/envoy',
+    '/boot/envoy',
+    '/etc/systemd/system',
+    '/etc/ssh/x',
+    '/etc/sudoers.d',
+    '/etc/default',
+    '/etc/kubernetes/pki',
+    '/var/lib/dpkg/x',
+    '/var/log/journal',
+    '/./etc/../etc/ssh',
   ])('refuses %s', (path) => expect(systemLocation(path)).toBeDefined());
 
   it.each([
-    '/opt/envoy-k8s-proxy', '/etc/envoy-k8s-proxy', '/var/log/envoy-k8s-proxy', '/var/lib/envoy-k8s-proxy', '/usr/local/envoy-k8s-proxy',
-    '/usr/local/lib/envoy', '/srv/lb/envoy', '/data/envoy', '/etc/envoy/', '/var/log/lb/envoy',
+    '/opt/envoy-k8s-proxy',
+    '/etc/envoy-k8s-proxy',
+    '/var/log/envoy-k8s-proxy',
+    '/var/lib/envoy-k8s-proxy',
+    '/usr/local/envoy-k8s-proxy',
+    '/usr/local/lib/envoy',
+    '/srv/lb/envoy',
+    '/data/envoy',
+    '/etc/envoy/',
+    '/var/log/lb/envoy',
   ])('accepts %s', (path) => expect(systemLocation(path)).toBeUndefined());
 });
 
@@ -27,10 +67,40 @@ describe('paths', () => {
 });
 
 describe('reservedAccount', () => {
-  it.each(['root', 'daemon', 'bin', 'sys', 'sync', 'games', 'man', 'lp', 'mail', 'news', 'uucp', 'proxy', 'www-data', 'backup', 'list',
-    'irc', 'nobody', 'sshd', 'systemd-network', 'systemd-timesync', 'messagebus', 'sudo', 'adm', 'wheel', 'staff', 'users', 'ubuntu',
-    'ec2-user', '_apt'])('refuses %s', (name) => expect(reservedAccount(name)).toBeDefined());
-  it.each(['envoy', 'envoy-proxy', 'ekp', 'lb_envoy'])('accepts %s', (name) => expect(reservedAccount(name)).toBeUndefined());
+  it.each([
+    'root',
+    'daemon',
+    'bin',
+    'sys',
+    'sync',
+    'games',
+    'man',
+    'lp',
+    'mail',
+    'news',
+    'uucp',
+    'proxy',
+    'www-data',
+    'backup',
+    'list',
+    'irc',
+    'nobody',
+    'sshd',
+    'systemd-network',
+    'systemd-timesync',
+    'messagebus',
+    'sudo',
+    'adm',
+    'wheel',
+    'staff',
+    'users',
+    'ubuntu',
+    'ec2-user',
+    '_apt',
+  ])('refuses %s', (name) => expect(reservedAccount(name)).toBeDefined());
+  it.each(['envoy', 'envoy-proxy', 'ekp', 'lb_envoy'])('accepts %s', (name) =>
+    expect(reservedAccount(name)).toBeUndefined(),
+  );
 });
 
 describe('the access log follows the log directory', () => {

@@ -1,7 +1,14 @@
 // Value formats, table-driven: each row is input -> expected.
 import { describe, expect, it } from 'vitest';
 import {
-  canonicalIp, isDnsName, isLocalPath, isLoopback, isProxyJump, isSafeAbsolutePath, parseDuration, parseHostPort,
+  canonicalIp,
+  isDnsName,
+  isLocalPath,
+  isLoopback,
+  isProxyJump,
+  isSafeAbsolutePath,
+  parseDuration,
+  parseHostPort,
 } from '../../../src/inventory/formats.ts';
 import { formatPath } from '../../../src/inventory/locate.ts';
 import { levenshtein, suggest } from '../../../src/inventory/suggest.ts';
@@ -33,8 +40,20 @@ describe('parseHostPort', () => {
   ])('%s', (text, expected) => expect(parseHostPort(text)).toEqual(expected));
 
   it.each([
-    '10.0.0.1', '10.0.0.1:', ':6443', '10.0.0.1:0', '10.0.0.1:65536', '10.0.0.256:6443', 'fd00::1:6443', '[10.0.0.1]:6443',
-    '[fd00::1]', 'a b:6443', 'api.example:6443;reboot', '$(id):6443', '-bad.example:6443', '10.0.0.1:64a3',
+    '10.0.0.1',
+    '10.0.0.1:',
+    ':6443',
+    '10.0.0.1:0',
+    '10.0.0.1:65536',
+    '10.0.0.256:6443',
+    'fd00::1:6443',
+    '[10.0.0.1]:6443',
+    '[fd00::1]',
+    'a b:6443',
+    'api.example:6443;reboot',
+    '$(id):6443',
+    '-bad.example:6443',
+    '10.0.0.1:64a3',
   ])('rejects %j', (text) => expect(parseHostPort(text)).toBeUndefined());
 });
 

@@ -57,7 +57,9 @@ describe('loadInventory', () => {
   });
 
   it('starts hosts/prod.yaml with the schema modeline', () => {
-    expect(readFileSync(join(repo, 'hosts/prod.yaml'), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=../schema/inventory.schema.json');
+    expect(readFileSync(join(repo, 'hosts/prod.yaml'), 'utf8').split('\n')[0]).toBe(
+      '# yaml-language-server: $schema=../schema/inventory.schema.json',
+    );
   });
 
   it.each([
@@ -65,13 +67,18 @@ describe('loadInventory', () => {
     ['hosts/adir.yaml', 'hosts/adir.yaml: not a regular file (DIR/hosts/adir.yaml)'],
     ['big', 'hosts/big.yaml: file is too large (1048579 bytes; an inventory may have at most 1 MiB)'],
     ['latin1', 'hosts/latin1.yaml: not UTF-8 text'],
-    ['broken', 'hosts/broken.yaml:1:11: clusters: expected at least one cluster, found an empty list\nhosts/broken.yaml:2:8: hosts: expected at least one host, found an empty list'],
+    [
+      'broken',
+      'hosts/broken.yaml:1:11: clusters: expected at least one cluster, found an empty list\nhosts/broken.yaml:2:8: hosts: expected at least one host, found an empty list',
+    ],
     ['/nonexistent/inv.yaml', '/nonexistent/inv.yaml: file not found (looked for /nonexistent/inv.yaml)'],
   ])('%s', async (ref, expected) => {
     expect(await problems(ref, dir)).toBe(expected.replaceAll('DIR', dir));
   });
 
   it('names files outside the working directory by their absolute path', async () => {
-    expect(await problems(join(dir, 'hosts/broken.yaml'), repo)).toMatch(new RegExp(`^${dir}/hosts/broken\\.yaml:1:11: `));
+    expect(await problems(join(dir, 'hosts/broken.yaml'), repo)).toMatch(
+      new RegExp(`^${dir}/hosts/broken\\.yaml:1:11: `),
+    );
   });
 });

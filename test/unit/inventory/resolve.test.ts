@@ -18,7 +18,13 @@ describe('defaults', () => {
     const inv = parse(MINIMAL);
     expect(inv.file).toBe('hosts/test.yaml');
     expect(inv.name).toBe('test');
-    expect(inv.envoy).toEqual({ version: '1.35.0', sha256: {}, insecureMirror: false, fetch: 'control', logLevel: 'info' });
+    expect(inv.envoy).toEqual({
+      version: '1.35.0',
+      sha256: {},
+      insecureMirror: false,
+      fetch: 'control',
+      logLevel: 'info',
+    });
     expect(inv.admin).toEqual({ address: '127.0.0.1', port: 10000 });
     expect(inv.clusters).toEqual([
       {
@@ -27,8 +33,22 @@ describe('defaults', () => {
         listenPort: 6443,
         lbPolicy: 'ROUND_ROBIN',
         endpoints: [{ host: '10.0.0.1', port: 6443 }],
-        healthCheck: { type: 'readyz', path: '/readyz', intervalMs: 500, timeoutMs: 800, healthyThreshold: 2, unhealthyThreshold: 2, sni: 'kubernetes' },
-        outlierDetection: { enabled: true, consecutiveLocalOriginFailure: 5, intervalMs: 10_000, baseEjectionTimeMs: 30_000, maxEjectionPercent: 50 },
+        healthCheck: {
+          type: 'readyz',
+          path: '/readyz',
+          intervalMs: 500,
+          timeoutMs: 800,
+          healthyThreshold: 2,
+          unhealthyThreshold: 2,
+          sni: 'kubernetes',
+        },
+        outlierDetection: {
+          enabled: true,
+          consecutiveLocalOriginFailure: 5,
+          intervalMs: 10_000,
+          baseEjectionTimeMs: 30_000,
+          maxEjectionPercent: 50,
+        },
         connectTimeoutMs: 5000,
         tcpKeepalive: { probes: 3, timeSec: 30, intervalSec: 10 },
         idleTimeoutMs: 0,
@@ -38,12 +58,32 @@ describe('defaults', () => {
         bufferLimitBytes: 32_768,
       },
     ]);
-    const ssh = { user: 'root', port: 22, knownHosts: '/home/ops/.ssh/known_hosts', hostKeyChecking: 'strict', become: false, connectTimeoutMs: 10_000, commandTimeoutMs: 60_000 };
+    const ssh = {
+      user: 'root',
+      port: 22,
+      knownHosts: '/home/ops/.ssh/known_hosts',
+      hostKeyChecking: 'strict',
+      become: false,
+      connectTimeoutMs: 10_000,
+      commandTimeoutMs: 60_000,
+    };
     expect(inv.ssh).toEqual(ssh);
     expect(inv.hosts).toEqual([{ name: 'lb1', address: '10.0.0.11', ssh, hardening: 'auto' }]);
-    expect(inv.rolling).toEqual({ serial: { kind: 'count', value: 1 }, drainMs: 5000, healthTimeoutMs: 60_000, minHealthyEndpoints: 1, maxFailPercent: 0 });
+    expect(inv.rolling).toEqual({
+      serial: { kind: 'count', value: 1 },
+      drainMs: 5000,
+      healthTimeoutMs: 60_000,
+      minHealthyEndpoints: 1,
+      maxFailPercent: 0,
+    });
     expect(inv.accessLog).toEqual({ enabled: true, path: '/var/log/envoy-k8s-proxy/access.log' });
-    expect(inv.paths).toEqual({ installDir: '/opt/envoy-k8s-proxy', configDir: '/etc/envoy-k8s-proxy', logDir: '/var/log/envoy-k8s-proxy', user: 'envoy', group: 'envoy' });
+    expect(inv.paths).toEqual({
+      installDir: '/opt/envoy-k8s-proxy',
+      configDir: '/etc/envoy-k8s-proxy',
+      logDir: '/var/log/envoy-k8s-proxy',
+      user: 'envoy',
+      group: 'envoy',
+    });
   });
 
   it('uses the host name as its address when none is given', () => {
@@ -56,7 +96,10 @@ describe('health check SNI (README: defaults to kubernetes)', () => {
   const tlsOf = (text: string) => {
     const inv = parse(text);
     const c = (renderResources(inv, inv.hosts[0]!).cds.resources as Record<string, any>[])[0]!;
-    return { sni: c.transport_socket_matches[0].transport_socket.typed_config.sni, host: c.health_checks[0].http_health_check.host };
+    return {
+      sni: c.transport_socket_matches[0].transport_socket.typed_config.sni,
+      host: c.health_checks[0].http_health_check.host,
+    };
   };
 
   it('renders sni and the Host header kubernetes when the inventory names none', () => {
@@ -64,14 +107,19 @@ describe('health check SNI (README: defaults to kubernetes)', () => {
   });
 
   it('renders the SNI the inventory gives', () => {
-    expect(tlsOf(`defaults: {healthCheck: {sni: api.example.internal}}\n${MINIMAL}`)).toEqual({ sni: 'api.example.internal', host: 'api.example.internal' });
+    expect(tlsOf(`defaults: {healthCheck: {sni: api.example.internal}}\n${MINIMAL}`)).toEqual({
+      sni: 'api.example.internal',
+      host: 'api.example.internal',
+    });
   });
 });
 
 describe('hardening', () => {
   it('is auto unless set; a host setting wins over the inventory one', () => {
     expect(parse(MINIMAL).hosts[0]!.hardening).toBe('auto');
-    const inv = parse(`hardening: container\nclusters: [{name: k8s, listenPort: 6443, endpoints: [10.0.0.1:6443]}]\nhosts: [{name: a}, {name: b, hardening: full}]\n`);
+    const inv = parse(
+      `hardening: container\nclusters: [{name: k8s, listenPort: 6443, endpoints: [10.0.0.1:6443]}]\nhosts: [{name: a}, {name: b, hardening: full}]\n`,
+    );
     expect(inv.hosts.map((h) => h.hardening)).toEqual(['container', 'full']);
   });
 });
@@ -102,18 +150,51 @@ hosts: [{name: lb1, address: 10.0.0.11}]
   it.each([
     ['a: lbPolicy from defaults', a!.lbPolicy, 'LEAST_REQUEST'],
     ['b: lbPolicy from the cluster', b!.lbPolicy, 'RANDOM'],
-    ['a: healthCheck from defaults and built-ins', a!.healthCheck, { type: 'readyz', path: '/readyz', intervalMs: 10_000, timeoutMs: 800, healthyThreshold: 2, unhealthyThreshold: 2, sni: 'kubernetes' }],
-    ['b: healthCheck merged key by key', b!.healthCheck, { type: 'tcp', path: '/readyz', intervalMs: 10_000, timeoutMs: 1000, healthyThreshold: 2, unhealthyThreshold: 2, sni: 'kubernetes' }],
+    [
+      'a: healthCheck from defaults and built-ins',
+      a!.healthCheck,
+      {
+        type: 'readyz',
+        path: '/readyz',
+        intervalMs: 10_000,
+        timeoutMs: 800,
+        healthyThreshold: 2,
+        unhealthyThreshold: 2,
+        sni: 'kubernetes',
+      },
+    ],
+    [
+      'b: healthCheck merged key by key',
+      b!.healthCheck,
+      {
+        type: 'tcp',
+        path: '/readyz',
+        intervalMs: 10_000,
+        timeoutMs: 1000,
+        healthyThreshold: 2,
+        unhealthyThreshold: 2,
+        sni: 'kubernetes',
+      },
+    ],
     ['b: outlierDetection keeps defaults: enabled: false', b!.outlierDetection.enabled, false],
     ['b: outlierDetection override', b!.outlierDetection.maxEjectionPercent, 100],
     ['a: tcpKeepalive time in seconds', a!.tcpKeepalive, { probes: 3, timeSec: 60, intervalSec: 10 }],
     ['a: idleTimeout from defaults', a!.idleTimeoutMs, 3_600_000],
     ['b: idleTimeout 0s disables', b!.idleTimeoutMs, 0],
-    ['b: endpoints split, IPv6 unbracketed', b!.endpoints, [{ host: 'fd00::1', port: 6443 }, { host: '10.0.0.9', port: 443 }]],
+    [
+      'b: endpoints split, IPv6 unbracketed',
+      b!.endpoints,
+      [
+        { host: 'fd00::1', port: 6443 },
+        { host: '10.0.0.9', port: 443 },
+      ],
+    ],
   ])('%s', (_, actual, expected) => expect(actual).toEqual(expected));
 
   it('deepMerge replaces lists and scalars, merges mappings, skips undefined', () => {
-    expect(deepMerge({ a: 1, l: [1, 2], m: { x: 1, y: 2 } }, { l: [3], m: { y: 3 } }, { a: undefined, m: { z: 4 } })).toEqual({
+    expect(
+      deepMerge({ a: 1, l: [1, 2], m: { x: 1, y: 2 } }, { l: [3], m: { y: 3 } }, { a: undefined, m: { z: 4 } }),
+    ).toEqual({
       a: 1,
       l: [3],
       m: { x: 1, y: 3, z: 4 },
@@ -156,11 +237,28 @@ rolling: {serial: "25%", drain: 250ms}
   });
 
   it('merges each host ssh over the global ssh', () => {
-    expect(inv.ssh).toMatchObject({ user: 'ops', become: false, connectTimeoutMs: 90_000, commandTimeoutMs: 120_000, proxyJump: 'ops@bastion.example:22' });
-    expect(inv.hosts[0]!.ssh).toMatchObject({ user: 'ubuntu', become: true, port: 22, identityFile: '/home/ops/.ssh/id_ed25519', commandTimeoutMs: 120_000 });
+    expect(inv.ssh).toMatchObject({
+      user: 'ops',
+      become: false,
+      connectTimeoutMs: 90_000,
+      commandTimeoutMs: 120_000,
+      proxyJump: 'ops@bastion.example:22',
+    });
+    expect(inv.hosts[0]!.ssh).toMatchObject({
+      user: 'ubuntu',
+      become: true,
+      port: 22,
+      identityFile: '/home/ops/.ssh/id_ed25519',
+      commandTimeoutMs: 120_000,
+    });
     expect(inv.hosts[1]!.ssh.commandTimeoutMs).toBe(500);
     expect(inv.hosts[0]!.listenAddress).toBe('10.0.0.11');
-    expect(inv.hosts[1]!.ssh).toMatchObject({ user: 'ops', port: 2222, identityFile: '/etc/keys/lb2', proxyJump: 'ops@bastion.example:22' });
+    expect(inv.hosts[1]!.ssh).toMatchObject({
+      user: 'ops',
+      port: 2222,
+      identityFile: '/etc/keys/lb2',
+      proxyJump: 'ops@bastion.example:22',
+    });
     expect(inv.hosts[1]).not.toHaveProperty('listenAddress');
   });
 
@@ -178,10 +276,22 @@ rolling: {serial: "25%", drain: 250ms}
 
 describe('listen addresses that do not collide', () => {
   it.each([
-    ['different ports', '{name: a, listenPort: 6443, endpoints: [10.0.0.1:1]}\n  - {name: b, listenPort: 6444, endpoints: [10.0.0.1:1]}'],
-    ['same port on two specific addresses', '{name: a, listenPort: 6443, listenAddress: 10.0.0.5, endpoints: [10.0.0.1:1]}\n  - {name: b, listenPort: 6443, listenAddress: 10.0.0.6, endpoints: [10.0.0.1:1]}'],
-    ['same port on IPv4 and IPv6 wildcards', '{name: a, listenPort: 6443, endpoints: [10.0.0.1:1]}\n  - {name: b, listenPort: 6443, listenAddress: "::", endpoints: [10.0.0.1:1]}'],
-    ['admin port on a non-loopback address', '{name: a, listenPort: 10000, listenAddress: 10.0.0.5, endpoints: [10.0.0.1:1]}'],
+    [
+      'different ports',
+      '{name: a, listenPort: 6443, endpoints: [10.0.0.1:1]}\n  - {name: b, listenPort: 6444, endpoints: [10.0.0.1:1]}',
+    ],
+    [
+      'same port on two specific addresses',
+      '{name: a, listenPort: 6443, listenAddress: 10.0.0.5, endpoints: [10.0.0.1:1]}\n  - {name: b, listenPort: 6443, listenAddress: 10.0.0.6, endpoints: [10.0.0.1:1]}',
+    ],
+    [
+      'same port on IPv4 and IPv6 wildcards',
+      '{name: a, listenPort: 6443, endpoints: [10.0.0.1:1]}\n  - {name: b, listenPort: 6443, listenAddress: "::", endpoints: [10.0.0.1:1]}',
+    ],
+    [
+      'admin port on a non-loopback address',
+      '{name: a, listenPort: 10000, listenAddress: 10.0.0.5, endpoints: [10.0.0.1:1]}',
+    ],
   ])('%s', (_, clusters) => {
     expect(() => parse(`clusters:\n  - ${clusters}\nhosts: [{name: lb1}]\n`)).not.toThrow();
   });

@@ -7,7 +7,10 @@ import { inventoryJsonSchema } from '../../../src/inventory/json-schema.ts';
 
 describe('schema/inventory.schema.json', () => {
   it('is up to date with the zod schema (run `pnpm schema` after changing it)', () => {
-    const committed = readFileSync(fileURLToPath(new URL('../../../schema/inventory.schema.json', import.meta.url)), 'utf8');
+    const committed = readFileSync(
+      fileURLToPath(new URL('../../../schema/inventory.schema.json', import.meta.url)),
+      'utf8',
+    );
     expect(committed).toBe(inventoryJsonSchema());
   });
 
@@ -21,7 +24,12 @@ describe('schema/inventory.schema.json', () => {
 describe('src/inventory/index.ts', () => {
   it('exports exactly this API', () => {
     expect(Object.keys(inventory).sort()).toEqual([
-      'ARCHES', 'MAX_INVENTORY_BYTES', 'inventorySchema', 'loadInventory', 'parseInventory', 'resolveInventoryPath',
+      'ARCHES',
+      'MAX_INVENTORY_BYTES',
+      'inventorySchema',
+      'loadInventory',
+      'parseInventory',
+      'resolveInventoryPath',
     ]);
   });
 });

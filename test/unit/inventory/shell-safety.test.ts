@@ -24,18 +24,43 @@ const binarySha = createHash('sha256').update('not really envoy').digest('hex');
 
 /** Every string key set, each to a value that is allowed but unusual. JSON is YAML. */
 const unusual = {
-  envoy: { version: '1.35.0', sha256: { x86_64: binarySha }, mirror: 'https://mirror.example:8443/a+b=c@d,e~f/%41', fetch: 'control', localFile: binary, logLevel: 'info' },
+  envoy: {
+    version: '1.35.0',
+    sha256: { x86_64: binarySha },
+    mirror: 'https://mirror.example:8443/a+b=c@d,e~f/%41',
+    fetch: 'control',
+    localFile: binary,
+    logLevel: 'info',
+  },
   admin: { address: '127.0.0.1', port: 10000 },
-  ssh: { user: '_ops-1', identityFile: '~/.ssh/id+ed25519@lab', knownHosts: '~/.ssh/known=hosts,lab', hostKeyChecking: 'strict', connectTimeout: '1m30s', proxyJump: 'ops_1@bastion-1.example:2222' },
-  defaults: { listenAddress: '0.0.0.0', lbPolicy: 'ROUND_ROBIN', healthCheck: { type: 'readyz', path: '/readyz?verbose=1&exclude=etcd', sni: 'kubernetes.default.svc' } },
+  ssh: {
+    user: '_ops-1',
+    identityFile: '~/.ssh/id+ed25519@lab',
+    knownHosts: '~/.ssh/known=hosts,lab',
+    hostKeyChecking: 'strict',
+    connectTimeout: '1m30s',
+    proxyJump: 'ops_1@bastion-1.example:2222',
+  },
+  defaults: {
+    listenAddress: '0.0.0.0',
+    lbPolicy: 'ROUND_ROBIN',
+    healthCheck: { type: 'readyz', path: '/readyz?verbose=1&exclude=etcd', sni: 'kubernetes.default.svc' },
+  },
   clusters: [{ name: 'k8s-api_1', listenPort: 6443, endpoints: ['10.0.0.1:6443', '[fd00::1]:6443'] }],
   hosts: [{ name: 'lb-1.example.com', address: '10.0.0.11', listenAddress: '10.0.0.11' }],
   rolling: { serial: '50%', drain: '1s', healthTimeout: '1s' },
   accessLog: { enabled: true, path: '/var/log/ekp=log/access+1,a@b:c.log' },
-  paths: { installDir: '/opt/envoy+k8s=proxy@v1,a:b', configDir: '/etc/ekp-cfg.d/x_y', logDir: '/var/log/ekp=log', user: '_envoy-svc', group: 'envoy_grp-1' },
+  paths: {
+    installDir: '/opt/envoy+k8s=proxy@v1,a:b',
+    configDir: '/etc/ekp-cfg.d/x_y',
+    logDir: '/var/log/ekp=log',
+    user: '_envoy-svc',
+    group: 'envoy_grp-1',
+  },
 };
 
-const parse = (raw: unknown) => parseInventory(JSON.stringify(raw), 'unusual.yaml', { baseDir: work, home: '/home/ops' });
+const parse = (raw: unknown) =>
+  parseInventory(JSON.stringify(raw), 'unusual.yaml', { baseDir: work, home: '/home/ops' });
 
 function stringLeaves(v: unknown, path: (string | number)[] = []): (string | number)[][] {
   if (typeof v === 'string') return [path];
@@ -54,7 +79,31 @@ function withLeaf(path: (string | number)[], value: string): unknown {
 
 // Characters that make sh do something other than pass a word: separators, substitution, quoting,
 // redirection, globbing, history, control characters.
-const HOSTILE = [';', '$(id)', '${IFS}', '`id`', '|', '&', '\n', '\r', '\t', ' ', "'", '"', '\\', '>', '<', '*', '?', '[a]', '{a,b}', '!', '#', '\0', '\u001b'];
+const HOSTILE = [
+  ';',
+  '$(id)',
+  '${IFS}',
+  '`id`',
+  '|',
+  '&',
+  '\n',
+  '\r',
+  '\t',
+  ' ',
+  "'",
+  '"',
+  '\\',
+  '>',
+  '<',
+  '*',
+  '?',
+  '[a]',
+  '{a,b}',
+  '!',
+  '#',
+  '\0',
+  '\u001b',
+];
 // Allowed on purpose: an HTTP query (?, &) in a health-check path, which is rendered into Envoy's
 // YAML and never passed to a shell (src/render/health-check.ts); brackets in a mirror URL for an
 // IPv6 host ([fd00::1]), which quote() wraps in '...' when the host downloads it.
@@ -114,8 +163,19 @@ describe('the deploy playbook on a fake host, with unusual but valid values', ()
   it('sends only commands and scripts that parse as sh, with the inventory values in them', async () => {
     const inv = parse(unusual);
     let fake: FakeTransport | undefined;
-    const conns = new Connections(async (h) => (fake = createFakeTransport(h.name, answerFacts(() => fake!))));
-    const r = await runPlay({ inv, hosts: inv.hosts, roles: await deployPlaybook(inv) }, { check: false, diff: false, forks: 1, maxFailPercent: 100 }, conns, () => undefined);
+    const conns = new Connections(
+      async (h) =>
+        (fake = createFakeTransport(
+          h.name,
+          answerFacts(() => fake!),
+        )),
+    );
+    const r = await runPlay(
+      { inv, hosts: inv.hosts, roles: await deployPlaybook(inv) },
+      { check: false, diff: false, forks: 1, maxFailPercent: 100 },
+      conns,
+      () => undefined,
+    );
     expect(r.recap[0]).toMatchObject({ unreachable: false });
     // the whole playbook ran (binary, user, directories, config, unit, service, handler)
     expect(r.results.filter((t) => t.status === 'failed')).toEqual([]);
@@ -126,11 +186,16 @@ describe('the deploy playbook on a fake host, with unusual but valid values', ()
     const texts = fake!.calls.flatMap((c) =>
       c.kind !== 'exec'
         ? []
-        : [c.line, ...(typeof c.command === 'string' ? [c.command] : []), ...(c.stdin !== undefined && Array.isArray(c.command) && c.command.join(' ') === 'sh -s' ? [c.stdin] : [])],
+        : [
+            c.line,
+            ...(typeof c.command === 'string' ? [c.command] : []),
+            ...(c.stdin !== undefined && Array.isArray(c.command) && c.command.join(' ') === 'sh -s' ? [c.stdin] : []),
+          ],
     );
     expect(texts.length).toBeGreaterThan(15);
     expect(texts.map(parsesAsSh).filter(Boolean)).toEqual([]);
     const sent = texts.join('\n');
-    for (const v of [inv.paths.installDir, inv.paths.configDir, inv.paths.user, inv.paths.group]) expect(sent).toContain(v);
+    for (const v of [inv.paths.installDir, inv.paths.configDir, inv.paths.user, inv.paths.group])
+      expect(sent).toContain(v);
   });
 });

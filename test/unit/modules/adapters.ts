@@ -46,16 +46,44 @@ function byArch(map: Partial<Record<Arch, string>>, what: string) {
 }
 
 export const adapters: Record<string, Adapter> = {
-
-  command: (args) => command(z.strictObject({ command: argv, action: z.string(), creates: z.string().optional(), unless: z.string().optional() }).parse(args)),
+  command: (args) =>
+    command(
+      z
+        .strictObject({
+          command: argv,
+          action: z.string(),
+          creates: z.string().optional(),
+          unless: z.string().optional(),
+        })
+        .parse(args),
+    ),
 
   directory: (args) =>
-    directory(z.strictObject({ path: z.string(), mode: mode.optional(), owner: z.string().optional(), group: z.string().optional() }).parse(args)),
+    directory(
+      z
+        .strictObject({
+          path: z.string(),
+          mode: mode.optional(),
+          owner: z.string().optional(),
+          group: z.string().optional(),
+        })
+        .parse(args),
+    ),
 
   file: (args) => {
     const a = z
-      .strictObject({ path: z.string(), content: z.string().optional(), content_base64: z.string().optional(), mode, owner: z.string().optional(), group: z.string().optional() })
-      .refine((x) => (x.content === undefined) !== (x.content_base64 === undefined), 'exactly one of content, content_base64')
+      .strictObject({
+        path: z.string(),
+        content: z.string().optional(),
+        content_base64: z.string().optional(),
+        mode,
+        owner: z.string().optional(),
+        group: z.string().optional(),
+      })
+      .refine(
+        (x) => (x.content === undefined) !== (x.content_base64 === undefined),
+        'exactly one of content, content_base64',
+      )
       .parse(args);
     const { content, content_base64, ...rest } = a;
     return file({ ...rest, content: content ?? Buffer.from(content_base64 ?? '', 'base64') });
@@ -88,9 +116,17 @@ export const adapters: Record<string, Adapter> = {
     const a = z
       .discriminatedUnion('module', [
         z.strictObject({ module: z.literal('recordOwnership') }),
-        z.strictObject({ module: z.literal('removeOwned'), part: z.enum([...PATH_ROLES, 'accounts']), purge: z.boolean() }),
+        z.strictObject({
+          module: z.literal('removeOwned'),
+          part: z.enum([...PATH_ROLES, 'accounts']),
+          purge: z.boolean(),
+        }),
         // the wrapped module is another adapter's, named with its own args
-        z.strictObject({ module: z.literal('ifOwnsUnit'), purge: z.boolean(), then: z.strictObject({ module: z.string(), args: z.unknown() }) }),
+        z.strictObject({
+          module: z.literal('ifOwnsUnit'),
+          purge: z.boolean(),
+          then: z.strictObject({ module: z.string(), args: z.unknown() }),
+        }),
         z.strictObject({ module: z.literal('forgetRemoved'), purge: z.boolean() }),
       ])
       .parse(args);
@@ -104,7 +140,8 @@ export const adapters: Record<string, Adapter> = {
         return forgetRemoved(inv, a.purge);
       case 'ifOwnsUnit': {
         const inner = adapters[a.then.module];
-        if (!inner || a.then.module === 'ownership') throw new ToolError('module', `the case wraps no known module: ${a.then.module}`);
+        if (!inner || a.then.module === 'ownership')
+          throw new ToolError('module', `the case wraps no known module: ${a.then.module}`);
         return ifOwnsUnit(inv, a.purge, inner(a.then.args, refs));
       }
     }
@@ -117,23 +154,41 @@ export const adapters: Record<string, Adapter> = {
         version: z.string(),
         // as pinned in the inventory's envoy.sha256; an arch without one fails like a real run
         sha256: perArch,
-        source: z.discriminatedUnion('mode', [z.strictObject({ mode: z.literal('control'), local: perArch }), z.strictObject({ mode: z.literal('host'), url: perArch })]),
+        source: z.discriminatedUnion('mode', [
+          z.strictObject({ mode: z.literal('control'), local: perArch }),
+          z.strictObject({ mode: z.literal('host'), url: perArch }),
+        ]),
       })
       .parse(args);
-    const inv = inventory({ envoy: { version: a.version, sha256: a.sha256, fetch: a.source.mode, logLevel: 'info', insecureMirror: false } });
+    const inv = inventory({
+      envoy: { version: a.version, sha256: a.sha256, fetch: a.source.mode, logLevel: 'info', insecureMirror: false },
+    });
     const local = a.source.mode === 'control' ? byArch(a.source.local, 'local file') : undefined;
     return release({
       installDir: a.installDir,
       version: a.version,
       expected: (arch) => expectedSha(inv, {}, arch),
-      source: a.source.mode === 'control' ? { mode: 'control', local: async (arch) => local!(arch) } : { mode: 'host', url: byArch(a.source.url, 'url') },
+      source:
+        a.source.mode === 'control'
+          ? { mode: 'control', local: async (arch) => local!(arch) }
+          : { mode: 'host', url: byArch(a.source.url, 'url') },
     });
   },
 
-  'release-switch': (args) => releaseSwitch(z.strictObject({ installDir: z.string(), version: z.string(), allowDowngrade: z.boolean() }).parse(args)),
+  'release-switch': (args) =>
+    releaseSwitch(
+      z.strictObject({ installDir: z.string(), version: z.string(), allowDowngrade: z.boolean() }).parse(args),
+    ),
 
   'restart-pending': (args, refs) => {
-    const a = z.strictObject({ unit: z.string(), paths: z.array(z.string()).min(1), handler: z.string(), unless: z.array(z.string()).optional() }).parse(args);
+    const a = z
+      .strictObject({
+        unit: z.string(),
+        paths: z.array(z.string()).min(1),
+        handler: z.string(),
+        unless: z.array(z.string()).optional(),
+      })
+      .parse(args);
     return restartPending({ ...a, handler: refs.handler(a.handler), unless: a.unless?.map(refs.key) });
   },
 
@@ -152,15 +207,26 @@ export const adapters: Record<string, Adapter> = {
   },
 
   'system-user': (args) =>
-    systemUser(z.strictObject({ name: z.string(), group: z.string().optional(), home: z.string().optional(), }).parse(args)),
+    systemUser(
+      z.strictObject({ name: z.string(), group: z.string().optional(), home: z.string().optional() }).parse(args),
+    ),
 
   'wait-ready': (args, refs) => {
-    const a = z.strictObject({ unit: z.string(), readyUrl: z.string(), timeoutMs: z.number().int().positive(), after: z.string().optional() }).parse(args);
+    const a = z
+      .strictObject({
+        unit: z.string(),
+        readyUrl: z.string(),
+        timeoutMs: z.number().int().positive(),
+        after: z.string().optional(),
+      })
+      .parse(args);
     return waitReady({ ...a, after: a.after === undefined ? undefined : refs.key(a.after) });
   },
 
   'wait-stopped': (args, refs) => {
-    const a = z.strictObject({ unit: z.string(), timeoutMs: z.number().int().positive(), after: z.string() }).parse(args);
+    const a = z
+      .strictObject({ unit: z.string(), timeoutMs: z.number().int().positive(), after: z.string() })
+      .parse(args);
     return waitStopped({ ...a, after: refs.key(a.after) });
   },
 };

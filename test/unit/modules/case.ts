@@ -59,10 +59,18 @@ export const CaseSchema = z.strictObject({
     reason: z.string().optional(),
     error: z.string().optional(),
     notify: z.array(z.string()).optional(),
-    diff: z.array(z.strictObject({ path: z.string(), before: z.string().nullable(), after: z.string().nullable() })).optional(),
+    diff: z
+      .array(z.strictObject({ path: z.string(), before: z.string().nullable(), after: z.string().nullable() }))
+      .optional(),
     steps: z.array(StepSchema).optional(),
     /** What the runner reports for the task (check mode: what it would do). */
-    result: z.strictObject({ status: z.enum(['ok', 'changed', 'skipped', 'failed']), message: z.string().optional(), error: z.string().optional() }).optional(),
+    result: z
+      .strictObject({
+        status: z.enum(['ok', 'changed', 'skipped', 'failed']),
+        message: z.string().optional(),
+        error: z.string().optional(),
+      })
+      .optional(),
   }),
 });
 export type Case = z.infer<typeof CaseSchema>;
@@ -75,22 +83,40 @@ export function factOutput(v: z.infer<typeof FactOutput>): { stdout: string; cod
 export async function asExpected(step: Step, want: ExpectedStep | undefined): Promise<ExpectedStep> {
   if (step.kind === 'lazy') {
     const resolved = await step.resolve();
-    return { kind: 'lazy', action: step.action, resolves: await Promise.all(resolved.map((s, i) => asExpected(s, want?.resolves?.[i]))) };
+    return {
+      kind: 'lazy',
+      action: step.action,
+      resolves: await Promise.all(resolved.map((s, i) => asExpected(s, want?.resolves?.[i]))),
+    };
   }
   if (step.kind === 'put') {
     const source = Buffer.isBuffer(step.source) ? `<${step.source.length} bytes>` : step.source.localPath;
     return omitUndefined({ kind: 'put', action: step.action, path: step.path, mode: step.mode, source });
   }
   // bytes are shown as base64, so a binary upload can be matched too
-  const stdin = step.stdin === undefined ? undefined : Buffer.isBuffer(step.stdin) ? `base64:${step.stdin.toString('base64')}` : step.stdin;
-  const out: ExpectedStep = { kind: 'exec', action: step.action, command: step.command, stdin, timeoutMs: step.timeoutMs, become: step.become };
+  const stdin =
+    step.stdin === undefined
+      ? undefined
+      : Buffer.isBuffer(step.stdin)
+        ? `base64:${step.stdin.toString('base64')}`
+        : step.stdin;
+  const out: ExpectedStep = {
+    kind: 'exec',
+    action: step.action,
+    command: step.command,
+    stdin,
+    timeoutMs: step.timeoutMs,
+    become: step.become,
+  };
   if (want?.line !== undefined) out.line = buildCommand(step.command, { become: false });
   const wc = want?.command;
   if (wc && typeof wc === 'object' && !Array.isArray(wc)) out.command = matchPieces(step.command, wc);
   if (stdin !== undefined && want?.stdin_contains) {
     const missing = want.stdin_contains.filter((p) => !stdin.includes(p));
     delete out.stdin;
-    out.stdin_contains = missing.length ? [...want.stdin_contains, `MISSING: ${JSON.stringify(missing)} in ${stdin}`] : want.stdin_contains;
+    out.stdin_contains = missing.length
+      ? [...want.stdin_contains, `MISSING: ${JSON.stringify(missing)} in ${stdin}`]
+      : want.stdin_contains;
   }
   return omitUndefined(out);
 }
@@ -99,10 +125,13 @@ function matchPieces(command: string | string[], want: Pieces): ExpectedStep['co
   const prefix = want.argv ?? [];
   let text: string | undefined;
   if (prefix.length === 0 && typeof command === 'string') text = command;
-  if (prefix.length > 0 && Array.isArray(command) && prefix.every((p, i) => command[i] === p)) text = command.slice(prefix.length).join('\n');
+  if (prefix.length > 0 && Array.isArray(command) && prefix.every((p, i) => command[i] === p))
+    text = command.slice(prefix.length).join('\n');
   if (text === undefined) return command; // wrong form: the comparison shows the actual command
   const missing = want.contains.filter((p) => !text.includes(p));
-  return missing.length ? { ...want, contains: [...want.contains, `MISSING: ${JSON.stringify(missing)} in ${text}`] } : want;
+  return missing.length
+    ? { ...want, contains: [...want.contains, `MISSING: ${JSON.stringify(missing)} in ${text}`] }
+    : want;
 }
 
 function omitUndefined<T extends object>(o: T): T {

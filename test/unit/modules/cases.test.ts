@@ -12,7 +12,16 @@ import { FactCache, factScript, uniqueFacts } from '../../../src/facts/gather.ts
 import type { HostSpec } from '../../../src/inventory/types.ts';
 import { runTask } from '../../../src/runner/run.ts';
 import { messageOf } from '../../../src/errors.ts';
-import { task, taskKey, type Handler, type Module, type Plan, type Step, type TaskContext, type TaskKey } from '../../../src/runner/types.ts';
+import {
+  task,
+  taskKey,
+  type Handler,
+  type Module,
+  type Plan,
+  type Step,
+  type TaskContext,
+  type TaskKey,
+} from '../../../src/runner/types.ts';
 import { buildCommand } from '../../../src/ssh/command.ts';
 import { createFakeTransport } from '../../../src/ssh/fake.ts';
 import { quote } from '../../../src/ssh/quote.ts';
@@ -25,7 +34,9 @@ const SRC = join(HERE, '../../../src/modules');
 
 /** Module files: those exporting a function that returns a Module (helpers like heredoc.ts do not). */
 const modules = readdirSync(SRC)
-  .filter((f) => f.endsWith('.ts') && /^export function \w+\(.*\): Module \{$/m.test(readFileSync(join(SRC, f), 'utf8')))
+  .filter(
+    (f) => f.endsWith('.ts') && /^export function \w+\(.*\): Module \{$/m.test(readFileSync(join(SRC, f), 'utf8')),
+  )
   .map((f) => f.slice(0, -'.ts'.length))
   .sort();
 const caseDirs = readdirSync(HERE, { withFileTypes: true })
@@ -59,7 +70,14 @@ describe.each(modules)('%s', (mod) => {
     const host: HostSpec = { ...hostSpec('lb1', '192.168.1.11'), ssh: { ...hostSpec('lb1', '').ssh, ...c.host } };
     const become = host.ssh.become && host.ssh.user !== 'root';
     const facts = await gather(module, c, become);
-    const ctx: TaskContext = { inv: prodInventory(), host, facts, check: c.check, diff: c.diff, changed: new Set(c.changed.map(refs.key)) };
+    const ctx: TaskContext = {
+      inv: prodInventory(),
+      host,
+      facts,
+      check: c.check,
+      diff: c.diff,
+      changed: new Set(c.changed.map(refs.key)),
+    };
 
     let plan: Plan;
     try {
@@ -74,9 +92,17 @@ describe.each(modules)('%s', (mod) => {
     // The same task through the runner: check mode touches nothing; otherwise every step runs.
     const t = createFakeTransport('lb1', () => ({}), { become });
     const { result } = await runTask('case', task('case', module), ctx, t, {});
-    expect(result.status).toBe({ ok: 'ok', probe: 'ok', change: 'changed', fail: 'failed', skip: 'skipped' }[plan.kind]);
-    const ran = t.calls.map((call) => (call.kind === 'exec' ? call.line : call.kind === 'put' ? `put ${call.remotePath}` : 'forward'));
-    expect(ran).toEqual(c.check || plan.kind === 'ok' || plan.kind === 'fail' || plan.kind === 'skip' ? [] : await sent(plan.steps, become));
+    expect(result.status).toBe(
+      { ok: 'ok', probe: 'ok', change: 'changed', fail: 'failed', skip: 'skipped' }[plan.kind],
+    );
+    const ran = t.calls.map((call) =>
+      call.kind === 'exec' ? call.line : call.kind === 'put' ? `put ${call.remotePath}` : 'forward',
+    );
+    expect(ran).toEqual(
+      c.check || plan.kind === 'ok' || plan.kind === 'fail' || plan.kind === 'skip'
+        ? []
+        : await sent(plan.steps, become),
+    );
     if (wantResult) expect({ status: result.status, message: result.message, error: result.error }).toEqual(wantResult);
   });
 });
@@ -107,8 +133,14 @@ async function gather(module: Module, c: Case, become: boolean): Promise<FactCac
   const asked = module.facts({ diff: c.diff });
   const specs = uniqueFacts(asked);
   const keys = specs.map((s) => s.key);
-  expect(keys.filter((k) => !(k in c.facts)), 'facts the module asks for that the case lacks').toEqual([]);
-  expect(Object.keys(c.facts).filter((k) => !keys.includes(k)), 'facts in the case the module never asks for').toEqual([]);
+  expect(
+    keys.filter((k) => !(k in c.facts)),
+    'facts the module asks for that the case lacks',
+  ).toEqual([]);
+  expect(
+    Object.keys(c.facts).filter((k) => !keys.includes(k)),
+    'facts in the case the module never asks for',
+  ).toEqual([]);
   const canned = specs.map((s) => {
     const { stdout, code } = factOutput(c.facts[s.key]!);
     return { ...s, script: `printf %s ${quote(stdout)}; exit ${code}` };
@@ -116,7 +148,10 @@ async function gather(module: Module, c: Case, become: boolean): Promise<FactCac
   const sent = buildCommand(factScript(specs), { become });
   const t = createFakeTransport(
     'lb1',
-    (cmd) => (cmd === sent ? { stdout: execFileSync('sh', ['-c', factScript(canned)], { encoding: 'utf8' }) } : { code: 127, stderr: `not the fact script: ${cmd}` }),
+    (cmd) =>
+      cmd === sent
+        ? { stdout: execFileSync('sh', ['-c', factScript(canned)], { encoding: 'utf8' }) }
+        : { code: 127, stderr: `not the fact script: ${cmd}` },
     { become },
   );
   const facts = new FactCache('lb1');

@@ -30,18 +30,26 @@ async function apply(module: Module, o: { check?: boolean; diff?: boolean } = {}
   const t = localTransport();
   const facts = new FactCache('local');
   await facts.gather(t, module.facts({ diff: !!o.diff }));
-  const ctx: TaskContext = { inv: {} as Inventory, host: { name: 'local' } as TaskContext['host'], facts, check: !!o.check, diff: !!o.diff, changed: new Set() };
+  const ctx: TaskContext = {
+    inv: {} as Inventory,
+    host: { name: 'local' } as TaskContext['host'],
+    facts,
+    check: !!o.check,
+    diff: !!o.diff,
+    changed: new Set(),
+  };
   return (await runTask('test', task('t', module), ctx, t, {})).result;
 }
 
 const owner = root ? 'root' : (process.env.USER ?? 'root');
 
 describe.skipIf(!root)('factFile', () => {
-  it('gathers its input facts with the file\'s own and writes the content they decide', async () => {
+  it("gathers its input facts with the file's own and writes the content they decide", async () => {
     const path = join(dir, 'unit');
     const marker = join(dir, 'is-container');
     const inContainer = testFact(`test -e '${marker}'`);
-    const m = () => factFile({ path, mode: 0o644 }, [inContainer], (f) => (f.get(inContainer) ? 'reduced\n' : 'full\n'));
+    const m = () =>
+      factFile({ path, mode: 0o644 }, [inContainer], (f) => (f.get(inContainer) ? 'reduced\n' : 'full\n'));
     expect((await apply(m())).status).toBe('changed');
     expect(await readFile(path, 'utf8')).toBe('full\n');
     expect((await apply(m())).status).toBe('ok');
@@ -94,7 +102,9 @@ describe.skipIf(!root)('directory, command', () => {
     const p = join(dir, 'sub');
     expect((await apply(directory({ path: p, mode: 0o750, owner, group: owner }))).status).toBe('changed');
     expect((await apply(directory({ path: p, mode: 0o750, owner, group: owner }))).status).toBe('ok');
-    expect((await apply(directory({ path: p, mode: 0o700, owner, group: owner }))).message).toBe(`mode/owner → 700 ${owner}:${owner}`);
+    expect((await apply(directory({ path: p, mode: 0o700, owner, group: owner }))).message).toBe(
+      `mode/owner → 700 ${owner}:${owner}`,
+    );
     expect(((await stat(p)).mode & 0o777).toString(8)).toBe('700');
   });
 

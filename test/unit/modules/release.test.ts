@@ -42,7 +42,11 @@ async function install(expected: string, version = '1.35.0', url?: string) {
   return (await runTask('envoy_binary', task('binary', module), ctx, t, {})).result;
 }
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 describe.skipIf(!root)('release verify script (as root, locally)', () => {
   it('installs a binary whose sha256 and version match', async () => {
@@ -107,7 +111,9 @@ describe.skipIf(!root)('host fetch mode: the host curl never follows a downgrade
     secure.redirects.set(BIN, `${plain.url}/objects/abc`);
     const r = await install(sum, '1.35.0', `${secure.url}${BIN}`);
     expect(r.status).toBe('failed');
-    expect(r.error).toMatch(/unable to download https:\/\/127\.0\.0\.1:\d+\/v1\.35\.0\/envoy-1\.35\.0-linux-x86_64: curl: \(1\) Protocol "http" not supported/);
+    expect(r.error).toMatch(
+      /unable to download https:\/\/127\.0\.0\.1:\d+\/v1\.35\.0\/envoy-1\.35\.0-linux-x86_64: curl: \(1\) Protocol "http" not supported/,
+    );
     expect(plain.requests).toEqual([]);
     expect(await exists(join(dir, 'opt/releases/1.35.0/envoy'))).toBe(false);
   });

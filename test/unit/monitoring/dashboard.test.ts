@@ -18,10 +18,11 @@ describe('monitoring/dashboard.json', () => {
     for (const p of panels) {
       const g = p.gridPos;
       expect(g.x + g.w, p.title).toBeLessThanOrEqual(24);
-      for (let x = g.x; x < g.x + g.w; x++) for (let y = g.y; y < g.y + g.h; y++) {
-        expect(cells.has(`${x},${y}`), `${p.title} overlaps at ${x},${y}`).toBe(false);
-        cells.add(`${x},${y}`);
-      }
+      for (let x = g.x; x < g.x + g.w; x++)
+        for (let y = g.y; y < g.y + g.h; y++) {
+          expect(cells.has(`${x},${y}`), `${p.title} overlaps at ${x},${y}`).toBe(false);
+          cells.add(`${x},${y}`);
+        }
     }
   });
 
@@ -30,7 +31,8 @@ describe('monitoring/dashboard.json', () => {
       expect(p.datasource.uid, p.title).toBe('${datasource}');
       for (const t of p.targets) {
         expect(t.expr, p.title).toContain('instance=~"$instance"');
-        if (/envoy_cluster_(?!manager_)/.test(t.expr)) expect(t.expr, p.title).toContain('envoy_cluster_name=~"$cluster"');
+        if (/envoy_cluster_(?!manager_)/.test(t.expr))
+          expect(t.expr, p.title).toContain('envoy_cluster_name=~"$cluster"');
       }
     }
     expect(dashboard.templating.list.map((v: any) => v.name)).toEqual(['datasource', 'instance', 'cluster']);
@@ -38,17 +40,32 @@ describe('monitoring/dashboard.json', () => {
 
   it('shows active connections, healthy endpoints, connect failures, bytes and health-check failures', () => {
     const used = new Set(dashboardExprs(dashboard).flatMap(metricNames));
-    for (const m of ['envoy_listener_downstream_cx_active', 'envoy_cluster_upstream_cx_active', 'envoy_cluster_membership_healthy',
-      'envoy_cluster_upstream_cx_connect_fail', 'envoy_cluster_upstream_cx_rx_bytes_total', 'envoy_cluster_upstream_cx_tx_bytes_total',
-      'envoy_cluster_health_check_failure']) expect(used, m).toContain(m);
+    for (const m of [
+      'envoy_listener_downstream_cx_active',
+      'envoy_cluster_upstream_cx_active',
+      'envoy_cluster_membership_healthy',
+      'envoy_cluster_upstream_cx_connect_fail',
+      'envoy_cluster_upstream_cx_rx_bytes_total',
+      'envoy_cluster_upstream_cx_tx_bytes_total',
+      'envoy_cluster_health_check_failure',
+    ])
+      expect(used, m).toContain(m);
     const byHost = panels.filter((p) => p.targets?.some((t: any) => /by \(instance\)/.test(t.expr))).length;
-    const byCluster = panels.filter((p) => p.targets?.some((t: any) => /envoy_cluster_name\)/.test(t.expr) || /\{\{envoy_cluster_name\}\}/.test(t.legendFormat))).length;
+    const byCluster = panels.filter((p) =>
+      p.targets?.some(
+        (t: any) => /envoy_cluster_name\)/.test(t.expr) || /\{\{envoy_cluster_name\}\}/.test(t.legendFormat),
+      ),
+    ).length;
     expect(byHost).toBeGreaterThanOrEqual(3);
     expect(byCluster).toBeGreaterThanOrEqual(4);
   });
 
   it('the metric-name reader sees through functions, matchers and grouping', () => {
-    expect(metricNames('sum by (instance, envoy_cluster_name) (rate(a_total{x="b c", y=~"$v"}[$__rate_interval])) / on(instance) group_left b')).toEqual(['a_total', 'b']);
+    expect(
+      metricNames(
+        'sum by (instance, envoy_cluster_name) (rate(a_total{x="b c", y=~"$v"}[$__rate_interval])) / on(instance) group_left b',
+      ),
+    ).toEqual(['a_total', 'b']);
     expect(() => metricNames('frobnicate(a)')).toThrow(/unknown PromQL function frobnicate/);
   });
 });

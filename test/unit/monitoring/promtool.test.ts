@@ -12,8 +12,10 @@ import { mustRunE2e } from '../../lab/info.ts';
 const DIR = join(import.meta.dirname, '../../../monitoring');
 const which = spawnSync('sh', ['-c', 'command -v promtool'], { encoding: 'utf8' });
 const promtool = which.status === 0 ? which.stdout.trim() : undefined;
-if (!promtool && mustRunE2e()) throw new Error('CI: promtool is missing (install Debian\'s prometheus package: scripts/setup.sh)');
-if (!promtool) console.warn('promtool tests skipped: no promtool on PATH (scripts/setup.sh installs Debian\'s prometheus package)');
+if (!promtool && mustRunE2e())
+  throw new Error("CI: promtool is missing (install Debian's prometheus package: scripts/setup.sh)");
+if (!promtool)
+  console.warn("promtool tests skipped: no promtool on PATH (scripts/setup.sh installs Debian's prometheus package)");
 
 const run = (args: string[], cwd: string) => {
   const r = spawnSync(promtool!, args, { cwd, encoding: 'utf8', timeout: 60_000 });

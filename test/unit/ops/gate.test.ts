@@ -29,7 +29,9 @@ describe.skipIf(!hasCurl)('gate and status on a stand-in host', () => {
   /** A host whose unit is `active`/`sub` and whose admin /ready answers `ready` (or nothing). */
   async function host(active: string, sub: string, ready?: { status: number; body: string }) {
     const bin = await mkdtemp(join(dir, 'bin-'));
-    await writeFile(join(bin, 'systemctl'), `#!/bin/sh\n[ "$1" = show ] && printf '%s' '${SHOW(active, sub)}'\n`, { mode: 0o755 });
+    await writeFile(join(bin, 'systemctl'), `#!/bin/sh\n[ "$1" = show ] && printf '%s' '${SHOW(active, sub)}'\n`, {
+      mode: 0o755,
+    });
     const inv = prodInventory();
     inv.clusters = inv.clusters.map((c) => ({ ...c, name: 'k8s', endpoints: c.endpoints.slice(0, 1) })).slice(0, 1);
     inv.admin = { ...inv.admin, port: 1 };
@@ -51,7 +53,10 @@ describe.skipIf(!hasCurl)('gate and status on a stand-in host', () => {
     const down = await host('inactive', 'dead', { status: 200, body: 'LIVE\n' });
     expect(await checkOnce(down.t, down.inv, 1)).toEqual({ ok: false, reason: 'unit is inactive (dead)' });
     const draining = await host('active', 'running', { status: 503, body: 'DRAINING\n' });
-    expect(await checkOnce(draining.t, draining.inv, 1)).toEqual({ ok: false, reason: 'admin /ready answered 503: DRAINING' });
+    expect(await checkOnce(draining.t, draining.inv, 1)).toEqual({
+      ok: false,
+      reason: 'admin /ready answered 503: DRAINING',
+    });
     const deaf = await host('active', 'running');
     expect((await checkOnce(deaf.t, deaf.inv, 1)).reason).toMatch(/^admin \/ready answered nothing: curl: \(7\) /);
   });

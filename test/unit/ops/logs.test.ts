@@ -9,7 +9,18 @@ const inv = prodInventory();
 describe('logArgv', () => {
   it('journalctl for the unit, with -n, --since and -f', () => {
     expect(logArgv(inv, { access: false, lines: 5, since: '10 min ago', follow: true })).toEqual([
-      'journalctl', '-u', 'envoy-k8s-proxy.service', '--no-pager', '--no-hostname', '-o', 'short-iso', '-n', '5', '--since', '10 min ago', '-f',
+      'journalctl',
+      '-u',
+      'envoy-k8s-proxy.service',
+      '--no-pager',
+      '--no-hostname',
+      '-o',
+      'short-iso',
+      '-n',
+      '5',
+      '--since',
+      '10 min ago',
+      '-f',
     ]);
   });
   it('tail of the access log: -F to follow across rotation; a missing file is not an error without -f', () => {
@@ -17,7 +28,9 @@ describe('logArgv', () => {
     expect(follow.slice(0, 2)).toEqual(['sh', '-c']);
     expect(follow[2]).toBe('exec tail -n 3 -F -- "$1"');
     expect(follow.at(-1)).toBe(inv.accessLog.path);
-    expect(logArgv(inv, { access: true, lines: 3, follow: false })[2]).toMatch(/^\[ -e "\$1" \] \|\| .*exec tail -n 3 -- "\$1"$/);
+    expect(logArgv(inv, { access: true, lines: 3, follow: false })[2]).toMatch(
+      /^\[ -e "\$1" \] \|\| .*exec tail -n 3 -- "\$1"$/,
+    );
   });
 });
 

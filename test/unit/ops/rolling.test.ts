@@ -34,10 +34,21 @@ describe('resume state', () => {
     const file = statePath('prod', await dirP);
     expect(file).toMatch(/rolling-prod\.json$/);
     expect(await loadState(file)).toBeUndefined();
-    await saveState(file, { inventory: 'hosts/prod.yaml', startedAt: 't', updatedAt: '', done: ['lb1', 'lb3'], failed: { host: 'lb2', reason: 'x' } });
+    await saveState(file, {
+      inventory: 'hosts/prod.yaml',
+      startedAt: 't',
+      updatedAt: '',
+      done: ['lb1', 'lb3'],
+      failed: { host: 'lb2', reason: 'x' },
+    });
     const s = await loadState(file);
     expect(s).toMatchObject({ done: ['lb1', 'lb3'], failed: { host: 'lb2' } });
-    expect(remaining(hosts.slice(0, 4).map((name) => ({ name })), s).map((h) => h.name)).toEqual(['lb2', 'lb4']);
+    expect(
+      remaining(
+        hosts.slice(0, 4).map((name) => ({ name })),
+        s,
+      ).map((h) => h.name),
+    ).toEqual(['lb2', 'lb4']);
     expect(remaining([{ name: 'lb1' }], undefined)).toHaveLength(1);
     await clearState(file);
     expect(await loadState(file)).toBeUndefined();
@@ -57,7 +68,16 @@ describe('options', () => {
   });
 });
 
-const report = (over: Partial<RollingReport>): RollingReport => ({ ok: false, refused: false, hosts: [], unreachable: [], stateFile: '/c/rolling-lab.json', resumable: false, ms: 4200, ...over });
+const report = (over: Partial<RollingReport>): RollingReport => ({
+  ok: false,
+  refused: false,
+  hosts: [],
+  unreachable: [],
+  stateFile: '/c/rolling-lab.json',
+  resumable: false,
+  ms: 4200,
+  ...over,
+});
 
 describe('exit code and recap', () => {
   const stopped = report({
@@ -74,7 +94,11 @@ describe('exit code and recap', () => {
   it('0 all restarted, 1 a failed gate, 3 only unreachable hosts', () => {
     expect(rollingExitCode(report({ ok: true }))).toBe(0);
     expect(rollingExitCode(stopped)).toBe(1);
-    expect(rollingExitCode(report({ hosts: [{ host: 'lb2', status: 'down-before-start', message: 'timed out' }], unreachable: ['lb2'] }))).toBe(3);
+    expect(
+      rollingExitCode(
+        report({ hosts: [{ host: 'lb2', status: 'down-before-start', message: 'timed out' }], unreachable: ['lb2'] }),
+      ),
+    ).toBe(3);
   });
 
   it('names the failed host, the untouched ones and how to resume', () => {

@@ -2,7 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { host as hostSpec, prodInventory } from '../render/fixtures.ts';
 import { factScript, parseFactOutput, sha256 } from '../../../src/facts/gather.ts';
-import { answer, parseEnvoyVersion, parseHashes, parseListeners, parseServerInfo, statusProbes } from '../../../src/ops/status-probe.ts';
+import {
+  answer,
+  parseEnvoyVersion,
+  parseHashes,
+  parseListeners,
+  parseServerInfo,
+  statusProbes,
+} from '../../../src/ops/status-probe.ts';
 import { parseUnitShow as parseUnit } from '../../../src/facts/system.ts';
 import { assess, compareFiles, expectedFiles, type Observed } from '../../../src/ops/status.ts';
 import { formatStatus, formatUptime, shortTime } from '../../../src/output/status-table.ts';
@@ -23,7 +30,9 @@ NRestarts=2
 MainPID=230`;
 
 function observed(over: Partial<Observed> = {}): Observed {
-  const clusters = inv.clusters.flatMap((c) => c.endpoints.map((e) => `${c.name}::${e.host}:${e.port}::health_flags::healthy`)).join('\n');
+  const clusters = inv.clusters
+    .flatMap((c) => c.endpoints.map((e) => `${c.name}::${e.host}:${e.port}::health_flags::healthy`))
+    .join('\n');
   const expected = expectedFiles(inv, host, 'full');
   return {
     unit: parseUnit(UNIT_SHOW),
@@ -39,19 +48,41 @@ function observed(over: Partial<Observed> = {}): Observed {
 
 describe('status probes', () => {
   it('parse systemctl show, versions, server_info, listeners and hashes', () => {
-    expect(parseUnit(UNIT_SHOW)).toMatchObject({ activeState: 'active', nRestarts: 2, mainPid: 230, stateChangeTimestamp: 'Wed 2026-11-25 12:48:04 UTC' });
+    expect(parseUnit(UNIT_SHOW)).toMatchObject({
+      activeState: 'active',
+      nRestarts: 2,
+      mainPid: 230,
+      stateChangeTimestamp: 'Wed 2026-11-25 12:48:04 UTC',
+    });
     // status --json keeps its documented unit fields (docs/operations.md)
     expect(assess(inv, host, observed()).unit).toEqual({
-      loadState: 'loaded', activeState: 'active', subState: 'running', unitFileState: 'enabled',
-      since: 'Wed 2026-11-25 12:48:04 UTC', startedAt: 'Wed 2026-11-25 12:48:04 UTC', nRestarts: 2, mainPid: 230,
+      loadState: 'loaded',
+      activeState: 'active',
+      subState: 'running',
+      unitFileState: 'enabled',
+      since: 'Wed 2026-11-25 12:48:04 UTC',
+      startedAt: 'Wed 2026-11-25 12:48:04 UTC',
+      nRestarts: 2,
+      mainPid: 230,
     });
-    expect(parseEnvoyVersion('envoy  version: 84305a6cb64bd55aaf606bdd53de7cd6080427a1/1.35.0/Clean/RELEASE/BoringSSL')).toBe('1.35.0');
+    expect(
+      parseEnvoyVersion('envoy  version: 84305a6cb64bd55aaf606bdd53de7cd6080427a1/1.35.0/Clean/RELEASE/BoringSSL'),
+    ).toBe('1.35.0');
     expect(parseEnvoyVersion('sh: envoy: not found')).toBeNull();
-    expect(parseServerInfo('{"version":"84305a6cb64bd55aaf606bdd53de7cd6080427a1/1.35.0/Clean/RELEASE/BoringSSL","state":"LIVE","uptime_current_epoch":"3600s"}')).toEqual({ version: '1.35.0', state: 'LIVE', uptimeS: 3600 });
+    expect(
+      parseServerInfo(
+        '{"version":"84305a6cb64bd55aaf606bdd53de7cd6080427a1/1.35.0/Clean/RELEASE/BoringSSL","state":"LIVE","uptime_current_epoch":"3600s"}',
+      ),
+    ).toEqual({ version: '1.35.0', state: 'LIVE', uptimeS: 3600 });
     expect(parseServerInfo('not json')).toBeNull();
     expect(parseListeners('{"listener_statuses":[{"name":"a"},{"name":"b"}]}')).toEqual(['a', 'b']);
     const h = 'a'.repeat(64);
-    expect(parseHashes(`${h}  /etc/x/envoy.yaml\n- /etc/x/lds.yaml\n`)).toEqual(new Map([['/etc/x/envoy.yaml', h], ['/etc/x/lds.yaml', null]]));
+    expect(parseHashes(`${h}  /etc/x/envoy.yaml\n- /etc/x/lds.yaml\n`)).toEqual(
+      new Map([
+        ['/etc/x/envoy.yaml', h],
+        ['/etc/x/lds.yaml', null],
+      ]),
+    );
   });
 
   it('frame every probe in one script and read each admin answer with its status code', () => {
@@ -59,8 +90,11 @@ describe('status probes', () => {
     const specs = [p.admin];
     // one curl for the four admin paths
     expect(factScript(specs).match(/curl /g)).toHaveLength(1);
-    expect(factScript(specs)).toContain("http://127.0.0.1:10000/server_info http://127.0.0.1:10000/ready 'http://127.0.0.1:10000/listeners?format=json'");
-    const refused = 'curl: (7) Failed to connect to 127.0.0.1 port 10000 after 0 ms: Connection refused\n\n@@ekp-admin 000\n';
+    expect(factScript(specs)).toContain(
+      "http://127.0.0.1:10000/server_info http://127.0.0.1:10000/ready 'http://127.0.0.1:10000/listeners?format=json'",
+    );
+    const refused =
+      'curl: (7) Failed to connect to 127.0.0.1 port 10000 after 0 ms: Connection refused\n\n@@ekp-admin 000\n';
     const out = `\n@@ekp-fact 0\n${refused}DRAINING\n\n@@ekp-admin 503\n{}\n@@ekp-admin 200\n${refused}\n@@ekp-fact-rc 7\n`;
     const v = parseFactOutput(specs, out).get(p.admin.key) as ReturnType<typeof p.admin.parse>;
     expect(answer(v.serverInfo, parseServerInfo)).toEqual({ status: 0, value: null });
@@ -87,18 +121,43 @@ describe('assess', () => {
   });
 
   it('an inactive unit is down; draining or too few healthy endpoints is degraded/down', () => {
-    expect(assess(inv, host, observed({ unit: parseUnit(UNIT_SHOW.replace('ActiveState=active', 'ActiveState=inactive').replace('SubState=running', 'SubState=dead')) }))).toMatchObject({ health: 'down', problems: ['unit inactive (dead)'] });
-    expect(assess(inv, host, observed({ ready: { status: 503, value: 'DRAINING' } })).problems).toEqual(['admin /ready: DRAINING']);
+    expect(
+      assess(
+        inv,
+        host,
+        observed({
+          unit: parseUnit(
+            UNIT_SHOW.replace('ActiveState=active', 'ActiveState=inactive').replace(
+              'SubState=running',
+              'SubState=dead',
+            ),
+          ),
+        }),
+      ),
+    ).toMatchObject({ health: 'down', problems: ['unit inactive (dead)'] });
+    expect(assess(inv, host, observed({ ready: { status: 503, value: 'DRAINING' } })).problems).toEqual([
+      'admin /ready: DRAINING',
+    ]);
     const c = inv.clusters[0]!;
-    const sick = parseClusters(c.endpoints.map((e) => `${c.name}::${e.host}:${e.port}::health_flags::/failed_active_hc`).join('\n'));
+    const sick = parseClusters(
+      c.endpoints.map((e) => `${c.name}::${e.host}:${e.port}::health_flags::/failed_active_hc`).join('\n'),
+    );
     const s = assess(inv, host, observed({ clusters: { status: 200, value: sick } }));
     expect(s.health).toBe('degraded');
-    expect(s.problems[0]).toBe(`${c.name}: ALL ${c.endpoints.length} endpoints unhealthy: panic mode, traffic to all (fail open)`);
+    expect(s.problems[0]).toBe(
+      `${c.name}: ALL ${c.endpoints.length} endpoints unhealthy: panic mode, traffic to all (fail open)`,
+    );
     // with panic mode turned off (panicThreshold: 0) nothing flows: the plain count says so
     const strict = { ...inv, clusters: inv.clusters.map((x, i) => (i === 0 ? { ...x, panicThresholdPercent: 0 } : x)) };
-    expect(assess(strict, host, observed({ clusters: { status: 200, value: sick } })).problems[0]).toMatch(new RegExp(`^${c.name}: 0/${c.endpoints.length} endpoints healthy`));
+    expect(assess(strict, host, observed({ clusters: { status: 200, value: sick } })).problems[0]).toMatch(
+      new RegExp(`^${c.name}: 0/${c.endpoints.length} endpoints healthy`),
+    );
     // one healthy of several: no panic, the count
-    const one = parseClusters(c.endpoints.map((e, i) => `${c.name}::${e.host}:${e.port}::health_flags::${i === 0 ? 'healthy' : '/failed_active_hc'}`).join('\n'));
+    const one = parseClusters(
+      c.endpoints
+        .map((e, i) => `${c.name}::${e.host}:${e.port}::health_flags::${i === 0 ? 'healthy' : '/failed_active_hc'}`)
+        .join('\n'),
+    );
     const p = assess(inv, host, observed({ clusters: { status: 200, value: one } })).problems;
     expect(p.filter((x) => x.startsWith(`${c.name}:`)).join()).not.toMatch(/panic/);
   });
@@ -130,10 +189,23 @@ describe('status table', () => {
     const now = new Date('2026-11-25T13:00:00Z');
     const ok = assess(inv, host, observed());
     const sick = { ...assess(inv, inv.hosts[1]!, observed({ ready: { status: 503, value: 'DRAINING' } })) };
-    const text = formatStatus([ok, sick, { host: 'lb9', address: '10.0.0.9', health: 'unreachable', problems: ['timed out'], error: 'timed out' }], inv.clusters.map((c) => c.name), { color: false }, now);
+    const text = formatStatus(
+      [
+        ok,
+        sick,
+        { host: 'lb9', address: '10.0.0.9', health: 'unreachable', problems: ['timed out'], error: 'timed out' },
+      ],
+      inv.clusters.map((c) => c.name),
+      { color: false },
+      now,
+    );
     const lines = text.split('\n');
     expect(lines[0]).toMatch(/^HOST +HEALTH +UNIT +VERSION +UPTIME +LISTENERS +\S+ +\S+ +CONFIG +LAST START$/);
-    expect(lines[1]).toMatch(new RegExp(`^${host.name} +healthy +active since 12:48:04 +1\\.35\\.0 +2m05s +2/2 .* in sync +12:48:04, 2 auto-restarts$`));
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^${host.name} +healthy +active since 12:48:04 +1\\.35\\.0 +2m05s +2/2 .* in sync +12:48:04, 2 auto-restarts$`,
+      ),
+    );
     expect(lines[3]).toMatch(/^lb9 +unreachable +- +- /);
     expect(text).toContain('lb9: timed out');
     expect(text).toContain(`${inv.hosts[1]!.name}: admin /ready: DRAINING`);

@@ -1,6 +1,15 @@
 // validate --remote's host script, run here with sh against a fake envoy: a private mktemp
 // directory with the rendered files pointing at each other, removed afterwards.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,7 +33,13 @@ function setup() {
     clusters: [cluster('k8s', 6443, [{ host: '10.0.0.1', port: 6443 }])],
     hosts: [host('lb1', '10.0.0.11')],
     // a user that does not exist here: the script runs envoy as the login user
-    paths: { installDir: join(root, 'install'), configDir: '/etc/envoy-k8s-proxy', logDir: '/var/log/envoy-k8s-proxy', user: 'ekp-no-such-user', group: 'ekp-no-such-user' },
+    paths: {
+      installDir: join(root, 'install'),
+      configDir: '/etc/envoy-k8s-proxy',
+      logDir: '/var/log/envoy-k8s-proxy',
+      user: 'ekp-no-such-user',
+      group: 'ekp-no-such-user',
+    },
   });
   return { inv, h: inv.hosts[0]! };
 }
@@ -53,8 +68,15 @@ describe('validate --remote on the host', () => {
   it('reports a missing envoy without creating anything', async () => {
     const { inv, h } = setup();
     const before = ours();
-    const r = await validateOnHost(localTransport(), { ...inv, paths: { ...inv.paths, installDir: '/nonexistent' } }, h);
-    expect(r).toEqual({ ok: false, output: 'no envoy installed at /nonexistent/current/envoy (run install or deploy first)' });
+    const r = await validateOnHost(
+      localTransport(),
+      { ...inv, paths: { ...inv.paths, installDir: '/nonexistent' } },
+      h,
+    );
+    expect(r).toEqual({
+      ok: false,
+      output: 'no envoy installed at /nonexistent/current/envoy (run install or deploy first)',
+    });
     expect(ours()).toEqual(before);
   });
 

@@ -26,32 +26,78 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('host text is printed without control sequences', () => {
   it('a failed task and the recap', () => {
-    expectSafe(formatTask({ host: 'lb1', role: 'envoy', task: 'restart', status: 'failed', error: HOSTILE, ms: 5 }, plain));
-    const recap = { host: 'lb1', ok: 0, changed: 0, failed: 1, skipped: 0, unreachable: true, ms: 1, roundTrips: 1, error: HOSTILE };
+    expectSafe(
+      formatTask({ host: 'lb1', role: 'envoy', task: 'restart', status: 'failed', error: HOSTILE, ms: 5 }, plain),
+    );
+    const recap = {
+      host: 'lb1',
+      ok: 0,
+      changed: 0,
+      failed: 1,
+      skipped: 0,
+      unreachable: true,
+      ms: 1,
+      roundTrips: 1,
+      error: HOSTILE,
+    };
     expectSafe(formatRecap({ recap: [recap], results: [], aborted: false } as never, plain));
   });
 
   it('a note from a host in the line reporter', () => {
     const out: string[] = [];
-    const r = createReporter({ json: false, diff: false, out: { write: (s: string) => out.push(s) } as never, color: false });
+    const r = createReporter({
+      json: false,
+      diff: false,
+      out: { write: (s: string) => out.push(s) } as never,
+      color: false,
+    });
     r.event({ kind: 'note', host: 'lb1', message: HOSTILE });
     expectSafe(out.join(''));
   });
 
   it('admin GET bodies and errors', () => {
-    expectSafe(formatReplies([{ host: 'lb1', ok: true, status: 200, body: `${HOSTILE}\nsecond` }, { host: 'lb2', ok: false, status: 0, body: '', error: HOSTILE }]));
+    expectSafe(
+      formatReplies([
+        { host: 'lb1', ok: true, status: 200, body: `${HOSTILE}\nsecond` },
+        { host: 'lb2', ok: false, status: 0, body: '', error: HOSTILE },
+      ]),
+    );
   });
 
   it('doctor summaries, details and fixes', () => {
     const checks = [check('journal', 'journal', 'warn', HOSTILE, { details: [HOSTILE], fix: HOSTILE })];
-    expectSafe(formatFleet({ verdict: 'warn', hosts: [{ host: 'lb1', address: '10.0.0.1', verdict: 'warn', checks, ms: 1, roundTrips: 1 }] } as never, plain));
+    expectSafe(
+      formatFleet(
+        {
+          verdict: 'warn',
+          hosts: [{ host: 'lb1', address: '10.0.0.1', verdict: 'warn', checks, ms: 1, roundTrips: 1 }],
+        } as never,
+        plain,
+      ),
+    );
   });
 
   it('status: the unit state, the version the host reports, the problems', () => {
-    const unit = { loadState: 'loaded', activeState: `active${HOSTILE}`, subState: 'running', unitFileState: 'enabled', since: '', startedAt: '', nRestarts: 0, mainPid: 1 };
+    const unit = {
+      loadState: 'loaded',
+      activeState: `active${HOSTILE}`,
+      subState: 'running',
+      unitFileState: 'enabled',
+      since: '',
+      startedAt: '',
+      nRestarts: 0,
+      mainPid: 1,
+    };
     const row = {
-      host: 'lb1', address: '10.0.0.1', health: 'degraded' as const, problems: [HOSTILE], unit,
-      version: { binary: HOSTILE, running: null, inventory: '1.35.0' }, uptimeS: 5, listeners: { up: 1, expected: 1 }, clusters: [],
+      host: 'lb1',
+      address: '10.0.0.1',
+      health: 'degraded' as const,
+      problems: [HOSTILE],
+      unit,
+      version: { binary: HOSTILE, running: null, inventory: '1.35.0' },
+      uptimeS: 5,
+      listeners: { up: 1, expected: 1 },
+      clusters: [],
       drift: { state: 'in-sync' as const, drifted: [], missing: [] },
     };
     const text = formatStatus([row], [], plain);
@@ -61,7 +107,16 @@ describe('host text is printed without control sequences', () => {
   });
 
   it('rolling restart messages', () => {
-    const r = { ok: false, refused: true, hosts: [{ host: 'lb1', status: 'failed' as const, message: HOSTILE }], failed: { host: 'lb1', reason: HOSTILE }, unreachable: [], stateFile: '/tmp/x', resumable: false, ms: 1 };
+    const r = {
+      ok: false,
+      refused: true,
+      hosts: [{ host: 'lb1', status: 'failed' as const, message: HOSTILE }],
+      failed: { host: 'lb1', reason: HOSTILE },
+      unreachable: [],
+      stateFile: '/tmp/x',
+      resumable: false,
+      ms: 1,
+    };
     expectSafe(formatRolling(r, plain));
   });
 

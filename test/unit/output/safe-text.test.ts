@@ -35,10 +35,32 @@ describe('safeText', () => {
 
   it('leaves no control character in any input (random strings)', () => {
     let seed = 42;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const alphabet = ['\x1b', '[', ']', '\x07', '\x9b', '\x9c', '\\', ';', '0', 'm', 'P', '\r', '\n', '\t', 'a', 'é', '\x90', '\x00'];
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const alphabet = [
+      '\x1b',
+      '[',
+      ']',
+      '\x07',
+      '\x9b',
+      '\x9c',
+      '\\',
+      ';',
+      '0',
+      'm',
+      'P',
+      '\r',
+      '\n',
+      '\t',
+      'a',
+      'é',
+      '\x90',
+      '\x00',
+    ];
     for (let i = 0; i < 2000; i++) {
-      const s = Array.from({ length: 1 + Math.floor(rnd() * 30) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join('');
+      const s = Array.from(
+        { length: 1 + Math.floor(rnd() * 30) },
+        () => alphabet[Math.floor(rnd() * alphabet.length)],
+      ).join('');
       expect(safeText(s)).not.toMatch(CONTROLS);
     }
   });

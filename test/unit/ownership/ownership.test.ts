@@ -8,13 +8,29 @@ import { UNIT_FILE, parseManifest, serializeManifest, type Manifest } from '../.
 import { LOGROTATE_PATH } from '../../../src/render/index.ts';
 import { decideUninstall } from '../../../src/ownership/uninstall.ts';
 
-const inv = parseInventory('clusters: [{name: k8s, listenPort: 6443, endpoints: [10.0.0.1:6443]}]\nhosts: [{name: lb1, address: 10.0.0.11}]\n', 'x.yaml', { baseDir: '/', home: '/root' });
+const inv = parseInventory(
+  'clusters: [{name: k8s, listenPort: 6443, endpoints: [10.0.0.1:6443]}]\nhosts: [{name: lb1, address: 10.0.0.11}]\n',
+  'x.yaml',
+  { baseDir: '/', home: '/root' },
+);
 const HEADER = '# Rendered by envoy-k8s-proxy for lb1: do not edit, the next deploy overwrites it';
 const absent: DirFact = { real: '', type: 'absent' };
-const dir = (path: string, over: Partial<Extract<DirFact, { type: 'directory' }>> = {}): DirFact => ({ real: path, type: 'directory', mode: 0o755, owner: 'root', group: 'root', entries: [], ...over });
+const dir = (path: string, over: Partial<Extract<DirFact, { type: 'directory' }>> = {}): DirFact => ({
+  real: path,
+  type: 'directory',
+  mode: 0o755,
+  owner: 'root',
+  group: 'root',
+  entries: [],
+  ...over,
+});
 const fresh = (): HostState => ({
   manifest: { state: 'absent' },
-  dirs: { installDir: { ...absent, real: '/opt/envoy-k8s-proxy' }, configDir: { ...absent, real: '/etc/envoy-k8s-proxy' }, logDir: { ...absent, real: '/var/log/envoy-k8s-proxy' } },
+  dirs: {
+    installDir: { ...absent, real: '/opt/envoy-k8s-proxy' },
+    configDir: { ...absent, real: '/etc/envoy-k8s-proxy' },
+    logDir: { ...absent, real: '/var/log/envoy-k8s-proxy' },
+  },
   files: { unit: { type: 'absent' }, logrotate: { type: 'absent' } },
   user: { exists: false },
   group: { exists: false },
@@ -31,12 +47,23 @@ const ours: Manifest = {
   groups: [{ name: 'envoy', origin: 'created' }],
 };
 /** A host the tool deployed: everything present, as the manifest says. */
-const deployed = (manifest: HostState['manifest'] = { state: 'present', manifest: ours, text: serializeManifest(ours) }): HostState => ({
+const deployed = (
+  manifest: HostState['manifest'] = { state: 'present', manifest: ours, text: serializeManifest(ours) },
+): HostState => ({
   manifest,
   dirs: {
     installDir: dir('/opt/envoy-k8s-proxy', { entries: ['current', 'releases'] }),
-    configDir: dir('/etc/envoy-k8s-proxy', { mode: 0o750, group: 'envoy', entries: ['envoy.yaml', 'lds.yaml', 'cds.yaml', 'eds_k8s.yaml'] }),
-    logDir: dir('/var/log/envoy-k8s-proxy', { mode: 0o750, owner: 'envoy', group: 'envoy', entries: ['access.log', 'admin.log'] }),
+    configDir: dir('/etc/envoy-k8s-proxy', {
+      mode: 0o750,
+      group: 'envoy',
+      entries: ['envoy.yaml', 'lds.yaml', 'cds.yaml', 'eds_k8s.yaml'],
+    }),
+    logDir: dir('/var/log/envoy-k8s-proxy', {
+      mode: 0o750,
+      owner: 'envoy',
+      group: 'envoy',
+      entries: ['access.log', 'admin.log'],
+    }),
   },
   files: { unit: { type: 'file', firstLine: HEADER }, logrotate: { type: 'file', firstLine: HEADER } },
   user: { exists: true, uid: 999, gid: 997, home: '/nonexistent', shell: '/usr/sbin/nologin' },
@@ -83,7 +110,13 @@ describe('deploy claims', () => {
     const s = deployed({ state: 'absent' });
     const c = claimForDeploy(inv, s) as { next: Manifest; migrated: boolean; refusals: string[] };
     expect(c).toMatchObject({ migrated: true, refusals: [] });
-    expect(c.next.paths.map((e) => `${e.role}:${e.origin}`).sort()).toEqual(['configDir:migrated', 'installDir:migrated', 'logDir:migrated', 'logrotate:migrated', 'unit:migrated']);
+    expect(c.next.paths.map((e) => `${e.role}:${e.origin}`).sort()).toEqual([
+      'configDir:migrated',
+      'installDir:migrated',
+      'logDir:migrated',
+      'logrotate:migrated',
+      'unit:migrated',
+    ]);
     expect(c.next.users).toEqual([{ name: 'envoy', origin: 'migrated' }]);
     const odd = deployed({ state: 'absent' });
     odd.dirs.configDir = dir('/etc/envoy-k8s-proxy', { entries: ['envoy.yaml', 'secrets.txt'] });
@@ -105,28 +138,48 @@ describe('deploy claims', () => {
   it('refuses a logrotate rule it did not render, and claims an absent one', () => {
     const s = fresh();
     s.files.logrotate = { type: 'file', firstLine: '/var/log/envoy-k8s-proxy/*.log {' };
-    expect(claimForDeploy(inv, s)).toMatchObject({ refusals: [`${LOGROTATE_PATH} already exists and was not rendered by envoy-k8s-proxy`] });
+    expect(claimForDeploy(inv, s)).toMatchObject({
+      refusals: [`${LOGROTATE_PATH} already exists and was not rendered by envoy-k8s-proxy`],
+    });
     s.files.logrotate = { type: 'link' };
-    expect(claimForDeploy(inv, s)).toMatchObject({ refusals: [`${LOGROTATE_PATH} already exists and was not rendered by envoy-k8s-proxy`] });
+    expect(claimForDeploy(inv, s)).toMatchObject({
+      refusals: [`${LOGROTATE_PATH} already exists and was not rendered by envoy-k8s-proxy`],
+    });
     const c = claimForDeploy(inv, fresh()) as { next: Manifest };
-    expect(c.next.paths.find((e) => e.role === 'logrotate')).toEqual({ role: 'logrotate', path: LOGROTATE_PATH, origin: 'created' });
+    expect(c.next.paths.find((e) => e.role === 'logrotate')).toEqual({
+      role: 'logrotate',
+      path: LOGROTATE_PATH,
+      origin: 'created',
+    });
   });
 
   it('takes over its rendered logrotate rule on a host whose manifest predates the rule', () => {
     const older: Manifest = { ...ours, paths: ours.paths.filter((e) => e.role !== 'logrotate') };
-    const c = claimForDeploy(inv, deployed({ state: 'present', manifest: older, text: serializeManifest(older) })) as { next: Manifest; migrated: boolean; refusals: string[] };
+    const c = claimForDeploy(inv, deployed({ state: 'present', manifest: older, text: serializeManifest(older) })) as {
+      next: Manifest;
+      migrated: boolean;
+      refusals: string[];
+    };
     expect(c).toMatchObject({ refusals: [], migrated: false });
-    expect(c.next.paths.filter((e) => e.role === 'logrotate')).toEqual([{ role: 'logrotate', path: LOGROTATE_PATH, origin: 'migrated' }]);
+    expect(c.next.paths.filter((e) => e.role === 'logrotate')).toEqual([
+      { role: 'logrotate', path: LOGROTATE_PATH, origin: 'migrated' },
+    ]);
     expect(older.paths).toHaveLength(4); // the fact's manifest is not changed under the other tasks
     const edited = deployed({ state: 'present', manifest: older, text: serializeManifest(older) });
     edited.files.logrotate = { type: 'file', firstLine: '# my own rotation for envoy' };
-    expect((claimForDeploy(inv, edited) as { refusals: string[] }).refusals).toEqual([`${LOGROTATE_PATH} already exists and was not rendered by envoy-k8s-proxy`]);
+    expect((claimForDeploy(inv, edited) as { refusals: string[] }).refusals).toEqual([
+      `${LOGROTATE_PATH} already exists and was not rendered by envoy-k8s-proxy`,
+    ]);
   });
 });
 
 describe('uninstall', () => {
   const commands = (d: ReturnType<typeof decideUninstall>) =>
-    'untrusted' in d ? d : Object.fromEntries(Object.entries(d.parts).map(([k, p]) => [k, p.steps.map((s) => (s.kind === 'exec' ? s.command : s.kind))]));
+    'untrusted' in d
+      ? d
+      : Object.fromEntries(
+          Object.entries(d.parts).map(([k, p]) => [k, p.steps.map((s) => (s.kind === 'exec' ? s.command : s.kind))]),
+        );
 
   it('removes what the manifest lists; the logs and the account only with purge', () => {
     const d = decideUninstall(inv, deployed(), false);
@@ -138,10 +191,17 @@ describe('uninstall', () => {
       logDir: [],
       accounts: [],
     });
-    expect('remaining' in d && serializeManifest(d.remaining)).toBe(serializeManifest({ paths: [ours.paths[2]!], users: ours.users, groups: ours.groups }));
+    expect('remaining' in d && serializeManifest(d.remaining)).toBe(
+      serializeManifest({ paths: [ours.paths[2]!], users: ours.users, groups: ours.groups }),
+    );
     const p = decideUninstall(inv, deployed(), true);
-    expect('remaining' in p && serializeManifest(p.remaining)).toBe(serializeManifest({ paths: [], users: [], groups: [] }));
-    expect('parts' in p && p.parts.accounts.steps.map((s) => s.action)).toEqual(['remove user envoy', 'remove group envoy']);
+    expect('remaining' in p && serializeManifest(p.remaining)).toBe(
+      serializeManifest({ paths: [], users: [], groups: [] }),
+    );
+    expect('parts' in p && p.parts.accounts.steps.map((s) => s.action)).toEqual([
+      'remove user envoy',
+      'remove group envoy',
+    ]);
   });
 
   it('leaves alone, and reports, what it did not create or what is no longer what it made', () => {
@@ -159,32 +219,50 @@ describe('uninstall', () => {
     const swapped = deployed();
     swapped.dirs.configDir = { real: '/etc', type: 'link' };
     const e = decideUninstall(inv, swapped, false);
-    expect('parts' in e && e.parts.configDir).toEqual({ steps: [], kept: ['/etc/envoy-k8s-proxy: now a symlink, not the directory the tool made: left alone'] });
+    expect('parts' in e && e.parts.configDir).toEqual({
+      steps: [],
+      kept: ['/etc/envoy-k8s-proxy: now a symlink, not the directory the tool made: left alone'],
+    });
   });
 
   it('keeps a logrotate rule it did not render, or one that became a symlink, and says why', () => {
     const s = fresh();
     s.files.logrotate = { type: 'file', firstLine: '/var/log/envoy-k8s-proxy/*.log {' };
     const d = decideUninstall(inv, s, true);
-    expect('parts' in d && d.parts.logrotate).toEqual({ steps: [], kept: [`${LOGROTATE_PATH}: not created by envoy-k8s-proxy: left alone`] });
+    expect('parts' in d && d.parts.logrotate).toEqual({
+      steps: [],
+      kept: [`${LOGROTATE_PATH}: not created by envoy-k8s-proxy: left alone`],
+    });
     const swapped = deployed();
     swapped.files.logrotate = { type: 'link' };
     const e = decideUninstall(inv, swapped, true);
-    expect('parts' in e && e.parts.logrotate).toEqual({ steps: [], kept: [`${LOGROTATE_PATH}: now a symlink, not the file the tool made: left alone`] });
+    expect('parts' in e && e.parts.logrotate).toEqual({
+      steps: [],
+      kept: [`${LOGROTATE_PATH}: now a symlink, not the file the tool made: left alone`],
+    });
     expect('remaining' in e && e.remaining.paths).toEqual([ours.paths[4]]);
   });
 
   it('removes its rendered logrotate rule when a manifest older than the rule does not list it', () => {
     const older: Manifest = { ...ours, paths: ours.paths.filter((e) => e.role !== 'logrotate') };
-    const d = decideUninstall(inv, deployed({ state: 'present', manifest: older, text: serializeManifest(older) }), true);
+    const d = decideUninstall(
+      inv,
+      deployed({ state: 'present', manifest: older, text: serializeManifest(older) }),
+      true,
+    );
     expect(commands(d)).toMatchObject({ logrotate: [['rm', '-rf', '--', LOGROTATE_PATH]] });
     expect('remaining' in d && d.remaining).toEqual({ paths: [], users: [], groups: [] });
   });
 
   it('removes a recorded directory of an earlier inventory only if it is still a real directory', () => {
-    const m: Manifest = { ...ours, paths: [...ours.paths, { role: 'configDir', path: '/srv/old-etc', origin: 'created' }] };
+    const m: Manifest = {
+      ...ours,
+      paths: [...ours.paths, { role: 'configDir', path: '/srv/old-etc', origin: 'created' }],
+    };
     const d = decideUninstall(inv, deployed({ state: 'present', manifest: m, text: serializeManifest(m) }), false);
-    expect('parts' in d && d.parts.configDir.steps.at(-1)).toMatchObject({ command: "if [ -d /srv/old-etc ] && [ ! -L /srv/old-etc ]; then rm -rf -- /srv/old-etc; fi" });
+    expect('parts' in d && d.parts.configDir.steps.at(-1)).toMatchObject({
+      command: 'if [ -d /srv/old-etc ] && [ ! -L /srv/old-etc ]; then rm -rf -- /srv/old-etc; fi',
+    });
   });
 });
 
@@ -194,23 +272,51 @@ describe('the manifest as read from a host', () => {
   it.each([
     ['not JSON', '{', 'it is not valid JSON'],
     ['another tool', '{"tool":"x","version":1}', 'it is not a version 1 manifest of envoy-k8s-proxy'],
-    ['a system path', '{"tool":"envoy-k8s-proxy","version":1,"paths":[{"role":"configDir","path":"/etc","origin":"created"}]}', 'paths[0] "/etc" is a top-level system directory'],
-    ['a unit elsewhere', '{"tool":"envoy-k8s-proxy","version":1,"paths":[{"role":"unit","path":"/etc/passwd","origin":"created"}]}', 'paths[0] "/etc/passwd" is not /etc/systemd/system/envoy-k8s-proxy.service'],
-    ['a logrotate rule elsewhere', '{"tool":"envoy-k8s-proxy","version":1,"paths":[{"role":"logrotate","path":"/etc/logrotate.d/syslog","origin":"created"}]}', 'paths[0] "/etc/logrotate.d/syslog" is not /etc/logrotate.d/envoy-k8s-proxy'],
-    ['root', '{"tool":"envoy-k8s-proxy","version":1,"users":[{"name":"root","origin":"created"}]}', 'users[0] is malformed or a system account'],
-    ['a shell word', '{"tool":"envoy-k8s-proxy","version":1,"groups":[{"name":"x;id","origin":"created"}]}', 'groups[0] is malformed or a system account'],
+    [
+      'a system path',
+      '{"tool":"envoy-k8s-proxy","version":1,"paths":[{"role":"configDir","path":"/etc","origin":"created"}]}',
+      'paths[0] "/etc" is a top-level system directory',
+    ],
+    [
+      'a unit elsewhere',
+      '{"tool":"envoy-k8s-proxy","version":1,"paths":[{"role":"unit","path":"/etc/passwd","origin":"created"}]}',
+      'paths[0] "/etc/passwd" is not /etc/systemd/system/envoy-k8s-proxy.service',
+    ],
+    [
+      'a logrotate rule elsewhere',
+      '{"tool":"envoy-k8s-proxy","version":1,"paths":[{"role":"logrotate","path":"/etc/logrotate.d/syslog","origin":"created"}]}',
+      'paths[0] "/etc/logrotate.d/syslog" is not /etc/logrotate.d/envoy-k8s-proxy',
+    ],
+    [
+      'root',
+      '{"tool":"envoy-k8s-proxy","version":1,"users":[{"name":"root","origin":"created"}]}',
+      'users[0] is malformed or a system account',
+    ],
+    [
+      'a shell word',
+      '{"tool":"envoy-k8s-proxy","version":1,"groups":[{"name":"x;id","origin":"created"}]}',
+      'groups[0] is malformed or a system account',
+    ],
   ])('refuses %s', (_, text, error) => expect(parseManifest(text)).toEqual({ error }));
 
   it('trusts it only when root alone can write it and its directory', () => {
     const text = serializeManifest(ours);
-    expect(manifestFact.parse(`present\ndirectory root 700\nregular file root 600\n${text}`, 0)).toEqual({ state: 'present', manifest: ours, text });
-    expect(manifestFact.parse(`present\ndirectory root 777\nregular file root 600\n${text}`, 0)).toMatchObject({ state: 'untrusted' });
-    expect(manifestFact.parse(`present\ndirectory root 700\nregular file ops 600\n${text}`, 0)).toMatchObject({ state: 'untrusted' });
+    expect(manifestFact.parse(`present\ndirectory root 700\nregular file root 600\n${text}`, 0)).toEqual({
+      state: 'present',
+      manifest: ours,
+      text,
+    });
+    expect(manifestFact.parse(`present\ndirectory root 777\nregular file root 600\n${text}`, 0)).toMatchObject({
+      state: 'untrusted',
+    });
+    expect(manifestFact.parse(`present\ndirectory root 700\nregular file ops 600\n${text}`, 0)).toMatchObject({
+      state: 'untrusted',
+    });
     expect(manifestFact.parse('link\n', 0)).toMatchObject({ state: 'untrusted' });
     expect(manifestFact.parse('absent\n', 0)).toEqual({ state: 'absent' });
   });
 
-  it('reads what is at a rendered file\'s path, with its first line', () => {
+  it("reads what is at a rendered file's path, with its first line", () => {
     expect(fileFact('logrotate').parse(`file\n${HEADER}\n`, 0)).toEqual({ type: 'file', firstLine: HEADER });
     expect(fileFact('logrotate').parse('file\n', 0)).toEqual({ type: 'file', firstLine: '' });
     expect(fileFact('logrotate').parse('link\n', 0)).toEqual({ type: 'link' });
@@ -219,7 +325,14 @@ describe('the manifest as read from a host', () => {
   });
 
   it('reads a directory with where it leads and what it holds', () => {
-    expect(dirFact('/x').parse('/x\ndirectory\n750 root envoy\na.yaml\nb.yaml\n', 0)).toEqual({ real: '/x', type: 'directory', mode: 0o750, owner: 'root', group: 'envoy', entries: ['a.yaml', 'b.yaml'] });
+    expect(dirFact('/x').parse('/x\ndirectory\n750 root envoy\na.yaml\nb.yaml\n', 0)).toEqual({
+      real: '/x',
+      type: 'directory',
+      mode: 0o750,
+      owner: 'root',
+      group: 'envoy',
+      entries: ['a.yaml', 'b.yaml'],
+    });
     expect(dirFact('/x').parse('/etc\nlink\n', 0)).toEqual({ real: '/etc', type: 'link' });
   });
 });

@@ -27,7 +27,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await host.close();
-  for (const [k, v] of [['EKP_LOCKFILE', saved.lock], ['EKP_CACHE_DIR', saved.cache]] as const) {
+  for (const [k, v] of [
+    ['EKP_LOCKFILE', saved.lock],
+    ['EKP_CACHE_DIR', saved.cache],
+  ] as const) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
@@ -40,7 +43,9 @@ async function capture(argv: string[]): Promise<{ code: number; out: string; err
   const out: string[] = [];
   const err: string[] = [];
   const log = vi.spyOn(console, 'log').mockImplementation((s: unknown) => void out.push(String(s)));
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (err.push(String(s)), true));
+  const write = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((s: string | Uint8Array) => (err.push(String(s)), true));
   try {
     return { code: await main(argv), out: out.join('\n'), err: err.join('') };
   } finally {
@@ -55,7 +60,9 @@ describe('download command', () => {
     const r = await cli();
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
-    expect(r.err).toMatch(/^download: no sha256 known for Envoy 1\.35\.0 x86_64, aarch_64, and nothing to verify a new one with: refusing to write \S+lock\.yaml \(nothing was downloaded\)\. Either:\n  - pass --signing-key/);
+    expect(r.err).toMatch(
+      /^download: no sha256 known for Envoy 1\.35\.0 x86_64, aarch_64, and nothing to verify a new one with: refusing to write \S+lock\.yaml \(nothing was downloaded\)\. Either:\n  - pass --signing-key/,
+    );
     expect(r.err).toContain('  - or pass --trust-first-download');
     expect(host.requests).toEqual([]);
     host.files.delete('/v1.35.0/checksums.txt.asc');
@@ -75,19 +82,30 @@ describe('download command', () => {
   it('--trust-first-download prints the hash and the review warning', async () => {
     const r = await cli('--arch', 'arm64', '--trust-first-download');
     expect(r.code).toBe(0);
-    expect(r.out).toContain(`aarch_64:\n  url     ${host.url}/v1.35.0/envoy-1.35.0-linux-aarch_64\n  sha256  ${sha256(arm)}\n  source  first-download\n`);
-    expect(r.out).toContain('  !!! trusted on first download: REVIEW this sha256 against the release page before committing the lockfile');
+    expect(r.out).toContain(
+      `aarch_64:\n  url     ${host.url}/v1.35.0/envoy-1.35.0-linux-aarch_64\n  sha256  ${sha256(arm)}\n  source  first-download\n`,
+    );
+    expect(r.out).toContain(
+      '  !!! trusted on first download: REVIEW this sha256 against the release page before committing the lockfile',
+    );
     expect(r.out).toContain(`size    ${arm.length} bytes, downloaded`);
     expect(r.out).toContain(`lockfile: ${join(dir, 'lock.yaml')} updated (aarch_64): review and commit it`);
   });
 
   it('--trust-first-download takes unsigned checksums.txt.asc for the rest, then everything is cached with no flag', async () => {
-    host.files.set('/v1.35.0/checksums.txt.asc', checksumsText({ 'envoy-1.35.0-linux-x86_64': x86, 'envoy-1.35.0-linux-aarch_64': arm }));
+    host.files.set(
+      '/v1.35.0/checksums.txt.asc',
+      checksumsText({ 'envoy-1.35.0-linux-x86_64': x86, 'envoy-1.35.0-linux-aarch_64': arm }),
+    );
     const r = await cli('--trust-first-download');
     expect(r.code).toBe(0);
-    expect(r.out).toContain(`checksums: ${host.url}/v1.35.0/checksums.txt.asc — signature NOT verified (no --signing-key)`);
+    expect(r.out).toContain(
+      `checksums: ${host.url}/v1.35.0/checksums.txt.asc — signature NOT verified (no --signing-key)`,
+    );
     expect(r.out).toMatch(/x86_64:[^]*source  checksums\.txt\.asc \(unsigned\)[^]*downloaded/);
-    expect(r.out).toMatch(/aarch_64:[^]*source  lockfile\n  cached  .*envoy-1\.35\.0-linux-aarch_64\n  size    \d+ bytes, already cached/);
+    expect(r.out).toMatch(
+      /aarch_64:[^]*source  lockfile\n  cached  .*envoy-1\.35\.0-linux-aarch_64\n  size    \d+ bytes, already cached/,
+    );
     expect(r.out).toContain('updated (x86_64)');
     expect(r.out).toContain('WARNING: the signature of');
     expect(readFileSync(join(dir, 'lock.yaml'), 'utf8')).toContain(`x86_64: ${sha256(x86)}`);

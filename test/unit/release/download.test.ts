@@ -34,10 +34,23 @@ beforeEach(() => {
 });
 
 function inv(envoy: Partial<EnvoyRelease> = {}): Pick<Inventory, 'name' | 'file' | 'envoy'> {
-  return { name: 't', file: '/inv/hosts/t.yaml', envoy: { version: '1.35.0', sha256: {}, mirror: host.url, insecureMirror: true, fetch: 'control', logLevel: 'info', ...envoy } };
+  return {
+    name: 't',
+    file: '/inv/hosts/t.yaml',
+    envoy: {
+      version: '1.35.0',
+      sha256: {},
+      mirror: host.url,
+      insecureMirror: true,
+      fetch: 'control',
+      logLevel: 'info',
+      ...envoy,
+    },
+  };
 }
 const opts = (o: DownloadOptions = {}): DownloadOptions => ({ lockfile, cacheDir: cache, ...o });
-const unsignedSums = (entries: Record<string, Buffer>) => `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n${checksumsText(entries)}-----BEGIN PGP SIGNATURE-----\n\nnot checked\n-----END PGP SIGNATURE-----\n`;
+const unsignedSums = (entries: Record<string, Buffer>) =>
+  `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n${checksumsText(entries)}-----BEGIN PGP SIGNATURE-----\n\nnot checked\n-----END PGP SIGNATURE-----\n`;
 
 describe('downloadRelease', () => {
   it('--trust-first-download takes unsigned checksums.txt.asc, says to review them; then no flag is needed and the cache hits', async () => {
@@ -76,7 +89,9 @@ describe('downloadRelease', () => {
     host.files.set(X86, standIn('something else'));
     await writePins({ '1.34.0': { x86_64: sha256(standIn('older')) } }, lockfile);
     const before = readFileSync(lockfile, 'utf8');
-    await expect(downloadRelease(inv(), opts({ arches: ['x86_64'], trustFirstDownload: true }))).rejects.toThrow(/checksum mismatch for .*envoy-1\.35\.0-linux-x86_64: expected sha256 [0-9a-f]{64}, got [0-9a-f]{64}; the download was deleted/);
+    await expect(downloadRelease(inv(), opts({ arches: ['x86_64'], trustFirstDownload: true }))).rejects.toThrow(
+      /checksum mismatch for .*envoy-1\.35\.0-linux-x86_64: expected sha256 [0-9a-f]{64}, got [0-9a-f]{64}; the download was deleted/,
+    );
     const dest = join(cache, 'releases', '1.35.0', 'envoy-1.35.0-linux-x86_64');
     expect(existsSync(dest)).toBe(false);
     expect(existsSync(`${dest}.partial`)).toBe(false);
@@ -106,7 +121,9 @@ describe('downloadRelease', () => {
   it('--trust-first-download with no checksums.txt.asc at all: the first download, said so', async () => {
     const r = await downloadRelease(inv(), opts({ trustFirstDownload: true, arches: ['x86_64'] }));
     expect(r.releases.map((a) => [a.arch, a.source])).toEqual([['x86_64', 'first-download']]);
-    expect(r.warnings[0]).toBe(`no checksums to compare with (unable to download ${host.url}${SUMS}: HTTP 404): the first download is trusted as is`);
+    expect(r.warnings[0]).toBe(
+      `no checksums to compare with (unable to download ${host.url}${SUMS}: HTTP 404): the first download is trusted as is`,
+    );
     expect(await readPins(lockfile)).toEqual({ '1.35.0': { x86_64: sha256(x86) } });
   });
 
@@ -114,7 +131,9 @@ describe('downloadRelease', () => {
     const r = await downloadRelease(inv(), opts({ trustFirstDownload: true, arches: ['aarch_64'] }));
     expect(r.releases.map((a) => [a.arch, a.source, a.sha256])).toEqual([['aarch_64', 'first-download', sha256(arm)]]);
     expect(r.warnings).toContain(`aarch_64: sha256 ${sha256(arm)} ${FIRST_DOWNLOAD_WARNING}`);
-    expect(FIRST_DOWNLOAD_WARNING).toBe('trusted on first download: REVIEW this sha256 against the release page before committing the lockfile');
+    expect(FIRST_DOWNLOAD_WARNING).toBe(
+      'trusted on first download: REVIEW this sha256 against the release page before committing the lockfile',
+    );
     expect(await readPins(lockfile)).toEqual({ '1.35.0': { aarch_64: sha256(arm) } });
   });
 
@@ -129,7 +148,9 @@ describe('downloadRelease', () => {
     const before = readFileSync(lockfile, 'utf8');
     const r = await downloadRelease(inv({ sha256: { x86_64: sha256(x86) } }), opts({ arches: ['x86_64'] }));
     expect(r.releases.map((a) => [a.source, a.sha256, a.downloaded])).toEqual([['inventory', sha256(x86), true]]);
-    expect(r.warnings).toEqual([`x86_64: the inventory's envoy.sha256.x86_64 differs from the lockfile's ${sha256(standIn('stale'))}; the inventory's wins`]);
+    expect(r.warnings).toEqual([
+      `x86_64: the inventory's envoy.sha256.x86_64 differs from the lockfile's ${sha256(standIn('stale'))}; the inventory's wins`,
+    ]);
     expect(host.requests.map((q) => q.path)).toEqual([X86]);
     expect(r.lockUpdated).toEqual([]);
     expect(readFileSync(lockfile, 'utf8')).toBe(before);
@@ -148,7 +169,9 @@ describe('downloadRelease', () => {
   it('resumes a partial binary left by an interrupted run', async () => {
     host.files.set(SUMS, unsignedSums({ 'envoy-1.35.0-linux-x86_64': x86 }));
     host.cutAfter = 20_000;
-    await expect(downloadRelease(inv(), opts({ arches: ['x86_64'], trustFirstDownload: true }))).rejects.toThrow(/run again to resume it/);
+    await expect(downloadRelease(inv(), opts({ arches: ['x86_64'], trustFirstDownload: true }))).rejects.toThrow(
+      /run again to resume it/,
+    );
     expect(existsSync(lockfile)).toBe(false);
     host.requests.length = 0;
     const r = await downloadRelease(inv(), opts({ arches: ['x86_64'], trustFirstDownload: true }));
@@ -160,9 +183,25 @@ describe('downloadRelease', () => {
     it('is hashed, never downloaded: a known sha256 must match', async () => {
       const file = join(dir, 'envoy');
       writeFileSync(file, x86);
-      const r = await downloadRelease(inv({ localFile: file, sha256: { x86_64: sha256(x86) } }), opts({ arches: ['x86_64'] }));
-      expect(r.releases).toEqual([{ arch: 'x86_64', url: file, sha256: sha256(x86), source: 'inventory', path: file, bytes: x86.length, downloaded: false, local: true }]);
-      await expect(downloadRelease(inv({ localFile: file, sha256: { x86_64: sha256(arm) } }), opts({ arches: ['x86_64'] }))).rejects.toThrow(`checksum mismatch for ${file}`);
+      const r = await downloadRelease(
+        inv({ localFile: file, sha256: { x86_64: sha256(x86) } }),
+        opts({ arches: ['x86_64'] }),
+      );
+      expect(r.releases).toEqual([
+        {
+          arch: 'x86_64',
+          url: file,
+          sha256: sha256(x86),
+          source: 'inventory',
+          path: file,
+          bytes: x86.length,
+          downloaded: false,
+          local: true,
+        },
+      ]);
+      await expect(
+        downloadRelease(inv({ localFile: file, sha256: { x86_64: sha256(arm) } }), opts({ arches: ['x86_64'] })),
+      ).rejects.toThrow(`checksum mismatch for ${file}`);
       expect(host.requests).toEqual([]);
     });
 
@@ -170,17 +209,26 @@ describe('downloadRelease', () => {
       const file = join(dir, 'envoy');
       writeFileSync(file, arm);
       // a signing key cannot vouch for a local file: only the explicit trust flag records it
-      const err = await downloadRelease(inv({ localFile: file }), opts({ signingKey: join(dir, 'unused.asc') })).catch((e: Error) => e);
+      const err = await downloadRelease(inv({ localFile: file }), opts({ signingKey: join(dir, 'unused.asc') })).catch(
+        (e: Error) => e,
+      );
       expect(err).toBeInstanceOf(InputError);
-      expect((err as Error).message).toContain('download: no sha256 known for Envoy 1.35.0 x86_64, aarch_64, and nothing to verify a new one with');
+      expect((err as Error).message).toContain(
+        'download: no sha256 known for Envoy 1.35.0 x86_64, aarch_64, and nothing to verify a new one with',
+      );
       expect((err as Error).message).not.toContain('--signing-key');
-      const r = await downloadRelease(inv({ localFile: file }), opts({ trustFirstDownload: true, arches: ['aarch_64'] }));
-      expect(r.releases.map((a) => [a.arch, a.source, a.sha256])).toEqual([['aarch_64', 'first-download', sha256(arm)]]);
+      const r = await downloadRelease(
+        inv({ localFile: file }),
+        opts({ trustFirstDownload: true, arches: ['aarch_64'] }),
+      );
+      expect(r.releases.map((a) => [a.arch, a.source, a.sha256])).toEqual([
+        ['aarch_64', 'first-download', sha256(arm)],
+      ]);
       expect(await readPins(lockfile)).toEqual({ '1.35.0': { aarch_64: sha256(arm) } });
       expect(host.requests).toEqual([]);
     });
 
-    it("an ELF binary is recorded under its own architecture only", async () => {
+    it('an ELF binary is recorded under its own architecture only', async () => {
       const file = join(dir, 'envoy');
       const elf = Buffer.alloc(64);
       elf.writeUInt32BE(0x7f454c46, 0);
@@ -190,7 +238,9 @@ describe('downloadRelease', () => {
       writeFileSync(file, elf);
       const r = await downloadRelease(inv({ localFile: file }), opts({ trustFirstDownload: true }));
       expect(r.releases.map((a) => a.arch)).toEqual(['aarch_64']);
-      await expect(downloadRelease(inv({ localFile: file }), opts({ trustFirstDownload: true, arches: ['x86_64'] }))).rejects.toThrow(`envoy.localFile ${file} is an aarch_64 binary, not x86_64`);
+      await expect(
+        downloadRelease(inv({ localFile: file }), opts({ trustFirstDownload: true, arches: ['x86_64'] })),
+      ).rejects.toThrow(`envoy.localFile ${file} is an aarch_64 binary, not x86_64`);
     });
   });
 });

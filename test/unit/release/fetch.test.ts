@@ -128,7 +128,9 @@ describe('fetchToCache', () => {
       `unable to download ${host.url}/v9.9.9/envoy-9.9.9-linux-x86_64: HTTP 404`,
     );
     host.stallAfter = 1000;
-    await expect(fetchToCache(`${host.url}${BIN}`, dest, sum, { idleTimeoutMs: 300 })).rejects.toThrow(/interrupted after \d+ bytes \(no data for 300ms\)/);
+    await expect(fetchToCache(`${host.url}${BIN}`, dest, sum, { idleTimeoutMs: 300 })).rejects.toThrow(
+      /interrupted after \d+ bytes \(no data for 300ms\)/,
+    );
   });
 });
 
@@ -136,6 +138,8 @@ describe('fetchText', () => {
   it('returns the body, or an error with the HTTP status', async () => {
     host.files.set('/v1.35.0/checksums.txt.asc', 'hello\n');
     expect(await fetchText(`${host.url}/v1.35.0/checksums.txt.asc`)).toBe('hello\n');
-    await expect(fetchText(`${host.url}/v1.36.0/checksums.txt.asc`)).rejects.toThrow(`unable to download ${host.url}/v1.36.0/checksums.txt.asc: HTTP 404`);
+    await expect(fetchText(`${host.url}/v1.36.0/checksums.txt.asc`)).rejects.toThrow(
+      `unable to download ${host.url}/v1.36.0/checksums.txt.asc: HTTP 404`,
+    );
   });
 });

@@ -39,18 +39,23 @@ describe('readPins', () => {
     writeFileSync(join(dir, 'latin1.yaml'), Buffer.from('releases: {}\n# caf\xe9\n', 'latin1'));
     expect(await refusal(join(dir, 'latin1.yaml'))).toBe(`${join(dir, 'latin1.yaml')}: not UTF-8 text`);
     writeFileSync(join(dir, 'big.yaml'), `#${'x'.repeat(MAX_LOCKFILE_BYTES)}\n`);
-    expect(await refusal(join(dir, 'big.yaml'))).toMatch(/big\.yaml: file is too large \(\d+ bytes; a lockfile may have at most 1 MiB\)$/);
+    expect(await refusal(join(dir, 'big.yaml'))).toMatch(
+      /big\.yaml: file is too large \(\d+ bytes; a lockfile may have at most 1 MiB\)$/,
+    );
   });
 });
 
 describe('expectedSha', () => {
-  const inv = (sha256: Inventory['envoy']['sha256']) => ({ name: 't', file: 'hosts/t.yaml', envoy: { version: '1.35.0', sha256 } }) as Inventory;
+  const inv = (sha256: Inventory['envoy']['sha256']) =>
+    ({ name: 't', file: 'hosts/t.yaml', envoy: { version: '1.35.0', sha256 } }) as Inventory;
 
   it("takes the inventory's value over the lockfile's, and refuses one that is not 64 hex digits", () => {
     expect(expectedSha(inv({ x86_64: sha('c') }), { '1.35.0': { x86_64: sha('d') } }, 'x86_64')).toBe(sha('c'));
     expect(expectedSha(inv({}), { '1.35.0': { x86_64: sha('d') } }, 'x86_64')).toBe(sha('d'));
     // only reachable by bypassing both schemas: the last guard before the value meets a shell
-    expect(() => expectedSha(inv({}), { '1.35.0': { x86_64: '"$got"' } }, 'x86_64')).toThrow('refusing the sha256 "\\"$got\\"" for Envoy 1.35.0 x86_64: not 64 lowercase hex digits');
+    expect(() => expectedSha(inv({}), { '1.35.0': { x86_64: '"$got"' } }, 'x86_64')).toThrow(
+      'refusing the sha256 "\\"$got\\"" for Envoy 1.35.0 x86_64: not 64 lowercase hex digits',
+    );
     expect(() => expectedSha(inv({}), {}, 'aarch_64')).toThrow(/^no sha256 known for Envoy 1\.35\.0 aarch_64/);
   });
 });

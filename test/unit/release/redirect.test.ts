@@ -60,9 +60,27 @@ describe('redirects', () => {
     await expect(fetchText(`${secure.url}/v1.35.0/checksums.txt.asc`)).rejects.toThrow(why);
     const lockfile = join(dir, 'lock.yaml');
     secure.files.set(BIN, bytes);
-    const inv = { name: 't', file: 'hosts/t.yaml', envoy: { version: '1.35.0', sha256: {}, mirror: secure.url, insecureMirror: false, fetch: 'control' as const, logLevel: 'info' as const } };
+    const inv = {
+      name: 't',
+      file: 'hosts/t.yaml',
+      envoy: {
+        version: '1.35.0',
+        sha256: {},
+        mirror: secure.url,
+        insecureMirror: false,
+        fetch: 'control' as const,
+        logLevel: 'info' as const,
+      },
+    };
     // a downgrade is an attack or a broken mirror, not "no checksums": no fallback to trusting the download
-    await expect(downloadRelease(inv, { lockfile, cacheDir: join(dir, 'cache-download'), arches: ['x86_64'], trustFirstDownload: true })).rejects.toThrow(why);
+    await expect(
+      downloadRelease(inv, {
+        lockfile,
+        cacheDir: join(dir, 'cache-download'),
+        arches: ['x86_64'],
+        trustFirstDownload: true,
+      }),
+    ).rejects.toThrow(why);
     expect(secure.binaryRequests()).toEqual([]);
     expect(plain.requests).toEqual([]);
     expect(existsSync(lockfile)).toBe(false);

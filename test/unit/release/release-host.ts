@@ -20,7 +20,29 @@ export interface Tls {
 export function selfSignedCert(dir: string): Tls {
   const key = join(dir, 'key.pem');
   const certFile = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   return { key: readFileSync(key, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile };
 }
 
@@ -42,7 +64,10 @@ export class ReleaseHost {
   stallAfter?: number;
   /** Answer Range requests with 416 (once). */
   rangeNotSatisfiable = false;
-  private constructor(private readonly server: Server, readonly url: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
 
   /** Back to serving exactly `files`, with no faults armed and no requests seen. */
   reset(files: Record<string, Buffer | string>): void {
@@ -59,7 +84,10 @@ export class ReleaseHost {
   static async start(o: { tls?: Tls } = {}): Promise<ReleaseHost> {
     const server = o.tls ? createTlsServer({ key: o.tls.key, cert: o.tls.cert }) : createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const host = new ReleaseHost(server, `${o.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const host = new ReleaseHost(
+      server,
+      `${o.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    );
     server.on('request', (req, res) => {
       const path = new URL(req.url ?? '/', host.url).pathname;
       host.requests.push({ path, range: req.headers.range });
@@ -83,7 +111,10 @@ export class ReleaseHost {
           res.writeHead(416, { 'content-range': `bytes */${buf.length}` }).end();
           return;
         }
-        res.writeHead(206, { 'content-range': `bytes ${start}-${buf.length - 1}/${buf.length}`, 'content-length': buf.length - start });
+        res.writeHead(206, {
+          'content-range': `bytes ${start}-${buf.length - 1}/${buf.length}`,
+          'content-length': buf.length - start,
+        });
       } else {
         res.writeHead(200, { 'content-length': buf.length });
       }
@@ -124,10 +155,15 @@ export function sha256(b: Buffer | string): string {
 
 /** Bytes that stand in for an Envoy binary: made here, never a real release. */
 export function standIn(label: string, kib = 64): Buffer {
-  return Buffer.from(`stand-in envoy ${label}\n`.repeat(Math.ceil((kib * 1024) / (label.length + 16)))).subarray(0, kib * 1024);
+  return Buffer.from(`stand-in envoy ${label}\n`.repeat(Math.ceil((kib * 1024) / (label.length + 16)))).subarray(
+    0,
+    kib * 1024,
+  );
 }
 
 /** checksums.txt as `<sha256>  <path>` lines (only the path's last segment is matched). */
 export function checksumsText(entries: Record<string, Buffer>): string {
-  return Object.entries(entries).map(([name, b]) => `${sha256(b)}  release/${name}\n`).join('');
+  return Object.entries(entries)
+    .map(([name, b]) => `${sha256(b)}  release/${name}\n`)
+    .join('');
 }

@@ -20,13 +20,18 @@ function has(cmd: string): boolean {
   }
 }
 const HAVE_GPG = has('gpg') && has('gpgv');
-if (!HAVE_GPG) console.warn('signature tests SKIPPED: gpg/gpgv not installed (apt-get install -y gpg gpgv, or scripts/setup.sh)');
+if (!HAVE_GPG)
+  console.warn('signature tests SKIPPED: gpg/gpgv not installed (apt-get install -y gpg gpgv, or scripts/setup.sh)');
 
 const x86 = standIn('x86_64 signed');
 const arm = standIn('aarch_64 signed');
 const dir = mkdtempSync(join(tmpdir(), 'ekp-sig-'));
 const gnupg = (home: string) => (args: string[], input?: string) =>
-  execFileSync('gpg', ['--batch', '--quiet', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { env: { ...process.env, GNUPGHOME: home }, input, encoding: 'utf8' });
+  execFileSync('gpg', ['--batch', '--quiet', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], {
+    env: { ...process.env, GNUPGHOME: home },
+    input,
+    encoding: 'utf8',
+  });
 const homes = [join(dir, 'gnupg-release'), join(dir, 'gnupg-other')];
 let releaseKey = '';
 let otherKey = '';
@@ -40,14 +45,19 @@ beforeAll(() => {
   oth(['--quick-gen-key', 'EKP someone else <other@example.invalid>', 'ed25519', 'sign', 'never']);
   releaseKey = rel(['--armor', '--export']);
   otherKey = oth(['--armor', '--export']);
-  writeFileSync(join(dir, 'checksums.txt'), checksumsText({ 'envoy-1.35.0-linux-x86_64': x86, 'envoy-1.35.0-linux-aarch_64': arm }));
+  writeFileSync(
+    join(dir, 'checksums.txt'),
+    checksumsText({ 'envoy-1.35.0-linux-x86_64': x86, 'envoy-1.35.0-linux-aarch_64': arm }),
+  );
   rel(['--clearsign', '--output', join(dir, 'checksums.txt.asc'), join(dir, 'checksums.txt')]);
   signed = readFileSync(join(dir, 'checksums.txt.asc'), 'utf8');
 }, 60_000);
 
 afterAll(() => {
   // Stop only the agents of our own throwaway homes.
-  if (HAVE_GPG) for (const h of homes) execFileSync('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: h }, stdio: 'ignore' });
+  if (HAVE_GPG)
+    for (const h of homes)
+      execFileSync('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: h }, stdio: 'ignore' });
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -60,7 +70,8 @@ function tamper(text: string): string {
 
 describe('clearsignedText', () => {
   it('takes the text between the armor lines and undoes dash-escaping', () => {
-    const msg = '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nline 1\n- -----dashes\n-----BEGIN PGP SIGNATURE-----\n\nxx\n-----END PGP SIGNATURE-----\n';
+    const msg =
+      '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nline 1\n- -----dashes\n-----BEGIN PGP SIGNATURE-----\n\nxx\n-----END PGP SIGNATURE-----\n';
     expect(clearsignedText(`junk before\n${msg}junk after`)).toBe('line 1\n-----dashes');
     expect(clearsignedText('plain\n')).toBe('plain\n');
   });
@@ -81,11 +92,15 @@ describe.skipIf(!HAVE_GPG)('verifyClearsigned (gpg available)', () => {
   });
 
   it('a tampered file fails', async () => {
-    await expect(verifyClearsigned(tamper(signed), releaseKey)).rejects.toThrow(/^the signature of checksums\.txt\.asc is not valid for the given signing key; refusing to use its checksums \(gpgv: .*BAD signature/);
+    await expect(verifyClearsigned(tamper(signed), releaseKey)).rejects.toThrow(
+      /^the signature of checksums\.txt\.asc is not valid for the given signing key; refusing to use its checksums \(gpgv: .*BAD signature/,
+    );
   });
 
   it("another key's signature fails", async () => {
-    await expect(verifyClearsigned(signed, otherKey)).rejects.toThrow(/is not valid for the given signing key.*No public key/);
+    await expect(verifyClearsigned(signed, otherKey)).rejects.toThrow(
+      /is not valid for the given signing key.*No public key/,
+    );
   });
 
   it('falls back to gpg with a temporary GNUPGHOME when gpgv is missing', async () => {
@@ -119,13 +134,24 @@ describe.skipIf(!HAVE_GPG)('verifyClearsigned (gpg available)', () => {
     const inv = (): Pick<Inventory, 'name' | 'file' | 'envoy'> => ({
       name: 't',
       file: 'hosts/t.yaml',
-      envoy: { version: '1.35.0', sha256: {}, mirror: host.url, insecureMirror: true, fetch: 'control', logLevel: 'info' },
+      envoy: {
+        version: '1.35.0',
+        sha256: {},
+        mirror: host.url,
+        insecureMirror: true,
+        fetch: 'control',
+        logLevel: 'info',
+      },
     });
 
     it('signed checksums fill the lockfile, marked signed, with no unverified warning', async () => {
       host.files.set('/v1.35.0/checksums.txt.asc', signed);
       const lockfile = join(mkdtempSync(join(dir, 'run-')), 'lock.yaml');
-      const r = await downloadRelease(inv(), { lockfile, cacheDir: join(dir, 'cache-good'), signingKey: join(dir, 'release-key.asc') });
+      const r = await downloadRelease(inv(), {
+        lockfile,
+        cacheDir: join(dir, 'cache-good'),
+        signingKey: join(dir, 'release-key.asc'),
+      });
       expect(r.releases.map((a) => a.source)).toEqual(['checksums.txt.asc (signed)', 'checksums.txt.asc (signed)']);
       expect(r.checksums?.signed).toBe(true);
       expect(r.warnings).toEqual([]);
@@ -137,8 +163,15 @@ describe.skipIf(!HAVE_GPG)('verifyClearsigned (gpg available)', () => {
       host.requests.length = 0;
       const lockfile = join(mkdtempSync(join(dir, 'run-')), 'lock.yaml');
       await expect(
-        downloadRelease(inv(), { lockfile, cacheDir: join(dir, 'cache-bad'), signingKey: join(dir, 'release-key.asc'), trustFirstDownload: true }),
-      ).rejects.toThrow(`the signature of ${host.url}/v1.35.0/checksums.txt.asc is not valid for the given signing key`);
+        downloadRelease(inv(), {
+          lockfile,
+          cacheDir: join(dir, 'cache-bad'),
+          signingKey: join(dir, 'release-key.asc'),
+          trustFirstDownload: true,
+        }),
+      ).rejects.toThrow(
+        `the signature of ${host.url}/v1.35.0/checksums.txt.asc is not valid for the given signing key`,
+      );
       expect(host.binaryRequests()).toEqual([]);
       expect(existsSync(lockfile)).toBe(false);
     });
@@ -150,7 +183,14 @@ describe.skipIf(!HAVE_GPG)('verifyClearsigned (gpg available)', () => {
       host.files.set('/v1.35.0/checksums.txt.asc', readFileSync(join(dir, 'other.txt.asc'), 'utf8'));
       host.requests.length = 0;
       const lockfile = join(mkdtempSync(join(dir, 'run-')), 'lock.yaml');
-      await expect(downloadRelease(inv(), { lockfile, cacheDir: join(dir, 'c'), arches: ['x86_64'], signingKey: join(dir, 'release-key.asc') })).rejects.toThrow(
+      await expect(
+        downloadRelease(inv(), {
+          lockfile,
+          cacheDir: join(dir, 'c'),
+          arches: ['x86_64'],
+          signingKey: join(dir, 'release-key.asc'),
+        }),
+      ).rejects.toThrow(
         `no sha256 known for Envoy 1.35.0 x86_64 (${host.url}/v1.35.0/checksums.txt.asc lists no envoy-1.35.0-linux-x86_64); refusing to download unchecked`,
       );
       expect(host.binaryRequests()).toEqual([]);
@@ -159,9 +199,13 @@ describe.skipIf(!HAVE_GPG)('verifyClearsigned (gpg available)', () => {
 
     it('an unreadable key file is a clear error', async () => {
       host.files.set('/v1.35.0/checksums.txt.asc', signed);
-      await expect(downloadRelease(inv(), { lockfile: join(dir, 'never.yaml'), cacheDir: join(dir, 'c'), signingKey: join(dir, 'missing.asc') })).rejects.toThrow(
-        `unable to read --signing-key ${join(dir, 'missing.asc')}`,
-      );
+      await expect(
+        downloadRelease(inv(), {
+          lockfile: join(dir, 'never.yaml'),
+          cacheDir: join(dir, 'c'),
+          signingKey: join(dir, 'missing.asc'),
+        }),
+      ).rejects.toThrow(`unable to read --signing-key ${join(dir, 'missing.asc')}`);
     });
   });
 });

@@ -28,7 +28,9 @@ export function assertNoDefects(files: RenderedFile[]): void {
   // 1. health_checker is a oneof: exactly one checker per entry.
   for (const cluster of cds.resources as Doc[]) {
     for (const hc of cluster.health_checks as Doc[]) {
-      const checkers = ['http_health_check', 'tcp_health_check', 'grpc_health_check', 'custom_health_check'].filter((k) => k in hc);
+      const checkers = ['http_health_check', 'tcp_health_check', 'grpc_health_check', 'custom_health_check'].filter(
+        (k) => k in hc,
+      );
       expect(checkers, `${cluster.name}: health checkers`).toHaveLength(1);
       // 2. readyz over TLS via the health-check-only transport socket; never /healthz.
       if (hc.http_health_check) {
@@ -41,7 +43,8 @@ export function assertNoDefects(files: RenderedFile[]): void {
     }
     // The data path stays raw TCP: default socket raw_buffer, no empty (match-all) match.
     expect(cluster.transport_socket.name).toBe('envoy.transport_sockets.raw_buffer');
-    for (const m of (cluster.transport_socket_matches ?? []) as Doc[]) expect(Object.keys(m.match ?? {})).not.toHaveLength(0);
+    for (const m of (cluster.transport_socket_matches ?? []) as Doc[])
+      expect(Object.keys(m.match ?? {})).not.toHaveLength(0);
   }
   expect(all).not.toMatch(/\/healthz/);
   // 3 and 4. Fields that do not exist where the original put them.

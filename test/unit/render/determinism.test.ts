@@ -7,7 +7,12 @@ import { prodInventory } from './fixtures.ts';
 function renderAll() {
   const inv = prodInventory();
   const h = inv.hosts[0]!;
-  return [...renderConfigFiles(inv, h), renderUnit(inv, h, 'full'), renderUnit(inv, h, 'container'), renderLogrotate(inv, h)];
+  return [
+    ...renderConfigFiles(inv, h),
+    renderUnit(inv, h, 'full'),
+    renderUnit(inv, h, 'container'),
+    renderLogrotate(inv, h),
+  ];
 }
 
 describe('determinism', () => {

@@ -2,7 +2,9 @@
 
 import type { ClusterSpec, Endpoint, HostSpec, Inventory, SshSpec } from '../../../src/inventory/types.ts';
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends (infer U)[] ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends (infer U)[] ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K];
+};
 
 const ssh: SshSpec = {
   user: 'root',
@@ -14,7 +16,12 @@ const ssh: SshSpec = {
   commandTimeoutMs: 60000,
 };
 
-export function cluster(name: string, listenPort: number, endpoints: Endpoint[], over: DeepPartial<ClusterSpec> = {}): ClusterSpec {
+export function cluster(
+  name: string,
+  listenPort: number,
+  endpoints: Endpoint[],
+  over: DeepPartial<ClusterSpec> = {},
+): ClusterSpec {
   return {
     name,
     listenAddress: over.listenAddress ?? '0.0.0.0',

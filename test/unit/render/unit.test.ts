@@ -7,7 +7,11 @@ import { RESTART_SEC, START_LIMIT_BURST, START_LIMIT_INTERVAL_SEC } from '../../
 import { execArg } from '../../../src/render/systemd-quote.ts';
 import { cluster, host, inventory } from './fixtures.ts';
 
-function unit(over: Partial<Inventory> = {}, ports: number[] = [6443], sandbox: Sandbox = 'full'): Map<string, string[]> {
+function unit(
+  over: Partial<Inventory> = {},
+  ports: number[] = [6443],
+  sandbox: Sandbox = 'full',
+): Map<string, string[]> {
   const inv = inventory({
     clusters: ports.map((p, i) => cluster(`c${i}`, p, [{ host: '10.0.0.1', port: 6443 }])),
     hosts: [host('lb1', '10.0.0.100')],
@@ -29,7 +33,9 @@ const one = (d: Map<string, string[]>, key: string) => {
 describe('systemd unit', () => {
   it('validates the config before starting the current release', () => {
     const d = unit();
-    expect(one(d, 'ExecStartPre')).toBe('/opt/envoy-k8s-proxy/current/envoy --mode validate -c /etc/envoy-k8s-proxy/envoy.yaml');
+    expect(one(d, 'ExecStartPre')).toBe(
+      '/opt/envoy-k8s-proxy/current/envoy --mode validate -c /etc/envoy-k8s-proxy/envoy.yaml',
+    );
     expect(one(d, 'ExecStart')).toBe(
       '/opt/envoy-k8s-proxy/current/envoy -c /etc/envoy-k8s-proxy/envoy.yaml --log-level info --drain-time-s 5 --disable-hot-restart --reject-unknown-dynamic-fields',
     );
@@ -53,7 +59,9 @@ describe('systemd unit', () => {
     expect(one(unit(), 'AmbientCapabilities')).toBe('');
     expect(one(unit({}, [6443, 443]), 'AmbientCapabilities')).toBe('CAP_NET_BIND_SERVICE');
     expect(one(unit({}, [6443, 443]), 'CapabilityBoundingSet')).toBe('CAP_NET_BIND_SERVICE');
-    expect(one(unit({ admin: { address: '127.0.0.1', port: 901 } }), 'AmbientCapabilities')).toBe('CAP_NET_BIND_SERVICE');
+    expect(one(unit({ admin: { address: '127.0.0.1', port: 901 } }), 'AmbientCapabilities')).toBe(
+      'CAP_NET_BIND_SERVICE',
+    );
   });
 
   it('keeps the file system read-only except where Envoy logs', () => {
@@ -61,7 +69,10 @@ describe('systemd unit', () => {
     expect(one(d, 'ProtectSystem')).toBe('strict');
     expect(one(d, 'ReadWritePaths')).toBe('/var/log/envoy-k8s-proxy');
     // the access log is always inside the log directory (the inventory rules refuse it elsewhere)
-    const moved = unit({ paths: { ...inventory({}).paths, logDir: '/srv/logs/lb' }, accessLog: { enabled: true, path: '/srv/logs/lb/access.log' } });
+    const moved = unit({
+      paths: { ...inventory({}).paths, logDir: '/srv/logs/lb' },
+      accessLog: { enabled: true, path: '/srv/logs/lb/access.log' },
+    });
     expect(one(moved, 'ReadWritePaths')).toBe('/srv/logs/lb');
   });
 
@@ -78,10 +89,29 @@ describe('systemd unit', () => {
 
   it('full sandbox: every option, and a marker doctor reads', () => {
     const d = unit();
-    for (const k of ['NoNewPrivileges', 'ProtectHome', 'PrivateTmp', 'ProtectKernelTunables', 'ProtectControlGroups', 'LockPersonality', 'RestrictNamespaces', 'RestrictRealtime', 'RestrictSUIDSGID', 'RemoveIPC']) {
+    for (const k of [
+      'NoNewPrivileges',
+      'ProtectHome',
+      'PrivateTmp',
+      'ProtectKernelTunables',
+      'ProtectControlGroups',
+      'LockPersonality',
+      'RestrictNamespaces',
+      'RestrictRealtime',
+      'RestrictSUIDSGID',
+      'RemoveIPC',
+    ]) {
       expect(one(d, k), k).toBe('yes');
     }
-    for (const k of ['PrivateDevices', 'ProtectKernelModules', 'ProtectKernelLogs', 'ProtectClock', 'ProtectHostname', 'PrivateIPC']) expect(one(d, k), k).toBe('yes');
+    for (const k of [
+      'PrivateDevices',
+      'ProtectKernelModules',
+      'ProtectKernelLogs',
+      'ProtectClock',
+      'ProtectHostname',
+      'PrivateIPC',
+    ])
+      expect(one(d, k), k).toBe('yes');
     expect(one(d, 'ProtectProc')).toBe('invisible');
     expect(one(d, 'SystemCallArchitectures')).toBe('native');
     expect(d.get('SystemCallFilter')).toEqual(['@system-service', '~@privileged @resources']);
@@ -97,9 +127,19 @@ describe('systemd unit', () => {
     const left = FULL_ONLY.map((o) => o.split('=')[0]!);
     for (const k of left) expect(reduced.has(k), k).toBe(false);
     for (const [k, v] of full) if (!left.includes(k)) expect(reduced.get(k), k).toEqual(v);
-    const text = (s: Sandbox) => renderUnit(inventory({ clusters: [cluster('c', 6443, [{ host: '10.0.0.1', port: 6443 }])], hosts: [host('lb1', '10.0.0.100')] }), host('lb1', '10.0.0.100'), s).content;
+    const text = (s: Sandbox) =>
+      renderUnit(
+        inventory({
+          clusters: [cluster('c', 6443, [{ host: '10.0.0.1', port: 6443 }])],
+          hosts: [host('lb1', '10.0.0.100')],
+        }),
+        host('lb1', '10.0.0.100'),
+        s,
+      ).content;
     expect(text('full')).toMatch(/^# Sandbox: full$/m);
-    expect(text('container')).toMatch(/^# Sandbox: container \(for container hosts: without PrivateDevices, ProtectKernelModules, ProtectKernelLogs, ProtectClock, ProtectHostname, ProtectProc, PrivateIPC\)$/m);
+    expect(text('container')).toMatch(
+      /^# Sandbox: container \(for container hosts: without PrivateDevices, ProtectKernelModules, ProtectKernelLogs, ProtectClock, ProtectHostname, ProtectProc, PrivateIPC\)$/m,
+    );
   });
 
   it('chooses the sandbox from the inventory, or under auto from what the host is', () => {

@@ -44,7 +44,10 @@ function cases(): Case[] {
               hosts: [host('lb1', '10.0.0.100')],
               accessLog: { enabled: log, path: '/var/log/envoy-k8s-proxy/access.log' },
             });
-            out.push({ label: `${lbPolicy} ${hc.type}${hc.sni ? '+sni' : ''} outlier=${enabled} log=${log} ${eps[0]!.host}`, inv });
+            out.push({
+              label: `${lbPolicy} ${hc.type}${hc.sni ? '+sni' : ''} outlier=${enabled} log=${log} ${eps[0]!.host}`,
+              inv,
+            });
           }
   return out;
 }
@@ -55,7 +58,8 @@ function render(inv: Inventory) {
   return { files, docs: parseFiles(files), unit: renderUnit(inv, h, 'full').content };
 }
 
-const apiCluster = (docs: Map<string, Doc>) => (docs.get('cds.yaml')!.resources as Doc[]).find((c) => c.name === 'api')!;
+const apiCluster = (docs: Map<string, Doc>) =>
+  (docs.get('cds.yaml')!.resources as Doc[]).find((c) => c.name === 'api')!;
 
 describe('every inventory shape', () => {
   it.each(cases().map((c) => [c.label, c.inv] as const))('%s', (_label, inv) => {
@@ -128,7 +132,9 @@ describe('specific options', () => {
     const [any, specific] = docs.get('lds.yaml')!.resources as Doc[];
     expect(any!.address.socket_address).toEqual({ address: '::', port_value: 6443, ipv4_compat: true });
     expect(specific!.address.socket_address).toEqual({ address: '2001:db8::1', port_value: 7443 });
-    expect(docs.get('eds_api6.yaml')!.resources[0].endpoints[0].lb_endpoints[0].endpoint.address.socket_address.address).toBe('::1');
+    expect(
+      docs.get('eds_api6.yaml')!.resources[0].endpoints[0].lb_endpoints[0].endpoint.address.socket_address.address,
+    ).toBe('::1');
     assertNoDefects(files);
   });
 
@@ -143,7 +149,9 @@ describe('specific options', () => {
   it('renders a cluster with no endpoints as an empty assignment', () => {
     const inv = base();
     inv.clusters[0]!.endpoints = [];
-    expect(renderResources(inv, inv.hosts[0]!).eds.api).toMatchObject({ resources: [{ cluster_name: 'api', endpoints: [] }] });
+    expect(renderResources(inv, inv.hosts[0]!).eds.api).toMatchObject({
+      resources: [{ cluster_name: 'api', endpoints: [] }],
+    });
   });
 
   it('maps circuit breaker, keepalive and outlier settings', () => {
@@ -151,11 +159,22 @@ describe('specific options', () => {
     const c = cluster('api', 6443, [{ host: '10.0.0.1', port: 6443 }], {
       maxConnections: 500,
       tcpKeepalive: { probes: 4, timeSec: 60, intervalSec: 5 },
-      outlierDetection: { consecutiveLocalOriginFailure: 2, intervalMs: 1000, baseEjectionTimeMs: 15000, maxEjectionPercent: 100 },
+      outlierDetection: {
+        consecutiveLocalOriginFailure: 2,
+        intervalMs: 1000,
+        baseEjectionTimeMs: 15000,
+        maxEjectionPercent: 100,
+      },
     });
     const cds = apiCluster(render({ ...inv, clusters: [c] }).docs);
-    expect(cds.circuit_breakers.thresholds).toEqual([{ priority: 'DEFAULT', max_connections: 500, max_pending_requests: 500 }]);
-    expect(cds.upstream_connection_options.tcp_keepalive).toEqual({ keepalive_probes: 4, keepalive_time: 60, keepalive_interval: 5 });
+    expect(cds.circuit_breakers.thresholds).toEqual([
+      { priority: 'DEFAULT', max_connections: 500, max_pending_requests: 500 },
+    ]);
+    expect(cds.upstream_connection_options.tcp_keepalive).toEqual({
+      keepalive_probes: 4,
+      keepalive_time: 60,
+      keepalive_interval: 5,
+    });
     expect(cds.outlier_detection).toMatchObject({
       interval: '1s',
       base_ejection_time: '15s',
@@ -168,7 +187,10 @@ describe('specific options', () => {
 
   it('quotes values Envoy would read as booleans or numbers', () => {
     const inv = base();
-    inv.clusters = [cluster('on', 6443, [{ host: '10.0.0.1', port: 6443 }]), cluster('0123', 6444, [{ host: '10.0.0.1', port: 6443 }])];
+    inv.clusters = [
+      cluster('on', 6443, [{ host: '10.0.0.1', port: 6443 }]),
+      cluster('0123', 6444, [{ host: '10.0.0.1', port: 6443 }]),
+    ];
     inv.name = 'yes';
     const { files } = render(inv);
     const cds = files.find((f) => f.name === 'cds.yaml')!.content;
@@ -180,8 +202,15 @@ describe('specific options', () => {
 
   it('starts every file with the provenance header and no timestamp', () => {
     const h = base().hosts[0]!;
-    for (const f of [...renderConfigFiles(base(), h), renderUnit(base(), h, 'full'), renderUnit(base(), h, 'container'), renderLogrotate(base(), h)]) {
-      expect(f.content.split('\n')[0]).toBe('# Rendered by envoy-k8s-proxy for lb1: do not edit, the next deploy overwrites it');
+    for (const f of [
+      ...renderConfigFiles(base(), h),
+      renderUnit(base(), h, 'full'),
+      renderUnit(base(), h, 'container'),
+      renderLogrotate(base(), h),
+    ]) {
+      expect(f.content.split('\n')[0]).toBe(
+        '# Rendered by envoy-k8s-proxy for lb1: do not edit, the next deploy overwrites it',
+      );
       expect(f.content).not.toMatch(/\d{4}-\d{2}-\d{2}/);
     }
   });

@@ -14,7 +14,8 @@ function conns(unreachable: string[] = []) {
   let connects = 0;
   const c = new Connections(async (h) => {
     connects++;
-    if (unreachable.includes(h.name)) throw new ToolError('connect', 'cannot connect to lb:22: connection refused', { host: h.name });
+    if (unreachable.includes(h.name))
+      throw new ToolError('connect', 'cannot connect to lb:22: connection refused', { host: h.name });
     return createFakeTransport(h.name);
   });
   return { c, connects: () => connects };
@@ -41,7 +42,11 @@ describe('onFleet', () => {
       return 'ok';
     });
     expect(ran).toBe(3);
-    expect(out[1]).toMatchObject({ ok: false, unreachable: true, detail: 'cannot connect to lb:22: connection refused' });
+    expect(out[1]).toMatchObject({
+      ok: false,
+      unreachable: true,
+      detail: 'cannot connect to lb:22: connection refused',
+    });
     expect(out[2]).toMatchObject({ ok: false, unreachable: false, detail: 'unable to read it: no such file' });
     // the printed form still names the host
     expect(out[1]!.ok ? '' : (out[1]!.error as Error).message).toBe('lb2: cannot connect to lb:22: connection refused');
@@ -75,7 +80,12 @@ describe('onFleet', () => {
   it('halt stops scheduling once it says so', async () => {
     const { c } = conns(['lb1']);
     let failed = 0;
-    const out = await onFleet(hosts, c, { forks: 1, halt: () => failed > 0, onDone: (o) => void (o.ok || failed++) }, async () => 'ok');
+    const out = await onFleet(
+      hosts,
+      c,
+      { forks: 1, halt: () => failed > 0, onDone: (o) => void (o.ok || failed++) },
+      async () => 'ok',
+    );
     expect(out.map((o) => o.host.name)).toEqual(['lb1']);
   });
 });
@@ -83,8 +93,14 @@ describe('onFleet', () => {
 describe('errors carry host and detail as fields', () => {
   it('message is the printed form; detail is the same without the host', () => {
     const e = new ToolError('remote', 'timed out after 5 ms: true', { host: 'lb1' });
-    expect([e.host, e.detail, e.message]).toEqual(['lb1', 'timed out after 5 ms: true', 'lb1: timed out after 5 ms: true']);
-    expect(new RemoteError('lb2', 'restart x', 'systemctl restart x', 1, 'boom').detail).toBe('unable to restart x: boom');
+    expect([e.host, e.detail, e.message]).toEqual([
+      'lb1',
+      'timed out after 5 ms: true',
+      'lb1: timed out after 5 ms: true',
+    ]);
+    expect(new RemoteError('lb2', 'restart x', 'systemctl restart x', 1, 'boom').detail).toBe(
+      'unable to restart x: boom',
+    );
     // said of another host (a jump host), or a plain error: the whole message
     expect(detailOf(new ToolError('connect', 'refused', { host: 'bastion' }), 'lb1')).toBe('bastion: refused');
     expect(detailOf(new Error('lb1: plain'), 'lb1')).toBe('lb1: plain');

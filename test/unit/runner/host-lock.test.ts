@@ -13,7 +13,8 @@ const root = process.getuid?.() === 0;
 const boot = () => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
 const sh = (script: string) => execFileSync('sh', ['-c', script], { encoding: 'utf8' });
 // a zombie (reparented where nobody reaps) counts as gone
-const alive = (pid: number) => sh(`grep -q '^State:.*[^Z] (' /proc/${pid}/status 2>/dev/null && echo yes || echo no`).trim() === 'yes';
+const alive = (pid: number) =>
+  sh(`grep -q '^State:.*[^Z] (' /proc/${pid}/status 2>/dev/null && echo yes || echo no`).trim() === 'yes';
 const cleanup: (() => void)[] = [];
 afterEach(() => cleanup.splice(0).forEach((f) => f()));
 
@@ -29,7 +30,7 @@ async function until(test: () => boolean, ms = 5000): Promise<void> {
       return false; // not there yet
     }
   };
-  for (const end = Date.now() + ms; !ok(); ) {
+  for (const end = Date.now() + ms; !ok();) {
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -53,7 +54,11 @@ describe.skipIf(!root)('the run lock on this machine', () => {
     const dir = lockDir();
     const first = await acquireHostLock(localTransport('lb1'), { dir, waitS: 1 });
     const file = readFileSync(join(dir, LOCK_FILE), 'utf8');
-    expect(file).toMatch(new RegExp(`^\\S+@\\S+ pid ${process.pid} since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\npid=(\\d+) boot=${boot()}\\n$`));
+    expect(file).toMatch(
+      new RegExp(
+        `^\\S+@\\S+ pid ${process.pid} since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\npid=(\\d+) boot=${boot()}\\n$`,
+      ),
+    );
     expect(sh(`stat -c %u:%a ${dir}`).trim()).toBe('0:700');
     const holderPid = Number(/pid=(\d+)/.exec(file)![1]);
     expect(alive(holderPid)).toBe(true);
@@ -61,11 +66,20 @@ describe.skipIf(!root)('the run lock on this machine', () => {
     // held by a process that records nothing (another tool, an operator): never taken over
     await first.release();
     expect(alive(holderPid)).toBe(false);
-    const other = execFileSync('sh', ['-c', `flock ${join(dir, LOCK_FILE)} sh -c 'echo ops@laptop > ${join(dir, LOCK_FILE)}; sleep 4' >/dev/null 2>&1 & echo $!`], { encoding: 'utf8' });
+    const other = execFileSync(
+      'sh',
+      [
+        '-c',
+        `flock ${join(dir, LOCK_FILE)} sh -c 'echo ops@laptop > ${join(dir, LOCK_FILE)}; sleep 4' >/dev/null 2>&1 & echo $!`,
+      ],
+      { encoding: 'utf8' },
+    );
     cleanup.push(() => sh(`kill ${other.trim()} 2>/dev/null; true`));
     await until(() => readFileSync(join(dir, LOCK_FILE), 'utf8').startsWith('ops@laptop'));
     const t0 = Date.now();
-    await expect(acquireHostLock(localTransport('lb1'), { dir, waitS: 1 })).rejects.toThrow(`lb1: another envoy-k8s-proxy run holds ${dir}/${LOCK_FILE}: ops@laptop`);
+    await expect(acquireHostLock(localTransport('lb1'), { dir, waitS: 1 })).rejects.toThrow(
+      `lb1: another envoy-k8s-proxy run holds ${dir}/${LOCK_FILE}: ops@laptop`,
+    );
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
   });
 
@@ -83,7 +97,9 @@ describe.skipIf(!root)('the run lock on this machine', () => {
     cleanup.push(() => sh(`kill ${orphan} 2>/dev/null; true`));
 
     const lock = await acquireHostLock(localTransport('lb1'), { dir, waitS: 1 });
-    expect(lock.tookOver).toBe(`took over from stale holder pid ${orphan} (its SSH session is gone): ops@crashed pid 1 since ${/since (\S+)/.exec(lock.tookOver ?? '')?.[1]}`);
+    expect(lock.tookOver).toBe(
+      `took over from stale holder pid ${orphan} (its SSH session is gone): ops@crashed pid 1 since ${/since (\S+)/.exec(lock.tookOver ?? '')?.[1]}`,
+    );
     expect(alive(orphan)).toBe(false);
     expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toContain(`pid ${process.pid} since`);
     await lock.release();
@@ -99,7 +115,9 @@ describe.skipIf(!root)('the run lock on this machine', () => {
     const t0 = Date.now();
     const released = lock.release();
     await until(() => readFileSync(join(dir, LOCK_FILE), 'utf8').includes('waiting for its commands'));
-    expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toContain(`(connection gone: waiting for its commands ${step} to end)`);
+    expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toContain(
+      `(connection gone: waiting for its commands ${step} to end)`,
+    );
     await released;
     expect(Date.now() - t0).toBeGreaterThan(2000);
     expect(sh(`flock -n ${join(dir, LOCK_FILE)} echo free`).trim()).toBe('free');
@@ -122,12 +140,18 @@ describe.skipIf(!root)('the run lock on this machine', () => {
     const base = mkdtempSync(join(tmpdir(), 'ekp-lock-'));
     mkdirSync(join(base, 'real'), { mode: 0o700 });
     symlinkSync(join(base, 'real'), join(base, 'link'));
-    await expect(acquireHostLock(localTransport('lb1'), { dir: join(base, 'link'), waitS: 1 })).rejects.toThrow(/^lb1: refusing .*\/link: not a directory owned by root with mode 0700/);
+    await expect(acquireHostLock(localTransport('lb1'), { dir: join(base, 'link'), waitS: 1 })).rejects.toThrow(
+      /^lb1: refusing .*\/link: not a directory owned by root with mode 0700/,
+    );
     mkdirSync(join(base, 'open'));
     chmodSync(join(base, 'open'), 0o1777);
-    await expect(acquireHostLock(localTransport('lb1'), { dir: join(base, 'open'), waitS: 1 })).rejects.toThrow(/^lb1: refusing .*\/open: not a directory owned by root with mode 0700 \(drwxrwxrwt/);
+    await expect(acquireHostLock(localTransport('lb1'), { dir: join(base, 'open'), waitS: 1 })).rejects.toThrow(
+      /^lb1: refusing .*\/open: not a directory owned by root with mode 0700 \(drwxrwxrwt/,
+    );
     symlinkSync('/etc/passwd', join(base, 'real', LOCK_FILE));
-    await expect(acquireHostLock(localTransport('lb1'), { dir: join(base, 'real'), waitS: 1 })).rejects.toThrow(`lb1: refusing ${base}/real/${LOCK_FILE}: not a regular file`);
+    await expect(acquireHostLock(localTransport('lb1'), { dir: join(base, 'real'), waitS: 1 })).rejects.toThrow(
+      `lb1: refusing ${base}/real/${LOCK_FILE}: not a regular file`,
+    );
     expect(readFileSync('/etc/passwd', 'utf8')).toMatch(/^root:/);
   });
 });

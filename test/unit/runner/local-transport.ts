@@ -11,7 +11,10 @@ let connections = 0;
  * `env`: what the commands see (e.g. a PATH with stand-ins for the host's systemctl in front);
  * like sshd, each transport gets its own SSH_CONNECTION unless given.
  */
-export function localTransport(host = 'local', env: Record<string, string | undefined> = {}): Transport & { commands: string[] } {
+export function localTransport(
+  host = 'local',
+  env: Record<string, string | undefined> = {},
+): Transport & { commands: string[] } {
   const session = { SSH_CONNECTION: `127.0.0.1 ${process.pid} 127.0.0.1 ${++connections}`, ...env };
   const commands: string[] = [];
   const stats = { roundTrips: 0, bytesSent: 0, bytesReceived: 0 };
@@ -24,7 +27,10 @@ export function localTransport(host = 'local', env: Record<string, string | unde
       commands.push(line);
       stats.roundTrips++;
       return new Promise((resolve) => {
-        const child = spawn('sh', ['-c', line], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...session } });
+        const child = spawn('sh', ['-c', line], {
+          stdio: ['pipe', 'pipe', 'pipe'],
+          env: { ...process.env, ...session },
+        });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (d: Buffer) => (opts.onStdout ? opts.onStdout(d) : (stdout += d)));
@@ -33,7 +39,8 @@ export function localTransport(host = 'local', env: Record<string, string | unde
         child.stdin.on('error', () => undefined);
         opts.signal?.addEventListener('abort', () => child.kill('SIGTERM'), { once: true });
         // like the SSH transport: stdin held open until asked, then EOF
-        if (opts.stdinUntil && !opts.stdinUntil.aborted) opts.stdinUntil.addEventListener('abort', () => child.stdin.end(), { once: true });
+        if (opts.stdinUntil && !opts.stdinUntil.aborted)
+          opts.stdinUntil.addEventListener('abort', () => child.stdin.end(), { once: true });
         else child.stdin.end(opts.stdin ?? '');
       });
     },

@@ -4,7 +4,18 @@
 import { describe, expect, it } from 'vitest';
 import { Connections } from '../../../src/runner/connections.ts';
 import { runPlay } from '../../../src/runner/run.ts';
-import { change, ok, probe, task, taskKey, type Handler, type Module, type Role, type RunEvent, type RunOptions } from '../../../src/runner/types.ts';
+import {
+  change,
+  ok,
+  probe,
+  task,
+  taskKey,
+  type Handler,
+  type Module,
+  type Role,
+  type RunEvent,
+  type RunOptions,
+} from '../../../src/runner/types.ts';
 import type { HostSpec, Inventory } from '../../../src/inventory/types.ts';
 import { createFakeTransport, type FakeTransport } from '../../../src/ssh/fake.ts';
 import { ToolError } from '../../../src/errors.ts';
@@ -15,7 +26,10 @@ const inv = { hosts } as Inventory;
 const opts: RunOptions = { check: false, diff: false, forks: 3, maxFailPercent: 100 };
 
 const fact: FactSpec<string> = { key: 'x', script: 'echo x', parse: (o) => o.trim() };
-const changes = (yes: boolean): Module => ({ facts: () => [fact], plan: () => (yes ? change([{ kind: 'exec', action: 'do it', command: ['true'] }]) : ok()) });
+const changes = (yes: boolean): Module => ({
+  facts: () => [fact],
+  plan: () => (yes ? change([{ kind: 'exec', action: 'do it', command: ['true'] }]) : ok()),
+});
 const fails = (host: string): Module => ({
   facts: () => [],
   plan: (ctx) => change([{ kind: 'exec', action: 'break', command: ctx.host.name === host ? ['false'] : ['true'] }]),
@@ -24,7 +38,8 @@ const fails = (host: string): Module => ({
 function setup(unreachable: string[] = []) {
   const transports = new Map<string, FakeTransport>();
   const conns = new Connections(async (h) => {
-    if (unreachable.includes(h.name)) throw new ToolError('connect', 'cannot connect: connection refused', { host: h.name });
+    if (unreachable.includes(h.name))
+      throw new ToolError('connect', 'cannot connect: connection refused', { host: h.name });
     const t = createFakeTransport(h.name, (cmd) => {
       if (cmd.includes('@@ekp-fact')) return { stdout: '\n@@ekp-fact 0\nx\n@@ekp-fact-rc 0\n' };
       return { code: cmd === 'false' ? 1 : 0, stderr: cmd === 'false' ? 'it broke' : '' };
@@ -55,9 +70,21 @@ describe('runPlay', () => {
   it('reports changed then ok, runs a notified handler once per host, gathers facts in one round trip', async () => {
     const handled: string[] = [];
     const { conns, transports } = setup();
-    const r = role((h) => [task('a', changes(true), { notify: [h] }), task('b', changes(true), { notify: [h] }), task('c', changes(false))], handled);
+    const r = role(
+      (h) => [
+        task('a', changes(true), { notify: [h] }),
+        task('b', changes(true), { notify: [h] }),
+        task('c', changes(false)),
+      ],
+      handled,
+    );
     const res = await runPlay({ inv, hosts, roles: [r] }, opts, conns, () => {});
-    expect(res.results.filter((x) => x.host === 'lb1').map((x) => `${x.task}:${x.status}`)).toEqual(['a:changed', 'b:changed', 'c:ok', 'h:changed']);
+    expect(res.results.filter((x) => x.host === 'lb1').map((x) => `${x.task}:${x.status}`)).toEqual([
+      'a:changed',
+      'b:changed',
+      'c:ok',
+      'h:changed',
+    ]);
     expect(handled.sort()).toEqual(['lb1', 'lb2', 'lb3']);
     expect(transports.get('lb1')!.commands.filter((c) => c.includes('@@ekp-fact'))).toHaveLength(1);
     expect(res.recap.map((x) => x.changed)).toEqual([3, 3, 3]);
@@ -66,7 +93,10 @@ describe('runPlay', () => {
   it('a failed task stops that host only; its handlers do not run', async () => {
     const handled: string[] = [];
     const { conns } = setup();
-    const r = role((h) => [task('a', changes(true), { notify: [h] }), task('break', fails('lb2')), task('after', changes(false))], handled);
+    const r = role(
+      (h) => [task('a', changes(true), { notify: [h] }), task('break', fails('lb2')), task('after', changes(false))],
+      handled,
+    );
     const res = await runPlay({ inv, hosts, roles: [r] }, opts, conns, () => {});
     const lb2 = res.results.filter((x) => x.host === 'lb2');
     expect(lb2.map((x) => x.status)).toEqual(['changed', 'failed']);
@@ -81,30 +111,51 @@ describe('runPlay', () => {
     const r = role((h) => [task('a', changes(true), { notify: [h] })], handled);
     const res = await runPlay({ inv, hosts, roles: [r] }, { ...opts, check: true }, conns, () => {});
     expect(handled).toEqual([]);
-    expect(res.results.filter((x) => x.host === 'lb1').map((x) => `${x.task}:${x.status}:${x.message}`)).toEqual(['a:changed:would change', 'h:changed:would run']);
+    expect(res.results.filter((x) => x.host === 'lb1').map((x) => `${x.task}:${x.status}:${x.message}`)).toEqual([
+      'a:changed:would change',
+      'h:changed:would run',
+    ]);
     expect(transports.get('lb1')!.commands.every((c) => c.includes('@@ekp-fact'))).toBe(true);
   });
 
   it('an unreachable host is reported and the others converge', async () => {
     const { conns } = setup(['lb3']);
     const events: RunEvent[] = [];
-    const res = await runPlay({ inv, hosts, roles: [role(() => [task('a', changes(true))], [])] }, opts, conns, (e) => events.push(e));
-    expect(res.recap.find((x) => x.host === 'lb3')).toMatchObject({ unreachable: true, error: 'lb3: cannot connect: connection refused' });
+    const res = await runPlay({ inv, hosts, roles: [role(() => [task('a', changes(true))], [])] }, opts, conns, (e) =>
+      events.push(e),
+    );
+    expect(res.recap.find((x) => x.host === 'lb3')).toMatchObject({
+      unreachable: true,
+      error: 'lb3: cannot connect: connection refused',
+    });
     expect(res.recap.filter((x) => x.changed === 1).map((x) => x.host)).toEqual(['lb1', 'lb2']);
     expect(events.some((e) => e.kind === 'host-done' && e.host === 'lb3' && e.unreachable)).toBe(true);
   });
 
   it('stops starting hosts once the max-fail percentage is exceeded', async () => {
     const { conns } = setup(['lb1']);
-    const res = await runPlay({ inv, hosts, roles: [role(() => [task('a', changes(true))], [])] }, { ...opts, forks: 1, maxFailPercent: 0 }, conns, () => {});
+    const res = await runPlay(
+      { inv, hosts, roles: [role(() => [task('a', changes(true))], [])] },
+      { ...opts, forks: 1, maxFailPercent: 0 },
+      conns,
+      () => {},
+    );
     expect(res.aborted).toBe(true);
     expect(res.results).toHaveLength(0);
   });
 
   it('check mode reports a probe without running it', async () => {
     const { conns, transports } = setup();
-    const wait: Module = { facts: () => [], plan: () => probe([{ kind: 'exec', action: 'wait', command: ['true'] }], 'ready') };
-    const res = await runPlay({ inv, hosts: [hosts[0]!], roles: [role(() => [task('w', wait)], [])] }, { ...opts, check: true }, conns, () => {});
+    const wait: Module = {
+      facts: () => [],
+      plan: () => probe([{ kind: 'exec', action: 'wait', command: ['true'] }], 'ready'),
+    };
+    const res = await runPlay(
+      { inv, hosts: [hosts[0]!], roles: [role(() => [task('w', wait)], [])] },
+      { ...opts, check: true },
+      conns,
+      () => {},
+    );
     expect(res.results[0]).toMatchObject({ status: 'ok', message: 'would wait: ready' });
     expect(transports.get('lb1')!.commands.every((c) => c.includes('@@ekp-fact'))).toBe(true);
   });
@@ -113,8 +164,14 @@ describe('runPlay', () => {
     const { conns } = setup();
     const started = taskKey('started');
     const renamed = taskKey('started'); // same title, another task: must not count
-    const sees = (k: typeof started): Module => ({ facts: () => [], plan: (ctx) => (ctx.changed.has(k) ? ok('saw it') : ok('did not')) });
-    const r: Role = { name: 'r', tasks: () => [task(started, changes(true)), task('x', sees(started)), task('y', sees(renamed))] };
+    const sees = (k: typeof started): Module => ({
+      facts: () => [],
+      plan: (ctx) => (ctx.changed.has(k) ? ok('saw it') : ok('did not')),
+    });
+    const r: Role = {
+      name: 'r',
+      tasks: () => [task(started, changes(true)), task('x', sees(started)), task('y', sees(renamed))],
+    };
     const res = await runPlay({ inv, hosts: [hosts[0]!], roles: [r] }, opts, conns, () => {});
     expect(res.results.map((x) => x.message)).toEqual([undefined, 'saw it', 'did not']);
   });
@@ -123,7 +180,13 @@ describe('runPlay', () => {
 describe('runPlay setup failures', () => {
   it('an error before the first task fails that host instead of passing silently', async () => {
     const { conns } = setup();
-    const r: Role = { name: 'r', tasks: (_inv, h) => { if (h.name === 'lb2') throw new ToolError('module', 'cannot render'); return [task('a', changes(false))]; } };
+    const r: Role = {
+      name: 'r',
+      tasks: (_inv, h) => {
+        if (h.name === 'lb2') throw new ToolError('module', 'cannot render');
+        return [task('a', changes(false))];
+      },
+    };
     const res = await runPlay({ inv, hosts, roles: [r] }, opts, conns, () => {});
     expect(res.recap.find((x) => x.host === 'lb2')!.failed).toBe(1);
     expect(res.results.find((x) => x.host === 'lb2')).toMatchObject({ status: 'failed', error: 'cannot render' });

@@ -37,7 +37,10 @@ describe('isEncryptedKey', () => {
 
 describe('authMethods', () => {
   it('uses only the identity file when set, with the passphrase from the environment', async () => {
-    const m = await authMethods('lb1', spec({ identityFile: secret }), { SSH_AUTH_SOCK: '/agent', SSH_KEY_PASSPHRASE: 'correct horse' });
+    const m = await authMethods('lb1', spec({ identityFile: secret }), {
+      SSH_AUTH_SOCK: '/agent',
+      SSH_KEY_PASSPHRASE: 'correct horse',
+    });
     expect(m).toHaveLength(1);
     expect(m[0]).toMatchObject({ type: 'publickey', username: 'deploy', passphrase: 'correct horse' });
   });
@@ -49,7 +52,9 @@ describe('authMethods', () => {
   });
 
   it('names a missing identity file', async () => {
-    await expect(authMethods('lb1', spec({ identityFile: join(dir, 'nope') }), {})).rejects.toThrow(/lb1: cannot read identity file .*nope: ENOENT/);
+    await expect(authMethods('lb1', spec({ identityFile: join(dir, 'nope') }), {})).rejects.toThrow(
+      /lb1: cannot read identity file .*nope: ENOENT/,
+    );
   });
 
   it('falls back to the agent, then default keys; skips encrypted defaults without a passphrase', async () => {
@@ -63,6 +68,8 @@ describe('authMethods', () => {
   });
 
   it('explains when there are no credentials at all', async () => {
-    await expect(authMethods('lb1', spec(), { HOME: join(dir, 'empty-home') })).rejects.toThrow(/lb1: no SSH credentials: set ssh\.identityFile, start ssh-agent/);
+    await expect(authMethods('lb1', spec(), { HOME: join(dir, 'empty-home') })).rejects.toThrow(
+      /lb1: no SSH credentials: set ssh\.identityFile, start ssh-agent/,
+    );
   });
 });

@@ -15,7 +15,10 @@ describe('connectError', () => {
     [{ code: 'EHOSTUNREACH' }, 'host unreachable'],
     [{ code: 'ENETUNREACH' }, 'network unreachable'],
     [{ code: 'ENOTFOUND' }, 'cannot resolve 10.0.0.11'],
-    [{ level: 'client-authentication', message: 'All configured authentication methods failed' }, 'authentication failed for user root (the server accepted none of the offered keys)'],
+    [
+      { level: 'client-authentication', message: 'All configured authentication methods failed' },
+      'authentication failed for user root (the server accepted none of the offered keys)',
+    ],
     [{ message: 'Connection lost before handshake' }, 'connection closed by the remote side before the SSH handshake'],
   ])('%o → %s', (props, reason) => {
     const e = connectError(err(props), target);
@@ -44,7 +47,8 @@ describe('PidSniffer', () => {
     const line = reportingPid('true');
     expect(line.startsWith(`printf 'EKP-SESSION-PID:%s\\n' "$$" >&2; `)).toBe(true);
     const got: string[] = [];
-    for (const c of ['bashrc noise\nEKP-SESS', 'ION-PID:4242', '\nreal error\n']) got.push(s.feed(Buffer.from(c)).toString());
+    for (const c of ['bashrc noise\nEKP-SESS', 'ION-PID:4242', '\nreal error\n'])
+      got.push(s.feed(Buffer.from(c)).toString());
     got.push(s.end().toString());
     expect(got.join('')).toBe('bashrc noise\nreal error\n');
     expect(await s.whenKnown()).toBe(4242);

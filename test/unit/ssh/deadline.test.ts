@@ -26,7 +26,9 @@ describe('commandSummary', () => {
   ])('%j → %s', (command, text) => expect(commandSummary(command)).toBe(text));
 
   it('names a script fed to sh -s by its first line', () => {
-    expect(commandSummary(['sh', '-s'], "set -eu\ncd /etc/envoy-k8s-proxy\nmv .a a\n")).toBe('`cd /etc/envoy-k8s-proxy …`');
+    expect(commandSummary(['sh', '-s'], 'set -eu\ncd /etc/envoy-k8s-proxy\nmv .a a\n')).toBe(
+      '`cd /etc/envoy-k8s-proxy …`',
+    );
     expect(commandSummary(['sh', '-s'], Buffer.from('binary'))).toBe('`sh -s`');
   });
 });

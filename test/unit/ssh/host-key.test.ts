@@ -3,7 +3,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fingerprint, hostKeyOffer, keyTypeOf, pinnedOfferProblem, verifyHostKey, type HostKeyTarget } from '../../../src/ssh/host-key.ts';
+import {
+  fingerprint,
+  hostKeyOffer,
+  keyTypeOf,
+  pinnedOfferProblem,
+  verifyHostKey,
+  type HostKeyTarget,
+} from '../../../src/ssh/host-key.ts';
 
 function newKey(dir: string, name: string, type = 'ed25519'): { blob: Buffer; line: string; fp: string } {
   const file = join(dir, name);
@@ -28,15 +35,35 @@ describe('host key helpers', () => {
 
   it('offers only the key types known_hosts pins for a known host, every type for a new one', async () => {
     const kh = join(dir, 'kh-pref');
-    writeFileSync(kh, `10.0.0.1 ssh-rsa AAAA\n10.0.0.2 ${ec.line}\n10.0.0.4 ${ec.line}\n10.0.0.4 ${ed.line}\n@revoked 10.0.0.5 ${ed.line}\n`);
-    expect(await hostKeyOffer(kh, '10.0.0.1', 22)).toEqual({ algorithms: ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'], pinned: ['ssh-rsa'] });
-    expect(await hostKeyOffer(kh, '10.0.0.2', 22)).toEqual({ algorithms: ['ecdsa-sha2-nistp256'], pinned: ['ecdsa-sha2-nistp256'] });
-    expect(await hostKeyOffer(kh, '10.0.0.4', 22)).toEqual({ algorithms: ['ecdsa-sha2-nistp256', 'ssh-ed25519'], pinned: ['ecdsa-sha2-nistp256', 'ssh-ed25519'] });
+    writeFileSync(
+      kh,
+      `10.0.0.1 ssh-rsa AAAA\n10.0.0.2 ${ec.line}\n10.0.0.4 ${ec.line}\n10.0.0.4 ${ed.line}\n@revoked 10.0.0.5 ${ed.line}\n`,
+    );
+    expect(await hostKeyOffer(kh, '10.0.0.1', 22)).toEqual({
+      algorithms: ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+      pinned: ['ssh-rsa'],
+    });
+    expect(await hostKeyOffer(kh, '10.0.0.2', 22)).toEqual({
+      algorithms: ['ecdsa-sha2-nistp256'],
+      pinned: ['ecdsa-sha2-nistp256'],
+    });
+    expect(await hostKeyOffer(kh, '10.0.0.4', 22)).toEqual({
+      algorithms: ['ecdsa-sha2-nistp256', 'ssh-ed25519'],
+      pinned: ['ecdsa-sha2-nistp256', 'ssh-ed25519'],
+    });
     // a revoked key pins nothing: it is refused, not trusted
     for (const unknown of ['10.0.0.3', '10.0.0.5']) {
       const offer = await hostKeyOffer(kh, unknown, 22);
       expect(offer.pinned).toEqual([]);
-      expect(offer.algorithms).toEqual(['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
+      expect(offer.algorithms).toEqual([
+        'ssh-ed25519',
+        'ecdsa-sha2-nistp256',
+        'ecdsa-sha2-nistp384',
+        'ecdsa-sha2-nistp521',
+        'rsa-sha2-512',
+        'rsa-sha2-256',
+        'ssh-rsa',
+      ]);
     }
   });
 
@@ -45,7 +72,9 @@ describe('host key helpers', () => {
     writeFileSync(kh, `10.0.0.1 ssh-dss AAAA\n`);
     const offer = await hostKeyOffer(kh, '10.0.0.1', 22);
     expect(offer).toEqual({ algorithms: [], pinned: ['ssh-dss'] });
-    expect(pinnedOfferProblem(offer, '10.0.0.1', kh)).toMatch(new RegExp(`^${kh} pins only host key types this tool cannot verify for 10\\.0\\.0\\.1 \\(ssh-dss\\)`));
+    expect(pinnedOfferProblem(offer, '10.0.0.1', kh)).toMatch(
+      new RegExp(`^${kh} pins only host key types this tool cannot verify for 10\\.0\\.0\\.1 \\(ssh-dss\\)`),
+    );
     expect(pinnedOfferProblem(await hostKeyOffer(kh, '10.0.0.2', 22), '10.0.0.2', kh)).toBeUndefined();
   });
 });
@@ -103,9 +132,13 @@ describe('verifyHostKey', () => {
     const kh = join(dir, 'kh6');
     writeFileSync(kh, `10.0.0.11 ${rsa.line}\n`);
     const told: string[] = [];
-    const err = await verifyHostKey(target(kh, 'accept-new'), good.blob, (m) => told.push(m)).catch((e: unknown) => e as Error);
+    const err = await verifyHostKey(target(kh, 'accept-new'), good.blob, (m) => told.push(m)).catch(
+      (e: unknown) => e as Error,
+    );
     expect(err).toMatchObject({ kind: 'hostkey', host: 'lb1' });
-    expect((err as Error).message).toContain(`offered ssh-ed25519 ${good.fp}; keys of other types are known for it: ssh-rsa`);
+    expect((err as Error).message).toContain(
+      `offered ssh-ed25519 ${good.fp}; keys of other types are known for it: ssh-rsa`,
+    );
     expect(readFileSync(kh, 'utf8')).toBe(`10.0.0.11 ${rsa.line}\n`);
     expect(told).toEqual([]);
   });

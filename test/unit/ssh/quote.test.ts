@@ -81,9 +81,13 @@ describe('quote', () => {
 
 describe('buildCommand', () => {
   it('quotes argv, wraps scripts in sh -c, and wraps both in sudo -n for become', () => {
-    expect(buildCommand(['systemctl', 'restart', 'envoy k8s'], { become: false })).toBe("systemctl restart 'envoy k8s'");
+    expect(buildCommand(['systemctl', 'restart', 'envoy k8s'], { become: false })).toBe(
+      "systemctl restart 'envoy k8s'",
+    );
     expect(buildCommand('echo $HOME | wc -c', { become: false })).toBe("sh -c 'echo $HOME | wc -c'");
-    expect(buildCommand(['cat', "/etc/it's"], { become: true })).toBe(`sudo -n -- sh -c 'cat '\\''/etc/it'\\''\\'\\'''\\''s'\\'''`);
+    expect(buildCommand(['cat', "/etc/it's"], { become: true })).toBe(
+      `sudo -n -- sh -c 'cat '\\''/etc/it'\\''\\'\\'''\\''s'\\'''`,
+    );
     expect(buildCommand('id -u > /tmp/x', { become: true })).toBe("sudo -n -- sh -c 'id -u > /tmp/x'");
   });
 

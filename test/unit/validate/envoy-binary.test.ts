@@ -20,12 +20,15 @@ describe('runEnvoyValidate', () => {
     const envoy = script('ok', 'printf "%s|" "$@"; echo; echo "configuration \'$4\' OK"');
     const r = await runEnvoyValidate(envoy, '/etc/envoy k8s/envoy.yaml');
     expect(r.ok).toBe(true);
-    expect(r.output).toContain("--mode|validate|-c|/etc/envoy k8s/envoy.yaml|");
+    expect(r.output).toContain('--mode|validate|-c|/etc/envoy k8s/envoy.yaml|');
     expect(r.output).toContain("configuration '/etc/envoy k8s/envoy.yaml' OK");
   });
 
   it('returns ok false with stdout and stderr on a non-zero exit', async () => {
-    const envoy = script('bad', 'echo "loading"; echo "Protobuf message (type envoy.config.bootstrap.v3.Bootstrap) has unknown fields" >&2; exit 1');
+    const envoy = script(
+      'bad',
+      'echo "loading"; echo "Protobuf message (type envoy.config.bootstrap.v3.Bootstrap) has unknown fields" >&2; exit 1',
+    );
     const r = await runEnvoyValidate(envoy, 'envoy.yaml');
     expect(r.ok).toBe(false);
     expect(r.output).toContain('loading');

@@ -14,9 +14,15 @@ describe('the original hand-written config', () => {
   const clusters = 'static_resources.clusters';
 
   it.each([
-    [`${clusters}[0].health_checks[0]: http_health_check and tcp_health_check are both set, but they are one oneof "health_checker"`],
-    [`${clusters}[1].health_checks[0]: http_health_check and tcp_health_check are both set, but they are one oneof "health_checker"`],
-    [`${clusters}[0].outlier_detection.min_health_percent: unknown field (not in envoy.config.cluster.v3.OutlierDetection)`],
+    [
+      `${clusters}[0].health_checks[0]: http_health_check and tcp_health_check are both set, but they are one oneof "health_checker"`,
+    ],
+    [
+      `${clusters}[1].health_checks[0]: http_health_check and tcp_health_check are both set, but they are one oneof "health_checker"`,
+    ],
+    [
+      `${clusters}[0].outlier_detection.min_health_percent: unknown field (not in envoy.config.cluster.v3.OutlierDetection)`,
+    ],
     [`${clusters}[0].retry_policy: unknown field (not in envoy.config.cluster.v3.Cluster)`],
     [`${clusters}[1].retry_policy: unknown field (not in envoy.config.cluster.v3.Cluster)`],
   ])('reports %s', (line) => {
@@ -28,7 +34,9 @@ describe('the original hand-written config', () => {
   });
 
   it('reports the admin listening on 0.0.0.0', () => {
-    expect(problems.some((p) => p.startsWith('admin.address.socket_address.address: admin listens on 0.0.0.0'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('admin.address.socket_address.address: admin listens on 0.0.0.0'))).toBe(
+      true,
+    );
   });
 
   it('reports nothing else (the HTTP access-log operators are not a schema error)', () => {

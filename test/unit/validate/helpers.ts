@@ -10,7 +10,9 @@ export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures'
 
 export function loadTree(set: string): TreeFile[] {
   const dir = join(FIXTURES, set);
-  return readdirSync(dir).sort().map((name) => ({ name, doc: parse(readFileSync(join(dir, name), 'utf8')) as unknown }));
+  return readdirSync(dir)
+    .sort()
+    .map((name) => ({ name, doc: parse(readFileSync(join(dir, name), 'utf8')) as unknown }));
 }
 
 export function loadYaml(file: string): unknown {

@@ -17,13 +17,17 @@ const cases = loadYaml('negative.yaml') as Case[];
 
 function run(c: Case): Problem[] {
   const opts = { deprecated: c.deprecated };
-  return c.kind ? validateDocument(c.kind, c.doc, 'test.yaml', opts) : validateMessage(c.type!, c.doc, { file: 'test.yaml', ...opts });
+  return c.kind
+    ? validateDocument(c.kind, c.doc, 'test.yaml', opts)
+    : validateMessage(c.type!, c.doc, { file: 'test.yaml', ...opts });
 }
 
 describe('strict validation cases', () => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const got = run(c).map((p) => ({ path: p.path, message: p.message }));
-    const want = c.expect.map((e) => Object.entries(e)[0]!).map(([path, text]) => ({ path, message: expect.stringContaining(text) }));
+    const want = c.expect
+      .map((e) => Object.entries(e)[0]!)
+      .map(([path, text]) => ({ path, message: expect.stringContaining(text) }));
     expect(got).toEqual(expect.arrayContaining(want));
     expect(got).toHaveLength(want.length);
   });

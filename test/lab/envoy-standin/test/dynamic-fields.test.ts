@@ -9,12 +9,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../support/net.ts';
-import { PY, SCRIPT, atomicWrite, bootstrap, cluster, eds, echoServer, exchange, listener, sleep, type Echo } from './support.ts';
+import {
+  PY,
+  SCRIPT,
+  atomicWrite,
+  bootstrap,
+  cluster,
+  eds,
+  echoServer,
+  exchange,
+  listener,
+  sleep,
+  type Echo,
+} from './support.ts';
 
 /** eds() with an unknown field inside the ClusterLoadAssignment's endpoint. */
 function edsWithTypo(name: string, port: number): Record<string, any> {
   const e = eds(name, [port]) as Record<string, any>;
-  e.resources[0].endpoints[0].lb_endpoints[0].endpoint.adress = e.resources[0].endpoints[0].lb_endpoints[0].endpoint.address;
+  e.resources[0].endpoints[0].lb_endpoints[0].endpoint.adress =
+    e.resources[0].endpoints[0].lb_endpoints[0].endpoint.address;
   return e;
 }
 
@@ -28,11 +41,15 @@ for (const reject of [true, false]) {
     let envoy: ChildProcess;
     let stderr = '';
     const stats = async (): Promise<Record<string, number>> => {
-      const r = (await (await fetch(`http://127.0.0.1:${adminPort}/stats?format=json`)).json()) as { stats: { name: string; value: number }[] };
+      const r = (await (await fetch(`http://127.0.0.1:${adminPort}/stats?format=json`)).json()) as {
+        stats: { name: string; value: number }[];
+      };
       return Object.fromEntries(r.stats.map((s) => [s.name, s.value]));
     };
     const until = async (what: string, fn: () => Promise<boolean>) => {
-      for (let i = 0; i < 100; i++) if (await fn().catch(() => false)) return; else await sleep(100);
+      for (let i = 0; i < 100; i++)
+        if (await fn().catch(() => false)) return;
+        else await sleep(100);
       throw new Error(`timed out waiting for ${what}\n${stderr}`);
     };
 
@@ -56,30 +73,41 @@ for (const reject of [true, false]) {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it(reject ? 'rejects an EDS update with an unknown field and keeps the old endpoints' : 'accepts it with a warning', async () => {
-      const before = await stats();
-      atomicWrite(join(dir, 'eds.yaml'), edsWithTypo('k8s', b.port));
-      const key = reject ? 'cluster.k8s.update_rejected' : 'cluster.k8s.update_success';
-      await until(key, async () => (await stats())[key]! > (before[key] ?? 0));
-      const after = await stats();
-      expect(await exchange(port)).toBe(`${reject ? a.port : b.port}:ping`);
-      if (reject) {
-        expect(after['cluster.k8s.update_success']).toBe(before['cluster.k8s.update_success']);
-        expect(stderr).toMatch(/Filesystem config update rejected: .*adress: Cannot find field/);
-      } else {
-        expect(after['server.dynamic_unknown_fields']).toBeGreaterThan(before['server.dynamic_unknown_fields'] ?? 0);
-        expect(stderr).toMatch(/Unknown field: .*adress/);
-      }
-    });
+    it(
+      reject ? 'rejects an EDS update with an unknown field and keeps the old endpoints' : 'accepts it with a warning',
+      async () => {
+        const before = await stats();
+        atomicWrite(join(dir, 'eds.yaml'), edsWithTypo('k8s', b.port));
+        const key = reject ? 'cluster.k8s.update_rejected' : 'cluster.k8s.update_success';
+        await until(key, async () => (await stats())[key]! > (before[key] ?? 0));
+        const after = await stats();
+        expect(await exchange(port)).toBe(`${reject ? a.port : b.port}:ping`);
+        if (reject) {
+          expect(after['cluster.k8s.update_success']).toBe(before['cluster.k8s.update_success']);
+          expect(stderr).toMatch(/Filesystem config update rejected: .*adress: Cannot find field/);
+        } else {
+          expect(after['server.dynamic_unknown_fields']).toBeGreaterThan(before['server.dynamic_unknown_fields'] ?? 0);
+          expect(stderr).toMatch(/Unknown field: .*adress/);
+        }
+      },
+    );
 
-    it(reject ? 'rejects a CDS update with an unknown field (cds.update_rejected)' : 'accepts a CDS update with an unknown field', async () => {
-      const before = await stats();
-      const c = cluster('k8s', join(dir, 'eds.yaml'), false) as Record<string, unknown>;
-      c.conect_timeout = '1s';
-      atomicWrite(join(dir, 'cds.yaml'), { resources: [c] });
-      const key = reject ? 'cluster_manager.cds.update_rejected' : 'cluster_manager.cds.update_success';
-      await until(key, async () => (await stats())[key]! > (before[key] ?? 0));
-      if (reject) expect((await stats())['cluster_manager.cds.update_success']).toBe(before['cluster_manager.cds.update_success']);
-    });
+    it(
+      reject
+        ? 'rejects a CDS update with an unknown field (cds.update_rejected)'
+        : 'accepts a CDS update with an unknown field',
+      async () => {
+        const before = await stats();
+        const c = cluster('k8s', join(dir, 'eds.yaml'), false) as Record<string, unknown>;
+        c.conect_timeout = '1s';
+        atomicWrite(join(dir, 'cds.yaml'), { resources: [c] });
+        const key = reject ? 'cluster_manager.cds.update_rejected' : 'cluster_manager.cds.update_success';
+        await until(key, async () => (await stats())[key]! > (before[key] ?? 0));
+        if (reject)
+          expect((await stats())['cluster_manager.cds.update_success']).toBe(
+            before['cluster_manager.cds.update_success'],
+          );
+      },
+    );
   });
 }

@@ -8,7 +8,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../support/net.ts';
-import { SCRIPT, PY, sleep, type Echo, echoServer, exchange, runSync, sa, eds, atomicWrite, listener, cluster, bootstrap } from './support.ts';
+import {
+  SCRIPT,
+  PY,
+  sleep,
+  type Echo,
+  echoServer,
+  exchange,
+  runSync,
+  sa,
+  eds,
+  atomicWrite,
+  listener,
+  cluster,
+  bootstrap,
+} from './support.ts';
 
 describe('envoy stand-in: command line', () => {
   it('prints the version like Envoy', () => {
@@ -26,7 +40,11 @@ describe('envoy stand-in: command line', () => {
 
 describe('envoy stand-in: --mode validate', () => {
   let dir: string;
-  const write = (name: string, doc: unknown) => { const p = join(dir, name); writeFileSync(p, JSON.stringify(doc)); return p; };
+  const write = (name: string, doc: unknown) => {
+    const p = join(dir, name);
+    writeFileSync(p, JSON.stringify(doc));
+    return p;
+  };
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'standin-validate-'));
     writeFileSync(join(dir, 'lds.yaml'), 'resources: []\n');
@@ -36,9 +54,13 @@ describe('envoy stand-in: --mode validate', () => {
 
   const staticBootstrap = (clusterEdit: (c: any) => void, listenerEdit: (l: any) => void = () => {}) => {
     const c: any = {
-      name: 'k8s', type: 'STATIC', connect_timeout: '1s',
+      name: 'k8s',
+      type: 'STATIC',
+      connect_timeout: '1s',
       load_assignment: { cluster_name: 'k8s', endpoints: [{ lb_endpoints: [{ endpoint: { address: sa(6443) } }] }] },
-      health_checks: [{ timeout: '1s', interval: '5s', healthy_threshold: 2, unhealthy_threshold: 2, tcp_health_check: {} }],
+      health_checks: [
+        { timeout: '1s', interval: '5s', healthy_threshold: 2, unhealthy_threshold: 2, tcp_health_check: {} },
+      ],
     };
     const l: any = listener('k8s', 6443, 'k8s');
     delete l['@type'];
@@ -53,22 +75,43 @@ describe('envoy stand-in: --mode validate', () => {
     expect(r.stderr).not.toContain('critical');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`configuration '${p}' OK\n`);
-    expect(runSync(['--mode', 'validate', '--config-path', write('static.yaml', staticBootstrap(() => {}))]).code).toBe(0);
+    expect(
+      runSync([
+        '--mode',
+        'validate',
+        '--config-path',
+        write(
+          'static.yaml',
+          staticBootstrap(() => {}),
+        ),
+      ]).code,
+    ).toBe(0);
   });
 
   it('rejects http_health_check and tcp_health_check both set (one oneof)', () => {
-    const p = write('double-hc.yaml', staticBootstrap((c) => {
-      c.health_checks[0].http_health_check = { path: '/healthz' };
-    }));
+    const p = write(
+      'double-hc.yaml',
+      staticBootstrap((c) => {
+        c.health_checks[0].http_health_check = { path: '/healthz' };
+      }),
+    );
     const r = runSync(['--mode', 'validate', '-c', p]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/\[critical\]\[main\].*error initializing configuration '.*double-hc\.yaml': .*oneof field 'health_checker' is already set/);
+    expect(r.stderr).toMatch(
+      /\[critical\]\[main\].*error initializing configuration '.*double-hc\.yaml': .*oneof field 'health_checker' is already set/,
+    );
   });
 
   it('rejects a tcp_proxy without a cluster', () => {
-    const p = write('no-cluster.yaml', staticBootstrap(() => {}, (l) => {
-      delete l.filter_chains[0].filters[0].typed_config.cluster;
-    }));
+    const p = write(
+      'no-cluster.yaml',
+      staticBootstrap(
+        () => {},
+        (l) => {
+          delete l.filter_chains[0].filters[0].typed_config.cluster;
+        },
+      ),
+    );
     const r = runSync(['--mode', 'validate', '-c', p]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error initializing configuration');
@@ -78,9 +121,19 @@ describe('envoy stand-in: --mode validate', () => {
   it('rejects unknown bootstrap fields, bad YAML, bad durations and bad admin addresses', () => {
     const cases: [string, unknown][] = [
       ['unknown-field.yaml', { ...bootstrap(dir, 9901), not_a_field: 1 }],
-      ['bad-duration.yaml', staticBootstrap((c) => { c.connect_timeout = '5 seconds'; })],
+      [
+        'bad-duration.yaml',
+        staticBootstrap((c) => {
+          c.connect_timeout = '5 seconds';
+        }),
+      ],
       ['bad-admin.yaml', { admin: { address: { socket_address: { address: 'localhost', port_value: 9901 } } } }],
-      ['retry-policy.yaml', staticBootstrap((c) => { c.retry_policy = { num_retries: 3 }; })],
+      [
+        'retry-policy.yaml',
+        staticBootstrap((c) => {
+          c.retry_policy = { num_retries: 3 };
+        }),
+      ],
     ];
     for (const [name, doc] of cases) {
       const r = runSync(['--mode', 'validate', '-c', write(name, doc)]);
@@ -121,7 +174,9 @@ describe('envoy stand-in: serving', () => {
       try {
         const v = await fn();
         if (v) return v;
-      } catch (e) { last = e; }
+      } catch (e) {
+        last = e;
+      }
       await sleep(100);
     }
     throw new Error(`timed out waiting for ${what} (${String(last ?? '')})\n${stderr}`);
@@ -134,15 +189,38 @@ describe('envoy stand-in: serving', () => {
     atomicWrite(join(dir, 'eds-hc.yaml'), eds('k8s_hc', [echoA.port, echoB.port]));
     atomicWrite(join(dir, 'eds-plain.yaml'), eds('k8s_plain', [echoA.port]));
     atomicWrite(join(dir, 'cds.yaml'), {
-      resources: [cluster('k8s_hc', join(dir, 'eds-hc.yaml'), true), cluster('k8s_plain', join(dir, 'eds-plain.yaml'), false)],
+      resources: [
+        cluster('k8s_hc', join(dir, 'eds-hc.yaml'), true),
+        cluster('k8s_plain', join(dir, 'eds-plain.yaml'), false),
+      ],
     });
     atomicWrite(join(dir, 'lds.yaml'), {
-      resources: [listener('listener_hc', port1, 'k8s_hc', join(dir, 'access.log')), listener('listener_plain', port2, 'k8s_plain')],
+      resources: [
+        listener('listener_hc', port1, 'k8s_hc', join(dir, 'access.log')),
+        listener('listener_plain', port2, 'k8s_plain'),
+      ],
     });
     atomicWrite(join(dir, 'envoy.yaml'), bootstrap(dir, adminPort));
-    envoy = spawn(PY, [SCRIPT, '-c', join(dir, 'envoy.yaml'), '--concurrency', '1', '--drain-time-s', '1',
-      '--file-flush-interval-msec', '100', '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    envoy.stderr!.on('data', (d) => { stderr += d.toString(); });
+    envoy = spawn(
+      PY,
+      [
+        SCRIPT,
+        '-c',
+        join(dir, 'envoy.yaml'),
+        '--concurrency',
+        '1',
+        '--drain-time-s',
+        '1',
+        '--file-flush-interval-msec',
+        '100',
+        '--log-level',
+        'info',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    envoy.stderr!.on('data', (d) => {
+      stderr += d.toString();
+    });
     exited = new Promise((r) => envoy.on('exit', (code, signal) => r({ code, signal })));
     await waitFor('/ready', async () => (await admin('/ready')).status === 200, 10_000);
   });
@@ -157,7 +235,7 @@ describe('envoy stand-in: serving', () => {
     const ready = await admin('/ready');
     expect(ready.status).toBe(200);
     expect(await ready.text()).toBe('LIVE\n');
-    const info = await (await admin('/server_info')).json() as any;
+    const info = (await (await admin('/server_info')).json()) as any;
     expect(info.version).toMatch(/^[0-9a-f]{40}\/1\.35\.0\/Clean\/RELEASE\/BoringSSL$/);
     expect(info.state).toBe('LIVE');
     expect(info.uptime_current_epoch).toMatch(/^\d+s$/);
@@ -168,7 +246,10 @@ describe('envoy stand-in: serving', () => {
   });
 
   it('proxies both ways and round-robins across healthy endpoints', async () => {
-    await waitFor('both hosts healthy', async () => (await clustersText()).match(/k8s_hc::.*::health_flags::healthy/g)?.length === 2);
+    await waitFor(
+      'both hosts healthy',
+      async () => (await clustersText()).match(/k8s_hc::.*::health_flags::healthy/g)?.length === 2,
+    );
     const seen = new Set<string>();
     for (let i = 0; i < 6; i++) {
       const reply = await exchange(port1, `hello${i}`);
@@ -185,13 +266,14 @@ describe('envoy stand-in: serving', () => {
   it('marks a killed upstream /failed_active_hc and sends traffic around it', async () => {
     await echoB.close();
     await waitFor('failed_active_hc', async () =>
-      (await clustersText()).includes(`k8s_hc::127.0.0.1:${echoB.port}::health_flags::/failed_active_hc\n`));
+      (await clustersText()).includes(`k8s_hc::127.0.0.1:${echoB.port}::health_flags::/failed_active_hc\n`),
+    );
     for (let i = 0; i < 4; i++) expect(await exchange(port1)).toBe(`${echoA.port}:ping`);
-    const json = await (await admin('/clusters?format=json')).json() as any;
+    const json = (await (await admin('/clusters?format=json')).json()) as any;
     const hc = json.cluster_statuses.find((c: any) => c.name === 'k8s_hc');
     const dead = hc.host_statuses.find((h: any) => h.address.socket_address.port_value === echoB.port);
     expect(dead.health_status).toMatchObject({ eds_health_status: 'HEALTHY', failed_active_health_check: true });
-    const stats = await (await admin('/stats?format=json')).json() as any;
+    const stats = (await (await admin('/stats?format=json')).json()) as any;
     const stat = (n: string) => stats.stats.find((s: any) => s.name === n)?.value;
     expect(stat('cluster.k8s_hc.membership_healthy')).toBe(1);
     expect(stat('cluster.k8s_hc.membership_total')).toBe(2);
@@ -224,7 +306,10 @@ describe('envoy stand-in: serving', () => {
   it('writes one JSON access-log line per connection', async () => {
     const lines = await waitFor('access log', async () => {
       if (!existsSync(join(dir, 'access.log'))) return undefined;
-      const l = readFileSync(join(dir, 'access.log'), 'utf8').trim().split('\n').map((x) => JSON.parse(x));
+      const l = readFileSync(join(dir, 'access.log'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((x) => JSON.parse(x));
       return l.length >= 10 ? l : undefined;
     });
     const first = lines[0];
@@ -240,7 +325,8 @@ describe('envoy stand-in: serving', () => {
 
   it('keeps writing a renamed log until POST /reopen_logs, then writes a new file (logrotate)', async () => {
     const log = join(dir, 'access.log');
-    const count = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).length : 0);
+    const count = (f: string) =>
+      existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).length : 0;
     await waitFor('a logged connection', async () => count(log) > 0 || undefined);
     renameSync(log, `${log}.1`);
     const before = count(`${log}.1`);
@@ -274,9 +360,18 @@ describe('envoy stand-in: serving', () => {
     const r = await admin('/drain_listeners?graceful', { method: 'POST' });
     expect(r.status).toBe(200);
     expect(await r.text()).toBe('OK\n');
-    await waitFor('listeners stopped', async () => {
-      try { await exchange(port1, 'x', 1000); return false; } catch (e: any) { return e.code === 'ECONNREFUSED'; }
-    }, 5000);
+    await waitFor(
+      'listeners stopped',
+      async () => {
+        try {
+          await exchange(port1, 'x', 1000);
+          return false;
+        } catch (e: any) {
+          return e.code === 'ECONNREFUSED';
+        }
+      },
+      5000,
+    );
     await expect(exchange(port2, 'x', 1000)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     const reply = new Promise<string>((res) => held.once('data', (d) => res(d.toString())));
     held.write('still-here');
@@ -291,7 +386,9 @@ describe('envoy stand-in: serving', () => {
     const { code } = await exited;
     expect(code).toBe(0);
     expect(Date.now() - t0).toBeLessThan(1500);
-    expect(stderr).toMatch(/\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\]\[\d+\]\[warning\]\[main\] \[[^\]]+\] caught SIGTERM/);
+    expect(stderr).toMatch(
+      /\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\]\[\d+\]\[warning\]\[main\] \[[^\]]+\] caught SIGTERM/,
+    );
   });
 });
 
@@ -309,22 +406,67 @@ describe('envoy stand-in: HTTPS /readyz health check via transport_socket_matche
   beforeAll(async () => {
     if (!hasOpenssl) return;
     dir = mkdtempSync(join(tmpdir(), 'standin-tls-'));
-    spawnSync('/usr/bin/openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=kube-apiserver',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1'], { stdio: 'ignore' });
+    spawnSync(
+      '/usr/bin/openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        '/CN=kube-apiserver',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+      ],
+      { stdio: 'ignore' },
+    );
     const https = await import('node:https');
-    server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-      (req, res) => { paths.push(req.url ?? ''); res.statusCode = req.url === '/readyz' ? status : 404; res.end('ok'); });
+    server = https.createServer(
+      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+      (req, res) => {
+        paths.push(req.url ?? '');
+        res.statusCode = req.url === '/readyz' ? status : 404;
+        res.end('ok');
+      },
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     upstreamPort = (server.address() as net.AddressInfo).port;
     adminPort = await freePort();
     const c: any = cluster('k8s_tls', join(dir, 'eds.yaml'), false);
-    c.transport_socket = { name: 'envoy.transport_sockets.raw_buffer', typed_config: {
-      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer' } };
-    c.transport_socket_matches = [{ name: 'health_check_tls', match: { health_check_tls: true }, transport_socket: {
-      name: 'envoy.transport_sockets.tls', typed_config: {
-        '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext' } } }];
-    c.health_checks = [{ timeout: '1s', interval: '0.2s', no_traffic_interval: '0.2s', unhealthy_threshold: 3,
-      healthy_threshold: 2, http_health_check: { path: '/readyz' }, transport_socket_match_criteria: { health_check_tls: true } }];
+    c.transport_socket = {
+      name: 'envoy.transport_sockets.raw_buffer',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer',
+      },
+    };
+    c.transport_socket_matches = [
+      {
+        name: 'health_check_tls',
+        match: { health_check_tls: true },
+        transport_socket: {
+          name: 'envoy.transport_sockets.tls',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+          },
+        },
+      },
+    ];
+    c.health_checks = [
+      {
+        timeout: '1s',
+        interval: '0.2s',
+        no_traffic_interval: '0.2s',
+        unhealthy_threshold: 3,
+        healthy_threshold: 2,
+        http_health_check: { path: '/readyz' },
+        transport_socket_match_criteria: { health_check_tls: true },
+      },
+    ];
     atomicWrite(join(dir, 'eds.yaml'), eds('k8s_tls', [upstreamPort]));
     atomicWrite(join(dir, 'cds.yaml'), { resources: [c] });
     atomicWrite(join(dir, 'lds.yaml'), { resources: [] });
@@ -339,22 +481,27 @@ describe('envoy stand-in: HTTPS /readyz health check via transport_socket_matche
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it.skipIf(!hasOpenssl)('is healthy on 200 over TLS and fails at once on 503 (no threshold for HTTP status)', async () => {
-    const flags = async () => {
-      try {
-        const t = await (await fetch(`http://127.0.0.1:${adminPort}/clusters`)).text();
-        return t.match(/::health_flags::(\S+)/)?.[1];
-      } catch { return undefined; }
-    };
-    const until = async (want: string) => {
-      for (let i = 0; i < 50 && (await flags()) !== want; i++) await sleep(100);
-      expect(await flags()).toBe(want);
-    };
-    await until('healthy');
-    expect(paths).toContain('/readyz');
-    status = 503;
-    await until('/failed_active_hc');
-    status = 200;
-    await until('healthy');
-  });
+  it.skipIf(!hasOpenssl)(
+    'is healthy on 200 over TLS and fails at once on 503 (no threshold for HTTP status)',
+    async () => {
+      const flags = async () => {
+        try {
+          const t = await (await fetch(`http://127.0.0.1:${adminPort}/clusters`)).text();
+          return t.match(/::health_flags::(\S+)/)?.[1];
+        } catch {
+          return undefined;
+        }
+      };
+      const until = async (want: string) => {
+        for (let i = 0; i < 50 && (await flags()) !== want; i++) await sleep(100);
+        expect(await flags()).toBe(want);
+      };
+      await until('healthy');
+      expect(paths).toContain('/readyz');
+      status = 503;
+      await until('/failed_active_hc');
+      status = 200;
+      await until('healthy');
+    },
+  );
 });

@@ -39,19 +39,30 @@ describe('envoy stand-in: the metrics listener', () => {
       admin: { address: '127.0.0.1', port: ports.admin },
       metrics: { enabled: true, port: ports.metrics, address: '127.0.0.1' },
       accessLog: { enabled: false, path: '/var/log/envoy-k8s-proxy/access.log' },
-      clusters: [cluster('k8s_cluster1', ports.k8s, [{ host: '127.0.0.1', port: echo.port }], {
-        listenAddress: '127.0.0.1',
-        healthCheck: { type: 'tcp', intervalMs: 200, timeoutMs: 500, healthyThreshold: 1, unhealthyThreshold: 1 },
-      })],
+      clusters: [
+        cluster('k8s_cluster1', ports.k8s, [{ host: '127.0.0.1', port: echo.port }], {
+          listenAddress: '127.0.0.1',
+          healthCheck: { type: 'tcp', intervalMs: 200, timeoutMs: 500, healthyThreshold: 1, unhealthyThreshold: 1 },
+        }),
+      ],
     });
-    for (const f of renderConfigFiles(inv, host('lb1', '127.0.0.1'), { configDir: dir })) writeFileSync(join(dir, f.name), f.content);
+    for (const f of renderConfigFiles(inv, host('lb1', '127.0.0.1'), { configDir: dir }))
+      writeFileSync(join(dir, f.name), f.content);
     expect(runSync(['--mode', 'validate', '-c', join(dir, 'envoy.yaml')]).code).toBe(0);
-    envoy = spawn(PY, [SCRIPT, '-c', join(dir, 'envoy.yaml'), '--concurrency', '1', '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    envoy.stderr!.on('data', (d) => { stderr += d.toString(); });
+    envoy = spawn(PY, [SCRIPT, '-c', join(dir, 'envoy.yaml'), '--concurrency', '1', '--log-level', 'info'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    envoy.stderr!.on('data', (d) => {
+      stderr += d.toString();
+    });
     const end = Date.now() + 10_000;
     while (Date.now() < end) {
-      const ok = await fetch(`http://127.0.0.1:${ports.admin}/ready`).then((r) => r.status === 200, () => false);
-      const healthy = ok && /health_flags::healthy/.test(await (await fetch(`http://127.0.0.1:${ports.admin}/clusters`)).text());
+      const ok = await fetch(`http://127.0.0.1:${ports.admin}/ready`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      const healthy =
+        ok && /health_flags::healthy/.test(await (await fetch(`http://127.0.0.1:${ports.admin}/clusters`)).text());
       if (healthy) break;
       await sleep(100);
     }
@@ -78,19 +89,37 @@ describe('envoy stand-in: the metrics listener', () => {
     expect(e.types.get('envoy_cluster_upstream_cx_active')).toBe('gauge');
     expect(select(e, 'envoy_cluster_health_check_failure', c)).toHaveLength(1);
     expect(select(e, 'envoy_server_live').map((s) => s.value)).toEqual([1]);
-    for (const n of ['envoy_listener_manager_lds_update_rejected', 'envoy_cluster_manager_cds_update_rejected', 'envoy_cluster_update_rejected']) {
+    for (const n of [
+      'envoy_listener_manager_lds_update_rejected',
+      'envoy_cluster_manager_cds_update_rejected',
+      'envoy_cluster_update_rejected',
+    ]) {
       expect(e.types.get(n), n).toBe('counter');
     }
-    expect(select(e, 'envoy_listener_downstream_cx_total', { envoy_listener_address: `127.0.0.1_${ports.k8s}` })[0]!.value).toBeGreaterThanOrEqual(1);
+    expect(
+      select(e, 'envoy_listener_downstream_cx_total', { envoy_listener_address: `127.0.0.1_${ports.k8s}` })[0]!.value,
+    ).toBeGreaterThanOrEqual(1);
     expect(select(e, 'envoy_tcp_downstream_cx_total', { envoy_tcp_prefix: 'k8s_cluster1' })).toHaveLength(1);
     // The scrape itself is an HTTP request on the metrics listener, routed to the admin cluster.
-    expect(select(e, 'envoy_http_downstream_rq_total', { envoy_http_conn_manager_prefix: 'metrics' })[0]!.value).toBeGreaterThanOrEqual(1);
+    expect(
+      select(e, 'envoy_http_downstream_rq_total', { envoy_http_conn_manager_prefix: 'metrics' })[0]!.value,
+    ).toBeGreaterThanOrEqual(1);
     expect(select(e, 'envoy_cluster_membership_healthy', { envoy_cluster_name: 'metrics_admin' })).toHaveLength(1);
   });
 
   it('answers 404 to every other path and method there, while the admin still serves them', async () => {
-    for (const [method, path] of [['POST', '/quitquitquit'], ['POST', '/healthcheck/fail'], ['GET', '/config_dump'], ['GET', '/stats'],
-      ['POST', '/stats/prometheus'], ['HEAD', '/stats/prometheus'], ['GET', '/stats/prometheus/'], ['GET', '//stats/prometheus'], ['GET', '/stats/prometheusx'], ['GET', '/']] as const) {
+    for (const [method, path] of [
+      ['POST', '/quitquitquit'],
+      ['POST', '/healthcheck/fail'],
+      ['GET', '/config_dump'],
+      ['GET', '/stats'],
+      ['POST', '/stats/prometheus'],
+      ['HEAD', '/stats/prometheus'],
+      ['GET', '/stats/prometheus/'],
+      ['GET', '//stats/prometheus'],
+      ['GET', '/stats/prometheusx'],
+      ['GET', '/'],
+    ] as const) {
       const r = await metrics(path, { method });
       expect(r.status, `${method} ${path}`).toBe(404);
     }
@@ -101,9 +130,16 @@ describe('envoy stand-in: the metrics listener', () => {
   });
 
   it('serves every metric monitoring/dashboard.json and alerts.yaml use, or monitoring/README.md lists it', async () => {
-    const scraped = new Set(parsePrometheusText(await (await metrics('/stats/prometheus')).text()).samples.map((x) => x.name));
-    const rules = parse(readFileSync(join(MONITORING, 'alerts.yaml'), 'utf8')) as { groups: { rules: { expr: string }[] }[] };
-    const exprs = [...dashboardExprs(JSON.parse(readFileSync(join(MONITORING, 'dashboard.json'), 'utf8'))), ...rules.groups.flatMap((g) => g.rules.map((r) => r.expr))];
+    const scraped = new Set(
+      parsePrometheusText(await (await metrics('/stats/prometheus')).text()).samples.map((x) => x.name),
+    );
+    const rules = parse(readFileSync(join(MONITORING, 'alerts.yaml'), 'utf8')) as {
+      groups: { rules: { expr: string }[] }[];
+    };
+    const exprs = [
+      ...dashboardExprs(JSON.parse(readFileSync(join(MONITORING, 'dashboard.json'), 'utf8'))),
+      ...rules.groups.flatMap((g) => g.rules.map((r) => r.expr)),
+    ];
     const used = new Set(exprs.flatMap(metricNames));
     expect(used.size).toBeGreaterThan(10);
     const exceptions = documented();

@@ -13,8 +13,10 @@ export const SCRIPT = buildStandin(join(mkdtempSync(join(tmpdir(), 'ekp-standin-
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-
-export interface Echo { port: number; close: () => Promise<void> }
+export interface Echo {
+  port: number;
+  close: () => Promise<void>;
+}
 
 /** A TCP server answering each chunk with "<port>:<chunk>", so a reply names the upstream. */
 export async function echoServer(port?: number): Promise<Echo> {
@@ -30,7 +32,11 @@ export async function echoServer(port?: number): Promise<Echo> {
   const p = (srv.address() as net.AddressInfo).port;
   return {
     port: p,
-    close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); srv.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        srv.close(() => r());
+      }),
   };
 }
 
@@ -39,11 +45,24 @@ export function exchange(port: number, payload = 'ping', timeoutMs = 3000): Prom
   return new Promise((res, rej) => {
     const sock = net.connect(port, '127.0.0.1');
     let buf = '';
-    const timer = setTimeout(() => { sock.destroy(); rej(new Error(`timeout, got "${buf}"`)); }, timeoutMs);
-    sock.on('connect', () => { sock.end(payload); });
-    sock.on('data', (d) => { buf += d.toString(); });
-    sock.on('error', (e) => { clearTimeout(timer); rej(e); });
-    sock.on('close', () => { clearTimeout(timer); res(buf); });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      rej(new Error(`timeout, got "${buf}"`));
+    }, timeoutMs);
+    sock.on('connect', () => {
+      sock.end(payload);
+    });
+    sock.on('data', (d) => {
+      buf += d.toString();
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      rej(e);
+    });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      res(buf);
+    });
   });
 }
 
@@ -57,11 +76,13 @@ export const sa = (port: number) => ({ socket_address: { address: '127.0.0.1', p
 export function eds(cluster: string, ports: number[]) {
   return {
     version_info: String(Date.now()),
-    resources: [{
-      '@type': 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
-      cluster_name: cluster,
-      endpoints: [{ lb_endpoints: ports.map((p) => ({ endpoint: { address: sa(p) } })) }],
-    }],
+    resources: [
+      {
+        '@type': 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
+        cluster_name: cluster,
+        endpoints: [{ lb_endpoints: ports.map((p) => ({ endpoint: { address: sa(p) } })) }],
+      },
+    ],
   };
 }
 
@@ -80,20 +101,28 @@ export function listener(name: string, port: number, cluster: string, accessLog?
     max_connect_attempts: 2,
   };
   if (accessLog) {
-    tcp.access_log = [{
-      name: 'envoy.access_loggers.file',
-      typed_config: {
-        '@type': 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog',
-        path: accessLog,
-        log_format: {
-          json_format: {
-            start_time: '%START_TIME%', downstream: '%DOWNSTREAM_REMOTE_ADDRESS%', upstream_host: '%UPSTREAM_HOST%',
-            cluster: '%UPSTREAM_CLUSTER%', bytes_received: '%BYTES_RECEIVED%', bytes_sent: '%BYTES_SENT%',
-            duration: '%DURATION%', flags: '%RESPONSE_FLAGS%', reason: '%UPSTREAM_TRANSPORT_FAILURE_REASON%',
+    tcp.access_log = [
+      {
+        name: 'envoy.access_loggers.file',
+        typed_config: {
+          '@type': 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog',
+          path: accessLog,
+          log_format: {
+            json_format: {
+              start_time: '%START_TIME%',
+              downstream: '%DOWNSTREAM_REMOTE_ADDRESS%',
+              upstream_host: '%UPSTREAM_HOST%',
+              cluster: '%UPSTREAM_CLUSTER%',
+              bytes_received: '%BYTES_RECEIVED%',
+              bytes_sent: '%BYTES_SENT%',
+              duration: '%DURATION%',
+              flags: '%RESPONSE_FLAGS%',
+              reason: '%UPSTREAM_TRANSPORT_FAILURE_REASON%',
+            },
           },
         },
       },
-    }];
+    ];
   }
   return {
     '@type': 'type.googleapis.com/envoy.config.listener.v3.Listener',
@@ -112,10 +141,16 @@ export function cluster(name: string, edsPath: string, healthCheck: boolean) {
     eds_cluster_config: { eds_config: { resource_api_version: 'V3', path_config_source: { path: edsPath } } },
   };
   if (healthCheck) {
-    c.health_checks = [{
-      timeout: '0.5s', interval: '0.2s', no_traffic_interval: '0.2s',
-      healthy_threshold: 1, unhealthy_threshold: 1, tcp_health_check: {},
-    }];
+    c.health_checks = [
+      {
+        timeout: '0.5s',
+        interval: '0.2s',
+        no_traffic_interval: '0.2s',
+        healthy_threshold: 1,
+        unhealthy_threshold: 1,
+        tcp_health_check: {},
+      },
+    ];
   }
   return c;
 }

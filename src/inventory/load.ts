@@ -1,9 +1,10 @@
 // Finding and reading an inventory file: `prod` -> hosts/prod.yaml; size and encoding checked
 // before any parsing.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
 import { parseInventory } from './parse.ts';
+import { readInputText } from './input-file.ts';
 import type { Inventory } from './types.ts';
 
 export const MAX_INVENTORY_BYTES = 1024 * 1024;
@@ -30,16 +31,6 @@ export async function loadInventory(ref: string, opts: { cwd?: string } = {}): P
   );
   if (!info.isFile()) fail(`not a regular file (${absolute})`);
   // An inventory is a few KiB; a huge file is a wrong path, not an inventory.
-  if (info.size > MAX_INVENTORY_BYTES)
-    fail(`file is too large (${info.size} bytes; an inventory may have at most 1 MiB)`);
-  const bytes = await readFile(absolute).catch((e: NodeJS.ErrnoException) =>
-    fail(`cannot read the file: ${e.code ?? e.message}`),
-  );
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return fail('not UTF-8 text');
-  }
+  const text = await readInputText(absolute, info.size, { max: MAX_INVENTORY_BYTES, what: 'an inventory', fail });
   return parseInventory(text, file, { baseDir: dirname(absolute) });
 }

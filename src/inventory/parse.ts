@@ -2,13 +2,12 @@
 // problem (syntax, schema, cross-key rules), each with its key path and line:column.
 import { homedir } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { InputError, type Problem } from '../errors.ts';
 import { issuesToProblems, describe } from './issues.ts';
 import { Locator, formatPath } from './locate.ts';
 import { resolveInventory } from './resolve.ts';
 import { checkRules } from './rules.ts';
-import { yamlSyntaxProblems } from './yaml-errors.ts';
+import { parseInputYaml } from './input-file.ts';
 import { inventorySchema } from './schema.ts';
 import type { Inventory } from './types.ts';
 
@@ -24,24 +23,7 @@ export function parseInventory(text: string, file: string, opts: ParseOptions = 
   const fail = (problems: Problem[]): never => {
     throw new InputError('inventory', problems);
   };
-  const lines = new LineCounter();
-  // stringKeys: `1:` or `true:` is the key "1" or "true", a list or mapping as a key is an error.
-  // logLevel error: the library's warnings would go to stderr on their own, around our messages.
-  const doc = parseDocument(text, {
-    lineCounter: lines,
-    prettyErrors: false,
-    uniqueKeys: true,
-    stringKeys: true,
-    logLevel: 'error',
-  });
-  if (doc.errors.length > 0) {
-    fail(
-      yamlSyntaxProblems(doc, (offset) => lines.linePos(offset).line).map(({ offset, message }) => {
-        const { line, col } = lines.linePos(offset);
-        return { file, path: '', message, line, column: col };
-      }),
-    );
-  }
+  const { doc, lines } = parseInputYaml(text, file, 'inventory', 'an inventory');
   let data: unknown;
   try {
     // Aliases expand: the cap keeps a "billion laughs" file from eating the memory.

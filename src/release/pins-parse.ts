@@ -1,13 +1,12 @@
 // files/envoy-releases.lock.yaml as an input like the inventory: its values reach a root shell on
 // every host (the verify script), so the whole file is checked against a strict schema before any
 // host is contacted, and every problem is reported with line:column, key path and what was expected.
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError, type Problem } from '../errors.ts';
 import { SEMVER, SHA256 } from '../inventory/formats.ts';
 import { describe, issuesToProblems } from '../inventory/issues.ts';
 import { Locator, formatPath } from '../inventory/locate.ts';
-import { yamlSyntaxProblems } from '../inventory/yaml-errors.ts';
+import { parseInputYaml } from '../inventory/input-file.ts';
 import type { Arch } from '../inventory/types.ts';
 
 export type Pins = Record<string, Partial<Record<Arch, string>>>;
@@ -38,22 +37,7 @@ export function parsePins(text: string, file: string): Pins {
   const fail = (problems: Problem[]): never => {
     throw new InputError('lockfile', problems);
   };
-  const lines = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter: lines,
-    prettyErrors: false,
-    uniqueKeys: true,
-    stringKeys: true,
-    logLevel: 'error',
-  });
-  if (doc.errors.length > 0) {
-    fail(
-      yamlSyntaxProblems(doc, (offset) => lines.linePos(offset).line, 'a lockfile').map(({ offset, message }) => {
-        const { line, col } = lines.linePos(offset);
-        return { file, path: '', message, line, column: col };
-      }),
-    );
-  }
+  const { doc, lines } = parseInputYaml(text, file, 'lockfile', 'a lockfile');
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });

@@ -1,7 +1,8 @@
 // Release pins: files/envoy-releases.lock.yaml holds the sha256 of each Envoy release binary we
 // trust, like a package lockfile. In code they are "pins", so that "lock" only ever means the run
 // lock (src/runner/host-lock.ts). Filled by `download`; read by every install; never invented.
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readInputText } from '../inventory/input-file.ts';
+import { rename, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { Arch, Inventory } from '../inventory/types.ts';
@@ -36,16 +37,7 @@ export async function readPins(file = pinsPath()): Promise<Pins> {
   );
   if (!info) return {};
   if (!info.isFile()) fail('not a regular file');
-  if (info.size > MAX_LOCKFILE_BYTES) fail(`file is too large (${info.size} bytes; a lockfile may have at most 1 MiB)`);
-  const bytes = await readFile(file).catch((e: NodeJS.ErrnoException) =>
-    fail(`cannot read the file: ${e.code ?? e.message}`),
-  );
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return fail('not UTF-8 text');
-  }
+  const text = await readInputText(file, info.size, { max: MAX_LOCKFILE_BYTES, what: 'a lockfile', fail });
   return parsePins(text, name);
 }
 

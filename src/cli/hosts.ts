@@ -3,6 +3,8 @@ import { loadInventory } from '../inventory/index.ts';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import { limitHosts } from '../runner/limit.ts';
 import { assertRenderValid } from '../validate/index.ts';
+import { Connections } from '../runner/connections.ts';
+import { connect } from '../ssh/index.ts';
 
 export async function selectHosts(o: {
   hosts: string;
@@ -28,4 +30,19 @@ export async function selectCheckedHosts(o: {
   const sel = await selectHosts(o);
   assertRenderValid(sel.inv, sel.hosts);
   return sel;
+}
+
+/** The selection, with one SSH connection per host for the command's run, all closed when it ends. */
+export async function withFleet<T>(
+  o: { hosts: string; limit?: string; commandTimeout?: number },
+  signal: AbortSignal | undefined,
+  fn: (sel: { inv: Inventory; hosts: HostSpec[] }, conns: Connections) => Promise<T>,
+): Promise<T> {
+  const sel = await selectHosts(o);
+  const conns = new Connections((h, c) => connect(h, c), signal);
+  try {
+    return await fn(sel, conns);
+  } finally {
+    await conns.closeAll();
+  }
 }

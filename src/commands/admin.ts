@@ -5,9 +5,8 @@ import { adminTunnel } from '../ops/admin-tunnel.ts';
 import { adminGetFleet } from '../ops/admin-get.ts';
 import { formatReplies } from '../output/admin-replies.ts';
 import { connect } from '../ssh/index.ts';
-import { Connections } from '../runner/connections.ts';
 import { safeJson, safeText } from '../output/safe-text.ts';
-import { selectHosts } from '../cli/hosts.ts';
+import { selectHosts, withFleet } from '../cli/hosts.ts';
 import { FLEET, positivePort, type FleetOptions } from '../cli/options.ts';
 import { EXIT, type CommandSpec } from '../cli/spec.ts';
 
@@ -43,16 +42,13 @@ export const admin: CommandSpec<AdminOptions> = {
       throw usage(`only GET is allowed (the admin API's POST endpoints drain or stop Envoy); found "${o.method}"`);
     if (!o.path?.startsWith('/'))
       throw usage(`expected a path starting with /, e.g. \`admin --hosts ${o.hosts} GET /clusters\``);
-    const { inv, hosts } = await selectHosts(o);
-    const conns = new Connections((h) => connect(h));
-    try {
-      const replies = await adminGetFleet(inv, hosts, o.path, conns, o.forks);
-      if (o.json) console.log(safeJson({ inventory: inv.file, path: o.path, hosts: replies }, 2));
+    const path = o.path;
+    return withFleet(o, ctx.signal, async ({ inv, hosts }, conns) => {
+      const replies = await adminGetFleet(inv, hosts, path, conns, o.forks);
+      if (o.json) console.log(safeJson({ inventory: inv.file, path, hosts: replies }, 2));
       else console.log(formatReplies(replies));
       return replies.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
-    } finally {
-      await conns.closeAll();
-    }
+    });
   },
 };
 

@@ -1,12 +1,10 @@
 // status: one row per host — reachable, unit, version, uptime, listeners, healthy endpoints per
 // cluster, config drift against what the inventory renders now, last start. One round trip per host.
-import { connect } from '../ssh/index.ts';
-import { Connections } from '../runner/connections.ts';
 import { onFleet } from '../runner/fleet.ts';
 import { hostStatus, unreachableStatus, type HostStatus } from '../ops/status.ts';
 import { formatStatus } from '../output/status-table.ts';
 import { safeJson } from '../output/safe-text.ts';
-import { selectHosts } from '../cli/hosts.ts';
+import { withFleet } from '../cli/hosts.ts';
 import { FLEET, type FleetOptions } from '../cli/options.ts';
 import { EXIT, type CommandSpec } from '../cli/spec.ts';
 
@@ -24,10 +22,8 @@ export const status: CommandSpec<FleetOptions> = {
   options: FLEET,
   interrupt: 'stop',
   async action(o, ctx) {
-    const { inv, hosts } = await selectHosts(o);
-    const conns = new Connections((h, c) => connect(h, c), ctx.signal);
-    const t0 = Date.now();
-    try {
+    return withFleet(o, ctx.signal, async ({ inv, hosts }, conns) => {
+      const t0 = Date.now();
       const outcomes = await onFleet(hosts, conns, { forks: o.forks, signal: ctx.signal }, (t, h) =>
         hostStatus(t, inv, h),
       );
@@ -62,8 +58,6 @@ export const status: CommandSpec<FleetOptions> = {
         process.stdout.write(`${table}  (${((Date.now() - t0) / 1000).toFixed(1)}s)\n`);
       }
       return code;
-    } finally {
-      await conns.closeAll();
-    }
+    });
   },
 };

@@ -27,7 +27,8 @@ describe.skipIf(!lab)('admin on the lab', () => {
     try {
       const m = await waitForOutput(child, /at http:\/\/127\.0\.0\.1:(\d+)\//);
       const port = Number(m[1]);
-      expect(child.out().stdout).toContain(`${lb1}: /ready 200 LIVE; Ctrl-C closes the tunnel`);
+      // the second line may arrive in a later chunk than the first
+      await waitForOutput(child, new RegExp(`^${lb1}: /ready 200 LIVE; Ctrl-C closes the tunnel$`, 'm'));
       const res = await fetch(`http://127.0.0.1:${port}/ready`);
       expect(res.status).toBe(200);
       expect((await res.text()).trim()).toBe('LIVE');
@@ -62,7 +63,8 @@ describe.skipIf(!lab)('admin on the lab', () => {
     const r = await runCli(['admin', '--hosts', lab!.inventoryPath, 'GET', '/clusters']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    for (const line of lines) expect(line).toMatch(/^lb\d {2}k8s_cluster\d::/);
+    // the API-server clusters, and the metrics listener's route to the admin interface
+    for (const line of lines) expect(line).toMatch(/^lb\d {2}(k8s_cluster\d|metrics_admin)::/);
     for (const h of lab!.hosts) {
       expect(lines).toContain(`${h.name}  k8s_cluster1::${lab!.bridgeAddress}:16443::health_flags::healthy`);
     }

@@ -133,16 +133,33 @@ export async function whenOnHost(
   const address = lab.hosts.find((h) => h.name === host)!.address;
   const script = `end=$(( $(date +%s) + ${timeoutSec} )); until ${condition}; do [ "$(date +%s)" -lt "$end" ] || { echo "timed out waiting for: ${condition.replaceAll("'", '')}" >&2; exit 99; }; sleep 0.02; done; ${then}`;
   const r = await sshRun(lab, address, script);
-  if (r.code === 99) throw new Error(`${host}: ${r.stderr}`);
+  if (r.code !== 0) throw new Error(`${host}: the watcher exited ${r.code}: ${r.stderr}${r.stdout}`);
   return r.stdout;
 }
 
 /** pgrep arguments for the validation of a staged config (the bracket keeps it from matching a shell quoting it). */
 export const STAGED_VALIDATE = "-f '[.]ekp-stage/envoy[.]yaml'";
 
-/** Shell: kill -9 the sshd process serving the connection that runs the process `pgrep <args>` finds. */
+/**
+ * Shell: kill -9 the sshd process serving the connection that runs a process `pgrep <args>` finds.
+ * Every match is walked up to its sshd (a match may be a subshell that ends under us, or an orphan
+ * of an earlier run with no sshd above it); tried again for up to 5 s, and on failure the process
+ * tree goes to stderr so the cause is in the test's output.
+ */
 export function killSessionOf(pgrepArgs: string): string {
-  return `p=$(pgrep -o ${pgrepArgs}); while [ -n "$p" ] && [ "$(ps -o comm= -p "$p")" != sshd ]; do p=$(ps -o ppid= -p "$p" | tr -d ' '); done; [ -n "$p" ] && [ "$p" != 1 ] && kill -9 "$p" && echo "killed sshd $p"`;
+  return [
+    'end=$(( $(date +%s) + 5 ))',
+    'while :; do',
+    `  for p in $(pgrep ${pgrepArgs}); do`,
+    '    while [ -n "$p" ] && [ "$p" != 1 ] && [ "$(ps -o comm= -p "$p")" != sshd ]; do p=$(ps -o ppid= -p "$p" | tr -d " "); done',
+    '    if [ -n "$p" ] && [ "$p" != 1 ] && kill -9 "$p" 2>/dev/null; then echo "killed sshd $p"; exit 0; fi',
+    '  done',
+    '  [ "$(date +%s)" -lt "$end" ] || { echo "no sshd above any match of pgrep ' +
+      pgrepArgs.replaceAll("'", '') +
+      '" >&2; ps -eo pid,ppid,comm,args >&2; exit 98; }',
+    '  sleep 0.02',
+    'done',
+  ].join('\n');
 }
 
 export interface RunJson {

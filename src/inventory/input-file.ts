@@ -1,8 +1,11 @@
-// What the inventory and the release lockfile share as input files: a bounded UTF-8 read, and one
-// YAML document parsed strictly (unique keys, keys as strings) with syntax errors at line:column.
+// What the inventory and the release lockfile share as input files: a bounded UTF-8 read, one YAML
+// document parsed strictly (unique keys, keys as strings) into a top-level mapping, and problems
+// reported at line:column in file order.
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import { InputError } from '../errors.ts';
+import { InputError, type Problem } from '../errors.ts';
+import { describe } from './issues.ts';
+import { Locator } from './locate.ts';
 import { yamlSyntaxProblems } from './yaml-errors.ts';
 
 /** The file's text; `fail` (which throws) when it is too large, unreadable or not UTF-8. */
@@ -49,4 +52,50 @@ export function parseInputYaml(
     );
   }
   return { doc, lines };
+}
+
+/**
+ * The document's top-level mapping, with a locator for its keys. An empty document is
+ * `undefined` when `empty` is not given (the caller decides), else an error saying `empty`.
+ */
+export function parseInputMapping(
+  text: string,
+  file: string,
+  o: { kind: 'inventory' | 'lockfile'; what: string; expected: string; empty?: string },
+): { data: Record<string, unknown> | undefined; locator: Locator } {
+  const fail = (message: string, at?: { line: number; column: number }): never => {
+    throw new InputError(o.kind, [{ file, path: '', message, ...at }]);
+  };
+  const { doc, lines } = parseInputYaml(text, file, o.kind, o.what);
+  let data: unknown;
+  try {
+    // Aliases expand: the cap keeps a "billion laughs" file from eating the memory.
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    fail(`YAML error: ${firstLine(e instanceof Error ? e.message : String(e))}`);
+  }
+  const locator = new Locator(doc, lines);
+  if (data === null || data === undefined) {
+    if (o.empty !== undefined) fail(o.empty);
+    return { data: undefined, locator };
+  }
+  if (typeof data !== 'object' || Array.isArray(data))
+    fail(`expected ${o.expected} at the top level, found ${describe(data)}`, { line: 1, column: 1 });
+  return { data: data as Record<string, unknown>, locator };
+}
+
+/** In file order, so the list reads top to bottom; problems without a position go last. */
+export function inFileOrder(problems: Problem[]): Problem[] {
+  const key = (p: Problem) => (p.line ?? Number.MAX_SAFE_INTEGER) * 1e6 + (p.column ?? 0);
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => key(a.p) - key(b.p) || a.i - b.i)
+    .map(({ p }) => p);
+}
+
+function firstLine(message: string): string {
+  return message
+    .split('\n')[0]!
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .trim();
 }

@@ -2,12 +2,12 @@
 // problem (syntax, schema, cross-key rules), each with its key path and line:column.
 import { homedir } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
-import { InputError, type Problem } from '../errors.ts';
-import { issuesToProblems, describe } from './issues.ts';
-import { Locator, formatPath } from './locate.ts';
+import { InputError } from '../errors.ts';
+import { issuesToProblems } from './issues.ts';
+import { formatPath } from './locate.ts';
 import { resolveInventory } from './resolve.ts';
 import { checkRules } from './rules.ts';
-import { parseInputYaml } from './input-file.ts';
+import { inFileOrder, parseInputMapping } from './input-file.ts';
 import { inventorySchema } from './schema.ts';
 import type { Inventory } from './types.ts';
 
@@ -20,32 +20,12 @@ export interface ParseOptions {
 
 /** Pure apart from reading os.homedir() when `home` is not given. */
 export function parseInventory(text: string, file: string, opts: ParseOptions = {}): Inventory {
-  const fail = (problems: Problem[]): never => {
-    throw new InputError('inventory', problems);
-  };
-  const { doc, lines } = parseInputYaml(text, file, 'inventory', 'an inventory');
-  let data: unknown;
-  try {
-    // Aliases expand: the cap keeps a "billion laughs" file from eating the memory.
-    data = doc.toJS({ maxAliasCount: 100 });
-  } catch (e) {
-    fail([{ file, path: '', message: `YAML error: ${firstLine(e instanceof Error ? e.message : String(e))}` }]);
-  }
-  if (data === null || data === undefined)
-    fail([{ file, path: '', message: 'the file is empty: expected a mapping with at least clusters: and hosts:' }]);
-  if (typeof data !== 'object' || Array.isArray(data)) {
-    fail([
-      {
-        file,
-        path: '',
-        message: `expected a mapping (key: value) at the top level, found ${describe(data)}`,
-        line: 1,
-        column: 1,
-      },
-    ]);
-  }
-
-  const locator = new Locator(doc, lines);
+  const { data, locator } = parseInputMapping(text, file, {
+    kind: 'inventory',
+    what: 'an inventory',
+    expected: 'a mapping (key: value)',
+    empty: 'the file is empty: expected a mapping with at least clusters: and hosts:',
+  });
   const parsed = inventorySchema.safeParse(data, { error: () => '' }); // silence zod's texts: issues.ts words them
   const problems = parsed.success
     ? []
@@ -59,27 +39,11 @@ export function parseInventory(text: string, file: string, opts: ParseOptions = 
       ...(pos && { line: pos.line, column: pos.column }),
     });
   }
-  if (problems.length > 0 || !parsed.success) fail(sortProblems(problems));
+  if (problems.length > 0 || !parsed.success) throw new InputError('inventory', inFileOrder(problems));
   return resolveInventory(parsed.data!, {
     file,
     name: basename(file).replace(/\.ya?ml$/, ''),
     baseDir: opts.baseDir ?? dirname(resolve(file)),
     home: opts.home ?? homedir(),
   });
-}
-
-/** In file order, so the list reads top to bottom; problems without a position go last. */
-function sortProblems(problems: Problem[]): Problem[] {
-  const key = (p: Problem) => (p.line ?? Number.MAX_SAFE_INTEGER) * 1e6 + (p.column ?? 0);
-  return problems
-    .map((p, i) => ({ p, i }))
-    .sort((a, b) => key(a.p) - key(b.p) || a.i - b.i)
-    .map(({ p }) => p);
-}
-
-function firstLine(message: string): string {
-  return message
-    .split('\n')[0]!
-    .replace(/ at line \d+, column \d+:?$/, '')
-    .trim();
 }

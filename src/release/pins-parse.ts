@@ -2,11 +2,11 @@
 // every host (the verify script), so the whole file is checked against a strict schema before any
 // host is contacted, and every problem is reported with line:column, key path and what was expected.
 import { z } from 'zod';
-import { InputError, type Problem } from '../errors.ts';
+import { InputError } from '../errors.ts';
 import { SEMVER, SHA256 } from '../inventory/formats.ts';
 import { describe, issuesToProblems } from '../inventory/issues.ts';
-import { Locator, formatPath } from '../inventory/locate.ts';
-import { parseInputYaml } from '../inventory/input-file.ts';
+import { formatPath } from '../inventory/locate.ts';
+import { inFileOrder, parseInputMapping } from '../inventory/input-file.ts';
 import type { Arch } from '../inventory/types.ts';
 
 export type Pins = Record<string, Partial<Record<Arch, string>>>;
@@ -34,35 +34,17 @@ export const MAX_LOCKFILE_BYTES = 1024 * 1024;
 
 /** The releases of a lockfile's text, or an InputError naming every problem. Empty text: no entries. */
 export function parsePins(text: string, file: string): Pins {
-  const fail = (problems: Problem[]): never => {
-    throw new InputError('lockfile', problems);
-  };
-  const { doc, lines } = parseInputYaml(text, file, 'lockfile', 'a lockfile');
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 100 });
-  } catch (e) {
-    fail([{ file, path: '', message: `YAML error: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}` }]);
-  }
-  if (data === null || data === undefined) return {};
-  if (typeof data !== 'object' || Array.isArray(data)) {
-    fail([
-      {
-        file,
-        path: '',
-        message: `expected a mapping with releases: at the top level, found ${describe(data)}`,
-        line: 1,
-        column: 1,
-      },
-    ]);
-  }
-
-  const locator = new Locator(doc, lines);
+  const { data, locator } = parseInputMapping(text, file, {
+    kind: 'lockfile',
+    what: 'a lockfile',
+    expected: 'a mapping with releases:',
+  });
+  if (data === undefined) return {};
   const parsed = lockSchema.safeParse(data, { error: () => '' }); // issues.ts words the problems
   const problems = parsed.success
     ? []
     : issuesToProblems(parsed.error.issues, { file, data, locator, schema: lockSchema });
-  const releases = (data as { releases?: unknown }).releases;
+  const releases = data.releases;
   if (releases && typeof releases === 'object' && !Array.isArray(releases)) {
     for (const version of Object.keys(releases)) {
       if (SEMVER.test(version)) continue;
@@ -76,14 +58,6 @@ export function parsePins(text: string, file: string): Pins {
       else problems.push(problem);
     }
   }
-  if (problems.length > 0 || !parsed.success) fail(inFileOrder(problems));
+  if (problems.length > 0 || !parsed.success) throw new InputError('lockfile', inFileOrder(problems));
   return (parsed.data!.releases ?? {}) as Pins;
-}
-
-function inFileOrder(problems: Problem[]): Problem[] {
-  const key = (p: Problem) => (p.line ?? Number.MAX_SAFE_INTEGER) * 1e6 + (p.column ?? 0);
-  return problems
-    .map((p, i) => ({ p, i }))
-    .sort((a, b) => key(a.p) - key(b.p) || a.i - b.i)
-    .map(({ p }) => p);
 }

@@ -91,23 +91,14 @@ function resolveEnvoy(raw: NonNullable<RawInventory['envoy']>, ctx: ResolveConte
 }
 
 function resolveCluster(c: MergedCluster): ClusterSpec {
-  const hc = c.healthCheck;
-  const healthCheck: HealthCheck = {
-    type: hc.type,
-    path: hc.path,
-    intervalMs: ms(hc.interval),
-    timeoutMs: ms(hc.timeout),
-    healthyThreshold: hc.healthyThreshold,
-    unhealthyThreshold: hc.unhealthyThreshold,
-    sni: hc.sni,
-  };
-  const od = c.outlierDetection;
+  // durations arrive as text ("500ms"), the rest as is
+  const { interval, timeout, ...hc } = c.healthCheck;
+  const healthCheck: HealthCheck = { ...hc, intervalMs: ms(interval), timeoutMs: ms(timeout) };
+  const { interval: every, baseEjectionTime, ...od } = c.outlierDetection;
   const outlierDetection: OutlierDetection = {
-    enabled: od.enabled,
-    consecutiveLocalOriginFailure: od.consecutiveLocalOriginFailure,
-    intervalMs: ms(od.interval),
-    baseEjectionTimeMs: ms(od.baseEjectionTime),
-    maxEjectionPercent: od.maxEjectionPercent,
+    ...od,
+    intervalMs: ms(every),
+    baseEjectionTimeMs: ms(baseEjectionTime),
   };
   const tcpKeepalive: TcpKeepalive = {
     probes: c.tcpKeepalive.probes,

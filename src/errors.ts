@@ -62,6 +62,11 @@ export class InputError extends ToolError {
   }
 }
 
+/** A command-line mistake (exit 2): `where` is the command or option it is about. */
+export function usageError(where: string, message: string): InputError {
+  return new InputError('usage', [{ file: where, path: '', message }]);
+}
+
 /** A remote command that failed: names the host, the action, the exit code and stderr. */
 export class RemoteError extends ToolError {
   readonly command: string;

@@ -1,6 +1,6 @@
 // admin: a tunnel to one host's admin interface (`admin --hosts X --limit lb1`), or one read-only
 // GET on every selected host (`admin --hosts X GET /clusters`).
-import { InputError } from '../errors.ts';
+import { usageError } from '../errors.ts';
 import { adminTunnel } from '../ops/admin-tunnel.ts';
 import { adminGetFleet } from '../ops/admin-get.ts';
 import { formatReplies } from '../output/admin-replies.ts';
@@ -15,8 +15,6 @@ export interface AdminOptions extends FleetOptions {
   path?: string;
   port?: number;
 }
-
-const usage = (message: string) => new InputError('usage', [{ file: 'admin', path: '', message }]);
 
 export const admin: CommandSpec<AdminOptions> = {
   name: 'admin',
@@ -39,9 +37,12 @@ export const admin: CommandSpec<AdminOptions> = {
   async action(o, ctx) {
     if (o.method === undefined) return tunnel(o, ctx.signal);
     if (o.method.toUpperCase() !== 'GET')
-      throw usage(`only GET is allowed (the admin API's POST endpoints drain or stop Envoy); found "${o.method}"`);
+      throw usageError(
+        'admin',
+        `only GET is allowed (the admin API's POST endpoints drain or stop Envoy); found "${o.method}"`,
+      );
     if (!o.path?.startsWith('/'))
-      throw usage(`expected a path starting with /, e.g. \`admin --hosts ${o.hosts} GET /clusters\``);
+      throw usageError('admin', `expected a path starting with /, e.g. \`admin --hosts ${o.hosts} GET /clusters\``);
     const path = o.path;
     return withFleet(o, ctx.signal, async ({ inv, hosts }, conns) => {
       const replies = await adminGetFleet(inv, hosts, path, conns, o.forks);
@@ -55,7 +56,8 @@ export const admin: CommandSpec<AdminOptions> = {
 async function tunnel(o: AdminOptions, signal: AbortSignal): Promise<number> {
   const { inv, hosts } = await selectHosts(o);
   if (hosts.length !== 1) {
-    throw usage(
+    throw usageError(
+      'admin',
       `the admin tunnel needs exactly one host, ${hosts.length} selected (${hosts.map((h) => h.name).join(', ')}): add --limit <host>`,
     );
   }

@@ -5,7 +5,7 @@
 // (a terminal, a pipe) is not draining, the hosts' SSH channels are paused instead of queueing.
 import { connect } from '../ssh/index.ts';
 import { Connections } from '../runner/connections.ts';
-import { InputError, messageOf } from '../errors.ts';
+import { messageOf, usageError } from '../errors.ts';
 import { onFleet } from '../runner/fleet.ts';
 import { LineSplitter, drainGate, hostPrefix, logArgv, type LogOptions } from '../ops/logs.ts';
 import { safeJson, safeText } from '../output/safe-text.ts';
@@ -43,10 +43,7 @@ export const logs: CommandSpec<LogsCommandOptions> = {
 };
 
 async function logsAction(o: LogsCommandOptions, ctx: CommandContext): Promise<number> {
-  if (o.since && o.access)
-    throw new InputError('usage', [
-      { file: '--since', path: '', message: 'applies to the journal only, not to --access' },
-    ]);
+  if (o.since && o.access) throw usageError('--since', 'applies to the journal only, not to --access');
   const { inv, hosts } = await selectHosts(o);
   // Ctrl-C, or the reader going away (`logs -f | head`), ends the follow
   const ac = new AbortController();

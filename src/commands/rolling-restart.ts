@@ -3,7 +3,7 @@
 // failure beyond --max-fail stops the run, and --resume continues it from the host that failed.
 import { connect } from '../ssh/index.ts';
 import { Connections } from '../runner/connections.ts';
-import { InputError } from '../errors.ts';
+import { usageError } from '../errors.ts';
 import type { Inventory } from '../inventory/types.ts';
 import { NothingToResume, runRolling, type RollingReport } from '../ops/rolling-run.ts';
 import { formatRolling } from '../output/rolling.ts';
@@ -61,8 +61,7 @@ export async function rollHosts(
       signal: ctx.signal,
       log,
     }).catch((err: unknown) => {
-      if (err instanceof NothingToResume)
-        throw new InputError('usage', [{ file: '--resume', path: '', message: err.message }]);
+      if (err instanceof NothingToResume) throw usageError('--resume', err.message);
       throw err;
     });
     if (o.json) process.stdout.write(`${safeJson({ inventory: inv.file, ...report }, 2)}\n`);

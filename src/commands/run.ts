@@ -1,5 +1,5 @@
 // run: Envoy in the foreground on this machine with one host's rendered config; exit code = Envoy's.
-import { InputError } from '../errors.ts';
+import { usageError } from '../errors.ts';
 import { adminUrl, listenerName } from '../render/index.ts';
 import { runLocal } from '../ops/run-local.ts';
 import { loadInventory } from '../inventory/index.ts';
@@ -14,8 +14,6 @@ export interface RunOptions {
   baseId?: number;
   logLevel: string;
 }
-
-const usage = (message: string) => new InputError('usage', [{ file: 'run', path: '', message }]);
 
 export const run: CommandSpec<RunOptions> = {
   name: 'run',
@@ -37,9 +35,10 @@ export const run: CommandSpec<RunOptions> = {
   async action(o) {
     const inv = await loadInventory(o.hosts);
     const host = o.host === undefined ? inv.hosts[0] : inv.hosts.find((h) => h.name === o.host);
-    if (!host) throw usage(`no host "${o.host}" in ${inv.file} (hosts: ${inv.hosts.map((h) => h.name).join(', ')})`);
+    if (!host)
+      throw usageError('run', `no host "${o.host}" in ${inv.file} (hosts: ${inv.hosts.map((h) => h.name).join(', ')})`);
     const envoy = o.envoy ?? (await findEnvoyOnPath());
-    if (!envoy) throw usage('no `envoy` on PATH: pass --envoy <path to an Envoy binary>');
+    if (!envoy) throw usageError('run', 'no `envoy` on PATH: pass --envoy <path to an Envoy binary>');
     const say = (line: string) => process.stderr.write(`${line}\n`);
     return runLocal(inv, host, {
       envoy,

@@ -5,7 +5,7 @@
 // (checksums or first download taken on trust, printed for review). Never silently unchecked.
 import { open, readFile, stat } from 'node:fs/promises';
 import { ARCHES, type Arch, type Inventory } from '../inventory/types.ts';
-import { InputError, ToolError } from '../errors.ts';
+import { InputError, ToolError, usageError } from '../errors.ts';
 import {
   cacheDir,
   fetchText,
@@ -199,7 +199,7 @@ function unapproved(inv: Pick<Inventory, 'name' | 'file' | 'envoy'>, arches: Arc
     `or set envoy.sha256.${arches[0]} in ${inv.file} (from the release page)`,
   ];
   const message = `no sha256 known for Envoy ${version} ${arches.join(', ')}, and nothing to verify a new one with: refusing to write ${lockfileName(lockfile)} (nothing was downloaded). Either:\n  - ${options.join('\n  - ')}`;
-  return new InputError('usage', [{ file: 'download', path: '', message }]);
+  return usageError('download', message);
 }
 
 function notListed(inv: Pick<Inventory, 'name' | 'file' | 'envoy'>, arch: Arch, why: string): ToolError {

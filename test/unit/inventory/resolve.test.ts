@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { deepMerge } from '../../../src/inventory/defaults.ts';
 import { parseInventory } from '../../../src/inventory/index.ts';
 import { renderResources } from '../../../src/render/index.ts';
+import { cluster } from '../render/fixtures.ts';
 
 const MINIMAL = `
 clusters:
@@ -26,38 +27,8 @@ describe('defaults', () => {
       logLevel: 'info',
     });
     expect(inv.admin).toEqual({ address: '127.0.0.1', port: 10000 });
-    expect(inv.clusters).toEqual([
-      {
-        name: 'k8s',
-        listenAddress: '0.0.0.0',
-        listenPort: 6443,
-        lbPolicy: 'ROUND_ROBIN',
-        endpoints: [{ host: '10.0.0.1', port: 6443 }],
-        healthCheck: {
-          type: 'readyz',
-          path: '/readyz',
-          intervalMs: 500,
-          timeoutMs: 800,
-          healthyThreshold: 2,
-          unhealthyThreshold: 2,
-          sni: 'kubernetes',
-        },
-        outlierDetection: {
-          enabled: true,
-          consecutiveLocalOriginFailure: 5,
-          intervalMs: 10_000,
-          baseEjectionTimeMs: 30_000,
-          maxEjectionPercent: 50,
-        },
-        connectTimeoutMs: 5000,
-        tcpKeepalive: { probes: 3, timeSec: 30, intervalSec: 10 },
-        idleTimeoutMs: 0,
-        maxConnectAttempts: 3,
-        maxConnections: 10_000,
-        panicThresholdPercent: 1,
-        bufferLimitBytes: 32_768,
-      },
-    ]);
+    // the render fixtures are built with the documented defaults: the loader must agree with them
+    expect(inv.clusters).toEqual([cluster('k8s', 6443, [{ host: '10.0.0.1', port: 6443 }])]);
     const ssh = {
       user: 'root',
       port: 22,

@@ -7,42 +7,37 @@
 //
 // Timing: a watcher on lb2 waits for the step to be visible there (the upload temp file past
 // 1 MiB; the config staging directory) and kills the session in the same shell, at once.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labOrSkip } from '../../lab/index.ts';
-import { labInventory, onHost, runCli } from '../support/cli.ts';
+import { describe, expect, it } from 'vitest';
+import { onHost, runCli } from '../support/cli.ts';
 import {
   CONFIG_DIR,
   currentRelease,
+  deployAroundSuite,
   expectExactly,
+  expectExit,
   expectOldOrNew,
+  faultLab,
   INSTALL_DIR,
   killSessionOf,
   leftovers,
   parseRun,
   publishPadded,
   publishSlowValidate,
+  releaseInventory,
   rendered,
   STAGED_VALIDATE,
   whenOnHost,
 } from './support.ts';
 
-const lab = labOrSkip();
-const names = lab?.hosts.map((h) => h.name) ?? [];
+const { lab, names } = faultLab();
 
 describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
-  beforeAll(async () => {
-    const r = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
-    expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
-  });
-
-  afterAll(async () => {
-    await runCli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
-  });
+  deployAroundSuite(lab!);
 
   it('during the release upload: no partial binary, `current` unchanged, the next deploy cleans up and converges', async () => {
     const VERSION = '1.36.2';
     const sum = publishPadded(lab!, VERSION, 60);
-    const next = labInventory(lab!, (d) => (d.envoy = { ...d.envoy, version: VERSION, sha256: { x86_64: sum } }));
+    const next = releaseInventory(lab!, VERSION, sum);
     const before = await currentRelease(lab!, 'lb2');
     const dir = `${INSTALL_DIR}/releases/${VERSION}`;
     for (const n of names) await onHost(lab!, n, `rm -rf ${dir}`); // a rerun of this test uploads again
@@ -57,7 +52,7 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
     expect(killed).toMatch(/killed sshd \d+/);
     const r = await run;
 
-    expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(1);
+    expectExit(r, 1);
     const out = parseRun(r.stdout);
     const failed = out.results.filter((x) => x.status === 'failed');
     expect(failed.map((x) => `${x.host}: ${x.task}`)).toEqual([`lb2: envoy ${VERSION} binary`]);
@@ -68,8 +63,7 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
     for (const n of ['lb1', 'lb3'])
       expect(await currentRelease(lab!, n)).toEqual({ current: `releases/${VERSION}`, sha256: sum });
 
-    const again = await runCli(['deploy', '--hosts', next, '--json']);
-    expect(again.code, again.stderr + again.stdout.slice(-2000)).toBe(0);
+    expectExit(await runCli(['deploy', '--hosts', next, '--json']), 0);
     expect(await currentRelease(lab!, 'lb2')).toEqual({ current: `releases/${VERSION}`, sha256: sum });
     for (const n of names) expect(await leftovers(lab!, n), n).toEqual([]);
   });
@@ -77,21 +71,17 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
   it('during the config update: each file old or new, no temp files left, the next deploy converges', async () => {
     const VERSION = '1.36.3';
     const sum = publishSlowValidate(lab!, VERSION, 4);
-    const slow = labInventory(lab!, (d) => (d.envoy = { ...d.envoy, version: VERSION, sha256: { x86_64: sum } }));
-    const installed = await runCli(['deploy', '--hosts', slow]);
-    expect(installed.code, installed.stderr + installed.stdout.slice(-2000)).toBe(0);
+    const slow = releaseInventory(lab!, VERSION, sum);
+    expectExit(await runCli(['deploy', '--hosts', slow]), 0);
 
-    const next = labInventory(lab!, (d) => {
-      d.envoy = { ...d.envoy, version: VERSION, sha256: { x86_64: sum } };
-      d.clusters[0].endpoints = [d.clusters[0].endpoints[1]];
-    });
+    const next = releaseInventory(lab!, VERSION, sum, (d) => (d.clusters[0].endpoints = [d.clusters[0].endpoints[1]]));
     const versions = [await rendered(slow, 'lb2'), await rendered(next, 'lb2')];
     const run = runCli(['deploy', '--hosts', next, '--json']);
     const killed = await whenOnHost(lab!, 'lb2', `pgrep ${STAGED_VALIDATE} >/dev/null`, killSessionOf(STAGED_VALIDATE));
     expect(killed).toMatch(/killed sshd \d+/);
     const r = await run;
 
-    expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(1);
+    expectExit(r, 1);
     const failed = parseRun(r.stdout).results.filter((x) => x.status === 'failed');
     expect(failed.map((x) => `${x.host}: ${x.task}`)).toEqual(['lb2: envoy configuration']);
     expect(failed[0]!.error).toMatch(/^lb2: .*connection to [\d.]+ lost/);
@@ -107,8 +97,7 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
     await expectOldOrNew(lab!, 'lb2', versions);
     expect(await leftovers(lab!, 'lb2')).toEqual([]);
 
-    const again = await runCli(['deploy', '--hosts', next, '--json']);
-    expect(again.code, again.stderr + again.stdout.slice(-2000)).toBe(0);
+    expectExit(await runCli(['deploy', '--hosts', next, '--json']), 0);
     for (const n of names) {
       await expectExactly(lab!, n, await rendered(next, n));
       expect(await leftovers(lab!, n), n).toEqual([]);

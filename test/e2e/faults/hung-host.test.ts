@@ -4,21 +4,24 @@
 // with "no answer from … within 6s", lb1 and lb3 finish, the exit code is 1. After SIGCONT lb2
 // holds whole files only, and a rerun converges it.
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labOrSkip, readLabInfo } from '../../lab/index.ts';
-import { exited, labInventory, onHost, runCli, spawnCli, waitForOutput } from '../support/cli.ts';
+import { describe, expect, it } from 'vitest';
+import { readLabInfo } from '../../lab/index.ts';
+import { exited, onHost, runCli, spawnCli, waitForOutput } from '../support/cli.ts';
 import {
+  deployAroundSuite,
   expectExactly,
+  expectExit,
   expectOldOrNew,
+  faultLab,
   leftovers,
   publishSlowValidate,
+  releaseInventory,
   rendered,
   STAGED_VALIDATE,
   whenOnHost,
 } from './support.ts';
 
-const lab = labOrSkip();
-const names = lab?.hosts.map((h) => h.name) ?? [];
+const { lab, names } = faultLab();
 const VERSION = '1.36.6';
 
 /** PIDs (as seen here) of the sshd processes inside a lab host: those below its nspawn process. */
@@ -47,8 +50,7 @@ describe.skipIf(!lab)('fault: a host stops answering mid-run', () => {
   let stopped: number[] = [];
   let sum = '';
   const inventory = (endpoint: number) =>
-    labInventory(lab!, (d) => {
-      d.envoy = { ...d.envoy, version: VERSION, sha256: { x86_64: sum } };
+    releaseInventory(lab!, VERSION, sum, (d) => {
       d.ssh = { ...d.ssh, commandTimeout: '6s' };
       d.clusters[0].endpoints = [d.clusters[0].endpoints[endpoint]];
     });
@@ -62,16 +64,13 @@ describe.skipIf(!lab)('fault: a host stops answering mid-run', () => {
     }
   };
 
-  beforeAll(async () => {
-    // validating a staged config takes 2 s on this release: lb2 is caught inside that step
-    sum = publishSlowValidate(lab!, VERSION, 2);
-    const r = await runCli(['deploy', '--hosts', inventory(0), '--allow-downgrade']);
-    expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
-  });
-
-  afterAll(async () => {
-    resume();
-    await runCli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
+  deployAroundSuite(lab!, {
+    start: () => {
+      // validating a staged config takes 2 s on this release: lb2 is caught inside that step
+      sum = publishSlowValidate(lab!, VERSION, 2);
+      return inventory(0);
+    },
+    cleanup: resume,
   });
 
   it('lb2 fails with a clear reason within the bound, the others finish, exit 1; after SIGCONT a rerun converges', async () => {
@@ -106,8 +105,7 @@ describe.skipIf(!lab)('fault: a host stops answering mid-run', () => {
 
     resume();
     await expectOldOrNew(lab!, 'lb2', versions);
-    const again = await runCli(['deploy', '--hosts', next]);
-    expect(again.code, again.stderr + again.stdout.slice(-2000)).toBe(0);
+    expectExit(await runCli(['deploy', '--hosts', next]), 0);
     for (const n of names) {
       await expectExactly(lab!, n, await rendered(next, n));
       expect(await leftovers(lab!, n), n).toEqual([]);

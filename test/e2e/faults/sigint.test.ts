@@ -3,35 +3,30 @@
 //  - every host is validating its staged config (a release whose validation is slow).
 // Exit code 130; every host in its old or new state (each file one render, `current` a complete
 // release); the restart stops after the host it was on; no process of the tool left on any host.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labOrSkip } from '../../lab/index.ts';
+import { describe, expect, it } from 'vitest';
 import { exited, labInventory, onHost, runCli, spawnCli, unitStart, waitForOutput } from '../support/cli.ts';
 import {
   currentRelease,
+  deployAroundSuite,
   expectExactly,
+  expectExit,
   expectOldOrNew,
+  faultLab,
   leftovers,
   publishSlowValidate,
+  releaseInventory,
   rendered,
   STAGED_VALIDATE,
   whenOnHost,
 } from './support.ts';
 
-const lab = labOrSkip();
-const names = lab?.hosts.map((h) => h.name) ?? [];
+const { lab, names } = faultLab();
 
 /** Processes the tool may have started on a host: its scripts, downloads, waits and validations. */
 const TOOL_PROCS = `ps -eo args= | grep -E '^(sh -s|curl |sleep |runuser |setpriv )|\\.ekp-stage|EKP-SESSION' | grep -v grep || true`;
 
 describe.skipIf(!lab)('fault: Ctrl-C in the middle of a deploy', () => {
-  beforeAll(async () => {
-    const r = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
-    expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
-  });
-
-  afterAll(async () => {
-    await runCli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
-  });
+  deployAroundSuite(lab!);
 
   it('during the rolling restart: exit 130, the restart stops after the host it was on', async () => {
     const next = labInventory(lab!, (d) => {
@@ -67,15 +62,11 @@ describe.skipIf(!lab)('fault: Ctrl-C in the middle of a deploy', () => {
   it('while the hosts validate the staged config: exit 130, old config everywhere, no remote process left', async () => {
     const VERSION = '1.36.4';
     const sum = publishSlowValidate(lab!, VERSION, 20);
-    const slow = labInventory(lab!, (d) => (d.envoy = { ...d.envoy, version: VERSION, sha256: { x86_64: sum } }));
-    const installed = await runCli(['deploy', '--hosts', slow]);
-    expect(installed.code, installed.stderr + installed.stdout.slice(-2000)).toBe(0);
+    const slow = releaseInventory(lab!, VERSION, sum);
+    expectExit(await runCli(['deploy', '--hosts', slow]), 0);
     const old = await Promise.all(names.map((n) => rendered(slow, n)));
 
-    const next = labInventory(lab!, (d) => {
-      d.envoy = { ...d.envoy, version: VERSION, sha256: { x86_64: sum } };
-      d.clusters[0].endpoints = [d.clusters[0].endpoints[1]];
-    });
+    const next = releaseInventory(lab!, VERSION, sum, (d) => (d.clusters[0].endpoints = [d.clusters[0].endpoints[1]]));
     const child = spawnCli(['deploy', '--hosts', next], { viaScript: true });
     await Promise.all(names.map((n) => whenOnHost(lab!, n, `pgrep ${STAGED_VALIDATE} >/dev/null`)));
     const t0 = Date.now();

@@ -3,22 +3,24 @@
 // stdin with the channel, the holder waits for the step left running (a slow config validation),
 // then lets go. The next deploy proceeds (it never fails on the lock) and converges.
 // And a holder left alive without its SSH session (stdin held open) is ended by the next run.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lockScript } from '../../../src/runner/host-lock.ts';
-import { labOrSkip } from '../../lab/index.ts';
-import { exited, labInventory, onHost, runCli, spawnCli } from '../support/cli.ts';
+import { exited, onHost, runCli, spawnCli } from '../support/cli.ts';
 import {
+  deployAroundSuite,
   expectExactly,
+  expectExit,
+  faultLab,
   leftovers,
   parseRun,
   publishSlowValidate,
+  releaseInventory,
   rendered,
   STAGED_VALIDATE,
   whenOnHost,
 } from './support.ts';
 
-const lab = labOrSkip();
-const names = lab?.hosts.map((h) => h.name) ?? [];
+const { lab, names } = faultLab();
 const LOCK = '/run/envoy-k8s-proxy/run.lock';
 /** Processes holding or waiting on the run lock (the bracket keeps pgrep from matching itself). */
 const HOLDERS = "pgrep -f '[r]un[.]lock' || true";
@@ -27,22 +29,18 @@ const VERSION = '1.36.5';
 describe.skipIf(!lab)('fault: the control process is killed mid-deploy', () => {
   let sum = '';
   const inventory = (endpoint: number, become = false) =>
-    labInventory(lab!, (d) => {
-      d.envoy = { ...d.envoy, version: VERSION, sha256: { x86_64: sum } };
+    releaseInventory(lab!, VERSION, sum, (d) => {
       d.clusters[0].endpoints = [d.clusters[0].endpoints[endpoint]];
       if (become) d.ssh = { ...d.ssh, user: 'ops', become: true };
     });
 
-  beforeAll(async () => {
-    // a release whose validation of a staged config takes 6 s: the kill lands inside that step, and
-    // the killed run's holder is seen waiting for it
-    sum = publishSlowValidate(lab!, VERSION, 6);
-    const r = await runCli(['deploy', '--hosts', inventory(0), '--allow-downgrade']);
-    expect(r.code, r.stderr + r.stdout.slice(-1500)).toBe(0);
-  });
-
-  afterAll(async () => {
-    await runCli(['deploy', '--hosts', lab!.inventoryPath, '--allow-downgrade']);
+  deployAroundSuite(lab!, {
+    start: () => {
+      // a release whose validation of a staged config takes 6 s: the kill lands inside that step,
+      // and the killed run's holder is seen waiting for it
+      sum = publishSlowValidate(lab!, VERSION, 6);
+      return inventory(0);
+    },
   });
 
   for (const [mode, endpoint, become] of [
@@ -71,7 +69,7 @@ describe.skipIf(!lab)('fault: the control process is killed mid-deploy', () => {
       await draining;
       const ms = Date.now() - t0;
       console.log(`[figure] ${mode}: deploy right after SIGKILL of the previous one: exit ${r.code} in ${ms} ms`);
-      expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(0);
+      expectExit(r, 0);
       expect(r.stdout + r.stderr).not.toContain('another envoy-k8s-proxy run holds');
       expect(ms).toBeLessThan(90_000); // a liveness bound, far above the ~10-20 s it takes
       for (const n of names) {
@@ -104,7 +102,7 @@ describe.skipIf(!lab)('fault: the control process is killed mid-deploy', () => {
     expect(orphan).toMatch(/^\d+$/);
 
     const r = await runCli(['deploy', '--hosts', inventory(0), '--limit', 'lb1']);
-    expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(0);
+    expectExit(r, 0);
     expect(r.stdout).toMatch(
       new RegExp(
         `^lb1\\s+run lock: took over from stale holder pid ${orphan} \\(its SSH session is gone\\): ops@crashed pid 1 since `,

@@ -1,14 +1,53 @@
 // What the fault tests share: the rendered versions a host's files may be in, the checks that a
 // host holds only whole files and no leftovers, releases that make a step slow enough to hit, and
 // a watcher that fires a fault from the host itself the moment a step is seen running there.
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { loadInventory } from '../../../src/inventory/index.ts';
 import { renderConfigFiles, renderUnit, sandboxFor } from '../../../src/render/index.ts';
 import { sha256 } from '../../../src/facts/gather.ts';
 import type { LabInfo } from '../../lab/index.ts';
-import { sshRun } from '../../lab/index.ts';
+import { labOrSkip, sshRun } from '../../lab/index.ts';
 import { publishRelease, standinBytes } from '../../lab/release.ts';
-import { onHost } from '../support/cli.ts';
+import { labInventory, onHost, runCli, type CliResult } from '../support/cli.ts';
+
+/** The lab the fault tests run on, and its host names (none when the suite skips). */
+export function faultLab(): { lab: LabInfo | undefined; names: string[] } {
+  const lab = labOrSkip();
+  return { lab, names: lab?.hosts.map((h) => h.name) ?? [] };
+}
+
+/** The lab's inventory on the stand-in release `version` (published with sha256 `sum`), then `edit`ed. */
+export function releaseInventory(
+  lab: LabInfo,
+  version: string,
+  sum: string,
+  edit: (doc: Record<string, any>) => void = () => {},
+): string {
+  return labInventory(lab, (d) => {
+    d.envoy = { ...d.envoy, version, sha256: { x86_64: sum } };
+    edit(d);
+  });
+}
+
+/** The CLI exited with `code`; otherwise the failure shows the tail of its output. */
+export function expectExit(r: CliResult, code: number): void {
+  expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(code);
+}
+
+/**
+ * In a fault suite: beforeAll deploys `start()` (default: the lab's inventory), so the faults hit
+ * a known state whatever ran before; afterAll runs `cleanup`, then deploys the lab's inventory
+ * again (downgrades allowed both ways), so the files after this one start from the lab as it was.
+ */
+export function deployAroundSuite(lab: LabInfo, opts: { start?: () => string; cleanup?: () => unknown } = {}): void {
+  beforeAll(async () => {
+    expectExit(await runCli(['deploy', '--hosts', opts.start?.() ?? lab.inventoryPath, '--allow-downgrade']), 0);
+  });
+  afterAll(async () => {
+    await opts.cleanup?.();
+    await runCli(['deploy', '--hosts', lab.inventoryPath, '--allow-downgrade']);
+  });
+}
 
 export const CONFIG_DIR = '/etc/envoy-k8s-proxy';
 export const UNIT_FILE = '/etc/systemd/system/envoy-k8s-proxy.service';

@@ -78,10 +78,14 @@ export function parseArches(v: string): Arch[] {
   return out;
 }
 
+/** The environment variable `--hosts` falls back to (documented in README). */
+export const HOSTS_ENV = 'EKP_HOSTS';
+
 export const HOSTS: OptionSpec = {
   flags: '-H, --hosts <inventory>',
   description: 'inventory name (hosts/<name>.yaml) or path',
   required: true,
+  env: HOSTS_ENV,
 };
 export const LIMIT: OptionSpec = {
   flags: '-l, --limit <hosts>',

@@ -17,6 +17,7 @@ import { start } from './start.ts';
 import { stop } from './stop.ts';
 import { restart } from './restart.ts';
 import { rollingRestart } from './rolling-restart.ts';
+import { completion } from './completion.ts';
 
 export const commands: readonly CommandSpec[] = [
   validate,
@@ -36,4 +37,5 @@ export const commands: readonly CommandSpec[] = [
   stop,
   restart,
   rollingRestart,
+  completion,
 ];

@@ -1,5 +1,6 @@
 // Every CLI command, in the order `--help` lists them. Each is one description (src/cli/spec.ts).
 import type { CommandSpec } from '../cli/spec.ts';
+import { init } from './init.ts';
 import { validate } from './validate.ts';
 import { render } from './render.ts';
 import { deploy } from './deploy.ts';
@@ -20,6 +21,7 @@ import { rollingRestart } from './rolling-restart.ts';
 import { completion } from './completion.ts';
 
 export const commands: readonly CommandSpec[] = [
+  init,
   validate,
   render,
   deploy,

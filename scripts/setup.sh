@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   need=()
-  for p in debootstrap systemd-container openssh-client openssh-server iproute2 python3 python3-yaml curl ca-certificates gpg gpgv; do
+  for p in debootstrap systemd-container openssh-client openssh-server iproute2 python3 python3-yaml curl ca-certificates gpg gpgv zsh; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
   done
   if [ ${#need[@]} -gt 0 ]; then

@@ -1,9 +1,9 @@
 // The one CLI: `envoy-k8s-proxy <command> --hosts <inventory> [...]`. Only this file decides exit
 // codes: commands return one, errors map to one, and Ctrl-C is handled here for every command.
 import { CommanderError } from 'commander';
-import { InputError, ToolError } from './errors.ts';
+import { InputError, ToolError, type Problem } from './errors.ts';
 import { styleFor } from './output/format.ts';
-import { safeText } from './output/safe-text.ts';
+import { safeJson, safeText } from './output/safe-text.ts';
 import { commands } from './commands/registry.ts';
 import { buildProgram } from './cli/program.ts';
 import { EXIT, type CommandSpec } from './cli/spec.ts';
@@ -15,11 +15,14 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram(commands, (spec, opts) => {
     pending = runCommand(spec, opts);
   });
+  // with --json a usage error is a JSON document too, not commander's text on stderr
+  const json = args.includes('--json');
+  if (json) for (const c of [program, ...program.commands]) c.configureOutput({ writeErr: () => {} });
   try {
     await program.parseAsync(args, { from: 'user' });
     return await pending;
   } catch (err) {
-    return report(err);
+    return report(err, { json });
   }
 }
 
@@ -39,6 +42,10 @@ export async function runCommand(spec: CommandSpec, opts: unknown): Promise<numb
   try {
     const code = await spec.action(opts, { signal: ac.signal, style: styleFor(process.stdout) });
     return mode === 'stop' && ac.signal.aborted ? EXIT.interrupted : code;
+  } catch (err) {
+    const code = report(err, { json: (opts as { json?: unknown } | undefined)?.json === true });
+    const mapped = spec.failureExit?.(opts);
+    return mapped === undefined || code === EXIT.interrupted ? code : mapped;
   } finally {
     for (const s of SIGNALS) process.off(s, onSignal);
   }
@@ -47,7 +54,8 @@ export async function runCommand(spec: CommandSpec, opts: unknown): Promise<numb
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /** Prints a failure (host text made safe first) and returns its exit code. */
-export function report(err: unknown): number {
+export function report(err: unknown, o: { json?: boolean } = {}): number {
+  if (o.json) return reportJson(err);
   if (err instanceof CommanderError) {
     // commander has already printed the message (or the help)
     return err.exitCode === 0 ? EXIT.ok : EXIT.input;
@@ -64,4 +72,30 @@ export function report(err: unknown): number {
     `internal error: ${safeText(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`,
   );
   return EXIT.failed;
+}
+
+/** `--json`: the failure as one JSON document on stdout; bad input lists every problem. */
+function reportJson(err: unknown): number {
+  const print = (doc: object) => process.stdout.write(`${safeJson(doc, 2)}\n`);
+  if (err instanceof CommanderError) {
+    if (err.exitCode === 0) return EXIT.ok; // --help, --version: already printed
+    const message = err.message.replace(/^error: /, '');
+    print({ ok: false, error: 'usage', problems: [{ file: '<command line>', path: '', message }] });
+    return EXIT.input;
+  }
+  if (err instanceof InputError) {
+    print({ ok: false, error: err.kind, problems: err.problems.map(problemJson) });
+    return EXIT.input;
+  }
+  if (err instanceof ToolError) {
+    print({ ok: false, error: err.kind, ...(err.host && { host: err.host }), message: err.message });
+    return err.kind === 'interrupted' ? EXIT.interrupted : EXIT.failed;
+  }
+  print({ ok: false, error: 'internal', message: err instanceof Error ? err.message : String(err) });
+  return EXIT.failed;
+}
+
+/** Every field present, so a consumer reads `line` without probing for it (null: unknown). */
+function problemJson(p: Problem) {
+  return { file: p.file, path: p.path, line: p.line ?? null, column: p.column ?? null, message: p.message };
 }

@@ -4,6 +4,7 @@ import { InvalidArgumentError } from 'commander';
 import { parseDuration } from '../inventory/formats.ts';
 import { ARCHES, type Arch } from '../inventory/types.ts';
 import { archOf } from '../release/url.ts';
+import type { StarterCluster, StarterHost } from '../inventory/starter.ts';
 import type { OptionSpec } from './spec.ts';
 
 /** What every fleet command's action gets from FLEET. */
@@ -78,10 +79,28 @@ export function parseArches(v: string): Arch[] {
   return out;
 }
 
+/** The environment variable `--hosts` falls back to (documented in README). */
+/** init's `--cluster name=10.0.0.21:6443,10.0.0.22:6443`, repeatable. */
+export function clusterArg(v: string, previous: StarterCluster[] = []): StarterCluster[] {
+  const m = /^([^=]+)=(.+)$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError(`expected name=IP:port[,IP:port...], found "${v}"`);
+  return [...previous, { name: m[1]!, endpoints: m[2]!.split(',').map((e) => e.trim()) }];
+}
+
+/** init's `--host name=address`, repeatable. */
+export function hostArg(v: string, previous: StarterHost[] = []): StarterHost[] {
+  const m = /^([^=]+)=(.+)$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError(`expected name=address, found "${v}"`);
+  return [...previous, { name: m[1]!, address: m[2]! }];
+}
+
+export const HOSTS_ENV = 'EKP_HOSTS';
+
 export const HOSTS: OptionSpec = {
   flags: '-H, --hosts <inventory>',
   description: 'inventory name (hosts/<name>.yaml) or path',
   required: true,
+  env: HOSTS_ENV,
 };
 export const LIMIT: OptionSpec = {
   flags: '-l, --limit <hosts>',

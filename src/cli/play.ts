@@ -15,6 +15,8 @@ export interface PlayOptions {
   check?: boolean;
   diff?: boolean;
   maxFailPercent?: number;
+  /** 0 nothing changed (or would), 2 something did, 1 any failure or unreachable host. */
+  detailedExitcode?: boolean;
 }
 
 export async function play(
@@ -36,7 +38,7 @@ export async function play(
       (e) => reporter.event(e),
     );
     await reporter.done(result, check);
-    return playExitCode(result);
+    return o.detailedExitcode ? detailedExitCode(result) : playExitCode(result);
   } finally {
     await conns.closeAll();
   }
@@ -46,4 +48,10 @@ export function playExitCode(r: RunResult): number {
   if (r.recap.some((h) => h.failed > 0)) return EXIT.failed;
   if (r.recap.some((h) => h.unreachable)) return EXIT.unreachable;
   return EXIT.ok;
+}
+
+/** Terraform's plan -detailed-exitcode: a pending change is 2, every failure 1 (the CLI keeps 130 for Ctrl-C). */
+export function detailedExitCode(r: RunResult): number {
+  if (playExitCode(r) !== EXIT.ok) return EXIT.failed;
+  return r.recap.some((h) => h.changed > 0) ? EXIT.changes : EXIT.ok;
 }

@@ -2,8 +2,8 @@
 // returns the exit code. The CLI (src/cli.ts) wires them into commander and owns the process.
 import type { Style } from '../output/format.ts';
 
-/** Exit codes, documented in README: only the CLI decides them. */
-export const EXIT = { ok: 0, failed: 1, input: 2, unreachable: 3, interrupted: 130 } as const;
+/** Exit codes, documented in README: only the CLI decides them. `changes`: plan --detailed-exitcode only. */
+export const EXIT = { ok: 0, failed: 1, input: 2, changes: 2, unreachable: 3, interrupted: 130 } as const;
 
 /** One option, in commander's flag syntax (`-l, --limit <hosts>`, `--no-diff`). */
 export interface OptionSpec {
@@ -13,12 +13,16 @@ export interface OptionSpec {
   /** Turns the value into what the action gets; throws commander's InvalidArgumentError. */
   parse?: (value: string) => unknown;
   required?: boolean;
+  /** An environment variable that supplies the value when the flag is not given. */
+  env?: string;
 }
 
 /** A positional argument (`[path]`); the action gets it as the option of the same name. */
 export interface ArgumentSpec {
   name: string;
   description: string;
+  /** The only values it takes (checked by commander, offered by shell completion). */
+  choices?: string[];
 }
 
 /**
@@ -44,5 +48,7 @@ export interface CommandSpec<O = any> {
   arguments?: ArgumentSpec[];
   options: OptionSpec[];
   interrupt: Interrupt | ((o: O) => Interrupt);
+  /** The exit code an error thrown by the action maps to instead of its own (plan --detailed-exitcode: 1). */
+  failureExit?: (o: O) => number | undefined;
   action(o: O, ctx: CommandContext): Promise<number>;
 }

@@ -6,12 +6,20 @@ import type { Role } from '../runner/types.ts';
 import { selectCheckedHosts } from '../cli/hosts.ts';
 import { FLEET, percent, type FleetOptions } from '../cli/options.ts';
 import { play } from '../cli/play.ts';
-import type { CommandSpec } from '../cli/spec.ts';
+import { EXIT, type CommandSpec, type OptionSpec } from '../cli/spec.ts';
+
+const DETAILED_EXITCODE: OptionSpec = {
+  flags: '--detailed-exitcode',
+  description: 'exit 0 when nothing would change, 2 when changes are pending, 1 on any error',
+  default: false,
+};
 
 export interface ConvergeOptions extends FleetOptions {
   diff: boolean;
   allowDowngrade: boolean;
   maxFail: number;
+  /** plan: 0 nothing to change, 2 changes pending, 1 any error (as Terraform's plan). */
+  detailedExitcode?: boolean;
 }
 
 interface Converge {
@@ -41,8 +49,10 @@ export function converge(c: Converge): CommandSpec<ConvergeOptions> {
         parse: percent,
         default: 100,
       },
+      ...(c.check ? [DETAILED_EXITCODE] : []),
     ],
     interrupt: 'stop',
+    failureExit: (o) => (o.detailedExitcode ? EXIT.failed : undefined),
     async action(o, ctx) {
       const { inv, hosts } = await selectCheckedHosts(o);
       const roles = await c.playbook(inv, o);
@@ -52,6 +62,7 @@ export function converge(c: Converge): CommandSpec<ConvergeOptions> {
         check: c.check,
         diff: o.diff,
         maxFailPercent: c.check ? undefined : o.maxFail,
+        detailedExitcode: o.detailedExitcode,
       });
     },
   };

@@ -1,5 +1,6 @@
 // Every CLI command, in the order `--help` lists them. Each is one description (src/cli/spec.ts).
 import type { CommandSpec } from '../cli/spec.ts';
+import { init } from './init.ts';
 import { validate } from './validate.ts';
 import { render } from './render.ts';
 import { deploy } from './deploy.ts';
@@ -17,8 +18,10 @@ import { start } from './start.ts';
 import { stop } from './stop.ts';
 import { restart } from './restart.ts';
 import { rollingRestart } from './rolling-restart.ts';
+import { completion } from './completion.ts';
 
 export const commands: readonly CommandSpec[] = [
+  init,
   validate,
   render,
   deploy,
@@ -36,4 +39,5 @@ export const commands: readonly CommandSpec[] = [
   stop,
   restart,
   rollingRestart,
+  completion,
 ];

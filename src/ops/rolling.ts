@@ -40,8 +40,15 @@ export function batches<T>(items: T[], serial: RollingOptions['serial']): T[][] 
   return out;
 }
 
-/** A quiet window shorter than a checker's interval would end the wait before it saw the 503. */
+/**
+ * A quiet window shorter than a checker's interval would end the wait before it saw the 503; at
+ * most half the drain bound, so a short bound can still find it quiet.
+ */
 export const QUIET_MS = 1000;
+
+export function quietWindow(drainMs: number): number {
+  return Math.min(QUIET_MS, Math.floor(drainMs / 2));
+}
 
 export async function restartOne(t: Transport, inv: Inventory, host: HostSpec, o: RollingOptions): Promise<string> {
   const log = (m: string) => o.log?.(host.name, m);
@@ -56,12 +63,13 @@ export async function restartOne(t: Transport, inv: Inventory, host: HostSpec, o
     const fail = await adminPost(t, inv, '/healthcheck/fail');
     if (!answered(fail))
       log(`admin did not answer healthcheck/fail (${fail.status || curlSaid(fail)}), restarting anyway`);
-    const q = await waitQuiet(t, inv, { boundMs: o.drainMs, quietMs: Math.min(QUIET_MS, o.drainMs), signal: o.signal });
+    const quietMs = quietWindow(o.drainMs);
+    const q = await waitQuiet(t, inv, { boundMs: o.drainMs, quietMs, signal: o.signal });
     const waited = `${(q.waitedMs / 1000).toFixed(1)}s`;
     notes.push(q.quiet ? `drained in ${waited}` : `not quiet after ${waited}`);
     log(
       q.quiet
-        ? `no new connection for ${QUIET_MS} ms after ${waited} (${q.arrived} arrived meanwhile)`
+        ? `no new connection for ${quietMs} ms after ${waited} (${q.arrived} arrived meanwhile)`
         : `${q.arrived} new connections in ${waited}${q.why ? ` (${q.why})` : ''}: rolling.drain reached, going on`,
     );
     // Nothing has stopped yet: a config the binary refuses leaves the host serving as it was.
@@ -70,7 +78,7 @@ export async function restartOne(t: Transport, inv: Inventory, host: HostSpec, o
       await adminPost(t, inv, '/healthcheck/ok');
       throw new ToolError(
         'remote',
-        `envoy --mode validate refused the live config; not restarted, health listener back to ok: ${check.output.split('\n').slice(-3).join(' | ')}`,
+        `envoy --mode validate refused the live config; not restarted, health listener back to ok: ${why(check.output)}`,
         { host: host.name },
       );
     }
@@ -102,6 +110,13 @@ export async function restartOne(t: Transport, inv: Inventory, host: HostSpec, o
       host: host.name,
     });
   return `restarted and healthy in ${((Date.now() - t0) / 1000).toFixed(1)}s${notes.length ? ` (${notes.join(', ')})` : ''}`;
+}
+
+/** Envoy's critical/error lines (the reason), else its last line. */
+function why(output: string): string {
+  const lines = output.split('\n').filter(Boolean);
+  const bad = lines.filter((l) => /\]\[(critical|error)\]/.test(l));
+  return (bad.length ? bad.slice(-2) : lines.slice(-1)).join(' | ');
 }
 
 /** Refuses to take down the last host that serves; a fleet of one has no choice and says so. */

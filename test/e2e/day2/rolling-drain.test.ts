@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip } from '../../lab/index.ts';
 import { throughLb } from '../support/traffic.ts';
-import { deploy, runCli } from '../support/cli.ts';
+import { deploy, onHost, runCli, unitStart } from '../support/cli.ts';
 
 const lab = labOrSkip();
 const RATE_MS = 50; // 20 new connections per second, round-robin over the hosts
@@ -120,5 +120,30 @@ describe.skipIf(!lab)('rolling-restart as clients see it (no VIP)', () => {
       console.log(`[figure] ${h.name}: long-lived connection ends: ${ends.get(h.name)!.join(',') || 'none'}`);
       expect(ends.get(h.name), h.name).toEqual(['fin']);
     }
+  });
+  it('never restarts the last ready host; a config the binary refuses leaves the host serving', async () => {
+    const [lb1, ...peers] = lab!.hosts;
+    const run = async () =>
+      runCli(['rolling-restart', '--hosts', lab!.inventoryPath, '--limit', lb1!.name], {
+        env: { EKP_CACHE_DIR: await mkdtemp(join(tmpdir(), 'ekp-drain-e2e-')) },
+      });
+    const admin = (name: string, path: string) => onHost(lab!, name, `curl -s -X POST 127.0.0.1:10000${path}`);
+    const health = async () => (await fetch(`http://${lb1!.address}:9903/healthz`)).status;
+    const before = await unitStart(lab!, lb1!.name);
+
+    for (const p of peers) await admin(p.name, '/healthcheck/fail');
+    const last = await run();
+    for (const p of peers) await admin(p.name, '/healthcheck/ok');
+    expect(last.code, last.stdout + last.stderr).not.toBe(0);
+    expect(last.stdout).toContain('not restarted: it is the last ready host');
+
+    const conf = '/etc/envoy-k8s-proxy/envoy.yaml';
+    await onHost(lab!, lb1!.name, `cp -p ${conf} /root/envoy.yaml.good && echo 'bogus_field: 1' >> ${conf}`);
+    const refused = await run();
+    await onHost(lab!, lb1!.name, `cp -p /root/envoy.yaml.good ${conf}`);
+    expect(refused.code, refused.stdout + refused.stderr).not.toBe(0);
+    expect(refused.stdout).toMatch(/envoy --mode validate refused the live config; not restarted.*bogus_field/);
+    expect(await unitStart(lab!, lb1!.name)).toBe(before);
+    expect(await health()).toBe(200);
   });
 });

@@ -72,6 +72,12 @@ export async function restartOne(t: Transport, inv: Inventory, host: HostSpec, o
         ? `no new connection for ${quietMs} ms after ${waited} (${q.arrived} arrived meanwhile)`
         : `${q.arrived} new connections in ${waited}${q.why ? ` (${q.why})` : ''}: rolling.drain reached, going on`,
     );
+    if (o.signal?.aborted) {
+      await adminPost(t, inv, '/healthcheck/ok');
+      throw new ToolError('interrupted', 'interrupted while draining: not restarted, health listener back to ok', {
+        host: host.name,
+      });
+    }
     // Nothing has stopped yet: a config the binary refuses leaves the host serving as it was.
     const check = await validateLive(t, inv);
     if (!check.ok) {

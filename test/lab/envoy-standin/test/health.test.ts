@@ -94,6 +94,8 @@ describe('envoy stand-in: the health listener', () => {
     expect((await admin('/healthcheck/fail')).status).toBe(200);
     const r = await healthz();
     expect(r.status).toBe(503);
+    // The HTTP listeners drain while failed: checkers are told to reconnect.
+    expect(r.headers.get('connection')).toBe('close');
     const other = await healthz('/ready');
     expect(other.status).toBe(404);
     expect(other.headers.get('x-envoy-immediate-health-check-fail')).toBe('true');

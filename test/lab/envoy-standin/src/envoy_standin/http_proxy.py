@@ -152,6 +152,9 @@ async def serve_http(server, h, reader, writer):
         if "content-type" not in extra and data:
             extra["content-type"] = "text/plain"
         keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
+        # A failed health check drains the HTTP listeners (drain_type DEFAULT, Envoy docs "Draining"):
+        # HTTP/1.1 answers carry connection: close, so checkers reconnect, to a peer if need be.
+        keep = keep and not server.hc_failed
         lines = [f"HTTP/1.1 {code} {HTTP_REASONS.get(code, 'Unknown')}"]
         lines += [f"{k}: {v}" for k, v in extra.items()]
         lines += [f"content-length: {len(data)}", f"date: {http_date()}", "server: envoy"]

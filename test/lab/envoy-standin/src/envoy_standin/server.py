@@ -219,6 +219,10 @@ class Server(XdsFiles, TcpProxy, AdminApi, AdminViews):
 
     # -- drain ------------------------------------------------------------------------------
     def stop_listeners(self, inbound_only=False):
+        # Envoy docs, "Draining": listeners stopped by /drain_listeners are stopped directly, without
+        # the drain process, and accept no new connection; established ones are not touched (tcp_proxy
+        # never drains). They end when the server stops: asyncio.run cancels each connection's task,
+        # whose finally closes both sockets in order (FIN), as Envoy closes them at exit.
         for l in self.listeners.values():
             if inbound_only and l.cfg["traffic_direction"] != "INBOUND":
                 continue

@@ -7,8 +7,8 @@
 // cluster_min_healthy_percentages, while a proxied cluster has too few healthy endpoints. A dead or
 // not yet listening Envoy refuses the connection, which every checker reads as down.
 //
-// Like the metrics listener it lives in the bootstrap's static_resources: lds/cds stay one
-// listener and one cluster per API-server group.
+// It lives in lds.yaml, unlike the metrics listener: its percentages follow each cluster's
+// endpoint count, and an endpoint change must stay a file Envoy reloads, never a restart.
 
 import { isIP } from 'node:net';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
@@ -53,6 +53,7 @@ function healthCheckFilter(inv: Inventory): Record<string, unknown> {
 
 export function renderHealthListener(inv: Inventory, host: HostSpec): Record<string, unknown> {
   return {
+    '@type': TYPE.listener,
     name: HEALTH_LISTENER,
     address: socketAddress(healthListenerAddress(inv, host), inv.healthListener.port),
     stat_prefix: HEALTH_LISTENER,

@@ -46,8 +46,8 @@ export function assertNoDefects(files: RenderedFile[]): void {
     for (const m of (cluster.transport_socket_matches ?? []) as Doc[])
       expect(Object.keys(m.match ?? {})).not.toHaveLength(0);
   }
-  // The upstream checks never use /healthz; envoy.yaml's own health listener serves that path.
-  expect(files.filter((f) => f.name !== 'envoy.yaml').map((f) => f.content)).not.toContainEqual(
+  // The upstream checks never use /healthz; lds.yaml's own health listener serves that path.
+  expect(files.filter((f) => f.name !== 'lds.yaml').map((f) => f.content)).not.toContainEqual(
     expect.stringMatching(/\/healthz/),
   );
   // 3 and 4. Fields that do not exist where the original put them.

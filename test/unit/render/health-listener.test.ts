@@ -1,5 +1,6 @@
 // The health listener: where it binds, the health_check filter it carries (percentages from
-// minHealthyEndpoints), the 404 for every other path, and that the strict check accepts it.
+// minHealthyEndpoints), the 404 for every other path, that it lives in lds.yaml (reloaded, never
+// a restart), and that the strict check accepts it.
 import { describe, expect, it } from 'vitest';
 import { healthListenerAddress, minHealthyPercent, renderResources } from '../../../src/render/index.ts';
 import { checkRendered } from '../../../src/validate/rendered.ts';
@@ -10,8 +11,8 @@ type Doc = Record<string, any>;
 const ep = (n: number) => Array.from({ length: n }, (_, i) => ({ host: `10.0.0.${i + 1}`, port: 6443 }));
 const inv = inventory({ clusters: [cluster('one', 6443, ep(1)), cluster('three', 6444, ep(3))] });
 const lb1 = host('lb1', '10.0.0.11');
-const listeners = (b: Doc): Doc[] => b.static_resources?.listeners ?? [];
-const healthOf = (b: Doc): Doc => listeners(b).find((l) => l.name === 'health')!;
+const names = (lds: Doc): string[] => lds.resources.map((l: Doc) => l.name);
+const healthOf = (lds: Doc): Doc => lds.resources.find((l: Doc) => l.name === 'health')!;
 const hcmOf = (l: Doc): Doc => l.filter_chains[0].filters[0].typed_config;
 
 describe('health listener', () => {
@@ -23,16 +24,16 @@ describe('health listener', () => {
     );
     const fixed = { ...inv, healthListener: { enabled: true, port: 8081, address: '::' } };
     expect(healthListenerAddress(fixed, lb1)).toBe('::');
-    expect(healthOf(renderResources(inv, lb1).bootstrap).address).toEqual({
+    expect(healthOf(renderResources(inv, lb1).lds).address).toEqual({
       socket_address: { address: '10.0.0.11', port_value: 9903 },
     });
-    expect(healthOf(renderResources(fixed, lb1).bootstrap).address).toEqual({
+    expect(healthOf(renderResources(fixed, lb1).lds).address).toEqual({
       socket_address: { address: '::', port_value: 8081 },
     });
   });
 
   it('answers /healthz with the health_check filter, not passing through, before the router', () => {
-    const filters = hcmOf(healthOf(renderResources(inv, lb1).bootstrap)).http_filters;
+    const filters = hcmOf(healthOf(renderResources(inv, lb1).lds)).http_filters;
     expect(filters.map((f: Doc) => f.name)).toEqual(['envoy.filters.http.health_check', 'envoy.filters.http.router']);
     expect(filters[0].typed_config).toEqual({
       '@type': 'type.googleapis.com/envoy.extensions.filters.http.health_check.v3.HealthCheck',
@@ -43,7 +44,7 @@ describe('health listener', () => {
   });
 
   it('routes every other path to a 404', () => {
-    const routes = hcmOf(healthOf(renderResources(inv, lb1).bootstrap)).route_config.virtual_hosts[0].routes;
+    const routes = hcmOf(healthOf(renderResources(inv, lb1).lds)).route_config.virtual_hosts[0].routes;
     expect(routes).toHaveLength(1);
     expect(routes[0].match).toEqual({ prefix: '/' });
     expect(routes[0].direct_response.status).toBe(404);
@@ -62,15 +63,18 @@ describe('health listener', () => {
     expect(minHealthyPercent(1, 0)).toBe(0);
   });
 
-  it('is absent when disabled, and the bootstrap has no static_resources with metrics off too', () => {
+  it('lives in lds.yaml after the cluster listeners, absent when disabled; envoy.yaml never has it', () => {
+    expect(names(renderResources(inv, lb1).lds)).toEqual(['listener_one', 'listener_three', 'health']);
     const off = { ...inv, healthListener: { enabled: false, port: 9903 } };
-    expect(listeners(renderResources(off, lb1).bootstrap).map((l) => l.name)).toEqual(['metrics']);
-    const none = { ...off, metrics: { enabled: false, port: 9902 } };
-    expect(renderResources(none, lb1).bootstrap.static_resources).toBeUndefined();
-    const onlyHealth = { ...inv, metrics: { enabled: false, port: 9902 } };
-    const statics = renderResources(onlyHealth, lb1).bootstrap.static_resources as Doc;
-    expect(statics.listeners.map((l: Doc) => l.name)).toEqual(['health']);
-    expect(statics.clusters).toBeUndefined();
+    expect(names(renderResources(off, lb1).lds)).toEqual(['listener_one', 'listener_three']);
+    expect(JSON.stringify(renderResources(inv, lb1).bootstrap)).not.toContain('health_check');
+  });
+
+  it('an endpoint change changes lds.yaml only: no bootstrap change, so no restart', () => {
+    const fewer = { ...inv, clusters: [inv.clusters[0]!, cluster('three', 6444, ep(2))] };
+    const [a, b] = [renderResources(inv, lb1), renderResources(fewer, lb1)];
+    expect(b.bootstrap).toEqual(a.bootstrap);
+    expect(b.lds).not.toEqual(a.lds);
   });
 
   it('passes the strict proto check and the cross-file rules; a local run binds loopback', () => {

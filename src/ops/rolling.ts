@@ -138,10 +138,16 @@ async function guardLastReady(t: Transport, inv: Inventory, host: HostSpec, log:
   const [self] = await healthOf(t, inv, [host]);
   const peers = await readyPeers(t, inv, host);
   // A host that does not serve anyway may always be restarted: that can only bring it back.
-  if (self && peers.length === 0)
-    throw new ToolError('remote', 'not restarted: it is the last ready host (no peer health listener answers 200)', {
-      host: host.name,
-    });
+  if (self && peers.length === 0) {
+    // a firewall between the LB hosts reads the same: say where it asked
+    const peer = inv.hosts.find((h) => h.name !== host.name)!;
+    const asked = healthUrl(inv, peer);
+    throw new ToolError(
+      'remote',
+      `not restarted: it is the last ready host (no peer health listener answers 200 from here, e.g. ${asked})`,
+      { host: host.name },
+    );
+  }
   log(`ready peers: ${peers.join(', ') || 'none'}`);
 }
 

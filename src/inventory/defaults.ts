@@ -83,6 +83,12 @@ export const METRICS_DEFAULTS: Filled<Omit<NonNullable<RawInventory['metrics']>,
   port: 9902,
 };
 
+// Next to the metrics port; like it, the address is chosen per host (render/health-listener.ts).
+export const HEALTH_LISTENER_DEFAULTS: Filled<Omit<NonNullable<RawInventory['healthListener']>, 'address'>> = {
+  enabled: true,
+  port: 9903,
+};
+
 export const PATHS_DEFAULTS: Filled<NonNullable<RawInventory['paths']>> = {
   installDir: '/opt/envoy-k8s-proxy',
   configDir: '/etc/envoy-k8s-proxy',

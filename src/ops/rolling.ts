@@ -1,5 +1,6 @@
-// Rolling restart: batches of hosts, each drained, restarted and gated on health before the next
-// batch; the first failed gate stops the run and leaves the remaining hosts untouched.
+// Rolling restart: batches of hosts, each taken out of its checkers' rotation (health listener 503),
+// drained until new connections stop, its config checked, then restarted and gated on health
+// before the next batch; the first failure stops the run and leaves the remaining hosts untouched.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import type { Transport } from '../ssh/index.ts';
 import { RemoteError, ToolError } from '../errors.ts';
@@ -10,6 +11,7 @@ import type { Connections } from '../runner/connections.ts';
 import { onFleet } from '../runner/fleet.ts';
 import { adminPost } from './admin.ts';
 import { waitHealthy } from './gate.ts';
+import { healthOf, healthUrl, readyPeers, validateLive, waitQuiet } from './drain.ts';
 import { UNIT_NAME } from '../render/index.ts';
 
 export interface RollingOptions {
@@ -25,6 +27,8 @@ export interface RollingOptions {
   alreadyFailed?: ReadonlySet<string>;
   signal?: AbortSignal;
   log?: (host: string, message: string) => void;
+  /** Between the last-ready check and failing the health listener: e.g. hand a VIP to a ready peer. */
+  beforeDrain?: (t: Transport, host: HostSpec) => Promise<void>;
   /** After each host: persist progress (resume state), report. */
   onHostDone?: (host: string, outcome: string | Error) => Promise<void> | void;
 }
@@ -36,21 +40,58 @@ export function batches<T>(items: T[], serial: RollingOptions['serial']): T[][] 
   return out;
 }
 
+/**
+ * A quiet window shorter than a checker's interval would end the wait before it saw the 503; at
+ * most half the drain bound, so a short bound can still find it quiet.
+ */
+export const QUIET_MS = 1000;
+
+export function quietWindow(drainMs: number): number {
+  return Math.min(QUIET_MS, Math.floor(drainMs / 2));
+}
+
 export async function restartOne(t: Transport, inv: Inventory, host: HostSpec, o: RollingOptions): Promise<string> {
   const log = (m: string) => o.log?.(host.name, m);
   const t0 = Date.now();
   const unit = unitFact(UNIT_NAME);
   const active = (await readFacts(t, [unit])).get(unit)?.activeState === 'active';
+  const notes: string[] = [];
   if (active) {
-    // Tell upstream checkers (and our own gate) to stop sending, then let open connections drain.
+    await guardLastReady(t, inv, host, log);
+    await o.beforeDrain?.(t, host);
+    // Checkers polling the health listener see 503 from here on; new connections move to peers.
     const fail = await adminPost(t, inv, '/healthcheck/fail');
+    if (!answered(fail))
+      log(`admin did not answer healthcheck/fail (${fail.status || curlSaid(fail)}), restarting anyway`);
+    const quietMs = quietWindow(o.drainMs);
+    const q = await waitQuiet(t, inv, { boundMs: o.drainMs, quietMs, signal: o.signal });
+    const waited = `${(q.waitedMs / 1000).toFixed(1)}s`;
+    notes.push(q.quiet ? `drained in ${waited}` : `not quiet after ${waited}`);
     log(
-      answered(fail)
-        ? 'healthcheck/fail set, draining'
-        : `admin did not answer healthcheck/fail (${fail.status || curlSaid(fail)}), restarting anyway`,
+      q.quiet
+        ? `no new connection for ${quietMs} ms after ${waited} (${q.arrived} arrived meanwhile)`
+        : `${q.arrived} new connections in ${waited}${q.why ? ` (${q.why})` : ''}: rolling.drain reached, going on`,
     );
-    await sleep(o.drainMs, o.signal);
-    await adminPost(t, inv, '/drain_listeners?graceful');
+    if (o.signal?.aborted) {
+      await adminPost(t, inv, '/healthcheck/ok');
+      throw new ToolError('interrupted', 'interrupted while draining: not restarted, health listener back to ok', {
+        host: host.name,
+      });
+    }
+    // Nothing has stopped yet: a config the binary refuses leaves the host serving as it was.
+    const check = await validateLive(t, inv);
+    if (!check.ok) {
+      await adminPost(t, inv, '/healthcheck/ok');
+      throw new ToolError(
+        'remote',
+        `envoy --mode validate refused the live config; not restarted, health listener back to ok: ${why(check.output)}`,
+        { host: host.name },
+      );
+    }
+    // Stop accepting: a connection accepted now would be cut by the stop a moment later, refused
+    // its client goes to a peer at once. Established tcp_proxy connections stay until the stop
+    // closes each with a FIN (a graceful drain would not close them either: Envoy docs, Draining).
+    await adminPost(t, inv, '/drain_listeners');
   } else {
     log('was not active: starting it');
   }
@@ -62,6 +103,7 @@ export async function restartOne(t: Transport, inv: Inventory, host: HostSpec, o
     const why = (await journalTail(t)) || res.stderr.split('\n')[0] || '';
     throw new RemoteError(host.name, `restart ${UNIT_NAME}`, 'systemctl restart', res.code, why);
   }
+  const deadline = t0 + o.healthTimeoutMs + o.drainMs;
   const gate = await waitHealthy(t, inv, { timeoutMs: o.healthTimeoutMs, minHealthy: o.minHealthy, signal: o.signal });
   if (!gate.ok)
     throw new ToolError(
@@ -69,7 +111,59 @@ export async function restartOne(t: Transport, inv: Inventory, host: HostSpec, o
       `${gate.reason}${gate.reason.includes('unit is') ? ` — journal: ${await journalTail(t)}` : ''}`,
       { host: host.name },
     );
-  return `restarted and healthy in ${((Date.now() - t0) / 1000).toFixed(1)}s`;
+  if (inv.healthListener.enabled && !(await healthyAgain(t, inv, host, deadline, o.signal)))
+    throw new ToolError('remote', `health listener ${healthUrl(inv, host)} does not answer 200 after the restart`, {
+      host: host.name,
+    });
+  return `restarted and healthy in ${((Date.now() - t0) / 1000).toFixed(1)}s${notes.length ? ` (${notes.join(', ')})` : ''}`;
+}
+
+/** Envoy's critical/error lines (the reason), else its last line. */
+function why(output: string): string {
+  const lines = output.split('\n').filter(Boolean);
+  const bad = lines.filter((l) => /\]\[(critical|error)\]/.test(l));
+  return (bad.length ? bad.slice(-2) : lines.slice(-1)).join(' | ');
+}
+
+/** Refuses to take down the last host that serves; a fleet of one has no choice and says so. */
+async function guardLastReady(t: Transport, inv: Inventory, host: HostSpec, log: (m: string) => void): Promise<void> {
+  if (inv.hosts.length === 1) {
+    log('single-host fleet: no peer takes its traffic, clients are refused until it is back');
+    return;
+  }
+  if (!inv.healthListener.enabled) {
+    log("health listener off: peers' readiness unknown, not checked");
+    return;
+  }
+  const [self] = await healthOf(t, inv, [host]);
+  const peers = await readyPeers(t, inv, host);
+  // A host that does not serve anyway may always be restarted: that can only bring it back.
+  if (self && peers.length === 0) {
+    // a firewall between the LB hosts reads the same: say where it asked
+    const peer = inv.hosts.find((h) => h.name !== host.name)!;
+    const asked = healthUrl(inv, peer);
+    throw new ToolError(
+      'remote',
+      `not restarted: it is the last ready host (no peer health listener answers 200 from here, e.g. ${asked})`,
+      { host: host.name },
+    );
+  }
+  log(`ready peers: ${peers.join(', ') || 'none'}`);
+}
+
+async function healthyAgain(
+  t: Transport,
+  inv: Inventory,
+  host: HostSpec,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  while (!signal?.aborted) {
+    if ((await healthOf(t, inv, [host]))[0]) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
 }
 
 /** Outcome per host: a message, an Error for the host that failed, absent for hosts not reached. */
@@ -114,11 +208,4 @@ export async function journalTail(t: Transport, lines = 5): Promise<string> {
     .exec(['journalctl', '-u', UNIT_NAME, '-n', String(lines), '--no-pager', '-o', 'cat'])
     .catch(() => undefined);
   return (r?.stdout ?? '').trim().split('\n').filter(Boolean).join(' | ');
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
 }

@@ -1,11 +1,13 @@
 // lds.yaml: one TCP listener per cluster, a bare tcp_proxy. No TLS inspector and no HTTP filters:
-// TLS passes through untouched so client certificates reach the API server.
+// TLS passes through untouched so client certificates reach the API server. Then the health
+// listener (health-listener.ts), when on.
 
 import type { ClusterSpec, HostSpec, Inventory, TcpKeepalive } from '../inventory/types.ts';
 import { tcpAccessLogs } from './access-log.ts';
 import { isIpv6Any, socketAddress } from './address.ts';
 import { duration } from './duration.ts';
 import { EXTENSION, TYPE } from './type-urls.ts';
+import { renderHealthListener } from './health-listener.ts';
 
 // Linux socket option numbers (asm-generic/socket.h, netinet/tcp.h).
 const SOL_SOCKET = 1;
@@ -76,5 +78,7 @@ export function renderListener(inv: Inventory, host: HostSpec, cluster: ClusterS
 }
 
 export function renderLds(inv: Inventory, host: HostSpec): Record<string, unknown> {
-  return { resources: inv.clusters.map((c) => renderListener(inv, host, c)) };
+  const resources = inv.clusters.map((c) => renderListener(inv, host, c));
+  if (inv.healthListener.enabled) resources.push(renderHealthListener(inv, host));
+  return { resources };
 }

@@ -58,7 +58,7 @@ function envoyCommand(inv: Inventory): { validate: string[]; run: string[] } {
   const config = posix.join(inv.paths.configDir, 'envoy.yaml');
   const run = [envoy, '-c', config, '--log-level', inv.envoy.logLevel];
   if (inv.envoy.concurrency !== undefined) run.push('--concurrency', String(inv.envoy.concurrency));
-  // Graceful /drain_listeners lasts as long as the rolling restart waits before stopping.
+  // Envoy's drain period (a graceful /drain_listeners by hand) as long as a rolling restart's wait.
   run.push('--drain-time-s', String(Math.max(1, Math.ceil(inv.rolling.drainMs / 1000))));
   // Restarts go through systemd, never Envoy's hot restart: no shared memory or domain socket.
   run.push('--disable-hot-restart');

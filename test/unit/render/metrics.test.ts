@@ -47,7 +47,7 @@ describe('metrics listener', () => {
   it('is absent when disabled; lds/cds stay one resource per cluster either way', () => {
     const off = renderResources({ ...inv, metrics: { enabled: false, port: 9902 } }, lb1);
     expect(off.bootstrap.static_resources).toBeUndefined();
-    const on = renderResources(inv, lb1);
+    const on = renderResources({ ...inv, healthListener: { enabled: false, port: 9903 } }, lb1);
     expect((on.lds.resources as unknown[]).length).toBe(1);
     expect((on.cds.resources as unknown[]).length).toBe(1);
   });

@@ -119,9 +119,10 @@ describe('specific options', () => {
     inv.clusters.push(cluster('api2', 7443, [{ host: '10.0.0.2', port: 6443 }], { listenAddress: '10.9.9.9' }));
     const h = host('lb1', '10.0.0.100', { listenAddress: '10.0.0.100' });
     const lds = renderResources(inv, h).lds.resources as Doc[];
-    expect(lds.map((l) => l.address.socket_address.address)).toEqual(['10.0.0.100', '10.0.0.100']);
+    // the cluster listeners, then the health listener on the host's own address
+    expect(lds.map((l) => l.address.socket_address.address)).toEqual(['10.0.0.100', '10.0.0.100', '10.0.0.100']);
     const lds2 = renderResources(inv, host('lb2', '10.0.0.101')).lds.resources as Doc[];
-    expect(lds2.map((l) => l.address.socket_address.address)).toEqual(['0.0.0.0', '10.9.9.9']);
+    expect(lds2.map((l) => l.address.socket_address.address)).toEqual(['0.0.0.0', '10.9.9.9', '10.0.0.101']);
   });
 
   it('listens dual-stack on "::" and v6-only on a specific IPv6 address', () => {

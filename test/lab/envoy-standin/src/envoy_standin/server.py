@@ -116,7 +116,7 @@ class Server(XdsFiles, TcpProxy, AdminApi, AdminViews):
             f"version={HOT_RESTART_VERSION})")
         log("info", "main", f"{src}:438", "statically linked extensions: (stand-in subset) "
             "envoy.filters.network: envoy.filters.network.tcp_proxy, envoy.filters.network.http_connection_manager; "
-            "envoy.filters.http: envoy.filters.http.router; envoy.access_loggers: envoy.access_loggers.file, "
+            "envoy.filters.http: envoy.filters.http.router, envoy.filters.http.health_check; envoy.access_loggers: envoy.access_loggers.file, "
             "envoy.access_loggers.stdout; envoy.transport_sockets.upstream: envoy.transport_sockets.tls, "
             "envoy.transport_sockets.raw_buffer")
         for w in self.b["warnings"]:
@@ -219,6 +219,10 @@ class Server(XdsFiles, TcpProxy, AdminApi, AdminViews):
 
     # -- drain ------------------------------------------------------------------------------
     def stop_listeners(self, inbound_only=False):
+        # Envoy docs, "Draining": listeners stopped by /drain_listeners are stopped directly, without
+        # the drain process, and accept no new connection; established ones are not touched (tcp_proxy
+        # never drains). They end when the server stops: asyncio.run cancels each connection's task,
+        # whose finally closes both sockets in order (FIN), as Envoy closes them at exit.
         for l in self.listeners.values():
             if inbound_only and l.cfg["traffic_direction"] != "INBOUND":
                 continue

@@ -9,6 +9,7 @@ import { CLUSTER_NAME, HOST_NAME, canonicalIp, ipFamily, isHostAddress, isWildca
 import { describe } from './issues.ts';
 import { checkOwnership } from './ownership-rules.ts';
 import { checkMetrics } from './metrics-rules.ts';
+import { checkVip } from './vip-rules.ts';
 
 export interface RuleProblem {
   path: KeyPath;
@@ -45,6 +46,7 @@ export function checkRules(data: unknown): RuleProblem[] {
     ...checkEnvoy(root),
     ...checkMetrics(root),
     ...checkOwnership(root),
+    ...checkVip(root),
   ];
 }
 

@@ -20,6 +20,7 @@ import {
   CLUSTER_DEFAULTS,
   ENVOY_DEFAULTS,
   METRICS_DEFAULTS,
+  HEALTH_LISTENER_DEFAULTS,
   PATHS_DEFAULTS,
   ROLLING_DEFAULTS,
   SSH_DEFAULTS,
@@ -63,6 +64,7 @@ export function resolveInventory(raw: RawInventory, ctx: ResolveContext): Invent
     rolling: resolveRolling(deepMerge(ROLLING_DEFAULTS, raw.rolling)),
     accessLog: resolveAccessLog(raw, paths.logDir),
     metrics: deepMerge(METRICS_DEFAULTS, raw.metrics),
+    healthListener: deepMerge(HEALTH_LISTENER_DEFAULTS, raw.healthListener),
     paths,
     ...(raw.vip && { vip: resolveVip(raw.vip) }),
   };

@@ -255,6 +255,12 @@ export const vipSchema = z.strictObject({
     .describe('true: a higher-priority host takes the VIP back when it returns (default false: no flapping)'),
 });
 
+export const healthListenerSchema = z.strictObject({
+  enabled: z.boolean(msg('expected true or false')).optional(),
+  port: port().optional(),
+  address: ipAddress().optional().describe("Address the health listener binds; default: each host's own address"),
+});
+
 export const pathsSchema = z.strictObject({
   installDir: remotePath().optional(),
   configDir: remotePath().optional(),
@@ -276,6 +282,11 @@ export const inventorySchema = z
     metrics: metricsSchema
       .optional()
       .describe('A listener per host answering only GET /stats/prometheus (Prometheus scrapes it)'),
+    healthListener: healthListenerSchema
+      .optional()
+      .describe(
+        'A listener per host answering GET /healthz: 200 when ready, 503 after POST /healthcheck/fail (keepalived, a cloud NLB or an F5 polls it)',
+      ),
     paths: pathsSchema.optional(),
     hardening: hardening(),
     vip: vipSchema

@@ -141,6 +141,13 @@ export interface VipSpec {
   preempt: boolean; // default false
 }
 
+export interface HealthListenerSpec {
+  enabled: boolean; // default true
+  port: number; // default 9903
+  /** Bind address for every host; default: the host's own address (see render/health-listener.ts). */
+  address?: string;
+}
+
 export interface Paths {
   installDir: string; // /opt/envoy-k8s-proxy (releases/<ver>/envoy, current -> releases/<ver>)
   configDir: string; // /etc/envoy-k8s-proxy
@@ -162,6 +169,7 @@ export interface Inventory {
   rolling: RollingSpec;
   accessLog: AccessLogSpec;
   metrics: MetricsSpec;
+  healthListener: HealthListenerSpec;
   paths: Paths;
   /** Off unless `vip:` is set. */
   vip?: VipSpec;

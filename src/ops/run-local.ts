@@ -20,14 +20,18 @@ export interface LocalRunOptions {
 
 /**
  * The inventory as run locally: access log lines go to Envoy's stdout instead of a host path, and
- * the metrics listener binds loopback unless the inventory names an address (the host's own
+ * the metrics and health listeners bind loopback unless the inventory names an address (the host's own
  * address rarely exists on this machine).
  */
 export function localInventory(inv: Inventory): Inventory {
   const local = inv.accessLog.enabled ? { ...inv, accessLog: { ...inv.accessLog, path: '/dev/stdout' } } : inv;
-  return inv.metrics.enabled && inv.metrics.address === undefined
-    ? { ...local, metrics: { ...inv.metrics, address: '127.0.0.1' } }
-    : local;
+  const metrics =
+    inv.metrics.enabled && inv.metrics.address === undefined ? { ...inv.metrics, address: '127.0.0.1' } : inv.metrics;
+  const health =
+    inv.healthListener.enabled && inv.healthListener.address === undefined
+      ? { ...inv.healthListener, address: '127.0.0.1' }
+      : inv.healthListener;
+  return { ...local, metrics, healthListener: health };
 }
 
 export function envoyArgs(

@@ -12,6 +12,7 @@ export const TYPE = {
   rawBuffer: `${T}envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer`,
   httpConnectionManager: `${T}envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager`,
   router: `${T}envoy.extensions.filters.http.router.v3.Router`,
+  healthCheck: `${T}envoy.extensions.filters.http.health_check.v3.HealthCheck`,
   downstreamConnections: `${T}envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig`,
 } as const;
 
@@ -19,6 +20,7 @@ export const EXTENSION = {
   tcpProxy: 'envoy.filters.network.tcp_proxy',
   httpConnectionManager: 'envoy.filters.network.http_connection_manager',
   router: 'envoy.filters.http.router',
+  healthCheck: 'envoy.filters.http.health_check',
   fileAccessLog: 'envoy.access_loggers.file',
   tls: 'envoy.transport_sockets.tls',
   rawBuffer: 'envoy.transport_sockets.raw_buffer',

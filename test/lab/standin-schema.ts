@@ -16,6 +16,7 @@ const ROOTS = [
   'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
   'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
   'envoy.extensions.filters.http.router.v3.Router',
+  'envoy.extensions.filters.http.health_check.v3.HealthCheck',
   'envoy.extensions.access_loggers.file.v3.FileAccessLog',
   'envoy.extensions.access_loggers.stream.v3.StdoutAccessLog',
   'envoy.extensions.access_loggers.stream.v3.StderrAccessLog',

@@ -46,7 +46,7 @@ describe('metrics listener', () => {
 
   it('is absent when disabled; lds/cds stay one resource per cluster either way', () => {
     const off = renderResources({ ...inv, metrics: { enabled: false, port: 9902 } }, lb1);
-    expect(off.bootstrap.static_resources).toBeUndefined();
+    expect((off.bootstrap.static_resources as Doc).listeners.map((l: Doc) => l.name)).toEqual(['health']);
     const on = renderResources(inv, lb1);
     expect((on.lds.resources as unknown[]).length).toBe(1);
     expect((on.cds.resources as unknown[]).length).toBe(1);

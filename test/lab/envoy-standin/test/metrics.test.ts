@@ -39,6 +39,7 @@ describe('envoy stand-in: the metrics listener', () => {
       admin: { address: '127.0.0.1', port: ports.admin },
       metrics: { enabled: true, port: ports.metrics, address: '127.0.0.1' },
       accessLog: { enabled: false, path: '/var/log/envoy-k8s-proxy/access.log' },
+      healthListener: { enabled: false, port: 9903 },
       clusters: [
         cluster('k8s_cluster1', ports.k8s, [{ host: '127.0.0.1', port: echo.port }], {
           listenAddress: '127.0.0.1',

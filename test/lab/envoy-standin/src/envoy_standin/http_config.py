@@ -1,8 +1,9 @@
 """http_connection_manager listeners as Envoy reads them: just enough for a small inline route table
-(the tool's metrics listener): routes matched on `path` or `prefix` plus exact header matches, to a
+(the tool's metrics and health listeners): routes matched on `path` or `prefix` plus exact header matches, to a
 cluster or a direct_response. Envoy docs: "HTTP route matching", route.proto."""
 from .config import T_ROUTER, Checker, duration, uint
 from .errors import ConfigError
+from .health_filter import T_HEALTH_CHECK, parse_health_check
 
 
 def parse_http_manager(ck, tc, path):
@@ -14,10 +15,14 @@ def parse_http_manager(ck, tc, path):
     if kind != "route_config":
         raise ConfigError(f"{path}: only an inline route_config is supported by this build")
     filters = tc.get("http_filters") or []
+    health = None
     for i, f in enumerate(filters):
         t = (f.get("typed_config") or {}).get("@type")
-        if t != T_ROUTER:
-            raise ConfigError(f"{path}.http_filters[{i}]: HTTP filter {f.get('name')} ({t}) is not supported by this build")
+        if t == T_HEALTH_CHECK and i < len(filters) - 1 and health is None:
+            health = parse_health_check(f["typed_config"], f"{path}.http_filters[{i}].typed_config")
+        elif t != T_ROUTER or i != len(filters) - 1:
+            raise ConfigError(f"{path}.http_filters[{i}]: HTTP filter {f.get('name')} ({t}) is not supported by this build "
+                              "here (one health_check, then the router last)")
     if not filters:
         raise ConfigError(f"{path}.http_filters: the stand-in needs envoy.filters.http.router as the last HTTP filter")
     vhosts = []
@@ -55,6 +60,6 @@ def parse_http_manager(ck, tc, path):
                 raise ConfigError(f"{rp}: {action} is not supported by this build")
             routes.append(out)
         vhosts.append({"domains": [d.lower() for d in vh.get("domains") or []], "routes": routes})
-    return {"stat_prefix": tc["stat_prefix"], "vhosts": vhosts,
+    return {"stat_prefix": tc["stat_prefix"], "vhosts": vhosts, "health_check": health,
             "headers_timeout": duration(tc.get("request_headers_timeout"), path + ".request_headers_timeout", 0.0),
             "idle_timeout": duration(tc.get("stream_idle_timeout"), path + ".stream_idle_timeout", 300.0)}

@@ -5,6 +5,7 @@ import asyncio
 import time
 
 from .fmt import http_date
+from .health_filter import health_status, matches
 
 HOP_HEADERS = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "upgrade", "host",
                "content-length"}
@@ -132,15 +133,22 @@ async def serve_http(server, h, reader, writer):
             await writer.drain()
             return
         st.inc(hp + "downstream_rq_total")
+        hc = h.get("health_check")
         route = match_route(h, method, target, headers)
         extra = {}
-        if route is None:
+        if hc is not None and matches(hc, method, target, headers):
+            code, _ = health_status(server, hc)
+            data = b""
+            extra["x-envoy-upstream-healthchecked-cluster"] = server.b["node"].get("cluster", "")
+        elif route is None:
             st.inc(hp + "no_route")
             code, data = 404, b""
         elif "cluster" in route:
             code, extra, data = await forward_http(server, route, method, target, headers, body)
         else:
             code, data = route["status"], route["body"]
+        if hc is not None and server.hc_failed and "x-envoy-upstream-healthchecked-cluster" not in extra:
+            extra["x-envoy-immediate-health-check-fail"] = "true"
         if "content-type" not in extra and data:
             extra["content-type"] = "text/plain"
         keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"

@@ -116,7 +116,7 @@ class Server(XdsFiles, TcpProxy, AdminApi, AdminViews):
             f"version={HOT_RESTART_VERSION})")
         log("info", "main", f"{src}:438", "statically linked extensions: (stand-in subset) "
             "envoy.filters.network: envoy.filters.network.tcp_proxy, envoy.filters.network.http_connection_manager; "
-            "envoy.filters.http: envoy.filters.http.router; envoy.access_loggers: envoy.access_loggers.file, "
+            "envoy.filters.http: envoy.filters.http.router, envoy.filters.http.health_check; envoy.access_loggers: envoy.access_loggers.file, "
             "envoy.access_loggers.stdout; envoy.transport_sockets.upstream: envoy.transport_sockets.tls, "
             "envoy.transport_sockets.raw_buffer")
         for w in self.b["warnings"]:

@@ -41,6 +41,12 @@ export function checkVip(root: Obj): RuleProblem[] {
         problems.push({ path: ['hosts', h.k, 'vipPriority'], message: 'has no effect without a vip: set vip.address' });
     return problems;
   }
+  if (obj(root.healthListener)?.enabled === false)
+    problems.push({
+      path: ['healthListener', 'enabled'],
+      message:
+        "must stay on while vip is set: keepalived's track script polls it to move the VIP off a host that is not ready",
+    });
   const cidr = typeof vip.address === 'string' ? parseCidr(vip.address) : undefined;
   if (cidr) problems.push(...checkAddress(root, cidr, hosts));
   for (const h of hosts) {

@@ -32,7 +32,10 @@ export const status: CommandSpec<FleetOptions> = {
       const rows = outcomes.map((r) => (r.ok ? r.value : unreachableStatus(r.host, r.detail)));
       const vip = inv.vip && {
         address: `${inv.vip.address}/${inv.vip.prefix}`,
-        ...vipVerdict(rows.map((r) => ({ host: r.host, view: r.vip }))),
+        ...vipVerdict(
+          rows.map((r) => ({ host: r.host, view: r.vip })),
+          { complete: hosts.length === inv.hosts.length },
+        ),
       };
       // no holder or two are an outage of the VIP however healthy each host is
       const code = vip?.problem ? EXIT.failed : statusExitCode(rows);

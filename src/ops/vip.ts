@@ -59,10 +59,17 @@ export async function observeVip(t: Transport, inv: Inventory): Promise<VipView>
 export const canTakeOver = (v: VipView | undefined): boolean =>
   v !== undefined && v.keepalived === 'active' && v.vrrp === 'BACKUP';
 
-/** One line for a fleet: who holds the VIP, and whether that is a problem (none, or two). */
-export function vipVerdict(views: { host: string; view?: VipView }[]): { holders: string[]; problem?: string } {
+/**
+ * Who holds the VIP among the hosts read, and whether that is a problem: two holders always are;
+ * none only when every host of the inventory was read (`--limit` may have left the holder out).
+ */
+export function vipVerdict(
+  views: { host: string; view?: VipView }[],
+  o: { complete: boolean } = { complete: true },
+): { holders: string[]; problem?: string } {
   const holders = views.filter((v) => v.view?.holds).map((v) => v.host);
-  if (holders.length === 0) return { holders, problem: 'no host holds the VIP: clients of the VIP are refused' };
+  if (holders.length === 0 && o.complete)
+    return { holders, problem: 'no host holds the VIP: clients of the VIP are refused' };
   if (holders.length > 1)
     return { holders, problem: `${holders.length} hosts hold the VIP (${holders.join(', ')}): VRRP split brain` };
   return { holders };

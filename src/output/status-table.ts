@@ -87,5 +87,6 @@ export function summaryLine(rows: HostStatus[]): string {
 /** `VIP 10.0.0.100/24: held by lb1`, or what is wrong with it (none, two holders), painted. */
 export function vipLine(v: { address: string; holders: string[]; problem?: string }, style: Style): string {
   if (v.problem) return `VIP ${v.address}: ${paint(v.problem, 'failed', style)}`;
+  if (v.holders.length === 0) return `VIP ${v.address}: not on the selected hosts`;
   return `VIP ${v.address}: held by ${v.holders.join(', ')}`;
 }

@@ -27,6 +27,8 @@ describe('the VIP probe', () => {
       ]),
     ).toEqual({ holders: ['lb1'] });
     expect(vipVerdict([{ host: 'lb1', view: backup }, { host: 'lb2' }]).problem).toMatch(/^no host holds the VIP/);
+    // --limit: the holder may be among the hosts not read
+    expect(vipVerdict([{ host: 'lb3', view: backup }], { complete: false })).toEqual({ holders: [] });
     expect(
       vipVerdict([
         { host: 'lb1', view: master },

@@ -77,8 +77,15 @@ describe.skipIf(!lab)('VIP failover', () => {
     expect(moved, `still on ${now.join(', ') || 'no host'}`).toBe(true);
     expect(await firstAnswer(vip, Date.now(), 5000)).toBeDefined();
     expect(most).toBe(1);
+    // the lab's hosts share this machine's clock: the new holder's journal dates its takeover exactly
+    const line = await onHost(
+      lab!,
+      now[0]!,
+      "journalctl -u keepalived -o short-unix --no-pager -n 100 | grep 'Entering MASTER STATE' | tail -n 1",
+    );
+    const master = Math.round(Number(line.split(' ')[0]) * 1000) - t0;
     console.log(
-      `[figure] VIP left a not-ready holder (${holder} → ${now[0]}) in ${ms} ms (ssh polling, ±150 ms); loadavg ${loadavg()}`,
+      `[figure] VIP left a not-ready holder (${holder} → ${now[0]}): new holder MASTER ${master} ms after /healthcheck/fail (its journal), seen over ssh after ${ms} ms; loadavg ${loadavg()}`,
     );
     // ready again: it waits as BACKUP, and the VIP stays where it is (no preemption, no flapping)
     expect(await onHost(lab!, holder!, `${admin}/ok`)).toBe('OK\n');

@@ -6,10 +6,11 @@ import { envoyBinary } from './envoy_binary/main.ts';
 import { envoyConfig } from './envoy_config/main.ts';
 import { envoyService } from './envoy_service/main.ts';
 import { ownership } from './ownership/main.ts';
+import { vip } from './vip/main.ts';
 
 /** deploy / plan: everything, started and healthy. */
 export async function deployPlaybook(inv: Inventory, o: { allowDowngrade?: boolean } = {}): Promise<Role[]> {
-  return [ownership, envoyBinary(await roleOptions(inv, o)), envoyConfig, envoyService({ start: true })];
+  return [ownership, envoyBinary(await roleOptions(inv, o)), envoyConfig, envoyService({ start: true }), vip];
 }
 
 /** install: binary, config and unit in place, not started. */

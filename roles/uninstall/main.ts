@@ -5,13 +5,20 @@ import { UNIT_NAME } from '../../src/render/index.ts';
 import { task, type Role } from '../../src/runner/types.ts';
 import { service } from '../../src/modules/systemd.ts';
 import { command } from '../../src/modules/command.ts';
-import { forgetRemoved, ifOwnsUnit, removeOwned } from '../../src/modules/ownership.ts';
+import { forgetRemoved, ifOwnsFile, ifOwnsUnit, removeOwned } from '../../src/modules/ownership.ts';
+import { KEEPALIVED_UNIT } from '../../src/render/keepalived.ts';
 
 export function uninstall(o: { purge: boolean }): Role {
   const { purge } = o;
   return {
     name: 'uninstall',
     tasks: (inv) => [
+      // the VIP goes first: a host without Envoy must not keep answering for it
+      task(
+        'keepalived stopped and disabled',
+        ifOwnsFile(inv, 'keepalived', purge, service({ unit: KEEPALIVED_UNIT, state: 'absent' })),
+      ),
+      task('keepalived configuration', removeOwned(inv, 'keepalived', purge)),
       task('service stopped and disabled', ifOwnsUnit(inv, purge, service({ unit: UNIT_NAME, state: 'absent' }))),
       task('systemd unit', removeOwned(inv, 'unit', purge)),
       // facts are read before the unit file goes: systemd still knows the unit on the first run

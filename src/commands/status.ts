@@ -2,7 +2,8 @@
 // cluster, config drift against what the inventory renders now, last start. One round trip per host.
 import { onFleet } from '../runner/fleet.ts';
 import { hostStatus, unreachableStatus, type HostStatus } from '../ops/status.ts';
-import { formatStatus } from '../output/status-table.ts';
+import { formatStatus, vipLine } from '../output/status-table.ts';
+import { vipVerdict } from '../ops/vip.ts';
 import { safeJson } from '../output/safe-text.ts';
 import { withFleet } from '../cli/hosts.ts';
 import { FLEET, type FleetOptions } from '../cli/options.ts';
@@ -29,7 +30,15 @@ export const status: CommandSpec<FleetOptions> = {
       );
       if (ctx.signal.aborted) return EXIT.interrupted; // a half-read fleet is not shown
       const rows = outcomes.map((r) => (r.ok ? r.value : unreachableStatus(r.host, r.detail)));
-      const code = statusExitCode(rows);
+      const vip = inv.vip && {
+        address: `${inv.vip.address}/${inv.vip.prefix}`,
+        ...vipVerdict(
+          rows.map((r) => ({ host: r.host, view: r.vip })),
+          { complete: hosts.length === inv.hosts.length },
+        ),
+      };
+      // no holder or two are an outage of the VIP however healthy each host is
+      const code = vip?.problem ? EXIT.failed : statusExitCode(rows);
       if (o.json) {
         const count = (h: HostStatus['health']) => rows.filter((r) => r.health === h).length;
         const summary = {
@@ -47,6 +56,7 @@ export const status: CommandSpec<FleetOptions> = {
           summary,
           clusters: inv.clusters.map((c) => c.name),
           hosts: rows,
+          ...(vip && { vip }),
         };
         process.stdout.write(`${safeJson(doc, 2)}\n`);
       } else {
@@ -56,6 +66,7 @@ export const status: CommandSpec<FleetOptions> = {
           ctx.style,
         );
         process.stdout.write(`${table}  (${((Date.now() - t0) / 1000).toFixed(1)}s)\n`);
+        if (vip) process.stdout.write(`${vipLine(vip, ctx.style)}\n`);
       }
       return code;
     });

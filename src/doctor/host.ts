@@ -17,6 +17,8 @@ import { checkAdmin, checkJournal } from './check-envoy.ts';
 import { adminGet } from '../ops/admin.ts';
 import { endpointsFact, journalFact, ssFact, statsPath, versionFact, HTTP_TIMEOUT_S } from './probes.ts';
 import { check, worst, type Check, type HostReport } from './types.ts';
+import { checkVip, vipPortsFact } from './check-vip.ts';
+import { vipFact } from '../ops/vip.ts';
 
 /** Longest the one probe script may take: endpoint probes run in parallel, the rest are short. */
 const SCRIPT_TIMEOUT_MS = (HTTP_TIMEOUT_S + 40) * 1000;
@@ -101,6 +103,7 @@ async function gatherChecks(
     stats: statsPath(),
   });
   const logDisk = logDiskFact(inv.paths.logDir);
+  const vip = inv.vip ? { view: vipFact(inv), ports: vipPortsFact(inv) } : undefined;
   const specs = [
     unit,
     osFact,
@@ -115,6 +118,7 @@ async function gatherChecks(
     endpoints,
     journal,
     admin,
+    ...(vip ? [vip.view, vip.ports] : []),
   ] as FactSpec<unknown>[];
   const res = await readFacts(t, specs, { timeoutMs: SCRIPT_TIMEOUT_MS, signal });
   const { get } = res;
@@ -151,6 +155,8 @@ async function gatherChecks(
   if (j) checks.push(checkJournal(j, u.activeState === 'active'));
   const disk = get(logDisk);
   if (disk) checks.push(...checkLogDisk(inv, disk));
+  const view = vip && get(vip.view);
+  if (vip && view) checks.push(...checkVip(inv, host, view, get(vip.ports) ?? new Map()));
   return checks;
 }
 

@@ -83,6 +83,9 @@ export const METRICS_DEFAULTS: Filled<Omit<NonNullable<RawInventory['metrics']>,
   port: 9902,
 };
 
+// 200 ms adverts (VRRPv3): a dead holder is declared gone after 3 adverts + skew, ~0.7 s.
+export const VIP_DEFAULTS = { routerId: 51, advertInterval: '200ms', preempt: false, priority: 100 } as const;
+
 // Next to the metrics port; like it, the address is chosen per host (render/health-listener.ts).
 export const HEALTH_LISTENER_DEFAULTS: Filled<Omit<NonNullable<RawInventory['healthListener']>, 'address'>> = {
   enabled: true,

@@ -17,6 +17,11 @@ export const SAFE_PATH = /^[A-Za-z0-9_./+=,@:~-]+$/;
 export const HTTP_URL = /^https?:\/\/[A-Za-z0-9_./+=,@:~%[\]-]+$/;
 export const HEALTH_PATH = /^\/[A-Za-z0-9_./~%=-]*(\?[A-Za-z0-9_./~%=&-]*)?$/;
 
+/** `10.0.0.100/24`: an address and a prefix length; isCidr checks the length against the family. */
+export const CIDR = /^[0-9A-Fa-f:.]+\/\d{1,3}$/;
+/** Linux interface names: at most 15 characters, no "/" or whitespace (IFNAMSIZ). */
+export const IFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
+
 const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
 
 /** `1m30s` -> 90000; undefined when the text is not a duration. */
@@ -104,4 +109,39 @@ export function isLocalPath(path: string): boolean {
 /** Remote paths: absolute, no `..` segment (they are created and chowned as root). */
 export function isSafeAbsolutePath(path: string): boolean {
   return SAFE_PATH.test(path) && path.startsWith('/') && !path.split('/').includes('..') && !path.includes('~');
+}
+
+/** An IP address and a prefix length valid for its family (/1-/32 or /1-/128). */
+export function isCidr(text: string): boolean {
+  const c = parseCidr(text);
+  return c !== undefined;
+}
+
+export function parseCidr(text: string): { address: string; prefix: number; family: 4 | 6 } | undefined {
+  if (!CIDR.test(text)) return undefined;
+  const [address, bits] = text.split('/') as [string, string];
+  const family = ipFamily(address);
+  const prefix = Number(bits);
+  if (!family || prefix < 1 || prefix > (family === 4 ? 32 : 128)) return undefined;
+  return { address, prefix, family };
+}
+
+/** An IP address as a bigint (IPv4 in 32 bits, IPv6 in 128), for prefix arithmetic. */
+export function ipToBigInt(address: string): bigint {
+  if (isIP(address) === 4) return address.split('.').reduce((n, o) => (n << 8n) | BigInt(o), 0n);
+  const hex = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  const [head, tail = ''] = hex.split('::') as [string, string?];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = hex.includes('::') ? [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t] : h;
+  return groups.reduce((n, g) => (n << 16n) | BigInt(`0x${g}`), 0n);
+}
+
+/** Whether `address` lies in the subnet `base`/`prefix` (same family required). */
+export function inSubnet(address: string, base: string, prefix: number): boolean {
+  const family = ipFamily(base);
+  if (!family || ipFamily(address) !== family) return false;
+  const bits = BigInt(family === 4 ? 32 : 128);
+  const shift = bits - BigInt(prefix);
+  return ipToBigInt(address) >> shift === ipToBigInt(base) >> shift;
 }

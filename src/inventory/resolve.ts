@@ -12,6 +12,7 @@ import type {
   RollingSpec,
   SshSpec,
   TcpKeepalive,
+  VipSpec,
 } from './types.ts';
 import {
   ACCESS_LOG_DEFAULTS,
@@ -23,12 +24,13 @@ import {
   PATHS_DEFAULTS,
   ROLLING_DEFAULTS,
   SSH_DEFAULTS,
+  VIP_DEFAULTS,
   deepMerge,
   type ClusterDefaults,
   type EnvoyDefaults,
   type SshDefaults,
 } from './defaults.ts';
-import { expandHome, parseDuration, parseHostPort } from './formats.ts';
+import { expandHome, parseCidr, parseDuration, parseHostPort } from './formats.ts';
 import type { RawCluster, RawInventory } from './schema.ts';
 
 export interface ResolveContext {
@@ -56,6 +58,7 @@ export function resolveInventory(raw: RawInventory, ctx: ResolveContext): Invent
       ssh: resolveSsh(deepMerge(SSH_DEFAULTS, raw.ssh, h.ssh), ctx),
       ...(h.listenAddress !== undefined && { listenAddress: h.listenAddress }),
       hardening: h.hardening ?? raw.hardening ?? 'auto',
+      ...(h.vipPriority !== undefined && { vipPriority: h.vipPriority }),
     })),
     ssh,
     rolling: resolveRolling(deepMerge(ROLLING_DEFAULTS, raw.rolling)),
@@ -63,6 +66,22 @@ export function resolveInventory(raw: RawInventory, ctx: ResolveContext): Invent
     metrics: deepMerge(METRICS_DEFAULTS, raw.metrics),
     healthListener: deepMerge(HEALTH_LISTENER_DEFAULTS, raw.healthListener),
     paths,
+    ...(raw.vip && { vip: resolveVip(raw.vip) }),
+  };
+}
+
+function resolveVip(v: NonNullable<RawInventory['vip']>): VipSpec {
+  const cidr = parseCidr(v.address);
+  if (!cidr) throw new Error(`unvalidated vip address ${JSON.stringify(v.address)}`);
+  return {
+    address: cidr.address,
+    prefix: cidr.prefix,
+    ...(v.interface !== undefined && { interface: v.interface }),
+    routerId: v.routerId ?? VIP_DEFAULTS.routerId,
+    advertIntervalMs: ms(v.advertInterval ?? VIP_DEFAULTS.advertInterval),
+    ...(v.auth !== undefined && { auth: v.auth }),
+    ...(v.peers !== undefined && { peers: [...v.peers] }),
+    preempt: v.preempt ?? VIP_DEFAULTS.preempt,
   };
 }
 

@@ -9,6 +9,7 @@ import { CLUSTER_NAME, HOST_NAME, canonicalIp, ipFamily, isHostAddress, isWildca
 import { describe } from './issues.ts';
 import { checkOwnership } from './ownership-rules.ts';
 import { checkHealthListener, checkMetrics } from './metrics-rules.ts';
+import { checkVip } from './vip-rules.ts';
 
 export interface RuleProblem {
   path: KeyPath;
@@ -46,6 +47,7 @@ export function checkRules(data: unknown): RuleProblem[] {
     ...checkMetrics(root),
     ...checkHealthListener(root),
     ...checkOwnership(root),
+    ...checkVip(root),
   ];
 }
 

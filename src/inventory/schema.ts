@@ -8,11 +8,14 @@ import {
   HEALTH_PATH,
   HOST_NAME,
   HTTP_URL,
+  CIDR,
+  IFACE_NAME,
   PERCENT,
   SAFE_PATH,
   SEMVER,
   SHA256,
   UNIX_NAME,
+  isCidr,
   isDnsName,
   isHostAddress,
   isIpAddress,
@@ -165,6 +168,9 @@ export const hostSchema = z.strictObject({
   listenAddress: ipAddress().optional().describe("Overrides every cluster's listenAddress on this host"),
   ssh: sshSchema.optional(),
   hardening: hardening(),
+  vipPriority: int(1, 254, 'expected a VRRP priority (an integer from 1 to 254)')
+    .optional()
+    .describe("This host's VRRP priority for the VIP (default 100); the highest ready host takes it first"),
 });
 
 export const envoySchema = z.strictObject({
@@ -220,6 +226,35 @@ export const metricsSchema = z.strictObject({
   address: ipAddress().optional().describe("Address the metrics listener binds; default: each host's own address"),
 });
 
+const VIP_ADDRESS = 'expected an address with its prefix length, such as 10.0.0.100/24 or fd00::100/64';
+// keepalived's auth_pass: up to 8 printable characters, written into keepalived.conf unquoted
+const VIP_AUTH = /^[A-Za-z0-9_.+=,@:~-]{1,8}$/;
+
+export const vipSchema = z.strictObject({
+  address: checked(isCidr, VIP_ADDRESS, CIDR).describe("The virtual IP with the prefix length of the hosts' subnet"),
+  interface: pattern(IFACE_NAME, 'expected a network interface name such as eth0')
+    .optional()
+    .describe("Default: the interface that carries each host's own address"),
+  routerId: int(1, 255, 'expected a VRRP virtual router id (an integer from 1 to 255)')
+    .optional()
+    .describe('Unique per VRRP group on the subnet (default 51)'),
+  advertInterval: positiveDuration()
+    .optional()
+    .describe('VRRP advertisement interval (default 200ms: a dead holder is replaced within ~1 s)'),
+  auth: pattern(VIP_AUTH, 'expected a VRRP password of 1 to 8 letters, digits or _.+=,@:~-')
+    .optional()
+    .describe('VRRPv2 simple password; needs a whole-second advertInterval (VRRPv3 has no authentication)'),
+  peers: z
+    .array(ipAddress(), msg('expected a list of IP addresses'))
+    .min(1, msg('expected at least one peer address'))
+    .optional()
+    .describe("Unicast VRRP peers; default: the other hosts' addresses"),
+  preempt: z
+    .boolean(msg('expected true or false'))
+    .optional()
+    .describe('true: a higher-priority host takes the VIP back when it returns (default false: no flapping)'),
+});
+
 export const healthListenerSchema = z.strictObject({
   enabled: z.boolean(msg('expected true or false')).optional(),
   port: port().optional(),
@@ -254,6 +289,9 @@ export const inventorySchema = z
       ),
     paths: pathsSchema.optional(),
     hardening: hardening(),
+    vip: vipSchema
+      .optional()
+      .describe('A virtual IP moved by keepalived (VRRP) to a host whose Envoy is ready; off unless set'),
   })
   .describe('envoy-k8s-proxy inventory: hosts/<name>.yaml');
 

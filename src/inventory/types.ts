@@ -98,6 +98,8 @@ export interface HostSpec {
   listenAddress?: string;
   /** The unit's sandbox: the host's own setting, else the inventory's; default auto. */
   hardening: Hardening;
+  /** VRRP priority for the VIP, as written; render/keepalived.ts applies the default. */
+  vipPriority?: number;
 }
 
 /** full: every sandbox option; container: those container hosts support; auto: by detection. */
@@ -122,6 +124,21 @@ export interface MetricsSpec {
   port: number; // default 9902
   /** Bind address for every host; default: the host's own address (see render/metrics.ts). */
   address?: string;
+}
+
+/** The virtual IP keepalived moves between the hosts (render/keepalived.ts). */
+export interface VipSpec {
+  address: string; // the IP, without prefix
+  prefix: number; // the hosts' subnet prefix length
+  /** Fixed interface name; default: the one carrying each host's address (found on the host). */
+  interface?: string;
+  routerId: number; // default 51
+  advertIntervalMs: number; // default 200
+  /** VRRPv2 password (whole-second adverts only); VRRPv3 otherwise. */
+  auth?: string;
+  /** Unicast peers; undefined: every other host's address. */
+  peers?: string[];
+  preempt: boolean; // default false
 }
 
 export interface HealthListenerSpec {
@@ -154,4 +171,6 @@ export interface Inventory {
   metrics: MetricsSpec;
   healthListener: HealthListenerSpec;
   paths: Paths;
+  /** Off unless `vip:` is set. */
+  vip?: VipSpec;
 }

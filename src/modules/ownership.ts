@@ -9,7 +9,9 @@ import { quote } from '../ssh/index.ts';
 import { change, fail, ok, skip, type Module, type Plan, type Step, type TaskContext } from '../runner/types.ts';
 import { claimForDeploy } from '../ownership/claims.ts';
 import { hostState, ownershipFacts } from '../ownership/facts.ts';
-import { MANIFEST_PATH, isEmpty, serializeManifest, type Manifest } from '../ownership/manifest.ts';
+import { MANIFEST_PATH, isEmpty, serializeManifest, type FileRole, type Manifest } from '../ownership/manifest.ts';
+import { KEEPALIVED_UNIT } from '../render/keepalived.ts';
+import { service } from './systemd.ts';
 import { decideUninstall, type Part, type UninstallDecision } from '../ownership/uninstall.ts';
 import { writeFileStep } from './file.ts';
 
@@ -82,6 +84,37 @@ export function ifOwnsUnit(inv: Inventory, purge: boolean, module: Module): Modu
       if ('untrusted' in d) return skip('refusing to trust the manifest');
       const kept = d.parts.unit.kept;
       return kept.length ? skip(kept.join('; ')) : module.plan(ctx);
+    },
+  };
+}
+
+/** `module`, only when the tool owns the file of `role`: ok when nothing is there, skipped when it is not the tool's. */
+export function ifOwnsFile(inv: Inventory, role: FileRole, purge: boolean, module: Module): Module {
+  return {
+    facts: (o) => [...ownershipFacts(inv), ...module.facts(o)],
+    plan(ctx) {
+      const d = decision(ctx, purge);
+      if ('untrusted' in d) return skip('refusing to trust the manifest');
+      const kept = d.parts[role].kept;
+      if (kept.length) return skip(kept.join('; '));
+      return d.parts[role].steps.length ? module.plan(ctx) : ok();
+    },
+  };
+}
+
+/** Deploy without a VIP: a keepalived.conf the tool wrote earlier is stopped and removed; anything else is left alone. */
+export function retireKeepalived(inv: Inventory): Module {
+  const stop = service({ unit: KEEPALIVED_UNIT, state: 'absent' });
+  return {
+    facts: (o) => [...ownershipFacts(inv), ...stop.facts(o)],
+    async plan(ctx) {
+      const d = decision(ctx, false);
+      if ('untrusted' in d || d.parts.keepalived.steps.length === 0) return ok();
+      const stopped = await stop.plan(ctx);
+      const steps = [...(stopped.kind === 'change' ? stopped.steps : []), ...d.parts.keepalived.steps];
+      return change(steps, {
+        message: `stopped keepalived and removed the configuration of a VIP the inventory no longer has`,
+      });
     },
   };
 }

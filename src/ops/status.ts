@@ -6,6 +6,7 @@ import { readFacts } from '../facts/gather.ts';
 import { containerFact, type UnitFact } from '../facts/system.ts';
 import { listenerName, managedFiles, sandboxFor, type Sandbox } from '../render/index.ts';
 import { healthyByCluster, parseClusters, type EndpointHealth } from './admin.ts';
+import { vipFact, type VipView } from './vip.ts';
 import {
   answer,
   parseListeners,
@@ -70,6 +71,8 @@ export interface HostStatus {
   listeners?: { up: number; expected: number };
   clusters?: ClusterHealth[];
   drift?: Drift;
+  /** With a VIP in the inventory: does this host hold it, and what keepalived says. */
+  vip?: VipView;
 }
 
 /** Expected files on the host: absolute path → [display name, sha256 of what the inventory renders now]. */
@@ -104,6 +107,7 @@ export interface Observed {
   listeners: AdminAnswer<string[]>;
   clusters: AdminAnswer<EndpointHealth[]>;
   drift: Drift;
+  vip?: VipView;
 }
 
 /** Pure: what was observed → the row, with its health and the problems that decided it. */
@@ -145,6 +149,9 @@ export function assess(inv: Inventory, host: HostSpec, o: Observed): HostStatus 
     problems.push(`config drift: ${[...o.drift.drifted, ...o.drift.missing.map((m) => `${m} missing`)].join(', ')}`);
   // Draining still accepts connections: degraded, not down.
   const serving = active && listeners.up > 0;
+  if (o.vip && o.vip.keepalived !== 'active')
+    problems.push(`keepalived ${o.vip.keepalived}: this host cannot take the VIP`);
+  if (o.vip?.holds && !serving) problems.push('holds the VIP but Envoy is not serving');
   return {
     host: host.name,
     address: host.address,
@@ -157,6 +164,7 @@ export function assess(inv: Inventory, host: HostSpec, o: Observed): HostStatus 
     listeners,
     clusters,
     drift: o.drift,
+    ...(o.vip && { vip: o.vip }),
   };
 }
 
@@ -166,7 +174,10 @@ export async function hostStatus(t: Transport, inv: Inventory, host: HostSpec): 
     inv,
     managedFiles(inv, host, 'full').map((f) => f.path),
   );
-  const facts = await readFacts(t, [p.unit, p.binary, p.admin, p.hashes, containerFact], { what: 'the status probes' });
+  const vip = inv.vip ? vipFact(inv) : undefined;
+  const facts = await readFacts(t, [p.unit, p.binary, p.admin, p.hashes, containerFact, ...(vip ? [vip] : [])], {
+    what: 'the status probes',
+  });
   const expected = expectedFiles(inv, host, sandboxFor(host.hardening, facts.get(containerFact) ?? null));
   const admin = facts.get(p.admin);
   return assess(inv, host, {
@@ -177,6 +188,7 @@ export async function hostStatus(t: Transport, inv: Inventory, host: HostSpec): 
     listeners: answer(admin?.listeners, parseListeners),
     clusters: answer(admin?.clusters, parseClusters),
     drift: compareFiles(expected, facts.get(p.hashes) ?? new Map()),
+    ...(vip && { vip: facts.get(vip) ?? { holds: false, keepalived: 'unknown', vrrp: null } }),
   });
 }
 

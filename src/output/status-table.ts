@@ -83,3 +83,10 @@ export function summaryLine(rows: HostStatus[]): string {
   const n = (h: HostStatus['health']) => rows.filter((r) => r.health === h).length;
   return `${rows.length} host${rows.length === 1 ? '' : 's'}: ${n('healthy')} healthy, ${n('degraded')} degraded, ${n('down')} down, ${n('unreachable')} unreachable`;
 }
+
+/** `VIP 10.0.0.100/24: held by lb1`, or what is wrong with it (none, two holders), painted. */
+export function vipLine(v: { address: string; holders: string[]; problem?: string }, style: Style): string {
+  if (v.problem) return `VIP ${v.address}: ${paint(v.problem, 'failed', style)}`;
+  if (v.holders.length === 0) return `VIP ${v.address}: not on the selected hosts`;
+  return `VIP ${v.address}: held by ${v.holders.join(', ')}`;
+}

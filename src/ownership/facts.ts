@@ -94,6 +94,7 @@ export function ownershipFacts(inv: Inventory): FactSpec<unknown>[] {
     dirFact(logDir),
     fileFact('unit'),
     fileFact('logrotate'),
+    fileFact('keepalived'),
     userFact(user),
     groupFact(group),
   ];
@@ -108,7 +109,11 @@ export function hostState(inv: Inventory, facts: Facts): HostState {
       configDir: facts.get(dirFact(configDir)),
       logDir: facts.get(dirFact(logDir)),
     },
-    files: { unit: facts.get(fileFact('unit')), logrotate: facts.get(fileFact('logrotate')) },
+    files: {
+      unit: facts.get(fileFact('unit')),
+      logrotate: facts.get(fileFact('logrotate')),
+      keepalived: facts.get(fileFact('keepalived')),
+    },
     user: facts.get(userFact(user)),
     group: facts.get(groupFact(group)),
   };

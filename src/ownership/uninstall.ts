@@ -34,6 +34,7 @@ export function decideUninstall(
   const parts = {
     unit: part(),
     logrotate: part(),
+    keepalived: part(),
     installDir: part(),
     configDir: part(),
     logDir: part(),

@@ -7,6 +7,7 @@ import { fileAccessLog } from './access-log.ts';
 import { adminLogPath } from './logrotate.ts';
 import { socketAddress } from './address.ts';
 import { MAX_DOWNSTREAM_CONNECTIONS } from './limits.ts';
+import { renderHealthListener } from './health-listener.ts';
 import { renderMetricsResources } from './metrics.ts';
 import { EXTENSION, TYPE } from './type-urls.ts';
 
@@ -17,8 +18,17 @@ export function fileConfigSource(path: string): Record<string, unknown> {
   return { path_config_source: { path }, resource_api_version: 'V3' };
 }
 
-export function renderBootstrap(inv: Inventory, host: HostSpec, configDir: string): Record<string, unknown> {
+/** The metrics and health listeners (each optional), or undefined when both are off. */
+function staticResources(inv: Inventory, host: HostSpec): Record<string, unknown> | undefined {
   const metrics = renderMetricsResources(inv, host);
+  const listeners = [...((metrics?.listeners as unknown[]) ?? [])];
+  if (inv.healthListener.enabled) listeners.push(renderHealthListener(inv, host));
+  if (listeners.length === 0) return undefined;
+  return { listeners, ...(metrics && { clusters: metrics.clusters }) };
+}
+
+export function renderBootstrap(inv: Inventory, host: HostSpec, configDir: string): Record<string, unknown> {
+  const statics = staticResources(inv, host);
   return {
     node: { id: host.name, cluster: NODE_CLUSTER },
     admin: {
@@ -29,7 +39,7 @@ export function renderBootstrap(inv: Inventory, host: HostSpec, configDir: strin
       // Rolling restarts must reach /ready and /drain_listeners even at the connection cap.
       ignore_global_conn_limit: true,
     },
-    ...(metrics && { static_resources: metrics }),
+    ...(statics && { static_resources: statics }),
     dynamic_resources: {
       lds_config: fileConfigSource(posix.join(configDir, 'lds.yaml')),
       cds_config: fileConfigSource(posix.join(configDir, 'cds.yaml')),

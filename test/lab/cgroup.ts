@@ -1,7 +1,7 @@
 // One cgroup per host, entered before systemd-nspawn starts: hosts sharing a cgroup fail with IO
 // errors. On this machine's hybrid layout nspawn nests payload/ and supervisor/ under the host's
 // cgroup in both the unified and the name=systemd hierarchies, so the cgroup exists in both.
-import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LabConfig } from './config.ts';
 
@@ -40,6 +40,21 @@ export function freshHostCgroups(cfg: LabConfig, name: string): string[] {
     mkdirSync(dir, { recursive: true });
   }
   return dirs;
+}
+
+/**
+ * SIGKILL to every process of the host at once (cgroup v2's cgroup.kill): its init, sshd,
+ * keepalived and Envoy die together, with no shutdown and nothing sent on the network, like a
+ * power cut. False where no hierarchy offers cgroup.kill (kernels before 5.14).
+ */
+export function killHostCgroup(cfg: LabConfig, name: string): boolean {
+  for (const dir of hostCgroups(cfg, name)) {
+    const kill = path.join(dir, 'cgroup.kill');
+    if (!existsSync(kill)) continue;
+    writeFileSync(kill, '1');
+    return true;
+  }
+  return false;
 }
 
 export function removeHostCgroups(cfg: LabConfig, name: string): void {

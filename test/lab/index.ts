@@ -5,6 +5,7 @@ export {
   labDown,
   labStatus,
   stopHost,
+  killHost,
   startHost,
   stopApiserver,
   startApiserver,

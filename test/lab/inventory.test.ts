@@ -45,6 +45,7 @@ clusters:
 hosts:
   - {name: lb1, address: 10.213.0.11}
   - {name: lb2, address: 10.213.0.12}
+vip: {address: 10.213.0.100/24}
 `);
   });
 

@@ -3,7 +3,7 @@
 // N are destroyed (so `up 3` after `up 8` is fast). `fresh` tears everything down first.
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { bridgeExists, ensureBridge, removeBridge } from './bridge.ts';
-import { removeLabCgroups } from './cgroup.ts';
+import { killHostCgroup, removeLabCgroups } from './cgroup.ts';
 import { MAX_HOSTS, hostAddress, hostIndex, hostName, labConfig, labPaths, type LabConfig } from './config.ts';
 import { LabError } from './errors.ts';
 import {
@@ -207,6 +207,14 @@ export async function stopHost(name: string, opts: LabOptions = {}): Promise<voi
   const cfg = runningLab(opts);
   if (!hostExists(cfg, name)) throw new LabError(`${name} is not a host of the running lab`);
   await stopHostProcess(cfg, name);
+}
+
+/** Fault injection: the host loses power (every process SIGKILLed at once, no goodbye); startHost boots it again. */
+export async function killHost(name: string, opts: LabOptions = {}): Promise<void> {
+  const cfg = runningLab(opts);
+  if (!hostExists(cfg, name)) throw new LabError(`${name} is not a host of the running lab`);
+  if (!killHostCgroup(cfg, name)) throw new LabError(`${name}: this kernel has no cgroup.kill to cut its power`);
+  await stopHostProcess(cfg, name, 0); // reaps what is left and clears its pid file and cgroups
 }
 
 /** Boots a stopped host again from the same overlay and waits for SSH; returns its new pid. */

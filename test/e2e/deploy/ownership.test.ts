@@ -110,10 +110,18 @@ describe.skipIf(!lab)('ownership on the lab', () => {
     expect(changed.map((x) => x.task)).toEqual(['manifest']);
     expect(changed[0]!.message).toMatch(/^recorded from a deploy before the manifest: /);
     const manifest = JSON.parse(await on('cat /var/lib/envoy-k8s-proxy/manifest.json')) as {
-      paths: { origin: string }[];
+      paths: { role: string; origin: string }[];
       users: { name: string }[];
     };
-    expect(manifest.paths.map((p) => p.origin)).toEqual(['migrated', 'migrated', 'migrated', 'migrated', 'migrated']);
+    // the lab has a VIP: the keepalived.conf the tool rendered (its header says so) is the tool's too
+    expect(manifest.paths.map((p) => `${p.role} ${p.origin}`)).toEqual([
+      'installDir migrated',
+      'configDir migrated',
+      'logDir migrated',
+      'unit migrated',
+      'logrotate migrated',
+      'keepalived migrated',
+    ]);
     expect(manifest.users.map((u) => u.name)).toEqual(['envoy']);
     expect(await on('stat -c "%U %a" /var/lib/envoy-k8s-proxy /var/lib/envoy-k8s-proxy/manifest.json')).toBe(
       'root 700\nroot 600\n',

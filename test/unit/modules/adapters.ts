@@ -10,6 +10,7 @@ import { directory } from '../../../src/modules/directory.ts';
 import { fileSet } from '../../../src/modules/file-set.ts';
 import { file } from '../../../src/modules/file.ts';
 import { forgetRemoved, ifOwnsUnit, recordOwnership, removeOwned } from '../../../src/modules/ownership.ts';
+import { keepalivedConfig } from '../../../src/modules/keepalived-config.ts';
 import { releaseSwitch } from '../../../src/modules/release-switch.ts';
 import { release } from '../../../src/modules/release.ts';
 import { restartPending } from '../../../src/modules/restart-pending.ts';
@@ -109,6 +110,20 @@ export const adapters: Record<string, Adapter> = {
       validate: v && { ...v, command: (bootstrap: string) => v.command.replaceAll('{bootstrap}', quote(bootstrap)) },
       notify: a.notify && Object.fromEntries(Object.entries(a.notify).map(([f, h]) => [f, refs.handler(h)])),
     });
+  },
+
+  // keepalived.conf for lb1 of a three-host fleet with a VIP (interface from the fact unless `interface`)
+  'keepalived-config': (args) => {
+    const a = z.strictObject({ healthUrl: z.string(), interface: z.string().optional() }).parse(args);
+    const base = prodInventory();
+    const lb1 = base.hosts[0]!;
+    const inv = inventory({
+      clusters: base.clusters,
+      hosts: [lb1, { ...lb1, name: 'lb2', address: '192.168.1.12' }, { ...lb1, name: 'lb3', address: '192.168.1.13' }],
+    });
+    inv.vip = { address: '192.168.1.100', prefix: 24, routerId: 51, advertIntervalMs: 200, preempt: false };
+    if (a.interface) inv.vip.interface = a.interface;
+    return keepalivedConfig(inv, lb1, a.healthUrl);
   },
 
   // the four ownership modules, over the inventory the runner gives the task (its paths decide the facts)

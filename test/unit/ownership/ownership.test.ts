@@ -31,7 +31,7 @@ const fresh = (): HostState => ({
     configDir: { ...absent, real: '/etc/envoy-k8s-proxy' },
     logDir: { ...absent, real: '/var/log/envoy-k8s-proxy' },
   },
-  files: { unit: { type: 'absent' }, logrotate: { type: 'absent' } },
+  files: { unit: { type: 'absent' }, logrotate: { type: 'absent' }, keepalived: { type: 'absent' } },
   user: { exists: false },
   group: { exists: false },
 });
@@ -65,7 +65,11 @@ const deployed = (
       entries: ['access.log', 'admin.log'],
     }),
   },
-  files: { unit: { type: 'file', firstLine: HEADER }, logrotate: { type: 'file', firstLine: HEADER } },
+  files: {
+    unit: { type: 'file', firstLine: HEADER },
+    logrotate: { type: 'file', firstLine: HEADER },
+    keepalived: { type: 'absent' },
+  },
   user: { exists: true, uid: 999, gid: 997, home: '/nonexistent', shell: '/usr/sbin/nologin' },
   group: { exists: true, gid: 997 },
 });
@@ -81,6 +85,23 @@ describe('deploy claims', () => {
     const c = claimForDeploy(inv, deployed());
     expect(c).toMatchObject({ refusals: [] });
     expect(serializeManifest((c as { next: Manifest }).next)).toBe(serializeManifest(ours));
+  });
+
+  it('claims keepalived.conf only with a VIP, and refuses one it did not render', () => {
+    const withVip = {
+      ...inv,
+      vip: { address: '10.0.0.100', prefix: 24, routerId: 51, advertIntervalMs: 200, preempt: false },
+    };
+    const paths = (c: unknown) => (c as { next: Manifest }).next.paths.map((e) => e.role);
+    expect(paths(claimForDeploy(inv, fresh()))).not.toContain('keepalived');
+    expect(paths(claimForDeploy(withVip, fresh()))).toContain('keepalived');
+    const s = fresh();
+    s.files.keepalived = { type: 'file', firstLine: '! Configuration File for keepalived' };
+    expect((claimForDeploy(withVip, s) as { refusals: string[] }).refusals).toEqual([
+      '/etc/keepalived/keepalived.conf already exists and was not rendered by envoy-k8s-proxy',
+    ]);
+    // without a VIP a foreign keepalived.conf is none of the tool's business
+    expect((claimForDeploy(inv, s) as { refusals: string[] }).refusals).toEqual([]);
   });
 
   it('refuses an existing user, group and directory it did not create', () => {
@@ -186,6 +207,7 @@ describe('uninstall', () => {
     expect(commands(d)).toEqual({
       unit: [['rm', '-rf', '--', UNIT_FILE]],
       logrotate: [['rm', '-rf', '--', LOGROTATE_PATH]],
+      keepalived: [],
       installDir: [['rm', '-rf', '--', '/opt/envoy-k8s-proxy']],
       configDir: [['rm', '-rf', '--', '/etc/envoy-k8s-proxy']],
       logDir: [],
@@ -210,7 +232,15 @@ describe('uninstall', () => {
     s.group = { exists: true, gid: 997 };
     s.dirs.installDir = dir('/opt/envoy-k8s-proxy');
     const d = decideUninstall(inv, s, true);
-    expect(commands(d)).toEqual({ unit: [], logrotate: [], installDir: [], configDir: [], logDir: [], accounts: [] });
+    expect(commands(d)).toEqual({
+      unit: [],
+      logrotate: [],
+      keepalived: [],
+      installDir: [],
+      configDir: [],
+      logDir: [],
+      accounts: [],
+    });
     expect('parts' in d && [...d.parts.installDir.kept, ...d.parts.accounts.kept]).toEqual([
       '/opt/envoy-k8s-proxy: not created by envoy-k8s-proxy: left alone',
       'user envoy: not created by envoy-k8s-proxy: left alone',

@@ -1,0 +1,161 @@
+// Who holds the VIP, read from each host: the address on its interface (what clients reach),
+// keepalived's unit state and its last VRRP transition (what it believes). Used by status, doctor
+// and the restart choreography: before a holder is drained, a ready peer must hold the VIP.
+import type { HostSpec, Inventory } from '../inventory/types.ts';
+import type { FactSpec } from '../facts/types.ts';
+import { readFacts } from '../facts/gather.ts';
+import { ToolError } from '../errors.ts';
+import { KEEPALIVED_UNIT, VRRP_INSTANCE } from '../render/keepalived.ts';
+import type { Transport } from '../ssh/index.ts';
+import { quote } from '../ssh/index.ts';
+import type { Connections } from '../runner/connections.ts';
+import { adminPost } from './admin.ts';
+
+export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'INIT';
+
+export interface VipView {
+  /** The VIP is configured on one of the host's interfaces: it answers ARP for it. */
+  holds: boolean;
+  /** `systemctl is-active keepalived`: active, inactive, failed… */
+  keepalived: string;
+  /** keepalived's last VRRP transition in its journal; null when it logged none. */
+  vrrp: VrrpState | null;
+}
+
+const STATES = new Set<string>(['MASTER', 'BACKUP', 'FAULT', 'STOP', 'INIT']);
+
+export function vipFact(inv: Inventory): FactSpec<VipView> {
+  const vip = inv.vip?.address ?? '';
+  const instance = quote(`(${VRRP_INSTANCE})`);
+  return {
+    key: `vip:${vip}`,
+    script:
+      `if ip -o addr show to ${quote(vip)} | grep -q .; then echo holds; else echo free; fi; ` +
+      `systemctl is-active ${quote(KEEPALIVED_UNIT)} 2>/dev/null || true; ` +
+      `journalctl -u ${quote(KEEPALIVED_UNIT)} -o cat --no-pager -n 300 2>/dev/null | grep -F ${instance} | grep -oiE 'entering [a-z]+ state' | tail -n 1`,
+    parse: parseVipView,
+  };
+}
+
+export function parseVipView(out: string): VipView {
+  const [where = '', active = '', last = ''] = out.replace(/^\n+/, '').split('\n');
+  const state = /entering ([a-z]+) state/i.exec(last)?.[1]?.toUpperCase() ?? '';
+  return {
+    holds: where.trim() === 'holds',
+    keepalived: active.trim() || 'unknown',
+    vrrp: STATES.has(state) ? (state as VrrpState) : null,
+  };
+}
+
+export async function observeVip(t: Transport, inv: Inventory): Promise<VipView> {
+  const fact = vipFact(inv);
+  const facts = await readFacts(t, [fact], { what: 'the VIP probe' });
+  const v = facts.get(fact);
+  if (!v) throw new ToolError('remote', 'the VIP probe did not answer', { host: t.host });
+  return v;
+}
+
+/** A peer that can take the VIP: keepalived runs and waits as BACKUP (its track script passes). */
+export const canTakeOver = (v: VipView | undefined): boolean =>
+  v !== undefined && v.keepalived === 'active' && v.vrrp === 'BACKUP';
+
+/**
+ * Who holds the VIP among the hosts read, and whether that is a problem: two holders always are;
+ * none only when every host of the inventory was read (`--limit` may have left the holder out).
+ */
+export function vipVerdict(
+  views: { host: string; view?: VipView }[],
+  o: { complete: boolean } = { complete: true },
+): { holders: string[]; problem?: string } {
+  const holders = views.filter((v) => v.view?.holds).map((v) => v.host);
+  if (holders.length === 0 && o.complete)
+    return { holders, problem: 'no host holds the VIP: clients of the VIP are refused' };
+  if (holders.length > 1)
+    return { holders, problem: `${holders.length} hosts hold the VIP (${holders.join(', ')}): VRRP split brain` };
+  return { holders };
+}
+
+export interface HandOverOptions {
+  /** Reads one host's view (observeVip over its connection in real runs). */
+  observe(host: HostSpec): Promise<VipView>;
+  /** Makes the holder give the VIP up: its health listener fails, keepalived sees it within 1 s. */
+  release(): Promise<void>;
+  timeoutMs: number;
+  intervalMs?: number;
+  signal?: AbortSignal;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+export type HandOver = { kind: 'not-holder' } | { kind: 'moved'; to: string; ms: number };
+
+/**
+ * Before `host` is drained: if it holds the VIP, release it and wait (bounded) until a ready peer
+ * holds it and `host` no longer does. Refuses, before releasing anything, when no peer is ready
+ * to take it (restarting the last ready host would leave the VIP with nobody).
+ */
+export async function handOverVip(host: HostSpec, peers: HostSpec[], o: HandOverOptions): Promise<HandOver> {
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = o.now ?? Date.now;
+  const look = async (h: HostSpec) => ({ host: h, view: await o.observe(h).catch(() => undefined) });
+  if (!(await o.observe(host)).holds) return { kind: 'not-holder' };
+  const ready = (await Promise.all(peers.map(look))).filter((p) => canTakeOver(p.view));
+  if (ready.length === 0)
+    throw new ToolError(
+      'remote',
+      'holds the VIP and no peer is ready to take it (keepalived BACKUP): not releasing it',
+      {
+        host: host.name,
+      },
+    );
+  const t0 = now();
+  await o.release();
+  for (;;) {
+    if (o.signal?.aborted)
+      throw new ToolError('interrupted', 'interrupted while handing the VIP over', { host: host.name });
+    const [self, ...others] = await Promise.all([look(host), ...ready.map((p) => look(p.host))]);
+    const taker = others.find((p) => p.view?.holds);
+    if (taker && self?.view && !self.view.holds) return { kind: 'moved', to: taker.host.name, ms: now() - t0 };
+    if (now() - t0 >= o.timeoutMs)
+      throw new ToolError(
+        'remote',
+        `released the VIP but no ready peer held it within ${o.timeoutMs} ms (still on ${self?.view?.holds ? host.name : 'no host'})`,
+        { host: host.name },
+      );
+    await sleep(o.intervalMs ?? 100);
+  }
+}
+
+/**
+ * handOverVip over a run's connections: the peers are the inventory's other hosts, the release is
+ * the holder's `POST /healthcheck/fail` (its health listener answers 503, keepalived gives up the
+ * VIP within a second). Without a VIP in the inventory there is nothing to hand over.
+ */
+export async function handOverVipOnFleet(
+  inv: Inventory,
+  host: HostSpec,
+  conns: Connections,
+  o: { timeoutMs: number; signal?: AbortSignal },
+): Promise<HandOver> {
+  if (!inv.vip) return { kind: 'not-holder' };
+  return handOverVip(
+    host,
+    inv.hosts.filter((h) => h.name !== host.name),
+    {
+      observe: async (h) => observeVip(await conns.get(h), inv),
+      release: async () => {
+        const r = await adminPost(await conns.get(host), inv, '/healthcheck/fail');
+        if (r.status !== 200)
+          throw new ToolError(
+            'remote',
+            `admin did not take /healthcheck/fail (${r.status || r.error || 'no answer'})`,
+            {
+              host: host.name,
+            },
+          );
+      },
+      timeoutMs: o.timeoutMs,
+      ...(o.signal && { signal: o.signal }),
+    },
+  );
+}

@@ -1,0 +1,95 @@
+// The VIP on the lab: real keepalived on every host, real VRRP (unicast) on the lab bridge, a real
+// TLS client on the control side. The holder is hard-killed (power cut: its container's processes
+// SIGKILLed at once) and the VIP must answer again through another host; the holder's Envoy is
+// made not ready (admin POST /healthcheck/fail) and the VIP must leave it; never two holders.
+// Timings are printed as [figure] lines; only liveness bounds are asserted (10 s).
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { labOrSkip } from '../../lab/index.ts';
+import { deploy, onHost, runCli } from '../support/cli.ts';
+import { firstAnswer, holders, killHolderOnce, labVip, median, until, waitBackup } from '../support/vip.ts';
+
+const lab = labOrSkip();
+const TRIES = Number(process.env.VIP_TRIES ?? 3);
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+describe.skipIf(!lab)('VIP failover', () => {
+  let vip = '';
+  const names = () => lab!.hosts.map((h) => h.name);
+
+  beforeAll(async () => {
+    vip = labVip(lab!);
+    await deploy(lab!.inventoryPath);
+    // every host ready: one MASTER, the others BACKUP
+    for (const n of names()) await waitBackupOrMaster(n);
+    expect(await until(async () => (await holders(lab!, vip)).length === 1, 10_000)).toBe(true);
+  }, 120_000);
+
+  async function waitBackupOrMaster(name: string) {
+    const h = (await holders(lab!, vip, [name])).length === 1;
+    if (!h) await waitBackup(lab!, name);
+  }
+
+  it('status and doctor name the one holder', async () => {
+    const [holder] = await holders(lab!, vip);
+    const st = await runCli(['status', '--hosts', lab!.inventoryPath, '--json']);
+    expect(st.code, st.stderr).toBe(0);
+    const doc = JSON.parse(st.stdout) as { vip: { address: string; holders: string[]; problem?: string } };
+    expect(doc.vip).toEqual({ address: `${vip}/24`, holders: [holder] });
+    const text = await runCli(['status', '--hosts', lab!.inventoryPath]);
+    expect(text.stdout).toContain(`VIP ${vip}/24: held by ${holder}`);
+    const dr = await runCli(['doctor', '--hosts', lab!.inventoryPath, '--limit', holder!]);
+    expect(dr.code, dr.stdout + dr.stderr).toBe(0);
+    expect(dr.stdout).toMatch(/ok\s+VRRP\s+MASTER \(holds the VIP\)/);
+    expect(dr.stdout).toMatch(new RegExp(`ok\\s+VIP :6443\\s+${vip.replaceAll('.', '\\.')}:6443`));
+  }, 60_000);
+
+  it('the holder is hard-killed: the VIP answers through another host', async () => {
+    const times: number[] = [];
+    for (let i = 0; i < TRIES; i++) {
+      const r = await killHolderOnce(lab!, vip);
+      expect(r.to).not.toBe(r.killed);
+      expect(r.ms).toBeLessThan(10_000); // liveness bound only; the figure is below
+      times.push(r.ms);
+    }
+    console.log(
+      `[figure] VIP failover after a hard kill of the holder: median ${median(times)} ms, worst ${Math.max(...times)} ms over ${TRIES} tries (${times.join(', ')} ms); loadavg ${loadavg()}`,
+    );
+  }, 200_000);
+
+  it("the holder's Envoy is not ready: the VIP moves to a ready host, never two holders", async () => {
+    const [holder] = await holders(lab!, vip);
+    const admin = 'curl -s -X POST 127.0.0.1:10000/healthcheck';
+    let most = 1;
+    const t0 = Date.now();
+    expect(await onHost(lab!, holder!, `${admin}/fail`)).toBe('OK\n');
+    let now: string[] = [holder!];
+    const moved = await until(
+      async () => {
+        now = await holders(lab!, vip);
+        most = Math.max(most, now.length);
+        return now.length === 1 && now[0] !== holder;
+      },
+      10_000,
+      50,
+    );
+    const ms = Date.now() - t0;
+    expect(moved, `still on ${now.join(', ') || 'no host'}`).toBe(true);
+    expect(await firstAnswer(vip, Date.now(), 5000)).toBeDefined();
+    expect(most).toBe(1);
+    // the lab's hosts share this machine's clock: the new holder's journal dates its takeover exactly
+    const line = await onHost(
+      lab!,
+      now[0]!,
+      "journalctl -u keepalived -o short-unix --no-pager -n 100 | grep 'Entering MASTER STATE' | tail -n 1",
+    );
+    const master = Math.round(Number(line.split(' ')[0]) * 1000) - t0;
+    console.log(
+      `[figure] VIP left a not-ready holder (${holder} → ${now[0]}): new holder MASTER ${master} ms after /healthcheck/fail (its journal), seen over ssh after ${ms} ms; loadavg ${loadavg()}`,
+    );
+    // ready again: it waits as BACKUP, and the VIP stays where it is (no preemption, no flapping)
+    expect(await onHost(lab!, holder!, `${admin}/ok`)).toBe('OK\n');
+    await waitBackup(lab!, holder!);
+    expect(await holders(lab!, vip)).toEqual(now);
+  }, 60_000);
+});

@@ -48,7 +48,7 @@ console.log(
   `medians of ${o.repeat} for the floor, no-op and endpoint figures; fresh deploy and restart run once per host count\n`,
 );
 console.log(figuresTable(startup, runs));
-console.log('\nTargets (issue 8)');
+console.log('\nTargets (issues 8 and 16)');
 console.log(verdictLines(checks));
 console.log('\nAgainst the Ansible reference');
 console.log(ansibleTable(runs));

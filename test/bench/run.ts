@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labDown, labUp, type LabInfo } from '../lab/index.ts';
 import { labArch } from '../lab/release.ts';
+import { cpuMark, hostCpu, idleRate, type HostCpu } from './host-cpu.ts';
 import { medianBy, sshFloor } from './measure.ts';
 import { cliEnv, hasCommand, inventoryVariant, runCli, summarize, type Sample } from './tool.ts';
 
@@ -22,7 +23,9 @@ export interface Figure {
 
 export interface HostsRun {
   hosts: number;
-  floor: { samplesMs: number[]; medianMs: number };
+  floor: { samplesMs: number[]; medianMs: number; /** Of the median sample. */ hostCpu: HostCpu };
+  /** The lab hosts' background CPU (ms per ms of wall) before and after Envoy runs on them. */
+  idle: { before: number; after: number };
   figures: Figure[];
   /** Size of the Envoy release the lab serves (the stand-in), bytes. */
   releaseBytes: number;
@@ -72,16 +75,35 @@ export async function measureHosts(n: number, o: BenchOptions): Promise<HostsRun
   const cache = mkdtempSync(join(tmpdir(), 'ekp-bench-cache-')); // the fresh deploy downloads the release too
   const env = cliEnv(cache);
   const inv = lab.inventoryPath;
-  const deploy = async (file: string) => summarize(await runCli(['deploy', '--hosts', file, '--json'], env), true);
+  const idle = { before: await idleRate(lab), after: 0 };
+  // each run between two CPU marks: what the hosts spent on it, beside the control process's own
+  const measured = async (run: () => Promise<Sample>): Promise<Sample> => {
+    const a = cpuMark(lab);
+    const x = await run();
+    const b = cpuMark(lab);
+    return { ...x, hostCpu: hostCpu(a, b, { controlCpuMs: x.cpuMs, hosts: n, idle: idle.after || idle.before }) };
+  };
+  const deploy = (file: string) =>
+    measured(async () => summarize(await runCli(['deploy', '--hosts', file, '--json'], env), true));
   const notes: string[] = [];
   try {
-    const floorMs: number[] = [];
-    for (let i = 0; i < o.repeat; i++) floorMs.push(await sshFloor(lab));
-    const floor = { samplesMs: floorMs, medianMs: medianBy(floorMs, (x) => x) };
+    const floors: { wallMs: number; hostCpu: HostCpu }[] = [];
+    for (let i = 0; i < o.repeat; i++) {
+      const a = cpuMark(lab);
+      const f = await sshFloor(lab);
+      const b = cpuMark(lab);
+      floors.push({
+        wallMs: f.wallMs,
+        hostCpu: hostCpu(a, b, { controlCpuMs: f.clientCpuMs, hosts: n, idle: idle.before }),
+      });
+    }
+    const mid = medianBy(floors, (x) => x.wallMs);
+    const floor = { samplesMs: floors.map((x) => x.wallMs), medianMs: mid.wallMs, hostCpu: mid.hostCpu };
     log(`floor (parallel ssh true) ${s(floor.medianMs)}`);
 
     const fresh = figure('fresh', [await deploy(inv)]);
     log(`fresh deploy ${s(fresh.median.wallMs)}`);
+    idle.after = await idleRate(lab);
 
     const noops: Sample[] = [];
     for (let i = 0; i < o.repeat; i++) noops.push(await deploy(inv));
@@ -100,25 +122,32 @@ export async function measureHosts(n: number, o: BenchOptions): Promise<HostsRun
     if (removed.some((x) => restarted(x))) notes.push('an endpoint-only change restarted Envoy');
     log(`endpoint change ${s(endpoint.median.wallMs)}`);
 
-    const restart = await measureRestart(inv, env, notes);
+    const restart = await measureRestart(inv, env, notes, measured);
     log(`${restart.label} ${s(restart.median.wallMs)}`);
 
-    return { hosts: n, floor, figures: [fresh, noop, endpoint, restart], releaseBytes: releaseSize(lab), notes };
+    return { hosts: n, floor, idle, figures: [fresh, noop, endpoint, restart], releaseBytes: releaseSize(lab), notes };
   } finally {
     rmSync(cache, { recursive: true, force: true });
   }
 }
 
 /** The rolling-restart command where this checkout has it; otherwise the deploy's restart handler. */
-async function measureRestart(inv: string, env: NodeJS.ProcessEnv, notes: string[]): Promise<Figure> {
+async function measureRestart(
+  inv: string,
+  env: NodeJS.ProcessEnv,
+  notes: string[],
+  measured: (run: () => Promise<Sample>) => Promise<Sample>,
+): Promise<Figure> {
   if (hasCommand('rolling-restart')) {
-    const t = await runCli(['rolling-restart', '--hosts', inv, '--json'], env);
-    return figure('restart', [summarize(t, true)], 'rolling restart (rolling-restart command)');
+    const t = await measured(async () =>
+      summarize(await runCli(['rolling-restart', '--hosts', inv, '--json'], env), true),
+    );
+    return figure('restart', [t], 'rolling restart (rolling-restart command)');
   }
   // A bootstrap change restarts every host through the handler, rolling and gated on health; the
   // change back is the same path again and leaves the lab as it was.
   const moved = inventoryVariant(inv, (d) => (d.admin = { ...d.admin, port: 10001 }));
-  const there = summarize(await runCli(['deploy', '--hosts', moved, '--json'], env), true);
+  const there = await measured(async () => summarize(await runCli(['deploy', '--hosts', moved, '--json'], env), true));
   const back = summarize(await runCli(['deploy', '--hosts', inv, '--json'], env), true);
   if (!restarted(there) || !restarted(back))
     notes.push('the admin port change did not restart Envoy through the handler');

@@ -12,6 +12,7 @@ export const ANSIBLE: Record<number, { noop: [number, number]; fresh: [number, n
 };
 
 export const TARGETS = {
+  overUploadOnce: 1.3,
   noopOverFloor: 2,
   noopHostCpuOverFloor: 2,
   rssMiB: 150,
@@ -100,6 +101,26 @@ export function figuresTable(startup: Figure, runs: HostsRun[]): string {
       '1.0×',
       cpuSec(fc.procStatPerHostMs),
     ]);
+    const dash = ['-', '-', '-', '-', '-', '-', '-'];
+    rows.push([
+      String(r.hosts),
+      'floor: upload once (scp to 1 host)',
+      sec(r.upload.onceMs),
+      '-',
+      '-',
+      bytes(r.releaseBytes),
+      ...dash,
+    ]);
+    const all = r.releaseBytes * r.hosts;
+    rows.push([
+      String(r.hosts),
+      'floor: upload to all (parallel scp)',
+      sec(r.upload.allMs),
+      '-',
+      '-',
+      bytes(all),
+      ...dash,
+    ]);
     for (const f of r.figures) {
       const x = f.median;
       rows.push([
@@ -186,6 +207,19 @@ export function verdicts(runs: HostsRun[]): Verdict[] {
       value: `${ratio(c)} (${cpuSec(hostCpuOf(noop))} s vs ${cpuSec(hostCpuOf(r.floor))} s per host)`,
       met: Number.isFinite(c) ? c <= TARGETS.noopHostCpuOverFloor : null,
     });
+  }
+  for (const r of runs) {
+    for (const name of ['fresh', 'upgrade'] as const) {
+      const f = r.figures.find((x) => x.name === name)?.median;
+      if (!f) continue;
+      const x = f.wallMs / r.upload.onceMs;
+      out.push({
+        target: `issue 16: ${name} within ${TARGETS.overUploadOnce}× the "upload once" floor (${bytes(r.releaseBytes)} release)`,
+        hosts: r.hosts,
+        value: `${ratio(x)} (${sec(f.wallMs)} s vs ${sec(r.upload.onceMs)} s; upload to all ${sec(r.upload.allMs)} s)`,
+        met: x <= TARGETS.overUploadOnce,
+      });
+    }
   }
   const at8 = runs.find((r) => r.hosts === 8);
   if (at8) {

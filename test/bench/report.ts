@@ -101,7 +101,7 @@ export function figuresTable(startup: Figure, runs: HostsRun[]): string {
       '1.0×',
       cpuSec(fc.procStatPerHostMs),
     ]);
-    const dash = ['-', '-', '-', '-', '-', '-', '-'];
+    const dash = ['-', '-', '-', '-', '-', '-'];
     rows.push([
       String(r.hosts),
       'floor: upload once (scp to 1 host)',
@@ -155,6 +155,9 @@ const find = (r: HostsRun, name: Figure['name']) => r.figures.find((f) => f.name
 function largest(runs: HostsRun[], want: number): HostsRun | undefined {
   return runs.find((r) => r.hosts === want) ?? [...runs].sort((a, b) => b.hosts - a.hosts)[0];
 }
+
+/** Below this a release's transfer is lost in the rest of a deploy (`--release-mib` for real size). */
+const SMALL_RELEASE = 8 * 2 ** 20;
 
 const BINARY_TASK = /^envoy_binary: envoy .* binary$/;
 
@@ -217,7 +220,8 @@ export function verdicts(runs: HostsRun[]): Verdict[] {
         target: `issue 16: ${name} within ${TARGETS.overUploadOnce}× the "upload once" floor (${bytes(r.releaseBytes)} release)`,
         hosts: r.hosts,
         value: `${ratio(x)} (${sec(f.wallMs)} s vs ${sec(r.upload.onceMs)} s; upload to all ${sec(r.upload.allMs)} s)`,
-        met: x <= TARGETS.overUploadOnce,
+        // with the ~100 KiB stand-in the transfer is noise: only a real-size release says anything
+        met: r.releaseBytes < SMALL_RELEASE ? null : x <= TARGETS.overUploadOnce,
       });
     }
   }

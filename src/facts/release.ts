@@ -15,7 +15,8 @@ export type ReleaseFact =
 
 /** The record's name, beside the binary in its release directory (root's, mode 755). */
 export function identityRecordPath(bin: string): string {
-  return posix.join(posix.dirname(bin), `.${posix.basename(bin)}.ekp-identity`);
+  // no `ekp-` in the name: the tool's temp files have it, and this one is meant to stay
+  return posix.join(posix.dirname(bin), `.${posix.basename(bin)}.identity`);
 }
 
 /** `stat` format of the identity; %y/%z carry nanoseconds on every coreutils. */
@@ -29,7 +30,7 @@ export function identityCommand(bin: string): string {
 /** Shell that records `sha` as the binary's checksum for its current identity (temp, then rename). */
 export function recordIdentityCommand(bin: string, sha: string, o: { ifIdentity?: string } = {}): string {
   const rec = identityRecordPath(bin);
-  const tmp = `${rec}.tmp`;
+  const tmp = `${rec}.ekp-tmp`;
   const write = `printf '%s %s\\n' ${quote(sha)} "$id" > ${quote(tmp)} && mv -f ${quote(tmp)} ${quote(rec)}`;
   // a binary replaced since it was hashed stays unrecorded (the next run hashes it again)
   if (o.ifIdentity === undefined) return `id=$(${identityCommand(bin)}) && ${write}`;

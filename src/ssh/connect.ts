@@ -6,11 +6,12 @@ import type { Duplex } from 'node:stream';
 import type { HostVerifier } from 'ssh2';
 import { ToolError } from '../errors.ts';
 import type { HostSpec } from '../inventory/types.ts';
-import { authMethods, type AuthEnv, type AuthMethod } from './auth.ts';
+import { authMethods, describeAuth, type AuthEnv, type AuthMethod } from './auth.ts';
 import { connectError, type ConnectTarget } from './connect-error.ts';
 import { hostKeyOffer, noPinnedTypeMessage, pinnedOfferProblem, verifyHostKey } from './host-key.ts';
 import { hostLookupName } from './known-hosts.ts';
 import { createTransport } from './transport.ts';
+import { trace, traced } from './trace.ts';
 import type { Transport } from './types.ts';
 
 export interface ConnectOptions {
@@ -56,6 +57,11 @@ async function openLeg(leg: Leg, auth: AuthMethod[], opts: ConnectOptions, sock?
   if (unusable) throw new ToolError('hostkey', unusable, { host: leg.name });
   const onAbort = (): void => void ssh.connection?.destroy();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const start = performance.now();
+  trace(
+    leg.name,
+    `connecting to ${leg.user}@${who}${sock ? ' (through the proxyJump)' : ''}, offering ${auth.map(describeAuth).join(', ')}`,
+  );
   try {
     await ssh.connect({
       ...(sock ? { sock: sock as never } : { host: leg.address }),
@@ -79,6 +85,7 @@ async function openLeg(leg: Leg, auth: AuthMethod[], opts: ConnectOptions, sock?
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
+  trace(leg.name, `connected to ${leg.user}@${who} in ${Math.round(performance.now() - start)}ms`);
   // node-ssh stops listening for 'error' once connected; an unheard 'error' event would crash.
   ssh.connection?.on('error', () => undefined);
   return ssh;
@@ -136,5 +143,5 @@ export async function connect(host: HostSpec, opts: ConnectOptions = {}): Promis
   const client = ssh.connection;
   if (!client)
     throw new ToolError('connect', `connection to ${host.address} closed right after login`, { host: host.name });
-  return createTransport(host, client, { onClose: () => bastion?.dispose() });
+  return traced(createTransport(host, client, { onClose: () => bastion?.dispose() }), host);
 }

@@ -48,7 +48,16 @@ export function isEncryptedKey(text: string): boolean {
   return raw.subarray(magic.length + 4, magic.length + 4 + len).toString('latin1') !== 'none';
 }
 
-export async function authMethods(host: string, ssh: SshSpec, env: AuthEnv = process.env): Promise<AuthMethod[]> {
+/**
+ * `configFiles`: IdentityFile entries of ~/.ssh/config for this host, offered after the agent in
+ * place of the default keys (a missing or locked one is skipped, as ssh does).
+ */
+export async function authMethods(
+  host: string,
+  ssh: SshSpec,
+  env: AuthEnv = process.env,
+  configFiles: readonly string[] = [],
+): Promise<AuthMethod[]> {
   const username = ssh.user;
   const passphrase = env.SSH_KEY_PASSPHRASE || undefined;
   const keyMethod = (file: string, key: string): PublicKeyAuthMethod => {
@@ -87,8 +96,8 @@ export async function authMethods(host: string, ssh: SshSpec, env: AuthEnv = pro
     methods.push(agent);
   }
   const home = env.HOME || homedir();
-  for (const file of ['id_ed25519', 'id_rsa']) {
-    const path = join(home, '.ssh', file);
+  const files = configFiles.length ? configFiles : ['id_ed25519', 'id_rsa'].map((f) => join(home, '.ssh', f));
+  for (const path of files) {
     const key = await readFile(path, 'utf8').catch(() => undefined);
     // An encrypted default key without a passphrase cannot be used: skip it, like ssh in BatchMode.
     if (key !== undefined && !(isEncryptedKey(key) && passphrase === undefined)) methods.push(keyMethod(path, key));

@@ -70,6 +70,7 @@ async function validateAction(o: ValidateOptions): Promise<number> {
   const remoteOk = remote.every((r) => r.ok);
   const summary = {
     inventory: inv.file,
+    ...(inv.layers && { layers: inv.layers }),
     ok: remoteOk,
     remote,
     hosts: hosts.map((h) => h.name),
@@ -83,6 +84,7 @@ async function validateAction(o: ValidateOptions): Promise<number> {
     console.log(safeJson(summary, 2));
   } else {
     console.log(`${inv.file}: OK`);
+    if (inv.layers) console.log(`  merged from ${inv.layers.join(' + ')} (later files win)`);
     console.log(`  ${hosts.length} host(s): ${summary.hosts.join(', ')}`);
     for (const c of summary.clusters) console.log(`  ${c}`);
     console.log(

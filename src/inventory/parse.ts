@@ -4,7 +4,8 @@ import { homedir } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import { InputError, type Problem } from '../errors.ts';
 import { issuesToProblems, describe } from './issues.ts';
-import { Locator, formatPath } from './locate.ts';
+import { Locator, formatPath, type PathLocator } from './locate.ts';
+import { mergeLayers, type Layer } from './layers.ts';
 import { resolveInventory } from './resolve.ts';
 import { checkRules } from './rules.ts';
 import { parseInputYaml } from './input-file.ts';
@@ -20,6 +21,11 @@ export interface ParseOptions {
 
 /** Pure apart from reading os.homedir() when `home` is not given. */
 export function parseInventory(text: string, file: string, opts: ParseOptions = {}): Inventory {
+  return inventoryFromLayers([parseLayer(text, file)], opts);
+}
+
+/** One file's YAML as a mapping, before any checking of its keys. */
+export function parseLayer(text: string, file: string): Layer {
   const fail = (problems: Problem[]): never => {
     throw new InputError('inventory', problems);
   };
@@ -44,8 +50,17 @@ export function parseInventory(text: string, file: string, opts: ParseOptions = 
       },
     ]);
   }
+  return { file, data: data as Record<string, unknown>, locator: new Locator(doc, lines) };
+}
 
-  const locator = new Locator(doc, lines);
+/**
+ * The layers (a base first, the file that extends it last) merged, validated and resolved; every
+ * problem names the file its key is written in. Named and resolved as the last layer.
+ */
+export function inventoryFromLayers(layers: readonly Layer[], opts: ParseOptions = {}): Inventory {
+  const file = layers.at(-1)!.file;
+  const { data, locator }: { data: Record<string, unknown>; locator: PathLocator } =
+    layers.length === 1 ? layers[0]! : mergeLayers(layers);
   const parsed = inventorySchema.safeParse(data, { error: () => '' }); // silence zod's texts: issues.ts words them
   const problems = parsed.success
     ? []
@@ -53,14 +68,14 @@ export function parseInventory(text: string, file: string, opts: ParseOptions = 
   for (const rule of checkRules(data)) {
     const pos = locator.find(rule.path);
     problems.push({
-      file,
+      file: locator.fileOf?.(rule.path) ?? file,
       path: formatPath(rule.path),
       message: rule.message,
       ...(pos && { line: pos.line, column: pos.column }),
     });
   }
-  if (problems.length > 0 || !parsed.success) fail(sortProblems(problems));
-  return resolveInventory(parsed.data!, {
+  if (problems.length > 0 || !parsed.success) throw new InputError('inventory', sortProblems(problems));
+  return resolveInventory(parsed.data, {
     file,
     name: basename(file).replace(/\.ya?ml$/, ''),
     baseDir: opts.baseDir ?? dirname(resolve(file)),
@@ -68,9 +83,10 @@ export function parseInventory(text: string, file: string, opts: ParseOptions = 
   });
 }
 
-/** In file order, so the list reads top to bottom; problems without a position go last. */
+/** By file (in the order first seen), then in file order; problems without a position go last. */
 function sortProblems(problems: Problem[]): Problem[] {
-  const key = (p: Problem) => (p.line ?? Number.MAX_SAFE_INTEGER) * 1e6 + (p.column ?? 0);
+  const files = [...new Set(problems.map((p) => p.file))];
+  const key = (p: Problem) => files.indexOf(p.file) * 1e15 + (p.line ?? 1e8) * 1e6 + (p.column ?? 0);
   return problems
     .map((p, i) => ({ p, i }))
     .sort((a, b) => key(a.p) - key(b.p) || a.i - b.i)

@@ -143,6 +143,8 @@ export interface Paths {
 export interface Inventory {
   /** Path of the inventory file as given (used in messages). */
   file: string;
+  /** With `extends:`, every file merged, base first (this file last). */
+  layers?: readonly string[];
   /** Inventory name: file stem, e.g. prod. */
   name: string;
   envoy: EnvoyRelease;

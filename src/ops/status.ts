@@ -132,7 +132,8 @@ export function assess(inv: Inventory, host: HostSpec, o: Observed): HostStatus 
     name: c.name,
     healthy: byCluster.get(c.name)?.healthy ?? 0,
     total: byCluster.get(c.name)?.total ?? c.endpoints.length,
-    ...(conns && { activeConnections: conns.get(c.name) ?? 0 }),
+    // a cluster the answer has no cx_active for is unknown, not idle
+    ...(conns?.has(c.name) && { activeConnections: conns.get(c.name)! }),
   }));
   if (active && o.clusters.value) {
     for (const c of clusters) {
@@ -164,7 +165,9 @@ export function assess(inv: Inventory, host: HostSpec, o: Observed): HostStatus 
     uptimeS: o.serverInfo.value?.uptimeS ?? null,
     listeners,
     clusters,
-    ...(conns && { activeConnections: clusters.reduce((n, c) => n + (c.activeConnections ?? 0), 0) }),
+    ...(clusters.some((c) => c.activeConnections !== undefined) && {
+      activeConnections: clusters.reduce((n, c) => n + (c.activeConnections ?? 0), 0),
+    }),
     drift: o.drift,
   };
 }

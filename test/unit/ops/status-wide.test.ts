@@ -69,9 +69,13 @@ describe('status --wide', () => {
     expect(narrow).not.toContain('conns');
   });
 
-  it('an admin that did not answer shows "?", not zero', () => {
+  it('an admin that did not answer, or gave no cx_active, shows "?", not zero', () => {
     const row = assess(inv, host, observed({ connections: { status: 0, value: null } }));
     expect(row.activeConnections).toBeUndefined();
     expect(formatStatus([row], [a!.name, b!.name], style, new Date(), { wide: true })).toContain('? conns');
+    const flagsOnly = parseActiveConnections(`${a!.name}::192.168.1.19:6443::health_flags::healthy`);
+    const silent = assess(inv, host, observed({ connections: { status: 200, value: flagsOnly } }));
+    expect(silent.clusters![0]!.activeConnections).toBeUndefined();
+    expect(silent.activeConnections).toBeUndefined();
   });
 });

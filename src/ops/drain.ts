@@ -6,15 +6,10 @@ import type { HostSpec, Inventory } from '../inventory/types.ts';
 import { quote, type Transport } from '../ssh/index.ts';
 import { readFacts } from '../facts/gather.ts';
 import { adminScript, answered, parseAdminReplies } from '../facts/admin.ts';
-import { HEALTH_PATH, healthListenerAddress } from '../render/index.ts';
-import { adminGet } from './admin.ts';
+import { healthUrl } from '../render/health-url.ts';
 
-/** The health URL of `host` as a peer reaches it: a wildcard bind is reached on the host's address. */
-export function healthUrl(inv: Inventory, host: HostSpec): string {
-  const bind = healthListenerAddress(inv, host);
-  const address = /^(0\.0\.0\.0|[0:]+)$/.test(bind) ? host.address : bind;
-  return `http://${address.includes(':') ? `[${address}]` : address}:${inv.healthListener.port}${HEALTH_PATH}`;
-}
+export { healthUrl };
+import { adminGet } from './admin.ts';
 
 /** GET /healthz of each host, from `t`'s host, in one curl: true for a 200. */
 export async function healthOf(t: Transport, inv: Inventory, hosts: HostSpec[], timeoutS = 2): Promise<boolean[]> {

@@ -7,7 +7,6 @@ import { fileAccessLog } from './access-log.ts';
 import { adminLogPath } from './logrotate.ts';
 import { socketAddress } from './address.ts';
 import { MAX_DOWNSTREAM_CONNECTIONS } from './limits.ts';
-import { renderHealthListener } from './health-listener.ts';
 import { renderMetricsResources } from './metrics.ts';
 import { EXTENSION, TYPE } from './type-urls.ts';
 
@@ -18,17 +17,8 @@ export function fileConfigSource(path: string): Record<string, unknown> {
   return { path_config_source: { path }, resource_api_version: 'V3' };
 }
 
-/** The metrics and health listeners (each optional), or undefined when both are off. */
-function staticResources(inv: Inventory, host: HostSpec): Record<string, unknown> | undefined {
-  const metrics = renderMetricsResources(inv, host);
-  const listeners = [...((metrics?.listeners as unknown[]) ?? [])];
-  if (inv.healthListener.enabled) listeners.push(renderHealthListener(inv, host));
-  if (listeners.length === 0) return undefined;
-  return { listeners, ...(metrics && { clusters: metrics.clusters }) };
-}
-
 export function renderBootstrap(inv: Inventory, host: HostSpec, configDir: string): Record<string, unknown> {
-  const statics = staticResources(inv, host);
+  const metrics = renderMetricsResources(inv, host);
   return {
     node: { id: host.name, cluster: NODE_CLUSTER },
     admin: {
@@ -39,7 +29,7 @@ export function renderBootstrap(inv: Inventory, host: HostSpec, configDir: strin
       // Rolling restarts must reach /ready and /drain_listeners even at the connection cap.
       ignore_global_conn_limit: true,
     },
-    ...(statics && { static_resources: statics }),
+    ...(metrics && { static_resources: metrics }),
     dynamic_resources: {
       lds_config: fileConfigSource(posix.join(configDir, 'lds.yaml')),
       cds_config: fileConfigSource(posix.join(configDir, 'cds.yaml')),

@@ -1,13 +1,11 @@
-// Where a host's health listener answers (render/health-listener.ts serves it): keepalived's
-// track script polls it; the inventory rules refuse a VIP with the health listener turned off.
-import { isIP } from 'node:net';
+// Where a host's health listener answers (render/health-listener.ts serves it), as a peer or the
+// host itself reaches it: keepalived's track script, the restart's last-ready check and its gate.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import { HEALTH_PATH, healthListenerAddress } from './health-listener.ts';
 
+/** A wildcard bind is reached on the host's own address (from peers and from the host alike). */
 export function healthUrl(inv: Inventory, host: HostSpec): string {
-  const bound = healthListenerAddress(inv, host);
-  // a wildcard bind answers on loopback too; curl cannot dial 0.0.0.0 portably
-  const address = bound === '0.0.0.0' ? '127.0.0.1' : bound === '::' ? '::1' : bound;
-  const h = isIP(address) === 6 ? `[${address}]` : address;
-  return `http://${h}:${inv.healthListener.port}${HEALTH_PATH}`;
+  const bind = healthListenerAddress(inv, host);
+  const address = /^(0\.0\.0\.0|[0:]+)$/.test(bind) ? host.address : bind;
+  return `http://${address.includes(':') ? `[${address}]` : address}:${inv.healthListener.port}${HEALTH_PATH}`;
 }

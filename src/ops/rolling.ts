@@ -12,6 +12,7 @@ import { onFleet } from '../runner/fleet.ts';
 import { adminPost } from './admin.ts';
 import { waitHealthy } from './gate.ts';
 import { healthOf, healthUrl, readyPeers, validateLive, waitQuiet } from './drain.ts';
+import { handOverBeforeDrain } from './vip.ts';
 import { UNIT_NAME } from '../render/index.ts';
 
 export interface RollingOptions {
@@ -191,7 +192,12 @@ export async function rollingRestart(
           await o.onHostDone?.(r.host.name, outcome);
         },
       },
-      (t, h) => restartOne(t, inv, h, { ...o, signal: undefined }),
+      (t, h) =>
+        restartOne(t, inv, h, {
+          ...o,
+          signal: undefined,
+          beforeDrain: o.beforeDrain ?? handOverBeforeDrain(inv, conns, o.log),
+        }),
     );
     if ((failed.size * 100) / Math.max(1, total) > (o.maxFailPercent ?? 0)) break;
   }

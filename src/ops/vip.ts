@@ -159,3 +159,22 @@ export async function handOverVipOnFleet(
     },
   );
 }
+
+/** How long a holder waits for a peer to take the VIP: keepalived's poll (1 s) plus VRRP, with room. */
+export const HAND_OVER_TIMEOUT_MS = 10_000;
+
+/**
+ * A restart's `beforeDrain` step when the inventory has a VIP: the host hands it to a ready peer
+ * before it is drained, so no new connection through the VIP reaches it. Undefined without a VIP.
+ */
+export function handOverBeforeDrain(
+  inv: Inventory,
+  conns: Connections,
+  log?: (host: string, message: string) => void,
+): ((t: Transport, host: HostSpec) => Promise<void>) | undefined {
+  if (!inv.vip) return undefined;
+  return async (_t, host) => {
+    const r = await handOverVipOnFleet(inv, host, conns, { timeoutMs: HAND_OVER_TIMEOUT_MS });
+    if (r.kind === 'moved') log?.(host.name, `VIP handed to ${r.to} in ${r.ms} ms`);
+  };
+}

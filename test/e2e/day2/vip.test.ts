@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip } from '../../lab/index.ts';
 import { deploy, onHost, runCli } from '../support/cli.ts';
+import { throughLb } from '../support/traffic.ts';
 import { firstAnswer, holders, killHolderOnce, labVip, median, until, waitBackup } from '../support/vip.ts';
 
 const lab = labOrSkip();
@@ -92,4 +93,35 @@ describe.skipIf(!lab)('VIP failover', () => {
     await waitBackup(lab!, holder!);
     expect(await holders(lab!, vip)).toEqual(now);
   }, 60_000);
+
+  it('rolling-restart of every host: 20 new TLS connections/s through the VIP, none fails', async () => {
+    const results: { at: number; ok: boolean; error?: string }[] = [];
+    const pending: Promise<void>[] = [];
+    let running = true;
+    const client = (async () => {
+      while (running) {
+        const at = Date.now();
+        pending.push(
+          throughLb(vip, 6443, '/version', 3000).then(
+            () => void results.push({ at, ok: true }),
+            (e: Error) => void results.push({ at, ok: false, error: e.message }),
+          ),
+        );
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const t0 = Date.now();
+    const r = await runCli(['rolling-restart', '--hosts', lab!.inventoryPath]);
+    running = false;
+    await client;
+    await Promise.all(pending);
+    const failed = results.filter((x) => !x.ok);
+    console.log(
+      `[figure] rolling-restart of ${names().length} hosts through the VIP: ${failed.length} of ${results.length} new connections failed in ${((Date.now() - t0) / 1000).toFixed(1)} s; loadavg ${loadavg()}`,
+    );
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/VIP handed to lb\d in \d+ ms/);
+    expect(failed.map((x) => x.error)).toEqual([]);
+    expect((await holders(lab!, vip)).length).toBe(1);
+  }, 180_000);
 });

@@ -6,7 +6,10 @@ import { systemUser } from '../../src/modules/system-user.ts';
 import { directory } from '../../src/modules/directory.ts';
 import { fileSet } from '../../src/modules/file-set.ts';
 import { file } from '../../src/modules/file.ts';
+import { loadedCheck } from '../../src/modules/xds-loaded.ts';
 import {
+  adminUrl,
+  subscriptionOf,
   CONFIG_FILE_MODE,
   LOGROTATE_PATH,
   renderConfigFiles,
@@ -22,8 +25,11 @@ const ORDER = (name: string) => (name.startsWith('eds_') ? 0 : name === 'cds.yam
 
 type Render = (inv: Inventory, host: HostSpec, opts?: { configDir?: string }) => RenderedFile[];
 
-/** The role, with the renderer as a parameter so a test can hand the hosts a config Envoy rejects. */
-export function envoyConfigRole(render: Render = renderConfigFiles): Role {
+/**
+ * The role, with the renderer as a parameter so a test can hand the hosts a config Envoy rejects.
+ * `keepPrevious`: a gated deploy keeps the replaced files until the host passes its gate.
+ */
+export function envoyConfigRole(render: Render = renderConfigFiles, o: { keepPrevious?: boolean } = {}): Role {
   return {
     name: 'envoy_config',
     tasks: (inv, host) => {
@@ -56,6 +62,17 @@ export function envoyConfigRole(render: Render = renderConfigFiles): Role {
             },
             // lds/cds/eds are reloaded by Envoy on rename; only the bootstrap needs a restart
             notify: { 'envoy.yaml': restartHandler },
+            // ...and Envoy must say it loaded them, else the previous files go back
+            loaded: (changed) => {
+              const xds = files.flatMap((f) => {
+                const prefix = subscriptionOf(f.name, inv.clusters);
+                return prefix && f.version && changed.includes(f.name)
+                  ? [{ file: f.name, prefix, version: f.version }]
+                  : [];
+              });
+              return xds.length ? loadedCheck(adminUrl(inv, '/stats'), xds) : undefined;
+            },
+            keepPrevious: o.keepPrevious,
           }),
         ),
       ];
@@ -64,3 +81,5 @@ export function envoyConfigRole(render: Render = renderConfigFiles): Role {
 }
 
 export const envoyConfig = envoyConfigRole();
+/** deploy: every config change goes through the gate (src/ops/deploy-gate.ts). */
+export const envoyConfigGated = envoyConfigRole(renderConfigFiles, { keepPrevious: true });

@@ -1,5 +1,5 @@
 // Role envoy_binary: the pinned Envoy release, verified, in a versioned path behind `current`.
-import { task, type Role } from '../../src/runner/types.ts';
+import { task, taskKey, type Role } from '../../src/runner/types.ts';
 import { release } from '../../src/modules/release.ts';
 import { releaseSwitch } from '../../src/modules/release-switch.ts';
 import { directory } from '../../src/modules/directory.ts';
@@ -7,6 +7,9 @@ import { expectedSha } from '../../src/release/pins.ts';
 import { releaseUrl } from '../../src/release/url.ts';
 import type { RoleOptions } from '../context.ts';
 import { restartHandler } from '../envoy_service/handlers.ts';
+
+/** Changed when `current` moved in this run: a failed gate switches it back. */
+export const RELEASE_SWITCHED = taskKey('current release');
 
 export function envoyBinary(o: RoleOptions): Role {
   return {
@@ -26,7 +29,7 @@ export function envoyBinary(o: RoleOptions): Role {
         }),
       ),
       task(
-        'current release',
+        RELEASE_SWITCHED,
         releaseSwitch({
           installDir: inv.paths.installDir,
           version: inv.envoy.version,

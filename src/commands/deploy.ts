@@ -1,6 +1,6 @@
 // deploy: converge the selected hosts: binary, config, service started and healthy (idempotent).
 // plan and install are the same command with another playbook or check mode (converge).
-import { deployPlaybook } from '../../roles/index.ts';
+import { deployGateFor, deployPlaybook } from '../../roles/index.ts';
 import type { Inventory } from '../inventory/types.ts';
 import type { Role } from '../runner/types.ts';
 import { selectCheckedHosts } from '../cli/hosts.ts';
@@ -11,7 +11,7 @@ import type { CommandSpec } from '../cli/spec.ts';
 export interface ConvergeOptions extends FleetOptions {
   diff: boolean;
   allowDowngrade: boolean;
-  maxFail: number;
+  maxFail?: number;
 }
 
 interface Converge {
@@ -20,6 +20,8 @@ interface Converge {
   playbook: (inv: Inventory, o: { allowDowngrade?: boolean }) => Promise<Role[]>;
   /** Check mode: nothing changes, and diffs show unless --no-diff. */
   check: boolean;
+  /** Hosts with changes go in gated batches (deploy; plan shows the batches). */
+  gated?: boolean;
 }
 
 export function converge(c: Converge): CommandSpec<ConvergeOptions> {
@@ -37,9 +39,9 @@ export function converge(c: Converge): CommandSpec<ConvergeOptions> {
       },
       {
         flags: '--max-fail <percent>',
-        description: 'stop starting new hosts once more than this percent have failed',
+        description:
+          "stop once more than this percent of the hosts have failed (default: the inventory's rolling.maxFailPercent)",
         parse: percent,
-        default: 100,
       },
     ],
     interrupt: 'stop',
@@ -51,7 +53,8 @@ export function converge(c: Converge): CommandSpec<ConvergeOptions> {
         json: o.json,
         check: c.check,
         diff: o.diff,
-        maxFailPercent: c.check ? undefined : o.maxFail,
+        maxFailPercent: c.check ? undefined : (o.maxFail ?? inv.rolling.maxFailPercent),
+        gate: c.gated ? deployGateFor(inv) : undefined,
       });
     },
   };
@@ -62,4 +65,5 @@ export const deploy = converge({
   summary: 'converge every host: binary, config, service started and healthy (idempotent)',
   playbook: deployPlaybook,
   check: false,
+  gated: true,
 });

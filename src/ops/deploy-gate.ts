@@ -4,7 +4,12 @@
 // its previous release and config back (restarted when the release or bootstrap had changed) and
 // is checked again.
 import { posix } from 'node:path';
-import type { Inventory } from '../inventory/types.ts';
+import type { HostSpec, Inventory } from '../inventory/types.ts';
+import { answered } from '../facts/admin.ts';
+import { readFacts } from '../facts/gather.ts';
+import { LOAD_BOUND_S } from '../modules/xds-loaded.ts';
+import { adminGet } from './admin.ts';
+import { diskVersionsFact, judgeLoaded, LOADED_STATS_PATH, loadedProblem, parseStatsText } from './loaded.ts';
 import { quote, type Transport } from '../ssh/index.ts';
 import { RemoteError } from '../errors.ts';
 import { commitPreviousCommand, restorePreviousCommand } from '../modules/file-set.ts';
@@ -72,6 +77,9 @@ export function deployGate(inv: Inventory, keys: GateKeys, tuning: GateTuning = 
       if (changed.has(keys.releaseSwitched)) done.push(await switchBack(t, inv));
       await exec(t, 'restore the previous config files', restorePreviousCommand(inv.paths.configDir));
       done.push('previous config files');
+      // Envoy reloads them on the rename, asynchronously: judge health only once it has
+      const loaded = await waitLoaded(t, host, tuning);
+      if (loaded) done.push(loaded);
       if (changed.has(keys.releaseSwitched) || changed.has(keys.restarted)) {
         await restartOne(t, inv, host, rollingOptions(inv));
         done.push('restarted');
@@ -81,6 +89,26 @@ export function deployGate(inv: Inventory, keys: GateKeys, tuning: GateTuning = 
       return done.join(', ');
     },
   };
+
+  /** Until Envoy reports the files on disk loaded (or does not answer); a phrase when it did not. */
+  async function waitLoaded(t: Transport, host: HostSpec, o: GateTuning): Promise<string | undefined> {
+    const deadline = Date.now() + LOAD_BOUND_S * 1000;
+    const versions = diskVersionsFact(inv, host);
+    const stats = adminGet(inv, { loaded: LOADED_STATS_PATH });
+    for (;;) {
+      const f = await readFacts(t, [versions, stats], { what: 'the loaded config' });
+      const reply = f.get(stats)?.loaded;
+      const l = judgeLoaded(
+        inv,
+        host,
+        f.get(versions) ?? new Map(),
+        reply && answered(reply) ? parseStatsText(reply.body) : undefined,
+      );
+      if (l.state === 'in-sync' || l.state === 'unknown') return undefined;
+      if (Date.now() >= deadline) return loadedProblem(l);
+      await sleep(o.intervalMs / 2);
+    }
+  }
 
   async function switchBack(t: Transport, i: Inventory): Promise<string> {
     const current = posix.join(i.paths.installDir, 'current');

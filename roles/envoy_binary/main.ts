@@ -6,6 +6,8 @@ import { directory } from '../../src/modules/directory.ts';
 import { expectedSha } from '../../src/release/pins.ts';
 import { releaseUrl } from '../../src/release/url.ts';
 import type { RoleOptions } from '../context.ts';
+import { renderConfigFiles } from '../../src/render/index.ts';
+import { STAGE, validateAsUser } from '../envoy_config/main.ts';
 import { restartHandler } from '../envoy_service/handlers.ts';
 
 /** Changed when `current` moved in this run: a failed gate switches it back. */
@@ -14,7 +16,7 @@ export const RELEASE_SWITCHED = taskKey('current release');
 export function envoyBinary(o: RoleOptions): Role {
   return {
     name: 'envoy_binary',
-    tasks: (inv) => [
+    tasks: (inv, host) => [
       task('install directory', directory({ path: inv.paths.installDir, mode: 0o755 })),
       task(
         `envoy ${inv.envoy.version} binary`,
@@ -34,6 +36,13 @@ export function envoyBinary(o: RoleOptions): Role {
           installDir: inv.paths.installDir,
           version: inv.envoy.version,
           allowDowngrade: o.allowDowngrade,
+          check: {
+            stageDir: STAGE(inv),
+            files: renderConfigFiles(inv, host, { configDir: STAGE(inv) }),
+            owner: 'root',
+            group: inv.paths.group,
+            command: (envoy, bootstrap) => validateAsUser(inv, envoy, bootstrap),
+          },
         }),
         {
           notify: [restartHandler],

@@ -192,10 +192,34 @@ export const adapters: Record<string, Adapter> = {
     });
   },
 
-  'release-switch': (args) =>
-    releaseSwitch(
-      z.strictObject({ installDir: z.string(), version: z.string(), allowDowngrade: z.boolean() }).parse(args),
-    ),
+  // the check's command as a template: `{envoy}` and `{bootstrap}` stand for the quoted paths
+  'release-switch': (args) => {
+    const a = z
+      .strictObject({
+        installDir: z.string(),
+        version: z.string(),
+        allowDowngrade: z.boolean(),
+        check: z
+          .strictObject({
+            stageDir: z.string(),
+            files: setFiles,
+            owner: z.string(),
+            group: z.string(),
+            command: z.string(),
+          })
+          .optional(),
+      })
+      .parse(args);
+    const c = a.check;
+    return releaseSwitch({
+      ...a,
+      check: c && {
+        ...c,
+        command: (envoy: string, bootstrap: string) =>
+          c.command.replaceAll('{envoy}', quote(envoy)).replaceAll('{bootstrap}', quote(bootstrap)),
+      },
+    });
+  },
 
   'restart-pending': (args, refs) => {
     const a = z

@@ -1,9 +1,12 @@
 // Gated rollout on the lab: a wrong-but-valid endpoint list (every endpoint refuses) goes to the
 // canary only; its gate fails, the canary gets its previous files back, the other hosts are never
 // touched, the run exits non-zero, and a 20 req/s client through the fleet loses no more than the
-// canary's share of requests while the gate ran. Figures are printed as [figure] lines.
+// canary's share of requests while the gate ran. Figures are printed as [figure] lines. And a
+// broken eds file put on a host by hand shows as rejected in status and doctor; a release whose
+// Envoy rejects the config never becomes `current`.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { labOrSkip } from '../../lab/index.ts';
+import { publishRelease, standinBytes } from '../../lab/release.ts';
 import { labInventory, onHost, runCli } from '../support/cli.ts';
 import { throughLb } from '../support/traffic.ts';
 
@@ -88,6 +91,62 @@ describe.skipIf(!lab)('gated rollout of a config change', () => {
     console.log(`[figure] loadavg ${load}`);
     expect(failed.filter((s) => s.host !== 'lb1')).toEqual([]);
     expect(failed.length).toBeLessThanOrEqual(share);
+  });
+
+  it('a broken eds file put on a host by hand: status and doctor say Envoy rejected it', async () => {
+    const dir = '/etc/envoy-k8s-proxy';
+    // the way an operator would (a rename, so Envoy tries it), with content Envoy cannot parse
+    await onHost(
+      lab!,
+      'lb1',
+      `printf 'version_info: by-hand\\nresources: [unclosed\\n' > ${dir}/.hand && chown root:envoy ${dir}/.hand && chmod 640 ${dir}/.hand && mv ${dir}/.hand ${EDS}`,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    const st = await runCli(['status', '--hosts', lab!.inventoryPath, '--json']);
+    const doc = JSON.parse(st.stdout) as {
+      hosts: { host: string; health: string; problems: string[]; loaded?: { state: string; rejected: string[] } }[];
+    };
+    const lb1 = doc.hosts.find((h) => h.host === 'lb1')!;
+    expect(lb1.loaded).toMatchObject({ state: 'rejected', rejected: ['eds_k8s_cluster1.yaml'] });
+    expect(lb1.health).toBe('degraded');
+    expect(lb1.problems.join('\n')).toMatch(/Envoy rejected eds_k8s_cluster1\.yaml/);
+    expect(doc.hosts.find((h) => h.host === 'lb2')!.loaded?.state).toBe('in-sync');
+    const table = await runCli(['status', '--hosts', lab!.inventoryPath]);
+    expect(table.stdout).toMatch(/lb1 .*rejected \(eds_k8s_cluster1\.yaml\)/);
+
+    const dr = await runCli(['doctor', '--hosts', lab!.inventoryPath, '--limit', 'lb1', '--json']);
+    const rep = JSON.parse(dr.stdout) as { hosts: { checks: { id: string; verdict: string; summary: string }[] }[] };
+    expect(rep.hosts[0]!.checks.find((c) => c.id === 'loaded')).toMatchObject({
+      verdict: 'fail',
+      summary: expect.stringMatching(/^Envoy rejected eds_k8s_cluster1\.yaml/),
+    });
+    expect(dr.code).toBe(1);
+
+    // deploy puts the rendered file back, and Envoy reports it loaded
+    const fix = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--limit', 'lb1', '--json']);
+    expect(fix.code, fix.stderr + fix.stdout.slice(-1500)).toBe(0);
+    const again = JSON.parse((await runCli(['status', '--hosts', lab!.inventoryPath, '--json'])).stdout) as typeof doc;
+    expect(again.hosts.find((h) => h.host === 'lb1')!.loaded?.state).toBe('in-sync');
+  });
+
+  it('a release whose Envoy rejects the config: current does not move on any host', async () => {
+    const current = (n: string) => onHost(lab!, n, 'readlink /opt/envoy-k8s-proxy/current');
+    const before = await Promise.all(names.map(current));
+    // a stand-in 1.35.7 that refuses every config in --mode validate (and starts like the others)
+    const prelude = `import sys as _s\nif 'validate' in _s.argv: print('error: rejected by 1.35.7', file=_s.stderr); _s.exit(1)`;
+    const { sha256: sum } = publishRelease(lab!.mirrorDir, '1.35.7', standinBytes('1.35.7', { prelude }));
+    const inv = labInventory(lab!, (d) => (d.envoy = { ...d.envoy, version: '1.35.7', sha256: { x86_64: sum } }));
+    const r = await runCli(['deploy', '--hosts', inv, '--json']);
+    expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(1);
+    const res = (JSON.parse(r.stdout) as { results: { host: string; task: string; status: string; error?: string }[] })
+      .results;
+    expect(res.find((x) => x.host === 'lb1' && x.task === 'current release')).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/envoy 1\.35\.7 rejects the current configuration; current stays where it is/),
+    });
+    expect(await Promise.all(names.map(current))).toEqual(before);
+    for (const n of ['lb2', 'lb3'])
+      expect(await onHost(lab!, n, 'ls /opt/envoy-k8s-proxy/releases')).not.toContain('1.35.7');
   });
 
   it('the good inventory deploys again, batch by batch, and a second run changes nothing', async () => {

@@ -108,11 +108,14 @@ async function gateHost(gate: Gate, p: Prepared, run: HostRun, io: Io): Promise<
     else done({ task: 'rollback', status: 'failed', error: `${host}: gate failed: ${why}; rolled back: ${restored}` });
     return `${why}, rolled back`;
   } catch (err) {
-    done({
-      task: 'rollback',
-      status: 'failed',
-      error: `${host}: gate failed: ${why}; rollback failed: ${messageOf(err)}`,
-    });
+    // a host whose task failed is counted failed already (often its connection is what broke)
+    if (failedTask) done({ task: 'rollback', status: 'skipped', message: `could not roll back: ${messageOf(err)}` });
+    else
+      done({
+        task: 'rollback',
+        status: 'failed',
+        error: `${host}: gate failed: ${why}; rollback failed: ${messageOf(err)}`,
+      });
     return `${why}, rollback failed`;
   }
 }

@@ -47,7 +47,7 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
     const dir = `${INSTALL_DIR}/releases/${VERSION}`;
     for (const n of names) await onHost(lab!, n, `rm -rf ${dir}`); // a rerun of this test uploads again
 
-    const run = runCli(['deploy', '--hosts', next, '--json']);
+    const run = runCli(['deploy', '--hosts', next, '--json', '--max-fail', '100']);
     const killed = await whenOnHost(
       lab!,
       'lb2',

@@ -104,6 +104,8 @@ async function gateHost(gate: Gate, p: Prepared, run: HostRun, io: Io): Promise<
     }
     // the failed task or gate: put back what this run changed, and check the host again
     const restored = await gate.rollback(p.transport, p.host, run.changed);
+    // the recap says what was rolled back and why, under the host's line
+    run.recap.error = `${host}: rolled back (${why}): ${restored}`;
     if (failedTask) done({ task: 'rollback', status: 'changed', message: `rolled back: ${restored}` });
     else done({ task: 'rollback', status: 'failed', error: `${host}: gate failed: ${why}; rolled back: ${restored}` });
     return `${why}, rolled back`;

@@ -72,7 +72,10 @@ describe('gated batches', () => {
       error: 'lb2: gate failed: no healthy endpoint; rolled back: previous config files',
     });
     for (const h of ['lb3', 'lb4']) expect(gate.find((r) => r.host === h)).toMatchObject({ status: 'skipped' });
-    expect(res.recap.find((r) => r.host === 'lb2')!.failed).toBe(1);
+    expect(res.recap.find((r) => r.host === 'lb2')).toMatchObject({
+      failed: 1,
+      error: 'lb2: rolled back (no healthy endpoint): previous config files',
+    });
   });
 
   it('within --max-fail the run goes on, each failed host rolled back', async () => {

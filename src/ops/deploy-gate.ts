@@ -19,14 +19,10 @@ import { judge, newConnectFailures, observe, type GateView, type Verdict } from 
 import { restartOne } from './rolling.ts';
 
 export interface GateTuning {
-  /** How long a host must stay healthy after its change. */
-  soakMs: number;
-  /** New upstream connect failures tolerated during the soak (all clusters together). */
-  maxConnectFailures: number;
   intervalMs: number;
 }
 
-export const GATE_DEFAULTS: GateTuning = { soakMs: 3000, maxConnectFailures: 5, intervalMs: 500 };
+export const GATE_DEFAULTS: GateTuning = { intervalMs: 500 };
 
 /** Which tasks' changes a rollback must undo with more than the config files. */
 export interface GateKeys {
@@ -59,14 +55,14 @@ export function deployGate(inv: Inventory, keys: GateKeys, tuning: GateTuning = 
       const t0 = Date.now();
       const h = await healthy(t);
       if (h.verdict.state === 'fail' || !h.view) return { ok: false, reason: h.verdict.reason };
-      await sleep(tuning.soakMs);
+      await sleep(inv.rolling.soakMs);
       const after = await observe(t, inv);
       const still = judge(inv, after, inv.rolling.minHealthyEndpoints);
       if (still.state !== 'ok') return { ok: false, reason: `during the soak: ${still.reason}` };
       const fails = newConnectFailures(inv, h.view, after);
-      const soak = `${(tuning.soakMs / 1000).toFixed(0)}s soak, ${fails} new connect failures`;
-      if (fails > tuning.maxConnectFailures)
-        return { ok: false, reason: `${soak} (more than ${tuning.maxConnectFailures})` };
+      const soak = `${inv.rolling.soakMs / 1000}s soak, ${fails} new connect failures`;
+      if (fails > inv.rolling.maxConnectFailures)
+        return { ok: false, reason: `${soak} (more than ${inv.rolling.maxConnectFailures})` };
       return { ok: true, reason: `${still.reason}; ${soak}; gate ${((Date.now() - t0) / 1000).toFixed(1)}s` };
     },
     async commit(t) {

@@ -87,6 +87,11 @@ async function gateHost(gate: Gate, p: Prepared, run: HostRun, io: Io): Promise<
     return 'unreachable';
   }
   const failedTask = run.recap.failed > 0;
+  if (failedTask && run.changed.size === 0) {
+    // it failed before changing anything (a module that fails restores its own files)
+    io.emit({ kind: 'host-done', host, failed: true, unreachable: false });
+    return 'a task failed';
+  }
   let why = 'a task failed';
   try {
     if (!failedTask) {

@@ -21,7 +21,15 @@ const changesOn = (names: string[], failOn = ''): Module => ({
       : ok(),
 });
 
-function run(o: { changing: string[]; badGate?: string[]; failTask?: string; maxFail?: number; check?: boolean }) {
+function run(o: {
+  changing: string[];
+  badGate?: string[];
+  failTask?: string;
+  /** A task that changes the host before the one that may fail. */
+  changeFirst?: boolean;
+  maxFail?: number;
+  check?: boolean;
+}) {
   const log: string[] = [];
   const conns = new Connections(async (h) =>
     createFakeTransport(h.name, (cmd) => {
@@ -45,7 +53,8 @@ function run(o: { changing: string[]; badGate?: string[]; failTask?: string; max
     },
   };
   const events: RunEvent[] = [];
-  const roles = [{ name: 'r', tasks: () => [task('t', changesOn(o.changing, o.failTask))] }];
+  const first = o.changeFirst ? [task('first', changesOn(o.changing))] : [];
+  const roles = [{ name: 'r', tasks: () => [...first, task('t', changesOn(o.changing, o.failTask))] }];
   const opts = { check: !!o.check, diff: false, forks: 4, maxFailPercent: o.maxFail ?? 0, gate };
   return runPlay({ inv, hosts, roles }, opts, conns, (e) => events.push(e)).then((res) => ({ res, log, events }));
 }
@@ -84,8 +93,15 @@ describe('gated batches', () => {
     expect(log).toContain('commit lb4');
   });
 
-  it('a host whose task failed is rolled back too, and the run stops', async () => {
+  it('a host whose task failed before changing anything has nothing to roll back; the run stops', async () => {
     const { res, log } = await run({ changing: ['lb1', 'lb2', 'lb3'], failTask: 'lb1' });
+    expect(log).not.toContain('rollback lb1');
+    expect(res.results.filter((r) => r.host === 'lb1' && r.role === 'gate')).toEqual([]);
+    expect(res.results.find((r) => r.host === 'lb3')).toMatchObject({ task: 'batch', status: 'skipped' });
+  });
+
+  it('a host whose task failed after a change is rolled back too, and the run stops', async () => {
+    const { res, log } = await run({ changing: ['lb1', 'lb2', 'lb3'], failTask: 'lb1', changeFirst: true });
     expect(log).toContain('rollback lb1');
     expect(log).not.toContain('check lb1');
     expect(log).not.toContain('apply lb3');

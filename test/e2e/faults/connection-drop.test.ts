@@ -105,7 +105,9 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
       30,
     );
     await expectOldOrNew(lab!, 'lb2', versions);
-    expect(await leftovers(lab!, 'lb2')).toEqual([]);
+    // no temp file; when the script got as far as the renames, the previous files stay in
+    // .ekp-prev for a gate that never came: the next deploy gates the host and drops them
+    expect((await leftovers(lab!, 'lb2')).filter((p) => p !== `${CONFIG_DIR}/.ekp-prev`)).toEqual([]);
 
     const again = await runCli(['deploy', '--hosts', next, '--json']);
     expect(again.code, again.stderr + again.stdout.slice(-2000)).toBe(0);

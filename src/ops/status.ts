@@ -7,6 +7,8 @@ import { containerFact, type UnitFact } from '../facts/system.ts';
 import { listenerName, managedFiles, sandboxFor, type Sandbox } from '../render/index.ts';
 import { vipFact, type VipView } from './vip.ts';
 import { healthyByCluster, parseActiveConnections, parseClusters, type EndpointHealth } from './admin.ts';
+import { answered } from '../facts/admin.ts';
+import { diskVersionsFact, judgeLoaded, loadedProblem, parseStatsText, type Loaded } from './loaded.ts';
 import {
   answer,
   parseListeners,
@@ -77,6 +79,8 @@ export interface HostStatus {
   drift?: Drift;
   /** With a VIP in the inventory: does this host hold it, and what keepalived says. */
   vip?: VipView;
+  /** What Envoy loaded versus the files on disk (in sync / pending / rejected). */
+  loaded?: Loaded;
 }
 
 /** Expected files on the host: absolute path → [display name, sha256 of what the inventory renders now]. */
@@ -114,6 +118,7 @@ export interface Observed {
   connections?: AdminAnswer<Map<string, number>>;
   drift: Drift;
   vip?: VipView;
+  loaded?: Loaded;
 }
 
 /** Pure: what was observed → the row, with its health and the problems that decided it. */
@@ -153,6 +158,8 @@ export function assess(inv: Inventory, host: HostSpec, o: Observed): HostStatus 
     problems.push(`running ${running}, installed ${o.binary} (restart pending)`);
   if (o.binary && o.binary !== inv.envoy.version)
     problems.push(`installed ${o.binary}, inventory wants ${inv.envoy.version}`);
+  const notLoaded = active && o.loaded ? loadedProblem(o.loaded) : undefined;
+  if (notLoaded) problems.push(notLoaded);
   if (o.drift.state === 'missing') problems.push('not deployed');
   else if (o.drift.state === 'drifted')
     problems.push(`config drift: ${[...o.drift.drifted, ...o.drift.missing.map((m) => `${m} missing`)].join(', ')}`);
@@ -177,6 +184,7 @@ export function assess(inv: Inventory, host: HostSpec, o: Observed): HostStatus 
     }),
     drift: o.drift,
     ...(o.vip && { vip: o.vip }),
+    ...(o.loaded ? { loaded: o.loaded } : {}),
   };
 }
 
@@ -187,9 +195,14 @@ export async function hostStatus(t: Transport, inv: Inventory, host: HostSpec): 
     managedFiles(inv, host, 'full').map((f) => f.path),
   );
   const vip = inv.vip ? vipFact(inv) : undefined;
-  const facts = await readFacts(t, [p.unit, p.binary, p.admin, p.hashes, containerFact, ...(vip ? [vip] : [])], {
-    what: 'the status probes',
-  });
+  const versions = diskVersionsFact(inv, host);
+  const facts = await readFacts(
+    t,
+    [p.unit, p.binary, p.admin, p.hashes, versions, containerFact, ...(vip ? [vip] : [])],
+    {
+      what: 'the status probes',
+    },
+  );
   const expected = expectedFiles(inv, host, sandboxFor(host.hardening, facts.get(containerFact) ?? null));
   const admin = facts.get(p.admin);
   return assess(inv, host, {
@@ -202,6 +215,12 @@ export async function hostStatus(t: Transport, inv: Inventory, host: HostSpec): 
     connections: answer(admin?.clusters, parseActiveConnections),
     drift: compareFiles(expected, facts.get(p.hashes) ?? new Map()),
     ...(vip && { vip: facts.get(vip) ?? { holds: false, keepalived: 'unknown', vrrp: null } }),
+    loaded: judgeLoaded(
+      inv,
+      host,
+      facts.get(versions) ?? new Map(),
+      admin?.loaded && answered(admin.loaded) ? parseStatsText(admin.loaded.body) : undefined,
+    ),
   });
 }
 

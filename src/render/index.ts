@@ -16,3 +16,4 @@ export { listenerName } from './listener.ts';
 export { TCP_LOG_FORMAT } from './access-log.ts';
 export { metricsAddress, PROMETHEUS_PATH } from './metrics.ts';
 export { healthListenerAddress, minHealthyPercent, HEALTH_PATH, HEALTH_LISTENER } from './health-listener.ts';
+export { subscriptionOf } from './xds-version.ts';

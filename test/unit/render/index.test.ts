@@ -34,6 +34,7 @@ describe('src/render public surface', () => {
         'renderResources',
         'renderUnit',
         'sandboxFor',
+        'subscriptionOf',
         'toYaml',
       ].sort(),
     );

@@ -4,7 +4,7 @@ import { labCount } from './test/lab/labs.ts';
 // Two projects: pure unit tests, and e2e tests against real SSH/systemd hosts. The e2e project
 // boots its lab(s) once per run (test/lab/global-setup.ts) and runs one file per lab at a time:
 // one lab by default, files one after another; LAB_BRIDGE_2 / LAB_SUBNET_2 add a second lab and
-// a second worker (test/lab/worker-lab.ts gives each worker its own lab). Every test file gets a
+// a second worker (test/lab/worker-lab.ts gives each file a lab of its own). Every test file gets a
 // private TMPDIR, removed after it (test/support/tmp.ts).
 const labs = labCount();
 

@@ -11,12 +11,13 @@
 // skip with that message. Knobs: LAB_HOSTS=<n>; LAB_KEEP=1 leaves the lab(s) up afterwards;
 // LAB_REUSE=1 keeps already-running hosts instead of starting fresh (faster, less clean);
 // LAB_BRIDGE / LAB_SUBNET as for the CLI. LAB_BRIDGE_2 / LAB_SUBNET_2 (and _3, …) add labs, one per
-// vitest worker, so e2e files run in parallel (labs.ts; worker-lab.ts picks a worker's lab).
+// vitest worker, so e2e files run in parallel (labs.ts; worker-lab.ts gives each file a free lab).
 // Missing tools as root fail the run: that is a broken machine, not a reason to skip.
 import { isRoot } from './preflight.ts';
 import { labBuild, labDown, labUp } from './lab.ts';
 import { mustRunE2e } from './info.ts';
-import { labEnvs, labInfoVar } from './labs.ts';
+import { rmSync } from 'node:fs';
+import { labClaimPath, labEnvs, labInfoVar } from './labs.ts';
 
 let booted = false;
 
@@ -36,6 +37,7 @@ export async function setup(): Promise<void> {
     envs.map((env) => labUp(n, { env, log: logFor(env), fresh: process.env.LAB_REUSE !== '1' })),
   );
   infos.forEach((info, i) => (process.env[labInfoVar(i + 1)] = JSON.stringify(info)));
+  for (const env of envs) rmSync(labClaimPath(env), { force: true }); // a killed run's claims
 }
 
 export async function teardown(): Promise<void> {

@@ -1,6 +1,8 @@
 // Several labs for one e2e run: the README's lab (LAB_BRIDGE / LAB_SUBNET, files in .lab/,
 // inventory hosts/lab.yaml) plus one more per LAB_BRIDGE_<k> / LAB_SUBNET_<k> (k = 2, 3, …), its
-// files in .lab/lab<k>/. Vitest runs one e2e worker per lab; worker-lab.ts points each at its own.
+// files in .lab/lab<k>/. Vitest runs one e2e worker per lab; worker-lab.ts gives each file a free one.
+import path from 'node:path';
+import { labConfig } from './config.ts';
 import { LabError } from './errors.ts';
 
 /** How many labs the environment asks for (the e2e project's worker count). */
@@ -23,6 +25,11 @@ export function labEnvs(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv
   if (new Set(bridges).size < envs.length || new Set(subnets).size < envs.length)
     throw new LabError(`each lab needs its own bridge and subnet, got ${bridges.join(', ')} / ${subnets.join(', ')}`);
   return envs;
+}
+
+/** The file an e2e test file holds while it uses the lab (worker-lab.ts); the global setup clears it. */
+export function labClaimPath(env: NodeJS.ProcessEnv): string {
+  return path.join(labConfig(env).labDir, 'claim');
 }
 
 /** Where the global setup leaves lab k's LabInfo for the workers: LAB_INFO, LAB_INFO_2, … */

@@ -80,6 +80,8 @@ export interface HandOverOptions {
   observe(host: HostSpec): Promise<VipView>;
   /** Makes the holder give the VIP up: its health listener fails, keepalived sees it within 1 s. */
   release(): Promise<void>;
+  /** Undoes `release` when no peer took the VIP: the holder serves again. */
+  restore?(): Promise<void>;
   timeoutMs: number;
   intervalMs?: number;
   signal?: AbortSignal;
@@ -87,41 +89,57 @@ export interface HandOverOptions {
   now?: () => number;
 }
 
-export type HandOver = { kind: 'not-holder' } | { kind: 'moved'; to: string; ms: number };
+export type HandOver =
+  { kind: 'not-holder' } | { kind: 'moved'; to: string; ms: number } | { kind: 'not-released'; why: string };
 
 /**
  * Before `host` is drained: if it holds the VIP, release it and wait (bounded) until a ready peer
- * holds it and `host` no longer does. Refuses, before releasing anything, when no peer is ready
- * to take it (restarting the last ready host would leave the VIP with nobody).
+ * holds it and `host` no longer does. A peer that is coming back (a host restarted a moment ago
+ * is eligible again after keepalived's `rise` polls) is waited for within the same bound; with
+ * none ready by then it refuses, before releasing anything (restarting the last ready host would
+ * leave the VIP with nobody). A release that fails (e.g. the admin port changed with this very
+ * bootstrap) is reported, not fatal: keepalived moves the VIP once Envoy stops. A release that no
+ * peer follows is undone (`restore`) before the error, so the host keeps serving.
  */
 export async function handOverVip(host: HostSpec, peers: HostSpec[], o: HandOverOptions): Promise<HandOver> {
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = o.now ?? Date.now;
   const look = async (h: HostSpec) => ({ host: h, view: await o.observe(h).catch(() => undefined) });
   if (!(await o.observe(host)).holds) return { kind: 'not-holder' };
-  const ready = (await Promise.all(peers.map(look))).filter((p) => canTakeOver(p.view));
-  if (ready.length === 0)
-    throw new ToolError(
-      'remote',
-      'holds the VIP and no peer is ready to take it (keepalived BACKUP): not releasing it',
-      {
-        host: host.name,
-      },
-    );
+  const start = now();
+  let ready = (await Promise.all(peers.map(look))).filter((p) => canTakeOver(p.view));
+  while (ready.length === 0) {
+    if (now() - start >= o.timeoutMs || o.signal?.aborted)
+      throw new ToolError(
+        'remote',
+        `holds the VIP and no peer became ready to take it (keepalived BACKUP) within ${o.timeoutMs} ms: not releasing it`,
+        { host: host.name },
+      );
+    await sleep(o.intervalMs ?? 100);
+    ready = (await Promise.all(peers.map(look))).filter((p) => canTakeOver(p.view));
+  }
   const t0 = now();
-  await o.release();
+  try {
+    await o.release();
+  } catch (e) {
+    return { kind: 'not-released', why: e instanceof Error ? e.message : String(e) };
+  }
   for (;;) {
-    if (o.signal?.aborted)
+    if (o.signal?.aborted) {
+      await o.restore?.().catch(() => undefined);
       throw new ToolError('interrupted', 'interrupted while handing the VIP over', { host: host.name });
+    }
     const [self, ...others] = await Promise.all([look(host), ...ready.map((p) => look(p.host))]);
     const taker = others.find((p) => p.view?.holds);
     if (taker && self?.view && !self.view.holds) return { kind: 'moved', to: taker.host.name, ms: now() - t0 };
-    if (now() - t0 >= o.timeoutMs)
+    if (now() - t0 >= o.timeoutMs) {
+      await o.restore?.().catch(() => undefined);
       throw new ToolError(
         'remote',
-        `released the VIP but no ready peer held it within ${o.timeoutMs} ms (still on ${self?.view?.holds ? host.name : 'no host'})`,
+        `released the VIP but no ready peer held it within ${o.timeoutMs} ms (still on ${self?.view?.holds ? host.name : 'no host'}); health listener back to ok`,
         { host: host.name },
       );
+    }
     await sleep(o.intervalMs ?? 100);
   }
 }
@@ -154,6 +172,7 @@ export async function handOverVipOnFleet(
             },
           );
       },
+      restore: async () => void (await adminPost(await conns.get(host), inv, '/healthcheck/ok')),
       timeoutMs: o.timeoutMs,
       ...(o.signal && { signal: o.signal }),
     },
@@ -176,5 +195,7 @@ export function handOverBeforeDrain(
   return async (_t, host) => {
     const r = await handOverVipOnFleet(inv, host, conns, { timeoutMs: HAND_OVER_TIMEOUT_MS });
     if (r.kind === 'moved') log?.(host.name, `VIP handed to ${r.to} in ${r.ms} ms`);
+    if (r.kind === 'not-released')
+      log?.(host.name, `could not release the VIP (${r.why}): keepalived moves it when Envoy stops`);
   };
 }

@@ -79,7 +79,7 @@ describe('handOverVip', () => {
   it('refuses to release when no peer is ready (the last ready host)', async () => {
     const f = fleet({ lb1: master, lb2: fault, lb3: { ...backup, keepalived: 'inactive' } }, {}, 0);
     await expect(handOverVip(lb1, [lb2, lb3], { ...f.o, timeoutMs: 2000 })).rejects.toThrow(
-      'lb1: holds the VIP and no peer is ready to take it',
+      'lb1: holds the VIP and no peer became ready to take it (keepalived BACKUP) within 2000 ms',
     );
     expect(f.releases).toEqual([]);
   });
@@ -94,5 +94,30 @@ describe('handOverVip', () => {
   it('is not done while the old holder still has the address (two holders)', async () => {
     const f = fleet({ lb1: master, lb2: backup }, { lb1: master, lb2: master }, 0);
     await expect(handOverVip(lb1, [lb2], { ...f.o, timeoutMs: 500, intervalMs: 100 })).rejects.toThrow(/still on lb1/);
+  });
+
+  it('waits for a peer coming back (keepalived rise) before releasing', async () => {
+    const f = fleet({ lb1: master, lb2: fault }, { lb1: fault, lb2: master }, 0);
+    let polls = 0;
+    const observe = async (h: { name: string }) =>
+      h.name === 'lb2' && f.releases.length === 0 && ++polls > 3 ? backup : f.o.observe(h);
+    const r = await handOverVip(lb1, [lb2], { ...f.o, observe, timeoutMs: 5000, intervalMs: 100 });
+    expect(r).toEqual({ kind: 'moved', to: 'lb2', ms: 0 });
+    expect(f.releases).toEqual([300]);
+  });
+
+  it('a failed release is reported, not fatal; one no peer follows is undone', async () => {
+    const f = fleet({ lb1: master, lb2: backup }, { lb1: fault, lb2: backup }, 0);
+    const release = async () => Promise.reject(new Error('admin did not answer'));
+    await expect(handOverVip(lb1, [lb2], { ...f.o, release, timeoutMs: 1000 })).resolves.toEqual({
+      kind: 'not-released',
+      why: 'admin did not answer',
+    });
+    let restored = 0;
+    const restore = async () => void restored++;
+    await expect(handOverVip(lb1, [lb2], { ...f.o, restore, timeoutMs: 1000, intervalMs: 250 })).rejects.toThrow(
+      /health listener back to ok/,
+    );
+    expect(restored).toBe(1);
   });
 });

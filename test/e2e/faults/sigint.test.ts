@@ -35,7 +35,7 @@ describe.skipIf(!lab)('fault: Ctrl-C in the middle of a deploy', () => {
     });
     const starts = new Map(await Promise.all(names.map(async (n) => [n, await unitStart(lab!, n)] as const)));
     const child = spawnCli(['deploy', '--hosts', next], { viaScript: true });
-    const m = await waitForOutput(child, /^(lb\d)\s+healthcheck\/fail set, draining$/m);
+    const m = await waitForOutput(child, /^(lb\d)\s+ready peers: /m); // the restart choreography began
     child.kill('SIGINT');
     const code = await exited(child);
     const out = child.out();

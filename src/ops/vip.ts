@@ -129,7 +129,8 @@ export async function handOverVip(host: HostSpec, peers: HostSpec[], o: HandOver
       await o.restore?.().catch(() => undefined);
       throw new ToolError('interrupted', 'interrupted while handing the VIP over', { host: host.name });
     }
-    const [self, ...others] = await Promise.all([look(host), ...ready.map((p) => look(p.host))]);
+    // any peer may win the election, also one that became ready after the check above
+    const [self, ...others] = await Promise.all([look(host), ...peers.map(look)]);
     const taker = others.find((p) => p.view?.holds);
     if (taker && self?.view && !self.view.holds) return { kind: 'moved', to: taker.host.name, ms: now() - t0 };
     if (now() - t0 >= o.timeoutMs) {

@@ -4,67 +4,39 @@
 import { z } from 'zod';
 import {
   CLUSTER_NAME,
-  DURATION,
   HEALTH_PATH,
   HOST_NAME,
   HTTP_URL,
   CIDR,
   IFACE_NAME,
   PERCENT,
-  SAFE_PATH,
   SEMVER,
   SHA256,
-  UNIX_NAME,
   isCidr,
   isDnsName,
-  isHostAddress,
   isIpAddress,
-  isLocalPath,
   isLoopback,
   isProxyJump,
-  isSafeAbsolutePath,
-  parseDuration,
   parseHostPort,
 } from './formats.ts';
 
-const msg = (error: string) => ({ error });
-
-const str = (expected: string) => z.string(msg(expected));
-const pattern = (re: RegExp, expected: string) => str(expected).regex(re, msg(expected));
-const checked = (test: (v: string) => boolean, expected: string, re?: RegExp) =>
-  (re ? pattern(re, expected) : str(expected)).refine(test, msg(expected));
-const int = (min: number, max: number, expected: string) =>
-  z.int(msg(expected)).min(min, msg(expected)).max(max, msg(expected));
-
-const PORT = 'expected a port number (an integer from 1 to 65535)';
-const port = () => int(1, 65535, PORT);
-const positive = (what = 'a positive integer') => int(1, Number.MAX_SAFE_INTEGER, `expected ${what}`);
-
-const DURATION_HINT = 'expected a duration such as 250ms, 5s, 1m30s or 2h';
-// YAML reads `interval: 5` as a number: seconds or milliseconds? Refuse to guess.
-const duration = () =>
-  z.string(msg(`${DURATION_HINT} (a bare number is ambiguous)`)).regex(DURATION, msg(DURATION_HINT));
-const above0 = (v: string) => (parseDuration(v) ?? 0) > 0;
-const positiveDuration = () =>
-  duration().refine(above0, msg(DURATION_HINT.replace('a duration', 'a duration above zero')));
-const wholeSeconds = () =>
-  duration().refine(
-    (v) => above0(v) && parseDuration(v)! % 1000 === 0,
-    msg('expected a whole number of seconds above zero, such as 30s or 1m'),
-  );
-
-const ipAddress = () => checked(isIpAddress, 'expected an IP address (e.g. 0.0.0.0, 10.0.0.11 or ::)');
-const hostAddress = () => checked(isHostAddress, 'expected an IP address or a DNS name (letters, digits, "-" and ".")');
-const remotePath = () =>
-  checked(
-    isSafeAbsolutePath,
-    'expected an absolute path without ".." segments, spaces or shell metacharacters',
-    SAFE_PATH,
-  );
-const localPath = () =>
-  checked(isLocalPath, 'expected a path without spaces, quotes or shell metacharacters (~ only as ~/...)', SAFE_PATH);
-const unixName = (what: string) =>
-  pattern(UNIX_NAME, `expected a ${what} name (lowercase letters, digits, "_" and "-", at most 32 characters)`);
+import {
+  msg,
+  str,
+  pattern,
+  checked,
+  int,
+  port,
+  positive,
+  duration,
+  positiveDuration,
+  wholeSeconds,
+  ipAddress,
+  hostAddress,
+  remotePath,
+  localPath,
+  unixName,
+} from './schema-parts.ts';
 
 export const LB_POLICIES = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'critical', 'off'] as const;

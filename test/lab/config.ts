@@ -1,13 +1,16 @@
 // Where the lab lives and how it is addressed. One object, built from defaults plus an allow-list
 // of environment overrides, so CI (LAB_BRIDGE=ekp-ci0 LAB_SUBNET=10.214.0) never meets a dev lab.
+// LAB_DIR moves the lab's files out of `.lab/`, so two labs can run from one checkout.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LabError } from './errors.ts';
 
 export interface LabConfig {
   repoRoot: string;
-  /** `<repo>/.lab`: keys, known_hosts, pid files, logs, overlays, the Envoy mirror dir. */
+  /** `<repo>/.lab` (or LAB_DIR): keys, known_hosts, pid files, logs, overlays, the Envoy mirror dir. */
   labDir: string;
+  /** `<repo>/hosts/lab.yaml` for the README's lab; a LAB_DIR lab keeps its inventory inside LAB_DIR. */
+  inventoryPath: string;
   /** Shared by every checkout on the machine: the rootfs is built once. */
   cacheDir: string;
   bridge: string;
@@ -34,9 +37,12 @@ export function labConfig(env: NodeJS.ProcessEnv = process.env): LabConfig {
   if (octets.length !== 3 || octets.some((o) => !/^\d{1,3}$/.test(o) || Number(o) > 255)) {
     throw new LabError(`LAB_SUBNET=${subnet}: expected three octets such as 10.213.0`);
   }
+  // LAB_DIR: a second lab beside the README's one (the e2e suite runs one per vitest worker).
+  const labDir = env.LAB_DIR ? path.resolve(repoRoot, env.LAB_DIR) : path.join(repoRoot, '.lab');
   return {
     repoRoot,
-    labDir: path.join(repoRoot, '.lab'),
+    labDir,
+    inventoryPath: env.LAB_DIR ? path.join(labDir, 'lab.yaml') : path.join(repoRoot, 'hosts', 'lab.yaml'),
     cacheDir: env.LAB_CACHE_DIR || '/var/cache/envoy-k8s-proxy-lab',
     bridge,
     subnet,
@@ -60,7 +66,7 @@ export function labPaths(cfg: LabConfig) {
     hostsDir: path.join(d, 'hosts'),
     statePath: path.join(d, 'state.json'),
     infoPath: path.join(d, 'lab.json'),
-    inventoryPath: path.join(cfg.repoRoot, 'hosts', 'lab.yaml'),
+    inventoryPath: cfg.inventoryPath,
   };
 }
 

@@ -1,4 +1,5 @@
-// pnpm run bench [--hosts-counts 1,4,8,16] [--repeat K] [--json FILE] [--keep]
+// pnpm run bench [--hosts-counts 1,4,8,16] [--repeat K] [--json FILE] [--keep] [--release-mib M]
+//                [--uplink-mbit R] [--fetch control|host]
 // Figures, not a test: for each host count a fresh lab, the parallel-ssh floor, then the tool's fresh,
 // no-op, endpoint-only and restart deploys as child processes. See docs/benchmarks.md.
 import { writeFileSync } from 'node:fs';
@@ -9,7 +10,8 @@ import { checkGnuTime } from '../test/bench/measure.ts';
 import { ansibleTable, breakdown, figuresTable, machineLine, verdictLines, verdicts } from '../test/bench/report.ts';
 import { runBench } from '../test/bench/run.ts';
 
-const USAGE = 'usage: pnpm run bench [--hosts-counts 1,4,8,16] [--repeat K] [--json FILE] [--keep]';
+const USAGE =
+  'usage: pnpm run bench [--hosts-counts 1,4,8,16] [--repeat K] [--json FILE] [--keep] [--release-mib M] [--uplink-mbit R] [--fetch control|host]';
 
 function options() {
   const { values } = parseArgs({
@@ -19,6 +21,9 @@ function options() {
       repeat: { type: 'string', default: '3' },
       json: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      'release-mib': { type: 'string' },
+      'uplink-mbit': { type: 'string' },
+      fetch: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -28,9 +33,27 @@ function options() {
   }
   const hostCounts = values['hosts-counts'].split(',').map((x) => Number(x.trim()));
   const repeat = Number(values.repeat);
-  if (hostCounts.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(repeat) || repeat < 1)
+  const positive = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const releaseMiB = positive(values['release-mib']);
+  const uplinkMbit = positive(values['uplink-mbit']);
+  const fetch = values.fetch;
+  if (
+    hostCounts.some((n) => !Number.isInteger(n) || n < 1) ||
+    !Number.isInteger(repeat) ||
+    repeat < 1 ||
+    [releaseMiB, uplinkMbit].some((x) => x !== undefined && !(Number.isInteger(x) && x > 0)) ||
+    (fetch !== undefined && fetch !== 'control' && fetch !== 'host')
+  )
     throw new Error(USAGE);
-  return { hostCounts, repeat, json: values.json, keep: values.keep };
+  return {
+    hostCounts,
+    repeat,
+    json: values.json,
+    keep: values.keep,
+    ...(releaseMiB ? { releaseMiB } : {}),
+    ...(uplinkMbit ? { uplinkMbit } : {}),
+    ...(fetch ? { fetch: fetch as 'control' | 'host' } : {}),
+  };
 }
 
 const o = options();
@@ -45,10 +68,13 @@ const checks = verdicts(runs);
 
 console.log(`\n${machineLine(machine)}`);
 console.log(
-  `medians of ${o.repeat} for the floor, no-op and endpoint figures; fresh deploy and restart run once per host count\n`,
+  `release ${o.releaseMiB ? `padded to ${o.releaseMiB} MiB` : 'the plain stand-in'}, control uplink ${o.uplinkMbit ? `shaped to ${o.uplinkMbit} Mbit/s` : 'not shaped'}, fetch: ${o.fetch ?? 'control (the lab default)'}`,
+);
+console.log(
+  `medians of ${o.repeat} for the floor, no-op and endpoint figures; fresh deploy, restart, upgrade and the upload floors run once per host count\n`,
 );
 console.log(figuresTable(startup, runs));
-console.log('\nTargets (issue 8)');
+console.log('\nTargets (issues 8 and 16)');
 console.log(verdictLines(checks));
 console.log('\nAgainst the Ansible reference');
 console.log(ansibleTable(runs));
@@ -63,7 +89,13 @@ if (o.json) {
     startedAt,
     finishedAt: new Date().toISOString(),
     machine,
-    options: { hostCounts: o.hostCounts, repeat: o.repeat },
+    options: {
+      hostCounts: o.hostCounts,
+      repeat: o.repeat,
+      releaseMiB: o.releaseMiB,
+      uplinkMbit: o.uplinkMbit,
+      fetch: o.fetch,
+    },
     startup,
     runs,
     failed,

@@ -21,7 +21,7 @@ export function pathFact(path: string, opts: { content?: boolean } = {}): FactSp
     key: `path:${path}${opts.content ? ':content' : ''}`,
     script:
       `if [ -L ${p} ]; then echo link; readlink ${p}; ` +
-      `elif [ -f ${p} ]; then echo file; stat -c '%a %U %G %s' ${p}; sha256sum ${p} | cut -d' ' -f1${content}; ` +
+      `elif [ -f ${p} ]; then echo file; stat -c '%a %U %G %s' ${p}; sha256sum < ${p}${content}; ` +
       `elif [ -d ${p} ]; then echo directory; stat -c '%a %U %G' ${p}; ` +
       `elif [ -e ${p} ]; then echo other; stat -c %F ${p}; else echo absent; fi`,
     parse: parsePathFact,
@@ -41,7 +41,8 @@ export function parsePathFact(out: string): PathFact {
       type: 'file',
       ...common,
       size: Number(size ?? 0),
-      sha256: (lines[2] ?? '').trim(),
+      // `sha256sum < file` prints `<hex>  -`: no pipe through cut, no escaped file name
+      sha256: (lines[2] ?? '').trim().split(' ')[0] ?? '',
       ...(b64 !== undefined ? { content: Buffer.from(b64, 'base64').toString('utf8') } : {}),
     };
   }

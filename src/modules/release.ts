@@ -1,7 +1,8 @@
 // release: an Envoy binary installed at <installDir>/releases/<version>/envoy, verified on the host
-// (sha256 and `envoy --version`) under a temp name before it takes its final name.
+// (sha256 and `envoy --version`) under a temp name before it takes its final name; its sha256 is
+// recorded with its identity so later runs need not hash it (facts/release.ts).
 import { posix } from 'node:path';
-import { pathFact } from '../facts/file.ts';
+import { recordIdentityCommand, releaseFact } from '../facts/release.ts';
 import { osFact } from '../facts/system.ts';
 import { archOf } from '../release/url.ts';
 import { quote } from '../ssh/index.ts';
@@ -25,7 +26,7 @@ export function release(a: ReleaseArgs): Module {
   const dir = releaseDir(a.installDir, a.version);
   const bin = posix.join(dir, 'envoy');
   const tmp = posix.join(dir, '.envoy.ekp-upload');
-  const binFact = pathFact(bin);
+  const binFact = releaseFact(bin);
   return {
     facts: () => [osFact, binFact],
     async plan(ctx) {
@@ -34,10 +35,25 @@ export function release(a: ReleaseArgs): Module {
       if (!arch) return fail(`unsupported architecture ${os.machine}: Envoy ships x86_64 and aarch_64 binaries`);
       const want = a.expected(arch);
       const cur = ctx.facts.get(binFact);
-      if (cur.type === 'file' && cur.sha256 === want) return ok(`${a.version} (${arch}) installed`);
+      if (cur.type === 'file' && cur.sha256 === want) {
+        if (cur.remembered) return ok(`${a.version} (${arch}) installed`);
+        // hashed this run (installed by an older version, or its metadata changed): record it once
+        return change(
+          [
+            {
+              kind: 'exec',
+              action: `record the checksum of ${bin}`,
+              command: recordIdentityCommand(bin, want, { ifIdentity: cur.identity }),
+            },
+          ],
+          { message: `${a.version} (${arch}) installed; checksum recorded` },
+        );
+      }
       // `mv -f tmp envoy` would move the binary into a directory, and every run would install again
       if (cur.type === 'directory' || cur.type === 'other')
-        return fail(`${bin} exists and is a ${cur.type === 'other' ? cur.kind : 'directory'}, not the Envoy binary`);
+        return fail(
+          `${bin} exists and is ${cur.type === 'other' ? 'not a regular file' : 'a directory'}, not the Envoy binary`,
+        );
       const message = `install ${a.version} (${arch})${cur.type === 'file' ? ' over a binary with another checksum' : ''}`;
       const prep: Step = {
         kind: 'exec',
@@ -137,6 +153,7 @@ function verifyScript(dir: string, tmp: string, bin: string, want: string, versi
     `v=$(${t} --version 2>&1) || fail "the binary does not run: $v"`,
     'case "$v" in *"/$version/"*) ;; *) fail "the binary reports another version than $version: $v";; esac',
     `mv -f ${t} ${quote(bin)}`,
+    recordIdentityCommand(bin, want),
   ].join('\n');
 }
 

@@ -15,18 +15,27 @@ function startFact(unit: string, paths: string[]): FactSpec<StartFact> {
   return {
     key: `restart-pending:${unit}:${paths.join(',')}`,
     script:
-      `systemctl is-active -q ${quote(unit)} && echo active || echo inactive; ` +
-      `systemctl show -p ExecMainStartTimestamp --timestamp=unix --value ${quote(unit)}; ` +
+      // one systemctl for both properties (ActiveState=…, ExecMainStartTimestamp=@<unix>)
+      `systemctl show -p ActiveState,ExecMainStartTimestamp --timestamp=unix ${quote(unit)}; ` +
       // stat without -L: a symlink's own time is when it was switched
       `for p in ${paths.map(quote).join(' ')}; do [ -e "$p" ] || [ -L "$p" ] && printf '%s %s\\n' "$(stat -c %Y "$p")" "$p"; done; true`,
     parse(out) {
-      const [state = '', started = '', ...rest] = out.replace(/^\n+/, '').split('\n');
       let newest: StartFact['newest'];
-      for (const line of rest) {
+      let state = '';
+      let started = '';
+      for (const line of out.split('\n')) {
+        const kv = /^(ActiveState|ExecMainStartTimestamp)=(.*)$/.exec(line.trim());
+        if (kv) {
+          if (kv[1] === 'ActiveState') state = kv[2]!;
+          else started = kv[2]!;
+          continue;
+        }
         const m = /^(\d+) (.+)$/.exec(line.trim());
         if (m && (!newest || Number(m[1]) > newest.mtime)) newest = { path: m[2]!, mtime: Number(m[1]) };
       }
-      return { active: state.trim() === 'active', startedAt: Number(/(\d+)/.exec(started)?.[1] ?? 0), newest };
+      // what `systemctl is-active` calls active
+      const active = state === 'active' || state === 'reloading';
+      return { active, startedAt: Number(/^@(\d+)/.exec(started)?.[1] ?? 0), newest };
     },
   };
 }

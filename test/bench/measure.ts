@@ -72,26 +72,26 @@ export function runTimed(
   });
 }
 
-/** The floor: one OpenSSH `ssh host true` to every host at once (new connection each, no multiplexing). */
-export async function sshFloor(lab: LabInfo): Promise<number> {
+/**
+ * The floor: one OpenSSH `ssh host true` to every host at once (new connection each, no
+ * multiplexing), from one `sh` under GNU time so the ssh clients' CPU (control side) is known too.
+ */
+export async function sshFloor(lab: LabInfo): Promise<{ wallMs: number; clientCpuMs: number }> {
   const args = [...sshArgs(lab), '-o', 'ControlMaster=no', '-o', 'ControlPath=none'];
-  const t0 = process.hrtime.bigint();
-  const codes = await Promise.all(
-    lab.hosts.map(
-      (h) =>
-        new Promise<{ host: string; code: number | null; stderr: string }>((resolve) => {
-          const c = spawn('ssh', [...args, `root@${h.address}`, 'true'], { stdio: ['ignore', 'ignore', 'pipe'] });
-          let stderr = '';
-          c.stderr.on('data', (d: Buffer) => (stderr += d));
-          c.on('close', (code) => resolve({ host: h.name, code, stderr }));
-        }),
-    ),
-  );
-  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const bad = codes.filter((c) => c.code !== 0);
-  if (bad.length)
-    throw new Error(`ssh floor: ${bad.map((b) => `${b.host}: exit ${b.code} ${b.stderr.trim()}`).join('; ')}`);
-  return wallMs;
+  const ssh = ['ssh', ...args].map(shq).join(' ');
+  // a failed login names itself; the floor only counts when every login worked
+  const script = `for a; do ${ssh} "root@$a" true </dev/null >/dev/null 2>&1 || echo "$a: ssh exit $?" & done; wait`;
+  const t = await runTimed('sh', ['-c', script, 'sh', ...lab.hosts.map((h) => h.address)], {
+    cwd: process.cwd(),
+    env: process.env,
+  });
+  if (t.code !== 0 || t.stdout.trim()) throw new Error(`ssh floor: ${t.stdout.trim() || t.stderr.trim()}`);
+  return { wallMs: t.wallMs, clientCpuMs: t.cpuMs };
+}
+
+/** Single-quotes a control-side shell word (the lab's own paths and options). */
+function shq(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
 /** The sample with the median wall time (the lower middle for an even count), its other figures as measured. */

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import type { HostRecap, TaskResult } from '../../src/runner/types.ts';
+import type { HostCpu } from './host-cpu.ts';
 import { runTimed, type Timed } from './measure.ts';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -26,6 +27,8 @@ export interface Sample {
   changed: number | null;
   /** Per task, the slowest host's time (ms), in run order. */
   tasks: { task: string; status: string; msMax: number }[];
+  /** What the hosts spent on this run (host-cpu.ts); absent for runs with no lab (start-up). */
+  hostCpu?: HostCpu;
 }
 
 interface JsonReport {

@@ -1,6 +1,7 @@
 // pnpm run lab <command>: the local lab of systemd-nspawn hosts (see test/lab/lab.ts).
 //   build                     debootstrap the cached rootfs (once per recipe)
-//   up N [--fresh]            hosts lb1..lbN + control-side services; writes hosts/lab.yaml
+//   up N [--fresh] [--release-mib M]  hosts lb1..lbN + control-side services; writes hosts/lab.yaml
+//                             (--release-mib: the published release padded to ~M MiB)
 //   down                      stop and remove everything, also after a crash
 //   status                    one line per host and per service
 //   apiserver stop|start PORT take one fake apiserver away / bring it back
@@ -17,7 +18,7 @@ import { buildStandin } from './standin-build.ts';
 import { currentConfig } from './state.ts';
 
 const USAGE =
-  'usage: pnpm run lab <build | up N [--fresh] | down | status | apiserver stop|start PORT | ssh NAME [COMMAND...] | standin [VERSION]>';
+  'usage: pnpm run lab <build | up N [--fresh] [--release-mib M] | down | status | apiserver stop|start PORT | ssh NAME [COMMAND...] | standin [VERSION]>';
 const log = (line: string) => console.error(`lab: ${line}`);
 
 class UsageError extends Error {}
@@ -35,7 +36,9 @@ async function main(argv: string[]): Promise<number> {
       console.log(await labBuild({ log }));
       return 0;
     case 'up': {
-      await labUp(count(rest[0]), { log, fresh: rest.includes('--fresh') });
+      const i = rest.indexOf('--release-mib');
+      const releaseMiB = i < 0 ? undefined : count(rest[i + 1]);
+      await labUp(count(rest[0]), { log, fresh: rest.includes('--fresh'), ...(releaseMiB ? { releaseMiB } : {}) });
       return 0;
     }
     case 'down':

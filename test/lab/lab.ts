@@ -85,7 +85,10 @@ function describeFailure(cfg: LabConfig) {
   };
 }
 
-export async function labUp(n: number, opts: LabOptions & { fresh?: boolean } = {}): Promise<LabInfo> {
+export async function labUp(
+  n: number,
+  opts: LabOptions & { fresh?: boolean; /** The release padded to about this size (MiB). */ releaseMiB?: number } = {},
+): Promise<LabInfo> {
   if (!Number.isInteger(n) || n < 1 || n > MAX_HOSTS)
     throw new LabError(`up: host count must be 1..${MAX_HOSTS}, got ${n}`);
   preflight();
@@ -131,7 +134,7 @@ export async function labUp(n: number, opts: LabOptions & { fresh?: boolean } = 
   await waitForSsh(p, hosts, bootTimeoutMs(n), describeFailure(cfg));
 
   const info = labInfo(cfg, hosts);
-  writeLabInventory({ lab: info, extra: publishStandin(info.mirrorDir, info.envoyVersion) });
+  writeLabInventory({ lab: info, extra: publishStandin(info.mirrorDir, info.envoyVersion, opts.releaseMiB) });
   writeLabInfo(p.infoPath, info);
   log(
     `lab up: ${n} host(s) on ${cfg.bridge} (${cfg.subnet}.0/24) in ${seconds(started)}; inventory ${p.inventoryPath}`,

@@ -37,8 +37,19 @@ export function publishRelease(
   return { path, sha256: sha256(bytes) };
 }
 
-/** Inventory fields for hosts/lab.yaml: the stand-in release's checksum. */
-export function publishStandin(mirrorDir: string, version: string): Record<string, unknown> {
-  const { sha256: sum } = publishRelease(mirrorDir, version);
+/**
+ * The stand-in padded to about `mib` MiB (a stored zip entry it never reads), so transfers cost
+ * what a real release's would; without `mib`, the plain ~100 KiB stand-in.
+ */
+export function releaseBytes(version: string, mib?: number): Buffer {
+  const plain = standinBytes(version);
+  if (!mib) return plain;
+  const ZIP_ENTRY_OVERHEAD = 128; // the padding entry's local header and central directory record
+  return standinBytes(version, { padBytes: Math.max(1, mib * 2 ** 20 - plain.length - ZIP_ENTRY_OVERHEAD) });
+}
+
+/** Inventory fields for hosts/lab.yaml: the published release's own checksum. */
+export function publishStandin(mirrorDir: string, version: string, mib?: number): Record<string, unknown> {
+  const { sha256: sum } = publishRelease(mirrorDir, version, releaseBytes(version, mib));
   return { envoy: { sha256: { [labArch()]: sum } } };
 }

@@ -1,15 +1,17 @@
 // Playbooks: which roles each command runs, in order.
 import type { Inventory } from '../src/inventory/types.ts';
-import type { Role } from '../src/runner/types.ts';
+import type { Gate, Role } from '../src/runner/types.ts';
 import { roleOptions } from './context.ts';
-import { envoyBinary } from './envoy_binary/main.ts';
-import { envoyConfig } from './envoy_config/main.ts';
+import { envoyBinary, RELEASE_SWITCHED } from './envoy_binary/main.ts';
+import { RESTARTED } from './envoy_service/handlers.ts';
+import { deployGate } from '../src/ops/deploy-gate.ts';
+import { envoyConfig, envoyConfigGated } from './envoy_config/main.ts';
 import { envoyService } from './envoy_service/main.ts';
 import { ownership } from './ownership/main.ts';
 
-/** deploy / plan: everything, started and healthy. */
+/** deploy / plan: everything, started and healthy; config changes kept reversible until the gate. */
 export async function deployPlaybook(inv: Inventory, o: { allowDowngrade?: boolean } = {}): Promise<Role[]> {
-  return [ownership, envoyBinary(await roleOptions(inv, o)), envoyConfig, envoyService({ start: true })];
+  return [ownership, envoyBinary(await roleOptions(inv, o)), envoyConfigGated, envoyService({ start: true })];
 }
 
 /** install: binary, config and unit in place, not started. */
@@ -19,3 +21,8 @@ export async function installPlaybook(inv: Inventory, o: { allowDowngrade?: bool
 
 export { uninstall } from './uninstall/main.ts';
 export { envoyRollback } from './envoy_rollback/main.ts';
+
+/** The deploy's gate (src/ops/deploy-gate.ts), with the tasks whose changes its rollback undoes. */
+export function deployGateFor(inv: Inventory): Gate {
+  return deployGate(inv, { releaseSwitched: RELEASE_SWITCHED, restarted: RESTARTED });
+}

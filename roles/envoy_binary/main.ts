@@ -1,17 +1,22 @@
 // Role envoy_binary: the pinned Envoy release, verified, in a versioned path behind `current`.
-import { task, type Role } from '../../src/runner/types.ts';
+import { task, taskKey, type Role } from '../../src/runner/types.ts';
 import { release } from '../../src/modules/release.ts';
 import { releaseSwitch } from '../../src/modules/release-switch.ts';
 import { directory } from '../../src/modules/directory.ts';
 import { expectedSha } from '../../src/release/pins.ts';
 import { releaseUrl } from '../../src/release/url.ts';
 import type { RoleOptions } from '../context.ts';
+import { renderConfigFiles } from '../../src/render/index.ts';
+import { STAGE, validateAsUser } from '../envoy_config/main.ts';
 import { restartHandler } from '../envoy_service/handlers.ts';
+
+/** Changed when `current` moved in this run: a failed gate switches it back. */
+export const RELEASE_SWITCHED = taskKey('current release');
 
 export function envoyBinary(o: RoleOptions): Role {
   return {
     name: 'envoy_binary',
-    tasks: (inv) => [
+    tasks: (inv, host) => [
       task('install directory', directory({ path: inv.paths.installDir, mode: 0o755 })),
       task(
         `envoy ${inv.envoy.version} binary`,
@@ -26,11 +31,18 @@ export function envoyBinary(o: RoleOptions): Role {
         }),
       ),
       task(
-        'current release',
+        RELEASE_SWITCHED,
         releaseSwitch({
           installDir: inv.paths.installDir,
           version: inv.envoy.version,
           allowDowngrade: o.allowDowngrade,
+          check: {
+            stageDir: STAGE(inv),
+            files: renderConfigFiles(inv, host, { configDir: STAGE(inv) }),
+            owner: 'root',
+            group: inv.paths.group,
+            command: (envoy, bootstrap) => validateAsUser(inv, envoy, bootstrap),
+          },
         }),
         {
           notify: [restartHandler],

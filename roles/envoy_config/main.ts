@@ -6,7 +6,10 @@ import { systemUser } from '../../src/modules/system-user.ts';
 import { directory } from '../../src/modules/directory.ts';
 import { fileSet } from '../../src/modules/file-set.ts';
 import { file } from '../../src/modules/file.ts';
+import { loadedCheck } from '../../src/modules/xds-loaded.ts';
 import {
+  adminUrl,
+  subscriptionOf,
   CONFIG_FILE_MODE,
   LOGROTATE_PATH,
   renderConfigFiles,
@@ -22,13 +25,29 @@ const ORDER = (name: string) => (name.startsWith('eds_') ? 0 : name === 'cds.yam
 
 type Render = (inv: Inventory, host: HostSpec, opts?: { configDir?: string }) => RenderedFile[];
 
-/** The role, with the renderer as a parameter so a test can hand the hosts a config Envoy rejects. */
-export function envoyConfigRole(render: Render = renderConfigFiles): Role {
+/** Where a config tree is staged for `envoy --mode validate` (by this role, and by a release switch). */
+export const STAGE = (inv: Inventory) => posix.join(inv.paths.configDir, '.ekp-stage');
+
+/**
+ * `envoy --mode validate` as the service user, like ExecStartPre: it must be able to read what it
+ * will load. setpriv execs envoy: runuser would outlive a SIGTERM by 2 s, so an interrupt's SIGKILL
+ * reached the script before its trap could remove the staged files.
+ */
+export function validateAsUser(inv: Inventory, envoy: string, bootstrap: string): string {
+  const { user, group } = inv.paths;
+  return `setpriv --reuid=${quote(user)} --regid=${quote(group)} --init-groups -- ${quote(envoy)} --mode validate -c ${quote(bootstrap)}`;
+}
+
+/**
+ * The role, with the renderer as a parameter so a test can hand the hosts a config Envoy rejects.
+ * `keepPrevious`: a gated deploy keeps the replaced files until the host passes its gate.
+ */
+export function envoyConfigRole(render: Render = renderConfigFiles, o: { keepPrevious?: boolean } = {}): Role {
   return {
     name: 'envoy_config',
     tasks: (inv, host) => {
       const { configDir, logDir, user, group, installDir } = inv.paths;
-      const stageDir = posix.join(configDir, '.ekp-stage');
+      const stageDir = STAGE(inv);
       const files = render(inv, host).sort((a, b) => ORDER(a.name) - ORDER(b.name) || a.name.localeCompare(b.name));
       const envoy = posix.join(installDir, 'current', 'envoy');
       return [
@@ -48,14 +67,21 @@ export function envoyConfigRole(render: Render = renderConfigFiles): Role {
             validate: {
               stageDir,
               files: render(inv, host, { configDir: stageDir }).map((f) => ({ name: f.name, content: f.content })),
-              // as the service user, like ExecStartPre: it must be able to read what it will load.
-              // setpriv execs envoy: runuser would outlive a SIGTERM by 2 s, so an interrupt's SIGKILL
-              // reached the script before its trap could remove the staged files.
-              command: (bootstrap) =>
-                `setpriv --reuid=${quote(user)} --regid=${quote(group)} --init-groups -- ${quote(envoy)} --mode validate -c ${quote(bootstrap)}`,
+              command: (bootstrap) => validateAsUser(inv, envoy, bootstrap),
             },
             // lds/cds/eds are reloaded by Envoy on rename; only the bootstrap needs a restart
             notify: { 'envoy.yaml': restartHandler },
+            // ...and Envoy must say it loaded them, else the previous files go back
+            loaded: (changed) => {
+              const xds = files.flatMap((f) => {
+                const prefix = subscriptionOf(f.name, inv.clusters);
+                return prefix && f.version && changed.includes(f.name)
+                  ? [{ file: f.name, prefix, version: f.version }]
+                  : [];
+              });
+              return xds.length ? loadedCheck(adminUrl(inv, '/stats'), xds) : undefined;
+            },
+            keepPrevious: o.keepPrevious,
           }),
         ),
       ];
@@ -64,3 +90,5 @@ export function envoyConfigRole(render: Render = renderConfigFiles): Role {
 }
 
 export const envoyConfig = envoyConfigRole();
+/** deploy: every config change goes through the gate (src/ops/deploy-gate.ts). */
+export const envoyConfigGated = envoyConfigRole(renderConfigFiles, { keepPrevious: true });

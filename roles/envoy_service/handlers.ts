@@ -7,8 +7,12 @@ import { rollingRestart } from '../../src/ops/rolling.ts';
 /** Changes only when it started a stopped unit: a daemon-reload or enable is not a fresh start. */
 export const SERVICE_STARTED = taskKey('service running');
 
+/** Marks a host the handler restarted in this run (a failed gate restarts it again on rollback). */
+export const RESTARTED = taskKey('restarted by the handler');
+
 export const restartHandler: Handler = {
   name: 'restart envoy-k8s-proxy',
+  key: RESTARTED,
   async run({ inv, hosts, changed, conns, emit, signal }) {
     const fresh = hosts.filter((h) => changed.get(h.name)?.has(SERVICE_STARTED));
     const todo = hosts.filter((h) => !fresh.includes(h));

@@ -5,7 +5,7 @@ import type { HostSpec, Inventory } from '../inventory/types.ts';
 import { connect } from '../ssh/index.ts';
 import { Connections } from '../runner/connections.ts';
 import { runPlay } from '../runner/run.ts';
-import type { Role, RunResult } from '../runner/types.ts';
+import type { Gate, Role, RunResult } from '../runner/types.ts';
 import { createReporter } from '../output/reporter.ts';
 import { EXIT, type CommandContext } from './spec.ts';
 
@@ -17,6 +17,7 @@ export interface PlayOptions {
   maxFailPercent?: number;
   /** 0 nothing changed (or would), 2 something did, 1 any failure or unreachable host. */
   detailedExitcode?: boolean;
+  gate?: Gate;
 }
 
 export async function play(
@@ -33,7 +34,15 @@ export async function play(
   try {
     const result = await runPlay(
       { inv, hosts, roles },
-      { check, diff, forks: o.forks, maxFailPercent: o.maxFailPercent ?? 100, signal: ctx.signal, lock: true },
+      {
+        check,
+        diff,
+        forks: o.forks,
+        maxFailPercent: o.maxFailPercent ?? 100,
+        signal: ctx.signal,
+        lock: true,
+        gate: o.gate,
+      },
       conns,
       (e) => reporter.event(e),
     );

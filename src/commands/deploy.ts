@@ -1,6 +1,6 @@
 // deploy: converge the selected hosts: binary, config, service started and healthy (idempotent).
 // plan and install are the same command with another playbook or check mode (converge).
-import { deployPlaybook } from '../../roles/index.ts';
+import { deployGateFor, deployPlaybook } from '../../roles/index.ts';
 import type { Inventory } from '../inventory/types.ts';
 import type { Role } from '../runner/types.ts';
 import { selectCheckedHosts } from '../cli/hosts.ts';
@@ -17,7 +17,7 @@ const DETAILED_EXITCODE: OptionSpec = {
 export interface ConvergeOptions extends FleetOptions {
   diff: boolean;
   allowDowngrade: boolean;
-  maxFail: number;
+  maxFail?: number;
   /** plan: 0 nothing to change, 2 changes pending, 1 any error (as Terraform's plan). */
   detailedExitcode?: boolean;
 }
@@ -28,6 +28,8 @@ interface Converge {
   playbook: (inv: Inventory, o: { allowDowngrade?: boolean }) => Promise<Role[]>;
   /** Check mode: nothing changes, and diffs show unless --no-diff. */
   check: boolean;
+  /** Hosts with changes go in gated batches (deploy; plan shows the batches). */
+  gated?: boolean;
 }
 
 export function converge(c: Converge): CommandSpec<ConvergeOptions> {
@@ -45,9 +47,9 @@ export function converge(c: Converge): CommandSpec<ConvergeOptions> {
       },
       {
         flags: '--max-fail <percent>',
-        description: 'stop starting new hosts once more than this percent have failed',
+        description:
+          "stop once more than this percent of the hosts have failed (default: the inventory's rolling.maxFailPercent)",
         parse: percent,
-        default: 100,
       },
       ...(c.check ? [DETAILED_EXITCODE] : []),
     ],
@@ -61,8 +63,9 @@ export function converge(c: Converge): CommandSpec<ConvergeOptions> {
         json: o.json,
         check: c.check,
         diff: o.diff,
-        maxFailPercent: c.check ? undefined : o.maxFail,
+        maxFailPercent: c.check ? undefined : (o.maxFail ?? inv.rolling.maxFailPercent),
         detailedExitcode: o.detailedExitcode,
+        gate: c.gated ? deployGateFor(inv) : undefined,
       });
     },
   };
@@ -73,4 +76,5 @@ export const deploy = converge({
   summary: 'converge every host: binary, config, service started and healthy (idempotent)',
   playbook: deployPlaybook,
   check: false,
+  gated: true,
 });

@@ -1,4 +1,5 @@
-// plan: check mode, what deploy would change with diffs; nothing on any host changes.
+// plan: check mode, what deploy would change with diffs, and in which gated batches; nothing on any
+// host changes.
 import { deployPlaybook } from '../../roles/index.ts';
 import { converge } from './deploy.ts';
 
@@ -7,4 +8,5 @@ export const plan = converge({
   summary: 'check mode: what deploy would change, with diffs; nothing on any host changes',
   playbook: deployPlaybook,
   check: true,
+  gated: true,
 });

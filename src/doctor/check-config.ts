@@ -5,6 +5,7 @@ import { pathFact, globFact, type PathFact } from '../facts/file.ts';
 import type { FactSpec } from '../facts/types.ts';
 import { managedFiles, type Sandbox } from '../render/index.ts';
 import { check, type Check } from './types.ts';
+import { loadedProblem, type Loaded } from '../ops/loaded.ts';
 
 export function configFacts(inv: Inventory, host: HostSpec): { files: FactSpec<PathFact>[]; eds: FactSpec<string[]> } {
   return {
@@ -43,5 +44,17 @@ export function checkConfig(
   return check('config', 'config', 'fail', `drift in ${names.join(', ')}`, {
     details,
     fix: `see the difference with \`envoy-k8s-proxy plan --hosts ${inv.name} --limit ${host.name}\`; \`deploy\` puts the rendered files back (or update ${inv.file} if the host is right)`,
+  });
+}
+
+/** What Envoy loaded versus the xDS files on disk (src/ops/loaded.ts). */
+export function checkLoaded(inv: Inventory, host: HostSpec, l: Loaded): Check {
+  const problem = loadedProblem(l);
+  if (l.state === 'unknown')
+    return check('loaded', 'loaded config', 'warn', 'Envoy did not answer: cannot tell what it has loaded');
+  if (!problem) return check('loaded', 'loaded config', 'ok', 'Envoy serves the xDS files on disk');
+  return check('loaded', 'loaded config', 'fail', problem, {
+    details: [...l.rejected, ...l.pending].map((n) => posix.join(inv.paths.configDir, n)),
+    fix: `\`envoy-k8s-proxy deploy --hosts ${inv.name} --limit ${host.name}\` puts the rendered files back and checks that Envoy loads them; the journal says why Envoy refused the file`,
   });
 }

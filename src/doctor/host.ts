@@ -10,7 +10,9 @@ import { pathFact, type PathFact } from '../facts/file.ts';
 import type { FactSpec } from '../facts/types.ts';
 import { UNIT_NAME, sandboxFor } from '../render/index.ts';
 import { checkBinary, checkPorts, checkUnit } from './check-service.ts';
-import { checkConfig, configFacts } from './check-config.ts';
+import { answered } from '../facts/admin.ts';
+import { checkConfig, checkLoaded, configFacts } from './check-config.ts';
+import { diskVersionsFact, judgeLoaded, LOADED_STATS_PATH, parseStatsText } from '../ops/loaded.ts';
 import { checkLogDisk, checkSandbox, logDiskFact, sandboxFact } from './check-host.ts';
 import { checkEndpoint, endpointTargets } from './check-endpoints.ts';
 import { checkAdmin, checkJournal } from './check-envoy.ts';
@@ -99,7 +101,9 @@ async function gatherChecks(
     clusters: '/clusters',
     listeners: '/listeners?format=json',
     stats: statsPath(),
+    loaded: LOADED_STATS_PATH,
   });
+  const versions = diskVersionsFact(inv, host);
   const logDisk = logDiskFact(inv.paths.logDir);
   const specs = [
     unit,
@@ -115,6 +119,7 @@ async function gatherChecks(
     endpoints,
     journal,
     admin,
+    versions,
   ] as FactSpec<unknown>[];
   const res = await readFacts(t, specs, { timeoutMs: SCRIPT_TIMEOUT_MS, signal });
   const { get } = res;
@@ -140,6 +145,9 @@ async function gatherChecks(
   }
   const container = get(containerFact) ?? null;
   checks.push(checkConfig(inv, host, sandboxFor(host.hardening, container), files, get(config.eds) ?? []));
+  const stats = replies?.loaded && answered(replies.loaded) ? parseStatsText(replies.loaded.body) : undefined;
+  if (u.activeState === 'active')
+    checks.push(checkLoaded(inv, host, judgeLoaded(inv, host, get(versions) ?? new Map(), stats)));
   const sandbox = get(sandboxFact);
   if (u.loadState === 'loaded' && sandbox) checks.push(...checkSandbox(inv, host, container, sandbox));
   checks.push(...checkPorts(inv, host, get(ssFact) ?? [], activeMainPid(u)));

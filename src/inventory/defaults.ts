@@ -70,6 +70,8 @@ export const ROLLING_DEFAULTS: Filled<NonNullable<RawInventory['rolling']>> = {
   healthTimeout: '60s',
   minHealthyEndpoints: 1,
   maxFailPercent: 0,
+  soak: '3s',
+  maxConnectFailures: 5,
 };
 
 export const ACCESS_LOG_DEFAULTS: Filled<NonNullable<RawInventory['accessLog']>> = {

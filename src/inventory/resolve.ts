@@ -152,6 +152,8 @@ function resolveRolling(r: typeof ROLLING_DEFAULTS): RollingSpec {
     healthTimeoutMs: ms(r.healthTimeout),
     minHealthyEndpoints: r.minHealthyEndpoints,
     maxFailPercent: r.maxFailPercent,
+    soakMs: ms(r.soak),
+    maxConnectFailures: r.maxConnectFailures,
   };
 }
 

@@ -207,6 +207,10 @@ export const rollingSchema = z.strictObject({
   healthTimeout: positiveDuration().optional(),
   minHealthyEndpoints: int(0, Number.MAX_SAFE_INTEGER, 'expected an integer >= 0').optional(),
   maxFailPercent: int(0, 100, 'expected a percentage (an integer from 0 to 100)').optional(),
+  soak: duration().optional().describe('How long a deployed host must stay healthy before the next batch'),
+  maxConnectFailures: int(0, Number.MAX_SAFE_INTEGER, 'expected an integer >= 0')
+    .optional()
+    .describe('New upstream connect failures a deployed host may show during the soak'),
 });
 
 export const accessLogSchema = z.strictObject({

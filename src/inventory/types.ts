@@ -110,6 +110,9 @@ export interface RollingSpec {
   /** Gate: each proxied cluster needs at least this many healthy endpoints. Default 1. */
   minHealthyEndpoints: number;
   maxFailPercent: number; // default 0
+  /** Deploy's gate: how long a changed host must stay healthy, and the connect failures it may show. */
+  soakMs: number; // default 3000
+  maxConnectFailures: number; // default 5
 }
 
 export interface AccessLogSpec {

@@ -28,9 +28,29 @@ export interface FileSetArgs {
   validate?: { stageDir: string; files: SetFile[]; command: (bootstrapPath: string) => string };
   /** Which file changes notify which handler. */
   notify?: Record<string, Handler>;
+  /**
+   * After the renames: shell that checks Envoy loaded the changed files (`before` runs before
+   * them); on failure the previous files are put back and the host fails.
+   */
+  loaded?: (changed: string[]) => { before: string; check: string } | undefined;
+  /** Keep the replaced files in PREV_DIR until the run commits or restores them (a gated rollout). */
+  keepPrevious?: boolean;
 }
 
 const NEW = '.ekp-new';
+/** The previous versions of what a run replaced, and the script that puts them back. */
+export const PREV_DIR = '.ekp-prev';
+
+/** Put the previous files back (Envoy reloads them on the rename), then forget them. */
+export function restorePreviousCommand(dir: string): string {
+  const r = quote(posix.join(dir, PREV_DIR, 'restore'));
+  return `if [ -f ${r} ]; then sh ${r}; fi`;
+}
+
+/** The new files stay: drop the previous ones. */
+export function commitPreviousCommand(dir: string): string {
+  return `rm -rf -- ${quote(posix.join(dir, PREV_DIR))}`;
+}
 
 export function fileSet(a: FileSetArgs): Module {
   const stale = globFact(a.dir, '.', NEW);
@@ -40,16 +60,25 @@ export function fileSet(a: FileSetArgs): Module {
       ? globFact(a.dir, posix.basename(a.validate.stageDir))
       : undefined;
   const pruneFact = a.prune ? globFact(a.dir, a.prune.prefix, a.prune.suffix) : undefined;
+  // a PREV_DIR left by an interrupted rollout is a leftover like the temp files
+  const stalePrev = a.keepPrevious || a.loaded ? globFact(a.dir, PREV_DIR) : undefined;
   const facts = (diff: boolean) => a.files.map((f) => pathFact(posix.join(a.dir, f.name), { content: diff }));
   return {
     facts: ({ diff }) => [
       ...facts(diff),
       stale,
       ...(staleStage ? [staleStage] : []),
+      ...(stalePrev ? [stalePrev] : []),
       ...(pruneFact ? [pruneFact] : []),
     ],
     plan(ctx): Plan {
       const wanted = new Set(a.files.map((f) => f.name));
+      const existed = (fs: SetFile[]) =>
+        new Set(
+          fs
+            .filter((f) => ctx.facts.get(pathFact(posix.join(a.dir, f.name), { content: ctx.diff })).type === 'file')
+            .map((f) => f.name),
+        );
       const changed: SetFile[] = [];
       const fixMode: string[] = [];
       const diffs: Diff[] = [];
@@ -67,7 +96,7 @@ export function fileSet(a: FileSetArgs): Module {
       const removed = (pruneFact ? ctx.facts.get(pruneFact) : []).filter((n) => !wanted.has(n));
       for (const n of removed)
         if (ctx.diff) diffs.push({ path: posix.join(a.dir, n), before: '<removed>', after: null });
-      const leftovers = [...ctx.facts.get(stale), ...(staleStage ? ctx.facts.get(staleStage) : [])];
+      const leftovers = [stale, staleStage, stalePrev].flatMap((f) => (f ? ctx.facts.get(f) : []));
       if (!changed.length && !fixMode.length && !removed.length && !leftovers.length) return ok();
 
       const said = [
@@ -87,7 +116,7 @@ export function fileSet(a: FileSetArgs): Module {
             kind: 'exec',
             action: `update ${a.dir}`,
             command: ['sh', '-s'],
-            stdin: script(a, changed, removed, fixMode, leftovers),
+            stdin: script(a, changed, removed, fixMode, leftovers, existed(changed)),
           },
         ],
         {
@@ -100,7 +129,14 @@ export function fileSet(a: FileSetArgs): Module {
   };
 }
 
-function script(a: FileSetArgs, changed: SetFile[], removed: string[], fixMode: string[], leftovers: string[]): string {
+function script(
+  a: FileSetArgs,
+  changed: SetFile[],
+  removed: string[],
+  fixMode: string[],
+  leftovers: string[],
+  existed: Set<string>,
+): string {
   const d = quote(a.dir);
   const own = quote(`${a.owner}:${a.group}`);
   const mode = a.mode.toString(8);
@@ -125,9 +161,40 @@ function script(a: FileSetArgs, changed: SetFile[], removed: string[], fixMode: 
       `if ! out=$(${a.validate.command(posix.join(stage, 'envoy.yaml'))} 2>&1); then echo "the new configuration was rejected; the old one stays active:" >&2; echo "$out" >&2; exit 1; fi`,
     );
   }
+  const loaded = changed.length || removed.length ? a.loaded?.(changed.map((f) => f.name)) : undefined;
+  const keep = (a.keepPrevious || loaded) && (changed.length || removed.length);
+  if (keep) out.push(...keepLines(a.dir, changed, removed, existed));
+  if (loaded) out.push(loaded.before);
   for (const f of changed) out.push(`mv -f ${quote(`.${f.name}${NEW}`)} ${quote(f.name)}`);
   for (const n of removed) out.push(`rm -f -- ${quote(n)}`);
   for (const p of fixMode) out.push(`chown ${own} ${quote(p)}`, `chmod ${mode} ${quote(p)}`);
   out.push('trap - EXIT INT TERM HUP', 'cleanup');
+  if (loaded) {
+    out.push(
+      `if ! ( ${loaded.check}
+); then ${restorePreviousCommand(a.dir)}; echo 'the previous files are back in place' >&2; exit 1; fi`,
+    );
+    if (!a.keepPrevious) out.push(commitPreviousCommand(a.dir));
+  }
   return `${out.join('\n')}\n`;
+}
+
+/** Hard links to what the renames replace, and the restore script (same order as the renames). */
+function keepLines(dir: string, changed: SetFile[], removed: string[], existed: Set<string>): string[] {
+  const prev = (n: string) => quote(`${PREV_DIR}/${n}`);
+  const kept = [...removed, ...changed.map((f) => f.name).filter((n) => existed.has(n))];
+  const added = changed.map((f) => f.name).filter((n) => !existed.has(n));
+  const restore = [
+    'set -eu',
+    `cd ${quote(dir)}`,
+    ...kept.map((n) => `mv -f -- ${prev(n)} ${quote(n)}`),
+    ...added.map((n) => `rm -f -- ${quote(n)}`),
+    `rm -rf -- ${quote(PREV_DIR)}`,
+  ];
+  return [
+    `rm -rf -- ${quote(PREV_DIR)}`,
+    `mkdir -m 700 ${quote(PREV_DIR)}`,
+    ...kept.map((n) => `ln -- ${quote(n)} ${prev(n)}`),
+    ...writeFileLines(`${PREV_DIR}/restore`, `${restore.join('\n')}\n`),
+  ];
 }

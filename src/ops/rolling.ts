@@ -7,10 +7,13 @@ import { answered, curlSaid } from '../facts/admin.ts';
 import { readFacts } from '../facts/gather.ts';
 import { unitFact } from '../facts/system.ts';
 import type { Connections } from '../runner/connections.ts';
+import { batches } from '../runner/batches.ts';
 import { onFleet } from '../runner/fleet.ts';
 import { adminPost } from './admin.ts';
 import { waitHealthy } from './gate.ts';
 import { UNIT_NAME } from '../render/index.ts';
+
+export { batches } from '../runner/batches.ts';
 
 export interface RollingOptions {
   serial: { kind: 'count' | 'percent'; value: number };
@@ -27,13 +30,6 @@ export interface RollingOptions {
   log?: (host: string, message: string) => void;
   /** After each host: persist progress (resume state), report. */
   onHostDone?: (host: string, outcome: string | Error) => Promise<void> | void;
-}
-
-export function batches<T>(items: T[], serial: RollingOptions['serial']): T[][] {
-  const size = serial.kind === 'count' ? serial.value : Math.max(1, Math.floor((items.length * serial.value) / 100));
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 export async function restartOne(t: Transport, inv: Inventory, host: HostSpec, o: RollingOptions): Promise<string> {

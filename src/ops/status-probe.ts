@@ -1,6 +1,7 @@
 // What `status` reads from one host, in one round trip: framed probes (src/facts/gather.ts) for the
 // unit, the binary's version, the admin endpoints and the config files' hashes. Parsers are pure.
 import { posix } from 'node:path';
+import { LOADED_STATS_PATH } from './loaded.ts';
 import type { Inventory } from '../inventory/types.ts';
 import type { FactSpec } from '../facts/types.ts';
 import { answered, type AdminReply } from '../facts/admin.ts';
@@ -88,6 +89,7 @@ export function statusProbes(inv: Inventory, files: string[]) {
       ready: '/ready',
       listeners: '/listeners?format=json',
       clusters: '/clusters',
+      loaded: LOADED_STATS_PATH,
     }),
     hashes: {
       key: 'hashes',

@@ -6,6 +6,8 @@ import { readFacts } from '../facts/gather.ts';
 import { containerFact, type UnitFact } from '../facts/system.ts';
 import { listenerName, managedFiles, sandboxFor, type Sandbox } from '../render/index.ts';
 import { healthyByCluster, parseClusters, type EndpointHealth } from './admin.ts';
+import { answered } from '../facts/admin.ts';
+import { diskVersionsFact, judgeLoaded, loadedProblem, parseStatsText, type Loaded } from './loaded.ts';
 import {
   answer,
   parseListeners,
@@ -70,6 +72,8 @@ export interface HostStatus {
   listeners?: { up: number; expected: number };
   clusters?: ClusterHealth[];
   drift?: Drift;
+  /** What Envoy loaded versus the files on disk (in sync / pending / rejected). */
+  loaded?: Loaded;
 }
 
 /** Expected files on the host: absolute path → [display name, sha256 of what the inventory renders now]. */
@@ -104,6 +108,7 @@ export interface Observed {
   listeners: AdminAnswer<string[]>;
   clusters: AdminAnswer<EndpointHealth[]>;
   drift: Drift;
+  loaded?: Loaded;
 }
 
 /** Pure: what was observed → the row, with its health and the problems that decided it. */
@@ -140,6 +145,8 @@ export function assess(inv: Inventory, host: HostSpec, o: Observed): HostStatus 
     problems.push(`running ${running}, installed ${o.binary} (restart pending)`);
   if (o.binary && o.binary !== inv.envoy.version)
     problems.push(`installed ${o.binary}, inventory wants ${inv.envoy.version}`);
+  const notLoaded = active && o.loaded ? loadedProblem(o.loaded) : undefined;
+  if (notLoaded) problems.push(notLoaded);
   if (o.drift.state === 'missing') problems.push('not deployed');
   else if (o.drift.state === 'drifted')
     problems.push(`config drift: ${[...o.drift.drifted, ...o.drift.missing.map((m) => `${m} missing`)].join(', ')}`);
@@ -157,6 +164,7 @@ export function assess(inv: Inventory, host: HostSpec, o: Observed): HostStatus 
     listeners,
     clusters,
     drift: o.drift,
+    ...(o.loaded ? { loaded: o.loaded } : {}),
   };
 }
 
@@ -166,7 +174,10 @@ export async function hostStatus(t: Transport, inv: Inventory, host: HostSpec): 
     inv,
     managedFiles(inv, host, 'full').map((f) => f.path),
   );
-  const facts = await readFacts(t, [p.unit, p.binary, p.admin, p.hashes, containerFact], { what: 'the status probes' });
+  const versions = diskVersionsFact(inv, host);
+  const facts = await readFacts(t, [p.unit, p.binary, p.admin, p.hashes, versions, containerFact], {
+    what: 'the status probes',
+  });
   const expected = expectedFiles(inv, host, sandboxFor(host.hardening, facts.get(containerFact) ?? null));
   const admin = facts.get(p.admin);
   return assess(inv, host, {
@@ -177,6 +188,12 @@ export async function hostStatus(t: Transport, inv: Inventory, host: HostSpec): 
     listeners: answer(admin?.listeners, parseListeners),
     clusters: answer(admin?.clusters, parseClusters),
     drift: compareFiles(expected, facts.get(p.hashes) ?? new Map()),
+    loaded: judgeLoaded(
+      inv,
+      host,
+      facts.get(versions) ?? new Map(),
+      admin?.loaded && answered(admin.loaded) ? parseStatsText(admin.loaded.body) : undefined,
+    ),
   });
 }
 

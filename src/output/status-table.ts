@@ -42,12 +42,17 @@ export function statusRow(h: HostStatus, clusters: string[], style: Style, now =
     return c.healthy === c.total ? s : paint(s, c.healthy === 0 ? 'failed' : 'changed', style);
   });
   const d = h.drift!;
+  const l = h.loaded;
   const config =
-    d.state === 'in-sync'
-      ? 'in sync'
-      : d.state === 'missing'
-        ? paint('missing', 'failed', style)
-        : paint(`drifted (${[...d.drifted, ...d.missing].join(', ')})`, 'changed', style);
+    l?.state === 'rejected'
+      ? paint(`rejected (${l.rejected.join(', ')})`, 'failed', style)
+      : l?.state === 'pending'
+        ? paint(`pending (${l.pending.join(', ')})`, 'changed', style)
+        : d.state === 'in-sync'
+          ? 'in sync'
+          : d.state === 'missing'
+            ? paint('missing', 'failed', style)
+            : paint(`drifted (${[...d.drifted, ...d.missing].join(', ')})`, 'changed', style);
   const started = u.startedAt
     ? `${shortTime(u.startedAt, now)}, ${u.nRestarts} auto-restart${u.nRestarts === 1 ? '' : 's'}`
     : '-';

@@ -7,6 +7,7 @@ import { renderEds } from './endpoints.ts';
 import { renderLds } from './listener.ts';
 import type { EnvoyResources, RenderOptions, RenderedFile } from './types.ts';
 import { toYaml } from './yaml.ts';
+import { versioned } from './xds-version.ts';
 
 /** Config files hold no secrets but are readable by the envoy group only. */
 export const CONFIG_FILE_MODE = 0o640;
@@ -27,15 +28,16 @@ export function renderResources(inv: Inventory, host: HostSpec, opts: RenderOpti
 export function renderConfigFiles(inv: Inventory, host: HostSpec, opts: RenderOptions = {}): RenderedFile[] {
   const res = renderResources(inv, host, opts);
   const origin = { inventory: inv.name, host: host.name };
-  const file = (name: string, doc: unknown): RenderedFile => ({
+  const file = (name: string, doc: Record<string, unknown>): RenderedFile => ({
     name,
     content: toYaml(doc, origin),
     mode: CONFIG_FILE_MODE,
+    ...(typeof doc.version_info === 'string' ? { version: doc.version_info } : {}),
   });
   return [
     file('envoy.yaml', res.bootstrap),
-    file('lds.yaml', res.lds),
-    file('cds.yaml', res.cds),
-    ...inv.clusters.map((c) => file(edsFileName(c), res.eds[c.name])),
+    file('lds.yaml', versioned(res.lds)),
+    file('cds.yaml', versioned(res.cds)),
+    ...inv.clusters.map((c) => file(edsFileName(c), versioned(res.eds[c.name]!))),
   ];
 }

@@ -15,3 +15,4 @@ export { edsFileName } from './cluster.ts';
 export { listenerName } from './listener.ts';
 export { TCP_LOG_FORMAT } from './access-log.ts';
 export { metricsAddress, PROMETHEUS_PATH } from './metrics.ts';
+export { subscriptionOf } from './xds-version.ts';

@@ -6,6 +6,8 @@ export interface RenderedFile {
   name: string;
   content: string;
   mode: number;
+  /** xDS files: the version_info Envoy reports once it has loaded this content. */
+  version?: string;
 }
 
 export interface EnvoyResources {

@@ -1,37 +1,25 @@
 // The runner: per host, gather every fact the play needs in one round trip, then plan and execute
 // each task in order; notified handlers run once at the end. Hosts run in parallel (--forks), each
 // stops at its first failure while the others go on.
-import type { HostSpec, Inventory } from '../inventory/types.ts';
+import type { HostSpec } from '../inventory/types.ts';
 import type { Transport } from '../ssh/index.ts';
 import { messageOf, RemoteError, ToolError } from '../errors.ts';
 import { FactCache } from '../facts/gather.ts';
 import type { Connections } from './connections.ts';
 import { onFleet } from './fleet.ts';
 import { acquireHostLock, type HostLock } from './host-lock.ts';
-import type {
-  Handler,
-  HostRecap,
-  Role,
-  RunEvent,
-  RunOptions,
-  RunResult,
-  Step,
-  Task,
-  TaskContext,
-  TaskKey,
-  TaskResult,
-} from './types.ts';
+import { runFleetHandlers } from './handlers.ts';
+import { count, newRecap, type HostRun, type Play } from './host-run.ts';
+import { describeBatches, runGated } from './gated.ts';
+import type { Handler, RunEvent, RunOptions, RunResult, Step, Task, TaskContext, TaskResult } from './types.ts';
 
-export interface Play {
-  inv: Inventory;
-  hosts: HostSpec[];
-  roles: Role[];
-}
-
-interface HostRun {
-  recap: HostRecap;
-  notified: Set<Handler>;
-  changed: Set<TaskKey>;
+/** Connected, locked, facts gathered, tasks built: a host ready to run (now, or in its gated batch). */
+export interface Prepared {
+  host: HostSpec;
+  transport: Transport;
+  ctx: TaskContext;
+  tasks: { role: string; task: Task }[];
+  started: number;
 }
 
 export async function runPlay(
@@ -50,6 +38,33 @@ export async function runPlay(
   const tooManyFailed = () => {
     const failed = [...runs.values()].filter((r) => r.recap.failed > 0 || r.recap.unreachable).length;
     return (failed * 100) / play.hosts.length > opts.maxFailPercent;
+  };
+  // a gated run leaves hosts with changes for their batch; the others run at once
+  const gate = opts.check ? undefined : opts.gate;
+  const queued = new Map<string, Prepared>();
+  const fail = (run: HostRun, host: string, started: number, err: unknown) => {
+    // failed before or between tasks (fact gathering, building the host's tasks, interrupt)
+    const r: TaskResult = {
+      host,
+      role: 'setup',
+      task: 'facts and run lock',
+      status: 'failed',
+      error: messageOf(err),
+      ms: Date.now() - started,
+    };
+    count(run.recap, r);
+    record(r);
+  };
+  const execute = async (p: Prepared) => {
+    const run = runs.get(p.host.name)!;
+    try {
+      await executeHost(p, opts, run, record, emit);
+    } catch (err) {
+      fail(run, p.host.name, p.started, err);
+    } finally {
+      run.recap.roundTrips = p.transport.stats.roundTrips;
+      run.recap.bytesSent = p.transport.stats.bytesSent;
+    }
   };
 
   const locks: HostLock[] = [];
@@ -72,6 +87,7 @@ export async function runPlay(
             recap.unreachable = true;
             recap.error = messageOf(o.error);
           }
+          if (queued.has(o.host.name)) return; // done after its batch
           emit({ kind: 'host-done', host: o.host.name, failed: recap.failed > 0, unreachable: recap.unreachable });
           if (tooManyFailed()) aborted = true;
         },
@@ -79,39 +95,25 @@ export async function runPlay(
       async (transport, host) => {
         const run = runs.get(host.name)!;
         const started = Date.now();
+        let p: Prepared;
         try {
-          // a run that may change the host holds its lock until the fleet handlers are done too;
-          // taken while the facts are gathered, so it costs no extra round trip of waiting
-          const lock =
-            opts.lock && !opts.check
-              ? acquireHostLock(transport, { answerMs: host.ssh.commandTimeoutMs }).then((l) => {
-                  locks.push(l);
-                  if (l.tookOver) emit({ kind: 'note', host: host.name, message: `run lock: ${l.tookOver}` });
-                  return l;
-                })
-              : undefined;
-          lock?.catch(() => undefined);
-          await runHost(play, host, transport, opts, run, record, emit, lock);
+          p = await prepareHost(play, host, transport, opts, locks, emit, started);
         } catch (err) {
-          // failed before or between tasks (fact gathering, building the host's tasks, interrupt)
-          const r: TaskResult = {
-            host: host.name,
-            role: 'setup',
-            task: 'facts and run lock',
-            status: 'failed',
-            error: messageOf(err),
-            ms: Date.now() - started,
-          };
-          count(run.recap, r);
-          record(r);
-        } finally {
+          fail(run, host.name, started, err);
           run.recap.roundTrips = transport.stats.roundTrips;
-          run.recap.bytesSent = transport.stats.bytesSent;
+          return;
         }
+        run.recap.roundTrips = transport.stats.roundTrips;
+        if (gate && (await wouldChange(p))) queued.set(host.name, p);
+        else await execute(p);
       },
     );
 
-    if (!opts.signal?.aborted) await runFleetHandlers(play, opts, conns, runs, record, emit);
+    if (opts.check && opts.gate) describeBatches(play, opts.gate, runs, emit);
+    if (gate && queued.size && !opts.signal?.aborted)
+      await runGated(play, opts, gate, conns, runs, [...queued.values()], { execute, record, emit });
+    const rest = new Set(play.hosts.filter((h) => !queued.has(h.name)).map((h) => h.name));
+    if (!opts.signal?.aborted) await runFleetHandlers(play, opts, conns, runs, record, emit, rest);
   } finally {
     await Promise.all(locks.map((l) => l.release()));
   }
@@ -122,16 +124,26 @@ export async function runPlay(
   };
 }
 
-async function runHost(
+async function prepareHost(
   play: Play,
   host: HostSpec,
   transport: Transport,
   opts: RunOptions,
-  run: HostRun,
-  record: (r: TaskResult) => void,
+  locks: HostLock[],
   emit: (e: RunEvent) => void,
-  lock?: Promise<unknown>,
-): Promise<void> {
+  started: number,
+): Promise<Prepared> {
+  // a run that may change the host holds its lock until the fleet handlers are done too;
+  // taken while the facts are gathered, so it costs no extra round trip of waiting
+  const lock =
+    opts.lock && !opts.check
+      ? acquireHostLock(transport, { answerMs: host.ssh.commandTimeoutMs }).then((l) => {
+          locks.push(l);
+          if (l.tookOver) emit({ kind: 'note', host: host.name, message: `run lock: ${l.tookOver}` });
+          return l;
+        })
+      : undefined;
+  lock?.catch(() => undefined);
   const facts = new FactCache(host.name);
   const tasks = play.roles.flatMap((role) => role.tasks(play.inv, host).map((task) => ({ role: role.name, task })));
   await Promise.all([
@@ -141,12 +153,31 @@ async function runHost(
     ),
     lock,
   ]);
-  const ctx: TaskContext = { inv: play.inv, host, facts, check: opts.check, diff: opts.diff, changed: run.changed };
+  const ctx: TaskContext = { inv: play.inv, host, facts, check: opts.check, diff: opts.diff, changed: new Set() };
+  return { host, transport, ctx, tasks, started };
+}
 
-  for (const { role, task } of tasks) {
-    if (opts.signal?.aborted) throw new ToolError('interrupted', 'interrupted', { host: host.name });
-    emit({ kind: 'task-start', host: host.name, role, task: task.key.title });
-    const { result: r, notify } = await runTask(role, task, ctx, transport, opts);
+/** Would any task change (or fail on) the host? Plans only read the facts already gathered. */
+async function wouldChange(p: Prepared): Promise<boolean> {
+  for (const { task } of p.tasks) {
+    const plan = await task.module.plan(p.ctx);
+    if (plan.kind === 'change' || plan.kind === 'fail') return true;
+  }
+  return false;
+}
+
+async function executeHost(
+  p: Prepared,
+  opts: RunOptions,
+  run: HostRun,
+  record: (r: TaskResult) => void,
+  emit: (e: RunEvent) => void,
+): Promise<void> {
+  const ctx: TaskContext = { ...p.ctx, changed: run.changed };
+  for (const { role, task } of p.tasks) {
+    if (opts.signal?.aborted) throw new ToolError('interrupted', 'interrupted', { host: p.host.name });
+    emit({ kind: 'task-start', host: p.host.name, role, task: task.key.title });
+    const { result: r, notify } = await runTask(role, task, ctx, p.transport, opts);
     count(run.recap, r);
     record(r);
     if (r.status === 'failed') return;
@@ -235,54 +266,4 @@ export async function runStep(step: Step, transport: Transport, host: string, si
     );
   }
   return res.stdout;
-}
-
-async function runFleetHandlers(
-  play: Play,
-  opts: RunOptions,
-  conns: Connections,
-  runs: Map<string, HostRun>,
-  record: (r: TaskResult) => void,
-  emit: (e: RunEvent) => void,
-): Promise<void> {
-  // declaration order, each once, even when several roles list the same handler
-  const fleet = [...new Set(play.roles.flatMap((r) => r.handlers ?? []))];
-  for (const handler of fleet) {
-    const hosts = play.hosts.filter((h) => {
-      const run = runs.get(h.name);
-      return run && run.recap.failed === 0 && !run.recap.unreachable && run.notified.has(handler);
-    });
-    if (hosts.length === 0) continue;
-    const t0 = Date.now();
-    if (opts.check) {
-      for (const h of hosts)
-        record({ host: h.name, role: 'handlers', task: handler.name, status: 'changed', message: 'would run', ms: 0 });
-      continue;
-    }
-    const changed = new Map([...runs].map(([name, r]) => [name, r.changed as ReadonlySet<TaskKey>]));
-    const outcome = await handler.run({ inv: play.inv, hosts, changed, conns, emit, signal: opts.signal });
-    for (const h of hosts) {
-      const o = outcome.get(h.name);
-      const base = { host: h.name, role: 'handlers', task: handler.name, ms: Date.now() - t0 };
-      const r: TaskResult =
-        o instanceof Error
-          ? { ...base, status: 'failed', error: messageOf(o) }
-          : o === undefined
-            ? { ...base, status: 'skipped', message: 'not reached: stopped at an earlier failure' }
-            : typeof o === 'string'
-              ? { ...base, status: 'changed', message: o }
-              : { ...base, ...o };
-      const run = runs.get(h.name);
-      if (run) count(run.recap, r);
-      record(r);
-    }
-  }
-}
-
-function newRecap(host: string): HostRecap {
-  return { host, ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: false, roundTrips: 0, bytesSent: 0, ms: 0 };
-}
-
-function count(recap: HostRecap, r: TaskResult): void {
-  recap[r.status] += 1;
 }

@@ -3,6 +3,8 @@
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import type { FactSpec, Facts } from '../facts/types.ts';
 import type { Connections } from './connections.ts';
+import type { Serial } from './batches.ts';
+import type { Transport } from '../ssh/index.ts';
 
 export type Status = 'ok' | 'changed' | 'failed' | 'skipped';
 
@@ -110,6 +112,8 @@ export interface FleetHandlerContext {
 /** Runs once per run, at the end, over every host that notified it (rolling restarts). */
 export interface Handler {
   name: string;
+  /** Added to a host's changed tasks when the handler changed it (a gate's rollback reads it). */
+  key?: TaskKey;
   run(ctx: FleetHandlerContext): Promise<Map<string, HandlerOutcome>>;
 }
 
@@ -143,6 +147,19 @@ export type RunEvent =
   | { kind: 'host-done'; host: string; failed: boolean; unreachable: boolean }
   | { kind: 'note'; host?: string; message: string };
 
+/**
+ * How a deploy rolls out: hosts with changes go `serial` at a time, each checked after its tasks
+ * and handlers; a host that fails gets its previous state back (src/ops/deploy-gate.ts).
+ */
+export interface Gate {
+  serial: Serial;
+  check(t: Transport, host: HostSpec, changed: ReadonlySet<TaskKey>): Promise<{ ok: boolean; reason: string }>;
+  /** The new state stays: drop what a rollback would have needed. */
+  commit(t: Transport, host: HostSpec, changed: ReadonlySet<TaskKey>): Promise<void>;
+  /** Put back what this run changed, re-check the host, and say what was restored. */
+  rollback(t: Transport, host: HostSpec, changed: ReadonlySet<TaskKey>): Promise<string>;
+}
+
 export interface RunOptions {
   check: boolean;
   diff: boolean;
@@ -152,6 +169,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Hold each host's run lock while changing it (the CLI does; unit tests with fakes do not). */
   lock?: boolean;
+  /** Gated batches (deploy); ignored in check mode. */
+  gate?: Gate;
 }
 
 export interface HostRecap {

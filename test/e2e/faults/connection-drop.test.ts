@@ -42,7 +42,7 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
     const dir = `${INSTALL_DIR}/releases/${VERSION}`;
     for (const n of names) await onHost(lab!, n, `rm -rf ${dir}`); // a rerun of this test uploads again
 
-    const run = runCli(['deploy', '--hosts', next, '--json']);
+    const run = runCli(['deploy', '--hosts', next, '--json', '--max-fail', '100']);
     const killed = await whenOnHost(
       lab!,
       'lb2',
@@ -95,7 +95,9 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
       30,
     );
     await expectOldOrNew(lab!, 'lb2', versions);
-    expect(await leftovers(lab!, 'lb2')).toEqual([]);
+    // no temp file; when the script got as far as the renames, the previous files stay in
+    // .ekp-prev for a gate that never came: the next deploy gates the host and drops them
+    expect((await leftovers(lab!, 'lb2')).filter((p) => p !== `${CONFIG_DIR}/.ekp-prev`)).toEqual([]);
 
     expectExit(await runCli(['deploy', '--hosts', next, '--json']), 0);
     for (const n of names) {

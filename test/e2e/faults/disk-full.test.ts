@@ -37,7 +37,7 @@ describe.skipIf(!lab)('fault: disk full while writing config', () => {
     const start = await unitStart(lab!, 'lb2');
     const next = labInventory(lab!, (d) => (d.clusters[0].endpoints = [d.clusters[0].endpoints[1]]));
 
-    const r = await runCli(['deploy', '--hosts', next, '--json']);
+    const r = await runCli(['deploy', '--hosts', next, '--json', '--max-fail', '100']);
     expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(1);
     const failed = parseRun(r.stdout).results.filter((x) => x.status === 'failed');
     expect(failed.map((x) => `${x.host}: ${x.task}`)).toEqual(['lb2: envoy configuration']);

@@ -49,7 +49,7 @@ describe.skipIf(!lab)('fault: a host stopped mid-deploy', () => {
     const now = await rendered(next, 'lb2');
     const before = await currentRelease(lab!, 'lb2');
 
-    const run = runCli(['deploy', '--hosts', next, '--json']);
+    const run = runCli(['deploy', '--hosts', next, '--json', '--max-fail', '100']);
     const upload = `${INSTALL_DIR}/releases/${VERSION}/.envoy.ekp-upload`;
     await whenOnHost(lab!, 'lb2', `[ -s ${upload} ]`);
     await stopHost('lb2');

@@ -87,7 +87,7 @@ describe.skipIf(!lab)('fault: a host stops answering mid-run', () => {
   it('lb2 fails with a clear reason within the bound, the others finish, exit 1; after SIGCONT a rerun converges', async () => {
     const next = inventory(1);
     const versions = [await rendered(inventory(0), 'lb2'), await rendered(next, 'lb2')];
-    const child = spawnCli(['deploy', '--hosts', next]);
+    const child = spawnCli(['deploy', '--hosts', next, '--max-fail', '100']);
     await whenOnHost(lab!, 'lb2', `pgrep ${STAGED_VALIDATE} >/dev/null`);
     // an sshd of a session that just ended (the watcher's) may be gone by now: it serves nothing
     stopped = sshdPids('lb2').filter((p) => signal(p, 'SIGSTOP'));

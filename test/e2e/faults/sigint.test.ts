@@ -28,7 +28,7 @@ const TOOL_PROCS = `ps -eo args= | grep -E '^(sh -s|curl |sleep |runuser |setpri
 describe.skipIf(!lab)('fault: Ctrl-C in the middle of a deploy', () => {
   deployAroundSuite(lab!);
 
-  it('during the rolling restart: exit 130, the restart stops after the host it was on', async () => {
+  it('during the canary restart: exit 130, the run stops after the host it was on', async () => {
     const next = labInventory(lab!, (d) => {
       d.envoy = { ...d.envoy, logLevel: 'debug' }; // a unit change: every host needs a restart
       d.clusters[0].endpoints = [d.clusters[0].endpoints[1]];
@@ -43,8 +43,10 @@ describe.skipIf(!lab)('fault: Ctrl-C in the middle of a deploy', () => {
     expect(code, out.stdout + out.stderr).toBe(130);
     expect(out.stderr).toContain('interrupted: finishing the current step on each host, then stopping');
     const first = m[1]!;
+    expect(first).toBe(names[0]); // the canary
     for (const n of names) {
-      await expectExactly(lab!, n, await rendered(next, n)); // config landed before the handler ran
+      // a gated deploy: the canary has the new config (then its restart); the others were never reached
+      await expectExactly(lab!, n, await rendered(n === first ? next : lab!.inventoryPath, n));
       const c = await currentRelease(lab!, n);
       expect(c.current).toBe(`releases/${lab!.envoyVersion}`);
       expect(await onHost(lab!, n, `${'/opt/envoy-k8s-proxy/'}${c.current}/envoy --version`)).toContain(
@@ -68,7 +70,8 @@ describe.skipIf(!lab)('fault: Ctrl-C in the middle of a deploy', () => {
 
     const next = releaseInventory(lab!, VERSION, sum, (d) => (d.clusters[0].endpoints = [d.clusters[0].endpoints[1]]));
     const child = spawnCli(['deploy', '--hosts', next], { viaScript: true });
-    await Promise.all(names.map((n) => whenOnHost(lab!, n, `pgrep ${STAGED_VALIDATE} >/dev/null`)));
+    // a gated deploy: the canary validates first, the others wait for its gate
+    await whenOnHost(lab!, names[0]!, `pgrep ${STAGED_VALIDATE} >/dev/null`);
     const t0 = Date.now();
     child.kill('SIGINT');
     const code = await exited(child);

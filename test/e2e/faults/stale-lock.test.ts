@@ -50,7 +50,8 @@ describe.skipIf(!lab)('fault: the control process is killed mid-deploy', () => {
     it(`${mode}: the next deploy proceeds and converges`, async () => {
       const next = inventory(endpoint, become);
       const child = spawnCli(['deploy', '--hosts', next]);
-      await Promise.all(names.map((n) => whenOnHost(lab!, n, `pgrep ${STAGED_VALIDATE} >/dev/null`)));
+      // gated: every host is locked from the start, the canary validates while the others wait
+      await whenOnHost(lab!, names[0]!, `pgrep ${STAGED_VALIDATE} >/dev/null`);
       for (const n of names)
         expect(await onHost(lab!, n, `head -n 1 ${LOCK}`), n).toContain(` pid ${child.pid} since `);
       child.kill('SIGKILL');

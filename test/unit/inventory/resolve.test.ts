@@ -46,6 +46,8 @@ describe('defaults', () => {
       healthTimeoutMs: 60_000,
       minHealthyEndpoints: 1,
       maxFailPercent: 0,
+      soakMs: 3000,
+      maxConnectFailures: 5,
     });
     expect(inv.accessLog).toEqual({ enabled: true, path: '/var/log/envoy-k8s-proxy/access.log' });
     expect(inv.paths).toEqual({

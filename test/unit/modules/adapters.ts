@@ -8,6 +8,7 @@ import type { Arch } from '../../../src/inventory/types.ts';
 import { command } from '../../../src/modules/command.ts';
 import { directory } from '../../../src/modules/directory.ts';
 import { fileSet } from '../../../src/modules/file-set.ts';
+import { loadedCheck } from '../../../src/modules/xds-loaded.ts';
 import { file } from '../../../src/modules/file.ts';
 import { forgetRemoved, ifOwnsUnit, recordOwnership, removeOwned } from '../../../src/modules/ownership.ts';
 import { releaseSwitch } from '../../../src/modules/release-switch.ts';
@@ -101,11 +102,27 @@ export const adapters: Record<string, Adapter> = {
         // `{bootstrap}` in the command stands for the staged bootstrap's path, quoted
         validate: z.strictObject({ stageDir: z.string(), files: setFiles, command: z.string() }).optional(),
         notify: z.record(z.string(), z.string()).optional(),
+        // the xDS files Envoy must report loaded (src/modules/xds-loaded.ts), of those that changed
+        loaded: z
+          .strictObject({
+            statsUrl: z.string(),
+            files: z.array(z.strictObject({ file: z.string(), prefix: z.string(), version: z.string() })),
+          })
+          .optional(),
+        keepPrevious: z.boolean().optional(),
       })
       .parse(args);
     const v = a.validate;
+    const l = a.loaded;
     return fileSet({
       ...a,
+      loaded:
+        l &&
+        ((changed) =>
+          loadedCheck(
+            l.statsUrl,
+            l.files.filter((f) => changed.includes(f.file)),
+          )),
       validate: v && { ...v, command: (bootstrap: string) => v.command.replaceAll('{bootstrap}', quote(bootstrap)) },
       notify: a.notify && Object.fromEntries(Object.entries(a.notify).map(([f, h]) => [f, refs.handler(h)])),
     });
@@ -175,10 +192,34 @@ export const adapters: Record<string, Adapter> = {
     });
   },
 
-  'release-switch': (args) =>
-    releaseSwitch(
-      z.strictObject({ installDir: z.string(), version: z.string(), allowDowngrade: z.boolean() }).parse(args),
-    ),
+  // the check's command as a template: `{envoy}` and `{bootstrap}` stand for the quoted paths
+  'release-switch': (args) => {
+    const a = z
+      .strictObject({
+        installDir: z.string(),
+        version: z.string(),
+        allowDowngrade: z.boolean(),
+        check: z
+          .strictObject({
+            stageDir: z.string(),
+            files: setFiles,
+            owner: z.string(),
+            group: z.string(),
+            command: z.string(),
+          })
+          .optional(),
+      })
+      .parse(args);
+    const c = a.check;
+    return releaseSwitch({
+      ...a,
+      check: c && {
+        ...c,
+        command: (envoy: string, bootstrap: string) =>
+          c.command.replaceAll('{envoy}', quote(envoy)).replaceAll('{bootstrap}', quote(bootstrap)),
+      },
+    });
+  },
 
   'restart-pending': (args, refs) => {
     const a = z

@@ -75,6 +75,8 @@ export function inventory(over: Partial<Inventory> = {}): Inventory {
       healthTimeoutMs: 60000,
       minHealthyEndpoints: 1,
       maxFailPercent: 0,
+      soakMs: 3000,
+      maxConnectFailures: 5,
     },
     accessLog: { enabled: true, path: '/var/log/envoy-k8s-proxy/access.log' },
     metrics: { enabled: true, port: 9902 },

@@ -30,6 +30,7 @@ describe('src/render public surface', () => {
         'renderResources',
         'renderUnit',
         'sandboxFor',
+        'subscriptionOf',
         'toYaml',
       ].sort(),
     );

@@ -4,7 +4,7 @@
 // subscription counts update_rejected instead of update_success. Without the flag the same
 // update is accepted with a warning and server.dynamic_unknown_fields counts it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +91,26 @@ for (const reject of [true, false]) {
         }
       },
     );
+
+    // FilesystemSubscriptionImpl::refresh(): success sets version_text to the file's version_info;
+    // a file that does not even parse counts update_failure (not update_rejected) and keeps it
+    it('reports the accepted version as version_text and an unparseable file as update_failure', async () => {
+      const text = async () =>
+        ((await (await fetch(`http://127.0.0.1:${adminPort}/stats?filter=cluster\\.k8s\\.`)).text()) as string)
+          .split('\n')
+          .find((l) => l.startsWith('cluster.k8s.version_text: '));
+      atomicWrite(join(dir, 'eds.yaml'), { ...eds('k8s', [a.port]), version_info: 'v-accepted' });
+      await until('version_text', async () => (await text()) === 'cluster.k8s.version_text: "v-accepted"');
+      const before = await stats();
+      writeFileSync(join(dir, 'eds.yaml.tmp'), 'resources: [unclosed\n');
+      renameSync(join(dir, 'eds.yaml.tmp'), join(dir, 'eds.yaml'));
+      const key = 'cluster.k8s.update_failure';
+      await until(key, async () => (await stats())[key]! > (before[key] ?? 0));
+      expect((await stats())['cluster.k8s.update_rejected']).toBe(before['cluster.k8s.update_rejected']);
+      expect(await text()).toBe('cluster.k8s.version_text: "v-accepted"');
+      expect(await exchange(port)).toBe(`${a.port}:ping`);
+      atomicWrite(join(dir, 'eds.yaml'), eds('k8s', [a.port]));
+    });
 
     it(
       reject

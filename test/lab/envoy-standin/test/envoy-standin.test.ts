@@ -293,11 +293,12 @@ describe('envoy stand-in: serving', () => {
     writeFileSync(path, JSON.stringify(eds('k8s_plain', [echoA.port])));
     await sleep(1200);
     expect(await exchange(port2)).toBe(`${echoC.port}:ping`);
-    // A broken replacement is rejected and the last good endpoints stay.
+    // A broken replacement is refused and the last good endpoints stay; a file that does not even
+    // parse is an update *failure* in Envoy's filesystem subscription (refresh()), not a rejection.
     const tmp = `${path}.tmp`;
     writeFileSync(tmp, 'resources: [ {\n');
     renameSync(tmp, path);
-    await waitFor('rejection logged', async () => stderr.includes('Filesystem config update rejected'));
+    await waitFor('failure logged', async () => stderr.includes('Filesystem config update failure: in '));
     expect(await exchange(port2)).toBe(`${echoC.port}:ping`);
     expect(envoy.pid).toBe(pid);
     expect(envoy.exitCode).toBeNull();

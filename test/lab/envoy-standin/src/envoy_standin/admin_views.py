@@ -146,7 +146,9 @@ class AdminViews:
         return items
 
     def stats_response(self, q, fmt):
-        items = self.all_stats()
+        # text readouts (version_text) show in the text and JSON formats, quoted, as Envoy's
+        # StatsTextRender / StatsJsonRender print them; Prometheus output leaves them out
+        items = {**self.all_stats(), **self.stats.texts}
         flt = (q.get("filter") or [""])[0]
         if flt:
             try:
@@ -163,7 +165,8 @@ class AdminViews:
             return 200, "application/json", json.dumps(body, indent=1) + "\n", None
         if fmt == "prometheus":
             return 200, "text/plain; charset=UTF-8", self.prometheus(), None
-        return 200, "text/plain; charset=UTF-8", "".join(f"{n}: {items[n]}\n" for n in names), None
+        return 200, "text/plain; charset=UTF-8", "".join(
+            f'{n}: "{items[n]}"\n' if isinstance(items[n], str) else f"{n}: {items[n]}\n" for n in names), None
 
     def prometheus(self):
         return prometheus_text(self.all_stats(), self.stats.counters)

@@ -32,13 +32,15 @@ class Cluster(HealthChecker, OutlierDetector):
                   "upstream_cx_connect_attempts_exceeded", "upstream_cx_none_healthy", "upstream_cx_destroy",
                   "upstream_cx_destroy_local", "upstream_cx_destroy_remote", "upstream_cx_rx_bytes_total",
                   "upstream_cx_tx_bytes_total", "upstream_cx_idle_timeout", "lb_healthy_panic", "membership_change",
-                  "update_attempt", "update_success", "update_rejected", "update_empty", "update_no_rebuild",
+                  "update_attempt", "update_success", "update_rejected", "update_failure", "update_empty",
+                  "update_no_rebuild",
                   "upstream_cx_overflow", "upstream_rq_total"):
             st.counter(self.prefix + c)
         for g in ("upstream_cx_active", "membership_healthy", "membership_total", "membership_degraded",
                   "membership_excluded", "max_host_weight", "version", "upstream_cx_rx_bytes_buffered",
                   "upstream_cx_tx_bytes_buffered"):
             st.gauge(self.prefix + g)
+        st.texts.setdefault(self.prefix + "version_text", "")
         if cfg["hc"]:
             for c in ("attempt", "success", "failure", "network_failure", "passive_failure", "verify_cluster"):
                 st.counter(self.prefix + "health_check." + c)

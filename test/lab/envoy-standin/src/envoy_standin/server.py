@@ -52,6 +52,7 @@ class Server(XdsFiles, TcpProxy, AdminApi, AdminViews):
             for s in ("update_attempt", "update_success", "update_rejected", "update_failure", "update_empty"):
                 self.stats.counter(f"{'listener_manager' if c == 'lds' else 'cluster_manager'}.{c}.{s}")
             self.stats.gauge(f"{'listener_manager' if c == 'lds' else 'cluster_manager'}.{c}.version")
+            self.stats.texts[f"{'listener_manager' if c == 'lds' else 'cluster_manager'}.{c}.version_text"] = ""
         for c in ("listener_manager.listener_added", "listener_manager.listener_removed",
                   "listener_manager.listener_modified", "listener_manager.listener_create_success",
                   "listener_manager.listener_create_failure", "listener_manager.listener_stopped",

@@ -8,6 +8,7 @@ class Stats:
     def __init__(self):
         self.counters = {}
         self.gauges = {}
+        self.texts = {}  # text readouts (e.g. a subscription's version_text)
         self.used = set()
 
     def inc(self, name, n=1):
@@ -21,6 +22,10 @@ class Stats:
         self.gauges[name] = v
         self.used.add(name)
 
+    def text(self, name, v):
+        self.texts[name] = v
+        self.used.add(name)
+
     def gauge_add(self, name, n):
         self.gauges[name] = self.gauges.get(name, 0) + n
         self.used.add(name)
@@ -29,6 +34,6 @@ class Stats:
         self.gauges.setdefault(name, v)
 
     def drop_prefix(self, prefix):
-        for d in (self.counters, self.gauges):
+        for d in (self.counters, self.gauges, self.texts):
             for k in [k for k in d if k.startswith(prefix)]:
                 del d[k]

@@ -2,6 +2,7 @@
 file when it is replaced."""
 import asyncio
 import os
+import time
 
 from .cluster import Cluster
 from .cluster_config import parse_cluster, parse_endpoints
@@ -13,6 +14,27 @@ from .log import log
 from .proxy import Listener
 from .schema import drop_nulls
 from .validate import ProtoWalk
+
+
+# Envoy's FilesystemSubscriptionImpl::refresh() (source/extensions/config_subscription/filesystem/
+# filesystem_subscription_impl.cc): a file that cannot be read or parsed counts update_failure, a
+# parsed update the callbacks refuse counts update_rejected; an accepted one counts update_success
+# and sets the version_text readout (and the version gauge) to the file's version_info.
+def read_update(st, prefix, path):
+    """The file's data, or None after counting update_failure and logging like Envoy."""
+    try:
+        return load_file(path)
+    except ConfigError as e:
+        st.inc(prefix + "update_failure")
+        log("warning", "config", "source/extensions/config_subscription/filesystem/filesystem_subscription_impl.cc:99",
+            f"Filesystem config update failure: in {path}, {e}")
+        return None
+
+
+def accepted(st, prefix, version):
+    st.text(prefix + "version_text", version)
+    st.set(prefix + "update_time", int(time.time() * 1000))
+    st.inc(prefix + "update_success")
 
 
 def parse_resources(data, expected_type, path, ck):
@@ -91,8 +113,11 @@ class XdsFiles:
         self.watch["cds"] = ino
         st = self.stats
         st.inc("cluster_manager.cds.update_attempt")
+        data = read_update(st, "cluster_manager.cds.", path)
+        if data is None:
+            return
         try:
-            ver, cs, warns = parse_cds(load_file(path), path, strict=bool(self.opts.get("reject_unknown_dynamic_fields")))
+            ver, cs, warns = parse_cds(data, path, strict=bool(self.opts.get("reject_unknown_dynamic_fields")))
             for c in cs:
                 if c["name"] in self.static_cluster_names:
                     raise ConfigError(f"Error adding/updating cluster(s) {c['name']}: 'cluster manager: addOrUpdate"
@@ -135,7 +160,7 @@ class XdsFiles:
             f"cds: added/updated {updated} cluster(s), skipped {skipped} unmodified cluster(s)")
         self.cds_version = ver
         self.cds_updated = now_iso()
-        st.inc("cluster_manager.cds.update_success")
+        accepted(st, "cluster_manager.cds.", ver)
         self.update_server_gauges()
 
     async def warm_and_swap(self, old, new):
@@ -175,8 +200,12 @@ class XdsFiles:
                 cl.eds_inode = ("missing",)
             return
         cl.eds_inode = ino
+        data = read_update(st, cl.prefix, path)
+        if data is None:
+            cl.check_init()
+            return
         try:
-            ver, hosts, warns = parse_eds(load_file(path), path, cl.cfg["service_name"],
+            ver, hosts, warns = parse_eds(data, path, cl.cfg["service_name"],
                                          strict=bool(self.opts.get("reject_unknown_dynamic_fields")))
         except ConfigError as e:
             st.inc(cl.prefix + "update_rejected")
@@ -195,7 +224,7 @@ class XdsFiles:
             return
         cl.eds_version = ver
         cl.set_hosts(hosts)
-        st.inc(cl.prefix + "update_success")
+        accepted(st, cl.prefix, ver)
         if not initial:
             log("info", "upstream", "source/extensions/clusters/eds/eds.cc:240",
                 f"eds: {cl.name}: updated endpoints ({len(cl.hosts)} host(s))")
@@ -205,8 +234,11 @@ class XdsFiles:
         self.watch["lds"] = self.inode(path)
         st = self.stats
         st.inc("listener_manager.lds.update_attempt")
+        data = read_update(st, "listener_manager.lds.", path)
+        if data is None:
+            return
         try:
-            ver, ls, warns = parse_lds(load_file(path), path, strict=bool(self.opts.get("reject_unknown_dynamic_fields")))
+            ver, ls, warns = parse_lds(data, path, strict=bool(self.opts.get("reject_unknown_dynamic_fields")))
         except ConfigError as e:
             st.inc("listener_manager.lds.update_rejected")
             log("warning", "config", "source/extensions/config_subscription/filesystem/filesystem_subscription_impl.cc:85",
@@ -239,7 +271,7 @@ class XdsFiles:
             log("warning", "config", "source/extensions/config_subscription/filesystem/filesystem_subscription_impl.cc:85",
                 f"Filesystem config update rejected: Error adding/updating listener(s) {'; '.join(errors)}")
         else:
-            st.inc("listener_manager.lds.update_success")
+            accepted(st, "listener_manager.lds.", ver)
             self.lds_version = ver
             self.lds_updated = now_iso()
         self.update_server_gauges()

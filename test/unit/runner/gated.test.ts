@@ -1,0 +1,121 @@
+// Gated batches with scripted modules, a scripted gate and fake transports: hosts without changes
+// run at once, the others go serial-at-a-time in inventory order (the first is the canary), a
+// failed gate rolls that host back and leaves the later batches untouched, --max-fail lets the run
+// go on, a failed task is rolled back too, and check mode only describes the batches.
+import { describe, expect, it } from 'vitest';
+import { Connections } from '../../../src/runner/connections.ts';
+import { runPlay } from '../../../src/runner/run.ts';
+import { change, ok, task, type Gate, type Module, type RunEvent } from '../../../src/runner/types.ts';
+import type { HostSpec, Inventory } from '../../../src/inventory/types.ts';
+import { createFakeTransport } from '../../../src/ssh/fake.ts';
+import type { FactSpec } from '../../../src/facts/types.ts';
+
+const hosts = ['lb1', 'lb2', 'lb3', 'lb4'].map((name) => ({ name, address: name }) as HostSpec);
+const inv = { hosts } as Inventory;
+const fact: FactSpec<string> = { key: 'x', script: 'echo x', parse: (o) => o.trim() };
+const changesOn = (names: string[], failOn = ''): Module => ({
+  facts: () => [fact],
+  plan: (ctx) =>
+    names.includes(ctx.host.name)
+      ? change([{ kind: 'exec', action: 'apply', command: [ctx.host.name === failOn ? 'false' : 'true'] }])
+      : ok(),
+});
+
+function run(o: {
+  changing: string[];
+  badGate?: string[];
+  failTask?: string;
+  /** A task that changes the host before the one that may fail. */
+  changeFirst?: boolean;
+  maxFail?: number;
+  check?: boolean;
+}) {
+  const log: string[] = [];
+  const conns = new Connections(async (h) =>
+    createFakeTransport(h.name, (cmd) => {
+      if (cmd.includes('@@ekp-fact')) return { stdout: '\n@@ekp-fact 0\nx\n@@ekp-fact-rc 0\n' };
+      if (cmd === 'true' || cmd === 'false') log.push(`apply ${h.name}`);
+      return { code: cmd === 'false' ? 1 : 0, stderr: cmd === 'false' ? 'it broke' : '' };
+    }),
+  );
+  const gate: Gate = {
+    serial: { kind: 'count', value: 2 },
+    async check(_t, h) {
+      log.push(`check ${h.name}`);
+      return o.badGate?.includes(h.name) ? { ok: false, reason: 'no healthy endpoint' } : { ok: true, reason: 'fine' };
+    },
+    async commit(_t, h) {
+      log.push(`commit ${h.name}`);
+    },
+    async rollback(_t, h) {
+      log.push(`rollback ${h.name}`);
+      return 'previous config files';
+    },
+  };
+  const events: RunEvent[] = [];
+  const first = o.changeFirst ? [task('first', changesOn(o.changing))] : [];
+  const roles = [{ name: 'r', tasks: () => [...first, task('t', changesOn(o.changing, o.failTask))] }];
+  const opts = { check: !!o.check, diff: false, forks: 4, maxFailPercent: o.maxFail ?? 0, gate };
+  return runPlay({ inv, hosts, roles }, opts, conns, (e) => events.push(e)).then((res) => ({ res, log, events }));
+}
+
+describe('gated batches', () => {
+  it('runs unchanged hosts at once and changed ones in batches, in inventory order', async () => {
+    const { log, events } = await run({ changing: ['lb4', 'lb1', 'lb3'] });
+    // lb2 has nothing to change: not gated; lb1 and lb3 are the first batch, lb4 the second
+    expect(log.indexOf('apply lb4')).toBeGreaterThan(Math.max(log.indexOf('commit lb1'), log.indexOf('commit lb3')));
+    expect(log.filter((l) => l.startsWith('check')).sort()).toEqual(['check lb1', 'check lb3', 'check lb4']);
+    const notes = events.flatMap((e) => (e.kind === 'note' ? [e.message] : []));
+    expect(notes).toEqual(['batch 1/2 (canary): lb1, lb3', 'batch 2/2: lb4']);
+  });
+
+  it('a failed gate rolls the host back and leaves the later batches untouched', async () => {
+    const { res, log } = await run({ changing: ['lb1', 'lb2', 'lb3', 'lb4'], badGate: ['lb2'] });
+    expect(log).not.toContain('apply lb3');
+    expect(log).toContain('rollback lb2');
+    expect(log).toContain('commit lb1');
+    const gate = res.results.filter((r) => r.role === 'gate');
+    expect(gate.find((r) => r.host === 'lb2')).toMatchObject({
+      task: 'rollback',
+      status: 'failed',
+      error: 'lb2: gate failed: no healthy endpoint; rolled back: previous config files',
+    });
+    for (const h of ['lb3', 'lb4']) expect(gate.find((r) => r.host === h)).toMatchObject({ status: 'skipped' });
+    expect(res.recap.find((r) => r.host === 'lb2')).toMatchObject({
+      failed: 1,
+      error: 'lb2: rolled back (no healthy endpoint): previous config files',
+    });
+  });
+
+  it('within --max-fail the run goes on, each failed host rolled back', async () => {
+    const { log } = await run({ changing: ['lb1', 'lb2', 'lb3', 'lb4'], badGate: ['lb1'], maxFail: 50 });
+    expect(log).toContain('rollback lb1');
+    expect(log).toContain('commit lb4');
+  });
+
+  it('a host whose task failed before changing anything has nothing to roll back; the run stops', async () => {
+    const { res, log } = await run({ changing: ['lb1', 'lb2', 'lb3'], failTask: 'lb1' });
+    expect(log).not.toContain('rollback lb1');
+    expect(res.results.filter((r) => r.host === 'lb1' && r.role === 'gate')).toEqual([]);
+    expect(res.results.find((r) => r.host === 'lb3')).toMatchObject({ task: 'batch', status: 'skipped' });
+  });
+
+  it('a host whose task failed after a change is rolled back too, and the run stops', async () => {
+    const { res, log } = await run({ changing: ['lb1', 'lb2', 'lb3'], failTask: 'lb1', changeFirst: true });
+    expect(log).toContain('rollback lb1');
+    expect(log).not.toContain('check lb1');
+    expect(log).not.toContain('apply lb3');
+    expect(res.results.find((r) => r.host === 'lb1' && r.role === 'gate')).toMatchObject({ status: 'changed' });
+  });
+
+  it('check mode changes nothing and says which hosts would go in which batch', async () => {
+    const { log, events } = await run({ changing: ['lb2', 'lb3', 'lb4'], check: true });
+    expect(log).toEqual([]);
+    const notes = events.flatMap((e) => (e.kind === 'note' ? [e.message] : []));
+    expect(notes).toEqual([
+      'would roll out to 3 host(s) in 2 gated batch(es):',
+      '  batch 1 (canary): lb2 (no restart), lb3 (no restart)',
+      '  batch 2: lb4 (no restart)',
+    ]);
+  });
+});

@@ -20,7 +20,8 @@ function newestSource(dir) {
 function bundleIsFresh() {
   if (process.env.EKP_NO_BUNDLE === '1' || !existsSync(bundle)) return false;
   const built = statSync(bundle).mtimeMs;
-  return ['src', 'roles'].every((d) => newestSource(join(root, d)) <= built);
+  // an installed package ships the bundle without the sources (and without tsx)
+  return ['src', 'roles'].every((d) => !existsSync(join(root, d)) || newestSource(join(root, d)) <= built);
 }
 
 /** The CLI's main(argv) → exit code. */

@@ -1,6 +1,6 @@
 // What roles need beyond the inventory: run-wide choices and the control-side release cache.
 import type { Arch, Inventory } from '../src/inventory/types.ts';
-import { expectedSha, readPins, type Pins } from '../src/release/pins.ts';
+import { expectedSha, pinsPath, readPins, type Pins } from '../src/release/pins.ts';
 import { fetchToCache, releaseCachePath, verifyLocal } from '../src/release/fetch.ts';
 import { checkMirror, releaseUrl } from '../src/release/url.ts';
 
@@ -13,7 +13,7 @@ export interface RoleOptions {
 
 export async function roleOptions(inv: Inventory, o: { allowDowngrade?: boolean } = {}): Promise<RoleOptions> {
   checkMirror(inv.envoy);
-  const pins = await readPins();
+  const pins = await readPins(pinsPath(inv.file));
   const pending = new Map<Arch, Promise<string>>();
   return {
     allowDowngrade: o.allowDowngrade ?? false,

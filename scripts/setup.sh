@@ -41,3 +41,11 @@ if [ "$(pnpm --version 2>/dev/null || true)" != "$want" ]; then
   npm install -g "pnpm@$want" >/dev/null
 fi
 pnpm install --frozen-lockfile --reporter=silent
+
+# The package test (test/unit/package/pack.test.ts) installs the packed tool with `npm i --offline`:
+# one install from the registry here puts its runtime dependencies in npm's cache.
+warm=$(mktemp -d)
+npm pack --ignore-scripts --silent --pack-destination "$warm" >/dev/null
+(cd "$warm" && echo '{"name":"warm","private":true}' >package.json &&
+  npm i ./envoy-k8s-proxy-*.tgz --prefer-offline --no-audit --no-fund --silent >/dev/null)
+rm -rf "$warm"

@@ -6,6 +6,7 @@ import { styleFor } from './output/format.ts';
 import { safeJson, safeText } from './output/safe-text.ts';
 import { commands } from './commands/registry.ts';
 import { buildProgram } from './cli/program.ts';
+import { configureTrace } from './ssh/index.ts';
 import { EXIT, type CommandSpec } from './cli/spec.ts';
 
 export async function main(argv: string[]): Promise<number> {
@@ -13,7 +14,7 @@ export async function main(argv: string[]): Promise<number> {
   const args = argv.filter((a, i) => !(a === '--' && i <= 1));
   let pending: Promise<number> = Promise.resolve(EXIT.ok);
   const program = buildProgram(commands, (spec, opts) => {
-    pending = runCommand(spec, opts);
+    pending = runCommand(spec, opts, { verbose: Number(program.opts().verbose ?? 0) });
   });
   // with --json a usage error is a JSON document too, not commander's text on stderr
   const json = args.includes('--json');
@@ -27,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** Runs one command's action with the interrupt handling its description asks for. */
-export async function runCommand(spec: CommandSpec, opts: unknown): Promise<number> {
+export async function runCommand(spec: CommandSpec, opts: unknown, global: { verbose?: number } = {}): Promise<number> {
   const mode = typeof spec.interrupt === 'function' ? spec.interrupt(opts) : spec.interrupt;
   const ac = new AbortController();
   const onSignal = () => {
@@ -39,6 +40,10 @@ export async function runCommand(spec: CommandSpec, opts: unknown): Promise<numb
     ac.abort();
   };
   if (mode !== 'none') for (const s of SIGNALS) process.on(s, onSignal);
+  // -v traces to stderr, so --json output on stdout stays one document; host output made safe
+  const previousTrace = configureTrace(
+    global.verbose ? { level: global.verbose, write: (line) => process.stderr.write(safeText(line)) } : undefined,
+  );
   try {
     const code = await spec.action(opts, { signal: ac.signal, style: styleFor(process.stdout) });
     return mode === 'stop' && ac.signal.aborted ? EXIT.interrupted : code;
@@ -47,6 +52,7 @@ export async function runCommand(spec: CommandSpec, opts: unknown): Promise<numb
     const mapped = spec.failureExit?.(opts);
     return mapped === undefined || code === EXIT.interrupted ? code : mapped;
   } finally {
+    configureTrace(previousTrace);
     for (const s of SIGNALS) process.off(s, onSignal);
   }
 }

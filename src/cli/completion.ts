@@ -52,7 +52,7 @@ function bashScript(commands: readonly CommandSpec[]): string {
     ),
   ];
   const cases = commands.map((c) => {
-    const words = [...c.options.flatMap((o) => flagsOf(o).names), '--help'];
+    const words = [...c.options.flatMap((o) => flagsOf(o).names), '-v', '--verbose', '--help'];
     const choices = (c.arguments ?? []).flatMap((a) => a.choices ?? []);
     return `    ${c.name}) words="${[...words, ...choices].join(' ')}" ;;`;
   });
@@ -134,6 +134,7 @@ function zshScript(commands: readonly CommandSpec[]): string {
     const specs = [
       ...c.options.flatMap((o) => zshOption(flagsOf(o))),
       `'(- *)--help[display help for command]'`,
+      `'*'{-v,--verbose}'[print every remote command (repeat: and its output)]'`,
       ...(c.arguments ?? []).map(zshArgument),
     ];
     return `        ${c.name})\n          _arguments -s \\\n            ${specs.join(' \\\n            ')} ;;`;

@@ -13,6 +13,12 @@ export function buildProgram(commands: readonly CommandSpec[], launch: Launch): 
   const program = new Command('envoy-k8s-proxy')
     .description('Envoy in front of Kubernetes API servers: render, deploy and operate it over SSH')
     .version(toolVersion(), '-V, --version')
+    .option(
+      '-v, --verbose',
+      'print every remote command as it ran, with its host, duration and exit code, and the keys offered; -vv: and its output',
+      (_: string, n: number) => n + 1,
+      0,
+    )
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   for (const spec of commands) addCommand(program, spec, launch);

@@ -18,7 +18,7 @@ export interface DownloadCommandOptions {
 export const download: CommandSpec<DownloadCommandOptions> = {
   name: 'download',
   summary:
-    "fill the control-side release cache and files/envoy-releases.lock.yaml (sha256 from the inventory, the lockfile, or, with --signing-key or --trust-first-download, the release's checksums.txt.asc)",
+    "fill the control-side release cache and the release lockfile (sha256 from the inventory, the lockfile, or, with --signing-key or --trust-first-download, the release's checksums.txt.asc)",
   options: [
     HOSTS,
     {

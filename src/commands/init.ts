@@ -31,7 +31,8 @@ export const init: CommandSpec<InitOptions> = {
   interrupt: 'none',
   async action(o) {
     const target = resolveInventoryPath(o.hosts);
-    const file = relative(process.cwd(), target) || target;
+    const rel = relative(process.cwd(), target);
+    const file = rel && !rel.startsWith('..') ? rel : target;
     const text = starterInventory({
       clusters: o.cluster ?? [],
       hosts: o.host ?? [],

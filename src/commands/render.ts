@@ -2,6 +2,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderConfigFiles, renderUnit, sandboxFor } from '../render/index.ts';
+import { mergedYaml } from '../inventory/index.ts';
 import { selectHosts } from '../cli/hosts.ts';
 import { FLEET, type FleetOptions } from '../cli/options.ts';
 import { EXIT, type CommandSpec } from '../cli/spec.ts';
@@ -29,8 +30,19 @@ export const render: CommandSpec<FleetOptions & { out: string }> = {
       }
       written.push({ host: host.name, files: files.map((f) => join(dir, f.name)) });
     }
-    if (o.json) console.log(JSON.stringify({ inventory: inv.file, hosts: written }, null, 2));
-    else for (const w of written) console.log(`${w.host}: wrote ${w.files.length} files\n  ${w.files.join('\n  ')}`);
+    // a layered inventory: what its files add up to, beside the hosts' files
+    const merged = inv.layers ? join(o.out, `${inv.name}.merged.yaml`) : undefined;
+    if (merged) {
+      const tmp = `${merged}.tmp-${process.pid}`;
+      await writeFile(tmp, mergedYaml(inv));
+      await rename(tmp, merged);
+    }
+    if (o.json)
+      console.log(JSON.stringify({ inventory: inv.file, layers: inv.layers, merged, hosts: written }, null, 2));
+    else {
+      if (merged) console.log(`${inv.layers!.join(' + ')}: merged into ${merged}`);
+      for (const w of written) console.log(`${w.host}: wrote ${w.files.length} files\n  ${w.files.join('\n  ')}`);
+    }
     return EXIT.ok;
   },
 };

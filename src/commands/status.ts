@@ -15,11 +15,18 @@ export function statusExitCode(rows: HostStatus[]): number {
   return EXIT.ok;
 }
 
-export const status: CommandSpec<FleetOptions> = {
+export const status: CommandSpec<FleetOptions & { wide: boolean }> = {
   name: 'status',
   summary:
     'one row per host: unit, version, uptime, listeners, healthy endpoints per cluster, config drift, last start',
-  options: FLEET,
+  options: [
+    ...FLEET,
+    {
+      flags: '-w, --wide',
+      description: 'also the active (proxied) connections per host and per cluster',
+      default: false,
+    },
+  ],
   interrupt: 'stop',
   async action(o, ctx) {
     return withFleet(o, ctx.signal, async ({ inv, hosts }, conns) => {
@@ -54,6 +61,8 @@ export const status: CommandSpec<FleetOptions> = {
           rows,
           inv.clusters.map((c) => c.name),
           ctx.style,
+          new Date(),
+          { wide: o.wide },
         );
         process.stdout.write(`${table}  (${((Date.now() - t0) / 1000).toFixed(1)}s)\n`);
       }

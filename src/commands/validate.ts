@@ -8,7 +8,7 @@ import { renderConfigFiles } from '../render/index.ts';
 import { assertRenderValid, findEnvoyOnPath, runEnvoyValidate } from '../validate/index.ts';
 import { ARCHES, type Inventory } from '../inventory/types.ts';
 import { validateRemote } from '../ops/validate-remote.ts';
-import { readPins, type Pins } from '../release/pins.ts';
+import { pinsPath, readPins, type Pins } from '../release/pins.ts';
 import { safeJson, safeText } from '../output/safe-text.ts';
 import { selectHosts } from '../cli/hosts.ts';
 import { FLEET, type FleetOptions } from '../cli/options.ts';
@@ -41,7 +41,7 @@ export const validate: CommandSpec<ValidateOptions> = {
 async function validateAction(o: ValidateOptions): Promise<number> {
   const { inv, hosts } = await selectHosts(o);
   // deploy reads it before contacting a host: a bad lockfile is refused here, offline, as well
-  const lock = await readPins();
+  const lock = await readPins(pinsPath(inv.file));
   assertRenderValid(inv, hosts);
 
   const envoy = o.envoy ?? (await findEnvoyOnPath());
@@ -70,6 +70,7 @@ async function validateAction(o: ValidateOptions): Promise<number> {
   const remoteOk = remote.every((r) => r.ok);
   const summary = {
     inventory: inv.file,
+    ...(inv.layers && { layers: inv.layers }),
     ok: remoteOk,
     remote,
     hosts: hosts.map((h) => h.name),
@@ -83,6 +84,7 @@ async function validateAction(o: ValidateOptions): Promise<number> {
     console.log(safeJson(summary, 2));
   } else {
     console.log(`${inv.file}: OK`);
+    if (inv.layers) console.log(`  merged from ${inv.layers.join(' + ')} (later files win)`);
     console.log(`  ${hosts.length} host(s): ${summary.hosts.join(', ')}`);
     for (const c of summary.clusters) console.log(`  ${c}`);
     console.log(

@@ -1,7 +1,7 @@
 // doctor: every selected host checked in parallel, one report. Read-only by construction: the
 // probes are GETs and queries, each bounded by a timeout.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
-import { readPins } from '../release/pins.ts';
+import { pinsPath, readPins } from '../release/pins.ts';
 import type { Connections } from '../runner/connections.ts';
 import { onFleet } from '../runner/fleet.ts';
 import { doctorHost, failedReport, unreachableReport } from './host.ts';
@@ -16,7 +16,7 @@ export async function doctorFleet(
   conns: Connections,
   o: { forks: number; signal?: AbortSignal },
 ): Promise<FleetReport> {
-  const lock = await readPins();
+  const lock = await readPins(pinsPath(inv.file));
   const outcomes = await onFleet(hosts, conns, { forks: o.forks, signal: o.signal }, (t, h, connectMs) =>
     doctorHost(t, inv, h, lock, connectMs, o.signal),
   );

@@ -84,9 +84,13 @@ export function parseInputMapping(
   return { data: data as Record<string, unknown>, locator };
 }
 
-/** In file order, so the list reads top to bottom; problems without a position go last. */
+/**
+ * By file (in the order first seen: a layered inventory's base first), then top to bottom;
+ * problems without a position go last in their file.
+ */
 export function inFileOrder(problems: Problem[]): Problem[] {
-  const key = (p: Problem) => (p.line ?? Number.MAX_SAFE_INTEGER) * 1e6 + (p.column ?? 0);
+  const files = [...new Set(problems.map((p) => p.file))];
+  const key = (p: Problem) => files.indexOf(p.file) * 1e15 + (p.line ?? 1e8) * 1e6 + (p.column ?? 0);
   return problems
     .map((p, i) => ({ p, i }))
     .sort((a, b) => key(a.p) - key(b.p) || a.i - b.i)

@@ -2,7 +2,7 @@
 // zod's default texts never reach the user (they are silenced with an empty message at parse).
 import { z } from 'zod';
 import type { Problem } from '../errors.ts';
-import { formatPath, type KeyPath, type Locator } from './locate.ts';
+import { formatPath, type KeyPath, type PathLocator } from './locate.ts';
 import { suggest } from './suggest.ts';
 
 type Issue = z.core.$ZodIssue;
@@ -10,7 +10,7 @@ type Issue = z.core.$ZodIssue;
 export interface IssueContext {
   file: string;
   data: unknown;
-  locator?: Locator;
+  locator?: PathLocator;
   schema: z.ZodType;
 }
 
@@ -22,7 +22,8 @@ export function issuesToProblems(issues: readonly Issue[], ctx: IssueContext): P
     if (seen.has(id)) return; // a value failing several checks is reported once, by the first
     seen.add(id);
     const pos = ctx.locator?.find(path, { key });
-    problems.push({ file: ctx.file, path: id, message, ...(pos && { line: pos.line, column: pos.column }) });
+    const file = ctx.locator?.fileOf?.(path) ?? ctx.file;
+    problems.push({ file, path: id, message, ...(pos && { line: pos.line, column: pos.column }) });
   };
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {

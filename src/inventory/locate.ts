@@ -24,7 +24,13 @@ export interface Position {
   column: number;
 }
 
-export class Locator {
+/** Where a key path is written; a layered inventory also says in which file. */
+export interface PathLocator {
+  find(path: KeyPath, opts?: { key?: boolean }): Position | undefined;
+  fileOf?(path: KeyPath): string;
+}
+
+export class Locator implements PathLocator {
   constructor(
     private readonly doc: Document,
     private readonly lines: LineCounter,

@@ -10,6 +10,7 @@ import type {
   Inventory,
   OutlierDetection,
   RollingSpec,
+  SshGivenKey,
   SshSpec,
   TcpKeepalive,
 } from './types.ts';
@@ -52,7 +53,7 @@ export function resolveInventory(raw: RawInventory, ctx: ResolveContext): Invent
     hosts: raw.hosts.map((h): HostSpec => ({
       name: h.name,
       address: h.address ?? h.name,
-      ssh: resolveSsh(deepMerge(SSH_DEFAULTS, raw.ssh, h.ssh), ctx),
+      ssh: { ...resolveSsh(deepMerge(SSH_DEFAULTS, raw.ssh, h.ssh), ctx), given: givenSsh(raw.ssh, h.ssh) },
       ...(h.listenAddress !== undefined && { listenAddress: h.listenAddress }),
       hardening: h.hardening ?? raw.hardening ?? 'auto',
     })),
@@ -125,6 +126,12 @@ function resolveCluster(c: MergedCluster): ClusterSpec {
     panicThresholdPercent: c.panicThreshold,
     bufferLimitBytes: c.bufferLimitBytes,
   };
+}
+
+/** Which of the keys ~/.ssh/config could supply the inventory wrote itself (globally or for the host). */
+function givenSsh(...layers: (object | undefined)[]): SshGivenKey[] {
+  const keys: SshGivenKey[] = ['user', 'port', 'identityFile', 'proxyJump'];
+  return keys.filter((k) => layers.some((l) => l !== undefined && k in l));
 }
 
 function resolveSsh(s: SshDefaults, ctx: ResolveContext): SshSpec {

@@ -234,6 +234,9 @@ export const pathsSchema = z.strictObject({
 
 export const inventorySchema = z
   .strictObject({
+    extends: str('expected the path of the base inventory, relative to this file (e.g. base.yaml)')
+      .optional()
+      .describe('A base inventory this one overrides: mappings merge, clusters and hosts merge by name'),
     envoy: envoySchema.optional(),
     admin: adminSchema.optional(),
     ssh: sshSchema.optional(),

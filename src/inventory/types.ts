@@ -88,7 +88,15 @@ export interface SshSpec {
   connectTimeoutMs: number; // default 10000
   commandTimeoutMs: number; // deadline of each remote command and SFTP transfer; default 60000
   proxyJump?: string; // [user@]host[:port]
+  /**
+   * The keys the inventory wrote (global or host ssh:); ~/.ssh/config fills in the others.
+   * Absent for a spec built in code: then the config is not read at all.
+   */
+  given?: readonly SshGivenKey[];
 }
+
+/** The ssh: keys where ~/.ssh/config may stand in for the inventory. */
+export type SshGivenKey = 'user' | 'port' | 'identityFile' | 'proxyJump';
 
 export interface HostSpec {
   name: string; // [A-Za-z0-9][A-Za-z0-9_.-]*
@@ -138,6 +146,8 @@ export interface Paths {
 export interface Inventory {
   /** Path of the inventory file as given (used in messages). */
   file: string;
+  /** With `extends:`, every file merged, base first (this file last). */
+  layers?: readonly string[];
   /** Inventory name: file stem, e.g. prod. */
   name: string;
   envoy: EnvoyRelease;

@@ -41,6 +41,16 @@ export function parseClusters(text: string): EndpointHealth[] {
   return out;
 }
 
+/** `/clusters` text → active (proxied) connections per cluster: the sum of its endpoints' cx_active. */
+export function parseActiveConnections(text: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const hit = /^([^:]+)::.+::cx_active::(\d+)$/.exec(line.trim());
+    if (hit) m.set(hit[1]!, (m.get(hit[1]!) ?? 0) + Number(hit[2]));
+  }
+  return m;
+}
+
 export function healthyByCluster(eps: EndpointHealth[]): Map<string, { healthy: number; total: number }> {
   const m = new Map<string, { healthy: number; total: number }>();
   for (const e of eps) {

@@ -5,7 +5,7 @@ import type { Transport } from '../ssh/index.ts';
 import { readFacts } from '../facts/gather.ts';
 import { containerFact, type UnitFact } from '../facts/system.ts';
 import { listenerName, managedFiles, sandboxFor, type Sandbox } from '../render/index.ts';
-import { healthyByCluster, parseClusters, type EndpointHealth } from './admin.ts';
+import { healthyByCluster, parseActiveConnections, parseClusters, type EndpointHealth } from './admin.ts';
 import { answered } from '../facts/admin.ts';
 import { diskVersionsFact, judgeLoaded, loadedProblem, parseStatsText, type Loaded } from './loaded.ts';
 import {
@@ -23,6 +23,8 @@ export interface ClusterHealth {
   name: string;
   healthy: number;
   total: number;
+  /** Proxied connections open now (the endpoints' cx_active). */
+  activeConnections?: number;
 }
 
 export interface Drift {
@@ -71,6 +73,8 @@ export interface HostStatus {
   uptimeS?: number | null;
   listeners?: { up: number; expected: number };
   clusters?: ClusterHealth[];
+  /** Proxied connections open now, all clusters (absent when the admin did not answer). */
+  activeConnections?: number;
   drift?: Drift;
   /** What Envoy loaded versus the files on disk (in sync / pending / rejected). */
   loaded?: Loaded;
@@ -107,6 +111,8 @@ export interface Observed {
   ready: AdminAnswer<string>;
   listeners: AdminAnswer<string[]>;
   clusters: AdminAnswer<EndpointHealth[]>;
+  /** Active connections per cluster, from the same /clusters answer. */
+  connections?: AdminAnswer<Map<string, number>>;
   drift: Drift;
   loaded?: Loaded;
 }
@@ -126,10 +132,13 @@ export function assess(inv: Inventory, host: HostSpec, o: Observed): HostStatus 
   const listeners = { up: (names ?? []).filter((n) => wanted.has(n)).length, expected: inv.clusters.length };
   if (active && listeners.up < listeners.expected) problems.push(`${listeners.up}/${listeners.expected} listeners up`);
   const byCluster = healthyByCluster(o.clusters.value ?? []);
-  const clusters = inv.clusters.map((c) => ({
+  const conns = o.connections?.value;
+  const clusters: ClusterHealth[] = inv.clusters.map((c) => ({
     name: c.name,
     healthy: byCluster.get(c.name)?.healthy ?? 0,
     total: byCluster.get(c.name)?.total ?? c.endpoints.length,
+    // a cluster the answer has no cx_active for is unknown, not idle
+    ...(conns?.has(c.name) && { activeConnections: conns.get(c.name)! }),
   }));
   if (active && o.clusters.value) {
     for (const c of clusters) {
@@ -163,6 +172,9 @@ export function assess(inv: Inventory, host: HostSpec, o: Observed): HostStatus 
     uptimeS: o.serverInfo.value?.uptimeS ?? null,
     listeners,
     clusters,
+    ...(clusters.some((c) => c.activeConnections !== undefined) && {
+      activeConnections: clusters.reduce((n, c) => n + (c.activeConnections ?? 0), 0),
+    }),
     drift: o.drift,
     ...(o.loaded ? { loaded: o.loaded } : {}),
   };
@@ -187,6 +199,7 @@ export async function hostStatus(t: Transport, inv: Inventory, host: HostSpec): 
     ready: answer(admin?.ready, (b) => b.trim(), true),
     listeners: answer(admin?.listeners, parseListeners),
     clusters: answer(admin?.clusters, parseClusters),
+    connections: answer(admin?.clusters, parseActiveConnections),
     drift: compareFiles(expected, facts.get(p.hashes) ?? new Map()),
     loaded: judgeLoaded(
       inv,

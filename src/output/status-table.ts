@@ -22,9 +22,21 @@ export function formatUptime(s: number | null | undefined): string {
 
 const HEALTH_COLOUR = { healthy: 'ok', degraded: 'changed', down: 'failed', unreachable: 'failed' } as const;
 
-export function statusRow(h: HostStatus, clusters: string[], style: Style, now = new Date()): string[] {
+/** wide: active connections per cluster (in its cell) and per host (a CONNS column). */
+export interface StatusLayout {
+  wide?: boolean;
+}
+
+export function statusRow(
+  h: HostStatus,
+  clusters: string[],
+  style: Style,
+  now = new Date(),
+  layout: StatusLayout = {},
+): string[] {
   const health = paint(h.health, HEALTH_COLOUR[h.health], style);
-  if (h.health === 'unreachable') return [h.host, health, ...Array(6 + clusters.length).fill('-')];
+  if (h.health === 'unreachable')
+    return [h.host, health, ...Array(6 + clusters.length + (layout.wide ? 1 : 0)).fill('-')];
   const u = h.unit!;
   const unit = `${u.activeState}${u.subState && u.subState !== 'running' ? `/${u.subState}` : ''} since ${shortTime(u.since, now)}`;
   const v = h.version!;
@@ -39,7 +51,8 @@ export function statusRow(h: HostStatus, clusters: string[], style: Style, now =
     const c = h.clusters!.find((x) => x.name === name);
     if (!c || u.activeState !== 'active') return '-';
     const s = `${c.healthy}/${c.total}`;
-    return c.healthy === c.total ? s : paint(s, c.healthy === 0 ? 'failed' : 'changed', style);
+    const cell = c.healthy === c.total ? s : paint(s, c.healthy === 0 ? 'failed' : 'changed', style);
+    return layout.wide ? `${cell} ${connections(c.activeConnections)}` : cell;
   });
   const d = h.drift!;
   const l = h.loaded;
@@ -64,18 +77,32 @@ export function statusRow(h: HostStatus, clusters: string[], style: Style, now =
     safeText(version),
     formatUptime(h.uptimeS),
     listeners,
+    ...(layout.wide ? [connections(h.activeConnections)] : []),
     ...cells,
     config,
     started,
   ];
 }
 
-export function formatStatus(rows: HostStatus[], clusters: string[], style: Style, now = new Date()): string {
-  const header = ['HOST', 'HEALTH', 'UNIT', 'VERSION', 'UPTIME', 'LISTENERS', ...clusters, 'CONFIG', 'LAST START'];
+const connections = (n: number | undefined) => (n === undefined ? '? conns' : `${n} conn${n === 1 ? '' : 's'}`);
+
+export function formatStatus(
+  rows: HostStatus[],
+  clusters: string[],
+  style: Style,
+  now = new Date(),
+  layout: StatusLayout = {},
+): string {
+  const header = [
+    ...['HOST', 'HEALTH', 'UNIT', 'VERSION', 'UPTIME', 'LISTENERS'],
+    ...(layout.wide ? ['CONNS'] : []),
+    ...clusters,
+    ...['CONFIG', 'LAST START'],
+  ];
   const out = [
     formatTable(
       header,
-      rows.map((r) => statusRow(r, clusters, style, now)),
+      rows.map((r) => statusRow(r, clusters, style, now, layout)),
     ),
   ];
   const bad = rows.filter((r) => r.health !== 'healthy');

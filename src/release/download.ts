@@ -32,7 +32,7 @@ export interface DownloadOptions {
   /** Path of the armored public key that signs the release's checksums.txt.asc. */
   signingKey?: string;
   trustFirstDownload?: boolean;
-  /** Default pinsPath(): EKP_LOCKFILE or files/envoy-releases.lock.yaml. */
+  /** Default pinsPath(inv.file): EKP_LOCKFILE, the checkout's, or beside the inventory. */
   lockfile?: string;
   /** Default cacheDir(): EKP_CACHE_DIR or ~/.cache/envoy-k8s-proxy. */
   cacheDir?: string;
@@ -76,7 +76,7 @@ export async function downloadRelease(
 ): Promise<DownloadReport> {
   const { version, mirror, localFile } = inv.envoy;
   checkMirror(inv.envoy);
-  const lockfile = o.lockfile ?? pinsPath();
+  const lockfile = o.lockfile ?? pinsPath(inv.file);
   const lock = await readPins(lockfile);
   const warnings: string[] = [];
   const arches = localFile ? await localArches(localFile, o.arches) : [...new Set(o.arches ?? ARCHES)];

@@ -3,7 +3,7 @@
 // lock (src/runner/host-lock.ts). Filled by `download`; read by every install; never invented.
 import { readInputText } from '../inventory/input-file.ts';
 import { rename, stat, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { stringify } from 'yaml';
 import type { Arch, Inventory } from '../inventory/types.ts';
 import { SHA256 } from '../inventory/formats.ts';
@@ -13,11 +13,18 @@ import { MAX_LOCKFILE_BYTES, parsePins, type Pins } from './pins-parse.ts';
 
 export type { Pins } from './pins-parse.ts';
 
-export const PINS_FILE = join(packageRoot(), 'files/envoy-releases.lock.yaml');
+/** Its name beside the inventory, when the tool runs from an installed package. */
+export const PINS_NAME = 'envoy-releases.lock.yaml';
 
-/** The lockfile in use: EKP_LOCKFILE (tests, other checkouts; relative to the cwd) or the repository's. */
-export function pinsPath(): string {
-  return process.env.EKP_LOCKFILE ? resolve(process.cwd(), process.env.EKP_LOCKFILE) : PINS_FILE;
+/**
+ * The lockfile in use: EKP_LOCKFILE (relative to the cwd); else, in a checkout, the repository's;
+ * else (an installed package, whose directory is replaced on upgrade and may be read-only) the
+ * envoy-releases.lock.yaml beside the inventory, to be committed with it.
+ */
+export function pinsPath(inventoryFile?: string, root = packageRoot()): string {
+  if (process.env.EKP_LOCKFILE) return resolve(process.cwd(), process.env.EKP_LOCKFILE);
+  if (!root.split(sep).includes('node_modules')) return join(root, 'files', PINS_NAME);
+  return join(inventoryFile ? dirname(resolve(inventoryFile)) : process.cwd(), PINS_NAME);
 }
 
 /** How messages name the lockfile: relative to the working directory when inside it. */
@@ -27,7 +34,7 @@ export function lockfileName(file: string, cwd = process.cwd()): string {
 }
 
 /** The checked releases of the lockfile (none when it does not exist); InputError for a bad one. */
-export async function readPins(file = pinsPath()): Promise<Pins> {
+export async function readPins(file: string): Promise<Pins> {
   const name = lockfileName(file);
   const fail = (message: string): never => {
     throw new InputError('lockfile', [{ file: name, path: '', message }]);

@@ -4,11 +4,31 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { AgentAuthMethod, PublicKeyAuthMethod } from 'ssh2';
 import { ToolError } from '../errors.ts';
 import type { SshSpec } from '../inventory/types.ts';
+import { fingerprint } from './host-key.ts';
 
 export type AuthMethod = PublicKeyAuthMethod | AgentAuthMethod;
+
+/** What -v says of each method offered: the agent's socket, or a key file with its fingerprint. */
+const labels = new WeakMap<AuthMethod, string>();
+
+export function describeAuth(m: AuthMethod): string {
+  return labels.get(m) ?? m.type;
+}
+
+/** `~/.ssh/id_ed25519 (ssh-ed25519 SHA256:…)` from the public key beside it (`.pub`), if there is one. */
+function keyLabel(file: string): string {
+  try {
+    const [type, blob] = readFileSync(`${file}.pub`, 'utf8').trim().split(/\s+/);
+    if (type && blob) return `${file} (${type} ${fingerprint(Buffer.from(blob, 'base64'))})`;
+  } catch {
+    // no public half beside it: the path alone says which key
+  }
+  return file;
+}
 
 export interface AuthEnv {
   SSH_AUTH_SOCK?: string;
@@ -28,11 +48,26 @@ export function isEncryptedKey(text: string): boolean {
   return raw.subarray(magic.length + 4, magic.length + 4 + len).toString('latin1') !== 'none';
 }
 
-export async function authMethods(host: string, ssh: SshSpec, env: AuthEnv = process.env): Promise<AuthMethod[]> {
+/**
+ * `configFiles`: IdentityFile entries of ~/.ssh/config for this host, offered after the agent in
+ * place of the default keys (a missing or locked one is skipped, as ssh does).
+ */
+export async function authMethods(
+  host: string,
+  ssh: SshSpec,
+  env: AuthEnv = process.env,
+  configFiles: readonly string[] = [],
+): Promise<AuthMethod[]> {
   const username = ssh.user;
   const passphrase = env.SSH_KEY_PASSPHRASE || undefined;
-  const keyMethod = (key: string): PublicKeyAuthMethod =>
-    passphrase === undefined ? { type: 'publickey', username, key } : { type: 'publickey', username, key, passphrase };
+  const keyMethod = (file: string, key: string): PublicKeyAuthMethod => {
+    const m: PublicKeyAuthMethod =
+      passphrase === undefined
+        ? { type: 'publickey', username, key }
+        : { type: 'publickey', username, key, passphrase };
+    labels.set(m, keyLabel(file));
+    return m;
+  };
 
   if (ssh.identityFile) {
     let key: string;
@@ -51,16 +86,21 @@ export async function authMethods(host: string, ssh: SshSpec, env: AuthEnv = pro
         { host },
       );
     }
-    return [keyMethod(key)];
+    return [keyMethod(ssh.identityFile, key)];
   }
 
   const methods: AuthMethod[] = [];
-  if (env.SSH_AUTH_SOCK) methods.push({ type: 'agent', username, agent: env.SSH_AUTH_SOCK });
+  if (env.SSH_AUTH_SOCK) {
+    const agent: AgentAuthMethod = { type: 'agent', username, agent: env.SSH_AUTH_SOCK };
+    labels.set(agent, `ssh-agent ${env.SSH_AUTH_SOCK} (its keys, in its order)`);
+    methods.push(agent);
+  }
   const home = env.HOME || homedir();
-  for (const file of ['id_ed25519', 'id_rsa']) {
-    const key = await readFile(join(home, '.ssh', file), 'utf8').catch(() => undefined);
+  const files = configFiles.length ? configFiles : ['id_ed25519', 'id_rsa'].map((f) => join(home, '.ssh', f));
+  for (const path of files) {
+    const key = await readFile(path, 'utf8').catch(() => undefined);
     // An encrypted default key without a passphrase cannot be used: skip it, like ssh in BatchMode.
-    if (key !== undefined && !(isEncryptedKey(key) && passphrase === undefined)) methods.push(keyMethod(key));
+    if (key !== undefined && !(isEncryptedKey(key) && passphrase === undefined)) methods.push(keyMethod(path, key));
   }
   if (methods.length === 0) {
     throw new ToolError(

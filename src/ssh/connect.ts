@@ -2,15 +2,21 @@
 // bastion) and wrap it in a Transport. The only file that imports node-ssh.
 
 import { NodeSSH } from 'node-ssh';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { HostVerifier } from 'ssh2';
 import { ToolError } from '../errors.ts';
 import type { HostSpec } from '../inventory/types.ts';
-import { authMethods, type AuthEnv, type AuthMethod } from './auth.ts';
+import { authMethods, describeAuth, type AuthEnv, type AuthMethod } from './auth.ts';
 import { connectError, type ConnectTarget } from './connect-error.ts';
 import { hostKeyOffer, noPinnedTypeMessage, pinnedOfferProblem, verifyHostKey } from './host-key.ts';
 import { hostLookupName } from './known-hosts.ts';
 import { createTransport } from './transport.ts';
+import { effective, readSshConfig, type Effective, type Endpoint } from './ssh-config.ts';
+
+export { parseProxyJump } from './ssh-config.ts';
+import { trace, traced } from './trace.ts';
 import type { Transport } from './types.ts';
 
 export interface ConnectOptions {
@@ -19,19 +25,12 @@ export interface ConnectOptions {
   onNewHostKey?: (msg: string) => void;
   /** Environment for credentials (SSH_AUTH_SOCK, SSH_KEY_PASSPHRASE, HOME); default process.env. */
   env?: AuthEnv;
+  /** The OpenSSH client config to honour; default ~/.ssh/config (HOME from env). */
+  sshConfig?: string;
 }
 
 const KEEPALIVE_MS = 15_000;
 const KEEPALIVE_COUNT_MAX = 3;
-
-/** `[user@]host[:port]`, with `[v6addr]:port` for IPv6. */
-export function parseProxyJump(spec: string, defaultUser: string): { user: string; address: string; port: number } {
-  const m = /^(?:([^@\s]+)@)?(\[[^\]]+\]|[^:@\s]+)(?::(\d{1,5}))?$/.exec(spec.trim());
-  const port = m?.[3] === undefined ? 22 : Number(m[3]);
-  if (!m || port < 1 || port > 65535)
-    throw new Error(`invalid proxyJump ${JSON.stringify(spec)}: expected [user@]host[:port]`);
-  return { user: m[1] ?? defaultUser, address: m[2]!.replace(/^\[(.*)\]$/, '$1'), port };
-}
 
 interface Leg extends ConnectTarget {
   knownHosts: string;
@@ -56,6 +55,11 @@ async function openLeg(leg: Leg, auth: AuthMethod[], opts: ConnectOptions, sock?
   if (unusable) throw new ToolError('hostkey', unusable, { host: leg.name });
   const onAbort = (): void => void ssh.connection?.destroy();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const start = performance.now();
+  trace(
+    leg.name,
+    `connecting to ${leg.user}@${who}${sock ? ' (through the proxyJump)' : ''}, offering ${auth.map(describeAuth).join(', ')}`,
+  );
   try {
     await ssh.connect({
       ...(sock ? { sock: sock as never } : { host: leg.address }),
@@ -79,6 +83,7 @@ async function openLeg(leg: Leg, auth: AuthMethod[], opts: ConnectOptions, sock?
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
+  trace(leg.name, `connected to ${leg.user}@${who} in ${Math.round(performance.now() - start)}ms`);
   // node-ssh stops listening for 'error' once connected; an unheard 'error' event would crash.
   ssh.connection?.on('error', () => undefined);
   return ssh;
@@ -99,42 +104,44 @@ export async function connect(host: HostSpec, opts: ConnectOptions = {}): Promis
   const s = host.ssh;
   if (opts.signal?.aborted)
     throw new ToolError('interrupted', `interrupted before connecting to ${host.address}`, { host: host.name });
-  const auth = await authMethods(host.name, s, opts.env);
-  const leg: Leg = {
+  const env = opts.env ?? process.env;
+  const home = env.HOME || homedir();
+  let target: Effective;
+  try {
+    const config = s.given ? await readSshConfig(opts.sshConfig ?? join(home, '.ssh', 'config')) : undefined;
+    target = effective(host, config, home);
+  } catch (err) {
+    throw new ToolError('connect', (err as Error).message, { host: host.name, cause: err });
+  }
+  const agentEnv = target.agent === undefined ? env : { ...env, SSH_AUTH_SOCK: target.agent ?? undefined };
+  const auth = await authMethods(host.name, s, agentEnv, target.identityFiles);
+  const leg = (e: Endpoint): Leg => ({
     name: host.name,
-    address: host.address,
-    port: s.port,
-    user: s.user,
+    address: e.address,
+    port: e.port,
+    user: e.user,
     timeoutMs: s.connectTimeoutMs,
     knownHosts: s.knownHosts,
     hostKeyChecking: s.hostKeyChecking,
-  };
-  let bastion: NodeSSH | undefined;
-  let sock: Duplex | undefined;
-  if (s.proxyJump) {
-    let jump: ReturnType<typeof parseProxyJump>;
-    try {
-      jump = parseProxyJump(s.proxyJump, s.user);
-    } catch (err) {
-      throw new ToolError('connect', (err as Error).message, { host: host.name });
-    }
-    bastion = await openLeg({ ...leg, ...jump }, auth, opts);
-    try {
-      sock = await forwardThrough(bastion, leg, s.proxyJump);
-    } catch (err) {
-      bastion.dispose();
-      throw err;
-    }
-  }
-  let ssh: NodeSSH;
+  });
+  // each hop is reached through the one before it; the target through the last
+  const opened: NodeSSH[] = [];
+  const disposeAll = () => opened.forEach((c) => c.dispose());
   try {
-    ssh = await openLeg(leg, auth, opts, sock);
+    for (const [i, e] of [...target.jumps, target].entries()) {
+      const via = opened.at(-1);
+      const sock = via ? await forwardThrough(via, leg(e), target.jumps[i - 1]!.alias) : undefined;
+      opened.push(await openLeg(leg(e), auth, opts, sock));
+    }
   } catch (err) {
-    bastion?.dispose();
+    disposeAll();
     throw err;
   }
-  const client = ssh.connection;
-  if (!client)
+  const client = opened.at(-1)!.connection;
+  if (!client) {
+    disposeAll();
     throw new ToolError('connect', `connection to ${host.address} closed right after login`, { host: host.name });
-  return createTransport(host, client, { onClose: () => bastion?.dispose() });
+  }
+  const bastions = opened.slice(0, -1);
+  return traced(createTransport(host, client, { onClose: () => bastions.forEach((b) => b.dispose()) }), host);
 }

@@ -4,7 +4,14 @@
 import { createHash } from 'node:crypto';
 import { ToolError } from '../errors.ts';
 import type { HostSpec } from '../inventory/types.ts';
-import { appendKnownHost, hostLookupName, loadKnownHosts, lookupHostKey } from './known-hosts.ts';
+import {
+  appendKnownHost,
+  GLOBAL_KNOWN_HOSTS,
+  hostLookupName,
+  loadKnownHostsFiles,
+  lookupHostKey,
+  type KnownHostEntry,
+} from './known-hosts.ts';
 
 /** The key type is the first SSH string of the wire-format public key blob. */
 export function keyTypeOf(blob: Buffer): string {
@@ -49,8 +56,14 @@ export interface HostKeyOffer {
  * pinned key, so accept-new can never add a key of another type next to a pinned one (nor can a
  * man in the middle holding only another type). An unknown host gets every supported type.
  */
-export async function hostKeyOffer(knownHosts: string, address: string, port: number): Promise<HostKeyOffer> {
-  const { knownTypes } = lookupHostKey(await loadKnownHosts(knownHosts), address, port, '', '');
+export async function hostKeyOffer(
+  knownHosts: string,
+  address: string,
+  port: number,
+  globalKnownHosts = GLOBAL_KNOWN_HOSTS,
+): Promise<HostKeyOffer> {
+  const entries = await loadKnownHostsFiles([knownHosts, globalKnownHosts]);
+  const { knownTypes } = lookupHostKey(entries, address, port, '', '');
   if (knownTypes.length === 0) return { algorithms: [...DEFAULT_HOST_KEY_ALGORITHMS], pinned: [] };
   return { algorithms: [...new Set(knownTypes.flatMap(algorithmsFor))], pinned: knownTypes };
 }
@@ -77,6 +90,8 @@ export interface HostKeyTarget {
   port: number;
   knownHosts: string;
   hostKeyChecking: HostSpec['ssh']['hostKeyChecking'];
+  /** Read after knownHosts, never written; default /etc/ssh/ssh_known_hosts. */
+  globalKnownHosts?: string;
 }
 
 /**
@@ -93,7 +108,9 @@ export async function verifyHostKey(
   const fp = fingerprint(blob);
   const who = hostLookupName(target.address, target.port);
   const file = target.knownHosts;
-  const found = lookupHostKey(await loadKnownHosts(file), target.address, target.port, keyType, keyBase64);
+  const entries = await loadKnownHostsFiles([file, target.globalKnownHosts ?? GLOBAL_KNOWN_HOSTS]);
+  const found = lookupHostKey(entries, target.address, target.port, keyType, keyBase64);
+  const where = (e: KnownHostEntry | undefined) => `${e?.file ?? file} line ${e?.line}`;
   const fail = (msg: string): never => {
     throw new ToolError('hostkey', msg, { host: target.name });
   };
@@ -102,15 +119,15 @@ export async function verifyHostKey(
       return;
     case 'revoked':
       return fail(
-        `host key for ${who} (${keyType} ${fp}) is marked @revoked in ${file} line ${found.entry?.line}: refusing to connect`,
+        `host key for ${who} (${keyType} ${fp}) is marked @revoked in ${where(found.entry)}: refusing to connect`,
       );
     case 'mismatch': {
       const known = found.entry!;
       const knownFp = fingerprint(Buffer.from(known.keyBase64, 'base64'));
       return fail(
-        `REMOTE HOST IDENTIFICATION HAS CHANGED for ${who}: offered ${keyType} ${fp}, ${file} line ${known.line} has ${knownFp}. ` +
+        `REMOTE HOST IDENTIFICATION HAS CHANGED for ${who}: offered ${keyType} ${fp}, ${where(known)} has ${knownFp}. ` +
           `Someone could be eavesdropping (man-in-the-middle), or the host key was replaced; ` +
-          `if the change is expected, remove line ${known.line} from ${file} and connect again.`,
+          `if the change is expected, remove line ${known.line} from ${known.file ?? file} and connect again.`,
       );
     }
     case 'unknown':

@@ -15,3 +15,4 @@ export {
 } from './known-hosts.ts';
 export type { ExecOptions, ExecResult, Transport, TransportStats } from './types.ts';
 export { formatWait } from './deadline.ts';
+export { configureTrace, redact, traced, type TraceSink } from './trace.ts';

@@ -12,6 +12,8 @@ export type HostKeyStatus = 'match' | 'mismatch' | 'unknown' | 'revoked';
 export interface KnownHostEntry {
   /** 1-based line number in the file. */
   line: number;
+  /** The file it came from, when entries of several files are looked up together. */
+  file?: string;
   /** @revoked: this key is refused for matching hosts; @cert-authority: not a host key (unsupported). */
   marker?: 'revoked' | 'cert-authority';
   /** Comma-separated patterns (`host`, `[host]:port`, `*`, `?`, `!neg`), or a hashed name. */
@@ -62,6 +64,15 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
     entries.push(entry);
   });
   return entries;
+}
+
+/** The system-wide known_hosts OpenSSH reads after the user's (read only: accept-new never writes it). */
+export const GLOBAL_KNOWN_HOSTS = '/etc/ssh/ssh_known_hosts';
+
+/** The user's file, then the system-wide one, each entry naming its file (for messages). */
+export async function loadKnownHostsFiles(files: readonly string[]): Promise<KnownHostEntry[]> {
+  const all = await Promise.all(files.map(async (f) => (await loadKnownHosts(f)).map((e) => ({ ...e, file: f }))));
+  return all.flat();
 }
 
 /** Read and parse a known_hosts file; a missing file is an empty one. */

@@ -50,9 +50,10 @@ describe.skipIf(!lab)('status', () => {
     });
     expect(h.version).toEqual({ binary: '1.35.0', running: '1.35.0', inventory: '1.35.0' });
     expect(h.clusters).toEqual([
-      { name: 'k8s_cluster1', healthy: 2, total: 2 },
-      { name: 'k8s_cluster2', healthy: 1, total: 1 },
+      { name: 'k8s_cluster1', healthy: 2, total: 2, activeConnections: expect.any(Number) },
+      { name: 'k8s_cluster2', healthy: 1, total: 1, activeConnections: expect.any(Number) },
     ]);
+    expect(h.activeConnections).toBe(h.clusters!.reduce((n, c) => n + c.activeConnections!, 0));
     expect(h.unit).toMatchObject({ activeState: 'active', loadState: 'loaded' });
     expect(h.unit!.mainPid).toBeGreaterThan(0);
   });

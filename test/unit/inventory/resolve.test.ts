@@ -39,7 +39,7 @@ describe('defaults', () => {
       commandTimeoutMs: 60_000,
     };
     expect(inv.ssh).toEqual(ssh);
-    expect(inv.hosts).toEqual([{ name: 'lb1', address: '10.0.0.11', ssh, hardening: 'auto' }]);
+    expect(inv.hosts).toEqual([{ name: 'lb1', address: '10.0.0.11', ssh: { ...ssh, given: [] }, hardening: 'auto' }]);
     expect(inv.rolling).toEqual({
       serial: { kind: 'count', value: 1 },
       drainMs: 5000,

@@ -28,6 +28,7 @@ describe('src/inventory/index.ts', () => {
       'MAX_INVENTORY_BYTES',
       'inventorySchema',
       'loadInventory',
+      'mergedYaml',
       'parseInventory',
       'resolveInventoryPath',
     ]);

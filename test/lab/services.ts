@@ -1,7 +1,7 @@
 // Control-side services, detached so they outlive `pnpm run lab up`: the Envoy release mirror
 // (HTTP) and the fake kube-apiservers (TLS), each bound to the bridge address only, each with a
 // pid file in .lab/run/. Found again by command line after a crash.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { labPaths, type LabConfig } from './config.ts';
 import { LabError } from './errors.ts';
 import { apiserverCertFiles } from './keys.ts';
-import { findProcesses, isRunning, livePid, removePid, terminate, writePid, type ArgvMatch } from './proc.ts';
+import { cmdline, findProcesses, isRunning, livePid, removePid, terminate, writePid, type ArgvMatch } from './proc.ts';
 
 export interface ServiceSpec {
   id: string; // mirror | apiserver-<port>
@@ -79,10 +79,31 @@ function accepts(address: string, port: number): Promise<boolean> {
   });
 }
 
+/** Who listens on address:port or on the wildcard of that port, as `pid N: argv`, or undefined. */
+function listener(address: string, port: number): string | undefined {
+  let out = '';
+  try {
+    out = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
+  } catch {
+    return undefined;
+  }
+  const local = new Set([`${address}:${port}`, `0.0.0.0:${port}`, `*:${port}`, `[::]:${port}`]);
+  const line = out.split('\n').find((l) => local.has(l.trim().split(/\s+/)[3] ?? ''));
+  if (!line) return undefined;
+  const pid = Number(/pid=(\d+)/.exec(line)?.[1]);
+  return pid ? `pid ${pid}: ${(cmdline(pid) ?? ['?']).join(' ')}` : line.trim();
+}
+
 /** Starts the service unless it already runs; resolves once its port accepts connections. */
 export async function startService(cfg: LabConfig, spec: ServiceSpec): Promise<number> {
   const running = servicePid(cfg, spec);
   if (running !== undefined) return running;
+  // A process of another checkout (an interrupted run's orphan) on our port would answer in our
+  // place: the readiness check below would pass and every test would talk to the wrong server.
+  const other = listener(spec.address, spec.port);
+  if (other) {
+    throw new LabError(`${spec.id}: ${spec.address}:${spec.port} is already taken by ${other}; stop that process`);
+  }
   const { pidFile, logFile } = files(cfg, spec);
   mkdirSync(path.dirname(pidFile), { recursive: true });
   mkdirSync(path.dirname(logFile), { recursive: true });

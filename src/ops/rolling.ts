@@ -100,7 +100,9 @@ export async function restartOne(t: Transport, inv: Inventory, host: HostSpec, o
     const why = (await journalTail(t)) || res.stderr.split('\n')[0] || '';
     throw new RemoteError(host.name, `restart ${UNIT_NAME}`, 'systemctl restart', res.code, why);
   }
-  const deadline = t0 + o.healthTimeoutMs + o.drainMs;
+  // the hand-off and the drain may have used the whole bound on a loaded host: the health listener
+  // still gets a few seconds after the gate passed to follow it
+  const deadline = Math.max(t0 + o.healthTimeoutMs + o.drainMs, Date.now() + 5_000);
   const gate = await waitHealthy(t, inv, { timeoutMs: o.healthTimeoutMs, minHealthy: o.minHealthy, signal: o.signal });
   if (!gate.ok)
     throw new ToolError(

@@ -3,14 +3,16 @@
 // GET /readyz, /livez, /healthz → 200 `ok`; GET /version → JSON; anything else → JSON naming this
 // server ({"server":"apiserver-<port>"}), so a test can tell which endpoint Envoy picked.
 // It records nothing. Fault modes, switched by signal (lab `apiserverMode`): SIGUSR1 `unready`
-// (TLS works, /readyz answers 500), SIGUSR2 `hang` (TCP accepted, TLS never answered), SIGHUP
-// back to `ok`. Connections a hang held are then served.
+// (TLS works, /readyz answers 500), SIGUSR2 `hang` (TCP accepted, TLS never answered, and no
+// request answered on connections already open — Envoy's health checker keeps one open between
+// checks), SIGHUP back to `ok`. Connections and requests a hang held are then served.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 
 let mode: 'ok' | 'unready' | 'hang' = 'ok';
 const held = new Set<Socket>();
+const stalled: (() => void)[] = [];
 
 const [address, port, cert, key] = process.argv.slice(2);
 if (!address || !port || !cert || !key) throw new Error('usage: server-apiserver.ts <address> <port> <cert> <key>');
@@ -38,7 +40,8 @@ function json(res: import('node:http').ServerResponse, body: unknown): void {
   res.end(text);
 }
 
-const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => {
+const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }, function answer(req, res) {
+  if (mode === 'hang') return void stalled.push(() => answer(req, res));
   const { pathname } = new URL(req.url ?? '/', 'https://lab');
   if (req.method === 'GET' && mode === 'unready' && pathname === '/readyz') {
     res
@@ -69,6 +72,7 @@ process.on('SIGHUP', () => {
   mode = 'ok';
   for (const s of held) server.emit('connection', s);
   held.clear();
+  for (const go of stalled.splice(0)) go();
 });
 process.on('SIGTERM', () => {
   front.close(() => process.exit(0));

@@ -12,6 +12,7 @@ import { createServer as createTcpServer, type Socket } from 'node:net';
 
 let mode: 'ok' | 'unready' | 'hang' = 'ok';
 const held = new Set<Socket>();
+const open = new Set<Socket>();
 const stalled: (() => void)[] = [];
 
 const [address, port, cert, key] = process.argv.slice(2);
@@ -60,6 +61,8 @@ const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }
 // TCP in front of TLS, so `hang` can accept a connection and never start the handshake.
 const front = createTcpServer((sock) => {
   sock.on('error', () => undefined);
+  open.add(sock);
+  sock.on('close', () => open.delete(sock));
   if (mode === 'hang') {
     held.add(sock);
     sock.on('close', () => held.delete(sock));
@@ -74,8 +77,8 @@ process.on('SIGHUP', () => {
   held.clear();
   for (const go of stalled.splice(0)) go();
 });
+// A stopped apiserver closes every connection at once, kept-alive health-check ones included.
 process.on('SIGTERM', () => {
   front.close(() => process.exit(0));
-  for (const s of held) s.destroy();
-  server.closeAllConnections();
+  for (const s of open) s.destroy();
 });

@@ -7,9 +7,15 @@
 // (figures: docs/operations.md, "Health").
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiserverMode, labOrSkip, startApiserver, stopApiserver } from '../../lab/index.ts';
-import { labInventory, runCli } from '../support/cli.ts';
+import { parse } from 'yaml';
+import { CLUSTER_DEFAULTS } from '../../../src/inventory/defaults.ts';
+import { parseDuration } from '../../../src/inventory/formats.ts';
+import { duration } from '../../../src/render/duration.ts';
+import { labInventory, onHost, runCli } from '../support/cli.ts';
 import { loadavg, timeOnHost } from '../support/host-poll.ts';
 import { servedBy } from '../support/traffic.ts';
+
+type CdsFile = { resources: { name: string; health_checks: Record<string, unknown>[] }[] };
 
 const lab = labOrSkip();
 const lb = () => lab!.hosts[0]!;
@@ -59,12 +65,21 @@ describe.skipIf(!lab)('apiserver semantics on the lab', () => {
   let inventory = '';
   beforeAll(async () => {
     inventory = labInventory(lab!, (doc) => {
+      // the built-in health-check defaults, which the figures are about (the lab's own are slower)
+      delete doc.defaults?.healthCheck;
       doc.clusters = [
         { name: 'all3', listenPort: 6443, endpoints: lab!.apiservers.map((a) => `${lab!.bridgeAddress}:${a.port}`) },
       ];
     });
     const r = await runCli(['deploy', '--hosts', inventory, '--limit', lb().name]);
     expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(0);
+    const cds = parse(await onHost(lab!, lb().name, 'cat /etc/envoy-k8s-proxy/cds.yaml')) as CdsFile;
+    const hc = cds.resources.find((c) => c.name === 'all3')!.health_checks[0]!;
+    const d = CLUSTER_DEFAULTS.healthCheck;
+    const want = [d.interval, d.timeout, d.interval].map((t) => duration(parseDuration(t)!));
+    expect([hc.interval, hc.timeout, hc.no_traffic_interval]).toEqual(want);
+    expect([hc.unhealthy_threshold, hc.healthy_threshold]).toEqual([d.unhealthyThreshold, d.healthyThreshold]);
+    console.log(`[figure] health check (defaults): ${JSON.stringify(hc)}`);
     await timed('all healthy', () => undefined, allHealthy);
   });
   afterAll(async () => {

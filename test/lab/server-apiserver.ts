@@ -41,15 +41,25 @@ function json(res: import('node:http').ServerResponse, body: unknown): void {
   res.end(text);
 }
 
+// content-length from the body itself: one byte too many and a checker that reads whole answers
+// (Envoy's does) waits for it until its timeout
+function text(res: import('node:http').ServerResponse, status: number, body: string): void {
+  res
+    .writeHead(status, {
+      'content-type': 'text/plain',
+      'content-length': Buffer.byteLength(body),
+      'x-lab-server': name,
+    })
+    .end(body);
+}
+
 const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }, function answer(req, res) {
   if (mode === 'hang') return void stalled.push(() => answer(req, res));
   const { pathname } = new URL(req.url ?? '/', 'https://lab');
   if (req.method === 'GET' && mode === 'unready' && pathname === '/readyz') {
-    res
-      .writeHead(500, { 'content-type': 'text/plain', 'content-length': 21, 'x-lab-server': name })
-      .end('[-]etcd failed: lab\n');
+    text(res, 500, '[-]etcd failed: lab\n');
   } else if (req.method === 'GET' && ['/readyz', '/livez', '/healthz'].includes(pathname)) {
-    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2, 'x-lab-server': name }).end('ok');
+    text(res, 200, 'ok');
   } else if (req.method === 'GET' && pathname === '/version') {
     json(res, version);
   } else {

@@ -1,7 +1,7 @@
 // Apiserver semantics through a real LB host: one cluster of the lab's three fake apiservers.
-// Two stopped → new connections only to the ready one; all three failing /readyz (500, TCP and TLS
-// fine) → traffic still flows (panic mode, fail open) and status says so; one hung (TCP accepted,
-// TLS never answered, requests on open connections never answered) → out of rotation and back.
+// Two stopped → new connections only to the ready one; all three failing /readyz (500, TCP and
+// TLS fine) → traffic still flows (panic mode, fail open) and status and doctor say so; one hung
+// (TCP accepted, TLS never answered, nor requests on open connections) → out of rotation and back.
 // Times are measured on the LB host (host-poll.ts: /clusters read every 100 ms there, stamped
 // with the shared clock) and printed with the load average, not asserted beyond a liveness bound
 // (figures: docs/operations.md, "Health").
@@ -113,7 +113,7 @@ describe.skipIf(!lab)('apiserver semantics on the lab', () => {
     figure('2 of 3 restarted: back in rotation after', back);
   });
 
-  it('every health check failing (readyz 500): traffic still flows to all, status says panic', async () => {
+  it('every health check failing (readyz 500): traffic still flows to all, status and doctor say panic', async () => {
     const s = await timed(
       'all unhealthy',
       () => ports().forEach((p) => apiserverMode(p, 'unready')),
@@ -125,6 +125,15 @@ describe.skipIf(!lab)('apiserver semantics on the lab', () => {
     expect(Object.keys(seen).length).toBeGreaterThan(1);
     const st = await runCli(['status', '--hosts', inventory, '--limit', lb().name]);
     expect(st.stdout + st.stderr).toMatch(/all3: ALL 3 endpoints unhealthy: panic mode, traffic to all \(fail open\)/);
+    const dr = await runCli(['doctor', '--hosts', inventory, '--limit', lb().name, '--json']);
+    const checks = (
+      JSON.parse(dr.stdout) as { hosts: { checks: { id: string; verdict: string; summary: string }[] }[] }
+    ).hosts[0]!.checks;
+    expect(checks.find((c) => c.id === 'cluster:all3')).toMatchObject({
+      verdict: 'fail',
+      summary: expect.stringMatching(/^ALL 3 endpoints unhealthy: panic mode, traffic to all \(fail open\)/),
+    });
+    expect(dr.code).toBe(1);
     const back = await timed('recovered', () => ports().forEach((p) => apiserverMode(p, 'ok')), allHealthy);
     figure('all /readyz 200 again: all healthy after', back);
   });

@@ -2,13 +2,17 @@
 // Two stopped → new connections only to the ready one; all three failing /readyz (500, TCP and
 // TLS fine) → traffic still flows (panic mode, fail open) and status and doctor say so; one hung
 // (TCP accepted, TLS never answered, nor requests on open connections) → out of rotation and back.
+// And a long idle connection (a watch) shows in the access log while open, and its client socket
+// on the LB host has TCP keepalive.
 // Times are measured on the LB host (host-poll.ts: /clusters read every 100 ms there, stamped
 // with the shared clock) and printed with the load average, not asserted beyond a liveness bound
 // (figures: docs/operations.md, "Health").
+import { once } from 'node:events';
+import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiserverMode, labOrSkip, startApiserver, stopApiserver } from '../../lab/index.ts';
 import { parse } from 'yaml';
-import { CLUSTER_DEFAULTS } from '../../../src/inventory/defaults.ts';
+import { ACCESS_LOG_DEFAULTS, CLUSTER_DEFAULTS } from '../../../src/inventory/defaults.ts';
 import { parseDuration } from '../../../src/inventory/formats.ts';
 import { duration } from '../../../src/render/duration.ts';
 import { labInventory, onHost, runCli } from '../support/cli.ts';
@@ -21,6 +25,7 @@ const lab = labOrSkip();
 const lb = () => lab!.hosts[0]!;
 const ports = () => lab!.apiservers.map((a) => a.port);
 const ADMIN_CLUSTERS = 'http://127.0.0.1:10000/clusters';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // failed_active_hc is what takes a host out of rotation (Envoy sets active_hc_timeout only beside it)
 const out = (flag: string | undefined) => flag?.includes('failed_active_hc') === true;
 
@@ -155,5 +160,34 @@ describe.skipIf(!lab)('apiserver semantics on the lab', () => {
       (f) => f[hung] === 'healthy',
     );
     figure('hung apiserver recovered: back in rotation after', back);
+  });
+
+  it('a long watch: an access-log line while it is open, one with its duration at the end, TCP keepalive', async () => {
+    // a client that holds its TLS connection through the LB and sends nothing, like an idle watch
+    const client = tlsConnect({ host: lb().address, port: 6443, rejectUnauthorized: false, servername: 'kubernetes' });
+    await once(client, 'secureConnect');
+    const me = `${lab!.bridgeAddress}:${client.localPort}`;
+    const mine = async () =>
+      (await onHost(lab!, lb().name, `cat ${ACCESS_LOG_DEFAULTS.path}`))
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, string>)
+        .filter((e) => e.downstream_remote_address === me);
+    const t0 = performance.now();
+    let opened: Record<string, string>[] = [];
+    try {
+      const ss = await onHost(lab!, lb().name, 'ss -tnoH state established "( sport = :6443 )"');
+      expect(ss.split('\n').find((l) => l.includes(me))).toMatch(/timer:\(keepalive,/);
+      // Envoy writes the file every 10 s (--file-flush-interval-msec), hence the bound
+      while ((opened = await mine()).length === 0 && performance.now() - t0 < 25_000) await sleep(500);
+      expect(opened.map((e) => e.access_log_type)).toEqual(['TcpUpstreamConnected']);
+      figure('long watch: its access-log line while open, after', (performance.now() - t0) / 1000);
+    } finally {
+      client.destroy();
+    }
+    let all = opened;
+    while ((all = await mine()).length < 2 && performance.now() - t0 < 50_000) await sleep(500);
+    expect(all.map((e) => e.access_log_type)).toEqual(['TcpUpstreamConnected', 'TcpConnectionEnd']);
+    expect(Number(all[1]!.duration_ms)).toBeGreaterThan(0);
   });
 });

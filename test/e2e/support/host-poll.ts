@@ -1,7 +1,8 @@
 // Timing a state change on a lab host without the SSH round trip in the figure: one SSH session
 // runs a loop on the host (python3, part of the lab's rootfs) that reads a local URL every
-// `everyMs` and prints each answer stamped with the host's clock. Lab hosts are containers on this machine and share its clock, so that
-// stamp minus the control-side time of the fault is the delay, to within one poll.
+// `everyMs` and prints each answer stamped with the host's clock. Lab hosts are containers on
+// this machine and share its clock, so that stamp minus the control-side time of the fault is
+// the delay, to within one poll.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';

@@ -3,14 +3,17 @@
 // GET /readyz, /livez, /healthz → 200 `ok`; GET /version → JSON; anything else → JSON naming this
 // server ({"server":"apiserver-<port>"}), so a test can tell which endpoint Envoy picked.
 // It records nothing. Fault modes, switched by signal (lab `apiserverMode`): SIGUSR1 `unready`
-// (TLS works, /readyz answers 500), SIGUSR2 `hang` (TCP accepted, TLS never answered), SIGHUP
-// back to `ok`. Connections a hang held are then served.
+// (TLS works, /readyz answers 500), SIGUSR2 `hang` (TCP accepted, TLS never answered, and no
+// request answered on connections already open — Envoy's health checker keeps one open between
+// checks), SIGHUP back to `ok`. Connections and requests a hang held are then served.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 
 let mode: 'ok' | 'unready' | 'hang' = 'ok';
 const held = new Set<Socket>();
+const open = new Set<Socket>();
+const stalled: (() => void)[] = [];
 
 const [address, port, cert, key] = process.argv.slice(2);
 if (!address || !port || !cert || !key) throw new Error('usage: server-apiserver.ts <address> <port> <cert> <key>');
@@ -38,14 +41,25 @@ function json(res: import('node:http').ServerResponse, body: unknown): void {
   res.end(text);
 }
 
-const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => {
+// content-length from the body itself: one byte too many and a checker that reads whole answers
+// (Envoy's does) waits for it until its timeout
+function text(res: import('node:http').ServerResponse, status: number, body: string): void {
+  res
+    .writeHead(status, {
+      'content-type': 'text/plain',
+      'content-length': Buffer.byteLength(body),
+      'x-lab-server': name,
+    })
+    .end(body);
+}
+
+const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }, function answer(req, res) {
+  if (mode === 'hang') return void stalled.push(() => answer(req, res));
   const { pathname } = new URL(req.url ?? '/', 'https://lab');
   if (req.method === 'GET' && mode === 'unready' && pathname === '/readyz') {
-    res
-      .writeHead(500, { 'content-type': 'text/plain', 'content-length': 21, 'x-lab-server': name })
-      .end('[-]etcd failed: lab\n');
+    text(res, 500, '[-]etcd failed: lab\n');
   } else if (req.method === 'GET' && ['/readyz', '/livez', '/healthz'].includes(pathname)) {
-    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2, 'x-lab-server': name }).end('ok');
+    text(res, 200, 'ok');
   } else if (req.method === 'GET' && pathname === '/version') {
     json(res, version);
   } else {
@@ -57,6 +71,8 @@ const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }
 // TCP in front of TLS, so `hang` can accept a connection and never start the handshake.
 const front = createTcpServer((sock) => {
   sock.on('error', () => undefined);
+  open.add(sock);
+  sock.on('close', () => open.delete(sock));
   if (mode === 'hang') {
     held.add(sock);
     sock.on('close', () => held.delete(sock));
@@ -69,9 +85,10 @@ process.on('SIGHUP', () => {
   mode = 'ok';
   for (const s of held) server.emit('connection', s);
   held.clear();
+  for (const go of stalled.splice(0)) go();
 });
+// A stopped apiserver closes every connection at once, kept-alive health-check ones included.
 process.on('SIGTERM', () => {
   front.close(() => process.exit(0));
-  for (const s of held) s.destroy();
-  server.closeAllConnections();
+  for (const s of open) s.destroy();
 });

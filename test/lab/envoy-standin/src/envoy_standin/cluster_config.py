@@ -30,6 +30,7 @@ def parse_health_check(ck, hc, path):
            "unhealthy_edge_interval": duration(hc.get("unhealthy_edge_interval"), path, None),
            "healthy_edge_interval": duration(hc.get("healthy_edge_interval"), path, None),
            "criteria": hc.get("transport_socket_match_criteria") or {},
+           "reuse": hc.get("reuse_connection", True) is not False,
            "alt_port": uint(hc.get("alt_port"), path + ".alt_port", None, 0, 65535)}
     if kind == "http_health_check":
         h = ck.msg(hc["http_health_check"] or {}, "envoy.config.core.v3.HealthCheck.HttpHealthCheck",

@@ -27,6 +27,7 @@ class Host:
         self.num_unhealthy = 0
         self.first_check = True
         self.hc_task = None
+        self.hc_conn = None  # (reader, writer) kept between checks (reuse_connection)
         self.od = {"local": 0, "5xx": 0, "gw": 0, "ejected_at": None, "num_ejections": 0}
         self.update(d)
 

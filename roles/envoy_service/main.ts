@@ -49,6 +49,8 @@ export function envoyService(o: { start: boolean } = { start: true }): Role {
               posix.join(inv.paths.configDir, 'envoy.yaml'),
               UNIT_PATH,
               posix.join(inv.paths.installDir, 'current'),
+              // the binary itself: one reinstalled in place (same version, new checksum) moves no link
+              posix.join(inv.paths.installDir, 'current', 'envoy'),
             ],
             handler: restartHandler,
             unless: [SERVICE_STARTED],

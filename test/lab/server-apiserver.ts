@@ -2,6 +2,8 @@
 // node --import tsx server-apiserver.ts <address> <port> <cert> <key>.
 // GET /readyz, /livez, /healthz → 200 `ok`; GET /version → JSON; anything else → JSON naming this
 // server ({"server":"apiserver-<port>"}), so a test can tell which endpoint Envoy picked.
+// Any path with `?watch=1` is a watch: a chunked response that never ends on its own, one JSON
+// event line every 200 ms (a BOOKMARK naming this server), like `kubectl get -w`'s stream.
 // It records nothing. Fault modes, switched by signal (lab `apiserverMode`): SIGUSR1 `unready`
 // (TLS works, /readyz answers 500), SIGUSR2 `hang` (TCP accepted, TLS never answered), SIGHUP
 // back to `ok`. Connections a hang held are then served.
@@ -38,9 +40,20 @@ function json(res: import('node:http').ServerResponse, body: unknown): void {
   res.end(text);
 }
 
+function watch(res: import('node:http').ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'x-lab-server': name });
+  let n = 0;
+  const event = () => res.write(`${JSON.stringify({ type: 'BOOKMARK', object: { server: name, n: n++ } })}\n`);
+  event();
+  const timer = setInterval(event, 200);
+  res.on('close', () => clearInterval(timer));
+}
+
 const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => {
-  const { pathname } = new URL(req.url ?? '/', 'https://lab');
-  if (req.method === 'GET' && mode === 'unready' && pathname === '/readyz') {
+  const { pathname, searchParams } = new URL(req.url ?? '/', 'https://lab');
+  if (req.method === 'GET' && searchParams.get('watch') === '1') {
+    watch(res);
+  } else if (req.method === 'GET' && mode === 'unready' && pathname === '/readyz') {
     res
       .writeHead(500, { 'content-type': 'text/plain', 'content-length': 21, 'x-lab-server': name })
       .end('[-]etcd failed: lab\n');

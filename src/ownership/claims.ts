@@ -121,7 +121,8 @@ export function claimForDeploy(inv: Inventory, s: HostState): DeployClaim | { un
     // the VIP state file holds nothing but the tool's metric: one found there is an earlier deploy's
     if (state === 'absent' || state === 'ours')
       next.paths.push({ role: 'vipMetric', path: metric, origin: state === 'absent' ? 'created' : 'migrated' });
-    else refusals.push(`${metric} already exists and was not written by envoy-k8s-proxy`);
+    // nodir: no textfile directory, the role writes nothing there; recorded once one appears
+    else if (state !== 'nodir') refusals.push(`${metric} already exists and was not written by envoy-k8s-proxy`);
   }
   const { user, group } = inv.paths;
   const userIsMine = next.users.some((e) => e.name === user);

@@ -78,8 +78,11 @@ export function fileFact(role: FileRole): FactSpec<FileFact> {
   };
 }
 
-/** ours: a file holding the tool's VIP metric; foreign: any other file; link/other: not a regular file. */
-export type VipMetricState = 'absent' | 'ours' | 'foreign' | 'link' | 'other';
+/**
+ * ours: a file holding the tool's VIP metric; foreign: any other file; link/other: not a regular
+ * file; nodir: not even its directory (no node_exporter): nothing is written there, nothing claimed.
+ */
+export type VipMetricState = 'absent' | 'nodir' | 'ours' | 'foreign' | 'link' | 'other';
 
 /**
  * The VIP state files: the inventory's path and every one the manifest records (an earlier
@@ -94,11 +97,11 @@ export function vipMetricFact(inv: Inventory): FactSpec<Map<string, VipMetricSta
       `{ ${want ? `echo ${quote(want)}; ` : ''}[ -f ${quote(MANIFEST_PATH)} ] && grep -oE '"path": "/[^"]*/${name}"' ${quote(MANIFEST_PATH)} | cut -d '"' -f 4; } | sort -u | ` +
       `while read -r p; do if [ -L "$p" ]; then s=link; elif [ -f "$p" ]; then ` +
       `if grep -q '^envoy_k8s_proxy_vip_master{' "$p"; then s=ours; else s=foreign; fi; ` +
-      `elif [ -e "$p" ]; then s=other; else s=absent; fi; echo "$s $p"; done`,
+      `elif [ -e "$p" ]; then s=other; elif [ -d "\${p%/*}" ]; then s=absent; else s=nodir; fi; echo "$s $p"; done`,
     parse(out) {
       const states = new Map<string, VipMetricState>();
       for (const line of out.split('\n')) {
-        const m = /^(absent|ours|foreign|link|other) (\/\S+)$/.exec(line.trim());
+        const m = /^(absent|nodir|ours|foreign|link|other) (\/\S+)$/.exec(line.trim());
         if (m) states.set(m[2]!, m[1] as VipMetricState);
       }
       return states;

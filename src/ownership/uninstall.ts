@@ -137,7 +137,7 @@ const part = (): PartPlan => ({ steps: [], kept: [] });
 /** The VIP state file, and a temp file a killed notify left beside it; a file now foreign stays. */
 function removeVipMetric(e: PathEntry, s: HostState, into: PartPlan, remaining: Manifest): void {
   const state = s.vipMetrics?.get(e.path);
-  if (state === 'absent') return;
+  if (state === 'absent' || state === 'nodir') return;
   if (state === 'foreign' || state === 'link' || state === 'other') {
     into.kept.push(`${e.path}: no longer the tool's VIP state file: left alone`);
     remaining.paths.push(e);

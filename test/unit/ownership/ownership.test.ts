@@ -1,7 +1,7 @@
 // Ownership decisions from host facts (src/ownership/): what deploy claims or refuses, what
 // uninstall removes or leaves alone, and which manifests are trusted.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -334,6 +334,8 @@ describe('the VIP state file for node_exporter', () => {
     );
     expect(claimed(fresh()).next.paths).toContainEqual({ role: 'vipMetric', path: metric, origin: 'created' });
     const s = fresh();
+    s.vipMetrics = new Map([[metric, 'nodir']]);
+    expect(claimed(s).next.paths.map((e) => e.role)).not.toContain('vipMetric');
     s.vipMetrics = new Map([[metric, 'ours']]);
     expect(claimed(s).next.paths).toContainEqual({ role: 'vipMetric', path: metric, origin: 'migrated' });
     s.vipMetrics = new Map([[metric, 'foreign']]);
@@ -379,22 +381,32 @@ describe('the VIP state file for node_exporter', () => {
     expect(f.key).toBe(`ownership:vip-metric:${metric}`);
     expect(f.script).toContain(`echo ${metric};`);
     expect(f.script).toContain('grep -oE \'"path": "/[^"]*/envoy_k8s_proxy_vip\\.prom"\'');
-    // run for real, over a manifest in a temp directory that records an earlier directory's file
+    // run for real, over a manifest in a temp directory that records an earlier directory's file;
+    // the inventory's directory (in the temp directory too) does not exist, then does
     const tmp = mkdtempSync(join(tmpdir(), 'ekp-vip-metric-fact-'));
     const old = join(tmp, 'envoy_k8s_proxy_vip.prom');
     writeFileSync(old, 'envoy_k8s_proxy_vip_master{address="10.0.0.100",host="lb1"} 1\n');
     const recorded: Manifest = { ...ours, paths: [...ours.paths, { role: 'vipMetric', path: old, origin: 'created' }] };
     writeFileSync(join(tmp, 'manifest.json'), serializeManifest(recorded));
-    const r = spawnSync('sh', ['-c', f.script.replaceAll(MANIFEST_PATH, join(tmp, 'manifest.json'))], {
-      encoding: 'utf8',
-    });
+    const here = vipMetricFact({ ...inv, vip: { ...vip, textfileDir: join(tmp, 'textfile') } });
+    const want = join(tmp, 'textfile', 'envoy_k8s_proxy_vip.prom');
+    const read = () => {
+      const r = spawnSync('sh', ['-c', here.script.replaceAll(MANIFEST_PATH, join(tmp, 'manifest.json'))], {
+        encoding: 'utf8',
+      });
+      return here.parse(r.stdout, r.status ?? 1);
+    };
+    const before = read();
+    mkdirSync(join(tmp, 'textfile'));
+    const after = read();
     rmSync(tmp, { recursive: true, force: true });
-    expect(f.parse(r.stdout, r.status ?? 1)).toEqual(
+    expect(before).toEqual(
       new Map([
-        [metric, 'absent'],
+        [want, 'nodir'],
         [old, 'ours'],
       ]),
     );
+    expect(after.get(want)).toBe('absent');
     expect(f.parse(`ours ${metric}\nabsent /srv/old/envoy_k8s_proxy_vip.prom\n`, 0)).toEqual(
       new Map([
         [metric, 'ours'],

@@ -32,8 +32,8 @@ describe.skipIf(!promtool)('monitoring/alerts.yaml with promtool', () => {
     expect(r.code).toBe(0);
   });
 
-  it('promtool test rules passes alerts.test.yaml', () => {
-    const r = run(['test', 'rules', 'alerts.test.yaml'], DIR);
+  it('promtool test rules passes alerts.test.yaml and alerts-vip.test.yaml', () => {
+    const r = run(['test', 'rules', 'alerts.test.yaml', 'alerts-vip.test.yaml'], DIR);
     expect(r.out).toContain('SUCCESS');
     expect(r.code).toBe(0);
   });
@@ -50,7 +50,7 @@ describe.skipIf(!promtool)('monitoring/alerts.yaml with promtool', () => {
   });
 
   it('the unit tests catch a VIP rule that no longer sees two holders', () => {
-    copyFileSync(join(DIR, 'alerts.test.yaml'), join(tmp, 'alerts.test.yaml'));
+    copyFileSync(join(DIR, 'alerts-vip.test.yaml'), join(tmp, 'alerts-vip.test.yaml'));
     const rules = readFileSync(join(DIR, 'alerts.yaml'), 'utf8');
     const blind = rules.replace(
       'sum by (address) (envoy_k8s_proxy_vip_master) > 1',
@@ -58,7 +58,7 @@ describe.skipIf(!promtool)('monitoring/alerts.yaml with promtool', () => {
     );
     expect(blind).not.toBe(rules);
     writeFileSync(join(tmp, 'alerts.yaml'), blind);
-    const r = run(['test', 'rules', 'alerts.test.yaml'], tmp);
+    const r = run(['test', 'rules', 'alerts-vip.test.yaml'], tmp);
     expect(r.code).not.toBe(0);
     expect(r.out).toContain('EnvoyVipTwoHolders');
   });

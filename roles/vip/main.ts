@@ -7,7 +7,10 @@ import { command } from '../../src/modules/command.ts';
 import { service } from '../../src/modules/systemd.ts';
 import { keepalivedConfig } from '../../src/modules/keepalived-config.ts';
 import { retireKeepalived } from '../../src/modules/ownership.ts';
-import { KEEPALIVED_UNIT } from '../../src/render/keepalived.ts';
+import { KEEPALIVED_UNIT, vipNotifyPath } from '../../src/render/keepalived.ts';
+import { file } from '../../src/modules/file.ts';
+import { vipMetric } from '../../src/modules/vip-metric.ts';
+import { renderVipNotify, VIP_NOTIFY_MODE } from '../../src/render/vip-metric.ts';
 import { healthUrl } from '../../src/render/health-url.ts';
 import { KEEPALIVED_STARTED, keepalivedReload } from './handlers.ts';
 
@@ -24,11 +27,15 @@ function withVip(inv: Inventory, host: HostSpec) {
   const config = task('keepalived configuration', keepalivedConfig(inv, host, healthUrl(inv, host)), {
     notify: [keepalivedReload],
   });
+  // keepalived.conf names it: in place before keepalived reads the configuration
+  const notify = file({ path: vipNotifyPath(inv), content: renderVipNotify(inv, host).content, mode: VIP_NOTIFY_MODE });
   return [
     PACKAGE,
+    task('keepalived notify script', notify),
     config,
     task('keepalived enabled', service({ unit: KEEPALIVED_UNIT, enabled: true, reloadAfter: PACKAGE.key })),
     task(KEEPALIVED_STARTED, service({ unit: KEEPALIVED_UNIT, state: 'started', reloadAfter: PACKAGE.key })),
+    task('VIP state for node_exporter', vipMetric(inv, host)),
   ];
 }
 

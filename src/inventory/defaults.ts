@@ -86,7 +86,13 @@ export const METRICS_DEFAULTS: Filled<Omit<NonNullable<RawInventory['metrics']>,
 };
 
 // 200 ms adverts (VRRPv3): a dead holder is declared gone after 3 adverts + skew, ~0.7 s.
-export const VIP_DEFAULTS = { routerId: 51, advertInterval: '200ms', preempt: false, priority: 100 } as const;
+export const VIP_DEFAULTS = {
+  routerId: 51,
+  advertInterval: '200ms',
+  preempt: false,
+  priority: 100,
+  textfileDir: '/var/lib/prometheus/node-exporter',
+} as const;
 
 // Next to the metrics port; like it, the address is chosen per host (render/health-listener.ts).
 export const HEALTH_LISTENER_DEFAULTS: Filled<Omit<NonNullable<RawInventory['healthListener']>, 'address'>> = {

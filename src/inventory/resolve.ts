@@ -83,6 +83,7 @@ function resolveVip(v: NonNullable<RawInventory['vip']>): VipSpec {
     ...(v.auth !== undefined && { auth: v.auth }),
     ...(v.peers !== undefined && { peers: [...v.peers] }),
     preempt: v.preempt ?? VIP_DEFAULTS.preempt,
+    textfileDir: v.textfileDir ?? VIP_DEFAULTS.textfileDir,
   };
 }
 

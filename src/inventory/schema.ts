@@ -229,6 +229,11 @@ export const vipSchema = z.strictObject({
     .boolean(msg('expected true or false'))
     .optional()
     .describe('true: a higher-priority host takes the VIP back when it returns (default false: no flapping)'),
+  textfileDir: remotePath()
+    .optional()
+    .describe(
+      "node_exporter's textfile-collector directory, where keepalived writes envoy_k8s_proxy_vip.prom (default /var/lib/prometheus/node-exporter)",
+    ),
 });
 
 export const healthListenerSchema = z.strictObject({

@@ -150,6 +150,8 @@ export interface VipSpec {
   /** Unicast peers; undefined: every other host's address. */
   peers?: string[];
   preempt: boolean; // default false
+  /** node_exporter's textfile-collector directory: keepalived's notify writes the VIP state there. */
+  textfileDir: string; // default /var/lib/prometheus/node-exporter (Debian's prometheus-node-exporter)
 }
 
 export interface HealthListenerSpec {

@@ -10,7 +10,7 @@ import { change, fail, ok, skip, type Module, type Plan, type Step, type TaskCon
 import { claimForDeploy } from '../ownership/claims.ts';
 import { hostState, ownershipFacts } from '../ownership/facts.ts';
 import { MANIFEST_PATH, isEmpty, serializeManifest, type FileRole, type Manifest } from '../ownership/manifest.ts';
-import { KEEPALIVED_UNIT } from '../render/keepalived.ts';
+import { KEEPALIVED_UNIT, vipNotifyPath } from '../render/keepalived.ts';
 import { service } from './systemd.ts';
 import { decideUninstall, type Part, type UninstallDecision } from '../ownership/uninstall.ts';
 import { writeFileStep } from './file.ts';
@@ -109,9 +109,22 @@ export function retireKeepalived(inv: Inventory): Module {
     facts: (o) => [...ownershipFacts(inv), ...stop.facts(o)],
     async plan(ctx) {
       const d = decision(ctx, false);
-      if ('untrusted' in d || d.parts.keepalived.steps.length === 0) return ok();
+      if ('untrusted' in d) return ok();
+      const metric = d.parts.vipMetric.steps;
+      if (d.parts.keepalived.steps.length === 0) return metric.length ? change(metric, { message: 'removed' }) : ok();
       const stopped = await stop.plan(ctx);
-      const steps = [...(stopped.kind === 'change' ? stopped.steps : []), ...d.parts.keepalived.steps];
+      // keepalived's STOP notify writes the state file once more: it goes after the stop
+      const notify: Step = {
+        kind: 'exec',
+        action: `remove ${vipNotifyPath(inv)}`,
+        command: ['rm', '-f', '--', vipNotifyPath(inv)],
+      };
+      const steps = [
+        ...(stopped.kind === 'change' ? stopped.steps : []),
+        ...d.parts.keepalived.steps,
+        notify,
+        ...metric,
+      ];
       return change(steps, {
         message: `stopped keepalived and removed the configuration of a VIP the inventory no longer has`,
       });

@@ -9,6 +9,7 @@ import type { UserFact } from '../facts/system.ts';
 import type { DirFact, FileFact, HostState } from './facts.ts';
 import { FILE_PATHS, FILE_ROLES, MANIFEST_PATH, emptyManifest, type DirRole, type Manifest } from './manifest.ts';
 import { systemLocation } from '../inventory/dedicated.ts';
+import { vipMetricPath } from '../render/vip-metric.ts';
 
 const HEADER = '# Rendered by envoy-k8s-proxy for ';
 const NOLOGIN = new Set(['/usr/sbin/nologin', '/sbin/nologin', '/bin/false', '/usr/bin/false']);
@@ -17,7 +18,7 @@ export const DIR_ROLES: readonly DirRole[] = ['installDir', 'configDir', 'logDir
 /** Names the tool itself puts in each directory; `.…ekp…` are its temp files. */
 const LAYOUT: Record<DirRole, RegExp> = {
   installDir: /^(releases|current|previous)$/,
-  configDir: /^((envoy|lds|cds)|eds_[A-Za-z0-9_-]+)\.yaml$/,
+  configDir: /^(((envoy|lds|cds)|eds_[A-Za-z0-9_-]+)\.yaml|vip-notify\.sh)$/,
   logDir: /^[A-Za-z0-9_.+=,@:-]+\.log(\.\d+)?(\.gz)?$/,
 };
 
@@ -113,6 +114,15 @@ export function claimForDeploy(inv: Inventory, s: HostState): DeployClaim | { un
     if (role === 'keepalived' && !inv.vip) continue;
     if (s.files[role].type === 'absent') next.paths.push({ role, path: FILE_PATHS[role], origin: 'created' });
     else refusals.push(`${FILE_PATHS[role]} already exists and was not rendered by envoy-k8s-proxy`);
+  }
+  const metric = vipMetricPath(inv);
+  if (metric && !next.paths.some((e) => e.role === 'vipMetric' && e.path === metric)) {
+    const state = s.vipMetrics?.get(metric) ?? 'absent';
+    // the VIP state file holds nothing but the tool's metric: one found there is an earlier deploy's
+    if (state === 'absent' || state === 'ours')
+      next.paths.push({ role: 'vipMetric', path: metric, origin: state === 'absent' ? 'created' : 'migrated' });
+    // nodir: no textfile directory, the role writes nothing there; recorded once one appears
+    else if (state !== 'nodir') refusals.push(`${metric} already exists and was not written by envoy-k8s-proxy`);
   }
   const { user, group } = inv.paths;
   const userIsMine = next.users.some((e) => e.name === user);

@@ -6,6 +6,7 @@ import { groupFact, userFact, type UserFact } from '../facts/system.ts';
 import type { FactSpec, Facts } from '../facts/types.ts';
 import { quote } from '../ssh/index.ts';
 import { FILE_PATHS, MANIFEST_PATH, parseManifest, type FileRole, type Manifest } from './manifest.ts';
+import { VIP_METRIC_FILE, vipMetricPath } from '../render/vip-metric.ts';
 
 export type ManifestFact =
   { state: 'absent' } | { state: 'present'; manifest: Manifest; text: string } | { state: 'untrusted'; reason: string };
@@ -77,12 +78,45 @@ export function fileFact(role: FileRole): FactSpec<FileFact> {
   };
 }
 
+/**
+ * ours: a file holding the tool's VIP metric; foreign: any other file; link/other: not a regular
+ * file; nodir: not even its directory (no node_exporter): nothing is written there, nothing claimed.
+ */
+export type VipMetricState = 'absent' | 'nodir' | 'ours' | 'foreign' | 'link' | 'other';
+
+/**
+ * The VIP state files: the inventory's path and every one the manifest records (an earlier
+ * vip.textfileDir, or a VIP since removed from the inventory), read in the same round trip.
+ */
+export function vipMetricFact(inv: Inventory): FactSpec<Map<string, VipMetricState>> {
+  const want = vipMetricPath(inv);
+  const name = VIP_METRIC_FILE.replaceAll('.', '\\.');
+  return {
+    key: `ownership:vip-metric${want ? `:${want}` : ''}`,
+    script:
+      `{ ${want ? `echo ${quote(want)}; ` : ''}[ -f ${quote(MANIFEST_PATH)} ] && grep -oE '"path": "/[^"]*/${name}"' ${quote(MANIFEST_PATH)} | cut -d '"' -f 4; } | sort -u | ` +
+      `while read -r p; do if [ -L "$p" ]; then s=link; elif [ -f "$p" ]; then ` +
+      `if grep -q '^envoy_k8s_proxy_vip_master{' "$p"; then s=ours; else s=foreign; fi; ` +
+      `elif [ -e "$p" ]; then s=other; elif [ -d "\${p%/*}" ]; then s=absent; else s=nodir; fi; echo "$s $p"; done`,
+    parse(out) {
+      const states = new Map<string, VipMetricState>();
+      for (const line of out.split('\n')) {
+        const m = /^(absent|nodir|ours|foreign|link|other) (\/\S+)$/.exec(line.trim());
+        if (m) states.set(m[2]!, m[1] as VipMetricState);
+      }
+      return states;
+    },
+  };
+}
+
 export interface HostState {
   manifest: ManifestFact;
   dirs: { installDir: DirFact; configDir: DirFact; logDir: DirFact };
   files: Record<FileRole, FileFact>;
   user: UserFact;
   group: { exists: boolean; gid?: number };
+  /** By path; a path not read (absent from the map) is checked by the removal's own shell test. */
+  vipMetrics?: Map<string, VipMetricState>;
 }
 
 export function ownershipFacts(inv: Inventory): FactSpec<unknown>[] {
@@ -95,6 +129,7 @@ export function ownershipFacts(inv: Inventory): FactSpec<unknown>[] {
     fileFact('unit'),
     fileFact('logrotate'),
     fileFact('keepalived'),
+    vipMetricFact(inv),
     userFact(user),
     groupFact(group),
   ];
@@ -116,5 +151,6 @@ export function hostState(inv: Inventory, facts: Facts): HostState {
     },
     user: facts.get(userFact(user)),
     group: facts.get(groupFact(group)),
+    vipMetrics: facts.get(vipMetricFact(inv)),
   };
 }

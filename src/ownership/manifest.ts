@@ -1,5 +1,5 @@
 // The manifest: what envoy-k8s-proxy created on a host (directories, the unit file, the logrotate
-// rule, keepalived.conf when the inventory has a VIP, the service account), kept root-only on that host. Uninstall removes only what it lists; deploy refuses to
+// rule, keepalived.conf and the VIP state file when the inventory has a VIP, the service account), kept root-only on that host. Uninstall removes only what it lists; deploy refuses to
 // take over anything that exists and is not in it. Its text is read back from the host, so it is
 // checked like input: a path or name that the inventory rules would refuse is refused here too.
 import { posix } from 'node:path';
@@ -7,18 +7,28 @@ import { STATE_DIR, UNIT_DIR, reservedAccount, systemLocation } from '../invento
 import { UNIX_NAME, isSafeAbsolutePath } from '../inventory/formats.ts';
 import { LOGROTATE_PATH } from '../render/logrotate.ts';
 import { KEEPALIVED_PATH } from '../render/keepalived.ts';
+import { VIP_METRIC_FILE } from '../render/vip-metric.ts';
 import { UNIT_NAME } from '../render/unit.ts';
 
 export const MANIFEST_PATH = posix.join(STATE_DIR, 'manifest.json');
 export const UNIT_FILE = posix.join(UNIT_DIR, UNIT_NAME);
 const TOOL = 'envoy-k8s-proxy';
 
-export const PATH_ROLES = ['installDir', 'configDir', 'logDir', 'unit', 'logrotate', 'keepalived'] as const;
+// vipMetric: keepalived's VIP state file in node_exporter's textfile directory (vip.textfileDir)
+export const PATH_ROLES = [
+  'installDir',
+  'configDir',
+  'logDir',
+  'unit',
+  'logrotate',
+  'keepalived',
+  'vipMetric',
+] as const;
 export type PathRole = (typeof PATH_ROLES)[number];
 /** Files the tool renders, each at one fixed path: a manifest naming any other path is refused. */
 export const FILE_PATHS = { unit: UNIT_FILE, logrotate: LOGROTATE_PATH, keepalived: KEEPALIVED_PATH } as const;
 export type FileRole = keyof typeof FILE_PATHS;
-export type DirRole = Exclude<PathRole, FileRole>;
+export type DirRole = Exclude<PathRole, FileRole | 'vipMetric'>;
 export const FILE_ROLES = Object.keys(FILE_PATHS) as FileRole[];
 export const isFileRole = (role: PathRole): role is FileRole => role in FILE_PATHS;
 /** created: by this tool; migrated: found matching the tool's layout on a host deployed before the manifest existed. */
@@ -83,7 +93,9 @@ export function parseManifest(text: string): Manifest | { error: string } {
       ? e.path === FILE_PATHS[role]
         ? undefined
         : `not ${FILE_PATHS[role]}`
-      : dirProblem(e.path);
+      : role === 'vipMetric'
+        ? metricProblem(e.path)
+        : dirProblem(e.path);
     if (bad) return { error: `paths[${i}] ${JSON.stringify(e.path)} is ${bad}` };
     m.paths.push({ role, path: e.path, origin: e.origin! });
   }
@@ -96,6 +108,12 @@ export function parseManifest(text: string): Manifest | { error: string } {
     }
   }
   return m;
+}
+
+/** Only a file of that one name can be recorded: uninstall removes nothing else through this role. */
+function metricProblem(path: string): string | undefined {
+  if (!isSafeAbsolutePath(path)) return 'not a plain absolute path';
+  return posix.basename(path) === VIP_METRIC_FILE ? undefined : `not a file named ${VIP_METRIC_FILE}`;
 }
 
 function dirProblem(path: string): string | undefined {

@@ -6,7 +6,17 @@ import type { Step } from '../runner/types.ts';
 import { quote } from '../ssh/index.ts';
 import { currentOwnership, DIR_ROLES } from './claims.ts';
 import type { HostState } from './facts.ts';
-import { FILE_PATHS, FILE_ROLES, emptyManifest, isFileRole, type Manifest, type PathRole } from './manifest.ts';
+import {
+  FILE_PATHS,
+  FILE_ROLES,
+  emptyManifest,
+  isFileRole,
+  type Manifest,
+  type PathEntry,
+  type PathRole,
+} from './manifest.ts';
+import { posix } from 'node:path';
+import { VIP_METRIC_TEMP } from '../render/vip-metric.ts';
 
 export type Part = PathRole | 'accounts';
 
@@ -38,6 +48,7 @@ export function decideUninstall(
     installDir: part(),
     configDir: part(),
     logDir: part(),
+    vipMetric: part(),
     accounts: part(),
   } satisfies Record<Part, PartPlan>;
   const remaining = emptyManifest();
@@ -46,6 +57,10 @@ export function decideUninstall(
   for (const e of cur.owned.paths) {
     if (!removing(e.role)) {
       remaining.paths.push(e);
+      continue;
+    }
+    if (e.role === 'vipMetric') {
+      removeVipMetric(e, s, parts.vipMetric, remaining);
       continue;
     }
     const known = isFileRole(e.role)
@@ -118,3 +133,21 @@ export function decideUninstall(
 }
 
 const part = (): PartPlan => ({ steps: [], kept: [] });
+
+/** The VIP state file, and a temp file a killed notify left beside it; a file now foreign stays. */
+function removeVipMetric(e: PathEntry, s: HostState, into: PartPlan, remaining: Manifest): void {
+  const state = s.vipMetrics?.get(e.path);
+  if (state === 'absent' || state === 'nodir') return;
+  if (state === 'foreign' || state === 'link' || state === 'other') {
+    into.kept.push(`${e.path}: no longer the tool's VIP state file: left alone`);
+    remaining.paths.push(e);
+    return;
+  }
+  const p = quote(e.path);
+  const temps = `${quote(posix.dirname(e.path))}/${quote(VIP_METRIC_TEMP)}??????`;
+  into.steps.push({
+    kind: 'exec',
+    action: `remove ${e.path}`,
+    command: `if [ -f ${p} ] && [ ! -L ${p} ]; then rm -f -- ${p}; fi; rm -f -- ${temps}`,
+  });
+}

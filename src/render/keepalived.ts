@@ -20,6 +20,9 @@ export const KEEPALIVED_MODE = 0o640;
 export const KEEPALIVED_UNIT = 'keepalived.service';
 export const VRRP_INSTANCE = 'envoy_k8s_proxy';
 export const TRACK_SCRIPT = 'envoy_ready';
+export const VIP_NOTIFY_NAME = 'vip-notify.sh';
+/** The notify script (render/vip-metric.ts) sits in the root-owned config directory; keepalived runs it as root. */
+export const vipNotifyPath = (inv: Inventory): string => posix.join(inv.paths.configDir, VIP_NOTIFY_NAME);
 /**
  * The track script: once a second (keepalived 2.2 takes whole seconds only), one failure gives the
  * VIP up (a not-ready holder must go within 2 s), two successes in a row make a host eligible again.
@@ -87,6 +90,8 @@ export function renderKeepalived(inv: Inventory, host: HostSpec, inputs: Keepali
     '  virtual_ipaddress {',
     `    ${vip.address}/${vip.prefix} dev ${iface}`,
     '  }',
+    // every transition (and STOP) writes the VIP state for node_exporter: render/vip-metric.ts
+    `  notify "/bin/sh ${vipNotifyPath(inv)}" root`,
     '  track_script {',
     `    ${TRACK_SCRIPT}`,
     '  }',

@@ -2,6 +2,8 @@
 // node --import tsx server-apiserver.ts <address> <port> <cert> <key>.
 // GET /readyz, /livez, /healthz → 200 `ok`; GET /version → JSON; anything else → JSON naming this
 // server ({"server":"apiserver-<port>"}), so a test can tell which endpoint Envoy picked.
+// Any path with `?watch=1` is a watch: a chunked response that never ends on its own, one JSON
+// event line every 200 ms (a BOOKMARK naming this server), like `kubectl get -w`'s stream.
 // It records nothing. Fault modes, switched by signal (lab `apiserverMode`): SIGUSR1 `unready`
 // (TLS works, /readyz answers 500), SIGUSR2 `hang` (TCP accepted, TLS never answered, and no
 // request answered on connections already open — Envoy's health checker keeps one open between
@@ -53,10 +55,21 @@ function text(res: import('node:http').ServerResponse, status: number, body: str
     .end(body);
 }
 
+function watch(res: import('node:http').ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'x-lab-server': name });
+  let n = 0;
+  const event = () => res.write(`${JSON.stringify({ type: 'BOOKMARK', object: { server: name, n: n++ } })}\n`);
+  event();
+  const timer = setInterval(event, 200);
+  res.on('close', () => clearInterval(timer));
+}
+
 const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }, function answer(req, res) {
   if (mode === 'hang') return void stalled.push(() => answer(req, res));
-  const { pathname } = new URL(req.url ?? '/', 'https://lab');
-  if (req.method === 'GET' && mode === 'unready' && pathname === '/readyz') {
+  const { pathname, searchParams } = new URL(req.url ?? '/', 'https://lab');
+  if (req.method === 'GET' && searchParams.get('watch') === '1') {
+    watch(res);
+  } else if (req.method === 'GET' && mode === 'unready' && pathname === '/readyz') {
     text(res, 500, '[-]etcd failed: lab\n');
   } else if (req.method === 'GET' && ['/readyz', '/livez', '/healthz'].includes(pathname)) {
     text(res, 200, 'ok');

@@ -14,7 +14,14 @@ const inv: Inventory = {
       cluster('b', 6444, [{ host: '10.0.0.22', port: 6443 }]),
     ],
   }),
-  vip: { address: '10.0.0.100', prefix: 24, routerId: 51, advertIntervalMs: 200, preempt: false },
+  vip: {
+    address: '10.0.0.100',
+    prefix: 24,
+    routerId: 51,
+    advertIntervalMs: 200,
+    preempt: false,
+    textfileDir: '/var/lib/prometheus/node-exporter',
+  },
 };
 const ports = new Map([
   [6443, true],

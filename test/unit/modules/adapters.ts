@@ -12,6 +12,7 @@ import { loadedCheck } from '../../../src/modules/xds-loaded.ts';
 import { file } from '../../../src/modules/file.ts';
 import { forgetRemoved, ifOwnsUnit, recordOwnership, removeOwned } from '../../../src/modules/ownership.ts';
 import { keepalivedConfig } from '../../../src/modules/keepalived-config.ts';
+import { vipMetric } from '../../../src/modules/vip-metric.ts';
 import { releaseSwitch } from '../../../src/modules/release-switch.ts';
 import { release } from '../../../src/modules/release.ts';
 import { restartPending } from '../../../src/modules/restart-pending.ts';
@@ -138,9 +139,36 @@ export const adapters: Record<string, Adapter> = {
       clusters: base.clusters,
       hosts: [lb1, { ...lb1, name: 'lb2', address: '192.168.1.12' }, { ...lb1, name: 'lb3', address: '192.168.1.13' }],
     });
-    inv.vip = { address: '192.168.1.100', prefix: 24, routerId: 51, advertIntervalMs: 200, preempt: false };
+    inv.vip = {
+      address: '192.168.1.100',
+      prefix: 24,
+      routerId: 51,
+      advertIntervalMs: 200,
+      preempt: false,
+      textfileDir: '/var/lib/prometheus/node-exporter',
+    };
     if (a.interface) inv.vip.interface = a.interface;
     return keepalivedConfig(inv, lb1, a.healthUrl);
+  },
+
+  // the VIP state file for node_exporter on lb1 of the same fleet
+  'vip-metric': (args) => {
+    z.strictObject({}).parse(args ?? {});
+    const base = prodInventory();
+    const lb1 = base.hosts[0]!;
+    const inv = inventory({
+      clusters: base.clusters,
+      hosts: [lb1, { ...lb1, name: 'lb2', address: '192.168.1.12' }, { ...lb1, name: 'lb3', address: '192.168.1.13' }],
+    });
+    inv.vip = {
+      address: '192.168.1.100',
+      prefix: 24,
+      routerId: 51,
+      advertIntervalMs: 200,
+      preempt: false,
+      textfileDir: '/var/lib/prometheus/node-exporter',
+    };
+    return vipMetric(inv, lb1);
   },
 
   // the four ownership modules, over the inventory the runner gives the task (its paths decide the facts)

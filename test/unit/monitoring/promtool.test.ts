@@ -28,12 +28,12 @@ describe.skipIf(!promtool)('monitoring/alerts.yaml with promtool', () => {
 
   it('promtool check rules accepts every rule', () => {
     const r = run(['check', 'rules', 'alerts.yaml'], DIR);
-    expect(r.out).toContain('SUCCESS: 6 rules found');
+    expect(r.out).toContain('SUCCESS: 9 rules found');
     expect(r.code).toBe(0);
   });
 
-  it('promtool test rules passes alerts.test.yaml', () => {
-    const r = run(['test', 'rules', 'alerts.test.yaml'], DIR);
+  it('promtool test rules passes alerts.test.yaml and alerts-vip.test.yaml', () => {
+    const r = run(['test', 'rules', 'alerts.test.yaml', 'alerts-vip.test.yaml'], DIR);
     expect(r.out).toContain('SUCCESS');
     expect(r.code).toBe(0);
   });
@@ -47,5 +47,19 @@ describe.skipIf(!promtool)('monitoring/alerts.yaml with promtool', () => {
     const r = run(['test', 'rules', 'alerts.test.yaml'], tmp);
     expect(r.code).not.toBe(0);
     expect(r.out).toContain('EnvoyClusterAllEndpointsDown');
+  });
+
+  it('the unit tests catch a VIP rule that no longer sees two holders', () => {
+    copyFileSync(join(DIR, 'alerts-vip.test.yaml'), join(tmp, 'alerts-vip.test.yaml'));
+    const rules = readFileSync(join(DIR, 'alerts.yaml'), 'utf8');
+    const blind = rules.replace(
+      'sum by (address) (envoy_k8s_proxy_vip_master) > 1',
+      'sum by (address) (envoy_k8s_proxy_vip_master) > 2',
+    );
+    expect(blind).not.toBe(rules);
+    writeFileSync(join(tmp, 'alerts.yaml'), blind);
+    const r = run(['test', 'rules', 'alerts-vip.test.yaml'], tmp);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain('EnvoyVipTwoHolders');
   });
 });

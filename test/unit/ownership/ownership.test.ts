@@ -1,78 +1,12 @@
 // Ownership decisions from host facts (src/ownership/): what deploy claims or refuses, what
 // uninstall removes or leaves alone, and which manifests are trusted.
 import { describe, expect, it } from 'vitest';
-import { parseInventory } from '../../../src/inventory/index.ts';
 import { claimForDeploy } from '../../../src/ownership/claims.ts';
-import { dirFact, fileFact, manifestFact, type DirFact, type HostState } from '../../../src/ownership/facts.ts';
+import { dirFact, fileFact, manifestFact } from '../../../src/ownership/facts.ts';
 import { UNIT_FILE, parseManifest, serializeManifest, type Manifest } from '../../../src/ownership/manifest.ts';
 import { LOGROTATE_PATH } from '../../../src/render/index.ts';
 import { decideUninstall } from '../../../src/ownership/uninstall.ts';
-
-const inv = parseInventory(
-  'clusters: [{name: k8s, listenPort: 6443, endpoints: [10.0.0.1:6443]}]\nhosts: [{name: lb1, address: 10.0.0.11}]\n',
-  'x.yaml',
-  { baseDir: '/', home: '/root' },
-);
-const HEADER = '# Rendered by envoy-k8s-proxy for lb1: do not edit, the next deploy overwrites it';
-const absent: DirFact = { real: '', type: 'absent' };
-const dir = (path: string, over: Partial<Extract<DirFact, { type: 'directory' }>> = {}): DirFact => ({
-  real: path,
-  type: 'directory',
-  mode: 0o755,
-  owner: 'root',
-  group: 'root',
-  entries: [],
-  ...over,
-});
-const fresh = (): HostState => ({
-  manifest: { state: 'absent' },
-  dirs: {
-    installDir: { ...absent, real: '/opt/envoy-k8s-proxy' },
-    configDir: { ...absent, real: '/etc/envoy-k8s-proxy' },
-    logDir: { ...absent, real: '/var/log/envoy-k8s-proxy' },
-  },
-  files: { unit: { type: 'absent' }, logrotate: { type: 'absent' }, keepalived: { type: 'absent' } },
-  user: { exists: false },
-  group: { exists: false },
-});
-const ours: Manifest = {
-  paths: [
-    { role: 'installDir', path: '/opt/envoy-k8s-proxy', origin: 'created' },
-    { role: 'configDir', path: '/etc/envoy-k8s-proxy', origin: 'created' },
-    { role: 'logDir', path: '/var/log/envoy-k8s-proxy', origin: 'created' },
-    { role: 'unit', path: UNIT_FILE, origin: 'created' },
-    { role: 'logrotate', path: LOGROTATE_PATH, origin: 'created' },
-  ],
-  users: [{ name: 'envoy', origin: 'created' }],
-  groups: [{ name: 'envoy', origin: 'created' }],
-};
-/** A host the tool deployed: everything present, as the manifest says. */
-const deployed = (
-  manifest: HostState['manifest'] = { state: 'present', manifest: ours, text: serializeManifest(ours) },
-): HostState => ({
-  manifest,
-  dirs: {
-    installDir: dir('/opt/envoy-k8s-proxy', { entries: ['current', 'releases'] }),
-    configDir: dir('/etc/envoy-k8s-proxy', {
-      mode: 0o750,
-      group: 'envoy',
-      entries: ['envoy.yaml', 'lds.yaml', 'cds.yaml', 'eds_k8s.yaml'],
-    }),
-    logDir: dir('/var/log/envoy-k8s-proxy', {
-      mode: 0o750,
-      owner: 'envoy',
-      group: 'envoy',
-      entries: ['access.log', 'admin.log'],
-    }),
-  },
-  files: {
-    unit: { type: 'file', firstLine: HEADER },
-    logrotate: { type: 'file', firstLine: HEADER },
-    keepalived: { type: 'absent' },
-  },
-  user: { exists: true, uid: 999, gid: 997, home: '/nonexistent', shell: '/usr/sbin/nologin' },
-  group: { exists: true, gid: 997 },
-});
+import { HEADER, deployed, dir, fresh, inv, ours } from './fixtures.ts';
 
 describe('deploy claims', () => {
   it('claims everything on a fresh host', () => {
@@ -90,7 +24,14 @@ describe('deploy claims', () => {
   it('claims keepalived.conf only with a VIP, and refuses one it did not render', () => {
     const withVip = {
       ...inv,
-      vip: { address: '10.0.0.100', prefix: 24, routerId: 51, advertIntervalMs: 200, preempt: false },
+      vip: {
+        address: '10.0.0.100',
+        prefix: 24,
+        routerId: 51,
+        advertIntervalMs: 200,
+        preempt: false,
+        textfileDir: '/var/lib/prometheus/node-exporter',
+      },
     };
     const paths = (c: unknown) => (c as { next: Manifest }).next.paths.map((e) => e.role);
     expect(paths(claimForDeploy(inv, fresh()))).not.toContain('keepalived');
@@ -211,6 +152,7 @@ describe('uninstall', () => {
       installDir: [['rm', '-rf', '--', '/opt/envoy-k8s-proxy']],
       configDir: [['rm', '-rf', '--', '/etc/envoy-k8s-proxy']],
       logDir: [],
+      vipMetric: [],
       accounts: [],
     });
     expect('remaining' in d && serializeManifest(d.remaining)).toBe(
@@ -239,6 +181,7 @@ describe('uninstall', () => {
       installDir: [],
       configDir: [],
       logDir: [],
+      vipMetric: [],
       accounts: [],
     });
     expect('parts' in d && [...d.parts.installDir.kept, ...d.parts.accounts.kept]).toEqual([

@@ -16,7 +16,15 @@ function withVip(vip: Partial<VipSpec> = {}): Inventory {
   return {
     ...inv,
     hosts: [inv.hosts[0]!, host('lb2', '192.168.1.12'), { ...host('lb3', '192.168.1.13'), vipPriority: 150 }],
-    vip: { address: '192.168.1.100', prefix: 24, routerId: 51, advertIntervalMs: 200, preempt: false, ...vip },
+    vip: {
+      address: '192.168.1.100',
+      prefix: 24,
+      routerId: 51,
+      advertIntervalMs: 200,
+      preempt: false,
+      textfileDir: '/var/lib/prometheus/node-exporter',
+      ...vip,
+    } as VipSpec,
   };
 }
 

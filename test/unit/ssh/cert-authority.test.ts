@@ -46,7 +46,7 @@ describe('@cert-authority', () => {
     // as in OpenSSH, a host on another port is looked up as [host]:port: the CA line must name that form
     writeFileSync(user, `# fleet CA\n@cert-authority *.example.com,[*.example.com]:* ${ca}\n`);
     writeFileSync(global, '');
-    const err = await verifyHostKey(target('strict', 2222), blob).catch((e: unknown) => e as Error);
+    const err = (await verifyHostKey(target('strict', 2222), blob).catch((e: unknown) => e)) as Error;
     expect(err.message).toBe(
       `lb1: [lb1.example.com]:2222 is trusted through @cert-authority only (${user} line 2), and this tool cannot ` +
         `check host certificates (its SSH library verifies plain host keys only): refusing to connect (it offered ` +

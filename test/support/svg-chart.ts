@@ -16,6 +16,8 @@ export interface PanelSpec {
   /** Where the x axis is labelled; its range is theirs (first to last). */
   xTicks: { value: number; label: string }[];
   yFormat?: (v: number) => string;
+  /** Vertical lines at these x values, labelled at the top (events during a run). */
+  markers?: { x: number; label: string }[];
 }
 
 export interface Box {
@@ -75,6 +77,12 @@ export function panel(spec: PanelSpec, box: Box): string {
     `<text x="${num(plot.x + plot.w / 2)}" y="${num(plot.y + plot.h + 29)}" ${FONT} font-size="10" text-anchor="middle">${escapeXml(spec.xLabel)}</text>`,
     `<text transform="translate(${num(box.x + 12)} ${num(plot.y + plot.h / 2)}) rotate(-90)" ${FONT} font-size="10" text-anchor="middle">${escapeXml(spec.yLabel)}</text>`,
   );
+  for (const [i, m] of (spec.markers ?? []).entries()) {
+    out.push(
+      `<line x1="${num(px(m.x))}" y1="${num(plot.y)}" x2="${num(px(m.x))}" y2="${num(plot.y + plot.h)}" stroke="#888" stroke-dasharray="2 3"/>`,
+      `<text x="${num(px(m.x) + 3)}" y="${num(plot.y + 11 + (i % 2) * 11)}" ${FONT} font-size="9" fill="#666">${escapeXml(m.label)}</text>`,
+    );
+  }
   spec.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length]!;
     const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { benchChart, benchSeries, type BenchDoc } from '../../../test/bench/chart.ts';
 import { niceScale } from '../../../test/support/svg-chart.ts';
+import { wellFormed } from '../../../test/support/well-formed.ts';
 
 const fig = (name: string, label: string, s: number) => ({ name, label, median: { wallMs: s * 1000 } });
 const doc: BenchDoc = {
@@ -24,17 +25,6 @@ const doc: BenchDoc = {
     { hosts: 2, floor: { medianMs: 500 }, figures: [fig('fresh', 'fresh deploy', 22)] },
   ],
 };
-
-/** Tags open and close in order (a well-formedness check without an XML library). */
-function wellFormed(svg: string): boolean {
-  const stack: string[] = [];
-  for (const m of svg.matchAll(/<(\/?)([a-z]+)[^>]*?(\/?)>/g)) {
-    if (m[3]) continue;
-    if (!m[1]) stack.push(m[2]!);
-    else if (stack.pop() !== m[2]) return false;
-  }
-  return stack.length === 0 && !/&(?!amp;|lt;|gt;|quot;)/.test(svg);
-}
 
 describe('bench chart', () => {
   it('one series per figure in host order, a figure missing at a count has no point there, the floor last and dashed', () => {

@@ -17,7 +17,8 @@ import { effective, readSshConfig, type Effective, type Endpoint } from './ssh-c
 import { spawnProxyCommand, type ProxyProcess } from './proxy-command.ts';
 
 export { parseProxyJump } from './ssh-config.ts';
-import { trace, traced } from './trace.ts';
+import { trace, traced, traceLevel } from './trace.ts';
+import { agentHint, agentKeys, unusableAgentKeys } from './agent-keys.ts';
 import type { Transport } from './types.ts';
 
 export interface ConnectOptions {
@@ -116,6 +117,13 @@ async function withProxyDetail(err: unknown, proxy: ProxyProcess, command: strin
   return new ToolError('connect', detail, { host: err.host, cause: err });
 }
 
+/** A login the server refused: name the agent's keys that were never offered (FIDO, certificates). */
+async function withAgentHint(err: unknown, socket: string | undefined): Promise<unknown> {
+  if (!(err instanceof ToolError) || err.kind !== 'connect' || !/authentication failed/.test(err.detail)) return err;
+  const hint = await agentHint(socket);
+  return hint ? new ToolError('connect', `${err.detail}${hint}`, { host: err.host, cause: err }) : err;
+}
+
 /** Connect, verify the host key against known_hosts, authenticate; classified errors per host. */
 export async function connect(host: HostSpec, opts: ConnectOptions = {}): Promise<Transport> {
   const s = host.ssh;
@@ -132,6 +140,11 @@ export async function connect(host: HostSpec, opts: ConnectOptions = {}): Promis
   }
   const agentEnv = target.agent === undefined ? env : { ...env, SSH_AUTH_SOCK: target.agent ?? undefined };
   const auth = await authMethods(host.name, s, agentEnv, target.identityFiles);
+  const agentSocket = auth.some((a) => a.type === 'agent') ? agentEnv.SSH_AUTH_SOCK : undefined;
+  if (agentSocket && traceLevel() >= 1) {
+    const skipped = unusableAgentKeys(await agentKeys(agentSocket));
+    if (skipped.length) trace(host.name, `ssh-agent keys the SSH library cannot offer: ${skipped.join(', ')}`);
+  }
   const leg = (e: Endpoint): Leg => ({
     name: host.name,
     address: e.address,
@@ -158,7 +171,8 @@ export async function connect(host: HostSpec, opts: ConnectOptions = {}): Promis
     }
   } catch (err) {
     disposeAll();
-    throw proxy ? await withProxyDetail(err, proxy, target.proxyCommand!) : err;
+    const failed = proxy ? await withProxyDetail(err, proxy, target.proxyCommand!) : err;
+    throw await withAgentHint(failed, agentSocket);
   }
   const client = opened.at(-1)!.connection;
   if (!client) {

@@ -14,9 +14,11 @@ import { hostKeyOffer, noPinnedTypeMessage, pinnedOfferProblem, verifyHostKey } 
 import { hostLookupName } from './known-hosts.ts';
 import { createTransport } from './transport.ts';
 import { effective, readSshConfig, type Effective, type Endpoint } from './ssh-config.ts';
+import { spawnProxyCommand, type ProxyProcess } from './proxy-command.ts';
 
 export { parseProxyJump } from './ssh-config.ts';
-import { trace, traced } from './trace.ts';
+import { trace, traced, traceLevel } from './trace.ts';
+import { agentHint, agentKeys, unusableAgentKeys } from './agent-keys.ts';
 import type { Transport } from './types.ts';
 
 export interface ConnectOptions {
@@ -37,7 +39,13 @@ interface Leg extends ConnectTarget {
   hostKeyChecking: HostSpec['ssh']['hostKeyChecking'];
 }
 
-async function openLeg(leg: Leg, auth: AuthMethod[], opts: ConnectOptions, sock?: Duplex): Promise<NodeSSH> {
+async function openLeg(
+  leg: Leg,
+  auth: AuthMethod[],
+  opts: ConnectOptions,
+  sock?: Duplex,
+  through = 'the proxyJump',
+): Promise<NodeSSH> {
   const ssh = new NodeSSH();
   let hostKeyError: unknown;
   const hostVerifier: HostVerifier = (key, verify) => {
@@ -58,7 +66,7 @@ async function openLeg(leg: Leg, auth: AuthMethod[], opts: ConnectOptions, sock?
   const start = performance.now();
   trace(
     leg.name,
-    `connecting to ${leg.user}@${who}${sock ? ' (through the proxyJump)' : ''}, offering ${auth.map(describeAuth).join(', ')}`,
+    `connecting to ${leg.user}@${who}${sock ? ` (through ${through})` : ''}, offering ${auth.map(describeAuth).join(', ')}`,
   );
   try {
     await ssh.connect({
@@ -99,6 +107,23 @@ function forwardThrough(bastion: NodeSSH, leg: Leg, via: string): Promise<Duplex
   });
 }
 
+/** A connection that failed through a ProxyCommand: how the command ended and what it said. */
+async function withProxyDetail(err: unknown, proxy: ProxyProcess, command: string): Promise<unknown> {
+  if (!(err instanceof ToolError) || err.kind !== 'connect') return err;
+  await new Promise((r) => setTimeout(r, 50)); // its exit and last stderr arrive just after the stream's end
+  const said = proxy.stderr();
+  const how = proxy.ended() ?? 'still running';
+  const detail = `${err.detail} (ProxyCommand ${JSON.stringify(command)}: ${how}${said ? `; it said: ${said}` : ''})`;
+  return new ToolError('connect', detail, { host: err.host, cause: err });
+}
+
+/** A login the server refused: name the agent's keys that were never offered (FIDO, certificates). */
+async function withAgentHint(err: unknown, socket: string | undefined): Promise<unknown> {
+  if (!(err instanceof ToolError) || err.kind !== 'connect' || !/authentication failed/.test(err.detail)) return err;
+  const hint = await agentHint(socket);
+  return hint ? new ToolError('connect', `${err.detail}${hint}`, { host: err.host, cause: err }) : err;
+}
+
 /** Connect, verify the host key against known_hosts, authenticate; classified errors per host. */
 export async function connect(host: HostSpec, opts: ConnectOptions = {}): Promise<Transport> {
   const s = host.ssh;
@@ -115,6 +140,11 @@ export async function connect(host: HostSpec, opts: ConnectOptions = {}): Promis
   }
   const agentEnv = target.agent === undefined ? env : { ...env, SSH_AUTH_SOCK: target.agent ?? undefined };
   const auth = await authMethods(host.name, s, agentEnv, target.identityFiles);
+  const agentSocket = auth.some((a) => a.type === 'agent') ? agentEnv.SSH_AUTH_SOCK : undefined;
+  if (agentSocket && traceLevel() >= 1) {
+    const skipped = unusableAgentKeys(await agentKeys(agentSocket));
+    if (skipped.length) trace(host.name, `ssh-agent keys the SSH library cannot offer: ${skipped.join(', ')}`);
+  }
   const leg = (e: Endpoint): Leg => ({
     name: host.name,
     address: e.address,
@@ -124,24 +154,36 @@ export async function connect(host: HostSpec, opts: ConnectOptions = {}): Promis
     knownHosts: s.knownHosts,
     hostKeyChecking: s.hostKeyChecking,
   });
-  // each hop is reached through the one before it; the target through the last
+  // each hop is reached through the one before it; the target through the last (or a ProxyCommand)
   const opened: NodeSSH[] = [];
-  const disposeAll = () => opened.forEach((c) => c.dispose());
+  const proxy = target.proxyCommand
+    ? spawnProxyCommand(target.proxyCommand, { ...process.env, ...env }, host.name)
+    : undefined;
+  const disposeAll = () => {
+    opened.forEach((c) => c.dispose());
+    proxy?.kill();
+  };
   try {
     for (const [i, e] of [...target.jumps, target].entries()) {
       const via = opened.at(-1);
-      const sock = via ? await forwardThrough(via, leg(e), target.jumps[i - 1]!.alias) : undefined;
-      opened.push(await openLeg(leg(e), auth, opts, sock));
+      const sock = via ? await forwardThrough(via, leg(e), target.jumps[i - 1]!.alias) : proxy?.sock;
+      opened.push(await openLeg(leg(e), auth, opts, sock, via ? undefined : 'the ProxyCommand'));
     }
   } catch (err) {
     disposeAll();
-    throw err;
+    const failed = proxy ? await withProxyDetail(err, proxy, target.proxyCommand!) : err;
+    throw await withAgentHint(failed, agentSocket);
   }
   const client = opened.at(-1)!.connection;
   if (!client) {
     disposeAll();
     throw new ToolError('connect', `connection to ${host.address} closed right after login`, { host: host.name });
   }
-  const bastions = opened.slice(0, -1);
-  return traced(createTransport(host, client, { onClose: () => bastions.forEach((b) => b.dispose()) }), host);
+  // the server may end the connection first: the proxy then has nothing left to carry
+  client.once('close', () => proxy?.kill());
+  const onClose = () => {
+    opened.slice(0, -1).forEach((b) => b.dispose());
+    proxy?.kill();
+  };
+  return traced(createTransport(host, client, { onClose }), host);
 }

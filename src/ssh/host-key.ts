@@ -83,6 +83,29 @@ export function noPinnedTypeMessage(offer: HostKeyOffer, who: string, file: stri
   );
 }
 
+/**
+ * A host known_hosts trusts only through @cert-authority. ssh2 (1.17) offers and checks plain host
+ * keys only (docs/troubleshooting.md, "Host certificates"), so say so, and how to pin the plain
+ * key over a connection OpenSSH has verified with the certificate.
+ */
+export function certAuthorityMessage(ca: KnownHostEntry, t: HostKeyTarget, keyType: string, keyBase64: string): string {
+  const who = hostLookupName(t.address, t.port);
+  const fp = fingerprint(Buffer.from(keyBase64, 'base64'));
+  const port = t.port === 22 ? '' : ` -p ${t.port}`;
+  const file = ca.file ?? t.knownHosts;
+  return (
+    `${who} is trusted through @cert-authority only (${file} line ${ca.line}), and this tool cannot check host ` +
+    `certificates (its SSH library verifies plain host keys only): refusing to connect (it offered ${keyType} ${fp}). ` +
+    `Pin the host's own key beside the CA line, read over a connection OpenSSH verifies with the certificate: ` +
+    `echo "${who} $(ssh${port} ${t.address} cat /etc/ssh/ssh_host_${keyFileName(keyType)}_key.pub | cut -d' ' -f1,2)" >> ${t.knownHosts}`
+  );
+}
+
+/** The name part of sshd's host key file for a key type (ssh_host_<name>_key). */
+function keyFileName(keyType: string): string {
+  return keyType === 'ssh-ed25519' ? 'ed25519' : keyType === 'ssh-rsa' ? 'rsa' : 'ecdsa';
+}
+
 export interface HostKeyTarget {
   /** Inventory name, prefixed to messages. */
   name: string;
@@ -131,6 +154,9 @@ export async function verifyHostKey(
       );
     }
     case 'unknown':
+      // A CA vouches for this host, but ssh2 cannot negotiate certificates: never fall back to trust on first use.
+      if (found.knownTypes.length === 0 && found.authorities.length > 0)
+        return fail(certAuthorityMessage(found.authorities[0]!, target, keyType, keyBase64));
       // Never beside a pinned key: only the server's choice of type separates the two (defence in
       // depth, the connection offers pinned types only).
       if (target.hostKeyChecking === 'accept-new' && found.knownTypes.length === 0) {

@@ -14,7 +14,7 @@ export interface KnownHostEntry {
   line: number;
   /** The file it came from, when entries of several files are looked up together. */
   file?: string;
-  /** @revoked: this key is refused for matching hosts; @cert-authority: not a host key (unsupported). */
+  /** @revoked: this key is refused for matching hosts; @cert-authority: a CA key, not a host key. */
   marker?: 'revoked' | 'cert-authority';
   /** Comma-separated patterns (`host`, `[host]:port`, `*`, `?`, `!neg`), or a hashed name. */
   patterns: string[];
@@ -29,6 +29,8 @@ export interface HostKeyLookup {
   entry?: KnownHostEntry;
   /** Key types known for this host (for "keys of a different type are known"). */
   knownTypes: string[];
+  /** @cert-authority lines naming this host (their CA keys vouch for host certificates). */
+  authorities: KnownHostEntry[];
 }
 
 /** The name OpenSSH looks up and writes: `host` on port 22, `[host]:port` otherwise. */
@@ -124,16 +126,17 @@ export function lookupHostKey(
   keyBase64: string,
 ): HostKeyLookup {
   const name = hostLookupName(host, port);
+  const authorities = entries.filter((e) => e.marker === 'cert-authority' && entryMatchesHost(e, name));
   const forHost = entries.filter((e) => e.marker !== 'cert-authority' && entryMatchesHost(e, name));
   const revoked = forHost.find((e) => e.marker === 'revoked' && sameKey(e, keyType, keyBase64));
   const keys = forHost.filter((e) => e.marker === undefined);
   const knownTypes = [...new Set(keys.map((e) => e.keyType))];
-  if (revoked) return { status: 'revoked', entry: revoked, knownTypes };
+  if (revoked) return { status: 'revoked', entry: revoked, knownTypes, authorities };
   const match = keys.find((e) => sameKey(e, keyType, keyBase64));
-  if (match) return { status: 'match', entry: match, knownTypes };
+  if (match) return { status: 'match', entry: match, knownTypes, authorities };
   const differing = keys.find((e) => e.keyType === keyType);
-  if (differing) return { status: 'mismatch', entry: differing, knownTypes };
-  return { status: 'unknown', knownTypes };
+  if (differing) return { status: 'mismatch', entry: differing, knownTypes, authorities };
+  return { status: 'unknown', knownTypes, authorities };
 }
 
 export function checkHostKey(

@@ -1,11 +1,12 @@
 // ~/.ssh/config, as OpenSSH reads it for `ssh <address>` (parsed by the maintained ssh-config
-// package): HostName, User, Port, IdentityFile, IdentityAgent and ProxyJump chains. What the
-// inventory says wins; the config fills in only what it leaves out.
+// package): HostName, User, Port, IdentityFile, IdentityAgent, ProxyJump chains and ProxyCommand.
+// What the inventory says wins; the config fills in only what it leaves out.
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import SSHConfig from 'ssh-config';
 import { ToolError } from '../errors.ts';
 import type { HostSpec, SshSpec } from '../inventory/types.ts';
+import { expandProxyCommand } from './proxy-command.ts';
 
 export type SshConfig = SSHConfig;
 
@@ -25,6 +26,8 @@ export interface Effective extends Endpoint {
   identityFiles: string[];
   /** The agent socket: the config's IdentityAgent (null: `none`), else SSH_AUTH_SOCK. */
   agent: string | null | undefined;
+  /** The config's ProxyCommand, tokens expanded (never beside jumps). */
+  proxyCommand?: string;
 }
 
 /** The parsed config, or undefined when the file does not exist. */
@@ -79,6 +82,20 @@ function hop(spec: string, config: SshConfig | undefined, fallbackUser: string):
 }
 
 /**
+ * The config's ProxyCommand when it decides the route: OpenSSH keeps whichever of ProxyCommand and
+ * ProxyJump it reads first (a later one is ignored), except that `ProxyJump none` yields to a
+ * ProxyCommand (checked with `ssh -G`, OpenSSH 9.2). The config's keys are in the order read.
+ */
+function proxyCommandFirst(c: Record<string, string | string[]>): string | undefined {
+  const command = one(c.proxycommand);
+  const jump = one(c.proxyjump);
+  if (command === undefined) return undefined;
+  if (jump === undefined || jump.toLowerCase() === 'none') return command;
+  const keys = Object.keys(c);
+  return keys.indexOf('proxycommand') < keys.indexOf('proxyjump') ? command : undefined;
+}
+
+/**
  * Where and how to connect to `host`: the inventory's values where it gave them (`ssh.given`),
  * the config's for the rest, the inventory's defaults last. A host spec built in code (no
  * `given`) is used as it is.
@@ -88,14 +105,19 @@ export function effective(host: HostSpec, config: SshConfig | undefined, home: s
   const given = new Set<string>(s.given ?? []);
   const c = s.given === undefined ? {} : lookup(config, host.address);
   const user = given.has('user') ? s.user : (one(c.user) ?? s.user);
-  const jumpSpec = given.has('proxyJump') ? s.proxyJump : (one(c.proxyjump) ?? s.proxyJump);
+  const command = given.has('proxyJump') ? undefined : proxyCommandFirst(c);
+  const jumpSpec = given.has('proxyJump') ? s.proxyJump : command ? undefined : (one(c.proxyjump) ?? s.proxyJump);
   const agent = one(c.identityagent);
   const files = c.identityfile === undefined ? [] : [c.identityfile].flat();
+  const address = one(c.hostname) ?? host.address;
+  const port = given.has('port') ? s.port : Number(one(c.port) ?? s.port);
+  const tokens = { host: address, alias: host.address, port, user };
   return {
     alias: host.address,
-    address: one(c.hostname) ?? host.address,
-    port: given.has('port') ? s.port : Number(one(c.port) ?? s.port),
+    address,
+    port,
     user,
+    ...(command && command.toLowerCase() !== 'none' && { proxyCommand: expandProxyCommand(command, tokens) }),
     jumps: !jumpSpec || jumpSpec.toLowerCase() === 'none' ? [] : jumpSpec.split(',').map((j) => hop(j, config, user)),
     identityFiles: given.has('identityFile')
       ? []

@@ -46,6 +46,8 @@ export interface BenchOptions {
   uplinkMbit?: number;
   /** The inventory's envoy.fetch for every run (the lab's default: control). */
   fetch?: 'control' | 'host';
+  /** false: the inventory's peerFetch.enabled: false (the release pushed to every host). */
+  peerFetch?: boolean;
   log: (line: string) => void;
 }
 
@@ -89,7 +91,14 @@ export async function measureHosts(n: number, o: BenchOptions): Promise<HostsRun
   const cache = mkdtempSync(join(tmpdir(), 'ekp-bench-cache-')); // the fresh deploy downloads the release too
   const env = cliEnv(cache);
   const fetch = o.fetch;
-  const inv = fetch ? inventoryVariant(lab.inventoryPath, (d) => (d.envoy = { ...d.envoy, fetch })) : lab.inventoryPath;
+  const peerFetch = o.peerFetch;
+  const inv =
+    fetch || peerFetch !== undefined
+      ? inventoryVariant(lab.inventoryPath, (d) => {
+          if (fetch) d.envoy = { ...d.envoy, fetch };
+          if (peerFetch !== undefined) d.peerFetch = { enabled: peerFetch };
+        })
+      : lab.inventoryPath;
   const unshape = o.uplinkMbit ? shapeUplink(labConfig().bridge, o.uplinkMbit) : () => {};
   const idle = { before: await idleRate(lab), after: 0 };
   // each run between two CPU marks: what the hosts spent on it, beside the control process's own

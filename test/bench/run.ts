@@ -48,6 +48,8 @@ export interface BenchOptions {
   fetch?: 'control' | 'host';
   /** false: the inventory's peerFetch.enabled: false (the release pushed to every host). */
   peerFetch?: boolean;
+  /** The inventory's rolling.serial (the lab's default: 1, one gated host at a time). */
+  serial?: number | string;
   log: (line: string) => void;
 }
 
@@ -92,11 +94,13 @@ export async function measureHosts(n: number, o: BenchOptions): Promise<HostsRun
   const env = cliEnv(cache);
   const fetch = o.fetch;
   const peerFetch = o.peerFetch;
+  const serial = o.serial;
   const inv =
-    fetch || peerFetch !== undefined
+    fetch || peerFetch !== undefined || serial !== undefined
       ? inventoryVariant(lab.inventoryPath, (d) => {
           if (fetch) d.envoy = { ...d.envoy, fetch };
           if (peerFetch !== undefined) d.peerFetch = { enabled: peerFetch };
+          if (serial !== undefined) d.rolling = { ...d.rolling, serial };
         })
       : lab.inventoryPath;
   const unshape = o.uplinkMbit ? shapeUplink(labConfig().bridge, o.uplinkMbit) : () => {};

@@ -7,8 +7,8 @@ import type { HostSpec } from '../../../src/inventory/types.ts';
 import { release } from '../../../src/modules/release.ts';
 import { Connections } from '../../../src/runner/connections.ts';
 import { PeerFetch } from '../../../src/runner/peer-fetch.ts';
-import { runTask } from '../../../src/runner/run.ts';
-import { task, type RunEvent, type TaskContext } from '../../../src/runner/types.ts';
+import { runStep, runTask } from '../../../src/runner/run.ts';
+import { task, type RunEvent, type Step, type TaskContext } from '../../../src/runner/types.ts';
 import { createFakeTransport, type FakeHandler, type FakeTransport } from '../../../src/ssh/fake.ts';
 import { host, inventory } from '../render/fixtures.ts';
 
@@ -203,5 +203,35 @@ describe('release module with peers', () => {
     expect(result.message).toBe(
       'install 1.35.0 (x86_64); uploaded from the control machine: lb1 cannot serve it: its run ended before it had the release',
     );
+  });
+});
+
+describe('runStep: fallback and note', () => {
+  const failing = (line: string) => (line.includes('first') ? { code: 1, stderr: 'no route' } : {});
+  const steps = (): Step[] => [
+    {
+      kind: 'fallback',
+      action: 'try first',
+      steps: [{ kind: 'exec', action: 'run first', command: 'first' }],
+      otherwise: (why) => [
+        { kind: 'exec', action: 'run second', command: 'second' },
+        { kind: 'note', action: 'say why', message: `second because: ${why}` },
+      ],
+    },
+  ];
+
+  it('a failed step runs what `otherwise` says, given why; notes are collected', async () => {
+    const t = createFakeTransport('lb1', failing);
+    const notes: string[] = [];
+    for (const s of steps()) await runStep(s, t, 'lb1', undefined, notes);
+    expect(t.commands).toEqual([expect.stringContaining('first'), expect.stringContaining('second')]);
+    expect(notes).toEqual(['second because: unable to run first: no route']);
+  });
+
+  it('Ctrl-C is never a reason to fall back', async () => {
+    const ctl = new AbortController();
+    const t = createFakeTransport('lb1', (line) => (ctl.abort(), failing(line)));
+    await expect(runStep(steps()[0]!, t, 'lb1', ctl.signal)).rejects.toThrow(/interrupted/);
+    expect(t.commands).toHaveLength(1);
   });
 });

@@ -9,14 +9,21 @@ import { envoyConfig, envoyConfigGated } from './envoy_config/main.ts';
 import { envoyService } from './envoy_service/main.ts';
 import { ownership } from './ownership/main.ts';
 import { vip } from './vip/main.ts';
+import type { PeerFetch } from '../src/runner/peer-fetch.ts';
+
+export interface PlaybookOptions {
+  allowDowngrade?: boolean;
+  /** The run's seeds and peers for the release (fetch: control). */
+  peers?: PeerFetch;
+}
 
 /** deploy / plan: everything, started and healthy; config changes kept reversible until the gate. */
-export async function deployPlaybook(inv: Inventory, o: { allowDowngrade?: boolean } = {}): Promise<Role[]> {
+export async function deployPlaybook(inv: Inventory, o: PlaybookOptions = {}): Promise<Role[]> {
   return [ownership, envoyBinary(await roleOptions(inv, o)), envoyConfigGated, envoyService({ start: true }), vip];
 }
 
 /** install: binary, config and unit in place, not started. */
-export async function installPlaybook(inv: Inventory, o: { allowDowngrade?: boolean } = {}): Promise<Role[]> {
+export async function installPlaybook(inv: Inventory, o: PlaybookOptions = {}): Promise<Role[]> {
   return [ownership, envoyBinary(await roleOptions(inv, o)), envoyConfig, envoyService({ start: false })];
 }
 

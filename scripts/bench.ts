@@ -1,5 +1,5 @@
 // pnpm run bench [--hosts-counts 1,4,8,16] [--repeat K] [--json FILE] [--keep] [--release-mib M]
-//                [--uplink-mbit R] [--fetch control|host]
+//                [--uplink-mbit R] [--fetch control|host] [--peer-fetch on|off] [--serial N|P%]
 // Figures, not a test: for each host count a fresh lab, the parallel-ssh floor, then the tool's fresh,
 // no-op, endpoint-only and restart deploys as child processes. See docs/benchmarks.md.
 import { writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { ansibleTable, breakdown, figuresTable, machineLine, verdictLines, verdi
 import { runBench } from '../test/bench/run.ts';
 
 const USAGE =
-  'usage: pnpm run bench [--hosts-counts 1,4,8,16] [--repeat K] [--json FILE] [--keep] [--release-mib M] [--uplink-mbit R] [--fetch control|host]';
+  'usage: pnpm run bench [--hosts-counts 1,4,8,16] [--repeat K] [--json FILE] [--keep] [--release-mib M] [--uplink-mbit R] [--fetch control|host] [--peer-fetch on|off] [--serial N|P%]';
 
 function options() {
   const { values } = parseArgs({
@@ -24,6 +24,8 @@ function options() {
       'release-mib': { type: 'string' },
       'uplink-mbit': { type: 'string' },
       fetch: { type: 'string' },
+      'peer-fetch': { type: 'string' },
+      serial: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -37,12 +39,16 @@ function options() {
   const releaseMiB = positive(values['release-mib']);
   const uplinkMbit = positive(values['uplink-mbit']);
   const fetch = values.fetch;
+  const peerFetch = values['peer-fetch'];
+  const serial = values.serial;
   if (
     hostCounts.some((n) => !Number.isInteger(n) || n < 1) ||
     !Number.isInteger(repeat) ||
     repeat < 1 ||
     [releaseMiB, uplinkMbit].some((x) => x !== undefined && !(Number.isInteger(x) && x > 0)) ||
-    (fetch !== undefined && fetch !== 'control' && fetch !== 'host')
+    (fetch !== undefined && fetch !== 'control' && fetch !== 'host') ||
+    (peerFetch !== undefined && peerFetch !== 'on' && peerFetch !== 'off') ||
+    (serial !== undefined && !/^([1-9]\d*|[1-9]\d?%|100%)$/.test(serial))
   )
     throw new Error(USAGE);
   return {
@@ -53,6 +59,8 @@ function options() {
     ...(releaseMiB ? { releaseMiB } : {}),
     ...(uplinkMbit ? { uplinkMbit } : {}),
     ...(fetch ? { fetch: fetch as 'control' | 'host' } : {}),
+    ...(peerFetch ? { peerFetch: peerFetch === 'on' } : {}),
+    ...(serial ? { serial: /%$/.test(serial) ? serial : Number(serial) } : {}),
   };
 }
 
@@ -68,7 +76,7 @@ const checks = verdicts(runs);
 
 console.log(`\n${machineLine(machine)}`);
 console.log(
-  `release ${o.releaseMiB ? `padded to ${o.releaseMiB} MiB` : 'the plain stand-in'}, control uplink ${o.uplinkMbit ? `shaped to ${o.uplinkMbit} Mbit/s` : 'not shaped'}, fetch: ${o.fetch ?? 'control (the lab default)'}`,
+  `release ${o.releaseMiB ? `padded to ${o.releaseMiB} MiB` : 'the plain stand-in'}, control uplink ${o.uplinkMbit ? `shaped to ${o.uplinkMbit} Mbit/s` : 'not shaped'}, fetch: ${o.fetch ?? 'control (the lab default)'}, peer fetch ${o.peerFetch === false ? 'off (a push per host)' : 'on (the default)'}, rolling.serial ${o.serial ?? '1 (the default)'}`,
 );
 console.log(
   `medians of ${o.repeat} for the floor, no-op and endpoint figures; fresh deploy, restart, upgrade and the upload floors run once per host count\n`,
@@ -95,6 +103,8 @@ if (o.json) {
       releaseMiB: o.releaseMiB,
       uplinkMbit: o.uplinkMbit,
       fetch: o.fetch,
+      peerFetch: o.peerFetch,
+      serial: o.serial,
     },
     startup,
     runs,

@@ -27,7 +27,7 @@ export function envoyBinary(o: RoleOptions): Role {
           source:
             inv.envoy.fetch === 'host' && !inv.envoy.localFile
               ? { mode: 'host', url: (arch) => releaseUrl(inv.envoy.version, arch, inv.envoy.mirror) }
-              : { mode: 'control', local: o.localRelease },
+              : { mode: 'control', local: o.localRelease, peers: o.peers },
         }),
       ),
       task(

@@ -5,7 +5,7 @@ import type { HostSpec, Inventory } from '../inventory/types.ts';
 import { connect } from '../ssh/index.ts';
 import { Connections } from '../runner/connections.ts';
 import { runPlay } from '../runner/run.ts';
-import type { Gate, Role, RunResult } from '../runner/types.ts';
+import type { Gate, Role, RunEvent, RunResult, RunService } from '../runner/types.ts';
 import { createReporter } from '../output/reporter.ts';
 import { EXIT, type CommandContext } from './spec.ts';
 
@@ -18,6 +18,8 @@ export interface PlayOptions {
   /** 0 nothing changed (or would), 2 something did, 1 any failure or unreachable host. */
   detailedExitcode?: boolean;
   gate?: Gate;
+  /** Lives for the run (the seeds' release servers): closed at its end, before the connections. */
+  service?: RunService;
 }
 
 export async function play(
@@ -31,6 +33,11 @@ export async function play(
   const diff = !!o.diff;
   const conns = new Connections((h, c) => connect(h, c), ctx.signal);
   const reporter = createReporter({ json: o.json, diff, hosts: hosts.map((h) => h.name), color: ctx.style.color });
+  const emit = (e: RunEvent) => {
+    o.service?.event(e);
+    reporter.event(e);
+  };
+  o.service?.attach(conns, emit);
   try {
     const result = await runPlay(
       { inv, hosts, roles },
@@ -44,11 +51,12 @@ export async function play(
         gate: o.gate,
       },
       conns,
-      (e) => reporter.event(e),
+      emit,
     );
     await reporter.done(result, check);
     return o.detailedExitcode ? detailedExitCode(result) : playExitCode(result);
   } finally {
+    await o.service?.close();
     await conns.closeAll();
   }
 }

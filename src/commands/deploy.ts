@@ -1,6 +1,7 @@
 // deploy: converge the selected hosts: binary, config, service started and healthy (idempotent).
 // plan and install are the same command with another playbook or check mode (converge).
-import { deployGateFor, deployPlaybook } from '../../roles/index.ts';
+import { deployGateFor, deployPlaybook, type PlaybookOptions } from '../../roles/index.ts';
+import { PeerFetch } from '../runner/peer-fetch.ts';
 import type { Inventory } from '../inventory/types.ts';
 import type { Role } from '../runner/types.ts';
 import { selectCheckedHosts } from '../cli/hosts.ts';
@@ -25,7 +26,7 @@ export interface ConvergeOptions extends FleetOptions {
 interface Converge {
   name: string;
   summary: string;
-  playbook: (inv: Inventory, o: { allowDowngrade?: boolean }) => Promise<Role[]>;
+  playbook: (inv: Inventory, o: PlaybookOptions) => Promise<Role[]>;
   /** Check mode: nothing changes, and diffs show unless --no-diff. */
   check: boolean;
   /** Hosts with changes go in gated batches (deploy; plan shows the batches). */
@@ -57,7 +58,9 @@ export function converge(c: Converge): CommandSpec<ConvergeOptions> {
     failureExit: (o) => (o.detailedExitcode ? EXIT.failed : undefined),
     async action(o, ctx) {
       const { inv, hosts } = await selectCheckedHosts(o);
-      const roles = await c.playbook(inv, o);
+      // seeds and peers among the hosts of this run (--limit included)
+      const peers = new PeerFetch(inv, hosts);
+      const roles = await c.playbook(inv, { allowDowngrade: o.allowDowngrade, peers });
       return play(ctx, inv, hosts, roles, {
         forks: o.forks,
         json: o.json,
@@ -66,6 +69,7 @@ export function converge(c: Converge): CommandSpec<ConvergeOptions> {
         maxFailPercent: c.check ? undefined : (o.maxFail ?? inv.rolling.maxFailPercent),
         detailedExitcode: o.detailedExitcode,
         gate: c.gated ? deployGateFor(inv) : undefined,
+        service: peers,
       });
     },
   };

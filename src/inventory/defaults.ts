@@ -100,6 +100,9 @@ export const HEALTH_LISTENER_DEFAULTS: Filled<Omit<NonNullable<RawInventory['hea
   port: 9903,
 };
 
+// Next to the health listener's port; bound on the seed's own address only while a run needs it.
+export const PEER_FETCH_DEFAULTS: Filled<NonNullable<RawInventory['peerFetch']>> = { enabled: true, port: 9904 };
+
 export const PATHS_DEFAULTS: Filled<NonNullable<RawInventory['paths']>> = {
   installDir: '/opt/envoy-k8s-proxy',
   configDir: '/etc/envoy-k8s-proxy',

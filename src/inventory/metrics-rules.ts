@@ -3,7 +3,7 @@
 import { CLUSTER_NAME } from './formats.ts';
 import { describe } from './issues.ts';
 import type { RuleProblem } from './rules.ts';
-import { HEALTH_SIDE, METRICS_SIDE, checkSideListener } from './side-listener-rules.ts';
+import { HEALTH_SIDE, METRICS_SIDE, PEER_FETCH_SIDE, checkSideListener } from './side-listener-rules.ts';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | undefined =>
@@ -30,4 +30,11 @@ export function checkMetrics(root: Obj): RuleProblem[] {
 /** The health listener against the admin interface, the cluster listeners and the metrics listener. */
 export function checkHealthListener(root: Obj): RuleProblem[] {
   return checkSideListener(root, HEALTH_SIDE, [METRICS_SIDE]);
+}
+
+/** The seed's release server: only with peers, and in fetch: control mode (fetch: host never starts it). */
+export function checkPeerFetch(root: Obj): RuleProblem[] {
+  if (list(root.hosts).length < 2) return [];
+  if (obj(root.envoy)?.fetch === 'host' && obj(root.envoy)?.localFile === undefined) return [];
+  return checkSideListener(root, PEER_FETCH_SIDE, [METRICS_SIDE, HEALTH_SIDE]);
 }

@@ -23,6 +23,7 @@ import {
   METRICS_DEFAULTS,
   HEALTH_LISTENER_DEFAULTS,
   PATHS_DEFAULTS,
+  PEER_FETCH_DEFAULTS,
   ROLLING_DEFAULTS,
   SSH_DEFAULTS,
   VIP_DEFAULTS,
@@ -66,6 +67,7 @@ export function resolveInventory(raw: RawInventory, ctx: ResolveContext): Invent
     accessLog: resolveAccessLog(raw, paths.logDir),
     metrics: deepMerge(METRICS_DEFAULTS, raw.metrics),
     healthListener: deepMerge(HEALTH_LISTENER_DEFAULTS, raw.healthListener),
+    peerFetch: deepMerge(PEER_FETCH_DEFAULTS, raw.peerFetch),
     paths,
     ...(raw.vip && { vip: resolveVip(raw.vip) }),
   };

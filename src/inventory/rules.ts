@@ -8,7 +8,7 @@ import { ADMIN_DEFAULTS, CLUSTER_DEFAULTS, SSH_DEFAULTS } from './defaults.ts';
 import { CLUSTER_NAME, HOST_NAME, canonicalIp, ipFamily, isHostAddress, isWildcard, parseHostPort } from './formats.ts';
 import { describe } from './issues.ts';
 import { checkOwnership } from './ownership-rules.ts';
-import { checkHealthListener, checkMetrics } from './metrics-rules.ts';
+import { checkHealthListener, checkMetrics, checkPeerFetch } from './metrics-rules.ts';
 import { checkVip } from './vip-rules.ts';
 
 export interface RuleProblem {
@@ -46,6 +46,7 @@ export function checkRules(data: unknown): RuleProblem[] {
     ...checkEnvoy(root),
     ...checkMetrics(root),
     ...checkHealthListener(root),
+    ...checkPeerFetch(root),
     ...checkOwnership(root),
     ...checkVip(root),
   ];

@@ -242,6 +242,18 @@ export const healthListenerSchema = z.strictObject({
   address: ipAddress().optional().describe("Address the health listener binds; default: each host's own address"),
 });
 
+export const peerFetchSchema = z.strictObject({
+  enabled: z
+    .boolean(msg('expected true or false'))
+    .optional()
+    .describe(
+      'fetch: control with 2 hosts or more: upload the release to one host per subnet, which serves it to the others',
+    ),
+  port: port()
+    .optional()
+    .describe("Port of the seed's temporary HTTP server, on its own address, for the length of the run (default 9904)"),
+});
+
 export const pathsSchema = z.strictObject({
   installDir: remotePath().optional(),
   configDir: remotePath().optional(),
@@ -271,6 +283,9 @@ export const inventorySchema = z
       .describe(
         'A listener per host answering GET /healthz: 200 when ready, 503 after POST /healthcheck/fail (keepalived, a cloud NLB or an F5 polls it)',
       ),
+    peerFetch: peerFetchSchema
+      .optional()
+      .describe('Upload the release once per subnet; the hosts fetch it from that seed and verify its sha256'),
     paths: pathsSchema.optional(),
     hardening: hardening(),
     vip: vipSchema

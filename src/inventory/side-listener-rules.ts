@@ -2,7 +2,13 @@
 // interface and each other: a port two of them would bind on overlapping addresses is refused
 // here, before anything renders. Like rules.ts, this reads the parsed YAML defensively so it runs
 // while other keys are broken.
-import { ADMIN_DEFAULTS, CLUSTER_DEFAULTS, HEALTH_LISTENER_DEFAULTS, METRICS_DEFAULTS } from './defaults.ts';
+import {
+  ADMIN_DEFAULTS,
+  CLUSTER_DEFAULTS,
+  HEALTH_LISTENER_DEFAULTS,
+  METRICS_DEFAULTS,
+  PEER_FETCH_DEFAULTS,
+} from './defaults.ts';
 import { ipFamily } from './formats.ts';
 import type { RuleProblem } from './rules.ts';
 import { overlaps } from './rules.ts';
@@ -17,7 +23,7 @@ const ip = (v: unknown) => (typeof v === 'string' && ipFamily(v) ? v : undefined
 
 /** An HTTP listener the tool adds next to the proxying ones, under its own inventory key. */
 export interface SideListener {
-  key: 'metrics' | 'healthListener';
+  key: 'metrics' | 'healthListener' | 'peerFetch';
   label: string;
   defaultPort: number;
 }
@@ -31,6 +37,13 @@ export const HEALTH_SIDE: SideListener = {
   key: 'healthListener',
   label: 'health listener',
   defaultPort: HEALTH_LISTENER_DEFAULTS.port,
+};
+
+/** The seed's temporary release server (release/peer-server.ts): on the host's own address too. */
+export const PEER_FETCH_SIDE: SideListener = {
+  key: 'peerFetch',
+  label: "seed's release server",
+  defaultPort: PEER_FETCH_DEFAULTS.port,
 };
 
 interface Placed {

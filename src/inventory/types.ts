@@ -161,6 +161,12 @@ export interface HealthListenerSpec {
   address?: string;
 }
 
+/** fetch: control: the release uploaded once per subnet, served by that host to its peers. */
+export interface PeerFetchSpec {
+  enabled: boolean; // default true (used when the run has 2 hosts or more)
+  port: number; // default 9904
+}
+
 export interface Paths {
   installDir: string; // /opt/envoy-k8s-proxy (releases/<ver>/envoy, current -> releases/<ver>)
   configDir: string; // /etc/envoy-k8s-proxy
@@ -185,6 +191,7 @@ export interface Inventory {
   accessLog: AccessLogSpec;
   metrics: MetricsSpec;
   healthListener: HealthListenerSpec;
+  peerFetch: PeerFetchSpec;
   paths: Paths;
   /** Off unless `vip:` is set. */
   vip?: VipSpec;

@@ -8,6 +8,9 @@ import { archOf } from '../release/url.ts';
 import { quote } from '../ssh/index.ts';
 import type { Arch } from '../inventory/types.ts';
 import { change, fail, ok, type Module, type Step } from '../runner/types.ts';
+import type { PeerFetch } from '../runner/peer-fetch.ts';
+import type { HostSpec } from '../inventory/types.ts';
+import { offerOf, peerIntent, peerSteps, uploadSteps, type Delivery } from './release-peer.ts';
 
 export interface ReleaseArgs {
   installDir: string;
@@ -15,7 +18,9 @@ export interface ReleaseArgs {
   /** sha256 the binary must have for an arch; throws when none is known. */
   expected(arch: Arch): string;
   /** control: a verified local file to push (downloaded once per run); host: the URL each host fetches. */
-  source: { mode: 'control'; local(arch: Arch): Promise<string> } | { mode: 'host'; url(arch: Arch): string };
+  source:
+    | { mode: 'control'; local(arch: Arch): Promise<string>; /** Upload once per subnet. */ peers?: PeerFetch }
+    | { mode: 'host'; url(arch: Arch): string };
 }
 
 export function releaseDir(installDir: string, version: string): string {
@@ -36,6 +41,9 @@ export function release(a: ReleaseArgs): Module {
       const want = a.expected(arch);
       const cur = ctx.facts.get(binFact);
       if (cur.type === 'file' && cur.sha256 === want) {
+        // a seed that has the release already serves it to its peers without any upload
+        if (a.source.mode === 'control' && !ctx.check)
+          a.source.peers?.offer(ctx.host.name, offerOf({ arch, version: a.version, bin }));
         if (cur.remembered) return ok(`${a.version} (${arch}) installed`);
         // hashed this run (installed by an older version, or its metadata changed): record it once
         return change(
@@ -68,58 +76,26 @@ export function release(a: ReleaseArgs): Module {
       };
       if (a.source.mode === 'control') {
         const source = a.source;
+        const peers = source.peers;
+        const delivery: Delivery = {
+          host: ctx.host.name,
+          arch,
+          version: a.version,
+          bin,
+          tmp,
+          prep,
+          push: pushSteps(ctx.host.ssh, a.version, arch, tmp, () => source.local(arch)),
+          verify,
+        };
+        const said = ctx.check ? `${message}${peerIntent(peers, ctx.host.name)}` : message;
+        if (peers?.role(ctx.host.name).kind === 'peer') return change(peerSteps(peers, delivery), { message: said });
         const download: Step = {
           kind: 'lazy',
           action: 'download',
           resolve: async () => (await source.local(arch), []),
         };
-        const sudo = ctx.host.ssh.become && ctx.host.ssh.user !== 'root';
-        if (!sudo) {
-          const upload: Step = {
-            kind: 'lazy',
-            action: `upload Envoy ${a.version}`,
-            resolve: async () => [
-              {
-                kind: 'put',
-                action: `upload Envoy ${a.version}`,
-                source: { localPath: await source.local(arch) },
-                path: tmp,
-                mode: 0o600,
-              },
-            ],
-          };
-          // the download is checked before anything is created on the host
-          return change([download, prep, upload, verify], { message });
-        }
-        // SFTP writes as the login user: upload into its home (not a guessable /tmp path), then
-        // the verify script, run through sudo, moves it next to its final name.
-        const staged = `.ekp-upload/envoy-${a.version}-${arch}`;
-        const home = `"$(getent passwd ${quote(ctx.host.ssh.user)} | cut -d: -f6)"`;
-        const upload: Step = {
-          kind: 'lazy',
-          action: `upload Envoy ${a.version}`,
-          resolve: async () => [
-            {
-              kind: 'exec',
-              action: 'prepare the upload directory',
-              command: 'mkdir -p -m 700 "$HOME/.ekp-upload"',
-              become: false,
-            },
-            {
-              kind: 'put',
-              action: `upload Envoy ${a.version}`,
-              source: { localPath: await source.local(arch) },
-              path: staged,
-              mode: 0o600,
-            },
-          ],
-        };
-        const move: Step = {
-          kind: 'exec',
-          action: 'move the upload into place',
-          command: `mv -f ${home}/${quote(staged)} ${quote(tmp)} && { rmdir ${home}/.ekp-upload 2>/dev/null || true; }`,
-        };
-        return change([download, prep, upload, move, verify], { message });
+        // the download is checked before anything is created on the host
+        return change([download, ...uploadSteps(peers, delivery)], { message: said });
       }
       const url = a.source.url(arch);
       const partial = posix.join(dir, '.envoy.ekp-partial');
@@ -135,6 +111,62 @@ export function release(a: ReleaseArgs): Module {
       return change([{ ...prep, command: `install -d -m 755 ${quote(dir)}` }, download, verify], { message });
     },
   };
+}
+
+/** The control machine's upload to `tmp`: over SFTP as root, or staged in a sudo user's home. */
+function pushSteps(
+  ssh: HostSpec['ssh'],
+  version: string,
+  arch: Arch,
+  tmp: string,
+  local: () => Promise<string>,
+): Step[] {
+  if (!(ssh.become && ssh.user !== 'root'))
+    return [
+      {
+        kind: 'lazy',
+        action: `upload Envoy ${version}`,
+        resolve: async () => [
+          {
+            kind: 'put',
+            action: `upload Envoy ${version}`,
+            source: { localPath: await local() },
+            path: tmp,
+            mode: 0o600,
+          },
+        ],
+      },
+    ];
+  // SFTP writes as the login user: upload into its home (not a guessable /tmp path), then the
+  // verify script, run through sudo, moves it next to its final name.
+  const staged = `.ekp-upload/envoy-${version}-${arch}`;
+  const home = `"$(getent passwd ${quote(ssh.user)} | cut -d: -f6)"`;
+  return [
+    {
+      kind: 'lazy',
+      action: `upload Envoy ${version}`,
+      resolve: async () => [
+        {
+          kind: 'exec',
+          action: 'prepare the upload directory',
+          command: 'mkdir -p -m 700 "$HOME/.ekp-upload"',
+          become: false,
+        },
+        {
+          kind: 'put',
+          action: `upload Envoy ${version}`,
+          source: { localPath: await local() },
+          path: staged,
+          mode: 0o600,
+        },
+      ],
+    },
+    {
+      kind: 'exec',
+      action: 'move the upload into place',
+      command: `mv -f ${home}/${quote(staged)} ${quote(tmp)} && { rmdir ${home}/.ekp-upload 2>/dev/null || true; }`,
+    },
+  ];
 }
 
 function verifyScript(dir: string, tmp: string, bin: string, want: string, version: string): string {

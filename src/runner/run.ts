@@ -3,7 +3,7 @@
 // stops at its first failure while the others go on.
 import type { HostSpec } from '../inventory/types.ts';
 import type { Transport } from '../ssh/index.ts';
-import { messageOf, RemoteError, ToolError } from '../errors.ts';
+import { detailOf, messageOf, RemoteError, ToolError } from '../errors.ts';
 import { FactCache } from '../facts/gather.ts';
 import type { Connections } from './connections.ts';
 import { onFleet } from './fleet.ts';
@@ -230,8 +230,10 @@ export async function runTask(
             { message: plan.message ? `would: ${plan.message}` : 'would change', diff: plan.diff },
             notify,
           );
-        for (const step of plan.steps) await runStep(step, transport, ctx.host.name, opts.signal);
-        return done('changed', { message: plan.message, diff: plan.diff }, notify);
+        const notes: string[] = [];
+        for (const step of plan.steps) await runStep(step, transport, ctx.host.name, opts.signal, notes);
+        const message = [plan.message, ...notes].filter(Boolean).join('; ') || undefined;
+        return done('changed', { message, diff: plan.diff }, notify);
       }
     }
   } catch (err) {
@@ -239,11 +241,35 @@ export async function runTask(
   }
 }
 
-export async function runStep(step: Step, transport: Transport, host: string, signal?: AbortSignal): Promise<string> {
-  if (step.kind === 'lazy') {
+export async function runStep(
+  step: Step,
+  transport: Transport,
+  host: string,
+  signal?: AbortSignal,
+  notes: string[] = [],
+): Promise<string> {
+  const all = async (steps: Step[]) => {
     let out = '';
-    for (const s of await step.resolve()) out = await runStep(s, transport, host, signal);
+    for (const s of steps) out = await runStep(s, transport, host, signal, notes);
     return out;
+  };
+  const interrupted = () => new ToolError('interrupted', `interrupted while trying to ${step.action}`, { host });
+  if (step.kind === 'note') {
+    notes.push(step.message);
+    return '';
+  }
+  if (step.kind === 'lazy') {
+    const steps = await step.resolve();
+    if (signal?.aborted) throw interrupted(); // what it waited for may have ended because of Ctrl-C
+    return all(steps);
+  }
+  if (step.kind === 'fallback') {
+    try {
+      return await all(step.steps);
+    } catch (err) {
+      if (signal?.aborted || (err instanceof ToolError && err.kind === 'interrupted')) throw err;
+      return all(step.otherwise(detailOf(err, host)));
+    }
   }
   if (step.kind === 'put') {
     await transport.put(step.source, step.path, { mode: step.mode });
@@ -255,7 +281,7 @@ export async function runStep(step: Step, transport: Transport, host: string, si
     signal,
     ...(step.become === false ? { become: false } : {}),
   });
-  if (signal?.aborted) throw new ToolError('interrupted', `interrupted while trying to ${step.action}`, { host });
+  if (signal?.aborted) throw interrupted();
   if (res.code !== 0) {
     throw new RemoteError(
       host,

@@ -33,7 +33,11 @@ export type Step =
       mode?: number;
     }
   /** Steps known only at execution time (e.g. after a control-side download); never run in check mode. */
-  | { kind: 'lazy'; action: string; resolve(): Promise<Step[]> };
+  | { kind: 'lazy'; action: string; resolve(): Promise<Step[]> }
+  /** `steps`, or when one of them fails (not on Ctrl-C), what `otherwise` says given why. */
+  | { kind: 'fallback'; action: string; steps: Step[]; otherwise(why: string): Step[] }
+  /** Runs nothing: `message` is said in the task's message (e.g. where a release came from). */
+  | { kind: 'note'; action: string; message: string };
 
 /**
  * What a module decided, as data. The runner alone decides what runs: a `change` runs its steps
@@ -158,6 +162,16 @@ export interface Gate {
   commit(t: Transport, host: HostSpec, changed: ReadonlySet<TaskKey>): Promise<void>;
   /** Put back what this run changed, re-check the host, and say what was restored. */
   rollback(t: Transport, host: HostSpec, changed: ReadonlySet<TaskKey>): Promise<string>;
+}
+
+/**
+ * Lives for the length of a run (the seeds' release servers): it sees the run's events and is
+ * closed at its end, also on a failure or Ctrl-C, before the connections are.
+ */
+export interface RunService {
+  attach(conns: Connections, emit: (e: RunEvent) => void): void;
+  event(e: RunEvent): void;
+  close(): Promise<void>;
 }
 
 export interface RunOptions {

@@ -9,8 +9,9 @@ const Pieces = z.strictObject({ argv: z.array(z.string()).optional(), contains: 
 type Pieces = z.infer<typeof Pieces>;
 
 export interface ExpectedStep {
-  kind: 'exec' | 'put' | 'lazy';
+  kind: 'exec' | 'put' | 'lazy' | 'fallback' | 'note';
   action: string;
+  message?: string;
   command?: string | string[] | Pieces;
   /** The command line as sent (argv quoted), to show how hostile values are quoted. */
   line?: string;
@@ -26,8 +27,9 @@ export interface ExpectedStep {
 
 const StepSchema: z.ZodType<ExpectedStep> = z.lazy(() =>
   z.strictObject({
-    kind: z.enum(['exec', 'put', 'lazy']),
+    kind: z.enum(['exec', 'put', 'lazy', 'fallback', 'note']),
     action: z.string(),
+    message: z.string().optional(),
     command: z.union([z.string(), z.array(z.string()), Pieces]).optional(),
     line: z.string().optional(),
     stdin: z.string().optional(),
@@ -87,6 +89,14 @@ export async function asExpected(step: Step, want: ExpectedStep | undefined): Pr
       kind: 'lazy',
       action: step.action,
       resolves: await Promise.all(resolved.map((s, i) => asExpected(s, want?.resolves?.[i]))),
+    };
+  }
+  if (step.kind === 'note') return { kind: 'note', action: step.action, message: step.message };
+  if (step.kind === 'fallback') {
+    return {
+      kind: 'fallback',
+      action: step.action,
+      resolves: await Promise.all(step.steps.map((s, i) => asExpected(s, want?.resolves?.[i]))),
     };
   }
   if (step.kind === 'put') {

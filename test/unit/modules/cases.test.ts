@@ -188,6 +188,8 @@ async function sent(steps: Step[], become: boolean): Promise<string[]> {
   const out: string[] = [];
   for (const s of steps) {
     if (s.kind === 'lazy') out.push(...(await sent(await s.resolve(), become)));
+    else if (s.kind === 'fallback') out.push(...(await sent(s.steps, become)));
+    else if (s.kind === 'note') continue;
     else if (s.kind === 'put') out.push(`put ${s.path}`);
     else out.push(buildCommand(s.command, { become: become && s.become !== false }));
   }

@@ -81,6 +81,7 @@ export function inventory(over: Partial<Inventory> = {}): Inventory {
     accessLog: { enabled: true, path: '/var/log/envoy-k8s-proxy/access.log' },
     metrics: { enabled: true, port: 9902 },
     healthListener: { enabled: true, port: 9903 },
+    peerFetch: { enabled: true, port: 9904 },
     paths: {
       installDir: '/opt/envoy-k8s-proxy',
       configDir: '/etc/envoy-k8s-proxy',

@@ -1,0 +1,97 @@
+// The seed's temporary release server and the peers' fetch, as command lines. The server is a
+// systemd transient unit (`systemd-run`, RuntimeMaxSec: it ends by itself even if the control
+// machine vanishes) running systemd-socket-activate bound to the seed's own address: one short sh
+// per connection answers GET or HEAD of the one release file, 404 to anything else. Read-only, no
+// root (DynamicUser), nothing to install: systemd, sh and coreutils are on every LB host.
+import { isIP } from 'node:net';
+import { quote } from '../ssh/index.ts';
+
+export interface SeedServer {
+  /** systemd unit name, unique per run: ekp-seed-<run id>. */
+  unit: string;
+  /** The seed's own address (what peers connect to) and the inventory's peerFetch.port. */
+  address: string;
+  port: number;
+  /** The verified release binary on the seed. */
+  file: string;
+  /** The one path served, e.g. /envoy-1.35.0-linux-x86_64. */
+  urlPath: string;
+  /** RuntimeMaxSec: the longest the server may live. */
+  lifetimeSec: number;
+  /** Where the per-connection script is written (default /run, a tmpfs: gone at reboot). */
+  runDir?: string;
+}
+
+export const seedUnit = (runId: string): string => `ekp-seed-${runId}`;
+
+const handlerPath = (unit: string, runDir = '/run') => `${runDir}/${unit}.sh`;
+
+export function seedUrl(s: Pick<SeedServer, 'address' | 'port' | 'urlPath'>): string {
+  const host = isIP(s.address) === 6 ? `[${s.address}]` : s.address;
+  return `http://${host}:${s.port}${s.urlPath}`;
+}
+
+/** One HTTP/1.0 exchange on stdin/stdout (systemd-socket-activate --inetd). */
+export function handlerScript(file: string, urlPath: string): string {
+  const f = quote(file);
+  const ok = String.raw`HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: %s\r\nConnection: close\r\n\r\n`;
+  const missing = String.raw`HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`;
+  return [
+    `cr=$(printf '\\r')`,
+    'read -r method path version || exit 0',
+    // the request's headers are read before answering: unread bytes would reset the connection
+    'while read -r line && [ "$line" != "$cr" ] && [ -n "$line" ]; do :; done',
+    'case "$method" in GET | HEAD) ;; *) method= ;; esac',
+    `if [ -n "$method" ] && [ "$path" = ${quote(urlPath)} ] && size=$(stat -Lc %s -- ${f}); then`,
+    `  printf '${ok}' "$size"`,
+    '  [ "$method" = HEAD ] && exit 0',
+    `  exec cat -- ${f}`,
+    'fi',
+    `printf '${missing}'`,
+  ].join('\n');
+}
+
+/** Run as root on the seed (sh -s): start the unit, then wait until it answers a HEAD. */
+export function startServerScript(s: SeedServer): string {
+  const unit = quote(s.unit);
+  const script = quote(handlerPath(s.unit, s.runDir));
+  const bind = isIP(s.address) === 6 ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`;
+  const url = quote(seedUrl(s));
+  return [
+    'set -u',
+    'command -v systemd-socket-activate >/dev/null || { echo "systemd-socket-activate is not installed" >&2; exit 1; }',
+    'command -v curl >/dev/null || { echo "curl is not installed" >&2; exit 1; }',
+    'umask 022',
+    `printf '%s\\n' ${quote(handlerScript(s.file, s.urlPath))} > ${script}.tmp && mv -f ${script}.tmp ${script} || exit 1`,
+    // + : the handler script is root's, the server runs as a dynamic user
+    `systemd-run -q --collect --unit ${unit} --property=RuntimeMaxSec=${s.lifetimeSec} --property=DynamicUser=yes ` +
+      `--property=${quote(`ExecStopPost=+/bin/rm -f ${handlerPath(s.unit, s.runDir)}`)} ` +
+      `-- systemd-socket-activate -l ${quote(bind)} --accept --inetd -- /bin/sh ${script} || exit 1`,
+    'i=0',
+    `until curl -fsSI --noproxy '*' --max-time 2 -o /dev/null ${url} 2>/dev/null; do`,
+    '  i=$((i + 1))',
+    `  if [ "$i" -ge 30 ]; then`,
+    `    echo "no answer on ${bind}: $(journalctl -u ${unit} -n 3 -o cat --no-pager 2>&1)" >&2`,
+    `    systemctl stop ${unit} 2>/dev/null; exit 1`,
+    '  fi',
+    '  sleep 0.1',
+    'done',
+  ].join('\n');
+}
+
+/** Stop the server (its ExecStopPost removes the handler script); a unit already gone is fine. */
+export function stopServerCommand(unit: string, runDir?: string): string {
+  return `systemctl stop ${quote(`${unit}.service`)} 2>/dev/null; rm -f ${quote(handlerPath(unit, runDir))}; true`;
+}
+
+/**
+ * Fetch from the seed into `dest`, no retry: a seed that is unreachable, slow (under 1 MiB/s for
+ * 15 s) or refuses is left for the control machine's upload at once. Never through a proxy.
+ */
+export function peerFetchCommand(url: string, dest: string): string {
+  return (
+    `command -v curl >/dev/null || { echo "curl is not installed on this host" >&2; exit 1; }; ` +
+    `curl -fsS --noproxy '*' --proto =http --connect-timeout 5 --speed-limit 1048576 --speed-time 15 --max-time 900 ` +
+    `-o ${quote(dest)} ${quote(url)}`
+  );
+}

@@ -1,0 +1,157 @@
+// Upload once per subnet (fetch: control): the run's coordinator between each seed and its peers.
+// A seed offers its release once it is in place (installed earlier, or verified in this run); a
+// peer that needs the release waits for that offer, and the seed's server is started on the first
+// such request, over the seed's own connection, and stopped when the run ends (RuntimeMaxSec stops
+// it anyway). A seed that fails, or cannot serve, leaves its peers to the control machine's upload.
+import { randomBytes } from 'node:crypto';
+import type { Arch, HostSpec, Inventory } from '../inventory/types.ts';
+import type { Connections } from './connections.ts';
+import type { RunEvent, RunService } from './types.ts';
+import { detailOf } from '../errors.ts';
+import { planPeers, type PeerPlan, type PeerRole } from '../release/peer-plan.ts';
+import { seedUnit, seedUrl, startServerScript, stopServerCommand, type SeedServer } from '../release/peer-server.ts';
+
+/** Where a peer gets the release: a URL on its seed, or why it cannot. */
+export type PeerSource = { seed: string; url: string } | { seed: string; reason: string };
+
+interface Offer {
+  arch: Arch;
+  file: string;
+  urlPath: string;
+}
+
+interface SeedState {
+  host: HostSpec;
+  offer: Promise<Offer>;
+  settle: { resolve(o: Offer): void; reject(e: Error): void; done: boolean };
+  server?: { url: Promise<string>; unit: string; startedAt: number };
+}
+
+export interface PeerFetchOptions {
+  runId?: string;
+  /** RuntimeMaxSec of each server; a peer asking later than this less a margin gets a new one. */
+  lifetimeSec?: number;
+  now?: () => number;
+}
+
+export class PeerFetch implements RunService {
+  readonly plan: PeerPlan;
+  private readonly seeds = new Map<string, SeedState>();
+  private readonly started: { host: HostSpec; unit: string }[] = [];
+  private conns?: Connections;
+  private emit: (e: RunEvent) => void = () => {};
+  private readonly runId: string;
+  private readonly lifetimeSec: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly inv: Inventory,
+    hosts: HostSpec[],
+    o: PeerFetchOptions = {},
+  ) {
+    this.plan = planPeers(inv, hosts);
+    this.runId = o.runId ?? randomBytes(4).toString('hex');
+    this.lifetimeSec = o.lifetimeSec ?? 1800;
+    this.now = o.now ?? Date.now;
+    for (const h of hosts) {
+      if (this.plan.roles.get(h.name)?.kind !== 'seed') continue;
+      const settle = { resolve: (_: Offer) => {}, reject: (_: Error) => {}, done: false };
+      const offer = new Promise<Offer>((resolve, reject) => Object.assign(settle, { resolve, reject }));
+      offer.catch(() => undefined); // a seed nobody asks for may fail unobserved
+      this.seeds.set(h.name, { host: h, offer, settle });
+    }
+  }
+
+  role(host: string): PeerRole {
+    return this.plan.roles.get(host) ?? { kind: 'direct' };
+  }
+
+  attach(conns: Connections, emit: (e: RunEvent) => void): void {
+    this.conns = conns;
+    this.emit = emit;
+  }
+
+  /**
+   * The seed has the verified release at `file` (a second offer changes nothing). `serve`: start
+   * its server now, beside the seed's next tasks (it installed the release in this run, so its
+   * peers are about to need it); otherwise the first peer that asks starts it.
+   */
+  offer(seed: string, o: Offer, opts: { serve?: boolean } = {}): void {
+    const s = this.seeds.get(seed);
+    const role = this.role(seed);
+    if (!s || s.settle.done || role.kind !== 'seed') return;
+    s.settle.done = true;
+    s.settle.resolve(o);
+    if (opts.serve) this.serve(s, o, role.address).catch(() => undefined); // a peer asking gets the reason
+  }
+
+  /** A seed that failed, or whose run ended, before it had the release can serve nobody. */
+  event(e: RunEvent): void {
+    const host = e.kind === 'task' ? e.result.host : e.kind === 'host-done' ? e.host : undefined;
+    const s = host === undefined ? undefined : this.seeds.get(host);
+    if (!s || s.settle.done) return;
+    if (e.kind === 'task' && e.result.status === 'failed')
+      this.fail(s, `its run failed before it had the release (${e.result.error ?? e.result.task})`);
+    else if (e.kind === 'host-done') this.fail(s, 'its run ended before it had the release');
+  }
+
+  /** For a peer: its seed's URL once the seed serves the release, or why it does not. */
+  async source(peer: string, arch: Arch): Promise<PeerSource> {
+    const role = this.role(peer);
+    if (role.kind !== 'peer') return { seed: '', reason: 'no seed for this host' };
+    const s = this.seeds.get(role.seed)!;
+    try {
+      const offer = await s.offer;
+      if (offer.arch !== arch) return { seed: role.seed, reason: `${role.seed} has the ${offer.arch} release` };
+      return { seed: role.seed, url: await this.serve(s, offer, role.address) };
+    } catch (err) {
+      return { seed: role.seed, reason: `${role.seed} cannot serve it: ${detailOf(err, role.seed)}` };
+    }
+  }
+
+  /** Stop every server this run started; a seed that cannot be reached stops its own at RuntimeMaxSec. */
+  async close(): Promise<void> {
+    for (const s of this.seeds.values()) if (!s.settle.done) this.fail(s, 'the run ended');
+    const all = this.started.splice(0);
+    await Promise.all(
+      all.map(async ({ host, unit }) => {
+        const t = await this.conns?.get(host).catch(() => undefined);
+        await t?.exec(stopServerCommand(unit), { timeoutMs: 10_000 }).catch(() => undefined);
+      }),
+    );
+  }
+
+  private fail(s: SeedState, why: string): void {
+    s.settle.done = true;
+    s.settle.reject(new Error(why));
+  }
+
+  private serve(s: SeedState, offer: Offer, address: string): Promise<string> {
+    // a server close to its RuntimeMaxSec is replaced by a new one: a peer's fetch may take minutes
+    const fresh = s.server && this.now() - s.server.startedAt < (this.lifetimeSec - 600) * 1000;
+    if (s.server && fresh) return s.server.url;
+    const unit = `${seedUnit(this.runId)}${this.started.length ? `-${this.started.length}` : ''}`;
+    const server: SeedServer = {
+      unit,
+      address,
+      port: this.inv.peerFetch.port,
+      file: offer.file,
+      urlPath: offer.urlPath,
+      lifetimeSec: this.lifetimeSec,
+    };
+    const url = this.start(s.host, server);
+    s.server = { url, unit, startedAt: this.now() };
+    return url;
+  }
+
+  private async start(host: HostSpec, server: SeedServer): Promise<string> {
+    if (!this.conns) throw new Error('no connection to the seed');
+    const t = await this.conns.get(host);
+    this.started.push({ host, unit: server.unit });
+    const res = await t.exec(['sh', '-s'], { stdin: startServerScript(server), what: 'starting the release server' });
+    if (res.code !== 0) throw new Error((res.stderr || res.stdout).trim() || `exit code ${res.code}`);
+    const url = seedUrl(server);
+    this.emit({ kind: 'note', host: host.name, message: `serves the release to its peers at ${url} (${server.unit})` });
+    return url;
+  }
+}

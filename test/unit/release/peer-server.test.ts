@@ -1,0 +1,171 @@
+// The seed's server and the peers' fetch as command lines, run for real by the local sh: the
+// per-connection handler answers one request, and the start script drives stub `systemd-run` and
+// `curl` programs that record their arguments (no systemd, no network).
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  handlerScript,
+  peerFetchCommand,
+  seedUrl,
+  startServerScript,
+  stopServerCommand,
+  type SeedServer,
+} from '../../../src/release/peer-server.ts';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ekp-peer-server-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const sh = (script: string, input = '', env: Record<string, string> = {}) =>
+  spawnSync('sh', ['-c', script], { input, cwd: dir, env: { ...process.env, ...env }, encoding: 'latin1' });
+
+describe('handlerScript (one HTTP exchange on stdin/stdout)', () => {
+  const request = (line: string) => `${line}\r\nHost: 10.0.0.11:9904\r\nUser-Agent: curl/8\r\nAccept: */*\r\n\r\n`;
+
+  it('GET of the one path: 200, its length, the bytes; HEAD: the headers only', () => {
+    const file = join(dir, "it's envoy");
+    writeFileSync(file, Buffer.from([0, 1, 2, 255, 10, 13]));
+    const script = handlerScript(file, '/envoy-1.35.0-linux-x86_64');
+    const got = sh(script, request('GET /envoy-1.35.0-linux-x86_64 HTTP/1.1')).stdout;
+    expect(got).toBe(
+      'HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 6\r\nConnection: close\r\n\r\n' +
+        '\x00\x01\x02\xff\n\r',
+    );
+    const head = sh(script, request('HEAD /envoy-1.35.0-linux-x86_64 HTTP/1.1')).stdout;
+    expect(head).toMatch(/^HTTP\/1\.0 200 OK\r\n.*Content-Length: 6\r\n.*\r\n\r\n$/s);
+  });
+
+  it.each([
+    ['another path', 'GET /etc/shadow HTTP/1.1'],
+    ['a path with a suffix', 'GET /envoy-1.35.0-linux-x86_64/x HTTP/1.1'],
+    ['another method', 'POST /envoy-1.35.0-linux-x86_64 HTTP/1.1'],
+  ])('%s: 404, nothing else', (_what, line) => {
+    const file = join(dir, 'envoy');
+    writeFileSync(file, 'secret');
+    const got = sh(handlerScript(file, '/envoy-1.35.0-linux-x86_64'), request(line)).stdout;
+    expect(got).toBe('HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+  });
+
+  it('a file that is gone: 404 rather than a 200 with no length', () => {
+    const got = sh(handlerScript(join(dir, 'missing'), '/e'), request('GET /e HTTP/1.1')).stdout;
+    expect(got).toMatch(/^HTTP\/1\.0 404 /);
+  });
+});
+
+describe('startServerScript', () => {
+  const server = (over: Partial<SeedServer> = {}): SeedServer => ({
+    unit: 'ekp-seed-0123abcd',
+    address: '10.0.0.11',
+    port: 9904,
+    file: '/opt/envoy-k8s-proxy/releases/1.35.0/envoy',
+    urlPath: '/envoy-1.35.0-linux-x86_64',
+    lifetimeSec: 1800,
+    runDir: dir,
+    ...over,
+  });
+  /** PATH with recording stubs; `curlFails` HEAD answers before one succeeds. */
+  const stubs = (curlFails = 0) => {
+    const bin = join(dir, 'bin');
+    spawnSync('mkdir', [bin]);
+    const stub = (name: string, body: string) => {
+      writeFileSync(
+        join(bin, name),
+        `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done > ${dir}/${name}.args\n${body}`,
+      );
+      chmodSync(join(bin, name), 0o755);
+    };
+    stub('systemd-run', 'exit 0');
+    stub('systemd-socket-activate', 'exit 0');
+    stub('curl', `n=$(cat ${dir}/n 2>/dev/null || echo 0); echo $((n + 1)) > ${dir}/n; [ "$n" -ge ${curlFails} ]`);
+    stub('journalctl', 'echo "Failed to listen on 10.0.0.11:9904: Address already in use"');
+    stub('systemctl', `echo "$@" >> ${dir}/stopped`);
+    stub('sleep', 'exit 0');
+    return { PATH: `${bin}:/usr/bin:/bin` };
+  };
+  const args = (name: string) =>
+    readFileSync(join(dir, `${name}.args`), 'utf8')
+      .trimEnd()
+      .split('\n');
+
+  it('writes the handler, starts a transient unit bound to the seed address, waits for a HEAD', () => {
+    const r = sh(startServerScript(server()), '', stubs(2));
+    expect(r.status, r.stderr).toBe(0);
+    expect(args('systemd-run')).toEqual([
+      '-q',
+      '--collect',
+      '--unit',
+      'ekp-seed-0123abcd',
+      '--property=RuntimeMaxSec=1800',
+      '--property=DynamicUser=yes',
+      `--property=ExecStopPost=+/bin/rm -f ${dir}/ekp-seed-0123abcd.sh`,
+      '--',
+      'systemd-socket-activate',
+      '-l',
+      '10.0.0.11:9904',
+      '--accept',
+      '--inetd',
+      '--',
+      '/bin/sh',
+      `${dir}/ekp-seed-0123abcd.sh`,
+    ]);
+    expect(readFileSync(join(dir, 'ekp-seed-0123abcd.sh'), 'utf8')).toBe(
+      `${handlerScript('/opt/envoy-k8s-proxy/releases/1.35.0/envoy', '/envoy-1.35.0-linux-x86_64')}\n`,
+    );
+    expect(args('curl')).toEqual([
+      '-fsSI',
+      '--noproxy',
+      '*',
+      '--max-time',
+      '2',
+      '-o',
+      '/dev/null',
+      'http://10.0.0.11:9904/envoy-1.35.0-linux-x86_64',
+    ]);
+    expect(readFileSync(join(dir, 'n'), 'utf8').trim()).toBe('3');
+  });
+
+  it('IPv6: the bind address and the URL in brackets', () => {
+    const s = server({ address: 'fd00::11' });
+    expect(seedUrl(s)).toBe('http://[fd00::11]:9904/envoy-1.35.0-linux-x86_64');
+    expect(sh(startServerScript(s), '', stubs()).status).toBe(0);
+    expect(args('systemd-run')).toContain('[fd00::11]:9904');
+  });
+
+  it('no answer: fails with the unit journal, and stops the unit', () => {
+    const r = sh(startServerScript(server()), '', stubs(1000));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      'no answer on 10.0.0.11:9904: Failed to listen on 10.0.0.11:9904: Address already in use',
+    );
+    expect(readFileSync(join(dir, 'stopped'), 'utf8')).toContain('stop ekp-seed-0123abcd');
+  });
+
+  it('a hostile file path stays one quoted argument in the handler', () => {
+    const file = join(dir, "x'; touch PWNED; '$(touch PWNED2)");
+    writeFileSync(file, 'ok');
+    const got = sh(handlerScript(file, '/e'), 'GET /e HTTP/1.1\r\n\r\n').stdout;
+    expect(got.endsWith('\r\n\r\nok')).toBe(true);
+    expect(sh('ls').stdout).not.toMatch(/^PWNED/m);
+  });
+});
+
+describe('peer fetch and stop', () => {
+  it('curl to the temp name, no proxy, http only, a speed floor instead of retries', () => {
+    expect(peerFetchCommand('http://10.0.0.11:9904/envoy-1.35.0-linux-x86_64', '/opt/e k p/.envoy.ekp-upload')).toBe(
+      'command -v curl >/dev/null || { echo "curl is not installed on this host" >&2; exit 1; }; ' +
+        "curl -fsS --noproxy '*' --proto =http --connect-timeout 5 --speed-limit 1048576 --speed-time 15 " +
+        "--max-time 900 -o '/opt/e k p/.envoy.ekp-upload' http://10.0.0.11:9904/envoy-1.35.0-linux-x86_64",
+    );
+  });
+
+  it('stop: the unit, then its handler script; never fails', () => {
+    expect(stopServerCommand('ekp-seed-0123abcd')).toBe(
+      'systemctl stop ekp-seed-0123abcd.service 2>/dev/null; rm -f /run/ekp-seed-0123abcd.sh; true',
+    );
+  });
+});

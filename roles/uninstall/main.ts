@@ -19,6 +19,8 @@ export function uninstall(o: { purge: boolean }): Role {
         ifOwnsFile(inv, 'keepalived', purge, service({ unit: KEEPALIVED_UNIT, state: 'absent' })),
       ),
       task('keepalived configuration', removeOwned(inv, 'keepalived', purge)),
+      // after keepalived's stop took the VIP off lo
+      task('ARP rules for the VIP', removeOwned(inv, 'vipArp', purge)),
       task('service stopped and disabled', ifOwnsUnit(inv, purge, service({ unit: UNIT_NAME, state: 'absent' }))),
       task('systemd unit', removeOwned(inv, 'unit', purge)),
       // facts are read before the unit file goes: systemd still knows the unit on the first run

@@ -1,5 +1,6 @@
 // Role vip: keepalived installed, configured for this inventory's VIP and running, so that the VIP
-// sits on a host whose Envoy is ready. Without `vip:` it only takes down a keepalived the tool set
+// sits on a host whose Envoy is ready, and every host carries it on lo behind ARP rules that leave
+// answering ARP to the holder (src/render/vip-arp.ts). Without `vip:` it only takes down a keepalived the tool set
 // up earlier (the VIP was removed from the inventory), and otherwise does nothing.
 import { task, type Role } from '../../src/runner/types.ts';
 import type { HostSpec, Inventory } from '../../src/inventory/types.ts';
@@ -9,6 +10,9 @@ import { keepalivedConfig } from '../../src/modules/keepalived-config.ts';
 import { retireKeepalived } from '../../src/modules/ownership.ts';
 import { KEEPALIVED_UNIT } from '../../src/render/keepalived.ts';
 import { healthUrl } from '../../src/render/health-url.ts';
+import { renderVipArp, VIP_ARP_APPLIED, VIP_ARP_PATH } from '../../src/render/vip-arp.ts';
+import { file } from '../../src/modules/file.ts';
+import { quote } from '../../src/ssh/index.ts';
 import { KEEPALIVED_STARTED, keepalivedReload } from './handlers.ts';
 
 const PACKAGE = task(
@@ -21,11 +25,25 @@ const PACKAGE = task(
 );
 
 function withVip(inv: Inventory, host: HostSpec) {
+  // before keepalived puts the VIP on lo: a host that answered ARP for it would pull clients to itself
+  const arp = renderVipArp(inv, host);
+  const arpRules = [
+    task('ARP rules for the VIP', file({ path: VIP_ARP_PATH, content: arp.content, mode: arp.mode })),
+    task(
+      'ARP rules applied',
+      command({
+        command: `sysctl -q -p ${quote(VIP_ARP_PATH)}`,
+        action: `apply ${VIP_ARP_PATH} (sysctl)`,
+        unless: VIP_ARP_APPLIED,
+      }),
+    ),
+  ];
   const config = task('keepalived configuration', keepalivedConfig(inv, host, healthUrl(inv, host)), {
     notify: [keepalivedReload],
   });
   return [
     PACKAGE,
+    ...arpRules,
     config,
     task('keepalived enabled', service({ unit: KEEPALIVED_UNIT, enabled: true, reloadAfter: PACKAGE.key })),
     task(KEEPALIVED_STARTED, service({ unit: KEEPALIVED_UNIT, state: 'started', reloadAfter: PACKAGE.key })),

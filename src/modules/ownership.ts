@@ -109,9 +109,14 @@ export function retireKeepalived(inv: Inventory): Module {
     facts: (o) => [...ownershipFacts(inv), ...stop.facts(o)],
     async plan(ctx) {
       const d = decision(ctx, false);
-      if ('untrusted' in d || d.parts.keepalived.steps.length === 0) return ok();
+      if ('untrusted' in d || d.parts.keepalived.steps.length + d.parts.vipArp.steps.length === 0) return ok();
       const stopped = await stop.plan(ctx);
-      const steps = [...(stopped.kind === 'change' ? stopped.steps : []), ...d.parts.keepalived.steps];
+      // keepalived's stop removes the VIP's lo copy; then the ARP rules it needed go
+      const steps = [
+        ...(stopped.kind === 'change' ? stopped.steps : []),
+        ...d.parts.keepalived.steps,
+        ...d.parts.vipArp.steps,
+      ];
       return change(steps, {
         message: `stopped keepalived and removed the configuration of a VIP the inventory no longer has`,
       });

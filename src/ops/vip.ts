@@ -14,7 +14,7 @@ import { adminPost } from './admin.ts';
 export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'INIT';
 
 export interface VipView {
-  /** The VIP is configured on one of the host's interfaces: it answers ARP for it. */
+  /** The VIP is configured on one of the host's interfaces other than lo: it answers ARP for it. */
   holds: boolean;
   /** `systemctl is-active keepalived`: active, inactive, failed… */
   keepalived: string;
@@ -30,7 +30,8 @@ export function vipFact(inv: Inventory): FactSpec<VipView> {
   return {
     key: `vip:${vip}`,
     script:
-      `if ip -o addr show to ${quote(vip)} | grep -q .; then echo holds; else echo free; fi; ` +
+      // every host carries the VIP on lo (served, never announced: render/vip-arp.ts); holding is the interface copy
+      `if ip -o addr show to ${quote(vip)} | grep -v '^[0-9]*: lo ' | grep -q .; then echo holds; else echo free; fi; ` +
       `systemctl is-active ${quote(KEEPALIVED_UNIT)} 2>/dev/null || true; ` +
       `journalctl -u ${quote(KEEPALIVED_UNIT)} -o cat --no-pager -n 300 2>/dev/null | grep -F ${instance} | grep -oiE 'entering [a-z]+ state' | tail -n 1`,
     parse: parseVipView,

@@ -95,6 +95,7 @@ export function ownershipFacts(inv: Inventory): FactSpec<unknown>[] {
     fileFact('unit'),
     fileFact('logrotate'),
     fileFact('keepalived'),
+    fileFact('vipArp'),
     userFact(user),
     groupFact(group),
   ];
@@ -113,6 +114,7 @@ export function hostState(inv: Inventory, facts: Facts): HostState {
       unit: facts.get(fileFact('unit')),
       logrotate: facts.get(fileFact('logrotate')),
       keepalived: facts.get(fileFact('keepalived')),
+      vipArp: facts.get(fileFact('vipArp')),
     },
     user: facts.get(userFact(user)),
     group: facts.get(groupFact(group)),

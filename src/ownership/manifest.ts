@@ -1,5 +1,5 @@
 // The manifest: what envoy-k8s-proxy created on a host (directories, the unit file, the logrotate
-// rule, keepalived.conf when the inventory has a VIP, the service account), kept root-only on that host. Uninstall removes only what it lists; deploy refuses to
+// rule, keepalived.conf and the VIP's ARP sysctls when the inventory has a VIP, the service account), kept root-only on that host. Uninstall removes only what it lists; deploy refuses to
 // take over anything that exists and is not in it. Its text is read back from the host, so it is
 // checked like input: a path or name that the inventory rules would refuse is refused here too.
 import { posix } from 'node:path';
@@ -7,16 +7,22 @@ import { STATE_DIR, UNIT_DIR, reservedAccount, systemLocation } from '../invento
 import { UNIX_NAME, isSafeAbsolutePath } from '../inventory/formats.ts';
 import { LOGROTATE_PATH } from '../render/logrotate.ts';
 import { KEEPALIVED_PATH } from '../render/keepalived.ts';
+import { VIP_ARP_PATH } from '../render/vip-arp.ts';
 import { UNIT_NAME } from '../render/unit.ts';
 
 export const MANIFEST_PATH = posix.join(STATE_DIR, 'manifest.json');
 export const UNIT_FILE = posix.join(UNIT_DIR, UNIT_NAME);
 const TOOL = 'envoy-k8s-proxy';
 
-export const PATH_ROLES = ['installDir', 'configDir', 'logDir', 'unit', 'logrotate', 'keepalived'] as const;
+export const PATH_ROLES = ['installDir', 'configDir', 'logDir', 'unit', 'logrotate', 'keepalived', 'vipArp'] as const;
 export type PathRole = (typeof PATH_ROLES)[number];
 /** Files the tool renders, each at one fixed path: a manifest naming any other path is refused. */
-export const FILE_PATHS = { unit: UNIT_FILE, logrotate: LOGROTATE_PATH, keepalived: KEEPALIVED_PATH } as const;
+export const FILE_PATHS = {
+  unit: UNIT_FILE,
+  logrotate: LOGROTATE_PATH,
+  keepalived: KEEPALIVED_PATH,
+  vipArp: VIP_ARP_PATH,
+} as const;
 export type FileRole = keyof typeof FILE_PATHS;
 export type DirRole = Exclude<PathRole, FileRole>;
 export const FILE_ROLES = Object.keys(FILE_PATHS) as FileRole[];

@@ -8,6 +8,10 @@
 // the skew ((256 - priority) / 256 of one advert), ~0.7 s; a holder whose Envoy is not ready
 // fails its next poll (within 1 s), enters FAULT and sends priority 0, and a peer takes over at
 // once: under 2 s either way (docs/operations.md, "A virtual IP").
+//
+// Every host also carries the VIP on lo (static_ipaddress: added at keepalived's start and reload,
+// removed at its stop), never announced (ARP rules in vip-arp.ts): a host that just handed the VIP
+// over still serves the packets of clients whose ARP entry has not moved yet.
 import { posix } from 'node:path';
 import { VIP_DEFAULTS } from '../inventory/defaults.ts';
 import { canonicalIp } from '../inventory/formats.ts';
@@ -62,6 +66,10 @@ export function renderKeepalived(inv: Inventory, host: HostSpec, inputs: Keepali
     // a new holder repeats its gratuitous ARP once a second for 5 s: switches and peers that missed one learn it
     '  vrrp_garp_master_repeat 5',
     '  vrrp_garp_master_delay 1',
+    '}',
+    '',
+    'static_ipaddress {',
+    `  ${vip.address}/${vip.address.includes(':') ? 128 : 32} dev lo scope host`,
     '}',
     '',
     `vrrp_script ${TRACK_SCRIPT} {`,

@@ -7,6 +7,7 @@ import { dirFact, fileFact, manifestFact, type DirFact, type HostState } from '.
 import { UNIT_FILE, parseManifest, serializeManifest, type Manifest } from '../../../src/ownership/manifest.ts';
 import { LOGROTATE_PATH } from '../../../src/render/index.ts';
 import { decideUninstall } from '../../../src/ownership/uninstall.ts';
+import { VIP_ARP_PATH, VIP_ARP_RESET } from '../../../src/render/vip-arp.ts';
 
 const inv = parseInventory(
   'clusters: [{name: k8s, listenPort: 6443, endpoints: [10.0.0.1:6443]}]\nhosts: [{name: lb1, address: 10.0.0.11}]\n',
@@ -31,7 +32,12 @@ const fresh = (): HostState => ({
     configDir: { ...absent, real: '/etc/envoy-k8s-proxy' },
     logDir: { ...absent, real: '/var/log/envoy-k8s-proxy' },
   },
-  files: { unit: { type: 'absent' }, logrotate: { type: 'absent' }, keepalived: { type: 'absent' } },
+  files: {
+    unit: { type: 'absent' },
+    logrotate: { type: 'absent' },
+    keepalived: { type: 'absent' },
+    vipArp: { type: 'absent' },
+  },
   user: { exists: false },
   group: { exists: false },
 });
@@ -69,6 +75,7 @@ const deployed = (
     unit: { type: 'file', firstLine: HEADER },
     logrotate: { type: 'file', firstLine: HEADER },
     keepalived: { type: 'absent' },
+    vipArp: { type: 'absent' },
   },
   user: { exists: true, uid: 999, gid: 997, home: '/nonexistent', shell: '/usr/sbin/nologin' },
   group: { exists: true, gid: 997 },
@@ -95,6 +102,8 @@ describe('deploy claims', () => {
     const paths = (c: unknown) => (c as { next: Manifest }).next.paths.map((e) => e.role);
     expect(paths(claimForDeploy(inv, fresh()))).not.toContain('keepalived');
     expect(paths(claimForDeploy(withVip, fresh()))).toContain('keepalived');
+    expect(paths(claimForDeploy(inv, fresh()))).not.toContain('vipArp');
+    expect(paths(claimForDeploy(withVip, fresh()))).toContain('vipArp');
     const s = fresh();
     s.files.keepalived = { type: 'file', firstLine: '! Configuration File for keepalived' };
     expect((claimForDeploy(withVip, s) as { refusals: string[] }).refusals).toEqual([
@@ -208,6 +217,7 @@ describe('uninstall', () => {
       unit: [['rm', '-rf', '--', UNIT_FILE]],
       logrotate: [['rm', '-rf', '--', LOGROTATE_PATH]],
       keepalived: [],
+      vipArp: [],
       installDir: [['rm', '-rf', '--', '/opt/envoy-k8s-proxy']],
       configDir: [['rm', '-rf', '--', '/etc/envoy-k8s-proxy']],
       logDir: [],
@@ -226,6 +236,28 @@ describe('uninstall', () => {
     ]);
   });
 
+  it("removes the VIP's ARP rules it wrote and puts the running kernel's values back", () => {
+    const m: Manifest = { ...ours, paths: [...ours.paths, { role: 'vipArp', path: VIP_ARP_PATH, origin: 'created' }] };
+    const s = deployed({ state: 'present', manifest: m, text: serializeManifest(m) });
+    s.files.vipArp = { type: 'file', firstLine: HEADER };
+    const d = decideUninstall(inv, s, false);
+    expect('parts' in d && d.parts.vipArp.steps.map((x) => (x.kind === 'exec' ? x.command : x.kind))).toEqual([
+      ['rm', '-rf', '--', VIP_ARP_PATH],
+      VIP_ARP_RESET,
+    ]);
+    expect(VIP_ARP_RESET).toMatch(
+      /^sysctl -q -w net\.ipv4\.conf\.all\.arp_ignore=0 net\.ipv4\.conf\.all\.arp_announce=0 /,
+    );
+    // a foreign file at that path: left alone, the kernel's values too
+    const f = deployed();
+    f.files.vipArp = { type: 'file', firstLine: 'net.ipv4.conf.all.arp_ignore = 1' };
+    const k = decideUninstall(inv, f, false);
+    expect('parts' in k && [k.parts.vipArp.steps, k.parts.vipArp.kept]).toEqual([
+      [],
+      [`${VIP_ARP_PATH}: not created by envoy-k8s-proxy: left alone`],
+    ]);
+  });
+
   it('leaves alone, and reports, what it did not create or what is no longer what it made', () => {
     const s = fresh();
     s.user = { exists: true, uid: 999, gid: 997, home: '/nonexistent', shell: '/usr/sbin/nologin' };
@@ -236,6 +268,7 @@ describe('uninstall', () => {
       unit: [],
       logrotate: [],
       keepalived: [],
+      vipArp: [],
       installDir: [],
       configDir: [],
       logDir: [],

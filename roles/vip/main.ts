@@ -15,12 +15,13 @@ import { file } from '../../src/modules/file.ts';
 import { quote } from '../../src/ssh/index.ts';
 import { KEEPALIVED_STARTED, keepalivedReload } from './handlers.ts';
 
+// nft: a restart's hand-off drops new SYNs to the VIP on the holder before it leaves (src/ops/vip-release.ts)
 const PACKAGE = task(
-  'keepalived package',
+  'keepalived and nftables packages',
   command({
-    command: 'DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends keepalived',
-    action: 'install keepalived (apt-get)',
-    unless: 'command -v keepalived >/dev/null',
+    command: 'DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends keepalived nftables',
+    action: 'install keepalived and nftables (apt-get)',
+    unless: 'command -v keepalived >/dev/null && command -v nft >/dev/null',
   }),
 );
 

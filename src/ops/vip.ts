@@ -9,7 +9,7 @@ import { KEEPALIVED_UNIT, VRRP_INSTANCE } from '../render/keepalived.ts';
 import type { Transport } from '../ssh/index.ts';
 import { quote } from '../ssh/index.ts';
 import type { Connections } from '../runner/connections.ts';
-import { adminPost } from './admin.ts';
+import { rejoinScript, releaseScript } from './vip-release.ts';
 
 export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'INIT';
 
@@ -98,9 +98,9 @@ export type HandOver =
  * holds it and `host` no longer does. A peer that is coming back (a host restarted a moment ago
  * is eligible again after keepalived's `rise` polls) is waited for within the same bound; with
  * none ready by then it refuses, before releasing anything (restarting the last ready host would
- * leave the VIP with nobody). A release that fails (e.g. the admin port changed with this very
- * bootstrap) is reported, not fatal: keepalived moves the VIP once Envoy stops. A release that no
- * peer follows is undone (`restore`) before the error, so the host keeps serving.
+ * leave the VIP with nobody). A release that fails (e.g. no nft on the host) is reported, not
+ * fatal: keepalived moves the VIP once the health listener fails. A release that no peer follows
+ * is undone (`restore`) before the error, so the host keeps serving.
  */
 export async function handOverVip(host: HostSpec, peers: HostSpec[], o: HandOverOptions): Promise<HandOver> {
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -138,7 +138,7 @@ export async function handOverVip(host: HostSpec, peers: HostSpec[], o: HandOver
       await o.restore?.().catch(() => undefined);
       throw new ToolError(
         'remote',
-        `released the VIP but no ready peer held it within ${o.timeoutMs} ms (still on ${self?.view?.holds ? host.name : 'no host'}); health listener back to ok`,
+        `released the VIP but no ready peer held it within ${o.timeoutMs} ms (still on ${self?.view?.holds ? host.name : 'no host'}); it takes part in VRRP again`,
         { host: host.name },
       );
     }
@@ -148,8 +148,8 @@ export async function handOverVip(host: HostSpec, peers: HostSpec[], o: HandOver
 
 /**
  * handOverVip over a run's connections: the peers are the inventory's other hosts, the release is
- * the holder's `POST /healthcheck/fail` (its health listener answers 503, keepalived gives up the
- * VIP within a second). Without a VIP in the inventory there is nothing to hand over.
+ * the holder's releaseScript (new SYNs to the VIP dropped, then keepalived's track file: it leaves
+ * VRRP at once), undone by rejoinScript. Without a VIP in the inventory there is nothing to hand over.
  */
 export async function handOverVipOnFleet(
   inv: Inventory,
@@ -158,23 +158,20 @@ export async function handOverVipOnFleet(
   o: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<HandOver> {
   if (!inv.vip) return { kind: 'not-holder' };
+  const vip = inv.vip.address;
   return handOverVip(
     host,
     inv.hosts.filter((h) => h.name !== host.name),
     {
       observe: async (h) => observeVip(await conns.get(h), inv),
       release: async () => {
-        const r = await adminPost(await conns.get(host), inv, '/healthcheck/fail');
-        if (r.status !== 200)
-          throw new ToolError(
-            'remote',
-            `admin did not take /healthcheck/fail (${r.status || r.error || 'no answer'})`,
-            {
-              host: host.name,
-            },
-          );
+        const r = await (await conns.get(host)).exec(['sh', '-c', releaseScript(vip)]);
+        if (r.code !== 0)
+          throw new ToolError('remote', `could not release the VIP: ${r.stderr.trim() || `exit ${r.code}`}`, {
+            host: host.name,
+          });
       },
-      restore: async () => void (await adminPost(await conns.get(host), inv, '/healthcheck/ok')),
+      restore: () => rejoin(inv, host, conns),
       timeoutMs: o.timeoutMs,
       ...(o.signal && { signal: o.signal }),
     },
@@ -184,20 +181,30 @@ export async function handOverVipOnFleet(
 /** How long a holder waits for a peer to take the VIP: keepalived's poll (1 s) plus VRRP, with room. */
 export const HAND_OVER_TIMEOUT_MS = 10_000;
 
+/** Undoes a release: the host takes new connections to the VIP again and may be elected once ready. */
+async function rejoin(inv: Inventory, host: HostSpec, conns: Connections): Promise<void> {
+  const r = await (await conns.get(host)).exec(['sh', '-c', rejoinScript(inv.vip?.address ?? '')]);
+  if (r.code !== 0)
+    throw new ToolError('remote', `could not rejoin VRRP: ${r.stderr.trim() || `exit ${r.code}`}`, { host: host.name });
+}
+
 /**
  * A restart's `beforeDrain` step when the inventory has a VIP: the host hands it to a ready peer
- * before it is drained, so no new connection through the VIP reaches it. Undefined without a VIP.
+ * before it is drained, so no new connection through the VIP reaches it. It returns the step that
+ * lets the host rejoin once restarted. Undefined without a VIP.
  */
 export function handOverBeforeDrain(
   inv: Inventory,
   conns: Connections,
   log?: (host: string, message: string) => void,
-): ((t: Transport, host: HostSpec) => Promise<void>) | undefined {
+): ((t: Transport, host: HostSpec) => Promise<(() => Promise<void>) | undefined>) | undefined {
   if (!inv.vip) return undefined;
   return async (_t, host) => {
     const r = await handOverVipOnFleet(inv, host, conns, { timeoutMs: HAND_OVER_TIMEOUT_MS });
     if (r.kind === 'moved') log?.(host.name, `VIP handed to ${r.to} in ${r.ms} ms`);
     if (r.kind === 'not-released')
       log?.(host.name, `could not release the VIP (${r.why}): keepalived moves it when Envoy stops`);
+    if (r.kind === 'not-holder') return undefined;
+    return () => rejoin(inv, host, conns);
   };
 }

@@ -24,6 +24,9 @@ export const KEEPALIVED_MODE = 0o640;
 export const KEEPALIVED_UNIT = 'keepalived.service';
 export const VRRP_INSTANCE = 'envoy_k8s_proxy';
 export const TRACK_SCRIPT = 'envoy_ready';
+/** keepalived's track file (weight 0: non-zero is FAULT): a restart's hand-off leaves VRRP through it (ops/vip-release.ts). */
+export const RELEASE_FILE = '/run/envoy-k8s-proxy-vip-release';
+export const TRACK_FILE = 'envoy_release';
 /**
  * The track script: once a second (keepalived 2.2 takes whole seconds only), one failure gives the
  * VIP up (a not-ready holder must go within 2 s), two successes in a row make a host eligible again.
@@ -68,6 +71,13 @@ export function renderKeepalived(inv: Inventory, host: HostSpec, inputs: Keepali
     '  vrrp_garp_master_delay 1',
     '}',
     '',
+    // a restart's hand-off writes 1 here to leave VRRP at once (ops/vip-release.ts); 0 again at every start
+    `vrrp_track_file ${TRACK_FILE} {`,
+    `  file ${RELEASE_FILE}`,
+    '  weight 0',
+    '  init_file 0 overwrite',
+    '}',
+    '',
     'static_ipaddress {',
     `  ${vip.address}/${vip.address.includes(':') ? 128 : 32} dev lo scope host`,
     '}',
@@ -94,6 +104,9 @@ export function renderKeepalived(inv: Inventory, host: HostSpec, inputs: Keepali
     '  }',
     '  virtual_ipaddress {',
     `    ${vip.address}/${vip.prefix} dev ${iface}`,
+    '  }',
+    '  track_file {',
+    `    ${TRACK_FILE}`,
     '  }',
     '  track_script {',
     `    ${TRACK_SCRIPT}`,

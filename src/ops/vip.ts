@@ -10,6 +10,7 @@ import type { Transport } from '../ssh/index.ts';
 import { quote } from '../ssh/index.ts';
 import type { Connections } from '../runner/connections.ts';
 import { rejoinScript, releaseScript } from './vip-release.ts';
+import { adminPost } from './admin.ts';
 
 export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'INIT';
 
@@ -165,13 +166,19 @@ export async function handOverVipOnFleet(
     {
       observe: async (h) => observeVip(await conns.get(h), inv),
       release: async () => {
-        const r = await (await conns.get(host)).exec(['sh', '-c', releaseScript(vip)]);
+        const t = await conns.get(host);
+        const r = await t.exec(['sh', '-c', releaseScript(vip)]);
         if (r.code !== 0)
           throw new ToolError('remote', `could not release the VIP: ${r.stderr.trim() || `exit ${r.code}`}`, {
             host: host.name,
           });
+        // a keepalived still on a configuration without the track file (reloaded after the restarts) moves at its next poll
+        await adminPost(t, inv, '/healthcheck/fail').catch(() => undefined);
       },
-      restore: () => rejoin(inv, host, conns),
+      restore: async () => {
+        await rejoin(inv, host, conns);
+        await adminPost(await conns.get(host), inv, '/healthcheck/ok').catch(() => undefined);
+      },
       timeoutMs: o.timeoutMs,
       ...(o.signal && { signal: o.signal }),
     },

@@ -4,6 +4,7 @@
 import type { Inventory } from '../inventory/types.ts';
 import type { Step } from '../runner/types.ts';
 import { VIP_ARP_RESET } from '../render/vip-arp.ts';
+import { RELEASE_FILE } from '../render/keepalived.ts';
 import { quote } from '../ssh/index.ts';
 import { currentOwnership, DIR_ROLES } from './claims.ts';
 import type { HostState } from './facts.ts';
@@ -72,6 +73,13 @@ export function decideUninstall(
       action: `remove ${e.path}`,
       command: known ? ['rm', '-rf', '--', e.path] : `if [ ${test} ${p} ] && [ ! -L ${p} ]; then rm -rf -- ${p}; fi`,
     });
+    // keepalived's track file (its init_file) is none of the host's business once keepalived is gone
+    if (e.role === 'keepalived')
+      parts.keepalived.steps.push({
+        kind: 'exec',
+        action: `remove ${RELEASE_FILE}`,
+        command: ['rm', '-f', '--', RELEASE_FILE],
+      });
     // the file only applies at boot: the running kernel keeps its values until told otherwise
     if (e.role === 'vipArp')
       parts.vipArp.steps.push({

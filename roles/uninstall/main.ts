@@ -21,6 +21,8 @@ export function uninstall(o: { purge: boolean }): Role {
       task('keepalived configuration', removeOwned(inv, 'keepalived', purge)),
       // after the stop: keepalived's STOP notify writes it one last time
       task('VIP state for node_exporter', removeOwned(inv, 'vipMetric', purge)),
+      // after keepalived's stop took the VIP off lo
+      task('ARP rules for the VIP', removeOwned(inv, 'vipArp', purge)),
       task('service stopped and disabled', ifOwnsUnit(inv, purge, service({ unit: UNIT_NAME, state: 'absent' }))),
       task('systemd unit', removeOwned(inv, 'unit', purge)),
       // facts are read before the unit file goes: systemd still knows the unit on the first run

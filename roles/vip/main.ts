@@ -1,5 +1,6 @@
 // Role vip: keepalived installed, configured for this inventory's VIP and running, so that the VIP
-// sits on a host whose Envoy is ready. Without `vip:` it only takes down a keepalived the tool set
+// sits on a host whose Envoy is ready, and every host carries it on lo behind ARP rules that leave
+// answering ARP to the holder (src/render/vip-arp.ts). Without `vip:` it only takes down a keepalived the tool set
 // up earlier (the VIP was removed from the inventory), and otherwise does nothing.
 import { task, type Role } from '../../src/runner/types.ts';
 import type { HostSpec, Inventory } from '../../src/inventory/types.ts';
@@ -12,18 +13,34 @@ import { file } from '../../src/modules/file.ts';
 import { vipMetric } from '../../src/modules/vip-metric.ts';
 import { renderVipNotify, VIP_NOTIFY_MODE } from '../../src/render/vip-metric.ts';
 import { healthUrl } from '../../src/render/health-url.ts';
+import { renderVipArp, VIP_ARP_APPLIED, VIP_ARP_PATH } from '../../src/render/vip-arp.ts';
+import { quote } from '../../src/ssh/index.ts';
 import { KEEPALIVED_STARTED, keepalivedReload } from './handlers.ts';
 
+// nft: a restart's hand-off drops new SYNs to the VIP on the holder before it leaves (src/ops/vip-release.ts)
 const PACKAGE = task(
-  'keepalived package',
+  'keepalived and nftables packages',
   command({
-    command: 'DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends keepalived',
-    action: 'install keepalived (apt-get)',
-    unless: 'command -v keepalived >/dev/null',
+    command: 'DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends keepalived nftables',
+    action: 'install keepalived and nftables (apt-get)',
+    unless: 'command -v keepalived >/dev/null && command -v nft >/dev/null',
   }),
 );
 
 function withVip(inv: Inventory, host: HostSpec) {
+  // before keepalived puts the VIP on lo: a host that answered ARP for it would pull clients to itself
+  const arp = renderVipArp(inv, host);
+  const arpRules = [
+    task('ARP rules for the VIP', file({ path: VIP_ARP_PATH, content: arp.content, mode: arp.mode })),
+    task(
+      'ARP rules applied',
+      command({
+        command: `sysctl -q -p ${quote(VIP_ARP_PATH)}`,
+        action: `apply ${VIP_ARP_PATH} (sysctl)`,
+        unless: VIP_ARP_APPLIED,
+      }),
+    ),
+  ];
   const config = task('keepalived configuration', keepalivedConfig(inv, host, healthUrl(inv, host)), {
     notify: [keepalivedReload],
   });
@@ -32,6 +49,7 @@ function withVip(inv: Inventory, host: HostSpec) {
   return [
     PACKAGE,
     task('keepalived notify script', notify),
+    ...arpRules,
     config,
     task('keepalived enabled', service({ unit: KEEPALIVED_UNIT, enabled: true, reloadAfter: PACKAGE.key })),
     task(KEEPALIVED_STARTED, service({ unit: KEEPALIVED_UNIT, state: 'started', reloadAfter: PACKAGE.key })),

@@ -1,6 +1,7 @@
 // Checks of the VIP on one host: keepalived runs, its VRRP state is a sane one, the address is on
-// the interface exactly when keepalived is MASTER, and the VIP answers on every listener port
-// (probed from this host over the subnet: TCP connect, which is what a client's TLS starts with).
+// the interface exactly when keepalived is MASTER, and, on the holder, the VIP answers on every
+// listener port (TCP connect, which is what a client's TLS starts with). Every host has the VIP on
+// lo (render/vip-arp.ts), so a probe from a non-holder would only reach itself: not asked there.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import type { FactSpec } from '../facts/types.ts';
 import { quote } from '../ssh/index.ts';
@@ -85,7 +86,7 @@ export function checkVip(inv: Inventory, host: HostSpec, v: VipView, ports: Map<
         { fix: 'restart keepalived on this host (`systemctl restart keepalived`); it removes or adds the address' },
       ),
     );
-  for (const c of inv.clusters) {
+  for (const c of v.holds ? inv.clusters : []) {
     const okPort = ports.get(c.listenPort);
     checks.push(
       okPort

@@ -111,9 +111,11 @@ export function retireKeepalived(inv: Inventory): Module {
       const d = decision(ctx, false);
       if ('untrusted' in d) return ok();
       const metric = d.parts.vipMetric.steps;
-      if (d.parts.keepalived.steps.length === 0) return metric.length ? change(metric, { message: 'removed' }) : ok();
+      if (d.parts.keepalived.steps.length + d.parts.vipArp.steps.length === 0)
+        return metric.length ? change(metric, { message: 'removed' }) : ok();
       const stopped = await stop.plan(ctx);
-      // keepalived's STOP notify writes the state file once more: it goes after the stop
+      // keepalived's stop removes the VIP's lo copy, then the ARP rules it needed go; its STOP
+      // notify writes the state file once more, so that goes after the stop too
       const notify: Step = {
         kind: 'exec',
         action: `remove ${vipNotifyPath(inv)}`,
@@ -122,6 +124,7 @@ export function retireKeepalived(inv: Inventory): Module {
       const steps = [
         ...(stopped.kind === 'change' ? stopped.steps : []),
         ...d.parts.keepalived.steps,
+        ...d.parts.vipArp.steps,
         notify,
         ...metric,
       ];

@@ -17,6 +17,7 @@ import { switchLinkCommand } from '../modules/release-switch.ts';
 import type { Gate, TaskKey } from '../runner/types.ts';
 import { judge, newConnectFailures, observe, type GateView, type Verdict } from './gate-probe.ts';
 import { restartOne } from './rolling.ts';
+import { handOverBeforeDrain } from './vip.ts';
 
 export interface GateTuning {
   intervalMs: number;
@@ -68,7 +69,7 @@ export function deployGate(inv: Inventory, keys: GateKeys, tuning: GateTuning = 
     async commit(t) {
       await exec(t, 'drop the previous config files', commitPreviousCommand(inv.paths.configDir));
     },
-    async rollback(t, host, changed) {
+    async rollback(t, host, changed, conns) {
       const done: string[] = [];
       if (changed.has(keys.releaseSwitched)) done.push(await switchBack(t, inv));
       await exec(t, 'restore the previous config files', restorePreviousCommand(inv.paths.configDir));
@@ -77,7 +78,9 @@ export function deployGate(inv: Inventory, keys: GateKeys, tuning: GateTuning = 
       const loaded = await waitLoaded(t, host, tuning);
       if (loaded) done.push(loaded);
       if (changed.has(keys.releaseSwitched) || changed.has(keys.restarted)) {
-        await restartOne(t, inv, host, rollingOptions(inv));
+        // a holder of the VIP hands it to a ready peer first, as in the forward restart
+        const beforeDrain = conns && handOverBeforeDrain(inv, conns);
+        await restartOne(t, inv, host, { ...rollingOptions(inv), ...(beforeDrain && { beforeDrain }) });
         done.push('restarted');
       }
       const again = await healthy(t);

@@ -31,8 +31,11 @@ export interface RollingOptions {
   alreadyFailed?: ReadonlySet<string>;
   signal?: AbortSignal;
   log?: (host: string, message: string) => void;
-  /** Between the last-ready check and failing the health listener: e.g. hand a VIP to a ready peer. */
-  beforeDrain?: (t: Transport, host: HostSpec) => Promise<void>;
+  /**
+   * Between the last-ready check and failing the health listener: e.g. hand a VIP to a ready peer.
+   * What it returns runs once the restart is over, whatever its outcome (the host rejoins VRRP).
+   */
+  beforeDrain?: (t: Transport, host: HostSpec) => Promise<(() => Promise<void>) | undefined | void>;
   /** After each host: persist progress (resume state), report. */
   onHostDone?: (host: string, outcome: string | Error) => Promise<void> | void;
 }
@@ -48,6 +51,22 @@ export function quietWindow(drainMs: number): number {
 }
 
 export async function restartOne(t: Transport, inv: Inventory, host: HostSpec, o: RollingOptions): Promise<string> {
+  const after: (() => Promise<void>)[] = [];
+  try {
+    return await restartSteps(t, inv, host, o, after);
+  } finally {
+    for (const f of after)
+      await f().catch((e: unknown) => o.log?.(host.name, e instanceof Error ? e.message : String(e)));
+  }
+}
+
+async function restartSteps(
+  t: Transport,
+  inv: Inventory,
+  host: HostSpec,
+  o: RollingOptions,
+  after: (() => Promise<void>)[],
+): Promise<string> {
   const log = (m: string) => o.log?.(host.name, m);
   const t0 = Date.now();
   const unit = unitFact(UNIT_NAME);
@@ -55,7 +74,8 @@ export async function restartOne(t: Transport, inv: Inventory, host: HostSpec, o
   const notes: string[] = [];
   if (active) {
     await guardLastReady(t, inv, host, log);
-    await o.beforeDrain?.(t, host);
+    const rejoin = await o.beforeDrain?.(t, host);
+    if (rejoin) after.push(rejoin);
     // Checkers polling the health listener see 503 from here on; new connections move to peers.
     const fail = await adminPost(t, inv, '/healthcheck/fail');
     if (!answered(fail))

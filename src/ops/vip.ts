@@ -9,12 +9,13 @@ import { KEEPALIVED_UNIT, VRRP_INSTANCE } from '../render/keepalived.ts';
 import type { Transport } from '../ssh/index.ts';
 import { quote } from '../ssh/index.ts';
 import type { Connections } from '../runner/connections.ts';
+import { rejoinScript, releaseScript } from './vip-release.ts';
 import { adminPost } from './admin.ts';
 
 export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'INIT';
 
 export interface VipView {
-  /** The VIP is configured on one of the host's interfaces: it answers ARP for it. */
+  /** The VIP is configured on one of the host's interfaces other than lo: it answers ARP for it. */
   holds: boolean;
   /** `systemctl is-active keepalived`: active, inactive, failed… */
   keepalived: string;
@@ -30,7 +31,8 @@ export function vipFact(inv: Inventory): FactSpec<VipView> {
   return {
     key: `vip:${vip}`,
     script:
-      `if ip -o addr show to ${quote(vip)} | grep -q .; then echo holds; else echo free; fi; ` +
+      // every host carries the VIP on lo (served, never announced: render/vip-arp.ts); holding is the interface copy
+      `if ip -o addr show to ${quote(vip)} | grep -v '^[0-9]*: lo ' | grep -q .; then echo holds; else echo free; fi; ` +
       `systemctl is-active ${quote(KEEPALIVED_UNIT)} 2>/dev/null || true; ` +
       `journalctl -u ${quote(KEEPALIVED_UNIT)} -o cat --no-pager -n 300 2>/dev/null | grep -F ${instance} | grep -oiE 'entering [a-z]+ state' | tail -n 1`,
     parse: parseVipView,
@@ -97,9 +99,9 @@ export type HandOver =
  * holds it and `host` no longer does. A peer that is coming back (a host restarted a moment ago
  * is eligible again after keepalived's `rise` polls) is waited for within the same bound; with
  * none ready by then it refuses, before releasing anything (restarting the last ready host would
- * leave the VIP with nobody). A release that fails (e.g. the admin port changed with this very
- * bootstrap) is reported, not fatal: keepalived moves the VIP once Envoy stops. A release that no
- * peer follows is undone (`restore`) before the error, so the host keeps serving.
+ * leave the VIP with nobody). A release that fails (e.g. no nft on the host) is reported, not
+ * fatal: keepalived moves the VIP once the health listener fails. A release that no peer follows
+ * is undone (`restore`) before the error, so the host keeps serving.
  */
 export async function handOverVip(host: HostSpec, peers: HostSpec[], o: HandOverOptions): Promise<HandOver> {
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -137,7 +139,7 @@ export async function handOverVip(host: HostSpec, peers: HostSpec[], o: HandOver
       await o.restore?.().catch(() => undefined);
       throw new ToolError(
         'remote',
-        `released the VIP but no ready peer held it within ${o.timeoutMs} ms (still on ${self?.view?.holds ? host.name : 'no host'}); health listener back to ok`,
+        `released the VIP but no ready peer held it within ${o.timeoutMs} ms (still on ${self?.view?.holds ? host.name : 'no host'}); it takes part in VRRP again`,
         { host: host.name },
       );
     }
@@ -147,8 +149,8 @@ export async function handOverVip(host: HostSpec, peers: HostSpec[], o: HandOver
 
 /**
  * handOverVip over a run's connections: the peers are the inventory's other hosts, the release is
- * the holder's `POST /healthcheck/fail` (its health listener answers 503, keepalived gives up the
- * VIP within a second). Without a VIP in the inventory there is nothing to hand over.
+ * the holder's releaseScript (new SYNs to the VIP dropped, then keepalived's track file: it leaves
+ * VRRP at once), undone by rejoinScript. Without a VIP in the inventory there is nothing to hand over.
  */
 export async function handOverVipOnFleet(
   inv: Inventory,
@@ -157,23 +159,26 @@ export async function handOverVipOnFleet(
   o: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<HandOver> {
   if (!inv.vip) return { kind: 'not-holder' };
+  const vip = inv.vip.address;
   return handOverVip(
     host,
     inv.hosts.filter((h) => h.name !== host.name),
     {
       observe: async (h) => observeVip(await conns.get(h), inv),
       release: async () => {
-        const r = await adminPost(await conns.get(host), inv, '/healthcheck/fail');
-        if (r.status !== 200)
-          throw new ToolError(
-            'remote',
-            `admin did not take /healthcheck/fail (${r.status || r.error || 'no answer'})`,
-            {
-              host: host.name,
-            },
-          );
+        const t = await conns.get(host);
+        const r = await t.exec(['sh', '-c', releaseScript(vip)]);
+        if (r.code !== 0)
+          throw new ToolError('remote', `could not release the VIP: ${r.stderr.trim() || `exit ${r.code}`}`, {
+            host: host.name,
+          });
+        // a keepalived still on a configuration without the track file (reloaded after the restarts) moves at its next poll
+        await adminPost(t, inv, '/healthcheck/fail').catch(() => undefined);
       },
-      restore: async () => void (await adminPost(await conns.get(host), inv, '/healthcheck/ok')),
+      restore: async () => {
+        await rejoin(inv, host, conns);
+        await adminPost(await conns.get(host), inv, '/healthcheck/ok').catch(() => undefined);
+      },
       timeoutMs: o.timeoutMs,
       ...(o.signal && { signal: o.signal }),
     },
@@ -183,20 +188,30 @@ export async function handOverVipOnFleet(
 /** How long a holder waits for a peer to take the VIP: keepalived's poll (1 s) plus VRRP, with room. */
 export const HAND_OVER_TIMEOUT_MS = 10_000;
 
+/** Undoes a release: the host takes new connections to the VIP again and may be elected once ready. */
+async function rejoin(inv: Inventory, host: HostSpec, conns: Connections): Promise<void> {
+  const r = await (await conns.get(host)).exec(['sh', '-c', rejoinScript(inv.vip?.address ?? '')]);
+  if (r.code !== 0)
+    throw new ToolError('remote', `could not rejoin VRRP: ${r.stderr.trim() || `exit ${r.code}`}`, { host: host.name });
+}
+
 /**
  * A restart's `beforeDrain` step when the inventory has a VIP: the host hands it to a ready peer
- * before it is drained, so no new connection through the VIP reaches it. Undefined without a VIP.
+ * before it is drained, so no new connection through the VIP reaches it. It returns the step that
+ * lets the host rejoin once restarted. Undefined without a VIP.
  */
 export function handOverBeforeDrain(
   inv: Inventory,
   conns: Connections,
   log?: (host: string, message: string) => void,
-): ((t: Transport, host: HostSpec) => Promise<void>) | undefined {
+): ((t: Transport, host: HostSpec) => Promise<(() => Promise<void>) | undefined>) | undefined {
   if (!inv.vip) return undefined;
   return async (_t, host) => {
     const r = await handOverVipOnFleet(inv, host, conns, { timeoutMs: HAND_OVER_TIMEOUT_MS });
     if (r.kind === 'moved') log?.(host.name, `VIP handed to ${r.to} in ${r.ms} ms`);
     if (r.kind === 'not-released')
       log?.(host.name, `could not release the VIP (${r.why}): keepalived moves it when Envoy stops`);
+    if (r.kind === 'not-holder') return undefined;
+    return () => rejoin(inv, host, conns);
   };
 }

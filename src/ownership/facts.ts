@@ -130,6 +130,7 @@ export function ownershipFacts(inv: Inventory): FactSpec<unknown>[] {
     fileFact('logrotate'),
     fileFact('keepalived'),
     vipMetricFact(inv),
+    fileFact('vipArp'),
     userFact(user),
     groupFact(group),
   ];
@@ -148,6 +149,7 @@ export function hostState(inv: Inventory, facts: Facts): HostState {
       unit: facts.get(fileFact('unit')),
       logrotate: facts.get(fileFact('logrotate')),
       keepalived: facts.get(fileFact('keepalived')),
+      vipArp: facts.get(fileFact('vipArp')),
     },
     user: facts.get(userFact(user)),
     group: facts.get(groupFact(group)),

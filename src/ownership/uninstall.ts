@@ -3,6 +3,8 @@
 // rendered file's path, a non-root account), and what stays is reported and kept in the manifest.
 import type { Inventory } from '../inventory/types.ts';
 import type { Step } from '../runner/types.ts';
+import { VIP_ARP_RESET } from '../render/vip-arp.ts';
+import { RELEASE_FILE } from '../render/keepalived.ts';
 import { quote } from '../ssh/index.ts';
 import { currentOwnership, DIR_ROLES } from './claims.ts';
 import type { HostState } from './facts.ts';
@@ -45,6 +47,7 @@ export function decideUninstall(
     unit: part(),
     logrotate: part(),
     keepalived: part(),
+    vipArp: part(),
     installDir: part(),
     configDir: part(),
     logDir: part(),
@@ -85,6 +88,20 @@ export function decideUninstall(
       action: `remove ${e.path}`,
       command: known ? ['rm', '-rf', '--', e.path] : `if [ ${test} ${p} ] && [ ! -L ${p} ]; then rm -rf -- ${p}; fi`,
     });
+    // keepalived's track file (its init_file) is none of the host's business once keepalived is gone
+    if (e.role === 'keepalived')
+      parts.keepalived.steps.push({
+        kind: 'exec',
+        action: `remove ${RELEASE_FILE}`,
+        command: ['rm', '-f', '--', RELEASE_FILE],
+      });
+    // the file only applies at boot: the running kernel keeps its values until told otherwise
+    if (e.role === 'vipArp')
+      parts.vipArp.steps.push({
+        kind: 'exec',
+        action: 'ARP sysctls back to the host defaults',
+        command: VIP_ARP_RESET,
+      });
   }
   for (const role of DIR_ROLES) {
     const d = s.dirs[role];

@@ -8,6 +8,10 @@
 // the skew ((256 - priority) / 256 of one advert), ~0.7 s; a holder whose Envoy is not ready
 // fails its next poll (within 1 s), enters FAULT and sends priority 0, and a peer takes over at
 // once: under 2 s either way (docs/operations.md, "A virtual IP").
+//
+// Every host also carries the VIP on lo (static_ipaddress: added at keepalived's start and reload,
+// removed at its stop), never announced (ARP rules in vip-arp.ts): a host that just handed the VIP
+// over still serves the packets of clients whose ARP entry has not moved yet.
 import { posix } from 'node:path';
 import { VIP_DEFAULTS } from '../inventory/defaults.ts';
 import { canonicalIp } from '../inventory/formats.ts';
@@ -23,6 +27,9 @@ export const TRACK_SCRIPT = 'envoy_ready';
 export const VIP_NOTIFY_NAME = 'vip-notify.sh';
 /** The notify script (render/vip-metric.ts) sits in the root-owned config directory; keepalived runs it as root. */
 export const vipNotifyPath = (inv: Inventory): string => posix.join(inv.paths.configDir, VIP_NOTIFY_NAME);
+/** keepalived's track file (weight 0: non-zero is FAULT): a restart's hand-off leaves VRRP through it (ops/vip-release.ts). */
+export const RELEASE_FILE = '/run/envoy-k8s-proxy-vip-release';
+export const TRACK_FILE = 'envoy_release';
 /**
  * The track script: once a second (keepalived 2.2 takes whole seconds only), one failure gives the
  * VIP up (a not-ready holder must go within 2 s), two successes in a row make a host eligible again.
@@ -67,6 +74,17 @@ export function renderKeepalived(inv: Inventory, host: HostSpec, inputs: Keepali
     '  vrrp_garp_master_delay 1',
     '}',
     '',
+    // a restart's hand-off writes 1 here to leave VRRP at once (ops/vip-release.ts); 0 again at every start
+    `vrrp_track_file ${TRACK_FILE} {`,
+    `  file ${RELEASE_FILE}`,
+    '  weight 0',
+    '  init_file 0 overwrite',
+    '}',
+    '',
+    'static_ipaddress {',
+    `  ${vip.address}/${vip.address.includes(':') ? 128 : 32} dev lo scope host`,
+    '}',
+    '',
     `vrrp_script ${TRACK_SCRIPT} {`,
     `  script "/usr/bin/curl -fsS -o /dev/null -m ${TRACK.timeoutS} ${inputs.healthUrl}"`,
     `  interval ${TRACK.intervalS}`,
@@ -89,6 +107,9 @@ export function renderKeepalived(inv: Inventory, host: HostSpec, inputs: Keepali
     '  }',
     '  virtual_ipaddress {',
     `    ${vip.address}/${vip.prefix} dev ${iface}`,
+    '  }',
+    '  track_file {',
+    `    ${TRACK_FILE}`,
     '  }',
     // every transition (and STOP) writes the VIP state for node_exporter: render/vip-metric.ts
     `  notify "/bin/sh ${vipNotifyPath(inv)}" root`,

@@ -65,7 +65,7 @@ export async function runGated(
       (_t, h) => io.execute(batch.find((p) => p.host.name === h.name)!),
     );
     await runFleetHandlers(play, opts, conns, runs, io.record, io.emit, new Set(names));
-    const outcomes = await Promise.all(batch.map((p) => gateHost(gate, p, runs.get(p.host.name)!, io)));
+    const outcomes = await Promise.all(batch.map((p) => gateHost(gate, p, runs.get(p.host.name)!, io, conns)));
     const bad = outcomes.flatMap((o, j) => (o ? [`${names[j]}: ${o}`] : []));
     if (bad.length && (failedHosts() * 100) / play.hosts.length > opts.maxFailPercent)
       stopped = `not reached: the run stopped after ${bad.join('; ')}`;
@@ -73,7 +73,13 @@ export async function runGated(
 }
 
 /** Gate one host of the batch; undefined when it passed, else why it failed (after its rollback). */
-async function gateHost(gate: Gate, p: Prepared, run: HostRun, io: Io): Promise<string | undefined> {
+async function gateHost(
+  gate: Gate,
+  p: Prepared,
+  run: HostRun,
+  io: Io,
+  conns: Connections,
+): Promise<string | undefined> {
   const t0 = Date.now();
   const host = p.host.name;
   const done = (r: Omit<TaskResult, 'host' | 'role' | 'ms'>) => {
@@ -108,7 +114,7 @@ async function gateHost(gate: Gate, p: Prepared, run: HostRun, io: Io): Promise<
       why = g.reason;
     }
     // the failed task or gate: put back what this run changed, and check the host again
-    const restored = await gate.rollback(p.transport, p.host, run.changed);
+    const restored = await gate.rollback(p.transport, p.host, run.changed, conns);
     // the recap says what was rolled back and why, under the host's line
     run.recap.error = `${host}: rolled back (${why}): ${restored}`;
     if (failedTask) done({ task: 'rollback', status: 'changed', message: `rolled back: ${restored}` });

@@ -160,8 +160,8 @@ export interface Gate {
   check(t: Transport, host: HostSpec, changed: ReadonlySet<TaskKey>): Promise<{ ok: boolean; reason: string }>;
   /** The new state stays: drop what a rollback would have needed. */
   commit(t: Transport, host: HostSpec, changed: ReadonlySet<TaskKey>): Promise<void>;
-  /** Put back what this run changed, re-check the host, and say what was restored. */
-  rollback(t: Transport, host: HostSpec, changed: ReadonlySet<TaskKey>): Promise<string>;
+  /** Put back what this run changed, re-check the host, and say what was restored (`conns`: its peers, for a VIP hand-off). */
+  rollback(t: Transport, host: HostSpec, changed: ReadonlySet<TaskKey>, conns?: Connections): Promise<string>;
 }
 
 /**

@@ -8,8 +8,20 @@ export function bridgeExists(name: string): boolean {
   return existsSync(`/sys/class/net/${name}/bridge`);
 }
 
+/**
+ * A fixed, locally administered MAC from the subnet (10.221.0 → 02:00:0a:dd:00:01). Left to itself a
+ * bridge takes its lowest port's MAC and changes it when that host's veth goes (a host killed):
+ * the other hosts' ARP entries for the control side then point nowhere until they expire (~15 s),
+ * which no real gateway does to its hosts.
+ */
+export function bridgeMac(subnet: string): string {
+  const hex = subnet.split('.').map((o) => Number(o).toString(16).padStart(2, '0'));
+  return ['02', '00', ...hex, '01'].join(':');
+}
+
 export async function ensureBridge(cfg: LabConfig): Promise<void> {
   if (!bridgeExists(cfg.bridge)) await $({ quiet: true })`ip link add name ${cfg.bridge} type bridge`;
+  await $({ quiet: true })`ip link set ${cfg.bridge} address ${bridgeMac(cfg.subnet)}`;
   await $({ quiet: true })`ip addr replace ${`${cfg.bridgeAddress}/24`} dev ${cfg.bridge}`;
   await $({ quiet: true })`ip link set ${cfg.bridge} up`;
 }

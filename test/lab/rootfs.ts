@@ -40,6 +40,7 @@ export const RECIPE = {
     'openssl',
     'logrotate',
     'keepalived',
+    'nftables',
   ],
   /** Run inside the new rootfs with chroot, in order. */
   commands: [

@@ -132,7 +132,8 @@ export async function managedFiles(lab: LabInfo, name: string): Promise<string> 
   );
 }
 
-/** Everything the tool may leave on a host (its manifest in /var/lib too), for before/after comparisons. */
+/** Everything the tool may leave on a host (its manifest in /var/lib too, the VIP's lo copy and ARP sysctls), for before/after comparisons. */
 export const TRACE =
   "find /etc /opt /var/log /usr/local /srv -xdev 2>/dev/null | grep -v -e '^/var/log/journal' -e '^/etc/ssh' | sort; " +
-  'find /var/lib -maxdepth 1 | sort; getent passwd | cut -d: -f1 | sort; getent group | cut -d: -f1 | sort';
+  'find /var/lib -maxdepth 1 | sort; getent passwd | cut -d: -f1 | sort; getent group | cut -d: -f1 | sort; ' +
+  'ip -o addr show dev lo; sysctl net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.arp_announce';

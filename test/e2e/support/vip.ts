@@ -1,6 +1,7 @@
 // The VIP seen from the control side, as a client sees it: new TLS connections to <vip>:6443 that
 // a lab apiserver answers through whichever host holds the VIP. Shared by the e2e test and the
 // failover benchmark (test/bench/vip-failover.ts), which only differ in how many times they try.
+import { expect } from 'vitest';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { killHost, sshRun, startHost, type LabInfo } from '../../lab/index.ts';
@@ -17,12 +18,14 @@ export function labVip(lab: LabInfo): string {
   return address;
 }
 
-/** Which of `names` have the VIP on an interface now (hosts that do not answer count as not). */
+/** Which of `names` have the VIP on an interface other than lo now (hosts that do not answer count as not). */
 export async function holders(lab: LabInfo, vip: string, names = lab.hosts.map((h) => h.name)): Promise<string[]> {
   const seen = await Promise.all(
     names.map(async (name) => {
       const h = lab.hosts.find((x) => x.name === name)!;
-      const r = await sshRun(lab, h.address, `ip -o addr show to ${vip}`).catch(() => undefined);
+      const r = await sshRun(lab, h.address, `ip -o addr show to ${vip} | grep -v '^[0-9]*: lo '`).catch(
+        () => undefined,
+      );
       return r?.code === 0 && r.stdout.trim() !== '' ? name : undefined;
     }),
   );
@@ -109,4 +112,57 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : Math.round((s[m - 1]! + s[m]!) / 2);
+}
+
+export interface ClientTally {
+  total: number;
+  failed: { at: number; error: string }[];
+}
+
+/**
+ * A client opening 20 new TLS connections a second to `vip` (each a GET of /version, given 3 s)
+ * while `during` runs, and a second more after it: how many were opened, which failed and why.
+ */
+export async function clientDuring<T>(vip: string, during: () => Promise<T>): Promise<{ value: T } & ClientTally> {
+  const results: { at: number; error?: string }[] = [];
+  const pending: Promise<void>[] = [];
+  let running = true;
+  const t0 = Date.now();
+  const client = (async () => {
+    while (running) {
+      const at = Date.now() - t0;
+      pending.push(
+        throughLb(vip, PORT, '/version', 3000).then(
+          () => void results.push({ at }),
+          (e: Error) => void results.push({ at, error: e.message }),
+        ),
+      );
+      await sleep(50);
+    }
+  })();
+  try {
+    const value = await during();
+    await sleep(1000);
+    return { value, ...(await stop()) };
+  } finally {
+    await stop();
+  }
+  async function stop(): Promise<ClientTally> {
+    running = false;
+    await client;
+    await Promise.all(pending);
+    const failed = results.flatMap((r) => (r.error === undefined ? [] : [{ at: r.at, error: r.error }]));
+    return { total: results.length, failed };
+  }
+}
+
+/**
+ * What a client of the VIP sees while hosts restart one by one: nothing. Never a refusal (the
+ * drained host is never the holder), never a timeout (packets still sent to the old holder's MAC
+ * are served by it: the VIP's copy on lo, src/render/vip-arp.ts), never a reset of a connection
+ * straddling the ARP switch (the holder drops new SYNs before it leaves: src/ops/vip-release.ts).
+ * `handOffs` only labels the failure.
+ */
+export function expectHandOffLosses(errors: string[], handOffs: number): void {
+  expect(errors, `${errors.length} failed over ${handOffs} VIP hand-offs`).toEqual([]);
 }

@@ -42,6 +42,14 @@ describe('checkVip', () => {
     expect(holder.find((c) => c.id === 'vip:vrrp')!.summary).toBe('MASTER (holds the VIP)');
     const backup = checkVip(inv, lb1, { holds: false, keepalived: 'active', vrrp: 'BACKUP' }, ports);
     expect(backup.every((c) => c.verdict === 'ok')).toBe(true);
+    // a backup reaches only its own lo copy of the VIP: its ports are the holder's to check
+    const silent = new Map([
+      [6443, false],
+      [6444, false],
+    ]);
+    expect(checkVip(inv, lb1, { holds: false, keepalived: 'active', vrrp: 'BACKUP' }, silent).map((c) => c.id)).toEqual(
+      ['vip:keepalived', 'vip:vrrp', 'vip:address'],
+    );
   });
 
   it('fails FAULT, an address without MASTER, a stopped keepalived and a silent port', () => {

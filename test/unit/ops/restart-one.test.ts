@@ -81,7 +81,11 @@ describe.skipIf(!hasCurl)('restartOne on a stand-in host', () => {
       drainMs: 600,
       healthTimeoutMs: 5000,
       minHealthy: 0,
-      beforeDrain: async () => void appendFileSync(log, 'beforeDrain\n'),
+      // like the VIP hand-off: what it returns runs once the restart is over, whatever the outcome
+      beforeDrain: async () => {
+        appendFileSync(log, 'beforeDrain\n');
+        return async () => void appendFileSync(log, 'rejoin\n');
+      },
     };
     return { inv, opts };
   }
@@ -101,6 +105,7 @@ describe.skipIf(!hasCurl)('restartOne on a stand-in host', () => {
       'systemctl restart envoy-k8s-proxy.service',
       'admin GET /ready',
       'health GET /healthz', // 200 again
+      'rejoin',
     ]);
   });
 
@@ -116,6 +121,7 @@ describe.skipIf(!hasCurl)('restartOne on a stand-in host', () => {
       'admin POST /healthcheck/fail',
       `envoy --mode validate -c /etc/ekp-test/envoy.yaml`,
       'admin POST /healthcheck/ok',
+      'rejoin',
     ]);
   });
 

@@ -116,7 +116,7 @@ describe('handOverVip', () => {
     let restored = 0;
     const restore = async () => void restored++;
     await expect(handOverVip(lb1, [lb2], { ...f.o, restore, timeoutMs: 1000, intervalMs: 250 })).rejects.toThrow(
-      /health listener back to ok/,
+      /it takes part in VRRP again/,
     );
     expect(restored).toBe(1);
   });

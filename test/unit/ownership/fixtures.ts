@@ -27,7 +27,12 @@ export const fresh = (): HostState => ({
     configDir: { ...absent, real: '/etc/envoy-k8s-proxy' },
     logDir: { ...absent, real: '/var/log/envoy-k8s-proxy' },
   },
-  files: { unit: { type: 'absent' }, logrotate: { type: 'absent' }, keepalived: { type: 'absent' } },
+  files: {
+    unit: { type: 'absent' },
+    logrotate: { type: 'absent' },
+    keepalived: { type: 'absent' },
+    vipArp: { type: 'absent' },
+  },
   user: { exists: false },
   group: { exists: false },
 });
@@ -65,6 +70,7 @@ export const deployed = (
     unit: { type: 'file', firstLine: HEADER },
     logrotate: { type: 'file', firstLine: HEADER },
     keepalived: { type: 'absent' },
+    vipArp: { type: 'absent' },
   },
   user: { exists: true, uid: 999, gid: 997, home: '/nonexistent', shell: '/usr/sbin/nologin' },
   group: { exists: true, gid: 997 },

@@ -7,6 +7,7 @@ import { UNIT_FILE, parseManifest, serializeManifest, type Manifest } from '../.
 import { LOGROTATE_PATH } from '../../../src/render/index.ts';
 import { decideUninstall } from '../../../src/ownership/uninstall.ts';
 import { HEADER, deployed, dir, fresh, inv, ours } from './fixtures.ts';
+import { VIP_ARP_PATH, VIP_ARP_RESET } from '../../../src/render/vip-arp.ts';
 
 describe('deploy claims', () => {
   it('claims everything on a fresh host', () => {
@@ -36,6 +37,8 @@ describe('deploy claims', () => {
     const paths = (c: unknown) => (c as { next: Manifest }).next.paths.map((e) => e.role);
     expect(paths(claimForDeploy(inv, fresh()))).not.toContain('keepalived');
     expect(paths(claimForDeploy(withVip, fresh()))).toContain('keepalived');
+    expect(paths(claimForDeploy(inv, fresh()))).not.toContain('vipArp');
+    expect(paths(claimForDeploy(withVip, fresh()))).toContain('vipArp');
     const s = fresh();
     s.files.keepalived = { type: 'file', firstLine: '! Configuration File for keepalived' };
     expect((claimForDeploy(withVip, s) as { refusals: string[] }).refusals).toEqual([
@@ -149,6 +152,7 @@ describe('uninstall', () => {
       unit: [['rm', '-rf', '--', UNIT_FILE]],
       logrotate: [['rm', '-rf', '--', LOGROTATE_PATH]],
       keepalived: [],
+      vipArp: [],
       installDir: [['rm', '-rf', '--', '/opt/envoy-k8s-proxy']],
       configDir: [['rm', '-rf', '--', '/etc/envoy-k8s-proxy']],
       logDir: [],
@@ -168,6 +172,28 @@ describe('uninstall', () => {
     ]);
   });
 
+  it("removes the VIP's ARP rules it wrote and puts the running kernel's values back", () => {
+    const m: Manifest = { ...ours, paths: [...ours.paths, { role: 'vipArp', path: VIP_ARP_PATH, origin: 'created' }] };
+    const s = deployed({ state: 'present', manifest: m, text: serializeManifest(m) });
+    s.files.vipArp = { type: 'file', firstLine: HEADER };
+    const d = decideUninstall(inv, s, false);
+    expect('parts' in d && d.parts.vipArp.steps.map((x) => (x.kind === 'exec' ? x.command : x.kind))).toEqual([
+      ['rm', '-rf', '--', VIP_ARP_PATH],
+      VIP_ARP_RESET,
+    ]);
+    expect(VIP_ARP_RESET).toMatch(
+      /^sysctl -q -w net\.ipv4\.conf\.all\.arp_ignore=0 net\.ipv4\.conf\.all\.arp_announce=0 /,
+    );
+    // a foreign file at that path: left alone, the kernel's values too
+    const f = deployed();
+    f.files.vipArp = { type: 'file', firstLine: 'net.ipv4.conf.all.arp_ignore = 1' };
+    const k = decideUninstall(inv, f, false);
+    expect('parts' in k && [k.parts.vipArp.steps, k.parts.vipArp.kept]).toEqual([
+      [],
+      [`${VIP_ARP_PATH}: not created by envoy-k8s-proxy: left alone`],
+    ]);
+  });
+
   it('leaves alone, and reports, what it did not create or what is no longer what it made', () => {
     const s = fresh();
     s.user = { exists: true, uid: 999, gid: 997, home: '/nonexistent', shell: '/usr/sbin/nologin' };
@@ -178,6 +204,7 @@ describe('uninstall', () => {
       unit: [],
       logrotate: [],
       keepalived: [],
+      vipArp: [],
       installDir: [],
       configDir: [],
       logDir: [],

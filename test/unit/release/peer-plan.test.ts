@@ -44,7 +44,14 @@ describe('planPeers', () => {
 
   it("the VIP's prefix is the hosts' subnet when there is one", () => {
     const hosts = [host('a1', '10.1.0.11'), host('b1', '10.1.9.11')];
-    const vip = { address: '10.1.0.100', prefix: 16, routerId: 51, advertIntervalMs: 200, preempt: false };
+    const vip = {
+      address: '10.1.0.100',
+      prefix: 16,
+      routerId: 51,
+      advertIntervalMs: 200,
+      preempt: false,
+      textfileDir: '/var/lib/prometheus/node-exporter',
+    };
     expect(planPeers(inventory({ hosts, vip }), hosts).groups).toEqual([
       { subnet: '10.1.0.0/16', seed: 'a1', peers: ['b1'] },
     ]);

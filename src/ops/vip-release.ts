@@ -26,20 +26,37 @@ export function dropSynTable(vip: string): string {
   ].join('\n');
 }
 
-/** Run on the holder: drop new SYNs to the VIP, let handshakes in flight finish, leave VRRP now. */
-export function releaseScript(vip: string): string {
+/** The transient timer that undoes a release if the run that made it never comes back. */
+export const REJOIN_UNIT = 'envoy-k8s-proxy-vip-rejoin';
+
+/**
+ * Run on the holder: arm the dead-man rejoin, drop new SYNs to the VIP, let handshakes in flight
+ * finish, leave VRRP now. A run that dies before its rejoin (killed, connection lost) would leave
+ * a host that drops new connections and sits out of VRRP until its next restart: the timer (a
+ * transient systemd unit, outside the SSH session) undoes it after `deadmanS`. Readiness still
+ * guards the VIP then: the track script keeps a host whose Envoy is not ready out of MASTER.
+ */
+export function releaseScript(vip: string, deadmanS: number): string {
   return [
     'set -e',
+    `systemctl stop ${REJOIN_UNIT}.timer 2>/dev/null || true`,
+    // armed first: if it cannot be, nothing has been changed yet
+    `systemd-run --quiet --collect --unit=${REJOIN_UNIT} --on-active=${Math.ceil(deadmanS)}s /bin/sh -c ${quote(undo(vip))}`,
     `printf '%s\\n' ${quote(dropSynTable(vip))} | nft -f -`,
     `sleep ${SETTLE_MS / 1000}`,
     `echo 1 > ${quote(RELEASE_FILE)}`,
   ].join('\n');
 }
 
+/** The table goes before the track file says 0: never eligible for MASTER while dropping SYNs. */
+function undo(vip: string): string {
+  return [
+    `if command -v nft >/dev/null; then nft delete table ${family(vip)} ${HANDOFF_TABLE} 2>/dev/null || true; fi`,
+    `if [ -e ${quote(RELEASE_FILE)} ]; then echo 0 > ${quote(RELEASE_FILE)}; fi`,
+  ].join('\n');
+}
+
 /** Undoes releaseScript (after the restart, or when no peer took the VIP); a no-op when nothing is there. */
 export function rejoinScript(vip: string): string {
-  return [
-    `if [ -e ${quote(RELEASE_FILE)} ]; then echo 0 > ${quote(RELEASE_FILE)}; fi`,
-    `if command -v nft >/dev/null; then nft delete table ${family(vip)} ${HANDOFF_TABLE} 2>/dev/null || true; fi`,
-  ].join('\n');
+  return [`systemctl stop ${REJOIN_UNIT}.timer 2>/dev/null || true`, undo(vip)].join('\n');
 }

@@ -158,8 +158,11 @@ export async function handOverVipOnFleet(
   conns: Connections,
   o: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<HandOver> {
-  if (!inv.vip) return { kind: 'not-holder' };
+  // a fleet of one has no peer to take it: the VIP stays, clients wait for the restart
+  if (!inv.vip || inv.hosts.length < 2) return { kind: 'not-holder' };
   const vip = inv.vip.address;
+  // the dead-man rejoin: past the longest a restart may take (drain, then the health gate), with room
+  const deadmanS = (inv.rolling.drainMs + inv.rolling.healthTimeoutMs) / 1000 + 60;
   return handOverVip(
     host,
     inv.hosts.filter((h) => h.name !== host.name),
@@ -167,7 +170,7 @@ export async function handOverVipOnFleet(
       observe: async (h) => observeVip(await conns.get(h), inv),
       release: async () => {
         const t = await conns.get(host);
-        const r = await t.exec(['sh', '-c', releaseScript(vip)]);
+        const r = await t.exec(['sh', '-c', releaseScript(vip, deadmanS)]);
         if (r.code !== 0)
           throw new ToolError('remote', `could not release the VIP: ${r.stderr.trim() || `exit ${r.code}`}`, {
             host: host.name,

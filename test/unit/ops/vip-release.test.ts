@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dropSynTable, rejoinScript, releaseScript } from '../../../src/ops/vip-release.ts';
+import { dropSynTable, REJOIN_UNIT, rejoinScript, releaseScript } from '../../../src/ops/vip-release.ts';
 import { RELEASE_FILE } from '../../../src/render/keepalived.ts';
 
 describe('VIP release', () => {
@@ -15,28 +15,59 @@ describe('VIP release', () => {
     expect(dropSynTable('fd00::100')).toContain('ip6 daddr fd00::100 tcp flags');
   });
 
-  it('loads the table, waits, then writes 1 to the track file; stops at the first failure', () => {
-    const s = releaseScript('10.0.0.100');
+  it('arms the dead-man rejoin, loads the table, waits, then writes 1 to the track file; stops at the first failure', () => {
+    const s = releaseScript('10.0.0.100', 125.5);
     expect(s.split('\n')[0]).toBe('set -e');
     expect(s.split('\n').at(-2)).toBe('sleep 0.2');
-    // run it against a stand-in nft (records what it reads) and a temp track file
+    // run it against stand-ins for nft and systemd-run (each records what it got) and a temp track file
     const dir = mkdtempSync(join(tmpdir(), 'ekp-release-'));
     writeFileSync(join(dir, 'nft'), `#!/bin/sh\ncat > ${dir}/nft.in\nexit \${NFT_EXIT:-0}\n`, { mode: 0o755 });
-    const run = (exit: number) =>
+    writeFileSync(
+      join(dir, 'systemd-run'),
+      `#!/bin/sh\nprintf '%s\\0' "$@" > ${dir}/run.args\nexit \${RUN_EXIT:-0}\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    writeFileSync(join(dir, 'systemctl'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const run = (nft: number, systemdRun = 0) =>
       spawnSync('sh', ['-c', s.replaceAll(RELEASE_FILE, join(dir, 'release'))], {
-        env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, NFT_EXIT: String(exit) },
+        env: {
+          ...process.env,
+          PATH: `${dir}:${process.env.PATH}`,
+          NFT_EXIT: String(nft),
+          RUN_EXIT: String(systemdRun),
+        },
       }).status;
+    // no dead-man: nothing is changed at all
+    expect(run(0, 1)).not.toBe(0);
+    expect(existsSync(join(dir, 'nft.in'))).toBe(false);
     expect(run(1)).not.toBe(0);
     expect(existsSync(join(dir, 'release'))).toBe(false); // nft refused: VRRP is not left
     expect(run(0)).toBe(0);
     expect(readFileSync(join(dir, 'nft.in'), 'utf8')).toBe(`${dropSynTable('10.0.0.100')}\n`);
     expect(readFileSync(join(dir, 'release'), 'utf8')).toBe('1\n');
+    const args = readFileSync(join(dir, 'run.args'), 'utf8').split('\0');
+    expect(args.slice(0, 5)).toEqual(['--quiet', '--collect', `--unit=${REJOIN_UNIT}`, '--on-active=126s', '/bin/sh']);
+    // the timer's command is the rejoin itself: run it, the track file says 0 again
+    execFileSync('sh', ['-c', args[6]!.replaceAll(RELEASE_FILE, join(dir, 'release'))], {
+      env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+    });
+    expect(readFileSync(join(dir, 'release'), 'utf8')).toBe('0\n');
   });
 
-  it('rejoin writes 0 and removes the table, and is a no-op where neither exists', () => {
+  it('rejoin stops the timer, removes the table before writing 0, and is a no-op where neither exists', () => {
     const s = rejoinScript('10.0.0.100');
-    expect(s).toContain(`echo 0 > ${RELEASE_FILE}`);
-    expect(s).toContain('nft delete table ip envoy_k8s_proxy_handoff');
-    expect(execFileSync('sh', ['-c', s.replaceAll(RELEASE_FILE, '/nonexistent/ekp-release')]).toString()).toBe('');
+    expect(s.split('\n')[0]).toBe(`systemctl stop ${REJOIN_UNIT}.timer 2>/dev/null || true`);
+    // never eligible for MASTER while the table still drops SYNs
+    expect(s.indexOf('nft delete table ip envoy_k8s_proxy_handoff')).toBeLessThan(
+      s.indexOf(`echo 0 > ${RELEASE_FILE}`),
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'ekp-rejoin-'));
+    writeFileSync(join(dir, 'systemctl'), '#!/bin/sh\nexit 5\n', { mode: 0o755 });
+    const out = execFileSync('sh', ['-c', s.replaceAll(RELEASE_FILE, '/nonexistent/ekp-release')], {
+      env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+    });
+    expect(out.toString()).toBe('');
   });
 });

@@ -1,8 +1,9 @@
 // The VIP as the tool reads it (parse of the probe, the fleet verdict) and the hand-over the
 // restart choreography runs before draining a holder, on a scripted fleet with a virtual clock.
 import { describe, expect, it } from 'vitest';
-import { handOverVip, parseVipView, vipVerdict, type VipView } from '../../../src/ops/vip.ts';
-import { host } from '../render/fixtures.ts';
+import { handOverVip, handOverVipOnFleet, parseVipView, vipVerdict, type VipView } from '../../../src/ops/vip.ts';
+import type { Connections } from '../../../src/runner/connections.ts';
+import { host, inventory } from '../render/fixtures.ts';
 
 const lb1 = host('lb1', '10.0.0.11');
 const lb2 = host('lb2', '10.0.0.12');
@@ -119,5 +120,35 @@ describe('handOverVip', () => {
       /it takes part in VRRP again/,
     );
     expect(restored).toBe(1);
+  });
+});
+
+describe('handOverVipOnFleet', () => {
+  const vip = {
+    address: '10.0.0.100',
+    prefix: 24,
+    routerId: 51,
+    advertIntervalMs: 200,
+    preempt: false,
+    textfileDir: '/var/lib/prometheus/node-exporter',
+  };
+  const untouchable = {
+    get: () => Promise.reject(new Error('no host may be contacted')),
+  } as unknown as Connections;
+
+  it('a fleet of one has no peer to hand the VIP to: nothing is released, the restart goes on', async () => {
+    const lb1 = host('lb1', '10.0.0.11');
+    const inv = inventory({ hosts: [lb1], vip });
+    await expect(handOverVipOnFleet(inv, lb1, untouchable, { timeoutMs: 1000 })).resolves.toEqual({
+      kind: 'not-holder',
+    });
+  });
+
+  it('with a peer, it looks at who holds the VIP first', async () => {
+    const [lb1, lb2] = [host('lb1', '10.0.0.11'), host('lb2', '10.0.0.12')];
+    const inv = inventory({ hosts: [lb1, lb2], vip });
+    await expect(handOverVipOnFleet(inv, lb1, untouchable, { timeoutMs: 1000 })).rejects.toThrow(
+      'no host may be contacted',
+    );
   });
 });

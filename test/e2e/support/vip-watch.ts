@@ -24,7 +24,8 @@ export function sampleVip(lab: LabInfo, vip: string, everyMs = 50, limitS = 300)
     const loop = [
       'while :; do',
       '  t=$(date +%s%3N)',
-      `  if ip -br addr | grep -qF ' ${vip}/'; then v=1; else v=0; fi`,
+      // every host carries the VIP on lo (behind ARP rules): the holder is the one with it elsewhere
+      `  if ip -br addr | grep -v '^lo ' | grep -qF ' ${vip}/'; then v=1; else v=0; fi`,
       `  c=$(curl -s -o /dev/null -w '%{http_code}' -m 0.3 http://${h.address}:${HEALTH_PORT}/healthz)`,
       '  echo "$t $v $c"',
       `  sleep ${everyMs / 1000}`,

@@ -55,7 +55,10 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
     expectExit(r, 1);
     const out = parseRun(r.stdout);
     const failed = out.results.filter((x) => x.status === 'failed');
-    expect(failed.map((x) => `${x.host}: ${x.task}`), JSON.stringify(failed)).toEqual([`lb2: envoy ${VERSION} binary`]);
+    expect(
+      failed.map((x) => `${x.host}: ${x.task}`),
+      JSON.stringify(failed),
+    ).toEqual([`lb2: envoy ${VERSION} binary`]);
     expect(failed[0]!.error).toMatch(/^lb2: .*connection to [\d.]+ lost/);
     // the binary never took its name; a partial temp file may stay until the next run
     expect(await onHost(lab!, 'lb2', `ls -A ${dir}`)).toMatch(/^(\.envoy\.ekp-upload\n)?$/);

@@ -1,5 +1,6 @@
 // What is at a path: absent, a file (hash, mode, owner, optionally its text), a directory, a link.
 import { quote } from '../ssh/index.ts';
+import { plainPath } from './batch.ts';
 import type { FactSpec } from './types.ts';
 
 export type PathFact =
@@ -25,6 +26,8 @@ export function pathFact(path: string, opts: { content?: boolean } = {}): FactSp
       `elif [ -d ${p} ]; then echo directory; stat -c '%a %U %G' ${p}; ` +
       `elif [ -e ${p} ]; then echo other; stat -c %F ${p}; else echo absent; fi`,
     parse: parsePathFact,
+    // a diff needs the text; any other plain path is one of many names in one stat and one sha256sum
+    ...(opts.content || !plainPath(path) ? {} : { batch: { kind: 'path' as const, arg: path } }),
   };
 }
 

@@ -3,25 +3,52 @@
 import { createHash } from 'node:crypto';
 import type { Transport } from '../ssh/index.ts';
 import { ToolError } from '../errors.ts';
+import { batchScript, splitBatch, type BatchKind } from './batch.ts';
 import type { FactSpec, Facts } from './types.ts';
 
 const MARK = '@@ekp-fact';
 
 export function factScript(specs: FactSpec<unknown>[]): string {
   const parts = ['exec 2>/dev/null'];
-  for (const [i, s] of specs.entries()) {
-    parts.push(`printf '\\n${MARK} ${i}\\n'; ( ${s.script}\n ); printf '\\n${MARK}-rc %s\\n' "$?"`);
-  }
+  const frame = (id: string, script: string) =>
+    parts.push(`printf '\\n${MARK} ${id}\\n'; ( ${script}\n ); printf '\\n${MARK}-rc %s\\n' "$?"`);
+  for (const [i, s] of specs.entries()) if (!s.batch) frame(String(i), s.script);
+  for (const [kind, members] of batches(specs))
+    frame(
+      kind,
+      batchScript(
+        kind,
+        members.map((s) => s.batch!.arg),
+      ),
+    );
   return parts.join('\n');
+}
+
+function batches(specs: FactSpec<unknown>[]): Map<BatchKind, FactSpec<unknown>[]> {
+  const by = new Map<BatchKind, FactSpec<unknown>[]>();
+  for (const s of specs) if (s.batch) by.set(s.batch.kind, [...(by.get(s.batch.kind) ?? []), s]);
+  return by;
 }
 
 export function parseFactOutput(specs: FactSpec<unknown>[], out: string): Map<string, unknown> {
   const values = new Map<string, unknown>();
-  const re = new RegExp(`\\n${MARK} (\\d+)\\n([\\s\\S]*?)\\n${MARK}-rc (\\d+)\\n`, 'g');
+  const groups = batches(specs);
+  const re = new RegExp(`\\n${MARK} (\\d+|[a-z]+)\\n([\\s\\S]*?)\\n${MARK}-rc (\\d+)\\n`, 'g');
   for (const m of out.matchAll(re)) {
+    const [text, code] = [m[2] ?? '', Number(m[3])];
+    const members = groups.get(m[1] as BatchKind);
+    if (members) {
+      // one process answered for all: each member parses its share as if from its own script
+      const shares = splitBatch(
+        m[1] as BatchKind,
+        members.map((s) => s.batch!.arg),
+        text,
+      );
+      members.forEach((s, i) => values.set(s.key, s.parse(shares[i]!, 0)));
+      continue;
+    }
     const spec = specs[Number(m[1])];
-    if (!spec) continue;
-    values.set(spec.key, spec.parse(m[2] ?? '', Number(m[3])));
+    if (spec) values.set(spec.key, spec.parse(text, code));
   }
   return values;
 }
@@ -66,6 +93,22 @@ export class FactCache implements Facts {
     const todo = uniqueFacts(specs);
     if (todo.length === 0) return;
     const res = await readFacts(transport, todo, { what: 'fact gathering' });
+    this.keep(todo, res);
+  }
+
+  /** The same facts from factScript(specs)'s output, run on a channel the caller had open anyway. */
+  accept(specs: FactSpec<unknown>[], out: string): void {
+    const todo = uniqueFacts(specs);
+    const values = parseFactOutput(todo, out);
+    this.keep(todo, {
+      get: <T>(s: FactSpec<T>) => values.get(s.key) as T,
+      has: (s) => values.has(s.key),
+      code: null,
+      stderr: '',
+    });
+  }
+
+  private keep(todo: FactSpec<unknown>[], res: FactReading): void {
     for (const s of todo) {
       if (!res.has(s)) {
         throw new ToolError(

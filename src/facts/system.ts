@@ -1,5 +1,6 @@
 // Host-level facts: architecture and OS, users and groups, systemd units.
 import { quote } from '../ssh/index.ts';
+import { UNIT_PROPS } from './batch.ts';
 import type { FactSpec } from './types.ts';
 
 export interface OsFact {
@@ -22,6 +23,13 @@ export const osFact: FactSpec<OsFact> = {
       systemd: m ? Number(m[1]) : null,
     };
   },
+};
+
+/** `uname -m` alone: all a deploy needs of the OS (osFact's `systemctl --version` costs a process more). */
+export const machineFact: FactSpec<string> = {
+  key: 'os:machine',
+  script: 'uname -m',
+  parse: (out) => out.trim().split('\n')[0] ?? '',
 };
 
 export type UserFact = { exists: false } | { exists: true; uid: number; gid: number; home: string; shell: string };
@@ -60,20 +68,23 @@ export interface UnitFact {
   /** When the unit last changed state (status's "since"). */
   stateChangeTimestamp: string;
   execMainStartTimestamp: string;
+  /** ExecMainStartTimestamp in unix seconds (0: unknown), to compare with files' mtimes. */
+  execMainStartAt: number;
   needDaemonReload: boolean;
   nRestarts: number;
   mainPid: number;
 }
 
-const UNIT_PROPS =
-  'LoadState,ActiveState,SubState,UnitFileState,ActiveEnterTimestamp,StateChangeTimestamp,ExecMainStartTimestamp,NeedDaemonReload,NRestarts,MainPID';
-
-/** One `systemctl show` for the unit; every reader shares it (same key, one probe per round trip). */
+/**
+ * One `systemctl show` for the unit, and for every other unit of the round trip (facts/batch.ts).
+ * Times come as unix seconds (comparable with mtimes), shown in UTC.
+ */
 export function unitFact(unit: string): FactSpec<UnitFact> {
   return {
     key: `unit:${unit}`,
-    script: `systemctl show ${quote(unit)} -p ${UNIT_PROPS}`,
+    script: `systemctl show --timestamp=unix ${quote(unit)} -p ${UNIT_PROPS}`,
     parse: parseUnitShow,
+    batch: { kind: 'unit', arg: unit },
   };
 }
 
@@ -89,18 +100,30 @@ function systemctlProperties(out: string): Map<string, string> {
 
 export function parseUnitShow(out: string): UnitFact {
   const kv = systemctlProperties(out);
+  const time = (k: string) => shownTime(kv.get(k) ?? '');
   return {
     loadState: kv.get('LoadState') ?? 'not-found',
     activeState: kv.get('ActiveState') ?? 'inactive',
     subState: kv.get('SubState') ?? '',
     unitFileState: kv.get('UnitFileState') ?? '',
-    activeEnterTimestamp: kv.get('ActiveEnterTimestamp') ?? '',
-    stateChangeTimestamp: kv.get('StateChangeTimestamp') ?? '',
-    execMainStartTimestamp: kv.get('ExecMainStartTimestamp') ?? '',
+    activeEnterTimestamp: time('ActiveEnterTimestamp'),
+    stateChangeTimestamp: time('StateChangeTimestamp'),
+    execMainStartTimestamp: time('ExecMainStartTimestamp'),
+    execMainStartAt: Number(/^@(\d+)/.exec(kv.get('ExecMainStartTimestamp') ?? '')?.[1] ?? 0),
     needDaemonReload: kv.get('NeedDaemonReload') === 'yes',
     nRestarts: Number(kv.get('NRestarts') ?? 0) || 0,
     mainPid: Number(kv.get('MainPID') ?? 0) || 0,
   };
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** `--timestamp=unix`'s `@<seconds>` as systemd prints it by default, in UTC; any other text as is. */
+export function shownTime(v: string): string {
+  const m = /^@(\d+)$/.exec(v);
+  if (!m) return v;
+  const d = new Date(Number(m[1]) * 1000);
+  return `${DAYS[d.getUTCDay()]} ${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
 /** Generic guard for the command module: exit code 0 of a read-only probe. */
@@ -114,7 +137,10 @@ export function testFact(script: string): FactSpec<boolean> {
  */
 export const containerFact: FactSpec<string | null> = {
   key: 'virt:container',
-  script: 'systemd-detect-virt --container',
+  // systemd (PID 1) records the container it found at boot: no process to ask again
+  script:
+    'if [ -f /run/systemd/container ]; then read -r c < /run/systemd/container; echo "$c"; ' +
+    'elif [ -d /run/systemd/system ]; then echo none; exit 1; else systemd-detect-virt --container; fi',
   parse: parseDetectVirt,
 };
 

@@ -1,5 +1,6 @@
 // Facts are read-only probes: a shell snippet plus a parser to a typed value. All facts a play needs
 // are gathered in one round trip per host and cached for the run.
+import type { BatchKind } from './batch.ts';
 
 export interface FactSpec<T> {
   /** Unique per distinct probe: two tasks asking for the same key share one result. */
@@ -7,6 +8,8 @@ export interface FactSpec<T> {
   /** POSIX sh snippet; its stdout (and exit code) is fed to parse. Must not change the host. */
   script: string;
   parse(stdout: string, code: number): T;
+  /** Probed with the other facts of its kind in one process (facts/batch.ts) rather than by script. */
+  batch?: { kind: BatchKind; arg: string };
 }
 
 export interface Facts {

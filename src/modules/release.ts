@@ -3,7 +3,7 @@
 // recorded with its identity so later runs need not hash it (facts/release.ts).
 import { posix } from 'node:path';
 import { recordIdentityCommand, releaseFact } from '../facts/release.ts';
-import { osFact } from '../facts/system.ts';
+import { machineFact } from '../facts/system.ts';
 import { archOf } from '../release/url.ts';
 import { quote } from '../ssh/index.ts';
 import type { Arch } from '../inventory/types.ts';
@@ -33,11 +33,11 @@ export function release(a: ReleaseArgs): Module {
   const tmp = posix.join(dir, '.envoy.ekp-upload');
   const binFact = releaseFact(bin);
   return {
-    facts: () => [osFact, binFact],
+    facts: () => [machineFact, binFact],
     async plan(ctx) {
-      const os = ctx.facts.get(osFact);
-      const arch = archOf(os.machine);
-      if (!arch) return fail(`unsupported architecture ${os.machine}: Envoy ships x86_64 and aarch_64 binaries`);
+      const machine = ctx.facts.get(machineFact);
+      const arch = archOf(machine);
+      if (!arch) return fail(`unsupported architecture ${machine}: Envoy ships x86_64 and aarch_64 binaries`);
       const want = a.expected(arch);
       const cur = ctx.facts.get(binFact);
       if (cur.type === 'file' && cur.sha256 === want) {

@@ -4,6 +4,7 @@ import type { Inventory } from '../inventory/types.ts';
 import { STATE_DIR } from '../inventory/dedicated.ts';
 import { groupFact, userFact, type UserFact } from '../facts/system.ts';
 import type { FactSpec, Facts } from '../facts/types.ts';
+import { dirListing } from '../facts/batch.ts';
 import { quote } from '../ssh/index.ts';
 import { FILE_PATHS, MANIFEST_PATH, parseManifest, type FileRole, type Manifest } from './manifest.ts';
 import { VIP_METRIC_FILE, vipMetricPath } from '../render/vip-metric.ts';
@@ -43,17 +44,14 @@ export type DirFact =
   | { real: string; type: 'absent' | 'link' | 'other' }
   | { real: string; type: 'directory'; mode: number; owner: string; group: string; entries: string[] };
 
-/** At most this many names are listed: enough to tell the tool's layout from anything else. */
-const MAX_ENTRIES = 200;
-
 export function dirFact(path: string): FactSpec<DirFact> {
   const p = quote(path);
+  const listing = dirListing(p);
   return {
     key: `ownership:dir:${path}`,
-    script:
-      `readlink -m -- ${p}; if [ -L ${p} ]; then echo link; ` +
-      `elif [ -d ${p} ]; then echo directory; stat -c '%a %U %G' -- ${p}; ls -A -- ${p} | head -n ${MAX_ENTRIES}; ` +
-      `elif [ -e ${p} ]; then echo other; else echo absent; fi`,
+    // the listing with the owner and mode on the third line; batched, one stat serves every directory
+    script: listing.replace('echo directory;', `echo directory; stat -c '%a %U %G' -- ${p};`),
+    batch: { kind: 'dir', arg: path },
     parse(out) {
       const [real = path, type = 'absent', stat = '', ...entries] = out.replace(/^\n+/, '').split('\n');
       if (type !== 'directory') return { real, type: type === 'link' || type === 'other' ? type : 'absent' };
@@ -69,7 +67,8 @@ export type FileFact = { type: 'absent' | 'link' | 'other' } | { type: 'file'; f
 export function fileFact(role: FileRole): FactSpec<FileFact> {
   return {
     key: `ownership:${role}`,
-    script: `f=${quote(FILE_PATHS[role])}; if [ -L "$f" ]; then echo link; elif [ -f "$f" ]; then echo file; head -n 1 -- "$f" | head -c 200; elif [ -e "$f" ]; then echo other; else echo absent; fi`,
+    // the builtin read, and printf's precision for head -c: no process
+    script: `f=${quote(FILE_PATHS[role])}; if [ -L "$f" ]; then echo link; elif [ -f "$f" ]; then echo file; IFS= read -r l < "$f"; printf '%.200s' "$l"; elif [ -e "$f" ]; then echo other; else echo absent; fi`,
     parse(out) {
       const [type = 'absent', firstLine = ''] = out.replace(/^\n+/, '').split('\n');
       if (type === 'file') return { type, firstLine };

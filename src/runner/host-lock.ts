@@ -20,6 +20,8 @@ export const LOCK_DIR = '/run/envoy-k8s-proxy';
 export const LOCK_FILE = 'run.lock';
 const HELD = 75; // EX_TEMPFAIL
 const REFUSED = 77; // EX_NOPERM
+/** Ends the output of the script run once the lock is held. */
+const THEN_DONE = '@@ekp-lock-then-done';
 /** After ending a stale holder, how long the lock may take to come free. */
 const TAKEOVER_S = 5;
 /** After release closes the holder's stdin, how long before it is killed instead. */
@@ -29,20 +31,25 @@ export interface HostLock {
   release(): Promise<void>;
   /** Set when a stale holder was ended to take the lock: what it was. */
   tookOver?: string;
+  /** What the `then` script printed, run once the lock was held. */
+  output?: string;
 }
 
-export function lockScript(holder: string, waitS: number, dir = LOCK_DIR, drainS = 60): string {
+export function lockScript(holder: string, waitS: number, dir = LOCK_DIR, drainS = 60, then = ''): string {
   const d = quote(dir);
   const f = quote(`${dir}/${LOCK_FILE}`);
   return [
     `d=${d} f=${f}`,
-    `[ "$(id -u)" = 0 ] || { echo "the run lock needs root on the host: log in as root or set ssh.become: true" >&2; exit ${REFUSED}; }`,
-    // mkdir fails if anything is there already; then only a real root-owned 0700 dir is accepted
-    'mkdir -m 0700 "$d" 2>/dev/null',
+    // builtins where a process is not needed: every no-op deploy takes this lock
+    'ppid() { P=; { while read -r k v; do if [ "$k" = PPid: ]; then P=$v; break; fi; done < "/proc/$1/status"; } 2>/dev/null; }',
+    'uid=; { while read -r k r e _; do if [ "$k" = Uid: ]; then uid=$e; break; fi; done < /proc/self/status; } 2>/dev/null',
+    `[ "$uid" = 0 ] || { echo "the run lock needs root on the host: log in as root or set ssh.become: true" >&2; exit ${REFUSED}; }`,
+    // mkdir only where nothing is (it fails if something came meanwhile); then only a real root-owned 0700 dir is accepted
+    '[ -e "$d" ] || [ -L "$d" ] || mkdir -m 0700 "$d" 2>/dev/null',
     `if [ -L "$d" ] || [ ! -d "$d" ] || [ "$(stat -c %u:%a "$d")" != 0:700 ]; then echo "refusing $d: not a directory owned by root with mode 0700 ($(ls -ld "$d" 2>&1))" >&2; exit ${REFUSED}; fi`,
     `if [ -L "$f" ] || { [ -e "$f" ] && [ ! -f "$f" ]; }; then echo "refusing $f: not a regular file" >&2; exit ${REFUSED}; fi`,
     'exec 9>>"$f"',
-    'boot=$(cat /proc/sys/kernel/random/boot_id)',
+    'read -r boot < /proc/sys/kernel/random/boot_id',
     'rec() { sed -n "s/^pid=\\([0-9]*\\) boot=\\([0-9a-f-]*\\)$/\\1 \\2/p" "$f"; }',
     // alive, this boot, still holding our file (not a reused pid), and no sshd above it
     'stale() {',
@@ -63,8 +70,9 @@ export function lockScript(holder: string, waitS: number, dir = LOCK_DIR, drainS
     'fi',
     `: > "$f"; printf '%s since %s\\npid=%s boot=%s\\n' ${quote(holder)} "$(date -u +%FT%TZ)" $$ "$boot" >&9`,
     'echo locked',
-    'ppid() { awk \'/^PPid:/ {print $2}\' "/proc/$1/status" 2>/dev/null; }',
-    'mine=" $$ "; q=$$; while q=$(ppid $q) && [ "${q:-0}" -gt 1 ]; do mine="$mine$q "; done',
+    // read-only probes run under the lock on the same channel: no second session (facts/gather.ts)
+    ...(then ? [`( ${then}\n ) 9>&- </dev/null; printf '\\n${THEN_DONE}\\n'`] : []),
+    'mine=" $$ "; q=$$; while ppid $q && q=$P && [ "${q:-0}" -gt 1 ]; do mine="$mine$q "; done',
     // our connection: in our env as root; under become in sudo's (env_reset drops it below)
     'conn=$SSH_CONNECTION',
     'for q in $mine; do [ -n "$conn" ] && break; conn=$(tr "\\0" "\\n" < "/proc/$q/environ" 2>/dev/null | sed -n "s/^SSH_CONNECTION=//p"); done',
@@ -74,22 +82,24 @@ export function lockScript(holder: string, waitS: number, dir = LOCK_DIR, drainS
     '    p=${e#/proc/}; p=${p%/environ}',
     '    case $mine in *" $p "*) continue ;; esac',
     // not our own subshells, nor the grep above (gone by now)
-    '    [ -d "/proc/$p" ] && [ "$(ppid "$p")" != $$ ] && echo "$p"',
+    '    [ -d "/proc/$p" ] && ppid "$p" && [ "$P" != $$ ] && echo "$p"',
     '  done; true',
     '}',
     // the builtin read: no child process inherits fd 9 and outlives us
     'while read -r line; do :; done',
-    `end=$(( $(date +%s) + ${drainS} ))`,
-    'while p=$(left) && [ -n "$p" ] && [ "$(date +%s)" -lt "$end" ]; do',
+    'p=$(left)',
+    `[ -z "$p" ] || end=$(( $(date +%s) + ${drainS} ))`,
+    'while [ -n "$p" ] && [ "$(date +%s)" -lt "$end" ]; do',
     `  : > "$f"; printf '%s (connection gone: waiting for its commands %s to end)\\npid=%s boot=%s\\n' ${quote(holder)} "$(echo $p)" $$ "$boot" >&9`,
     '  sleep 1 9>&-',
+    '  p=$(left)',
     'done',
   ].join('\n');
 }
 
 export async function acquireHostLock(
   t: Transport,
-  opts: { waitS?: number; answerMs?: number; dir?: string } = {},
+  opts: { waitS?: number; answerMs?: number; dir?: string; then?: string } = {},
 ): Promise<HostLock> {
   const waitS = opts.waitS ?? 10;
   const dir = opts.dir ?? LOCK_DIR;
@@ -102,14 +112,14 @@ export async function acquireHostLock(
   let err = '';
   // no command deadline (it lives as long as the run), but acquiring it has one
   const held = t
-    .exec(['sh', '-c', lockScript(holder, waitS, dir, Math.ceil((opts.answerMs ?? 60_000) / 1000))], {
+    .exec(['sh', '-c', lockScript(holder, waitS, dir, Math.ceil((opts.answerMs ?? 60_000) / 1000), opts.then)], {
       signal: ac.signal,
       stdinUntil: eof.signal,
       timeoutMs: 0,
       what: 'the run lock',
       onStdout: (c) => {
         out += c.toString();
-        if (out.includes('locked')) locked();
+        if (out.includes(opts.then ? `\n${THEN_DONE}\n` : 'locked')) locked();
       },
       onStderr: (c) => {
         err += c.toString();
@@ -135,8 +145,10 @@ export async function acquireHostLock(
     );
   }
   const note = /^took over from .*$/m.exec(err)?.[0];
+  const from = out.indexOf('locked\n') + 'locked\n'.length;
   return {
     ...(note ? { tookOver: note } : {}),
+    ...(opts.then ? { output: out.slice(from, out.lastIndexOf(`\n${THEN_DONE}\n`)) } : {}),
     async release() {
       eof.abort();
       const grace = setTimeout(() => ac.abort(), RELEASE_GRACE_MS);

@@ -4,7 +4,7 @@
 import type { HostSpec } from '../inventory/types.ts';
 import type { Transport } from '../ssh/index.ts';
 import { detailOf, messageOf, RemoteError, ToolError } from '../errors.ts';
-import { FactCache } from '../facts/gather.ts';
+import { FactCache, factScript, uniqueFacts } from '../facts/gather.ts';
 import type { Connections } from './connections.ts';
 import { onFleet } from './fleet.ts';
 import { acquireHostLock, type HostLock } from './host-lock.ts';
@@ -133,26 +133,20 @@ async function prepareHost(
   emit: (e: RunEvent) => void,
   started: number,
 ): Promise<Prepared> {
-  // a run that may change the host holds its lock until the fleet handlers are done too;
-  // taken while the facts are gathered, so it costs no extra round trip of waiting
-  const lock =
-    opts.lock && !opts.check
-      ? acquireHostLock(transport, { answerMs: host.ssh.commandTimeoutMs }).then((l) => {
-          locks.push(l);
-          if (l.tookOver) emit({ kind: 'note', host: host.name, message: `run lock: ${l.tookOver}` });
-          return l;
-        })
-      : undefined;
-  lock?.catch(() => undefined);
   const facts = new FactCache(host.name);
   const tasks = play.roles.flatMap((role) => role.tasks(play.inv, host).map((task) => ({ role: role.name, task })));
-  await Promise.all([
-    facts.gather(
-      transport,
-      tasks.flatMap(({ task }) => task.module.facts({ diff: opts.diff })),
-    ),
-    lock,
-  ]);
+  const specs = uniqueFacts(tasks.flatMap(({ task }) => task.module.facts({ diff: opts.diff })));
+  if (opts.lock && !opts.check) {
+    // a run that may change the host holds its lock until the fleet handlers are done too; the
+    // facts are read on the lock's channel once it is held: one session, and nothing read unlocked
+    const then = specs.length ? factScript(specs) : undefined;
+    const lock = await acquireHostLock(transport, { answerMs: host.ssh.commandTimeoutMs, then });
+    locks.push(lock);
+    if (lock.tookOver) emit({ kind: 'note', host: host.name, message: `run lock: ${lock.tookOver}` });
+    if (then) facts.accept(specs, lock.output ?? '');
+  } else {
+    await facts.gather(transport, specs);
+  }
   const ctx: TaskContext = { inv: play.inv, host, facts, check: opts.check, diff: opts.diff, changed: new Set() };
   return { host, transport, ctx, tasks, started };
 }

@@ -137,17 +137,20 @@ function answerFacts(fake: () => FakeTransport) {
     const call = fake().calls.at(-1);
     const script = call?.kind === 'exec' && typeof call.command === 'string' ? call.command : '';
     if (!script.includes('@@ekp-fact')) return {};
-    const probes = script.split(/printf '\\n@@ekp-fact (\d+)\\n'/).slice(1);
+    // numbered probes, and the batches (path, dir, unit): nothing there
+    const probes = script.split(/printf '\\n@@ekp-fact (\d+|[a-z]+)\\n'/).slice(1);
     let out = '';
     for (let i = 0; i < probes.length; i += 2) {
       const [n, body] = [probes[i]!, probes[i + 1] ?? ''];
-      const [text, rc] = body.includes('uname -m')
-        ? ['x86_64\ndebian\n12\nsystemd 252', 0]
-        : body.includes('echo absent')
-          ? ['absent', 0]
-          : body.includes('systemctl show')
-            ? ['', 0]
-            : ['', 1];
+      const [text, rc] = /^[a-z]/.test(n)
+        ? ['', 0]
+        : body.includes('uname -m')
+          ? ['x86_64\ndebian\n12\nsystemd 252', 0]
+          : body.includes('echo absent')
+            ? ['absent', 0]
+            : body.includes('systemctl show')
+              ? ['', 0]
+              : ['', 1];
       out += `\n@@ekp-fact ${n}\n${text}\n@@ekp-fact-rc ${rc}\n`;
     }
     return { stdout: out };

@@ -143,7 +143,8 @@ async function gather(module: Module, c: Case, become: boolean): Promise<FactCac
   ).toEqual([]);
   const canned = specs.map((s) => {
     const { stdout, code } = factOutput(c.facts[s.key]!);
-    return { ...s, script: `printf %s ${quote(stdout)}; exit ${code}` };
+    // each probe framed on its own (no batch): the fixtures hold what its own script prints
+    return { ...s, script: `printf %s ${quote(stdout)}; exit ${code}`, batch: undefined };
   });
   const sent = buildCommand(factScript(specs), { become });
   const t = createFakeTransport(

@@ -44,7 +44,7 @@ describe('lockScript', () => {
     expect(s).toContain(`'ops@x'\\''; rm -rf / #'`);
     expect(s).not.toContain('kill -0 "$p"');
     expect(s).toContain('while read -r line; do :; done');
-    expect(s).toContain('boot=$(cat /proc/sys/kernel/random/boot_id)');
+    expect(s).toContain('read -r boot < /proc/sys/kernel/random/boot_id');
     expect(s).toMatch(/flock -w "\$w" 9/);
   });
 });
@@ -81,6 +81,15 @@ describe.skipIf(!root)('the run lock on this machine', () => {
       `lb1: another envoy-k8s-proxy run holds ${dir}/${LOCK_FILE}: ops@laptop`,
     );
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+  });
+
+  it('runs the facts under the lock on its own channel: their output, not its stdin, and not fd 9', async () => {
+    const dir = lockDir();
+    const then = `printf 'a\\nb\\n'; read -r x && echo "read $x"; ls -l /proc/self/fd/9 2>/dev/null || echo no-fd9`;
+    const lock = await acquireHostLock(localTransport('lb1'), { dir, waitS: 1, then });
+    expect(lock.output).toBe('a\nb\nno-fd9\n');
+    expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toMatch(/^\S+@\S+ pid \d+ since /);
+    await lock.release();
   });
 
   it('a holder alive without its session (stdin never ends, parent gone) is ended and the lock taken', async () => {

@@ -126,7 +126,7 @@ async function install(peers: PeerFetch, h: HostSpec, handler: FakeHandler) {
     source: { mode: 'control', local: async () => '/cache/envoy-1.35.0-linux-x86_64', peers },
   });
   const values: Record<string, unknown> = {
-    os: { machine: 'x86_64', osId: 'debian', osVersion: '12', systemd: 252 },
+    'os:machine': 'x86_64',
     [`release:${BIN}`]: { type: 'absent' },
   };
   const facts: Facts = { get: <T>(spec: FactSpec<T>) => values[spec.key] as T };

@@ -133,8 +133,9 @@ describe.skipIf(!lab)('envoy releases on the lab', () => {
     }
     expect(await Promise.all(names.map((n) => managedFiles(lab!, n)))).toEqual(before);
     expect(await Promise.all(names.map((n) => unitStart(lab!, n)))).toEqual(starts);
+    // and keepalived's notify script, the lab having a VIP
     expect(await onHost(lab!, 'lb1', 'ls -A /etc/envoy-k8s-proxy')).toBe(
-      'cds.yaml\neds_k8s_cluster1.yaml\neds_k8s_cluster2.yaml\nenvoy.yaml\nlds.yaml\n',
+      'cds.yaml\neds_k8s_cluster1.yaml\neds_k8s_cluster2.yaml\nenvoy.yaml\nlds.yaml\nvip-notify.sh\n',
     );
   });
 });

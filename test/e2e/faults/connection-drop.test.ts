@@ -37,7 +37,8 @@ describe.skipIf(!lab)('fault: the connection drops during a transfer', () => {
   it('during the release upload: no partial binary, `current` unchanged, the next deploy cleans up and converges', async () => {
     const VERSION = '1.36.2';
     const sum = publishPadded(lab!, VERSION, 60);
-    const next = releaseInventory(lab!, VERSION, sum);
+    // every host gets its own SFTP upload: with peer fetch on, lb2 would fetch from the seed instead
+    const next = releaseInventory(lab!, VERSION, sum, (d) => (d.peerFetch = { enabled: false }));
     const before = await currentRelease(lab!, 'lb2');
     const dir = `${INSTALL_DIR}/releases/${VERSION}`;
     for (const n of names) await onHost(lab!, n, `rm -rf ${dir}`); // a rerun of this test uploads again

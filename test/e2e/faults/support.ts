@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import { loadInventory } from '../../../src/inventory/index.ts';
 import { renderConfigFiles, renderUnit, sandboxFor } from '../../../src/render/index.ts';
+import { renderVipNotify } from '../../../src/render/vip-metric.ts';
 import { sha256 } from '../../../src/facts/gather.ts';
 import type { LabInfo } from '../../lab/index.ts';
 import { labOrSkip, sshRun } from '../../lab/index.ts';
@@ -64,7 +65,13 @@ export async function rendered(inventoryPath: string, host: string): Promise<Ren
   const inv = await loadInventory(inventoryPath);
   const h = inv.hosts.find((x) => x.name === host)!;
   return {
-    config: new Map(renderConfigFiles(inv, h).map((f) => [f.name, sha256(f.content)])),
+    // keepalived's notify script lives beside Envoy's files when the inventory has a VIP
+    config: new Map(
+      [...renderConfigFiles(inv, h), ...(inv.vip ? [renderVipNotify(inv, h)] : [])].map((f) => [
+        f.name,
+        sha256(f.content),
+      ]),
+    ),
     // lab hosts are systemd-nspawn containers
     unit: sha256(renderUnit(inv, h, sandboxFor(h.hardening, 'systemd-nspawn')).content),
   };

@@ -10,7 +10,8 @@ import { ToolError } from '../errors.ts';
 import type { HostSpec } from '../inventory/types.ts';
 import { authMethods, describeAuth, type AuthEnv, type AuthMethod } from './auth.ts';
 import { connectError, type ConnectTarget } from './connect-error.ts';
-import { hostKeyOffer, noPinnedTypeMessage, pinnedOfferProblem, verifyHostKey } from './host-key.ts';
+import { certifiedOffer, hostKeyOffer, noPinnedTypeMessage, pinnedOfferProblem, verifyHostKey } from './host-key.ts';
+import { scanHostCerts, type CertScan } from './cert-scan.ts';
 import { hostLookupName } from './known-hosts.ts';
 import { createTransport } from './transport.ts';
 import { effective, readSshConfig, type Effective, type Endpoint } from './ssh-config.ts';
@@ -48,8 +49,9 @@ async function openLeg(
 ): Promise<NodeSSH> {
   const ssh = new NodeSSH();
   let hostKeyError: unknown;
+  let certified: CertScan | undefined;
   const hostVerifier: HostVerifier = (key, verify) => {
-    verifyHostKey(leg, key, opts.onNewHostKey).then(
+    verifyHostKey({ ...leg, certified }, key, opts.onNewHostKey).then(
       () => verify(true),
       (err: unknown) => {
         hostKeyError = err;
@@ -57,8 +59,20 @@ async function openLeg(
       },
     );
   };
-  const offer = await hostKeyOffer(leg.knownHosts, leg.address, leg.port);
+  let offer = await hostKeyOffer(leg.knownHosts, leg.address, leg.port);
   const who = hostLookupName(leg.address, leg.port);
+  // trusted through a CA only: fetch and check its certificates first (keyscan cannot go through a proxy)
+  if (offer.pinned.length === 0 && offer.caKeys.length === 0 && !sock) {
+    // consulted only for a host named by @cert-authority lines: then each of their keys is @revoked
+    certified = { keys: [], problems: [], refused: 'every @cert-authority key naming it is marked @revoked' };
+  } else if (offer.pinned.length === 0 && !sock) {
+    certified = await scanHostCerts(leg.address, leg.port, leg.timeoutMs, offer.caKeys);
+    trace(
+      leg.name,
+      `host certificates of ${who}: ${certified.keys.length} valid${certified.problems.map((p) => `; refused ${p}`).join('')}`,
+    );
+    if (certified.keys.length) offer = certifiedOffer(offer, certified.keys);
+  }
   const unusable = pinnedOfferProblem(offer, who, leg.knownHosts);
   if (unusable) throw new ToolError('hostkey', unusable, { host: leg.name });
   const onAbort = (): void => void ssh.connection?.destroy();

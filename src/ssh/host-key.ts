@@ -3,9 +3,11 @@
 
 import { createHash } from 'node:crypto';
 import { ToolError } from '../errors.ts';
+import type { CertScan } from './cert-scan.ts';
 import type { HostSpec } from '../inventory/types.ts';
 import {
   appendKnownHost,
+  entryMatchesHost,
   GLOBAL_KNOWN_HOSTS,
   hostLookupName,
   loadKnownHostsFiles,
@@ -49,6 +51,8 @@ export interface HostKeyOffer {
   algorithms: HostKeyAlgorithm[];
   /** Key types known_hosts pins for the host; empty for a host it has never seen. */
   pinned: string[];
+  /** CA keys of the @cert-authority lines naming the host (used only when nothing is pinned). */
+  caKeys: Buffer[];
 }
 
 /**
@@ -63,9 +67,20 @@ export async function hostKeyOffer(
   globalKnownHosts = GLOBAL_KNOWN_HOSTS,
 ): Promise<HostKeyOffer> {
   const entries = await loadKnownHostsFiles([knownHosts, globalKnownHosts]);
-  const { knownTypes } = lookupHostKey(entries, address, port, '', '');
-  if (knownTypes.length === 0) return { algorithms: [...DEFAULT_HOST_KEY_ALGORITHMS], pinned: [] };
-  return { algorithms: [...new Set(knownTypes.flatMap(algorithmsFor))], pinned: knownTypes };
+  const { knownTypes, authorities } = lookupHostKey(entries, address, port, '', '');
+  // a CA key marked @revoked for the host vouches for nothing, as in OpenSSH
+  const revoked = entries.filter((e) => e.marker === 'revoked' && entryMatchesHost(e, hostLookupName(address, port)));
+  const caKeys = authorities
+    .filter((a) => !revoked.some((r) => r.keyType === a.keyType && r.keyBase64 === a.keyBase64))
+    .map((e) => Buffer.from(e.keyBase64, 'base64'));
+  if (knownTypes.length === 0) return { algorithms: [...DEFAULT_HOST_KEY_ALGORITHMS], pinned: [], caKeys };
+  return { algorithms: [...new Set(knownTypes.flatMap(algorithmsFor))], pinned: knownTypes, caKeys };
+}
+
+/** Offer only the types of the keys the host's certificates certify: the server must present one. */
+export function certifiedOffer(offer: HostKeyOffer, keys: readonly Buffer[]): HostKeyOffer {
+  const types = new Set(keys.map(keyTypeOf));
+  return { ...offer, algorithms: [...types].flatMap(algorithmsFor) };
 }
 
 /** Why a connection to a host with pinned key types cannot verify it, or undefined when it can. */
@@ -83,10 +98,22 @@ export function noPinnedTypeMessage(offer: HostKeyOffer, who: string, file: stri
   );
 }
 
+/** Why the certificate check did not vouch for the key the host presented. */
+function certRefusal(scan: CertScan | undefined, keyType: string, fp: string): string {
+  if (!scan)
+    return (
+      `it is reached through a ProxyJump or ProxyCommand, and ssh-keyscan, which fetches the host certificate ` +
+      `the SSH library cannot negotiate, connects directly only`
+    );
+  if (scan.refused) return scan.refused;
+  if (scan.keys.length) return `it presented ${keyType} ${fp}, not the key its certificate certifies`;
+  if (scan.problems.length) return `no certificate it presented is valid for it: ${scan.problems.join('; ')}`;
+  return `ssh-keyscan -c got no host certificate from it${scan.error ? ` (${scan.error})` : ''}`;
+}
+
 /**
- * A host known_hosts trusts only through @cert-authority. ssh2 (1.17) offers and checks plain host
- * keys only (docs/troubleshooting.md, "Host certificates"), so say so, and how to pin the plain
- * key over a connection OpenSSH has verified with the certificate.
+ * A host known_hosts trusts only through @cert-authority whose certificate did not vouch for the
+ * key it presented: say why, and how to pin the plain key over a connection OpenSSH verifies.
  */
 export function certAuthorityMessage(ca: KnownHostEntry, t: HostKeyTarget, keyType: string, keyBase64: string): string {
   const who = hostLookupName(t.address, t.port);
@@ -94,9 +121,9 @@ export function certAuthorityMessage(ca: KnownHostEntry, t: HostKeyTarget, keyTy
   const port = t.port === 22 ? '' : ` -p ${t.port}`;
   const file = ca.file ?? t.knownHosts;
   return (
-    `${who} is trusted through @cert-authority only (${file} line ${ca.line}), and this tool cannot check host ` +
-    `certificates (its SSH library verifies plain host keys only): refusing to connect (it offered ${keyType} ${fp}). ` +
-    `Pin the host's own key beside the CA line, read over a connection OpenSSH verifies with the certificate: ` +
+    `${who} is trusted through @cert-authority only (${file} line ${ca.line}), and ${certRefusal(t.certified, keyType, fp)}: ` +
+    `refusing to connect (it offered ${keyType} ${fp}). ` +
+    `If OpenSSH trusts it, pin the host's own key beside the CA line, read over a connection OpenSSH verifies with the certificate: ` +
     `echo "${who} $(ssh${port} ${t.address} cat /etc/ssh/ssh_host_${keyFileName(keyType)}_key.pub | cut -d' ' -f1,2)" >> ${t.knownHosts}`
   );
 }
@@ -115,6 +142,8 @@ export interface HostKeyTarget {
   hostKeyChecking: HostSpec['ssh']['hostKeyChecking'];
   /** Read after knownHosts, never written; default /etc/ssh/ssh_known_hosts. */
   globalKnownHosts?: string;
+  /** The host's certificates checked against its @cert-authority keys (absent: not fetched). */
+  certified?: CertScan;
 }
 
 /**
@@ -154,9 +183,11 @@ export async function verifyHostKey(
       );
     }
     case 'unknown':
-      // A CA vouches for this host, but ssh2 cannot negotiate certificates: never fall back to trust on first use.
-      if (found.knownTypes.length === 0 && found.authorities.length > 0)
+      // A CA vouches for this host: only a key its checked certificate certifies, never trust on first use.
+      if (found.knownTypes.length === 0 && found.authorities.length > 0) {
+        if (target.certified?.keys.some((k) => k.equals(blob))) return;
         return fail(certAuthorityMessage(found.authorities[0]!, target, keyType, keyBase64));
+      }
       // Never beside a pinned key: only the server's choice of type separates the two (defence in
       // depth, the connection offers pinned types only).
       if (target.hostKeyChecking === 'accept-new' && found.knownTypes.length === 0) {

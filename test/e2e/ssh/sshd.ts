@@ -65,7 +65,8 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string)
   }
 }
 
-export async function startSshd(): Promise<TestSshd> {
+/** `extraConfig` gets the directory once the host keys exist (host_ed25519, host_ecdsa) and returns more sshd_config lines. */
+export async function startSshd(extraConfig?: (dir: string) => string[]): Promise<TestSshd> {
   const dir = mkdtempSync(join(tmpdir(), 'ekp-sshd-'));
   const hostKey = keygen(join(dir, 'host_ed25519'));
   const ecdsaHostKey = keygen(join(dir, 'host_ecdsa'), 'ecdsa');
@@ -93,6 +94,7 @@ export async function startSshd(): Promise<TestSshd> {
       'AllowTcpForwarding yes',
       'Subsystem sftp internal-sftp',
       `LogLevel ${process.env.EKP_SSHD_LOGLEVEL ?? 'VERBOSE'}`,
+      ...(extraConfig?.(dir) ?? []),
       '',
     ].join('\n'),
   );

@@ -42,14 +42,17 @@ describe('host key helpers', () => {
     expect(await hostKeyOffer(kh, '10.0.0.1', 22)).toEqual({
       algorithms: ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
       pinned: ['ssh-rsa'],
+      caKeys: [],
     });
     expect(await hostKeyOffer(kh, '10.0.0.2', 22)).toEqual({
       algorithms: ['ecdsa-sha2-nistp256'],
       pinned: ['ecdsa-sha2-nistp256'],
+      caKeys: [],
     });
     expect(await hostKeyOffer(kh, '10.0.0.4', 22)).toEqual({
       algorithms: ['ecdsa-sha2-nistp256', 'ssh-ed25519'],
       pinned: ['ecdsa-sha2-nistp256', 'ssh-ed25519'],
+      caKeys: [],
     });
     // a revoked key pins nothing: it is refused, not trusted
     for (const unknown of ['10.0.0.3', '10.0.0.5']) {
@@ -71,7 +74,7 @@ describe('host key helpers', () => {
     const kh = join(dir, 'kh-dss');
     writeFileSync(kh, `10.0.0.1 ssh-dss AAAA\n`);
     const offer = await hostKeyOffer(kh, '10.0.0.1', 22);
-    expect(offer).toEqual({ algorithms: [], pinned: ['ssh-dss'] });
+    expect(offer).toEqual({ algorithms: [], pinned: ['ssh-dss'], caKeys: [] });
     expect(pinnedOfferProblem(offer, '10.0.0.1', kh)).toMatch(
       new RegExp(`^${kh} pins only host key types this tool cannot verify for 10\\.0\\.0\\.1 \\(ssh-dss\\)`),
     );

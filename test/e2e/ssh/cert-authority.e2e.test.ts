@@ -88,11 +88,12 @@ describe.skipIf(!lab)('@cert-authority on the lab', () => {
   const knownHosts = join(dir, 'known_hosts');
   let inventory = '';
 
+  const cert = '/etc/ssh/ssh_host_ed25519_key-cert.pub';
+  const dropIn = '/etc/ssh/sshd_config.d/host-cert.conf';
+
   beforeAll(async () => {
     await deploy(lab!.inventoryPath);
     const ca = caKey(join(dir, 'ca'));
-    const cert = '/etc/ssh/ssh_host_ed25519_key-cert.pub';
-    const dropIn = '/etc/ssh/sshd_config.d/host-cert.conf';
     for (const h of lab!.hosts) {
       const pub = join(dir, `${h.name}.pub`);
       writeFileSync(pub, await onHost(lab!, h.name, 'cat /etc/ssh/ssh_host_ed25519_key.pub'));
@@ -118,6 +119,11 @@ describe.skipIf(!lab)('@cert-authority on the lab', () => {
     }
     writeFileSync(knownHosts, `@cert-authority ${lab!.hosts.map((h) => h.address).join(',')} ${ca}\n`);
     inventory = labInventory(lab!, (doc) => (doc.ssh.knownHosts = knownHosts));
+  });
+
+  // the lab's sshd as other test files expect it: no certificate offered
+  afterAll(async () => {
+    for (const h of lab!.hosts) await onHost(lab!, h.name, `rm -f ${cert} ${dropIn} && systemctl reload ssh`);
   });
 
   it('status reaches every host with known_hosts holding only the CA line', async () => {

@@ -44,6 +44,8 @@ describe.skipIf(!lab)('fault: a host stopped mid-deploy', () => {
     const next = labInventory(lab!, (d) => {
       d.envoy = { ...d.envoy, version: VERSION, sha256: { x86_64: sum } };
       d.clusters[0].endpoints = [d.clusters[0].endpoints[1]];
+      // lb2 gets its own slow SFTP upload to die in: with peer fetch it would fetch from the seed in a moment
+      d.peerFetch = { enabled: false };
     });
     const old = await rendered(lab!.inventoryPath, 'lb2');
     const now = await rendered(next, 'lb2');

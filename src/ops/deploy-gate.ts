@@ -7,6 +7,8 @@ import { posix } from 'node:path';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import { answered } from '../facts/admin.ts';
 import { readFacts } from '../facts/gather.ts';
+import { unitFact, type UnitFact } from '../facts/system.ts';
+import { UNIT_NAME } from '../render/index.ts';
 import { LOAD_BOUND_S } from '../modules/xds-loaded.ts';
 import { adminGet } from './admin.ts';
 import { diskVersionsFact, judgeLoaded, LOADED_STATS_PATH, loadedProblem, parseStatsText } from './loaded.ts';
@@ -50,8 +52,18 @@ export function deployGate(inv: Inventory, keys: GateKeys, tuning: GateTuning = 
     const s = Math.round(inv.rolling.healthTimeoutMs / 1000);
     return { verdict: { state: 'fail', reason: `not healthy after ${s}s: ${last.reason}` } };
   };
+  const unit = unitFact(UNIT_NAME);
   return {
     serial: inv.rolling.serial,
+    fresh(ctx) {
+      let u: UnitFact;
+      try {
+        u = ctx.facts.get(unit);
+      } catch {
+        return false; // a play that does not read the unit: treat the host as serving, one turn each
+      }
+      return u.loadState === 'not-found' || u.activeState === 'inactive' || u.activeState === 'failed';
+    },
     async check(t) {
       const t0 = Date.now();
       const h = await healthy(t);

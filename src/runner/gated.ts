@@ -1,10 +1,11 @@
 // Gated batches: hosts whose play changes something go in `gate.serial` batches, the first one
-// being the canary. Each batch runs its tasks and handlers, then every host of it must pass the
-// gate; a host that fails its tasks or its gate gets its previous state back (and is re-checked),
-// and once more than --max-fail percent of the hosts have failed, the hosts not reached yet stay
+// being the canary, after one batch of all such hosts that served nothing before the run (see
+// batches.ts). Each batch runs its tasks and handlers, then every host of it must pass the gate;
+// a host that fails its tasks or its gate gets its previous state back (and is re-checked), and
+// once more than --max-fail percent of the hosts have failed, the hosts not reached yet stay
 // untouched.
 import { messageOf } from '../errors.ts';
-import { batches } from './batches.ts';
+import { batchLabel, gatedBatches } from './batches.ts';
 import type { Connections } from './connections.ts';
 import { onFleet } from './fleet.ts';
 import { runFleetHandlers } from './handlers.ts';
@@ -29,13 +30,15 @@ export async function runGated(
 ): Promise<void> {
   // inventory order: the first host of the inventory is the canary
   const order = play.hosts.map((h) => h.name);
-  const groups = batches(
+  const groups = gatedBatches(
     [...queue].sort((a, b) => order.indexOf(a.host.name) - order.indexOf(b.host.name)),
     gate.serial,
+    (p) => !!runs.get(p.host.name)?.fresh,
   );
   const failedHosts = () => [...runs.values()].filter((r) => !healthyRun(r)).length;
   let stopped: string | undefined;
-  for (const [i, batch] of groups.entries()) {
+  for (const [i, group] of groups.entries()) {
+    const batch = group.items;
     const names = batch.map((p) => p.host.name);
     if (stopped || opts.signal?.aborted) {
       const why = stopped ?? 'interrupted';
@@ -56,7 +59,7 @@ export async function runGated(
     }
     io.emit({
       kind: 'note',
-      message: `batch ${i + 1}/${groups.length}${i === 0 ? ' (canary)' : ''}: ${names.join(', ')}`,
+      message: `batch ${i + 1}/${groups.length}${batchLabel(group)}: ${names.join(', ')}`,
     });
     await onFleet(
       batch.map((p) => p.host),
@@ -137,7 +140,7 @@ async function gateHost(
 export function describeBatches(play: Play, gate: Gate, runs: Map<string, HostRun>, emit: (e: RunEvent) => void): void {
   const changing = play.hosts.filter((h) => (runs.get(h.name)?.recap.changed ?? 0) > 0);
   if (!changing.length) return;
-  const groups = batches(changing, gate.serial);
+  const groups = gatedBatches(changing, gate.serial, (h) => !!runs.get(h.name)?.fresh);
   // the handlers it would notify (the restart), else none: Envoy reloads xDS files in place
   const restart = (name: string) => [...(runs.get(name)?.notified ?? [])].map((h) => h.name).join(', ') || 'no restart';
   emit({
@@ -147,6 +150,6 @@ export function describeBatches(play: Play, gate: Gate, runs: Map<string, HostRu
   for (const [i, b] of groups.entries())
     emit({
       kind: 'note',
-      message: `  batch ${i + 1}${i === 0 ? ' (canary)' : ''}: ${b.map((h) => `${h.name} (${restart(h.name)})`).join(', ')}`,
+      message: `  batch ${i + 1}${batchLabel(b)}: ${b.items.map((h) => `${h.name} (${restart(h.name)})`).join(', ')}`,
     });
 }

@@ -13,6 +13,8 @@ export interface HostRun {
   recap: HostRecap;
   notified: Set<Handler>;
   changed: Set<TaskKey>;
+  /** It served nothing before the run (Gate.fresh): gated together with the other such hosts. */
+  fresh?: boolean;
 }
 
 export function newRecap(host: string): HostRecap {

@@ -104,6 +104,7 @@ export async function runPlay(
           return;
         }
         run.recap.roundTrips = transport.stats.roundTrips;
+        run.fresh = opts.gate?.fresh?.(p.ctx) ?? false;
         if (gate && (await wouldChange(p))) queued.set(host.name, p);
         else await execute(p);
       },

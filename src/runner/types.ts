@@ -157,6 +157,8 @@ export type RunEvent =
  */
 export interface Gate {
   serial: Serial;
+  /** The host served nothing before the run (from its facts): it takes nothing away, no one-by-one turn. */
+  fresh?(ctx: TaskContext): boolean;
   check(t: Transport, host: HostSpec, changed: ReadonlySet<TaskKey>): Promise<{ ok: boolean; reason: string }>;
   /** The new state stays: drop what a rollback would have needed. */
   commit(t: Transport, host: HostSpec, changed: ReadonlySet<TaskKey>): Promise<void>;

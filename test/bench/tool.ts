@@ -40,9 +40,9 @@ export function cliEnv(cacheDir: string): NodeJS.ProcessEnv {
   return { ...process.env, EKP_CACHE_DIR: cacheDir, NO_COLOR: '1' };
 }
 
-/** `node bin/envoy-k8s-proxy.js <args>` under GNU time; throws (with its output) when it fails. */
+/** `bin/envoy-k8s-proxy.js <args>` (its shebang's node flags too) under GNU time; throws (with its output) when it fails. */
 export async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<Timed> {
-  const r = await runTimed(process.execPath, [BIN, ...args], { cwd: REPO, env });
+  const r = await runTimed(BIN, args, { cwd: REPO, env });
   if (r.code !== 0) {
     throw new Error(
       `envoy-k8s-proxy ${args.join(' ')}: exit ${r.code}\n${r.stderr.trim()}\n${r.stdout.trim().slice(-4000)}`,

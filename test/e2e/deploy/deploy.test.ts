@@ -34,6 +34,11 @@ describe.skipIf(!lab)('deploy on the lab', () => {
   });
 
   it('a fresh deploy converges every host and serves TLS passthrough traffic', async () => {
+    // nothing served before the run: the whole fleet is one gated batch
+    const p = await runCli(['plan', '--hosts', lab!.inventoryPath]);
+    const fleet = names.map((n) => `${n} \\([^)]*\\)`).join(', ');
+    expect(p.stdout).toMatch(new RegExp(`^ +batch 1 \\(not serving before the run: together\\): ${fleet}$`, 'm'));
+    expect(p.stdout).toContain(`would roll out to ${names.length} host(s) in 1 gated batch(es):`);
     const r = await runCli(['deploy', '--hosts', lab!.inventoryPath, '--json']);
     expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(0);
     const out = recap(r.stdout);

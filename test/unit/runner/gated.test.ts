@@ -29,6 +29,8 @@ function run(o: {
   changeFirst?: boolean;
   maxFail?: number;
   check?: boolean;
+  /** Hosts that served nothing before the run. */
+  fresh?: string[];
 }) {
   const log: string[] = [];
   const conns = new Connections(async (h) =>
@@ -40,6 +42,7 @@ function run(o: {
   );
   const gate: Gate = {
     serial: { kind: 'count', value: 2 },
+    fresh: (ctx) => !!o.fresh?.includes(ctx.host.name),
     async check(_t, h) {
       log.push(`check ${h.name}`);
       return o.badGate?.includes(h.name) ? { ok: false, reason: 'no healthy endpoint' } : { ok: true, reason: 'fine' };
@@ -116,6 +119,48 @@ describe('gated batches', () => {
       'would roll out to 3 host(s) in 2 gated batch(es):',
       '  batch 1 (canary): lb2 (no restart), lb3 (no restart)',
       '  batch 2: lb4 (no restart)',
+    ]);
+  });
+
+  it('hosts that served nothing before the run go first, together, then the canary', async () => {
+    const { log, events } = await run({ changing: ['lb1', 'lb2', 'lb3', 'lb4'], fresh: ['lb2', 'lb4'] });
+    const notes = events.flatMap((e) => (e.kind === 'note' ? [e.message] : []));
+    expect(notes).toEqual([
+      'batch 1/2 (not serving before the run: together): lb2, lb4',
+      'batch 2/2 (canary): lb1, lb3',
+    ]);
+    // both fresh hosts are applied before either one's gate, and passed it before lb1 is touched
+    expect(Math.max(log.indexOf('apply lb2'), log.indexOf('apply lb4'))).toBeLessThan(log.indexOf('check lb2'));
+    expect(log.indexOf('apply lb1')).toBeGreaterThan(Math.max(log.indexOf('commit lb2'), log.indexOf('commit lb4')));
+  });
+
+  it('a fleet that served nothing converges in one batch; a broken change fails every host, per host', async () => {
+    const all = ['lb1', 'lb2', 'lb3', 'lb4'];
+    const { res, events } = await run({ changing: all, fresh: all, badGate: all });
+    const notes = events.flatMap((e) => (e.kind === 'note' ? [e.message] : []));
+    expect(notes).toEqual(['batch 1/1 (not serving before the run: together): lb1, lb2, lb3, lb4']);
+    for (const h of all)
+      expect(res.results.find((r) => r.host === h && r.role === 'gate')).toMatchObject({
+        task: 'rollback',
+        status: 'failed',
+      });
+    expect(res.recap.every((r) => r.failed === 1)).toBe(true);
+  });
+
+  it('a failed fresh batch leaves the serving hosts untouched', async () => {
+    const { res, log } = await run({ changing: ['lb1', 'lb2', 'lb3'], fresh: ['lb3'], badGate: ['lb3'] });
+    expect(log).toContain('rollback lb3');
+    expect(log).not.toContain('apply lb1');
+    expect(res.results.find((r) => r.host === 'lb1')).toMatchObject({ task: 'batch', status: 'skipped' });
+  });
+
+  it('check mode shows the fresh batch', async () => {
+    const { events } = await run({ changing: ['lb1', 'lb2', 'lb3'], fresh: ['lb3', 'lb2'], check: true });
+    const notes = events.flatMap((e) => (e.kind === 'note' ? [e.message] : []));
+    expect(notes).toEqual([
+      'would roll out to 3 host(s) in 2 gated batch(es):',
+      '  batch 1 (not serving before the run: together): lb2 (no restart), lb3 (no restart)',
+      '  batch 2 (canary): lb1 (no restart)',
     ]);
   });
 });

@@ -42,8 +42,8 @@ export function vipMetricText(inv: Inventory, host: HostSpec, master: boolean): 
 }
 
 /**
- * keepalived's notify script: `sh vip-notify.sh INSTANCE <name> <state> <priority>`. MASTER writes
- * 1, any other state (BACKUP, FAULT, STOP) 0. Without the directory (no node_exporter) it does
+ * keepalived's notify script: `sh vip-notify.sh INSTANCE <name> <state> <priority>`. It writes 1
+ * while the VIP is on one of this host's interfaces other than lo, else (and on STOP) 0. Without the directory (no node_exporter) it does
  * nothing: the deploy said so. vip.textfileDir is a validated path: no quoting needed.
  */
 export function renderVipNotify(inv: Inventory, host: HostSpec): RenderedFile {
@@ -55,7 +55,20 @@ export function renderVipNotify(inv: Inventory, host: HostSpec): RenderedFile {
     'set -eu',
     `d=${vip.textfileDir}`,
     '[ -d "$d" ] || exit 0',
-    'if [ "${3:-}" = MASTER ]; then v=1; else v=0; fi',
+    // notifies of quick transitions (MASTER, then BACKUP at a start) run concurrently and could be
+    // renamed into place out of order: one at a time (a lock on this script), each writing what
+    // holds when it runs, read from the interfaces (the lo copy of the VIP does not count); a
+    // MASTER notify gives keepalived a moment to have added the address
+    'exec 9<"$0"',
+    'if command -v flock >/dev/null; then flock 9; fi',
+    'v=0',
+    'n=0',
+    'while [ "${3:-}" != STOP ]; do',
+    `  if ip -o addr show to ${vip.address} 2>/dev/null | grep -v '^[0-9]*: lo ' | grep -q .; then v=1; break; fi`,
+    '  [ "${3:-}" = MASTER ] && [ "$n" -lt 10 ] || break',
+    '  n=$((n + 1))',
+    '  sleep 0.1',
+    'done',
     'umask 022',
     `t=$(mktemp "$d/${VIP_METRIC_TEMP}XXXXXX")`,
     `trap 'rm -f "$t"' EXIT INT TERM HUP`,

@@ -24,24 +24,38 @@ function withVip(textfileDir: string): Inventory {
   };
 }
 
-function notify(inv: Inventory, state: string) {
+/** Runs the notify script with a stand-in `ip`: the VIP on eth0 when `holds`, else on lo only. */
+function notify(inv: Inventory, state: string, holds = state === 'MASTER') {
   const script = join(tmp, 'vip-notify.sh');
   writeFileSync(script, renderVipNotify(inv, inv.hosts[0]!).content);
-  return spawnSync('sh', [script, 'INSTANCE', 'envoy_k8s_proxy', state, '100'], { encoding: 'utf8' });
+  const bin = mkdtempSync(join(tmp, 'bin-'));
+  writeFileSync(
+    join(bin, 'ip'),
+    '#!/bin/sh\necho "1: lo    inet 192.168.1.100/32 scope global lo"\n' +
+      '[ "$HOLDS" = 1 ] && echo "2: eth0    inet 192.168.1.100/24 scope global secondary eth0"\ntrue\n',
+    { mode: 0o755 },
+  );
+  return spawnSync('sh', [script, 'INSTANCE', 'envoy_k8s_proxy', state, '100'], {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, HOLDS: holds ? '1' : '0' },
+  });
 }
 
 describe('the VIP state file written by keepalived notify', () => {
   it('says 1 on MASTER and 0 on every other state, in a file Prometheus can parse', () => {
     const dir = mkdtempSync(join(tmp, 'textfile-'));
     const inv = withVip(dir);
-    for (const [state, value] of [
-      ['MASTER', 1],
-      ['BACKUP', 0],
-      ['MASTER', 1],
-      ['FAULT', 0],
-      ['STOP', 0],
+    // the state named is not trusted: a late notify of an older transition writes what holds now
+    for (const [state, holds, value] of [
+      ['MASTER', true, 1],
+      ['BACKUP', false, 0],
+      ['MASTER', true, 1],
+      ['FAULT', false, 0],
+      ['MASTER', false, 0],
+      ['BACKUP', true, 1],
+      ['STOP', true, 0],
     ] as const) {
-      const r = notify(inv, state);
+      const r = notify(inv, state, holds);
       expect(r.status, r.stderr).toBe(0);
       const text = readFileSync(join(dir, VIP_METRIC_FILE), 'utf8');
       expect(text).toBe(vipMetricText(inv, inv.hosts[0]!, value === 1));

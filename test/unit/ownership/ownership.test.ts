@@ -7,6 +7,7 @@ import { UNIT_FILE, parseManifest, serializeManifest, type Manifest } from '../.
 import { LOGROTATE_PATH } from '../../../src/render/index.ts';
 import { decideUninstall } from '../../../src/ownership/uninstall.ts';
 import { HEADER, deployed, dir, fresh, inv, ours } from './fixtures.ts';
+import { vipSpec } from '../render/fixtures.ts';
 import { VIP_ARP_PATH, VIP_ARP_RESET } from '../../../src/render/vip-arp.ts';
 
 describe('deploy claims', () => {
@@ -25,14 +26,7 @@ describe('deploy claims', () => {
   it('claims keepalived.conf only with a VIP, and refuses one it did not render', () => {
     const withVip = {
       ...inv,
-      vip: {
-        address: '10.0.0.100',
-        prefix: 24,
-        routerId: 51,
-        advertIntervalMs: 200,
-        preempt: false,
-        textfileDir: '/var/lib/prometheus/node-exporter',
-      },
+      vip: vipSpec('10.0.0.100'),
     };
     const paths = (c: unknown) => (c as { next: Manifest }).next.paths.map((e) => e.role);
     expect(paths(claimForDeploy(inv, fresh()))).not.toContain('keepalived');

@@ -9,6 +9,7 @@ import { decideUninstall } from '../../../src/ownership/uninstall.ts';
 import { HEADER, deployed, dir, fresh, inv, ours } from './fixtures.ts';
 import { vipSpec } from '../render/fixtures.ts';
 import { VIP_ARP_PATH, VIP_ARP_RESET } from '../../../src/render/vip-arp.ts';
+import { VIP_STOP_HOOK_PATH } from '../../../src/render/vip-metric.ts';
 
 describe('deploy claims', () => {
   it('claims everything on a fresh host', () => {
@@ -146,6 +147,7 @@ describe('uninstall', () => {
       unit: [['rm', '-rf', '--', UNIT_FILE]],
       logrotate: [['rm', '-rf', '--', LOGROTATE_PATH]],
       keepalived: [],
+      vipStopHook: [],
       vipArp: [],
       installDir: [['rm', '-rf', '--', '/opt/envoy-k8s-proxy']],
       configDir: [['rm', '-rf', '--', '/etc/envoy-k8s-proxy']],
@@ -164,6 +166,25 @@ describe('uninstall', () => {
       'remove user envoy',
       'remove group envoy',
     ]);
+  });
+
+  it("removes keepalived's stop hook it wrote, then has systemd forget it; leaves a foreign one", () => {
+    const path = VIP_STOP_HOOK_PATH;
+    const m: Manifest = { ...ours, paths: [...ours.paths, { role: 'vipStopHook', path, origin: 'created' }] };
+    const s = deployed({ state: 'present', manifest: m, text: serializeManifest(m) });
+    s.files.vipStopHook = { type: 'file', firstLine: HEADER };
+    const d = decideUninstall(inv, s, false);
+    expect('parts' in d && d.parts.vipStopHook.steps.map((x) => (x.kind === 'exec' ? x.command : x.kind))).toEqual([
+      ['rm', '-rf', '--', path],
+      ['systemctl', 'daemon-reload'],
+    ]);
+    const f = deployed();
+    f.files.vipStopHook = { type: 'file', firstLine: '[Service]' };
+    const k = decideUninstall(inv, f, false);
+    expect('parts' in k && k.parts.vipStopHook).toEqual({
+      steps: [],
+      kept: [`${path}: not created by envoy-k8s-proxy: left alone`],
+    });
   });
 
   it("removes the VIP's ARP rules it wrote and puts the running kernel's values back", () => {
@@ -198,6 +219,7 @@ describe('uninstall', () => {
       unit: [],
       logrotate: [],
       keepalived: [],
+      vipStopHook: [],
       vipArp: [],
       installDir: [],
       configDir: [],

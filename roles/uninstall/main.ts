@@ -19,6 +19,7 @@ export function uninstall(o: { purge: boolean }): Role {
         ifOwnsFile(inv, 'keepalived', purge, service({ unit: KEEPALIVED_UNIT, state: 'absent' })),
       ),
       task('keepalived configuration', removeOwned(inv, 'keepalived', purge)),
+      task('keepalived stop hook', removeOwned(inv, 'vipStopHook', purge)),
       // after the stop: keepalived's STOP notify writes it one last time
       task('VIP state for node_exporter', removeOwned(inv, 'vipMetric', purge)),
       // after keepalived's stop took the VIP off lo

@@ -11,7 +11,12 @@ import { retireKeepalived } from '../../src/modules/ownership.ts';
 import { KEEPALIVED_UNIT, vipNotifyPath } from '../../src/render/keepalived.ts';
 import { file } from '../../src/modules/file.ts';
 import { vipMetric } from '../../src/modules/vip-metric.ts';
-import { renderVipNotify, VIP_NOTIFY_MODE } from '../../src/render/vip-metric.ts';
+import {
+  renderVipNotify,
+  renderVipStopHook,
+  VIP_NOTIFY_MODE,
+  VIP_STOP_HOOK_PATH,
+} from '../../src/render/vip-metric.ts';
 import { healthUrl } from '../../src/render/health-url.ts';
 import { renderVipArp, VIP_ARP_APPLIED, VIP_ARP_PATH } from '../../src/render/vip-arp.ts';
 import { quote } from '../../src/ssh/index.ts';
@@ -46,13 +51,21 @@ function withVip(inv: Inventory, host: HostSpec) {
   });
   // keepalived.conf names it: in place before keepalived reads the configuration
   const notify = file({ path: vipNotifyPath(inv), content: renderVipNotify(inv, host).content, mode: VIP_NOTIFY_MODE });
+  const hook = renderVipStopHook(inv, host);
+  // systemd reads a new drop-in at daemon-reload; keepalived itself need not restart for it
+  const stopHook = task(
+    'keepalived stop hook',
+    file({ path: VIP_STOP_HOOK_PATH, content: hook.content, mode: hook.mode, parents: true }),
+  );
+  const unitFiles = [PACKAGE.key, stopHook.key];
   return [
     PACKAGE,
     task('keepalived notify script', notify),
+    stopHook,
     ...arpRules,
     config,
-    task('keepalived enabled', service({ unit: KEEPALIVED_UNIT, enabled: true, reloadAfter: PACKAGE.key })),
-    task(KEEPALIVED_STARTED, service({ unit: KEEPALIVED_UNIT, state: 'started', reloadAfter: PACKAGE.key })),
+    task('keepalived enabled', service({ unit: KEEPALIVED_UNIT, enabled: true, reloadAfter: unitFiles })),
+    task(KEEPALIVED_STARTED, service({ unit: KEEPALIVED_UNIT, state: 'started', reloadAfter: unitFiles })),
     task('VIP state for node_exporter', vipMetric(inv, host)),
   ];
 }

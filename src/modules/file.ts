@@ -13,6 +13,8 @@ export interface FileArgs {
   mode: number;
   owner?: string;
   group?: string;
+  /** Create the parent directory (root-owned, 755) if missing: e.g. a unit's `<unit>.d` for a drop-in. */
+  parents?: boolean;
 }
 
 export const TEMP_MARK = '.ekp-tmp';
@@ -82,6 +84,7 @@ export function writeFileStep(a: FileArgs, want: string): Extract<Step, { kind: 
   const tmpl = quote(`${posix.dirname(a.path)}/.${posix.basename(a.path)}${TEMP_MARK}XXXXXX`);
   const lines = [
     'set -e',
+    ...(a.parents ? [`mkdir -p -m 755 ${quote(posix.dirname(a.path))}`] : []),
     `t=$(mktemp ${tmpl})`,
     `trap 'rm -f "$t"' EXIT INT TERM HUP`,
     `cat > "$t"`,

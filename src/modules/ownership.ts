@@ -111,8 +111,8 @@ export function retireKeepalived(inv: Inventory): Module {
       const d = decision(ctx, false);
       if ('untrusted' in d) return ok();
       const metric = d.parts.vipMetric.steps;
-      if (d.parts.keepalived.steps.length + d.parts.vipArp.steps.length === 0)
-        return metric.length ? change(metric, { message: 'removed' }) : ok();
+      const vipParts = [d.parts.keepalived, d.parts.vipStopHook, d.parts.vipArp].flatMap((p) => p.steps);
+      if (vipParts.length === 0) return metric.length ? change(metric, { message: 'removed' }) : ok();
       const stopped = await stop.plan(ctx);
       // keepalived's stop removes the VIP's lo copy, then the ARP rules it needed go; its STOP
       // notify writes the state file once more, so that goes after the stop too
@@ -121,13 +121,7 @@ export function retireKeepalived(inv: Inventory): Module {
         action: `remove ${vipNotifyPath(inv)}`,
         command: ['rm', '-f', '--', vipNotifyPath(inv)],
       };
-      const steps = [
-        ...(stopped.kind === 'change' ? stopped.steps : []),
-        ...d.parts.keepalived.steps,
-        ...d.parts.vipArp.steps,
-        notify,
-        ...metric,
-      ];
+      const steps = [...(stopped.kind === 'change' ? stopped.steps : []), ...vipParts, notify, ...metric];
       return change(steps, {
         message: `stopped keepalived and removed the configuration of a VIP the inventory no longer has`,
       });

@@ -8,8 +8,8 @@ export interface ServiceArgs {
   unit: string;
   enabled?: boolean;
   state?: 'started' | 'stopped' | 'restarted' | 'absent';
-  /** The task that writes the unit file: if it changed in this run, daemon-reload first. */
-  reloadAfter?: TaskKey;
+  /** The tasks that write the unit file or its drop-ins: if one changed in this run, daemon-reload first. */
+  reloadAfter?: TaskKey | TaskKey[];
   /** Bound on each systemctl call (start/stop/restart wait for the job). */
   timeoutMs?: number;
   /** false: an earlier task already reloaded systemd for this unit file. */
@@ -23,7 +23,7 @@ export function service(a: ServiceArgs): Module {
     plan(ctx: TaskContext) {
       const cur = ctx.facts.get(fact);
       const steps: Step[] = [];
-      const unitWritten = a.reloadAfter !== undefined && ctx.changed.has(a.reloadAfter);
+      const unitWritten = [a.reloadAfter ?? []].flat().some((k) => ctx.changed.has(k));
       const known = cur.loadState === 'loaded' || unitWritten;
       const sc = (verb: string, ...args: string[]): Step => ({
         kind: 'exec',

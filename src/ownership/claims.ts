@@ -110,8 +110,8 @@ export function claimForDeploy(inv: Inventory, s: HostState): DeployClaim | { un
   }
   for (const role of FILE_ROLES) {
     if (next.paths.some((e) => e.role === role)) continue;
-    // keepalived.conf and the ARP rules are the tool's business only when the inventory has a VIP
-    if ((role === 'keepalived' || role === 'vipArp') && !inv.vip) continue;
+    // keepalived.conf, its stop hook and the ARP rules are the tool's business only with a VIP
+    if ((role === 'keepalived' || role === 'vipStopHook' || role === 'vipArp') && !inv.vip) continue;
     if (s.files[role].type === 'absent') next.paths.push({ role, path: FILE_PATHS[role], origin: 'created' });
     else refusals.push(`${FILE_PATHS[role]} already exists and was not rendered by envoy-k8s-proxy`);
   }

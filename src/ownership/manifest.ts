@@ -1,5 +1,5 @@
 // The manifest: what envoy-k8s-proxy created on a host (directories, the unit file, the logrotate
-// rule, keepalived.conf, the VIP's ARP sysctls and the VIP state file when the inventory has a VIP, the service account), kept root-only on that host. Uninstall removes only what it lists; deploy refuses to
+// rule, keepalived.conf and its stop hook, the VIP's ARP sysctls and the VIP state file when the inventory has a VIP, the service account), kept root-only on that host. Uninstall removes only what it lists; deploy refuses to
 // take over anything that exists and is not in it. Its text is read back from the host, so it is
 // checked like input: a path or name that the inventory rules would refuse is refused here too.
 import { posix } from 'node:path';
@@ -7,7 +7,7 @@ import { STATE_DIR, UNIT_DIR, reservedAccount, systemLocation } from '../invento
 import { UNIX_NAME, isSafeAbsolutePath } from '../inventory/formats.ts';
 import { LOGROTATE_PATH } from '../render/logrotate.ts';
 import { KEEPALIVED_PATH } from '../render/keepalived.ts';
-import { VIP_METRIC_FILE } from '../render/vip-metric.ts';
+import { VIP_METRIC_FILE, VIP_STOP_HOOK_PATH } from '../render/vip-metric.ts';
 import { VIP_ARP_PATH } from '../render/vip-arp.ts';
 import { UNIT_NAME } from '../render/unit.ts';
 
@@ -23,6 +23,7 @@ export const PATH_ROLES = [
   'unit',
   'logrotate',
   'keepalived',
+  'vipStopHook',
   'vipArp',
   'vipMetric',
 ] as const;
@@ -32,6 +33,7 @@ export const FILE_PATHS = {
   unit: UNIT_FILE,
   logrotate: LOGROTATE_PATH,
   keepalived: KEEPALIVED_PATH,
+  vipStopHook: VIP_STOP_HOOK_PATH,
   vipArp: VIP_ARP_PATH,
 } as const;
 export type FileRole = keyof typeof FILE_PATHS;

@@ -47,6 +47,7 @@ export function decideUninstall(
     unit: part(),
     logrotate: part(),
     keepalived: part(),
+    vipStopHook: part(),
     vipArp: part(),
     installDir: part(),
     configDir: part(),
@@ -95,6 +96,9 @@ export function decideUninstall(
         action: `remove ${RELEASE_FILE}`,
         command: ['rm', '-f', '--', RELEASE_FILE],
       });
+    // systemd keeps a removed drop-in's ExecStopPost until it reloads
+    if (e.role === 'vipStopHook')
+      parts.vipStopHook.steps.push({ kind: 'exec', action: 'reload systemd', command: ['systemctl', 'daemon-reload'] });
     // the file only applies at boot: the running kernel keeps its values until told otherwise
     if (e.role === 'vipArp')
       parts.vipArp.steps.push({

@@ -8,7 +8,7 @@
 // a file, and its collector ignores the temp file (not *.prom).
 import { posix } from 'node:path';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
-import { VIP_NOTIFY_NAME, vipPeers } from './keepalived.ts';
+import { VIP_NOTIFY_NAME, VRRP_INSTANCE, vipNotifyPath, vipPeers } from './keepalived.ts';
 import type { RenderedFile } from './types.ts';
 import { header } from './yaml.ts';
 
@@ -16,6 +16,8 @@ export const VIP_METRIC_FILE = 'envoy_k8s_proxy_vip.prom';
 /** The temp files a write leaves only when killed midway (uninstall removes them too). */
 export const VIP_METRIC_TEMP = `.${VIP_METRIC_FILE}.`;
 export const VIP_NOTIFY_MODE = 0o644;
+/** keepalived's stop hook: a systemd drop-in, so the package's own unit file stays untouched. */
+export const VIP_STOP_HOOK_PATH = '/etc/systemd/system/keepalived.service.d/envoy-k8s-proxy-vip.conf';
 
 export const vipMetricPath = (inv: Inventory): string | undefined =>
   inv.vip && posix.join(inv.vip.textfileDir, VIP_METRIC_FILE);
@@ -43,8 +45,9 @@ export function vipMetricText(inv: Inventory, host: HostSpec, master: boolean): 
 
 /**
  * keepalived's notify script: `sh vip-notify.sh INSTANCE <name> <state> <priority>`. It writes 1
- * while the VIP is on one of this host's interfaces other than lo, else (and on STOP) 0. Without the directory (no node_exporter) it does
- * nothing: the deploy said so. vip.textfileDir is a validated path: no quoting needed.
+ * while the VIP is on one of this host's interfaces other than lo, else (and on STOP) 0; the stop
+ * hook (below) calls it with STOPPED. Without the directory (no node_exporter) it does nothing: the
+ * deploy said so. vip.textfileDir is a validated path: no quoting needed.
  */
 export function renderVipNotify(inv: Inventory, host: HostSpec): RenderedFile {
   const vip = inv.vip;
@@ -81,4 +84,22 @@ export function renderVipNotify(inv: Inventory, host: HostSpec): RenderedFile {
     '',
   ];
   return { name: VIP_NOTIFY_NAME, content: script.join('\n'), mode: VIP_NOTIFY_MODE };
+}
+
+/**
+ * The drop-in that runs the notify script once keepalived has stopped, however it stopped. keepalived
+ * forks its STOP notify while it exits, and systemd's final SIGTERM to the unit's cgroup (KillMode=
+ * control-group, systemd.kill(5)) can kill that notify before it writes: the file kept saying 1 on a
+ * stopped host. ExecStopPost= runs after the main process is gone, also after a crash or SIGKILL
+ * (systemd.service(5)); its state STOPPED reads the interfaces, so a keepalived killed without
+ * taking the VIP off its interface is still reported as holding it.
+ */
+export function renderVipStopHook(inv: Inventory, host: HostSpec): RenderedFile {
+  const lines = [
+    header({ inventory: inv.name, host: host.name }).trimEnd(),
+    '# The VIP state for node_exporter, written once keepalived has stopped (its STOP notify may be killed with it).',
+    '[Service]',
+    `ExecStopPost=/bin/sh ${vipNotifyPath(inv)} INSTANCE ${VRRP_INSTANCE} STOPPED 0`,
+  ];
+  return { name: posix.basename(VIP_STOP_HOOK_PATH), content: `${lines.join('\n')}\n`, mode: 0o644 };
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkVip, vipPortsFact } from '../../../src/doctor/check-vip.ts';
 import type { Inventory } from '../../../src/inventory/types.ts';
-import { cluster, host, inventory } from '../render/fixtures.ts';
+import { cluster, host, inventory, vipSpec } from '../render/fixtures.ts';
 
 const lb1 = host('lb1', '10.0.0.11');
 const inv: Inventory = {
@@ -14,14 +14,7 @@ const inv: Inventory = {
       cluster('b', 6444, [{ host: '10.0.0.22', port: 6443 }]),
     ],
   }),
-  vip: {
-    address: '10.0.0.100',
-    prefix: 24,
-    routerId: 51,
-    advertIntervalMs: 200,
-    preempt: false,
-    textfileDir: '/var/lib/prometheus/node-exporter',
-  },
+  vip: vipSpec('10.0.0.100'),
 };
 const ports = new Map([
   [6443, true],

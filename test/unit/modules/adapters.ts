@@ -24,7 +24,7 @@ import { expectedSha } from '../../../src/release/pins.ts';
 import type { Handler, Module, TaskKey } from '../../../src/runner/types.ts';
 import { PATH_ROLES } from '../../../src/ownership/manifest.ts';
 import { quote } from '../../../src/ssh/quote.ts';
-import { inventory, prodInventory } from '../render/fixtures.ts';
+import { inventory, prodInventory, vipSpec } from '../render/fixtures.ts';
 
 /** Names → the one object of that name for this case. */
 export interface Refs {
@@ -40,6 +40,19 @@ const perArch = z.strictObject({ x86_64: z.string().optional(), aarch_64: z.stri
 const setFiles = z.array(z.strictObject({ name: z.string(), content: z.string() }));
 
 /** A per-arch value, or the error a missing one raises in the real caller. */
+/** lb1 of a three-host fleet with a VIP: what the keepalived and VIP metric modules run against. */
+function vipFleet() {
+  const base = prodInventory();
+  const lb1 = base.hosts[0]!;
+  const inv = inventory({
+    clusters: base.clusters,
+    hosts: [lb1, { ...lb1, name: 'lb2', address: '192.168.1.12' }, { ...lb1, name: 'lb3', address: '192.168.1.13' }],
+  });
+  const vip = vipSpec('192.168.1.100');
+  inv.vip = vip;
+  return { inv, lb1, vip };
+}
+
 function byArch(map: Partial<Record<Arch, string>>, what: string) {
   return (arch: Arch): string => {
     const v = map[arch];
@@ -133,41 +146,15 @@ export const adapters: Record<string, Adapter> = {
   // keepalived.conf for lb1 of a three-host fleet with a VIP (interface from the fact unless `interface`)
   'keepalived-config': (args) => {
     const a = z.strictObject({ healthUrl: z.string(), interface: z.string().optional() }).parse(args);
-    const base = prodInventory();
-    const lb1 = base.hosts[0]!;
-    const inv = inventory({
-      clusters: base.clusters,
-      hosts: [lb1, { ...lb1, name: 'lb2', address: '192.168.1.12' }, { ...lb1, name: 'lb3', address: '192.168.1.13' }],
-    });
-    inv.vip = {
-      address: '192.168.1.100',
-      prefix: 24,
-      routerId: 51,
-      advertIntervalMs: 200,
-      preempt: false,
-      textfileDir: '/var/lib/prometheus/node-exporter',
-    };
-    if (a.interface) inv.vip.interface = a.interface;
+    const { inv, lb1, vip } = vipFleet();
+    if (a.interface) vip.interface = a.interface;
     return keepalivedConfig(inv, lb1, a.healthUrl);
   },
 
   // the VIP state file for node_exporter on lb1 of the same fleet
   'vip-metric': (args) => {
     z.strictObject({}).parse(args ?? {});
-    const base = prodInventory();
-    const lb1 = base.hosts[0]!;
-    const inv = inventory({
-      clusters: base.clusters,
-      hosts: [lb1, { ...lb1, name: 'lb2', address: '192.168.1.12' }, { ...lb1, name: 'lb3', address: '192.168.1.13' }],
-    });
-    inv.vip = {
-      address: '192.168.1.100',
-      prefix: 24,
-      routerId: 51,
-      advertIntervalMs: 200,
-      preempt: false,
-      textfileDir: '/var/lib/prometheus/node-exporter',
-    };
+    const { inv, lb1 } = vipFleet();
     return vipMetric(inv, lb1);
   },
 

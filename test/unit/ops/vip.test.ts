@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { handOverVip, handOverVipOnFleet, parseVipView, vipVerdict, type VipView } from '../../../src/ops/vip.ts';
 import type { Connections } from '../../../src/runner/connections.ts';
-import { host, inventory } from '../render/fixtures.ts';
+import { host, inventory, vipSpec } from '../render/fixtures.ts';
 
 const lb1 = host('lb1', '10.0.0.11');
 const lb2 = host('lb2', '10.0.0.12');
@@ -124,14 +124,7 @@ describe('handOverVip', () => {
 });
 
 describe('handOverVipOnFleet', () => {
-  const vip = {
-    address: '10.0.0.100',
-    prefix: 24,
-    routerId: 51,
-    advertIntervalMs: 200,
-    preempt: false,
-    textfileDir: '/var/lib/prometheus/node-exporter',
-  };
+  const vip = vipSpec('10.0.0.100');
   const untouchable = {
     get: () => Promise.reject(new Error('no host may be contacted')),
   } as unknown as Connections;

@@ -7,7 +7,9 @@ import { UNIT_FILE, parseManifest, serializeManifest, type Manifest } from '../.
 import { LOGROTATE_PATH } from '../../../src/render/index.ts';
 import { decideUninstall } from '../../../src/ownership/uninstall.ts';
 import { HEADER, deployed, dir, fresh, inv, ours } from './fixtures.ts';
+import { vipSpec } from '../render/fixtures.ts';
 import { VIP_ARP_PATH, VIP_ARP_RESET } from '../../../src/render/vip-arp.ts';
+import { VIP_STOP_HOOK_PATH } from '../../../src/render/vip-metric.ts';
 
 describe('deploy claims', () => {
   it('claims everything on a fresh host', () => {
@@ -25,14 +27,7 @@ describe('deploy claims', () => {
   it('claims keepalived.conf only with a VIP, and refuses one it did not render', () => {
     const withVip = {
       ...inv,
-      vip: {
-        address: '10.0.0.100',
-        prefix: 24,
-        routerId: 51,
-        advertIntervalMs: 200,
-        preempt: false,
-        textfileDir: '/var/lib/prometheus/node-exporter',
-      },
+      vip: vipSpec('10.0.0.100'),
     };
     const paths = (c: unknown) => (c as { next: Manifest }).next.paths.map((e) => e.role);
     expect(paths(claimForDeploy(inv, fresh()))).not.toContain('keepalived');
@@ -152,6 +147,7 @@ describe('uninstall', () => {
       unit: [['rm', '-rf', '--', UNIT_FILE]],
       logrotate: [['rm', '-rf', '--', LOGROTATE_PATH]],
       keepalived: [],
+      vipStopHook: [],
       vipArp: [],
       installDir: [['rm', '-rf', '--', '/opt/envoy-k8s-proxy']],
       configDir: [['rm', '-rf', '--', '/etc/envoy-k8s-proxy']],
@@ -170,6 +166,25 @@ describe('uninstall', () => {
       'remove user envoy',
       'remove group envoy',
     ]);
+  });
+
+  it("removes keepalived's stop hook it wrote, then has systemd forget it; leaves a foreign one", () => {
+    const path = VIP_STOP_HOOK_PATH;
+    const m: Manifest = { ...ours, paths: [...ours.paths, { role: 'vipStopHook', path, origin: 'created' }] };
+    const s = deployed({ state: 'present', manifest: m, text: serializeManifest(m) });
+    s.files.vipStopHook = { type: 'file', firstLine: HEADER };
+    const d = decideUninstall(inv, s, false);
+    expect('parts' in d && d.parts.vipStopHook.steps.map((x) => (x.kind === 'exec' ? x.command : x.kind))).toEqual([
+      ['rm', '-rf', '--', path],
+      ['systemctl', 'daemon-reload'],
+    ]);
+    const f = deployed();
+    f.files.vipStopHook = { type: 'file', firstLine: '[Service]' };
+    const k = decideUninstall(inv, f, false);
+    expect('parts' in k && k.parts.vipStopHook).toEqual({
+      steps: [],
+      kept: [`${path}: not created by envoy-k8s-proxy: left alone`],
+    });
   });
 
   it("removes the VIP's ARP rules it wrote and puts the running kernel's values back", () => {
@@ -204,6 +219,7 @@ describe('uninstall', () => {
       unit: [],
       logrotate: [],
       keepalived: [],
+      vipStopHook: [],
       vipArp: [],
       installDir: [],
       configDir: [],

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { peerAddress, planPeers, subnetOf } from '../../../src/release/peer-plan.ts';
 import type { HostSpec, Inventory } from '../../../src/inventory/types.ts';
-import { host, inventory } from '../render/fixtures.ts';
+import { host, inventory, vipSpec } from '../render/fixtures.ts';
 
 const three = [host('lb1', '10.0.0.11'), host('lb2', '10.0.0.12'), host('lb3', '10.0.0.13')];
 const roles = (inv: Inventory, hosts: HostSpec[]) => Object.fromEntries(planPeers(inv, hosts).roles);
@@ -44,14 +44,7 @@ describe('planPeers', () => {
 
   it("the VIP's prefix is the hosts' subnet when there is one", () => {
     const hosts = [host('a1', '10.1.0.11'), host('b1', '10.1.9.11')];
-    const vip = {
-      address: '10.1.0.100',
-      prefix: 16,
-      routerId: 51,
-      advertIntervalMs: 200,
-      preempt: false,
-      textfileDir: '/var/lib/prometheus/node-exporter',
-    };
+    const vip = vipSpec('10.1.0.100', { prefix: 16 });
     expect(planPeers(inventory({ hosts, vip }), hosts).groups).toEqual([
       { subnet: '10.1.0.0/16', seed: 'a1', peers: ['b1'] },
     ]);

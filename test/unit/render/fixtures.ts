@@ -1,6 +1,6 @@
 // Resolved inventories built in code, with the loader's documented defaults.
 
-import type { ClusterSpec, Endpoint, HostSpec, Inventory, SshSpec } from '../../../src/inventory/types.ts';
+import type { ClusterSpec, Endpoint, HostSpec, Inventory, SshSpec, VipSpec } from '../../../src/inventory/types.ts';
 
 type DeepPartial<T> = {
   [K in keyof T]?: T[K] extends (infer U)[] ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K];
@@ -106,4 +106,17 @@ export function prodInventory(): Inventory {
     ],
     hosts: [lb1],
   });
+}
+
+/** A VIP as the inventory resolves one with its defaults: `address`/24, router 51, 200 ms adverts. */
+export function vipSpec(address: string, over: Partial<VipSpec> = {}): VipSpec {
+  return {
+    address,
+    prefix: 24,
+    routerId: 51,
+    advertIntervalMs: 200,
+    preempt: false,
+    textfileDir: '/var/lib/prometheus/node-exporter',
+    ...over,
+  };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Inventory, VipSpec } from '../../../src/inventory/types.ts';
 import { renderKeepalived, vipPeers } from '../../../src/render/keepalived.ts';
-import { host, prodInventory } from './fixtures.ts';
+import { host, prodInventory, vipSpec } from './fixtures.ts';
 
 const golden = join(import.meta.dirname, 'golden', 'vip-lb1', 'keepalived.conf');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -16,15 +16,7 @@ function withVip(vip: Partial<VipSpec> = {}): Inventory {
   return {
     ...inv,
     hosts: [inv.hosts[0]!, host('lb2', '192.168.1.12'), { ...host('lb3', '192.168.1.13'), vipPriority: 150 }],
-    vip: {
-      address: '192.168.1.100',
-      prefix: 24,
-      routerId: 51,
-      advertIntervalMs: 200,
-      preempt: false,
-      textfileDir: '/var/lib/prometheus/node-exporter',
-      ...vip,
-    } as VipSpec,
+    vip: vipSpec('192.168.1.100', vip),
   };
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Inventory } from '../../../src/inventory/types.ts';
 import { renderKeepalived } from '../../../src/render/keepalived.ts';
-import { VIP_METRIC_FILE, renderVipNotify, vipMetricText } from '../../../src/render/vip-metric.ts';
+import { VIP_METRIC_FILE, renderVipNotify, renderVipStopHook, vipMetricText } from '../../../src/render/vip-metric.ts';
 import { parsePrometheusText, select } from '../../support/prom-text.ts';
 import { host, prodInventory } from './fixtures.ts';
 
@@ -54,6 +54,9 @@ describe('the VIP state file written by keepalived notify', () => {
       ['MASTER', false, 0],
       ['BACKUP', true, 1],
       ['STOP', true, 0],
+      // the stop hook, after keepalived is gone: what the interfaces say (a SIGKILLed one left it on)
+      ['STOPPED', true, 1],
+      ['STOPPED', false, 0],
     ] as const) {
       const r = notify(inv, state, holds);
       expect(r.status, r.stderr).toBe(0);
@@ -80,5 +83,17 @@ describe('the VIP state file written by keepalived notify', () => {
     const conf = renderKeepalived(inv, inv.hosts[0]!, { interface: 'eth0', healthUrl: 'http://x/healthz' }).content;
     expect(conf).toContain('  notify "/bin/sh /etc/envoy-k8s-proxy/vip-notify.sh" root\n');
     expect(renderVipNotify(inv, inv.hosts[0]!).content).toMatch(/^# Rendered by envoy-k8s-proxy for lb1/);
+  });
+
+  it("runs once more from keepalived's unit after it stopped, whichever way it stopped", () => {
+    const inv = withVip('/var/lib/prometheus/node-exporter');
+    const hook = renderVipStopHook(inv, inv.hosts[0]!);
+    expect(hook.content.split('\n').slice(1)).toEqual([
+      '# The VIP state for node_exporter, written once keepalived has stopped (its STOP notify may be killed with it).',
+      '[Service]',
+      'ExecStopPost=/bin/sh /etc/envoy-k8s-proxy/vip-notify.sh INSTANCE envoy_k8s_proxy STOPPED 0',
+      '',
+    ]);
+    expect(hook.content).toMatch(/^# Rendered by envoy-k8s-proxy for lb1/);
   });
 });

@@ -96,9 +96,13 @@ export function decideUninstall(
         action: `remove ${RELEASE_FILE}`,
         command: ['rm', '-f', '--', RELEASE_FILE],
       });
-    // systemd keeps a removed drop-in's ExecStopPost until it reloads
+    // the .d directory the deploy made goes once empty; systemd keeps a removed drop-in until it reloads
     if (e.role === 'vipStopHook')
-      parts.vipStopHook.steps.push({ kind: 'exec', action: 'reload systemd', command: ['systemctl', 'daemon-reload'] });
+      parts.vipStopHook.steps.push({
+        kind: 'exec',
+        action: 'reload systemd',
+        command: `rmdir ${quote(posix.dirname(e.path))} 2>/dev/null || true; systemctl daemon-reload`,
+      });
     // the file only applies at boot: the running kernel keeps its values until told otherwise
     if (e.role === 'vipArp')
       parts.vipArp.steps.push({

@@ -113,7 +113,7 @@ describe.skipIf(!lab)('ownership on the lab', () => {
       paths: { role: string; origin: string }[];
       users: { name: string }[];
     };
-    // the lab has a VIP: keepalived.conf and the ARP sysctl file the tool rendered (their header says so) are the tool's too
+    // the lab has a VIP: keepalived.conf, its stop hook and the ARP sysctl file the tool rendered (their header says so) are the tool's too
     expect(manifest.paths.map((p) => `${p.role} ${p.origin}`)).toEqual([
       'installDir migrated',
       'configDir migrated',
@@ -121,6 +121,7 @@ describe.skipIf(!lab)('ownership on the lab', () => {
       'unit migrated',
       'logrotate migrated',
       'keepalived migrated',
+      'vipStopHook migrated',
       'vipArp migrated',
     ]);
     expect(manifest.users.map((u) => u.name)).toEqual(['envoy']);

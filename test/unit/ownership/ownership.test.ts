@@ -176,7 +176,7 @@ describe('uninstall', () => {
     const d = decideUninstall(inv, s, false);
     expect('parts' in d && d.parts.vipStopHook.steps.map((x) => (x.kind === 'exec' ? x.command : x.kind))).toEqual([
       ['rm', '-rf', '--', path],
-      ['systemctl', 'daemon-reload'],
+      'rmdir /etc/systemd/system/keepalived.service.d 2>/dev/null || true; systemctl daemon-reload',
     ]);
     const f = deployed();
     f.files.vipStopHook = { type: 'file', firstLine: '[Service]' };

@@ -60,3 +60,64 @@ function undo(vip: string): string {
 export function rejoinScript(vip: string): string {
   return [`systemctl stop ${REJOIN_UNIT}.timer 2>/dev/null || true`, undo(vip)].join('\n');
 }
+
+// After the ARP switch the client's segments of a connection the old holder still serves reach
+// the new holder, which carries the VIP on lo, knows no such connection and would reset it. For a
+// planned hand-off each peer relays such segments to the old holder instead (`dup to` its address,
+// the copy keeps the VIP as destination; the original is dropped): the old holder keeps the
+// connection until its Envoy stops and closes it with a FIN. Only planned: after a crash the
+// client's next segment must get the new holder's RST; a relay to a dead host would be a hang.
+export const RELAY_TABLE = 'envoy_k8s_proxy_handoff_relay';
+/** The transient timer that removes a peer's relay if the run that loaded it never does. */
+export const RELAY_UNIT = 'envoy-k8s-proxy-vip-relay';
+
+/**
+ * The peer's relay. "No connection here" is read from the kernel's own socket lookup (nft
+ * `socket`: established, then listening sockets) as TCP will do it for this segment:
+ * - found a full socket bound to the wildcard (Envoy's 0.0.0.0 / :: listener, the only thing a
+ *   non-SYN segment can find when no connection matches): TCP would reset it → relay;
+ * - found any other socket, transparent or not (this host's own connections; handshakes in
+ *   progress and TIME_WAITs, not full sockets, for which `wildcard` does not evaluate) → TCP's;
+ * - found nothing (no listener on that port) → relay too.
+ * `socket wildcard 0 accept` alone would not do: a handshake's last ACK finds a request socket,
+ * the rule does not match, and the new holder's own new connections would be relayed away.
+ * One miss: a SYN-cookie handshake (SYN flood) ends with an ACK that finds only the listener.
+ */
+export function relayTable(vip: string, oldHolder: string): string {
+  const f = family(vip);
+  const stray = `${f} daddr ${vip} tcp flags & (syn | ack) != syn`;
+  return [
+    `table ${f} ${RELAY_TABLE} {`,
+    '  chain input {',
+    '    type filter hook input priority -10; policy accept;',
+    `    ${stray} socket wildcard 1 dup to ${oldHolder} drop`,
+    `    ${stray} socket transparent 0 accept`,
+    `    ${stray} socket transparent 1 accept`,
+    `    ${stray} dup to ${oldHolder} drop`,
+    '  }',
+    '}',
+  ].join('\n');
+}
+
+const dropRelay = (vip: string) =>
+  `if command -v nft >/dev/null; then nft delete table ${family(vip)} ${RELAY_TABLE} 2>/dev/null || true; fi`;
+
+/**
+ * Run on each peer before the holder releases the VIP: arm the dead-man removal, then replace the
+ * relay in one transaction (a table left by an earlier hand-off would keep its old target).
+ */
+export function relayScript(vip: string, oldHolder: string, deadmanS: number): string {
+  const f = family(vip);
+  const replace = [`add table ${f} ${RELAY_TABLE}`, `delete table ${f} ${RELAY_TABLE}`, relayTable(vip, oldHolder)];
+  return [
+    'set -e',
+    `systemctl stop ${RELAY_UNIT}.timer 2>/dev/null || true`,
+    `systemd-run --quiet --collect --unit=${RELAY_UNIT} --on-active=${Math.ceil(deadmanS)}s /bin/sh -c ${quote(dropRelay(vip))}`,
+    `printf '%s\\n' ${quote(replace.join('\n'))} | nft -f -`,
+  ].join('\n');
+}
+
+/** Undoes relayScript (after the old holder's restart, or on any failure); a no-op when nothing is there. */
+export function unrelayScript(vip: string): string {
+  return [`systemctl stop ${RELAY_UNIT}.timer 2>/dev/null || true`, dropRelay(vip)].join('\n');
+}

@@ -9,7 +9,7 @@ import { KEEPALIVED_UNIT, VRRP_INSTANCE } from '../render/keepalived.ts';
 import type { Transport } from '../ssh/index.ts';
 import { quote } from '../ssh/index.ts';
 import type { Connections } from '../runner/connections.ts';
-import { rejoinScript, releaseScript } from './vip-release.ts';
+import { rejoinScript, relayScript, releaseScript, unrelayScript } from './vip-release.ts';
 import { adminPost } from './admin.ts';
 
 export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'INIT';
@@ -150,7 +150,8 @@ export async function handOverVip(host: HostSpec, peers: HostSpec[], o: HandOver
 /**
  * handOverVip over a run's connections: the peers are the inventory's other hosts, the release is
  * the holder's releaseScript (new SYNs to the VIP dropped, then keepalived's track file: it leaves
- * VRRP at once), undone by rejoinScript. Without a VIP in the inventory there is nothing to hand over.
+ * VRRP at once), preceded by each peer's relay of the holder's connections (relayScript), and
+ * undone by rejoinScript and unrelayScript. Without a VIP in the inventory there is nothing to hand over.
  */
 export async function handOverVipOnFleet(
   inv: Inventory,
@@ -169,12 +170,15 @@ export async function handOverVipOnFleet(
     {
       observe: async (h) => observeVip(await conns.get(h), inv),
       release: async () => {
+        await onPeers(inv, host, conns, relayScript(vip, host.address, deadmanS));
         const t = await conns.get(host);
         const r = await t.exec(['sh', '-c', releaseScript(vip, deadmanS)]);
-        if (r.code !== 0)
+        if (r.code !== 0) {
+          await onPeers(inv, host, conns, unrelayScript(vip));
           throw new ToolError('remote', `could not release the VIP: ${r.stderr.trim() || `exit ${r.code}`}`, {
             host: host.name,
           });
+        }
         // a keepalived still on a configuration without the track file (reloaded after the restarts) moves at its next poll
         await adminPost(t, inv, '/healthcheck/fail').catch(() => undefined);
       },
@@ -191,8 +195,21 @@ export async function handOverVipOnFleet(
 /** How long a holder waits for a peer to take the VIP: keepalived's poll (1 s) plus VRRP, with room. */
 export const HAND_OVER_TIMEOUT_MS = 10_000;
 
-/** Undoes a release: the host takes new connections to the VIP again and may be elected once ready. */
+/**
+ * Runs `script` on every host but `host`, best effort: a peer that cannot load its relay resets
+ * the old holder's connections as before, and one that cannot remove it has its dead-man timer.
+ */
+async function onPeers(inv: Inventory, host: HostSpec, conns: Connections, script: string): Promise<void> {
+  const run = async (h: HostSpec) => (await conns.get(h)).exec(['sh', '-c', script]);
+  await Promise.all(inv.hosts.filter((h) => h.name !== host.name).map((h) => run(h).catch(() => undefined)));
+}
+
+/**
+ * Undoes a release: the peers stop relaying to the host (its restart has closed its connections
+ * with a FIN by now), the host takes new connections to the VIP again and may be elected once ready.
+ */
 async function rejoin(inv: Inventory, host: HostSpec, conns: Connections): Promise<void> {
+  await onPeers(inv, host, conns, unrelayScript(inv.vip?.address ?? ''));
   const r = await (await conns.get(host)).exec(['sh', '-c', rejoinScript(inv.vip?.address ?? '')]);
   if (r.code !== 0)
     throw new ToolError('remote', `could not rejoin VRRP: ${r.stderr.trim() || `exit ${r.code}`}`, { host: host.name });

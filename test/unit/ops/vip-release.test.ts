@@ -1,11 +1,22 @@
 // The VIP release run on a holder before its restart: new SYNs to the VIP dropped by an nftables
-// table, a pause for handshakes in flight, then keepalived's track file; and its undo.
+// table, a pause for handshakes in flight, then keepalived's track file; and its undo. The peers'
+// relay of the holder's connections, armed under a dead-man timer, and its removal.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dropSynTable, REJOIN_UNIT, rejoinScript, releaseScript } from '../../../src/ops/vip-release.ts';
+import {
+  dropSynTable,
+  REJOIN_UNIT,
+  rejoinScript,
+  RELAY_TABLE,
+  RELAY_UNIT,
+  relayScript,
+  relayTable,
+  releaseScript,
+  unrelayScript,
+} from '../../../src/ops/vip-release.ts';
 import { RELEASE_FILE } from '../../../src/render/keepalived.ts';
 
 describe('VIP release', () => {
@@ -69,5 +80,72 @@ describe('VIP release', () => {
       env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
     });
     expect(out.toString()).toBe('');
+  });
+
+  it("a peer relays to the old holder only what would find no connection of its own: a listener's, or none", () => {
+    const rules = relayTable('10.0.0.100', '10.0.0.11')
+      .split('\n')
+      .slice(3, -2)
+      .map((l) => l.trim());
+    const stray = 'ip daddr 10.0.0.100 tcp flags & (syn | ack) != syn';
+    // order matters: the wildcard test first (a listener), then any other socket is TCP's, then none at all
+    expect(rules).toEqual([
+      `${stray} socket wildcard 1 dup to 10.0.0.11 drop`,
+      `${stray} socket transparent 0 accept`,
+      `${stray} socket transparent 1 accept`,
+      `${stray} dup to 10.0.0.11 drop`,
+    ]);
+    expect(relayTable('fd00::100', 'fd00::11')).toMatch(/^table ip6 envoy_k8s_proxy_handoff_relay \{/);
+    expect(relayTable('fd00::100', 'fd00::11')).toContain(
+      'ip6 daddr fd00::100 tcp flags & (syn | ack) != syn dup to fd00::11 drop',
+    );
+  });
+
+  it('the relay is loaded only under its dead-man timer, replaces an earlier one, and the timer removes it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ekp-relay-'));
+    writeFileSync(join(dir, 'nft'), `#!/bin/sh\nprintf '%s ' "$@" >> ${dir}/nft.args\ncat > ${dir}/nft.in\n`, {
+      mode: 0o755,
+    });
+    writeFileSync(
+      join(dir, 'systemd-run'),
+      `#!/bin/sh\nprintf '%s\\0' "$@" > ${dir}/run.args\nexit \${RUN_EXIT:-0}\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    writeFileSync(join(dir, 'systemctl'), `#!/bin/sh\nprintf '%s\\n' "$*" >> ${dir}/systemctl.args\nexit 5\n`, {
+      mode: 0o755,
+    });
+    const env = (runExit: number) => ({
+      ...process.env,
+      PATH: `${dir}:${process.env.PATH}`,
+      RUN_EXIT: String(runExit),
+    });
+    const s = relayScript('10.0.0.100', '10.0.0.11', 70.2);
+    expect(spawnSync('sh', ['-c', s], { env: env(1) }).status).not.toBe(0);
+    expect(existsSync(join(dir, 'nft.in'))).toBe(false); // no timer, no relay
+    expect(spawnSync('sh', ['-c', s], { env: env(0) }).status).toBe(0);
+    // one transaction: whatever table an earlier hand-off left (another target) is replaced, not appended to
+    expect(readFileSync(join(dir, 'nft.in'), 'utf8')).toBe(
+      `add table ip ${RELAY_TABLE}\ndelete table ip ${RELAY_TABLE}\n${relayTable('10.0.0.100', '10.0.0.11')}\n`,
+    );
+    expect(readFileSync(join(dir, 'systemctl.args'), 'utf8')).toBe(`stop ${RELAY_UNIT}.timer\n`.repeat(2));
+    const args = readFileSync(join(dir, 'run.args'), 'utf8').split('\0');
+    expect(args.slice(0, 5)).toEqual(['--quiet', '--collect', `--unit=${RELAY_UNIT}`, '--on-active=71s', '/bin/sh']);
+    execFileSync('sh', ['-c', args[6]!], { env: env(0) }); // the timer fires
+    expect(readFileSync(join(dir, 'nft.args'), 'utf8')).toBe(`-f - delete table ip ${RELAY_TABLE} `);
+  });
+
+  it('unrelay stops the timer and removes the table; a no-op where neither exists', () => {
+    const s = unrelayScript('10.0.0.100');
+    expect(s.split('\n')[0]).toBe(`systemctl stop ${RELAY_UNIT}.timer 2>/dev/null || true`);
+    expect(s).toContain(`nft delete table ip ${RELAY_TABLE} 2>/dev/null || true`);
+    const dir = mkdtempSync(join(tmpdir(), 'ekp-unrelay-'));
+    writeFileSync(join(dir, 'systemctl'), '#!/bin/sh\nexit 5\n', { mode: 0o755 });
+    writeFileSync(join(dir, 'nft'), '#!/bin/sh\necho "Error: No such file or directory" >&2\nexit 1\n', {
+      mode: 0o755,
+    });
+    const r = spawnSync('sh', ['-c', s], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
+    expect([r.status, r.stdout.toString(), r.stderr.toString()]).toEqual([0, '', '']);
   });
 });

@@ -61,6 +61,7 @@ export async function runGated(
       kind: 'note',
       message: `batch ${i + 1}/${groups.length}${batchLabel(group)}: ${names.join(', ')}`,
     });
+    const t0 = Date.now();
     await onFleet(
       batch.map((p) => p.host),
       conns,
@@ -69,6 +70,8 @@ export async function runGated(
     );
     await runFleetHandlers(play, opts, conns, runs, io.record, io.emit, new Set(names));
     const outcomes = await Promise.all(batch.map((p) => gateHost(gate, p, runs.get(p.host.name)!, io, conns)));
+    // a host's time is its facts and plan (run.ts) plus its batch: tasks, handlers and gate
+    for (const p of batch) runs.get(p.host.name)!.recap.ms += Date.now() - t0;
     const bad = outcomes.flatMap((o, j) => (o ? [`${names[j]}: ${o}`] : []));
     if (bad.length && (failedHosts() * 100) / play.hosts.length > opts.maxFailPercent)
       stopped = `not reached: the run stopped after ${bad.join('; ')}`;

@@ -31,6 +31,8 @@ function run(o: {
   check?: boolean;
   /** Hosts that served nothing before the run. */
   fresh?: string[];
+  /** Each gate check takes this long. */
+  slowGateMs?: number;
 }) {
   const log: string[] = [];
   const conns = new Connections(async (h) =>
@@ -45,6 +47,7 @@ function run(o: {
     fresh: (ctx) => !!o.fresh?.includes(ctx.host.name),
     async check(_t, h) {
       log.push(`check ${h.name}`);
+      if (o.slowGateMs) await new Promise((r) => setTimeout(r, o.slowGateMs));
       return o.badGate?.includes(h.name) ? { ok: false, reason: 'no healthy endpoint' } : { ok: true, reason: 'fine' };
     },
     async commit(_t, h) {
@@ -70,6 +73,13 @@ describe('gated batches', () => {
     expect(log.filter((l) => l.startsWith('check')).sort()).toEqual(['check lb1', 'check lb3', 'check lb4']);
     const notes = events.flatMap((e) => (e.kind === 'note' ? [e.message] : []));
     expect(notes).toEqual(['batch 1/2 (canary): lb1, lb3', 'batch 2/2: lb4']);
+  });
+
+  it("a host's recap time includes its batch (tasks, handlers, gate), not only its facts and plan", async () => {
+    const { res } = await run({ changing: ['lb1', 'lb3'], slowGateMs: 150 });
+    const ms = Object.fromEntries(res.recap.map((h) => [h.host, h.ms]));
+    expect(ms.lb1).toBeGreaterThanOrEqual(150);
+    expect(ms.lb3).toBeGreaterThanOrEqual(150);
   });
 
   it('a failed gate rolls the host back and leaves the later batches untouched', async () => {

@@ -2,7 +2,6 @@
 // known_hosts holds only the CA line. The tool fetches the certificate with ssh-keyscan -c, checks
 // it, and connects accepting only the key it certifies; a certificate by another CA is refused.
 // On the lab: every host's sshd gets a certificate, and `status` works with only the CA line.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,13 +11,9 @@ import { configureTrace, connect } from '../../../src/ssh/index.ts';
 import { quote } from '../../../src/ssh/quote.ts';
 import { deploy, labInventory, onHost, runCli } from '../support/cli.ts';
 import { sshdUnavailable, startSshd, type TestSshd } from './sshd.ts';
+import { keygen, signHostKey } from '../../support/ssh-certs.ts';
 
 const env = { HOME: '/nonexistent-home' };
-
-function caKey(file: string): string {
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', file], { stdio: 'ignore' });
-  return readFileSync(`${file}.pub`, 'utf8').trim();
-}
 
 describe.skipIf(sshdUnavailable() !== undefined)('@cert-authority against a real sshd', () => {
   let sshd: TestSshd;
@@ -28,22 +23,13 @@ describe.skipIf(sshdUnavailable() !== undefined)('@cert-authority against a real
 
   beforeAll(async () => {
     sshd = await startSshd((dir) => {
-      ca = caKey(join(dir, 'ca'));
-      otherCa = caKey(join(dir, 'other_ca'));
-      const key = join(dir, 'host_ed25519.pub');
-      execFileSync('ssh-keygen', [
-        '-q',
-        '-s',
-        join(dir, 'ca'),
-        '-h',
-        '-I',
-        'lb1',
-        '-n',
-        '127.0.0.1',
-        '-V',
-        '-5m:+1h',
-        key,
-      ]);
+      ca = keygen(join(dir, 'ca'));
+      otherCa = keygen(join(dir, 'other_ca'));
+      signHostKey(join(dir, 'ca'), join(dir, 'host_ed25519.pub'), {
+        id: 'lb1',
+        principals: '127.0.0.1',
+        extra: ['-V', '-5m:+1h'],
+      });
       return [`HostCertificate ${join(dir, 'host_ed25519-cert.pub')}`];
     });
     knownHosts = join(sshd.dir, 'known_hosts');
@@ -93,24 +79,15 @@ describe.skipIf(!lab)('@cert-authority on the lab', () => {
 
   beforeAll(async () => {
     await deploy(lab!.inventoryPath);
-    const ca = caKey(join(dir, 'ca'));
+    const ca = keygen(join(dir, 'ca'));
     for (const h of lab!.hosts) {
       const pub = join(dir, `${h.name}.pub`);
       writeFileSync(pub, await onHost(lab!, h.name, 'cat /etc/ssh/ssh_host_ed25519_key.pub'));
-      execFileSync('ssh-keygen', [
-        '-q',
-        '-s',
-        join(dir, 'ca'),
-        '-h',
-        '-I',
-        h.name,
-        '-n',
-        h.address,
-        '-V',
-        '-5m:+1h',
-        pub,
-      ]);
-      const signed = readFileSync(join(dir, `${h.name}-cert.pub`), 'utf8');
+      const signed = signHostKey(join(dir, 'ca'), pub, {
+        id: h.name,
+        principals: h.address,
+        extra: ['-V', '-5m:+1h'],
+      });
       await onHost(
         lab!,
         h.name,

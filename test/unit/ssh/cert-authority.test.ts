@@ -8,27 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CertScan } from '../../../src/ssh/cert-scan.ts';
+import { keygen, signHostKey } from '../../support/ssh-certs.ts';
 import { hostKeyOffer, verifyHostKey, type HostKeyTarget } from '../../../src/ssh/host-key.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ekp-ca-'));
-function keygen(name: string): string {
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', join(dir, name)], { stdio: 'ignore' });
-  return readFileSync(join(dir, `${name}.pub`), 'utf8').trim();
-}
-const ca = keygen('ca');
-const host = keygen('host');
+const ca = keygen(join(dir, 'ca'));
+const host = keygen(join(dir, 'host'));
 // a real host certificate for the key, as a fleet with a CA has: it changes nothing for ssh2
-execFileSync('ssh-keygen', [
-  '-q',
-  '-s',
-  join(dir, 'ca'),
-  '-h',
-  '-I',
-  'lb1',
-  '-n',
-  'lb1.example.com',
-  join(dir, 'host.pub'),
-]);
+signHostKey(join(dir, 'ca'), join(dir, 'host.pub'), { id: 'lb1', principals: 'lb1.example.com' });
 const blob = Buffer.from(host.split(' ')[1]!, 'base64');
 const fp = execFileSync('ssh-keygen', ['-lf', join(dir, 'host.pub')], { encoding: 'utf8' }).split(' ')[1]!;
 

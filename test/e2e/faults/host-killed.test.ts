@@ -3,10 +3,14 @@
 // the run must name lb2 as failed, lb2 must hold only whole files (old or new render), and a rerun
 // after it is back must converge it and leave no temp files.
 //
-// Timing: the new release is 60 MiB (a padded stand-in), so its SFTP upload takes seconds. A
-// watcher on lb2 itself waits for the upload's temp file to start growing and only then does the
-// test stop the container: the fault lands mid-deploy by observation, not by a guessed delay.
+// Timing: the new release is 60 MiB (a padded stand-in), and lb2's bridge port is shaped to
+// 40 Mbit/s (a token bucket on its veth), so its SFTP upload takes ~12 s: unshaped it took about a
+// second on a quiet machine and sometimes ended before the stop. A watcher on lb2 itself waits for
+// the upload's temp file to start growing and only then does the test stop the container: the
+// fault lands mid-deploy by observation, not by a guessed delay.
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labConfig } from '../../lab/config.ts';
 import { labOrSkip, startHost, stopHost } from '../../lab/index.ts';
 import { labInventory, runCli } from '../support/cli.ts';
 import {
@@ -51,6 +55,26 @@ describe.skipIf(!lab)('fault: a host stopped mid-deploy', () => {
     const now = await rendered(next, 'lb2');
     const before = await currentRelease(lab!, 'lb2');
 
+    // lb2's side of the bridge (nspawn's vb-<machine> veth): what enters lb2 leaves through it
+    const port = execFileSync('ip', ['-o', 'link', 'show', 'master', labConfig().bridge], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.split(': ')[1]?.split('@')[0] ?? '')
+      .find((n) => n.endsWith('-lb2'));
+    expect(port, 'lb2 port on the lab bridge').toBeDefined();
+    execFileSync('tc', [
+      'qdisc',
+      'replace',
+      'dev',
+      port!,
+      'root',
+      'tbf',
+      'rate',
+      '40mbit',
+      'burst',
+      '64k',
+      'latency',
+      '400ms',
+    ]);
     const run = runCli(['deploy', '--hosts', next, '--json', '--max-fail', '100']);
     const upload = `${INSTALL_DIR}/releases/${VERSION}/.envoy.ekp-upload`;
     await whenOnHost(lab!, 'lb2', `[ -s ${upload} ]`);

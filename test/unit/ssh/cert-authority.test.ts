@@ -68,7 +68,7 @@ describe('@cert-authority', () => {
   it('any other key, or no valid certificate, is refused with the reason', async () => {
     writeFileSync(user, `@cert-authority *.example.com ${ca}\n`);
     writeFileSync(global, '');
-    const other = Buffer.from(keygen('other').split(' ')[1]!, 'base64');
+    const other = Buffer.from(keygen(join(dir, 'other')).split(' ')[1]!, 'base64');
     await expect(verifyHostKey(target('accept-new', 22, { keys: [other], problems: [] }), blob)).rejects.toThrow(
       `(${user} line 1), and it presented ssh-ed25519 ${fp}, not the key its certificate certifies: refusing`,
     );

@@ -173,6 +173,8 @@ class SshTransport implements Transport {
           );
         opts.signal?.addEventListener('abort', onAbort, { once: true });
         expired = () => stop(noAnswer);
+        // aborted while the request was on its way: the command may already run on the host
+        if (opts.signal?.aborted) onAbort();
 
         channel.on('close', () => {
           deadline.clear();

@@ -202,6 +202,18 @@ describe.skipIf(why !== undefined)('ssh transport against a real sshd', () => {
     expect((await t.exec(['echo', 'still here'])).stdout).toBe('still here\n');
   });
 
+  it('an abort while the channel is still opening stops the command too', async () => {
+    const marker = `320.${Date.now() % 1_000_000}`;
+    const ac = new AbortController();
+    // a deadline far below the suite's, so an abort that went unheard fails as 'remote' quickly
+    const p = t.exec(`sleep ${marker}; echo never`, { signal: ac.signal, timeoutMs: 15_000 });
+    // the request is on the wire by now; sshd's answer is a round trip and a fork away
+    setImmediate(() => ac.abort());
+    await expect(p).rejects.toMatchObject({ kind: 'interrupted' });
+    expect(await eventually(() => pgrep(marker) === '')).toBe(true);
+    expect((await t.exec(['echo', 'still here'])).stdout).toBe('still here\n');
+  });
+
   it('timeout kills the remote process and says so', async () => {
     const marker = `318.${Date.now() % 1_000_000}`;
     await expect(t.exec(['sleep', marker], { timeoutMs: 500 })).rejects.toThrow(

@@ -4,31 +4,10 @@
 // use here: after the unit group, every e2e worker got pool id 1.) The claimed lab's LabInfo and
 // LAB_BRIDGE / LAB_SUBNET / LAB_DIR become this process's, so labOrSkip(), stopHost() & co. and
 // the CLI children all act on that lab alone.
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll } from 'vitest';
 import { labClaimPath as claimFile, labCount, labEnvs, labInfoVar } from './labs.ts';
-import { isRunning } from './proc.ts';
-
-/** Takes lab k if no live process holds it; a claim left by a dead process is taken over. */
-function tryClaim(file: string): boolean {
-  try {
-    const fd = openSync(file, 'wx');
-    writeSync(fd, String(process.pid));
-    closeSync(fd);
-    return true;
-  } catch {
-    let holder = 0;
-    try {
-      holder = Number(readFileSync(file, 'utf8').trim() || '0');
-    } catch {
-      return false; // let go meanwhile: the next round takes it
-    }
-    if (holder && isRunning(holder)) return false;
-    rmSync(file, { force: true });
-    return false; // the next round takes it, unless another file was quicker
-  }
-}
+import { releaseClaim, tryClaim } from './claim.ts';
 
 async function claimLab(): Promise<number> {
   const envs = labEnvs();
@@ -43,7 +22,7 @@ async function claimLab(): Promise<number> {
 if (labCount() > 1 && !process.env.LAB_SKIP) {
   const k = await claimLab();
   const env = labEnvs()[k - 1]!;
-  afterAll(() => rmSync(claimFile(env), { force: true }));
+  afterAll(() => releaseClaim(claimFile(env)));
   const info = process.env[labInfoVar(k)];
   Object.assign(process.env, { LAB_BRIDGE: env.LAB_BRIDGE ?? '', LAB_SUBNET: env.LAB_SUBNET ?? '' });
   if (env.LAB_DIR) process.env.LAB_DIR = env.LAB_DIR;

@@ -13,6 +13,22 @@ export const SETTLE_MS = 200;
 
 const family = (vip: string) => (vip.includes(':') ? 'ip6' : 'ip');
 
+/** Removes one of our nft tables; nothing there (or no nft) is fine. */
+const dropTable = (vip: string, table: string) =>
+  `if command -v nft >/dev/null; then nft delete table ${family(vip)} ${table} 2>/dev/null || true; fi`;
+
+/** Stops a dead-man timer armed by an earlier script (none armed is fine). */
+const disarm = (unit: string) => `systemctl stop ${unit}.timer 2>/dev/null || true`;
+
+/**
+ * A dead-man: a transient systemd timer (outside the SSH session) that runs `undo` after `seconds`
+ * unless disarmed first; an older one of the same name is replaced.
+ */
+const arm = (unit: string, seconds: number, undo: string) => [
+  disarm(unit),
+  `systemd-run --quiet --collect --unit=${unit} --on-active=${Math.ceil(seconds)}s /bin/sh -c ${quote(undo)}`,
+];
+
 /** The nftables table that drops new connections (SYN without ACK) to the VIP on this host. */
 export function dropSynTable(vip: string): string {
   const f = family(vip);
@@ -39,9 +55,8 @@ export const REJOIN_UNIT = 'envoy-k8s-proxy-vip-rejoin';
 export function releaseScript(vip: string, deadmanS: number): string {
   return [
     'set -e',
-    `systemctl stop ${REJOIN_UNIT}.timer 2>/dev/null || true`,
     // armed first: if it cannot be, nothing has been changed yet
-    `systemd-run --quiet --collect --unit=${REJOIN_UNIT} --on-active=${Math.ceil(deadmanS)}s /bin/sh -c ${quote(undo(vip))}`,
+    ...arm(REJOIN_UNIT, deadmanS, undo(vip)),
     `printf '%s\\n' ${quote(dropSynTable(vip))} | nft -f -`,
     `sleep ${SETTLE_MS / 1000}`,
     `echo 1 > ${quote(RELEASE_FILE)}`,
@@ -51,14 +66,14 @@ export function releaseScript(vip: string, deadmanS: number): string {
 /** The table goes before the track file says 0: never eligible for MASTER while dropping SYNs. */
 function undo(vip: string): string {
   return [
-    `if command -v nft >/dev/null; then nft delete table ${family(vip)} ${HANDOFF_TABLE} 2>/dev/null || true; fi`,
+    dropTable(vip, HANDOFF_TABLE),
     `if [ -e ${quote(RELEASE_FILE)} ]; then echo 0 > ${quote(RELEASE_FILE)}; fi`,
   ].join('\n');
 }
 
 /** Undoes releaseScript (after the restart, or when no peer took the VIP); a no-op when nothing is there. */
 export function rejoinScript(vip: string): string {
-  return [`systemctl stop ${REJOIN_UNIT}.timer 2>/dev/null || true`, undo(vip)].join('\n');
+  return [disarm(REJOIN_UNIT), undo(vip)].join('\n');
 }
 
 // After the ARP switch the client's segments of a connection the old holder still serves reach
@@ -99,9 +114,6 @@ export function relayTable(vip: string, oldHolder: string): string {
   ].join('\n');
 }
 
-const dropRelay = (vip: string) =>
-  `if command -v nft >/dev/null; then nft delete table ${family(vip)} ${RELAY_TABLE} 2>/dev/null || true; fi`;
-
 /**
  * Run on each peer before the holder releases the VIP: arm the dead-man removal, then replace the
  * relay in one transaction (a table left by an earlier hand-off would keep its old target).
@@ -111,13 +123,12 @@ export function relayScript(vip: string, oldHolder: string, deadmanS: number): s
   const replace = [`add table ${f} ${RELAY_TABLE}`, `delete table ${f} ${RELAY_TABLE}`, relayTable(vip, oldHolder)];
   return [
     'set -e',
-    `systemctl stop ${RELAY_UNIT}.timer 2>/dev/null || true`,
-    `systemd-run --quiet --collect --unit=${RELAY_UNIT} --on-active=${Math.ceil(deadmanS)}s /bin/sh -c ${quote(dropRelay(vip))}`,
+    ...arm(RELAY_UNIT, deadmanS, dropTable(vip, RELAY_TABLE)),
     `printf '%s\\n' ${quote(replace.join('\n'))} | nft -f -`,
   ].join('\n');
 }
 
 /** Undoes relayScript (after the old holder's restart, or on any failure); a no-op when nothing is there. */
 export function unrelayScript(vip: string): string {
-  return [`systemctl stop ${RELAY_UNIT}.timer 2>/dev/null || true`, dropRelay(vip)].join('\n');
+  return [disarm(RELAY_UNIT), dropTable(vip, RELAY_TABLE)].join('\n');
 }

@@ -9,7 +9,14 @@ import { quote } from '../ssh/index.ts';
 import { change, fail, ok, skip, type Module, type Plan, type Step, type TaskContext } from '../runner/types.ts';
 import { claimForDeploy } from '../ownership/claims.ts';
 import { hostState, ownershipFacts } from '../ownership/facts.ts';
-import { MANIFEST_PATH, isEmpty, serializeManifest, type FileRole, type Manifest } from '../ownership/manifest.ts';
+import {
+  MANIFEST_PATH,
+  VIP_FILE_ROLES,
+  isEmpty,
+  serializeManifest,
+  type FileRole,
+  type Manifest,
+} from '../ownership/manifest.ts';
 import { KEEPALIVED_UNIT, vipNotifyPath } from '../render/keepalived.ts';
 import { service } from './systemd.ts';
 import { decideUninstall, type Part, type UninstallDecision } from '../ownership/uninstall.ts';
@@ -111,7 +118,7 @@ export function retireKeepalived(inv: Inventory): Module {
       const d = decision(ctx, false);
       if ('untrusted' in d) return ok();
       const metric = d.parts.vipMetric.steps;
-      const vipParts = [d.parts.keepalived, d.parts.vipStopHook, d.parts.vipArp].flatMap((p) => p.steps);
+      const vipParts = VIP_FILE_ROLES.flatMap((r) => d.parts[r].steps);
       if (vipParts.length === 0) return metric.length ? change(metric, { message: 'removed' }) : ok();
       const stopped = await stop.plan(ctx);
       // keepalived's stop removes the VIP's lo copy, then the ARP rules it needed go; its STOP

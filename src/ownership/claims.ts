@@ -7,7 +7,15 @@
 import type { Inventory } from '../inventory/types.ts';
 import type { UserFact } from '../facts/system.ts';
 import type { DirFact, FileFact, HostState } from './facts.ts';
-import { FILE_PATHS, FILE_ROLES, MANIFEST_PATH, emptyManifest, type DirRole, type Manifest } from './manifest.ts';
+import {
+  FILE_PATHS,
+  FILE_ROLES,
+  MANIFEST_PATH,
+  VIP_FILE_ROLES,
+  emptyManifest,
+  type DirRole,
+  type Manifest,
+} from './manifest.ts';
 import { systemLocation } from '../inventory/dedicated.ts';
 import { vipMetricPath } from '../render/vip-metric.ts';
 
@@ -110,8 +118,8 @@ export function claimForDeploy(inv: Inventory, s: HostState): DeployClaim | { un
   }
   for (const role of FILE_ROLES) {
     if (next.paths.some((e) => e.role === role)) continue;
-    // keepalived.conf, its stop hook and the ARP rules are the tool's business only with a VIP
-    if ((role === 'keepalived' || role === 'vipStopHook' || role === 'vipArp') && !inv.vip) continue;
+    // the VIP's files are the tool's business only with a VIP
+    if (!inv.vip && (VIP_FILE_ROLES as readonly string[]).includes(role)) continue;
     if (s.files[role].type === 'absent') next.paths.push({ role, path: FILE_PATHS[role], origin: 'created' });
     else refusals.push(`${FILE_PATHS[role]} already exists and was not rendered by envoy-k8s-proxy`);
   }

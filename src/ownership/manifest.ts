@@ -37,6 +37,8 @@ export const FILE_PATHS = {
   vipArp: VIP_ARP_PATH,
 } as const;
 export type FileRole = keyof typeof FILE_PATHS;
+/** The files that exist only for the inventory's VIP: keepalived.conf, its stop hook, the ARP rules. */
+export const VIP_FILE_ROLES = ['keepalived', 'vipStopHook', 'vipArp'] as const satisfies readonly FileRole[];
 export type DirRole = Exclude<PathRole, FileRole | 'vipMetric'>;
 export const FILE_ROLES = Object.keys(FILE_PATHS) as FileRole[];
 export const isFileRole = (role: PathRole): role is FileRole => role in FILE_PATHS;

@@ -62,7 +62,9 @@ for (const reject of [true, false]) {
       atomicWrite(join(dir, 'lds.yaml'), { resources: [listener('l', port, 'k8s')] });
       atomicWrite(join(dir, 'envoy.yaml'), bootstrap(dir, adminPort));
       const flags = reject ? ['--reject-unknown-dynamic-fields'] : [];
-      envoy = spawn(PY, [SCRIPT, '-c', join(dir, 'envoy.yaml'), ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
+      envoy = spawn(PY, [SCRIPT, '--disable-hot-restart', '-c', join(dir, 'envoy.yaml'), ...flags], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       envoy.stderr!.on('data', (d) => (stderr += String(d)));
       await until('/ready', async () => (await fetch(`http://127.0.0.1:${adminPort}/ready`)).status === 200);
       await until('first endpoint', async () => (await exchange(port)) === `${a.port}:ping`);

@@ -472,7 +472,7 @@ describe('envoy stand-in: HTTPS /readyz health check via transport_socket_matche
     atomicWrite(join(dir, 'cds.yaml'), { resources: [c] });
     atomicWrite(join(dir, 'lds.yaml'), { resources: [] });
     atomicWrite(join(dir, 'envoy.yaml'), bootstrap(dir, adminPort));
-    envoy = spawn(PY, [SCRIPT, '-c', join(dir, 'envoy.yaml')], { stdio: 'ignore' });
+    envoy = spawn(PY, [SCRIPT, '--disable-hot-restart', '-c', join(dir, 'envoy.yaml')], { stdio: 'ignore' });
   });
 
   afterAll(async () => {

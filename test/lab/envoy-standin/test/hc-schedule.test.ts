@@ -106,7 +106,9 @@ describe('envoy stand-in: health-check scheduling as Envoy does it', () => {
       },
     };
     writeFileSync(join(dir, 'envoy.yaml'), JSON.stringify(config));
-    envoy = spawn(PY, [SCRIPT, '-c', join(dir, 'envoy.yaml'), '--log-level', 'warn'], { stdio: 'ignore' });
+    envoy = spawn(PY, [SCRIPT, '--disable-hot-restart', '-c', join(dir, 'envoy.yaml'), '--log-level', 'warn'], {
+      stdio: 'ignore',
+    });
     await flagsUntil('busy', (f) => f === 'healthy');
   });
   afterAll(() => {

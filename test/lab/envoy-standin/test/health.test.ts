@@ -61,9 +61,13 @@ describe('envoy stand-in: the health listener', () => {
       writeFileSync(join(dir, f.name), f.content);
     const v = runSync(['--mode', 'validate', '-c', join(dir, 'envoy.yaml')]);
     expect(v.code, v.stdout + v.stderr).toBe(0);
-    envoy = spawn(PY, [SCRIPT, '-c', join(dir, 'envoy.yaml'), '--concurrency', '1', '--log-level', 'info'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    envoy = spawn(
+      PY,
+      [SCRIPT, '--disable-hot-restart', '-c', join(dir, 'envoy.yaml'), '--concurrency', '1', '--log-level', 'info'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     envoy.stderr!.on('data', (d) => {
       stderr += d.toString();
     });

@@ -50,9 +50,13 @@ describe('envoy stand-in: the metrics listener', () => {
     for (const f of renderConfigFiles(inv, host('lb1', '127.0.0.1'), { configDir: dir }))
       writeFileSync(join(dir, f.name), f.content);
     expect(runSync(['--mode', 'validate', '-c', join(dir, 'envoy.yaml')]).code).toBe(0);
-    envoy = spawn(PY, [SCRIPT, '-c', join(dir, 'envoy.yaml'), '--concurrency', '1', '--log-level', 'info'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    envoy = spawn(
+      PY,
+      [SCRIPT, '--disable-hot-restart', '-c', join(dir, 'envoy.yaml'), '--concurrency', '1', '--log-level', 'info'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     envoy.stderr!.on('data', (d) => {
       stderr += d.toString();
     });

@@ -59,7 +59,7 @@ class AdminViews:
                                                       "xds.config.supports-resource-ttl", "xds.config.resource-in-sotw"],
             },
             "uptime_current_epoch": f"{up}s",
-            "uptime_all_epochs": f"{up}s",
+            "uptime_all_epochs": f"{int(time.time() - self.original_start_time)}s",
         }
 
     def clusters_text(self):

@@ -36,9 +36,15 @@ class Listener:
 
         async def on_connection(r, w):
             await holder[0].server.proxy(holder[0], r, w)
+        hr = self.server.hot_restart
         try:
-            self.srv = await asyncio.start_server(on_connection, self.cfg["address"], self.cfg["port"],
-                                                  reuse_address=True, backlog=1024)
+            # hot restart: the parent's listening socket, accept queue and options included
+            inherited = hr.parent_listen_socket(self.cfg["address"], self.cfg["port"]) if hr else None
+            if inherited is not None:
+                self.srv = await asyncio.start_server(on_connection, sock=inherited, backlog=1024)
+            else:
+                self.srv = await asyncio.start_server(on_connection, self.cfg["address"], self.cfg["port"],
+                                                      reuse_address=True, backlog=1024)
         except OSError as e:
             raise ConfigError(f"cannot bind '{self.cfg['address']}:{self.cfg['port']}': {e.strerror}")
         self.holder = holder

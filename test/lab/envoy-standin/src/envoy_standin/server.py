@@ -11,6 +11,7 @@ from .admin import AdminApi
 from .admin_views import AdminViews
 from .cluster import Cluster
 from .errors import ConfigError
+from .hot_restart import HotRestart, HotRestartError
 from .log import log
 from .proxy import TcpProxy
 from .stats import Stats
@@ -36,6 +37,8 @@ class Server(XdsFiles, TcpProxy, AdminApi, AdminViews):
         self.listeners_stopped = False
         self.draining = False
         self.start_time = time.time()
+        self.original_start_time = self.start_time  # of epoch 0, handed down by hot restart
+        self.hot_restart = None
         self.start_mono = time.monotonic()
         self.exit_code = 0
         self.stop_event = None
@@ -122,6 +125,19 @@ class Server(XdsFiles, TcpProxy, AdminApi, AdminViews):
             "envoy.transport_sockets.raw_buffer")
         for w in self.b["warnings"]:
             log("warning", "misc", "source/common/protobuf/message_validator_impl.cc:23", w)
+        if not self.opts.get("disable_hot_restart") and self.opts["mode"] == "serve":
+            try:
+                self.hot_restart = HotRestart(self, self.opts)
+                self.hot_restart.serve(loop)
+                epoch = self.hot_restart.epoch
+                self.stats.set("server.hot_restart_epoch", epoch)
+                self.stats.set("server.hot_restart_generation", epoch + 1)
+                if epoch > 0:
+                    # the parent lets go of the admin address first (hot_restarting_child.cc)
+                    self.original_start_time = self.hot_restart.shutdown_parent_admin() or self.start_time
+            except (HotRestartError, OSError) as e:
+                log("critical", "main", "source/exe/main_common.cc:99", f"error initializing hot restart: {e}")
+                return 1
         if self.b["admin"]:
             try:
                 self.admin_srv = await asyncio.start_server(self.admin_handle, self.b["admin"][0], self.b["admin"][1],
@@ -179,6 +195,10 @@ class Server(XdsFiles, TcpProxy, AdminApi, AdminViews):
         self.update_server_gauges()
         self.spawn(self.watch_loop())
         self.spawn(self.flush_loop())
+        if self.hot_restart and self.hot_restart.epoch > 0:
+            # workers run: the parent stops accepting and leaves after --parent-shutdown-time-s
+            self.hot_restart.drain_parent_listeners()
+            self.spawn(self.hot_restart.terminate_parent_later())
         if self.opts["mode"] == "init_only":
             self.stop_event.set()
         await self.stop_event.wait()
@@ -201,6 +221,8 @@ class Server(XdsFiles, TcpProxy, AdminApi, AdminViews):
             l.stop()
         if self.admin_srv:
             self.admin_srv.close()
+        if self.hot_restart:
+            self.hot_restart.close()
         for c in self.clusters.values():
             c.stop()
         self.access.flush()
@@ -217,6 +239,13 @@ class Server(XdsFiles, TcpProxy, AdminApi, AdminViews):
                 self.access.flush()
         except asyncio.CancelledError:
             pass
+
+    def listen_fd(self, address, port):
+        """The descriptor of the listening socket this process has on address:port (hot restart)."""
+        for l in self.listeners.values():
+            if l.srv is not None and (l.cfg["address"], l.cfg["port"]) == (address, port):
+                return l.srv.sockets[0].fileno()
+        return None
 
     # -- drain ------------------------------------------------------------------------------
     def stop_listeners(self, inbound_only=False):

@@ -72,6 +72,7 @@ export const ROLLING_DEFAULTS: Filled<NonNullable<RawInventory['rolling']>> = {
   maxFailPercent: 0,
   soak: '3s',
   maxConnectFailures: 5,
+  hotRestart: 'auto',
 };
 
 export const ACCESS_LOG_DEFAULTS: Filled<NonNullable<RawInventory['accessLog']>> = {

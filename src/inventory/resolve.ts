@@ -63,7 +63,7 @@ export function resolveInventory(raw: RawInventory, ctx: ResolveContext): Invent
       ...(h.vipPriority !== undefined && { vipPriority: h.vipPriority }),
     })),
     ssh,
-    rolling: resolveRolling(deepMerge(ROLLING_DEFAULTS, raw.rolling)),
+    rolling: resolveRolling(deepMerge(ROLLING_DEFAULTS, raw.rolling), raw.hosts.length),
     accessLog: resolveAccessLog(raw, paths.logDir),
     metrics: deepMerge(METRICS_DEFAULTS, raw.metrics),
     healthListener: deepMerge(HEALTH_LISTENER_DEFAULTS, raw.healthListener),
@@ -172,7 +172,7 @@ function resolveSsh(s: SshDefaults, ctx: ResolveContext): SshSpec {
   };
 }
 
-function resolveRolling(r: typeof ROLLING_DEFAULTS): RollingSpec {
+function resolveRolling(r: typeof ROLLING_DEFAULTS, hostCount: number): RollingSpec {
   const serial: RollingSpec['serial'] =
     typeof r.serial === 'number'
       ? { kind: 'count', value: r.serial }
@@ -185,6 +185,7 @@ function resolveRolling(r: typeof ROLLING_DEFAULTS): RollingSpec {
     maxFailPercent: r.maxFailPercent,
     soakMs: ms(r.soak),
     maxConnectFailures: r.maxConnectFailures,
+    hotRestart: r.hotRestart === 'auto' ? hostCount === 1 : r.hotRestart,
   };
 }
 

@@ -189,6 +189,10 @@ export const rollingSchema = z.strictObject({
   maxConnectFailures: int(0, Number.MAX_SAFE_INTEGER, 'expected an integer >= 0')
     .optional()
     .describe('New upstream connect failures a deployed host may show during the soak'),
+  hotRestart: z
+    .union([z.boolean(), z.literal('auto')], msg('expected true, false or "auto"'))
+    .optional()
+    .describe("Restart through Envoy's hot restart (listening sockets kept); auto: on single-host fleets"),
 });
 
 export const accessLogSchema = z.strictObject({

@@ -123,6 +123,11 @@ export interface RollingSpec {
   /** Deploy's gate: how long a changed host must stay healthy, and the connect failures it may show. */
   soakMs: number; // default 3000
   maxConnectFailures: number; // default 5
+  /**
+   * Restarts hand the listening sockets to the new process (Envoy's hot restart) instead of a stop
+   * and a start. Default (auto): on single-host fleets, which have no peer to take the traffic.
+   */
+  hotRestart: boolean;
 }
 
 export interface AccessLogSpec {

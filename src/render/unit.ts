@@ -10,6 +10,7 @@
 
 import { posix } from 'node:path';
 import type { Hardening, HostSpec, Inventory } from '../inventory/types.ts';
+import { HOT_RESTART_RUNTIME_DIR, HOT_RESTARTER_SCRIPT, RESTARTER_NAME } from './hot-restarter.ts';
 import { NOFILE_LIMIT } from './limits.ts';
 import { execLine, unitValue } from './systemd-quote.ts';
 import type { RenderedFile } from './types.ts';
@@ -45,7 +46,7 @@ export const FULL_ONLY = [
   'ProtectHostname=yes',
   // other users' processes are invisible in /proc (a procfs mount with hidepid)
   'ProtectProc=invisible',
-  // an IPC namespace: with --disable-hot-restart Envoy uses no shared memory
+  // an IPC namespace: the unit's own, shared by the epochs of a hot restart (its shared memory)
   'PrivateIPC=yes',
 ] as const;
 
@@ -53,18 +54,29 @@ function needsBindCapability(inv: Inventory): boolean {
   return inv.admin.port < 1024 || inv.clusters.some((c) => c.listenPort < 1024);
 }
 
-function envoyCommand(inv: Inventory): { validate: string[]; run: string[] } {
+function envoyCommand(inv: Inventory): { validate: string[]; run: string[]; reload?: string[] } {
   const envoy = posix.join(inv.paths.installDir, 'current', 'envoy');
   const config = posix.join(inv.paths.configDir, 'envoy.yaml');
   const run = [envoy, '-c', config, '--log-level', inv.envoy.logLevel];
   if (inv.envoy.concurrency !== undefined) run.push('--concurrency', String(inv.envoy.concurrency));
   // Envoy's drain period (a graceful /drain_listeners by hand) as long as a rolling restart's wait.
-  run.push('--drain-time-s', String(Math.max(1, Math.ceil(inv.rolling.drainMs / 1000))));
-  // Restarts go through systemd, never Envoy's hot restart: no shared memory or domain socket.
-  run.push('--disable-hot-restart');
+  const drainS = Math.max(1, Math.ceil(inv.rolling.drainMs / 1000));
+  run.push('--drain-time-s', String(drainS));
+  const hot = inv.rolling.hotRestart;
+  // Without hot restart, restarts go through systemd: no shared memory or domain socket. With it,
+  // the old epoch keeps its established connections through the drain, then is terminated (a FIN
+  // each) a second after it.
+  run.push(...(hot ? ['--parent-shutdown-time-s', String(drainS + 1)] : ['--disable-hot-restart']));
   // An lds/cds/eds update with an unknown field is rejected (old config kept), never half-read.
   run.push('--reject-unknown-dynamic-fields');
-  return { validate: [envoy, '--mode', 'validate', '-c', config], run };
+  const validate = [envoy, '--mode', 'validate', '-c', config];
+  if (!hot) return { validate, run };
+  // the restarter runs the epochs: SIGHUP (systemctl reload) starts the next one
+  return {
+    validate,
+    run: ['/bin/sh', '-c', HOT_RESTARTER_SCRIPT, RESTARTER_NAME, ...run],
+    reload: ['/bin/kill', '-HUP', '$MAINPID'],
+  };
 }
 
 export const RESTART_SEC = 3;
@@ -93,6 +105,8 @@ export function renderUnit(inv: Inventory, host: HostSpec, sandbox: Sandbox): Re
     `Group=${unitValue(inv.paths.group)}`,
     `ExecStartPre=${execLine(cmd.validate)}`,
     `ExecStart=${execLine(cmd.run)}`,
+    // systemd's own variable: written as is, never escaped like an argument
+    ...(cmd.reload ? [`ExecReload=${cmd.reload.join(' ')}`, `RuntimeDirectory=${HOT_RESTART_RUNTIME_DIR}`] : []),
     // Restart even after a clean exit (POST /quitquitquit): only `systemctl stop` stops the front door.
     'Restart=always',
     `RestartSec=${RESTART_SEC}s`,

@@ -14,6 +14,26 @@ hosts:
 const opts = { baseDir: '/srv/inventories', home: '/home/ops' };
 const parse = (text: string) => parseInventory(text, 'hosts/test.yaml', opts);
 
+describe('rolling.hotRestart', () => {
+  const fleet = (n: number, extra = '') =>
+    parse(
+      `clusters: [{name: k8s, listenPort: 6443, endpoints: [10.0.0.1:6443]}]\nhosts: [${Array.from({ length: n }, (_, i) => `{name: lb${i + 1}}`).join(', ')}]\n${extra}`,
+    );
+  it('auto: on for a single-host fleet only', () => {
+    expect(fleet(1).rolling.hotRestart).toBe(true);
+    expect(fleet(3).rolling.hotRestart).toBe(false);
+  });
+  it('an explicit value wins either way', () => {
+    expect(fleet(1, 'rolling: {hotRestart: false}').rolling.hotRestart).toBe(false);
+    expect(fleet(3, 'rolling: {hotRestart: true}').rolling.hotRestart).toBe(true);
+  });
+  it('anything else is an error naming the key', () => {
+    expect(() => fleet(1, 'rolling: {hotRestart: yes-please}')).toThrow(
+      /rolling\.hotRestart.*expected true, false or "auto"/s,
+    );
+  });
+});
+
 describe('defaults', () => {
   it('fills every key of a minimal inventory', () => {
     const inv = parse(MINIMAL);
@@ -48,6 +68,8 @@ describe('defaults', () => {
       maxFailPercent: 0,
       soakMs: 3000,
       maxConnectFailures: 5,
+      // one host: no peer takes its traffic, so restarts keep the listening sockets
+      hotRestart: true,
     });
     expect(inv.accessLog).toEqual({ enabled: true, path: '/var/log/envoy-k8s-proxy/access.log' });
     expect(inv.paths).toEqual({

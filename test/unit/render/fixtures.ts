@@ -77,6 +77,7 @@ export function inventory(over: Partial<Inventory> = {}): Inventory {
       maxFailPercent: 0,
       soakMs: 3000,
       maxConnectFailures: 5,
+      hotRestart: false,
     },
     accessLog: { enabled: true, path: '/var/log/envoy-k8s-proxy/access.log' },
     metrics: { enabled: true, port: 9902 },

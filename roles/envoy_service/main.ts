@@ -7,6 +7,7 @@ import { service } from '../../src/modules/systemd.ts';
 import { waitReady } from '../../src/modules/wait-ready.ts';
 import { restartPending } from '../../src/modules/restart-pending.ts';
 import { UNIT_FILE_MODE, UNIT_NAME, UNIT_PATH, adminUrl, renderUnit, sandboxFor } from '../../src/render/index.ts';
+import { EPOCH_FILE } from '../../src/render/hot-restarter.ts';
 import { SERVICE_STARTED, restartHandler } from './handlers.ts';
 
 /** `start: false` (the install command) lays the unit down and enables it without starting it. */
@@ -47,11 +48,12 @@ export function envoyService(o: { start: boolean } = { start: true }): Role {
             unit: UNIT_NAME,
             paths: [
               posix.join(inv.paths.configDir, 'envoy.yaml'),
-              UNIT_PATH,
               posix.join(inv.paths.installDir, 'current'),
               // the binary itself: one reinstalled in place (same version, new checksum) moves no link
               posix.join(inv.paths.installDir, 'current', 'envoy'),
             ],
+            mainPaths: [UNIT_PATH],
+            ...(inv.rolling.hotRestart && { epochFile: EPOCH_FILE }),
             handler: restartHandler,
             unless: [SERVICE_STARTED],
           }),

@@ -138,7 +138,8 @@ export function checkJournal(j: JournalFact, active: boolean): Check {
   // by the syslog pid (`envoy[1234]:`); systemd's own lines (pid 1) about the unit count by time.
   const ofCurrent = (e: { ts: number; line: string }) => {
     const pid = Number(/\[(\d+)\]:/.exec(e.line)?.[1] ?? 0);
-    return e.ts >= j.activeSince && (pid === 0 || pid === 1 || j.mainPid === 0 || pid === j.mainPid);
+    const ours = j.pids.length ? j.pids.includes(pid) : pid === j.mainPid;
+    return e.ts >= j.activeSince && (pid === 0 || pid === 1 || j.mainPid === 0 || ours);
   };
   const recent = active ? j.entries.filter(ofCurrent) : j.entries;
   const older = j.entries.length - recent.length;

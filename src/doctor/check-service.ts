@@ -125,12 +125,17 @@ export function checkBinary(inv: Inventory, lock: Pins, f: BinaryFacts, host: st
   return out;
 }
 
-/** Every listener port is bound by the unit's main process; the admin port on loopback only. */
-export function checkPorts(inv: Inventory, host: HostSpec, sockets: ListenSocket[], mainPid: number): Check[] {
+/**
+ * Every listener port is bound by the unit's processes (its main process, or under hot restart an
+ * Envoy epoch the restarter started); the admin port on loopback only. `pids`: the unit's
+ * processes, the main pid first; empty when it is not running.
+ */
+export function checkPorts(inv: Inventory, host: HostSpec, sockets: ListenSocket[], pids: number[]): Check[] {
   const out: Check[] = [];
+  const mainPid = pids[0] ?? 0;
   const owner = (s: ListenSocket) =>
     s.processes.map((p) => `${p.name} (pid ${p.pid})`).join(', ') || 'an unknown process';
-  const ownedByEnvoy = (s: ListenSocket) => mainPid > 0 && s.processes.some((p) => p.pid === mainPid);
+  const ownedByEnvoy = (s: ListenSocket) => s.processes.some((p) => p.pid > 0 && pids.includes(p.pid));
   for (const c of inv.clusters) {
     const addr = host.listenAddress ?? c.listenAddress;
     const bound = socketsFor(sockets, addr, c.listenPort);
@@ -148,7 +153,7 @@ export function checkPorts(inv: Inventory, host: HostSpec, sockets: ListenSocket
           id,
           title,
           'fail',
-          `${addr}:${c.listenPort} is bound by ${bound.map(owner).join('; ')}, not by the unit's main pid ${mainPid || '(none)'}`,
+          `${addr}:${c.listenPort} is bound by ${bound.map(owner).join('; ')}, not by the unit's processes (main pid ${mainPid || 'none'})`,
           { fix: `stop whatever holds port ${c.listenPort}, then restart ${UNIT_NAME}` },
         ),
       );

@@ -154,7 +154,9 @@ async function gatherChecks(
     checks.push(checkLoaded(inv, host, judgeLoaded(inv, host, get(versions) ?? new Map(), stats)));
   const sandbox = get(sandboxFact);
   if (u.loadState === 'loaded' && sandbox) checks.push(...checkSandbox(inv, host, container, sandbox));
-  checks.push(...checkPorts(inv, host, get(ssFact) ?? [], activeMainPid(u)));
+  const main = activeMainPid(u);
+  const unitPids = main ? [main, ...(get(journal)?.pids ?? []).filter((p) => p !== main)] : [];
+  checks.push(...checkPorts(inv, host, get(ssFact) ?? [], unitPids));
   const probes = get(endpoints) ?? [];
   targets.forEach((target, i) => checks.push(checkEndpoint(target, probes[i] ?? {}, host.name)));
   const none = { status: 0, body: '', error: 'not gathered' };

@@ -26,6 +26,11 @@ export interface JournalFact {
   activeSince: number;
   /** The running Envoy's pid (0 when none): lines of an earlier process are older, whatever their time. */
   mainPid: number;
+  /**
+   * Every process of the unit (its cgroup): under hot restart the main process is the restarter and
+   * Envoy runs as its children, one per epoch. Empty when not read.
+   */
+  pids: number[];
   /** `<unix seconds> <line>`, oldest first, at most 10. */
   entries: { ts: number; line: string }[];
 }
@@ -39,6 +44,7 @@ export function journalFact(): FactSpec<JournalFact> {
       // microseconds: the previous process's last lines often fall in the same second as the restart
       `echo "@@since $(t=$(systemctl show -p ActiveEnterTimestamp --timestamp=us+utc --value ${u}); [ -n "$t" ] && date -d "$t" +%s.%6N)"; ` +
       `echo "@@pid $(systemctl show -p MainPID --value ${u})"; ` +
+      `echo "@@pids $(cat "/sys/fs/cgroup$(systemctl show -p ControlGroup --value ${u})/cgroup.procs" 2>/dev/null | tr '\\n' ' ')"; ` +
       `timeout 10 journalctl -u ${u} -p warning -n 10 --no-pager -o short-unix; ` +
       `timeout 10 journalctl -u ${u} -n 500 --no-pager -o short-unix | grep -E '\\]\\[(warning|error|critical)\\]\\[' | tail -n 10`,
     parse: parseJournal,
@@ -57,7 +63,13 @@ export function parseJournal(out: string): JournalFact {
   }
   entries.sort((a, b) => a.ts - b.ts);
   const pid = /@@pid (\d+)/.exec(out);
-  return { activeSince: since ? Number(since[1]) : 0, mainPid: pid ? Number(pid[1]) : 0, entries: entries.slice(-10) };
+  const pids = (/@@pids ([\d ]*)/.exec(out)?.[1] ?? '').split(' ').filter(Boolean).map(Number);
+  return {
+    activeSince: since ? Number(since[1]) : 0,
+    mainPid: pid ? Number(pid[1]) : 0,
+    pids,
+    entries: entries.slice(-10),
+  };
 }
 
 export interface EndpointTarget {

@@ -1,6 +1,8 @@
 // restartPending: files the running Envoy read at start (bootstrap, unit, the `current` release)
 // changed after it started — e.g. an earlier run was cut off between writing them and its restart.
-// Plans nothing itself; it notifies the restart handler.
+// Plans nothing itself; it notifies the restart handler. Under hot restart the running Envoy is the
+// newest epoch, younger than the unit's main process (the restarter): the files it reads are
+// compared with that epoch's start (the restarter's epoch file), the unit with the main process'.
 import { quote } from '../ssh/index.ts';
 import { unitFact } from '../facts/system.ts';
 import type { FactSpec } from '../facts/types.ts';
@@ -27,23 +29,42 @@ function newestFact(paths: string[]): FactSpec<Newest> {
   };
 }
 
-export function restartPending(a: { unit: string; paths: string[]; handler: Handler; unless?: TaskKey[] }): Module {
+export interface RestartPendingArgs {
+  unit: string;
+  /** What the running Envoy read when it started. */
+  paths: string[];
+  /** What the unit's main process read when it started (the unit file itself). */
+  mainPaths?: string[];
+  /** Rewritten as each hot restart epoch starts: its mtime is the running Envoy's start. */
+  epochFile?: string;
+  handler: Handler;
+  unless?: TaskKey[];
+}
+
+export function restartPending(a: RestartPendingArgs): Module {
   const unit = unitFact(a.unit);
   const files = newestFact(a.paths);
+  const mainFiles = newestFact(a.mainPaths ?? []);
+  const epoch = newestFact(a.epochFile ? [a.epochFile] : []);
   return {
     // the unit's start time comes with the one systemctl of the round trip
-    facts: () => [unit, files],
+    facts: () => [unit, files, ...(a.mainPaths ? [mainFiles] : []), ...(a.epochFile ? [epoch] : [])],
     plan(ctx) {
       const u = ctx.facts.get(unit);
-      const newest = ctx.facts.get(files);
       // a run that (re)started the service here, or will through the handler, needs nothing more
       if (a.unless?.some((t) => ctx.changed.has(t))) return ok();
       // what `systemctl is-active` calls active
       const active = u.activeState === 'active' || u.activeState === 'reloading';
-      if (!active || !u.execMainStartAt || !newest || newest.mtime <= u.execMainStartAt) return ok();
+      if (!active || !u.execMainStartAt) return ok();
+      const envoyStart = Math.max(u.execMainStartAt, (a.epochFile && ctx.facts.get(epoch)?.mtime) || 0);
+      const stale = [
+        { newest: a.mainPaths ? ctx.facts.get(mainFiles) : undefined, since: u.execMainStartAt },
+        { newest: ctx.facts.get(files), since: envoyStart },
+      ].find((c) => c.newest && c.newest.mtime > c.since)?.newest;
+      if (!stale) return ok();
       return change([], {
         notify: [a.handler],
-        message: `${newest.path} changed after the running envoy started: restart`,
+        message: `${stale.path} changed after the running envoy started: restart`,
       });
     },
   };

@@ -14,9 +14,12 @@ import { adminPost } from './admin.ts';
 import { waitHealthy } from './gate.ts';
 import { healthOf, healthUrl, readyPeers, validateLive, waitQuiet } from './drain.ts';
 import { handOverBeforeDrain } from './vip.ts';
+import { coldReason, hotRestartOne } from './hot-restart.ts';
+import { journalTail } from './journal.ts';
 import { UNIT_NAME } from '../render/index.ts';
 
 export { batches } from '../runner/batches.ts';
+export { journalTail } from './journal.ts';
 
 export interface RollingOptions {
   serial: { kind: 'count' | 'percent'; value: number };
@@ -72,6 +75,17 @@ async function restartSteps(
   const unit = unitFact(UNIT_NAME);
   const active = (await readFacts(t, [unit])).get(unit)?.activeState === 'active';
   const notes: string[] = [];
+  if (active && inv.rolling.hotRestart) {
+    const hot = await coldReason(t, inv);
+    if ('epoch' in hot)
+      return hotRestartOne(t, inv, host, {
+        epoch: hot.epoch,
+        healthTimeoutMs: o.healthTimeoutMs,
+        minHealthy: o.minHealthy,
+        ...(o.signal && { signal: o.signal }),
+      });
+    log(`no hot restart (${hot.why}): stopped and started instead`);
+  }
   if (active) {
     await guardLastReady(t, inv, host, log);
     const rejoin = await o.beforeDrain?.(t, host);
@@ -224,12 +238,4 @@ export async function rollingRestart(
 
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
-}
-
-/** The unit's last journal lines, on one line. */
-export async function journalTail(t: Transport, lines = 5): Promise<string> {
-  const r = await t
-    .exec(['journalctl', '-u', UNIT_NAME, '-n', String(lines), '--no-pager', '-o', 'cat'])
-    .catch(() => undefined);
-  return (r?.stdout ?? '').trim().split('\n').filter(Boolean).join(' | ');
 }

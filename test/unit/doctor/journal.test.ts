@@ -25,4 +25,19 @@ describe('checkJournal', () => {
     expect(c.verdict).toBe('warn');
     expect(c.summary).toMatch(/^2 warning\/error line/);
   });
+
+  it('under hot restart: the lines of every process of the unit count, the main pid being the restarter', () => {
+    const hot = [
+      '@@since @1764076170',
+      '@@pid 5700',
+      '@@pids 5700 5810 5811 ',
+      '1764076172.000 lb1 sh[5811]: [x][5811][error][upstream] boom',
+      '1764076173.000 lb1 sh[5605]: [x][5605][error][upstream] an older process, stopped before',
+    ].join('\n');
+    const j = parseJournal(hot);
+    expect(j.pids).toEqual([5700, 5810, 5811]);
+    const c = checkJournal(j, true);
+    expect(c.verdict).toBe('warn');
+    expect(c.summary).toMatch(/^1 warning\/error line/);
+  });
 });

@@ -256,6 +256,8 @@ export const adapters: Record<string, Adapter> = {
       .strictObject({
         unit: z.string(),
         paths: z.array(z.string()).min(1),
+        mainPaths: z.array(z.string()).min(1).optional(),
+        epochFile: z.string().optional(),
         handler: z.string(),
         unless: z.array(z.string()).optional(),
       })

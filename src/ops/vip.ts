@@ -164,11 +164,23 @@ export async function handOverVipOnFleet(
   const vip = inv.vip.address;
   // the dead-man rejoin: past the longest a restart may take (drain, then the health gate), with room
   const deadmanS = (inv.rolling.drainMs + inv.rolling.healthTimeoutMs) / 1000 + 60;
+  // A peer whose session dropped earlier in the run (a failed upload, say) still runs keepalived
+  // and may well be the one that takes the VIP: it is read again over a new connection, once.
+  const retried = new Set<string>();
+  const observe = async (h: HostSpec): Promise<VipView> => {
+    try {
+      return await observeVip(await conns.get(h), inv);
+    } catch (e) {
+      if (!(e instanceof ToolError && e.kind === 'connect') || retried.has(h.name)) throw e;
+      retried.add(h.name);
+      return observeVip(await conns.reconnect(h), inv);
+    }
+  };
   return handOverVip(
     host,
     inv.hosts.filter((h) => h.name !== host.name),
     {
-      observe: async (h) => observeVip(await conns.get(h), inv),
+      observe,
       release: async () => {
         await onPeers(inv, host, conns, relayScript(vip, host.address, deadmanS));
         const t = await conns.get(host);

@@ -22,6 +22,17 @@ export class Connections {
     return t;
   }
 
+  /**
+   * A new connection in place of one that was lost (the old one is closed): for a read that must
+   * not give up on a host only because its session dropped, e.g. which peer took the VIP.
+   */
+  reconnect(host: HostSpec): Promise<Transport> {
+    const old = this.open.get(host.name);
+    this.open.delete(host.name);
+    void old?.then((t) => t.close()).catch(() => undefined);
+    return this.get(host);
+  }
+
   /** Transports that are connected now, by host name. */
   async connected(): Promise<Map<string, Transport>> {
     const out = new Map<string, Transport>();

@@ -90,6 +90,23 @@ describe('onFleet', () => {
   });
 });
 
+describe('Connections', () => {
+  it('one connection per host; reconnect closes the lost one and opens a new one', async () => {
+    const { c, connects } = conns();
+    const first = await c.get(hosts[0]!);
+    expect(await c.get(hosts[0]!)).toBe(first);
+    expect(connects()).toBe(1);
+    let closed = false;
+    first.close = async () => void (closed = true);
+    const again = await c.reconnect(hosts[0]!);
+    expect(again).not.toBe(first);
+    expect(await c.get(hosts[0]!)).toBe(again);
+    expect(connects()).toBe(2);
+    await sleep(0);
+    expect(closed).toBe(true);
+  });
+});
+
 describe('errors carry host and detail as fields', () => {
   it('message is the printed form; detail is the same without the host', () => {
     const e = new ToolError('remote', 'timed out after 5 ms: true', { host: 'lb1' });

@@ -35,6 +35,7 @@ export async function runGated(
     gate.serial,
     (p) => !!runs.get(p.host.name)?.fresh,
   );
+  io.emit({ kind: 'batches', hosts: groups.map((g) => g.items.map((p) => p.host.name)) });
   const failedHosts = () => [...runs.values()].filter((r) => !healthyRun(r)).length;
   let stopped: string | undefined;
   for (const [i, group] of groups.entries()) {

@@ -46,19 +46,41 @@ export class PeerFetch implements RunService {
 
   constructor(
     private readonly inv: Inventory,
-    hosts: HostSpec[],
+    private readonly hosts: HostSpec[],
     o: PeerFetchOptions = {},
   ) {
     this.plan = planPeers(inv, hosts);
     this.runId = o.runId ?? randomBytes(4).toString('hex');
     this.lifetimeSec = o.lifetimeSec ?? 1800;
     this.now = o.now ?? Date.now;
-    for (const h of hosts) {
-      if (this.plan.roles.get(h.name)?.kind !== 'seed') continue;
-      const settle = { resolve: (_: Offer) => {}, reject: (_: Error) => {}, done: false };
-      const offer = new Promise<Offer>((resolve, reject) => Object.assign(settle, { resolve, reject }));
-      offer.catch(() => undefined); // a seed nobody asks for may fail unobserved
-      this.seeds.set(h.name, { host: h, offer, settle });
+    for (const h of hosts) if (this.plan.roles.get(h.name)?.kind === 'seed') this.addSeed(h);
+  }
+
+  private addSeed(h: HostSpec): void {
+    const settle = { resolve: (_: Offer) => {}, reject: (_: Error) => {}, done: false };
+    const offer = new Promise<Offer>((resolve, reject) => Object.assign(settle, { resolve, reject }));
+    offer.catch(() => undefined); // a seed nobody asks for may fail unobserved
+    this.seeds.set(h.name, { host: h, offer, settle });
+  }
+
+  /**
+   * The gated batches are known: a seed must be in its subnet's earliest batch, or its peers of an
+   * earlier batch would wait for an offer that comes only after them. The hosts still to run get
+   * the roles planned in batch order, unless their seed has offered already (a host without
+   * changes, run before the batches, that had the release).
+   */
+  private reorder(order: string[]): void {
+    const byName = new Map(this.hosts.map((h) => [h.name, h]));
+    const next = planPeers(
+      this.inv,
+      order.flatMap((n) => byName.get(n) ?? []),
+    );
+    for (const [name, role] of next.roles) {
+      const cur = this.role(name);
+      const seed = cur.kind === 'seed' ? name : cur.kind === 'peer' ? cur.seed : undefined;
+      if (seed !== undefined && this.seeds.get(seed)?.settle.done) continue;
+      this.plan.roles.set(name, role);
+      if (role.kind === 'seed' && !this.seeds.has(name)) this.addSeed(byName.get(name)!);
     }
   }
 
@@ -87,6 +109,7 @@ export class PeerFetch implements RunService {
 
   /** A seed that failed, or whose run ended, before it had the release can serve nobody. */
   event(e: RunEvent): void {
+    if (e.kind === 'batches') return this.reorder(e.hosts.flat());
     const host = e.kind === 'task' ? e.result.host : e.kind === 'host-done' ? e.host : undefined;
     const s = host === undefined ? undefined : this.seeds.get(host);
     if (!s || s.settle.done) return;

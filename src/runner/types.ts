@@ -149,7 +149,9 @@ export type RunEvent =
   | { kind: 'task'; result: TaskResult }
   | { kind: 'task-start'; host: string; role: string; task: string }
   | { kind: 'host-done'; host: string; failed: boolean; unreachable: boolean }
-  | { kind: 'note'; host?: string; message: string };
+  | { kind: 'note'; host?: string; message: string }
+  /** A gated run's batches, in the order they will run, before the first starts. */
+  | { kind: 'batches'; hosts: string[][] };
 
 /**
  * How a deploy rolls out: hosts with changes go `serial` at a time, each checked after its tasks

@@ -31,6 +31,32 @@ function fleet(handlers: Record<string, FakeHandler> = {}, now = () => 0) {
 }
 
 describe('PeerFetch', () => {
+  it("the gated batches move the seed to its subnet's earliest batch: new hosts before a serving one", async () => {
+    const { peers } = fleet();
+    expect(peers.role('lb1')).toMatchObject({ kind: 'seed' });
+    // lb2 and lb3 are fresh (batch 1, together); lb1 serves and comes after them
+    peers.event({ kind: 'batches', hosts: [['lb2', 'lb3'], ['lb1']] });
+    expect(peers.role('lb2')).toEqual({ kind: 'seed', address: '10.0.0.12', peers: ['lb3', 'lb1'] });
+    expect(peers.role('lb3')).toEqual({ kind: 'peer', seed: 'lb2', address: '10.0.0.12' });
+    expect(peers.role('lb1')).toEqual({ kind: 'peer', seed: 'lb2', address: '10.0.0.12' });
+    // lb3 no longer waits for lb1, which has not run: lb2's offer serves it
+    const src = peers.source('lb3', 'x86_64');
+    peers.offer('lb2', { ...OFFER });
+    expect(await src).toEqual({ seed: 'lb2', url: 'http://10.0.0.12:9904/envoy-1.35.0-linux-x86_64' });
+    // the former seed's own offer (its release plan, later) changes nothing
+    peers.offer('lb1', OFFER);
+    await peers.close();
+  });
+
+  it('a seed that offered before the batches (no changes, release in place) stays the seed', async () => {
+    const { peers } = fleet();
+    peers.offer('lb1', OFFER);
+    peers.event({ kind: 'batches', hosts: [['lb2', 'lb3']] });
+    expect(peers.role('lb2')).toEqual({ kind: 'peer', seed: 'lb1', address: '10.0.0.11' });
+    expect(await peers.source('lb3', 'x86_64')).toEqual({ seed: 'lb1', url: URL });
+    await peers.close();
+  });
+
   it('a peer waits for the offer; one server for every peer, started on the seed and stopped at the end', async () => {
     const { peers, ts, notes, starts } = fleet();
     const a = peers.source('lb2', 'x86_64');

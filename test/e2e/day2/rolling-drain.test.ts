@@ -3,13 +3,12 @@
 // connections (a watch: a request every 500 ms on one keep-alive connection) through a restarted
 // host end once, with a FIN — no reset, no hang. The refused window per host is printed as a
 // [figure] line; no timing is asserted beyond liveness bounds.
-import { connect as tlsConnect } from 'node:tls';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labOrSkip } from '../../lab/index.ts';
-import { throughLb } from '../support/traffic.ts';
+import { throughLb, watch, type End } from '../support/traffic.ts';
 import { deploy, onHost, runCli, unitStart } from '../support/cli.ts';
 
 const lab = labOrSkip();
@@ -20,32 +19,6 @@ interface Attempt {
   at: number;
   ok: boolean;
   error?: string;
-}
-
-/** How a long-lived connection ended: `fin` (end, then close), `reset`/other error, or `hang`. */
-type End = 'fin' | 'hang' | string;
-
-/** A watch-like connection: a keep-alive request every 500 ms; resolves with how it ended. */
-function watch(address: string, stop: () => boolean): Promise<End | undefined> {
-  return new Promise((resolve) => {
-    let tick: NodeJS.Timeout | undefined;
-    let answered = Date.now();
-    let connected = false;
-    const s = tlsConnect({ host: address, port: 6443, rejectUnauthorized: false, servername: 'kubernetes' }, () => {
-      connected = true;
-      tick = setInterval(() => {
-        if (stop()) return done('open at the end');
-        // An answer a second and a half late on a live connection is a hang, not a slow apiserver.
-        if (Date.now() - answered > 1500) return done('hang');
-        s.write('GET /watch HTTP/1.1\r\nHost: kubernetes\r\n\r\n');
-      }, 500);
-    });
-    // undefined: it never connected (the host is restarting), nothing to count
-    const done = (how: End) => (clearInterval(tick), s.destroy(), resolve(connected ? how : undefined));
-    s.on('data', () => (answered = Date.now()));
-    s.on('end', () => done('fin'));
-    s.on('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
-  });
 }
 
 describe.skipIf(!lab)('rolling-restart as clients see it (no VIP)', () => {

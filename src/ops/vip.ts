@@ -165,43 +165,60 @@ export async function handOverVipOnFleet(
   // the dead-man rejoin: past the longest a restart may take (drain, then the health gate), with room
   const deadmanS = (inv.rolling.drainMs + inv.rolling.healthTimeoutMs) / 1000 + 60;
   // A peer whose session dropped earlier in the run (a failed upload, say) still runs keepalived
-  // and may well be the one that takes the VIP: it is read again over a new connection, once.
-  const retried = new Set<string>();
+  // and may well be the one that takes the VIP: a connection of the hand-off's own is opened to
+  // it, once, in the background (the run's shared one stays as it is). Until it is up the peer
+  // reads as unknown; a host that is really gone never holds up the polls with connect attempts.
+  const again = new Map<string, { t?: Transport; failed?: boolean }>();
+  let ended = false;
   const observe = async (h: HostSpec): Promise<VipView> => {
+    const fresh = again.get(h.name);
+    if (fresh && !fresh.t)
+      throw new ToolError('connect', fresh.failed ? 'reconnect failed' : 'reconnecting', { host: h.name });
     try {
-      return await observeVip(await conns.get(h), inv);
+      return await observeVip(fresh?.t ?? (await conns.get(h)), inv);
     } catch (e) {
-      if (!(e instanceof ToolError && e.kind === 'connect') || retried.has(h.name)) throw e;
-      retried.add(h.name);
-      return observeVip(await conns.reconnect(h), inv);
+      if (!fresh && e instanceof ToolError && e.kind === 'connect') {
+        const state: { t?: Transport; failed?: boolean } = {};
+        again.set(h.name, state);
+        conns.extra(h).then(
+          (t) => (ended ? void t.close().catch(() => undefined) : (state.t = t)),
+          () => (state.failed = true),
+        );
+      }
+      throw e;
     }
   };
-  return handOverVip(
-    host,
-    inv.hosts.filter((h) => h.name !== host.name),
-    {
-      observe,
-      release: async () => {
-        await onPeers(inv, host, conns, relayScript(vip, host.address, deadmanS));
-        const t = await conns.get(host);
-        const r = await t.exec(['sh', '-c', releaseScript(vip, deadmanS)]);
-        if (r.code !== 0) {
-          await onPeers(inv, host, conns, unrelayScript(vip));
-          throw new ToolError('remote', `could not release the VIP: ${r.stderr.trim() || `exit ${r.code}`}`, {
-            host: host.name,
-          });
-        }
-        // a keepalived still on a configuration without the track file (reloaded after the restarts) moves at its next poll
-        await adminPost(t, inv, '/healthcheck/fail').catch(() => undefined);
+  try {
+    return await handOverVip(
+      host,
+      inv.hosts.filter((h) => h.name !== host.name),
+      {
+        observe,
+        release: async () => {
+          await onPeers(inv, host, conns, relayScript(vip, host.address, deadmanS));
+          const t = await conns.get(host);
+          const r = await t.exec(['sh', '-c', releaseScript(vip, deadmanS)]);
+          if (r.code !== 0) {
+            await onPeers(inv, host, conns, unrelayScript(vip));
+            throw new ToolError('remote', `could not release the VIP: ${r.stderr.trim() || `exit ${r.code}`}`, {
+              host: host.name,
+            });
+          }
+          // a keepalived still on a configuration without the track file (reloaded after the restarts) moves at its next poll
+          await adminPost(t, inv, '/healthcheck/fail').catch(() => undefined);
+        },
+        restore: async () => {
+          await rejoin(inv, host, conns);
+          await adminPost(await conns.get(host), inv, '/healthcheck/ok').catch(() => undefined);
+        },
+        timeoutMs: o.timeoutMs,
+        ...(o.signal && { signal: o.signal }),
       },
-      restore: async () => {
-        await rejoin(inv, host, conns);
-        await adminPost(await conns.get(host), inv, '/healthcheck/ok').catch(() => undefined);
-      },
-      timeoutMs: o.timeoutMs,
-      ...(o.signal && { signal: o.signal }),
-    },
-  );
+    );
+  } finally {
+    ended = true;
+    await Promise.all([...again.values()].map((a) => a.t?.close().catch(() => undefined)));
+  }
 }
 
 /** How long a holder waits for a peer to take the VIP: keepalived's poll (1 s) plus VRRP, with room. */

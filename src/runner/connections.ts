@@ -23,14 +23,12 @@ export class Connections {
   }
 
   /**
-   * A new connection in place of one that was lost (the old one is closed): for a read that must
-   * not give up on a host only because its session dropped, e.g. which peer took the VIP.
+   * A connection of the caller's own, beside the shared one (which is left as it is, lost or not):
+   * for a read that must not give up on a host only because its session dropped, e.g. which peer
+   * took the VIP. The caller closes it.
    */
-  reconnect(host: HostSpec): Promise<Transport> {
-    const old = this.open.get(host.name);
-    this.open.delete(host.name);
-    void old?.then((t) => t.close()).catch(() => undefined);
-    return this.get(host);
+  extra(host: HostSpec): Promise<Transport> {
+    return this.connector(host, { signal: this.signal });
   }
 
   /** Transports that are connected now, by host name. */

@@ -1,60 +1,77 @@
-// Lab claims (worker-lab.ts): one e2e file per lab at a time, also when files start together.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// Lab claims (worker-lab.ts): one e2e file per lab at a time, also when files start together, and
+// a claim whose process died is free at once.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { releaseClaim, tryClaim } from './claim.ts';
 
-const dir = () => mkdtempSync(path.join(tmpdir(), 'ekp-claim-'));
-const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
+const key = () => path.join(mkdtempSync(path.join(tmpdir(), 'ekp-claim-')), 'claim');
+const CLAIM = path.resolve('test/lab/claim.ts');
+
+/** A node process running `body` with tryClaim/releaseClaim imported; resolves with its exit code. */
+function child(body: string, args: string[] = []) {
+  const script = `import { tryClaim, releaseClaim } from ${JSON.stringify(CLAIM)};\n${body}`;
+  const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  p.stdout!.on('data', (d) => (out += String(d)));
+  const exited = new Promise<number | null>((r) => p.on('exit', r));
+  return { p, exited, out: () => out };
+}
 
 describe('lab claim', () => {
-  it('is exclusive while its holder lives, and free again once released', () => {
-    const file = path.join(dir(), 'claim');
-    expect(tryClaim(file)).toBe(true);
-    expect(readFileSync(file, 'utf8')).toBe(String(process.pid));
-    // another live process (this one's parent) cannot take it
-    expect(tryClaim(file, process.ppid)).toBe(false);
-    expect(readFileSync(file, 'utf8')).toBe(String(process.pid));
-    releaseClaim(file);
-    expect(tryClaim(file, process.ppid)).toBe(true);
+  it('is exclusive while held, and free again once released', async () => {
+    const k = key();
+    const a = await tryClaim(k);
+    expect(a).toBeDefined();
+    expect(await tryClaim(k)).toBeUndefined();
+    expect(await tryClaim(`${k}-other-lab`)).toBeDefined();
+    await releaseClaim(a!);
+    const b = await tryClaim(k);
+    expect(b).toBeDefined();
+    await releaseClaim(b!);
   });
 
-  it("a dead holder's claim is cleared in one round and taken in the next", () => {
-    const file = path.join(dir(), 'claim');
-    writeFileSync(file, String(deadPid()));
-    expect(tryClaim(file)).toBe(false);
-    expect(existsSync(file)).toBe(false);
-    expect(tryClaim(file)).toBe(true);
-    expect(readFileSync(file, 'utf8')).toBe(String(process.pid));
-  });
+  it('a claim whose process was killed is free at once', async () => {
+    const k = key();
+    const holder = child(
+      `const c = await tryClaim(${JSON.stringify(k)}); console.log(c ? 'held' : 'busy'); c.ref(); setInterval(() => {}, 1000);`,
+    );
+    for (let i = 0; i < 200 && !holder.out().includes('held'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(holder.out()).toContain('held');
+    expect(await tryClaim(k)).toBeUndefined();
+    holder.p.kill('SIGKILL');
+    await holder.exited;
+    const mine = await tryClaim(k);
+    expect(mine).toBeDefined();
+    await releaseClaim(mine!);
+  }, 30_000);
 
   it('processes that claim at the same moment never hold the lab together', async () => {
-    const d = dir();
-    const file = path.join(d, 'claim');
+    const d = mkdtempSync(path.join(tmpdir(), 'ekp-claim-'));
+    const k = path.join(d, 'claim');
     const log = path.join(d, 'log');
-    writeFileSync(file, String(deadPid())); // a killed run's claim, taken over in the scramble
-    const script = `
-      import { appendFileSync } from 'node:fs';
-      import { tryClaim, releaseClaim } from ${JSON.stringify(path.resolve('test/lab/claim.ts'))};
-      const start = Number(process.argv[1]);
-      while (Date.now() < start);
-      for (let i = 0; i < 8; i++) {
-        while (!tryClaim(${JSON.stringify(file)}));
-        appendFileSync(${JSON.stringify(log)}, 'in ' + process.pid + '\\n');
-        for (const end = Date.now() + 5; Date.now() < end;);
-        appendFileSync(${JSON.stringify(log)}, 'out ' + process.pid + '\\n');
-        releaseClaim(${JSON.stringify(file)});
-      }`;
     const start = Date.now() + 1500; // every child loaded by then: they start together
-    const children = Array.from({ length: 6 }, () =>
-      spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, String(start)], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-      }),
+    const kids = Array.from({ length: 6 }, () =>
+      child(
+        `import { appendFileSync } from 'node:fs';
+        const start = Number(process.argv[1]);
+        while (Date.now() < start);
+        for (let i = 0; i < 8; i++) {
+          let c;
+          while (!(c = await tryClaim(${JSON.stringify(k)})));
+          appendFileSync(${JSON.stringify(log)}, 'in ' + process.pid + '\\n');
+          for (const end = Date.now() + 5; Date.now() < end;);
+          appendFileSync(${JSON.stringify(log)}, 'out ' + process.pid + '\\n');
+          await releaseClaim(c);
+        }`,
+        [String(start)],
+      ),
     );
-    const codes = await Promise.all(children.map((c) => new Promise((r) => c.on('exit', r))));
-    expect(codes).toEqual(Array(6).fill(0));
+    expect(await Promise.all(kids.map((c) => c.exited))).toEqual(Array(6).fill(0));
     const lines = readFileSync(log, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(6 * 8 * 2);
     // strictly in, out, in, out…, each out by the process that went in
@@ -62,5 +79,5 @@ describe('lab claim', () => {
       const [inn, out] = [lines[i]!.split(' '), lines[i + 1]!.split(' ')];
       expect([inn[0], out[0], out[1]]).toEqual(['in', 'out', inn[1]]);
     }
-  }, 30_000);
+  }, 60_000);
 });

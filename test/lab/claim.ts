@@ -1,49 +1,27 @@
-// A lab claim: an e2e test file holds one lab for its whole run (worker-lab.ts). The claim file
-// holds the holder's pid; it appears with that pid already in it (written aside, then hard-linked:
-// link fails if the claim exists), so nobody ever reads an empty claim and takes it for a dead one.
-import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { isRunning } from './proc.ts';
+// A lab claim: an e2e test file holds one lab for its whole run (worker-lab.ts). The claim is a
+// listening unix socket in the abstract namespace, named after the lab: binding it is atomic and
+// the kernel lets go of it when its process ends, however it ends. No file to read half-written,
+// no dead holder's claim to clear: two files never hold a lab together.
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:net';
 
-/**
- * Takes the claim if no live process holds it. A claim left by a dead process is moved aside
- * (rename is atomic) and this round returns false; if what was moved aside had meanwhile become a
- * live claim it is put back, so two holders never both believe they have the lab.
- */
-export function tryClaim(file: string, pid = process.pid): boolean {
-  const mine = `${file}.${pid}`;
-  writeFileSync(mine, String(pid));
-  try {
-    linkSync(mine, file);
-    return true;
-  } catch {
-    if (holderAlive(file)) return false;
-    const aside = `${file}.stale.${pid}`;
-    try {
-      renameSync(file, aside);
-    } catch {
-      return false; // let go or moved aside by another: the next round sees
-    }
-    try {
-      if (holderAlive(aside)) linkSync(aside, file);
-    } catch {
-      // a third took the free claim meanwhile: the one moved aside retries like anybody
-    }
-    rmSync(aside, { force: true });
-    return false;
-  } finally {
-    rmSync(mine, { force: true });
-  }
+/** The abstract socket name of a lab's claim (`key`: a path unique to the lab and the checkout). */
+export function claimName(key: string): string {
+  return `\0ekp-lab-claim-${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
 }
 
-export function releaseClaim(file: string): void {
-  rmSync(file, { force: true });
+/** Takes the claim if nobody holds it: the held claim, or undefined. */
+export function tryClaim(key: string): Promise<Server | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(undefined));
+    server.listen({ path: claimName(key) }, () => {
+      server.unref(); // a held claim never keeps the process alive
+      resolve(server);
+    });
+  });
 }
 
-function holderAlive(file: string): boolean {
-  try {
-    const holder = Number(readFileSync(file, 'utf8').trim() || '0');
-    return holder > 0 && isRunning(holder);
-  } catch {
-    return true; // gone meanwhile: nothing to take over
-  }
+export function releaseClaim(claim: Server): Promise<void> {
+  return new Promise((resolve) => claim.close(() => resolve()));
 }

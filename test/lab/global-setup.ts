@@ -16,8 +16,7 @@
 import { isRoot } from './preflight.ts';
 import { labBuild, labDown, labUp } from './lab.ts';
 import { mustRunE2e } from './info.ts';
-import { rmSync } from 'node:fs';
-import { labClaimPath, labEnvs, labInfoVar } from './labs.ts';
+import { labEnvs, labInfoVar } from './labs.ts';
 
 let booted = false;
 
@@ -37,7 +36,6 @@ export async function setup(): Promise<void> {
     envs.map((env) => labUp(n, { env, log: logFor(env), fresh: process.env.LAB_REUSE !== '1' })),
   );
   infos.forEach((info, i) => (process.env[labInfoVar(i + 1)] = JSON.stringify(info)));
-  for (const env of envs) rmSync(labClaimPath(env), { force: true }); // a killed run's claims
 }
 
 export async function teardown(): Promise<void> {

@@ -27,9 +27,9 @@ export function labEnvs(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv
   return envs;
 }
 
-/** The file an e2e test file holds while it uses the lab (worker-lab.ts); the global setup clears it. */
+/** What names a lab's claim (worker-lab.ts, claim.ts): a path unique to the lab and the checkout. */
 export function labClaimPath(env: NodeJS.ProcessEnv): string {
-  return path.join(labConfig(env).labDir, 'claim');
+  return path.resolve(labConfig(env).labDir, 'claim');
 }
 
 /** Where the global setup leaves lab k's LabInfo for the workers: LAB_INFO, LAB_INFO_2, … */

@@ -44,11 +44,11 @@ export interface RestartPendingArgs {
 export function restartPending(a: RestartPendingArgs): Module {
   const unit = unitFact(a.unit);
   const files = newestFact(a.paths);
-  const mainFiles = newestFact(a.mainPaths ?? []);
-  const epoch = newestFact(a.epochFile ? [a.epochFile] : []);
+  const mainFiles = a.mainPaths && newestFact(a.mainPaths);
+  const epoch = a.epochFile && newestFact([a.epochFile]);
   return {
     // the unit's start time comes with the one systemctl of the round trip
-    facts: () => [unit, files, ...(a.mainPaths ? [mainFiles] : []), ...(a.epochFile ? [epoch] : [])],
+    facts: () => [unit, files, ...(mainFiles ? [mainFiles] : []), ...(epoch ? [epoch] : [])],
     plan(ctx) {
       const u = ctx.facts.get(unit);
       // a run that (re)started the service here, or will through the handler, needs nothing more
@@ -56,9 +56,9 @@ export function restartPending(a: RestartPendingArgs): Module {
       // what `systemctl is-active` calls active
       const active = u.activeState === 'active' || u.activeState === 'reloading';
       if (!active || !u.execMainStartAt) return ok();
-      const envoyStart = Math.max(u.execMainStartAt, (a.epochFile && ctx.facts.get(epoch)?.mtime) || 0);
+      const envoyStart = Math.max(u.execMainStartAt, (epoch && ctx.facts.get(epoch)?.mtime) || 0);
       const stale = [
-        { newest: a.mainPaths ? ctx.facts.get(mainFiles) : undefined, since: u.execMainStartAt },
+        { newest: mainFiles && ctx.facts.get(mainFiles), since: u.execMainStartAt },
         { newest: ctx.facts.get(files), since: envoyStart },
       ].find((c) => c.newest && c.newest.mtime > c.since)?.newest;
       if (!stale) return ok();

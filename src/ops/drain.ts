@@ -86,6 +86,13 @@ export async function waitQuiet(
   return { quiet: false, waitedMs: Date.now() - t0, arrived: last - first };
 }
 
+/** Why `envoy --mode validate` refused: its critical/error lines, else its last line. */
+export function refusal(output: string): string {
+  const lines = output.split('\n').filter(Boolean);
+  const bad = lines.filter((l) => /\]\[(critical|error)\]/.test(l));
+  return (bad.length ? bad.slice(-2) : lines.slice(-1)).join(' | ');
+}
+
 /** `envoy --mode validate` of the live bootstrap by the `current` binary, as the unit's ExecStartPre runs it. */
 export async function validateLive(t: Transport, inv: Inventory): Promise<{ ok: boolean; output: string }> {
   const envoy = quote(posix.join(inv.paths.installDir, 'current', 'envoy'));

@@ -13,7 +13,7 @@ import { unitFact } from '../facts/system.ts';
 import type { FactSpec } from '../facts/types.ts';
 import { UNIT_NAME, UNIT_PATH } from '../render/index.ts';
 import { adminGet } from './admin.ts';
-import { validateLive } from './drain.ts';
+import { refusal, validateLive } from './drain.ts';
 import { waitHealthy } from './gate.ts';
 import { journalTail } from './journal.ts';
 
@@ -62,7 +62,10 @@ function installedFact(inv: Inventory): FactSpec<{ unitMtime: number; hotRestart
  * command line is the old one), nor across releases whose hot restart versions differ (Envoy only
  * hot restarts between processes of one hot restart version).
  */
-export async function coldReason(t: Transport, inv: Inventory): Promise<{ epoch: number } | { why: string }> {
+export async function coldReason(
+  t: Transport,
+  inv: Inventory,
+): Promise<{ active: boolean } & ({ epoch: number } | { why: string })> {
   const unit = unitFact(UNIT_NAME);
   const info = adminGet(inv, { info: '/server_info' });
   const installed = installedFact(inv);
@@ -70,18 +73,19 @@ export async function coldReason(t: Transport, inv: Inventory): Promise<{ epoch:
   const u = f.get(unit);
   const reply = f.get(info)?.info;
   const i = f.get(installed);
-  if (!u || !reply || !i) return { why: `the host's state could not be read: ${f.stderr.trim() || `exit ${f.code}`}` };
-  if (u.activeState !== 'active') return { why: `the unit is ${u.activeState}` };
+  const active = u?.activeState === 'active';
+  const cold = (why: string) => ({ active, why });
+  if (!u || !reply || !i) return cold(`the host's state could not be read: ${f.stderr.trim() || `exit ${f.code}`}`);
+  if (!active) return cold(`the unit is ${u.activeState}`);
   const running = answered(reply) ? parseServerInfo(reply.body) : undefined;
-  if (!running) return { why: `admin /server_info did not answer (${reply.status || curlSaid(reply)})` };
-  if (running.hotRestartOff) return { why: 'the running Envoy was started with hot restart off' };
-  if (u.execMainStartAt && i.unitMtime > u.execMainStartAt)
-    return { why: 'the unit changed since the service started' };
+  if (!running) return cold(`admin /server_info did not answer (${reply.status || curlSaid(reply)})`);
+  if (running.hotRestartOff) return cold('the running Envoy was started with hot restart off');
+  if (u.execMainStartAt && i.unitMtime > u.execMainStartAt) return cold('the unit changed since the service started');
   if (i.hotRestartVersion !== running.hotRestartVersion)
-    return {
-      why: `the installed release's hot restart version ${i.hotRestartVersion || '(none)'} is not the running ${running.hotRestartVersion}`,
-    };
-  return { epoch: running.epoch };
+    return cold(
+      `the installed release's hot restart version ${i.hotRestartVersion || '(none)'} is not the running ${running.hotRestartVersion}`,
+    );
+  return { active, epoch: running.epoch };
 }
 
 /**
@@ -96,14 +100,14 @@ export async function hotRestartOne(
 ): Promise<string> {
   const t0 = Date.now();
   const check = await validateLive(t, inv);
-  if (!check.ok) {
-    const lines = check.output.split('\n').filter(Boolean);
+  if (!check.ok)
     throw new ToolError(
       'remote',
-      `envoy --mode validate refused the live config; not restarted: ${lines.slice(-2).join(' | ')}`,
-      { host: host.name },
+      `envoy --mode validate refused the live config; not restarted: ${refusal(check.output)}`,
+      {
+        host: host.name,
+      },
     );
-  }
   const res = await t.exec(['systemctl', 'reload', UNIT_NAME]);
   if (res.code !== 0)
     throw new RemoteError(host.name, `reload ${UNIT_NAME}`, 'systemctl reload', res.code, res.stderr.trim());
@@ -119,7 +123,8 @@ export async function hotRestartOne(
     const running = reply && answered(reply) ? parseServerInfo(reply.body) : undefined;
     if (running && running.epoch >= next && running.state === 'LIVE') break;
     // the restarter took every epoch down (a new one failed): systemd restarts the service
-    if ((f.get(unit) && f.get(unit)?.activeState !== 'active') || (running && running.epoch < o.epoch))
+    const u = f.get(unit);
+    if ((u && u.activeState !== 'active') || (running && running.epoch < o.epoch))
       throw new ToolError('remote', `hot restart to epoch ${next} failed — journal: ${await journalTail(t)}`, {
         host: host.name,
       });

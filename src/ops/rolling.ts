@@ -12,7 +12,7 @@ import { batches } from '../runner/batches.ts';
 import { onFleet } from '../runner/fleet.ts';
 import { adminPost } from './admin.ts';
 import { waitHealthy } from './gate.ts';
-import { healthOf, healthUrl, readyPeers, validateLive, waitQuiet } from './drain.ts';
+import { healthOf, healthUrl, readyPeers, refusal, validateLive, waitQuiet } from './drain.ts';
 import { handOverBeforeDrain } from './vip.ts';
 import { coldReason, hotRestartOne } from './hot-restart.ts';
 import { journalTail } from './journal.ts';
@@ -73,10 +73,11 @@ async function restartSteps(
   const log = (m: string) => o.log?.(host.name, m);
   const t0 = Date.now();
   const unit = unitFact(UNIT_NAME);
-  const active = (await readFacts(t, [unit])).get(unit)?.activeState === 'active';
+  // under hot restart the unit comes with the rest of what decides it, in one round trip
+  const hot = inv.rolling.hotRestart ? await coldReason(t, inv) : undefined;
+  const active = hot ? hot.active : (await readFacts(t, [unit])).get(unit)?.activeState === 'active';
   const notes: string[] = [];
-  if (active && inv.rolling.hotRestart) {
-    const hot = await coldReason(t, inv);
+  if (active && hot) {
     if ('epoch' in hot)
       return hotRestartOne(t, inv, host, {
         epoch: hot.epoch,
@@ -115,7 +116,7 @@ async function restartSteps(
       await adminPost(t, inv, '/healthcheck/ok');
       throw new ToolError(
         'remote',
-        `envoy --mode validate refused the live config; not restarted, health listener back to ok: ${why(check.output)}`,
+        `envoy --mode validate refused the live config; not restarted, health listener back to ok: ${refusal(check.output)}`,
         { host: host.name },
       );
     }
@@ -149,13 +150,6 @@ async function restartSteps(
       host: host.name,
     });
   return `restarted and healthy in ${((Date.now() - t0) / 1000).toFixed(1)}s${notes.length ? ` (${notes.join(', ')})` : ''}`;
-}
-
-/** Envoy's critical/error lines (the reason), else its last line. */
-function why(output: string): string {
-  const lines = output.split('\n').filter(Boolean);
-  const bad = lines.filter((l) => /\]\[(critical|error)\]/.test(l));
-  return (bad.length ? bad.slice(-2) : lines.slice(-1)).join(' | ');
 }
 
 /** Refuses to take down the last host that serves; a fleet of one has no choice and says so. */

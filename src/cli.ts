@@ -40,10 +40,12 @@ export async function runCommand(spec: CommandSpec, opts: unknown, global: { ver
     ac.abort();
   };
   if (mode !== 'none') for (const s of SIGNALS) process.on(s, onSignal);
-  // -v traces to stderr, so --json output on stdout stays one document; host output made safe
-  const previousTrace = configureTrace(
-    global.verbose ? { level: global.verbose, write: (line) => process.stderr.write(safeText(line)) } : undefined,
-  );
+  // -v traces to stderr, so --json output on stdout stays one document; host output made safe.
+  // Without -v only what asks something of the user comes through (a FIDO key's touch).
+  const previousTrace = configureTrace({
+    level: global.verbose ?? 0,
+    write: (line) => process.stderr.write(safeText(line)),
+  });
   try {
     const code = await spec.action(opts, { signal: ac.signal, style: styleFor(process.stdout) });
     return mode === 'stop' && ac.signal.aborted ? EXIT.interrupted : code;

@@ -1,13 +1,20 @@
 // What ssh-agent holds, read with the agent protocol's REQUEST_IDENTITIES (draft-miller-ssh-agent):
-// ssh2 silently drops the keys it cannot parse (FIDO `sk-` keys, certificates), so -v and a failed
-// login can name them instead of leaving the user to guess why their key was never offered.
+// ssh2 silently drops the keys it cannot parse (certificates), so -v and a failed login can name
+// them instead of leaving the user to guess why their key was never offered. FIDO `sk-` keys are
+// offered through fido-agent.ts.
 import { connect } from 'node:net';
 import { fingerprint } from './host-key.ts';
 
 const REQUEST_IDENTITIES = 11;
 const IDENTITIES_ANSWER = 12;
 
-/** The key types ssh2 1.17 can offer from an agent (its keyParser's plain types). */
+/** The FIDO key types of OpenSSH (PROTOCOL.u2f), which sshd accepts by default since 8.2. */
+export const SK_TYPES: ReadonlySet<string> = new Set([
+  'sk-ecdsa-sha2-nistp256@openssh.com',
+  'sk-ssh-ed25519@openssh.com',
+]);
+
+/** The key types the tool can offer from an agent: ssh2 1.17's plain types, and FIDO keys. */
 const USABLE = new Set([
   'ssh-ed25519',
   'ssh-rsa',
@@ -15,15 +22,26 @@ const USABLE = new Set([
   'ecdsa-sha2-nistp256',
   'ecdsa-sha2-nistp384',
   'ecdsa-sha2-nistp521',
+  ...SK_TYPES,
 ]);
 
 export interface AgentKey {
   type: string;
   fingerprint: string;
   comment: string;
+  blob: Buffer;
 }
 
-function readString(buf: Buffer, at: number): [Buffer, number] {
+/** `string` of the SSH wire format (RFC 4251 5): a uint32 length, then the bytes. */
+export function sshString(b: Buffer | string): Buffer {
+  const body = Buffer.from(b);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(body.length);
+  return Buffer.concat([len, body]);
+}
+
+/** The `string` at `at`, and where the next field starts. */
+export function readString(buf: Buffer, at: number): [Buffer, number] {
   if (at + 4 > buf.length) throw new Error('agent answer truncated');
   const len = buf.readUInt32BE(at);
   if (at + 4 + len > buf.length) throw new Error('agent answer truncated');
@@ -44,33 +62,49 @@ export function parseIdentities(msg: Buffer): AgentKey[] {
       type: readString(blob, 0)[0].toString('latin1'),
       fingerprint: fingerprint(blob),
       comment: comment.toString(),
+      blob: Buffer.from(blob),
     });
   }
   return keys;
 }
 
-/** The agent's keys, or [] when it cannot be asked (no socket, no answer within `timeoutMs`). */
-export function agentKeys(socket: string, timeoutMs = 2000): Promise<AgentKey[]> {
-  return new Promise((resolve) => {
+/**
+ * One request to the agent at `socket` (its message body, without the length) and the body of its
+ * answer; `timeoutMs` 0 waits as long as the agent takes (a FIDO key waiting for its touch).
+ */
+export function agentRequest(socket: string, body: Buffer, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
     const s = connect(socket);
     let got = Buffer.alloc(0);
-    const done = (keys: AgentKey[]) => (clearTimeout(timer), s.destroy(), resolve(keys));
-    const timer = setTimeout(() => done([]), timeoutMs);
-    s.on('connect', () => s.write(Buffer.from([0, 0, 0, 1, REQUEST_IDENTITIES])));
+    const finish = (err: Error | undefined, answer?: Buffer) => {
+      clearTimeout(timer);
+      s.destroy();
+      if (err) reject(err);
+      else resolve(answer!);
+    };
+    const timer =
+      timeoutMs > 0 ? setTimeout(() => finish(new Error('ssh-agent did not answer')), timeoutMs) : undefined;
+    s.on('connect', () => s.write(sshString(body)));
     s.on('data', (d: Buffer) => {
       got = Buffer.concat([got, d]);
-      if (got.length < 4 || got.length < 4 + got.readUInt32BE(0)) return;
-      try {
-        done(parseIdentities(got.subarray(4, 4 + got.readUInt32BE(0))));
-      } catch {
-        done([]);
-      }
+      if (got.length >= 4 && got.length >= 4 + got.readUInt32BE(0))
+        finish(undefined, got.subarray(4, 4 + got.readUInt32BE(0)));
     });
-    s.on('error', () => done([]));
+    s.on('error', (err) => finish(new Error(`cannot reach ssh-agent at ${socket}: ${err.message}`)));
+    s.on('close', () => finish(new Error('ssh-agent closed the connection without an answer')));
   });
 }
 
-/** The agent's keys the SSH library never offers, as `TYPE SHA256:… comment`; empty when none. */
+/** The agent's keys, or [] when it cannot be asked (no socket, no answer within `timeoutMs`). */
+export async function agentKeys(socket: string, timeoutMs = 2000): Promise<AgentKey[]> {
+  try {
+    return parseIdentities(await agentRequest(socket, Buffer.from([REQUEST_IDENTITIES]), timeoutMs));
+  } catch {
+    return [];
+  }
+}
+
+/** The agent's keys the tool never offers, as `TYPE SHA256:… comment`; empty when none. */
 export function unusableAgentKeys(keys: readonly AgentKey[]): string[] {
   return keys
     .filter((k) => !USABLE.has(k.type))
@@ -83,7 +117,7 @@ export async function agentHint(socket: string | undefined): Promise<string> {
   const skipped = unusableAgentKeys(await agentKeys(socket));
   if (skipped.length === 0) return '';
   return (
-    `; ssh-agent also holds keys this tool cannot offer (its SSH library cannot use FIDO/-sk keys or certificates): ` +
+    `; ssh-agent also holds keys this tool cannot offer (its SSH library cannot use certificates): ` +
     `${skipped.join(', ')}; see docs/troubleshooting.md`
   );
 }

@@ -9,6 +9,7 @@ import type { AgentAuthMethod, PublicKeyAuthMethod } from 'ssh2';
 import { ToolError } from '../errors.ts';
 import type { SshSpec } from '../inventory/types.ts';
 import { fingerprint } from './host-key.ts';
+import { enableFidoSignatures, FidoAwareAgent } from './fido-agent.ts';
 
 export type AuthMethod = PublicKeyAuthMethod | AgentAuthMethod;
 
@@ -91,7 +92,8 @@ export async function authMethods(
 
   const methods: AuthMethod[] = [];
   if (env.SSH_AUTH_SOCK) {
-    const agent: AgentAuthMethod = { type: 'agent', username, agent: env.SSH_AUTH_SOCK };
+    enableFidoSignatures();
+    const agent: AgentAuthMethod = { type: 'agent', username, agent: new FidoAwareAgent(env.SSH_AUTH_SOCK, host) };
     labels.set(agent, `ssh-agent ${env.SSH_AUTH_SOCK} (its keys, in its order)`);
     methods.push(agent);
   }

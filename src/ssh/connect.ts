@@ -18,8 +18,8 @@ import { effective, readSshConfig, type Effective, type Endpoint } from './ssh-c
 import { spawnProxyCommand, type ProxyProcess } from './proxy-command.ts';
 
 export { parseProxyJump } from './ssh-config.ts';
-import { trace, traced, traceLevel } from './trace.ts';
-import { agentHint, agentKeys, unusableAgentKeys } from './agent-keys.ts';
+import { trace, traced } from './trace.ts';
+import { agentHint, agentKeys, SK_TYPES, unusableAgentKeys } from './agent-keys.ts';
 import type { Transport } from './types.ts';
 
 export interface ConnectOptions {
@@ -33,9 +33,13 @@ export interface ConnectOptions {
 }
 
 const KEEPALIVE_MS = 15_000;
+/** How long a login through a FIDO key may wait for the user's touch (ssh-sk-helper has no bound). */
+const FIDO_TOUCH_MS = 60_000;
 const KEEPALIVE_COUNT_MAX = 3;
 
 interface Leg extends ConnectTarget {
+  /** The bound of the handshake and login (ssh2's readyTimeout). */
+  loginMs: number;
   knownHosts: string;
   hostKeyChecking: HostSpec['ssh']['hostKeyChecking'];
 }
@@ -90,7 +94,7 @@ async function openLeg(
       authHandler: auth.map((a) => ({ ...a, username: leg.user })),
       hostVerifier,
       algorithms: { serverHostKey: offer.algorithms },
-      readyTimeout: leg.timeoutMs,
+      readyTimeout: leg.loginMs,
       keepaliveInterval: KEEPALIVE_MS,
       keepaliveCountMax: KEEPALIVE_COUNT_MAX,
     });
@@ -155,16 +159,20 @@ export async function connect(host: HostSpec, opts: ConnectOptions = {}): Promis
   const agentEnv = target.agent === undefined ? env : { ...env, SSH_AUTH_SOCK: target.agent ?? undefined };
   const auth = await authMethods(host.name, s, agentEnv, target.identityFiles);
   const agentSocket = auth.some((a) => a.type === 'agent') ? agentEnv.SSH_AUTH_SOCK : undefined;
-  if (agentSocket && traceLevel() >= 1) {
-    const skipped = unusableAgentKeys(await agentKeys(agentSocket));
-    if (skipped.length) trace(host.name, `ssh-agent keys the SSH library cannot offer: ${skipped.join(', ')}`);
-  }
+  const held = agentSocket ? await agentKeys(agentSocket) : [];
+  const skipped = unusableAgentKeys(held);
+  if (skipped.length) trace(host.name, `ssh-agent keys the SSH library cannot offer: ${skipped.join(', ')}`);
+  // a FIDO key's signature waits for a touch, and a touch for the ones before it (the agent asks
+  // its authenticator one request at a time): the login gets that long on top of its own bound
+  const touchMs = held.some((k) => SK_TYPES.has(k.type)) ? FIDO_TOUCH_MS : 0;
+  if (touchMs) trace(host.name, `ssh-agent holds FIDO keys: the login may wait ${touchMs / 1000} s for a touch`);
   const leg = (e: Endpoint): Leg => ({
     name: host.name,
     address: e.address,
     port: e.port,
     user: e.user,
     timeoutMs: s.connectTimeoutMs,
+    loginMs: s.connectTimeoutMs + touchMs,
     knownHosts: s.knownHosts,
     hostKeyChecking: s.hostKeyChecking,
   });

@@ -64,7 +64,8 @@ describe('authMethods', () => {
     execFileSync('cp', [secret, join(home, '.ssh', 'id_rsa')]);
     const m = await authMethods('lb1', spec(), { HOME: home, SSH_AUTH_SOCK: '/run/agent.sock' });
     expect(m.map((x) => x.type)).toEqual(['agent', 'publickey']);
-    expect(m[0]).toMatchObject({ agent: '/run/agent.sock', username: 'deploy' });
+    // the agent is read through FidoAwareAgent, which also offers its FIDO keys
+    expect(m[0]).toMatchObject({ agent: { socket: '/run/agent.sock' }, username: 'deploy' });
   });
 
   it('explains when there are no credentials at all', async () => {

@@ -103,6 +103,8 @@ export async function runRolling(
   async function restartLocked(): Promise<RollingReport> {
     if (!o.resume) await saveState(file, state);
     let firstFailure: RollingState['failed'];
+    // one write after the other, in the order the hosts finished: the last one on disk is the newest
+    let saved = Promise.resolve();
     const out = await rollingRestart(
       inv,
       todo.filter((h) => !unreachable.has(h.name)),
@@ -121,7 +123,9 @@ export async function runRolling(
             state.done.push(host);
             results.set(host, { host, status: 'restarted', message: r });
           }
-          await saveState(file, { ...state, failed: firstFailure });
+          const snapshot = { ...state, done: [...state.done], failed: firstFailure };
+          saved = saved.catch(() => undefined).then(() => saveState(file, snapshot));
+          await saved;
         },
       },
     );

@@ -1,6 +1,7 @@
 // Progress of a rolling restart, per inventory, so `--resume` continues from the host that failed
 // instead of restarting hosts that already passed their gate. Written atomically after each host;
 // removed when a run finishes.
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { cacheDir } from '../release/fetch.ts';
@@ -31,7 +32,8 @@ export async function loadState(path: string): Promise<RollingState | undefined>
 
 export async function saveState(path: string, s: RollingState): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
+  // a name of its own per write: two hosts of one batch may finish at the same moment
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   await writeFile(tmp, `${JSON.stringify({ ...s, updatedAt: new Date().toISOString() }, null, 2)}\n`);
   await rename(tmp, path);
 }

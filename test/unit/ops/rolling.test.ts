@@ -19,6 +19,29 @@ describe('batches', () => {
     [{ kind: 'percent', value: 25 }, [2, 2, 2, 2]],
     [{ kind: 'percent', value: 10 }, [1, 1, 1, 1, 1, 1, 1, 1]], // never 0 hosts at a time
     [{ kind: 'percent', value: 100 }, [8]],
+    // a list: the batches in order, the last size repeated (percent of all the hosts)
+    [
+      [
+        { kind: 'count', value: 1 },
+        { kind: 'percent', value: 100 },
+      ],
+      [1, 7],
+    ],
+    [
+      [
+        { kind: 'count', value: 1 },
+        { kind: 'count', value: 2 },
+      ],
+      [1, 2, 2, 2, 1],
+    ],
+    [
+      [
+        { kind: 'count', value: 2 },
+        { kind: 'percent', value: 50 },
+      ],
+      [2, 4, 2],
+    ],
+    [[{ kind: 'count', value: 20 }], [8]],
   ] as const)('%o → sizes %o', (serial, sizes) => {
     const b = batches(hosts, serial);
     expect(b.map((x) => x.length)).toEqual(sizes);
@@ -53,13 +76,26 @@ describe('resume state', () => {
     await clearState(file);
     expect(await loadState(file)).toBeUndefined();
   });
+
+  it('two hosts of one batch finishing together: both writes land, none fails', async () => {
+    const file = statePath('wide', await dirP);
+    const at = (done: string[]) => ({ inventory: 'i', startedAt: 't', updatedAt: '', done });
+    await Promise.all([saveState(file, at(['lb1'])), saveState(file, at(['lb1', 'lb2']))]);
+    expect((await loadState(file))?.done.length).toBeGreaterThan(0);
+    await clearState(file);
+  });
 });
 
 describe('options', () => {
-  it('--serial takes a count or a percentage', () => {
+  it('--serial takes a count, a percentage, or a list of them', () => {
     expect(serialArg('2')).toEqual({ kind: 'count', value: 2 });
     expect(serialArg('25%')).toEqual({ kind: 'percent', value: 25 });
-    for (const bad of ['0', '-1', '101%', 'two', '1.5']) expect(() => serialArg(bad)).toThrow(/host count/);
+    expect(serialArg('1,100%')).toEqual([
+      { kind: 'count', value: 1 },
+      { kind: 'percent', value: 100 },
+    ]);
+    for (const bad of ['0', '-1', '101%', 'two', '1.5', '1,', ',2', '1,0'])
+      expect(() => serialArg(bad)).toThrow(/host count/);
   });
   it('durations use the inventory syntax', () => {
     expect(durationArg('1s')).toBe(1000);

@@ -1,5 +1,5 @@
 // pnpm run bench [--hosts-counts 1,4,8,16] [--repeat K] [--json FILE] [--keep] [--release-mib M]
-//                [--uplink-mbit R] [--fetch control|host] [--peer-fetch on|off] [--serial N|P%]
+//                [--uplink-mbit R] [--fetch control|host] [--peer-fetch on|off] [--serial N|P%|1,100%] [--hot-restart on|off]
 // Figures, not a test: for each host count a fresh lab, the parallel-ssh floor, then the tool's fresh,
 // no-op, endpoint-only and restart deploys as child processes. See docs/benchmarks.md.
 import { spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { ansibleTable, breakdown, figuresTable, machineLine, verdictLines, verdi
 import { runBench } from '../test/bench/run.ts';
 
 const USAGE =
-  'usage: pnpm run bench [--hosts-counts 1,4,8,16] [--repeat K] [--json FILE] [--keep] [--release-mib M] [--uplink-mbit R] [--fetch control|host] [--peer-fetch on|off] [--serial N|P%]';
+  'usage: pnpm run bench [--hosts-counts 1,4,8,16] [--repeat K] [--json FILE] [--keep] [--release-mib M] [--uplink-mbit R] [--fetch control|host] [--peer-fetch on|off] [--serial N|P%|1,100%] [--hot-restart on|off]';
 
 function options() {
   const { values } = parseArgs({
@@ -27,6 +27,7 @@ function options() {
       fetch: { type: 'string' },
       'peer-fetch': { type: 'string' },
       serial: { type: 'string' },
+      'hot-restart': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -42,6 +43,8 @@ function options() {
   const fetch = values.fetch;
   const peerFetch = values['peer-fetch'];
   const serial = values.serial;
+  const hotRestart = values['hot-restart'];
+  const step = /^([1-9]\d*|[1-9]\d?%|100%)$/;
   if (
     hostCounts.some((n) => !Number.isInteger(n) || n < 1) ||
     !Number.isInteger(repeat) ||
@@ -49,7 +52,8 @@ function options() {
     [releaseMiB, uplinkMbit].some((x) => x !== undefined && !(Number.isInteger(x) && x > 0)) ||
     (fetch !== undefined && fetch !== 'control' && fetch !== 'host') ||
     (peerFetch !== undefined && peerFetch !== 'on' && peerFetch !== 'off') ||
-    (serial !== undefined && !/^([1-9]\d*|[1-9]\d?%|100%)$/.test(serial))
+    (serial !== undefined && !serial.split(',').every((x) => step.test(x))) ||
+    (hotRestart !== undefined && hotRestart !== 'on' && hotRestart !== 'off')
   )
     throw new Error(USAGE);
   return {
@@ -61,8 +65,16 @@ function options() {
     ...(uplinkMbit ? { uplinkMbit } : {}),
     ...(fetch ? { fetch: fetch as 'control' | 'host' } : {}),
     ...(peerFetch ? { peerFetch: peerFetch === 'on' } : {}),
-    ...(serial ? { serial: /%$/.test(serial) ? serial : Number(serial) } : {}),
+    ...(serial ? { serial: serialOption(serial) } : {}),
+    ...(hotRestart ? { hotRestart: hotRestart === 'on' } : {}),
   };
+}
+
+/** `2`, `25%`, or `1,100%` as the inventory writes them: 2, "25%", [1, "100%"]. */
+function serialOption(v: string): number | string | (number | string)[] {
+  const one = (x: string) => (/%$/.test(x) ? x : Number(x));
+  const parts = v.split(',');
+  return parts.length === 1 ? one(v) : parts.map(one);
 }
 
 const o = options();
@@ -81,7 +93,7 @@ const checks = verdicts(runs);
 
 console.log(`\n${machineLine(machine)}`);
 console.log(
-  `release ${o.releaseMiB ? `padded to ${o.releaseMiB} MiB` : 'the plain stand-in'}, control uplink ${o.uplinkMbit ? `shaped to ${o.uplinkMbit} Mbit/s` : 'not shaped'}, fetch: ${o.fetch ?? 'control (the lab default)'}, peer fetch ${o.peerFetch === false ? 'off (a push per host)' : 'on (the default)'}, rolling.serial ${o.serial ?? '1 (the default)'}`,
+  `release ${o.releaseMiB ? `padded to ${o.releaseMiB} MiB` : 'the plain stand-in'}, control uplink ${o.uplinkMbit ? `shaped to ${o.uplinkMbit} Mbit/s` : 'not shaped'}, fetch: ${o.fetch ?? 'control (the lab default)'}, peer fetch ${o.peerFetch === false ? 'off (a push per host)' : 'on (the default)'}, rolling.serial ${o.serial === undefined ? '1 (the default)' : JSON.stringify(o.serial)}, rolling.hotRestart ${o.hotRestart === undefined ? 'auto (the default)' : String(o.hotRestart)}`,
 );
 console.log(
   `medians of ${o.repeat} for the floor, no-op and endpoint figures; fresh deploy, restart, upgrade and the upload floors run once per host count\n`,
@@ -110,6 +122,7 @@ if (o.json) {
       fetch: o.fetch,
       peerFetch: o.peerFetch,
       serial: o.serial,
+      hotRestart: o.hotRestart,
     },
     startup,
     runs,

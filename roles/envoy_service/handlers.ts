@@ -3,6 +3,7 @@
 // very run already run the new config and are left alone.
 import { taskKey, type Handler, type HandlerOutcome } from '../../src/runner/types.ts';
 import { rollingRestart } from '../../src/ops/rolling.ts';
+import { ALL_AT_ONCE } from '../../src/runner/batches.ts';
 
 /** Changes only when it started a stopped unit: a daemon-reload or enable is not a fresh start. */
 export const SERVICE_STARTED = taskKey('service running');
@@ -13,11 +14,12 @@ export const RESTARTED = taskKey('restarted by the handler');
 export const restartHandler: Handler = {
   name: 'restart envoy-k8s-proxy',
   key: RESTARTED,
-  async run({ inv, hosts, changed, conns, emit, signal }) {
+  async run({ inv, hosts, changed, conns, emit, signal, batched }) {
     const fresh = hosts.filter((h) => changed.get(h.name)?.has(SERVICE_STARTED));
     const todo = hosts.filter((h) => !fresh.includes(h));
     const out: Map<string, HandlerOutcome> = await rollingRestart(inv, todo, conns, {
-      serial: inv.rolling.serial,
+      // a gated batch is rolling.serial's already: batching it again would split a "25%" batch in four
+      serial: batched ? ALL_AT_ONCE : inv.rolling.serial,
       drainMs: inv.rolling.drainMs,
       healthTimeoutMs: inv.rolling.healthTimeoutMs,
       minHealthy: inv.rolling.minHealthyEndpoints,

@@ -17,7 +17,8 @@ export interface FleetOptions {
   commandTimeout?: number;
 }
 
-export type Serial = { kind: 'count' | 'percent'; value: number };
+export type { Serial } from '../runner/batches.ts';
+import type { Serial } from '../runner/batches.ts';
 
 export function positiveInt(v: string): number {
   const n = Number(v);
@@ -57,11 +58,17 @@ export function positiveDuration(v: string): number {
   return ms;
 }
 
+/** `2`, `25%`, or batch sizes in order, the last repeated: `1,100%` (a canary, then the rest). */
 export function serialArg(v: string): Serial {
-  const m = /^([1-9]\d*)(%?)$/.exec(v.trim());
-  if (!m || (m[2] && Number(m[1]) > 100))
-    throw new InvalidArgumentError(`expected a host count (2) or a percentage (25%), found "${v}"`);
-  return { kind: m[2] ? 'percent' : 'count', value: Number(m[1]) };
+  const steps = v.split(',').map((part) => {
+    const m = /^([1-9]\d*)(%?)$/.exec(part.trim());
+    if (!m || (m[2] && Number(m[1]) > 100))
+      throw new InvalidArgumentError(
+        `expected a host count (2), a percentage (25%) or a list of them (1,100%), found "${v}"`,
+      );
+    return { kind: m[2] ? ('percent' as const) : ('count' as const), value: Number(m[1]) };
+  });
+  return steps.length === 1 ? steps[0]! : steps;
 }
 
 /** `--arch x86_64,aarch_64` (uname names such as amd64 and arm64 are accepted too). */
@@ -137,8 +144,9 @@ export const TIMEOUT: OptionSpec = {
 /** rolling-restart and restart (which rolls by default). */
 export const ROLLING: OptionSpec[] = [
   {
-    flags: '--serial <n|n%>',
-    description: 'hosts restarted at a time (default: inventory rolling.serial)',
+    flags: '--serial <n|n%|list>',
+    description:
+      'hosts restarted at a time, or batch sizes in order such as 1,100% (default: inventory rolling.serial)',
     parse: serialArg,
   },
   {

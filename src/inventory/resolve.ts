@@ -3,6 +3,7 @@
 import { isAbsolute, posix, resolve as resolvePath } from 'node:path';
 import type {
   AccessLogSpec,
+  SerialStep,
   ClusterSpec,
   EnvoyRelease,
   HealthCheck,
@@ -173,10 +174,9 @@ function resolveSsh(s: SshDefaults, ctx: ResolveContext): SshSpec {
 }
 
 function resolveRolling(r: typeof ROLLING_DEFAULTS, hostCount: number): RollingSpec {
-  const serial: RollingSpec['serial'] =
-    typeof r.serial === 'number'
-      ? { kind: 'count', value: r.serial }
-      : { kind: 'percent', value: Number.parseInt(r.serial, 10) };
+  const step = (v: number | string): SerialStep =>
+    typeof v === 'number' ? { kind: 'count', value: v } : { kind: 'percent', value: Number.parseInt(v, 10) };
+  const serial: RollingSpec['serial'] = Array.isArray(r.serial) ? r.serial.map(step) : step(r.serial);
   return {
     serial,
     drainMs: ms(r.drain),

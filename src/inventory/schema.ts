@@ -177,10 +177,16 @@ export const adminSchema = z.strictObject({
 });
 
 const SERIAL = 'expected a positive integer or a percentage such as "25%"';
-const serial = z.union([positive(SERIAL.slice('expected '.length)), pattern(PERCENT, SERIAL)], msg(SERIAL));
+const serialStep = z.union([positive(SERIAL.slice('expected '.length)), pattern(PERCENT, SERIAL)], msg(SERIAL));
+const SERIAL_LIST = `${SERIAL}, or a list of them such as [1, "100%"]`;
+const serial = z.union([serialStep, z.array(serialStep, msg(SERIAL_LIST)).min(1, SERIAL_LIST)], msg(SERIAL_LIST));
 
 export const rollingSchema = z.strictObject({
-  serial: serial.optional().describe('Hosts updated at once: a count or a percentage such as "25%"'),
+  serial: serial
+    .optional()
+    .describe(
+      'Hosts updated at once: a count, a percentage such as "25%", or a list of them for the batches in order, the last repeated ([1, "100%"]: a canary, then the rest)',
+    ),
   drain: duration().optional(),
   healthTimeout: positiveDuration().optional(),
   minHealthyEndpoints: int(0, Number.MAX_SAFE_INTEGER, 'expected an integer >= 0').optional(),

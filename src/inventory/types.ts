@@ -113,8 +113,18 @@ export interface HostSpec {
 /** full: every sandbox option; container: those container hosts support; auto: by detection. */
 export type Hardening = 'auto' | 'full' | 'container';
 
+/** A batch size: a host count, or a percent of the hosts (at least one). */
+export interface SerialStep {
+  kind: 'count' | 'percent';
+  value: number;
+}
+
+/** One batch size for every batch, or the sizes of the first batches in order (the last repeats). */
+export type Serial = SerialStep | readonly SerialStep[];
+
 export interface RollingSpec {
-  serial: { kind: 'count' | 'percent'; value: number }; // default count 1
+  /** Hosts restarted or changed at once (runner/batches.ts). Default count 1. */
+  serial: Serial;
   drainMs: number; // default 5000
   healthTimeoutMs: number; // default 60000
   /** Gate: each proxied cluster needs at least this many healthy endpoints. Default 1. */

@@ -2,13 +2,14 @@
 // drained until new connections stop, its config checked, then restarted and gated on health
 // before the next batch; the first failure stops the run and leaves the remaining hosts untouched.
 import type { HostSpec, Inventory } from '../inventory/types.ts';
-import type { Transport } from '../ssh/index.ts';
+import { Semaphore, type Transport } from '../ssh/index.ts';
 import { RemoteError, ToolError } from '../errors.ts';
 import { answered, curlSaid } from '../facts/admin.ts';
 import { readFacts } from '../facts/gather.ts';
 import { unitFact } from '../facts/system.ts';
 import type { Connections } from '../runner/connections.ts';
-import { batches } from '../runner/batches.ts';
+import { batches, type Serial } from '../runner/batches.ts';
+
 import { onFleet } from '../runner/fleet.ts';
 import { adminPost } from './admin.ts';
 import { waitHealthy } from './gate.ts';
@@ -22,7 +23,7 @@ export { batches } from '../runner/batches.ts';
 export { journalTail } from './journal.ts';
 
 export interface RollingOptions {
-  serial: { kind: 'count' | 'percent'; value: number };
+  serial: Serial;
   drainMs: number;
   healthTimeoutMs: number;
   minHealthy: number;
@@ -41,6 +42,18 @@ export interface RollingOptions {
   beforeDrain?: (t: Transport, host: HostSpec) => Promise<(() => Promise<void>) | undefined | void>;
   /** After each host: persist progress (resume state), report. */
   onHostDone?: (host: string, outcome: string | Error) => Promise<void> | void;
+  /** Set by rollingRestart: the stop-and-start restarts allowed at once across a batch. */
+  coldSlots?: Semaphore;
+}
+
+/**
+ * How many hosts of a batch may stop and start at once. A hot restart keeps every listening socket
+ * and any number may run together; a cold one refuses connections until its host is back, and the
+ * VIP hand-off moves the address to one ready peer at a time: with a VIP one host, else all but one
+ * of the inventory's hosts, so a wide `serial` never stops the whole fleet.
+ */
+export function coldRestartsAtOnce(inv: Inventory): number {
+  return inv.vip ? 1 : Math.max(1, inv.hosts.length - 1);
 }
 
 /**
@@ -58,7 +71,8 @@ export async function restartOne(t: Transport, inv: Inventory, host: HostSpec, o
   try {
     return await restartSteps(t, inv, host, o, after);
   } finally {
-    for (const f of after)
+    // last in, first out: the slot taken first is given back last
+    for (const f of after.reverse())
       await f().catch((e: unknown) => o.log?.(host.name, e instanceof Error ? e.message : String(e)));
   }
 }
@@ -86,6 +100,12 @@ async function restartSteps(
         ...(o.signal && { signal: o.signal }),
       });
     log(`no hot restart (${hot.why}): stopped and started instead`);
+  }
+  if (active && o.coldSlots) {
+    const busy = o.coldSlots.inUse >= o.coldSlots.limit;
+    if (busy) log(`waits for its turn: at most ${o.coldSlots.limit} stop-and-start restart(s) at once`);
+    const release = await o.coldSlots.acquire();
+    after.push(async () => release()); // last: once the host rejoined VRRP
   }
   if (active) {
     await guardLastReady(t, inv, host, log);
@@ -203,6 +223,7 @@ export async function rollingRestart(
   const out = new Map<string, string | Error>();
   const failed = new Set(o.alreadyFailed ?? []);
   const total = o.total ?? hosts.length;
+  const coldSlots = new Semaphore(coldRestartsAtOnce(inv));
   for (const batch of batches(hosts, o.serial)) {
     if (o.signal?.aborted) break;
     // the whole batch at once; an abort stops between batches: a host in hand is finished, restarted and gated
@@ -221,6 +242,7 @@ export async function rollingRestart(
       (t, h) =>
         restartOne(t, inv, h, {
           ...o,
+          coldSlots,
           signal: undefined,
           beforeDrain: o.beforeDrain ?? handOverBeforeDrain(inv, conns, o.log),
         }),

@@ -1,15 +1,31 @@
-// Rollout batches: `serial` hosts at a time (a count, or a percent of the hosts, at least one).
+// Rollout batches: `serial` hosts at a time (a count, or a percent of the hosts, at least one), or
+// a list of such sizes taken in order, the last one repeated (Ansible's `serial: [1, "100%"]`: a
+// canary, then the rest at once).
 
-export interface Serial {
-  kind: 'count' | 'percent';
-  value: number;
-}
+import type { Serial, SerialStep } from '../inventory/types.ts';
+
+export type { Serial, SerialStep } from '../inventory/types.ts';
+
+/** Every host at once: the batch a caller has formed already. */
+export const ALL_AT_ONCE: SerialStep = { kind: 'percent', value: 100 };
 
 export function batches<T>(items: T[], serial: Serial): T[][] {
-  const size = serial.kind === 'count' ? serial.value : Math.max(1, Math.floor((items.length * serial.value) / 100));
+  const steps: readonly SerialStep[] = Array.isArray(serial) ? serial : [serial as SerialStep];
+  const size = (s: SerialStep) =>
+    s.kind === 'count' ? s.value : Math.max(1, Math.floor((items.length * s.value) / 100));
   const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  for (let i = 0; i < items.length;) {
+    const n = size(steps[Math.min(out.length, steps.length - 1)]!);
+    out.push(items.slice(i, i + n));
+    i += n;
+  }
   return out;
+}
+
+/** How the inventory writes it: `1`, `"25%"`, or `[1, "100%"]`. */
+export function serialText(serial: Serial): string {
+  const one = (s: SerialStep) => (s.kind === 'count' ? String(s.value) : `"${s.value}%"`);
+  return Array.isArray(serial) ? `[${serial.map(one).join(', ')}]` : one(serial as SerialStep);
 }
 
 /** One gated batch: `fresh` when none of its hosts served before the run; `canary` for the first serving one. */

@@ -69,7 +69,7 @@ export async function runGated(
       { forks: batch.length },
       (_t, h) => io.execute(batch.find((p) => p.host.name === h.name)!),
     );
-    await runFleetHandlers(play, opts, conns, runs, io.record, io.emit, new Set(names));
+    await runFleetHandlers(play, opts, conns, runs, io.record, io.emit, new Set(names), true);
     const outcomes = await Promise.all(batch.map((p) => gateHost(gate, p, runs.get(p.host.name)!, io, conns)));
     // a host's time is its facts and plan (run.ts) plus its batch: tasks, handlers and gate
     for (const p of batch) runs.get(p.host.name)!.recap.ms += Date.now() - t0;

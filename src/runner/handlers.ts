@@ -14,6 +14,7 @@ export async function runFleetHandlers(
   emit: (e: RunEvent) => void,
   /** A gated run calls this per batch, for that batch's hosts only. */
   only?: ReadonlySet<string>,
+  batched = false,
 ): Promise<void> {
   // declaration order, each once, even when several roles list the same handler
   const fleet = [...new Set(play.roles.flatMap((r) => r.handlers ?? []))];
@@ -30,7 +31,7 @@ export async function runFleetHandlers(
       continue;
     }
     const changed = new Map([...runs].map(([name, r]) => [name, r.changed as ReadonlySet<TaskKey>]));
-    const outcome = await handler.run({ inv: play.inv, hosts, changed, conns, emit, signal: opts.signal });
+    const outcome = await handler.run({ inv: play.inv, hosts, changed, conns, emit, signal: opts.signal, batched });
     for (const h of hosts) {
       const o = outcome.get(h.name);
       const base = { host: h.name, role: 'handlers', task: handler.name, ms: Date.now() - t0 };

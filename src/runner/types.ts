@@ -111,6 +111,8 @@ export interface FleetHandlerContext {
   emit: (e: RunEvent) => void;
   /** Aborted on Ctrl-C: finish the host in hand, start no other. */
   signal?: AbortSignal;
+  /** `hosts` are one gated batch: rolling.serial formed it already, so they go together. */
+  batched?: boolean;
 }
 
 /** Runs once per run, at the end, over every host that notified it (rolling restarts). */

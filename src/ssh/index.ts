@@ -15,4 +15,5 @@ export {
 } from './known-hosts.ts';
 export type { ExecOptions, ExecResult, Transport, TransportStats } from './types.ts';
 export { formatWait } from './deadline.ts';
+export { Semaphore } from './semaphore.ts';
 export { configureTrace, redact, traced, type TraceSink } from './trace.ts';

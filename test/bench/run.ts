@@ -49,7 +49,9 @@ export interface BenchOptions {
   /** false: the inventory's peerFetch.enabled: false (the release pushed to every host). */
   peerFetch?: boolean;
   /** The inventory's rolling.serial (the lab's default: 1, one gated host at a time). */
-  serial?: number | string;
+  serial?: number | string | (number | string)[];
+  /** The inventory's rolling.hotRestart (the lab's default: auto, on for one host only). */
+  hotRestart?: boolean;
   log: (line: string) => void;
 }
 
@@ -95,12 +97,14 @@ export async function measureHosts(n: number, o: BenchOptions): Promise<HostsRun
   const fetch = o.fetch;
   const peerFetch = o.peerFetch;
   const serial = o.serial;
+  const hotRestart = o.hotRestart;
   const inv =
-    fetch || peerFetch !== undefined || serial !== undefined
+    fetch || peerFetch !== undefined || serial !== undefined || hotRestart !== undefined
       ? inventoryVariant(lab.inventoryPath, (d) => {
           if (fetch) d.envoy = { ...d.envoy, fetch };
           if (peerFetch !== undefined) d.peerFetch = { enabled: peerFetch };
           if (serial !== undefined) d.rolling = { ...d.rolling, serial };
+          if (hotRestart !== undefined) d.rolling = { ...d.rolling, hotRestart };
         })
       : lab.inventoryPath;
   const unshape = o.uplinkMbit ? shapeUplink(labConfig().bridge, o.uplinkMbit) : () => {};

@@ -262,6 +262,17 @@ rolling: {serial: "25%", drain: 250ms}
     expect(inv.rolling.drainMs).toBe(250);
   });
 
+  it('parses a serial list: the batch sizes in order', () => {
+    const listed = parseInventory(`${MINIMAL}rolling: {serial: [1, "50%", 4]}\n`, '/etc/ekp/hosts/x.yml', {
+      home: '/h',
+    });
+    expect(listed.rolling.serial).toEqual([
+      { kind: 'count', value: 1 },
+      { kind: 'percent', value: 50 },
+      { kind: 'count', value: 4 },
+    ]);
+  });
+
   it('defaults baseDir to the directory of the file', () => {
     const rel = parseInventory('envoy: {localFile: envoy}\n' + MINIMAL, '/etc/ekp/hosts/x.yml', { home: '/h' });
     expect(rel.envoy.localFile).toBe('/etc/ekp/hosts/envoy');

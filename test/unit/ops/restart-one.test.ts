@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { restartOne, type RollingOptions } from '../../../src/ops/rolling.ts';
+import { coldRestartsAtOnce, restartOne, type RollingOptions } from '../../../src/ops/rolling.ts';
+import { Semaphore } from '../../../src/ssh/index.ts';
 import type { Inventory } from '../../../src/inventory/types.ts';
 import { cluster, host, inventory } from '../render/fixtures.ts';
 import { localTransport } from '../runner/local-transport.ts';
@@ -123,6 +124,32 @@ describe.skipIf(!hasCurl)('restartOne on a stand-in host', () => {
       'admin POST /healthcheck/ok',
       'rejoin',
     ]);
+  });
+
+  it('a wide batch stops and starts one host at a time: the second waits until the first rejoined', async () => {
+    const { inv, opts } = await setup(0);
+    const coldSlots = new Semaphore(1);
+    const notes: string[] = [];
+    const both = { ...opts, coldSlots, log: (h: string, m: string) => void notes.push(`${h}: ${m}`) };
+    const outs = await Promise.all([
+      restartOne(transport(), inv, inv.hosts[0]!, both),
+      restartOne(transport(), inv, inv.hosts[0]!, both),
+    ]);
+    expect(outs.every((o) => o.startsWith('restarted and healthy'))).toBe(true);
+    const e = events();
+    // one whole choreography, then the other: never two hosts failed or stopped at once
+    const firstRejoin = e.indexOf('rejoin');
+    expect(e.lastIndexOf('beforeDrain')).toBeGreaterThan(firstRejoin);
+    expect(e.filter((x) => x.startsWith('systemctl restart'))).toHaveLength(2);
+    expect(notes).toContain('lb1: waits for its turn: at most 1 stop-and-start restart(s) at once');
+    expect(coldSlots.inUse).toBe(0);
+  });
+
+  it('how many may stop at once: one with a VIP, else all hosts but one', () => {
+    const three = inventory({ hosts: [host('lb1', '10.0.0.11'), host('lb2', '10.0.0.12'), host('lb3', '10.0.0.13')] });
+    expect(coldRestartsAtOnce(three)).toBe(2);
+    expect(coldRestartsAtOnce({ ...three, vip: { address: '10.0.0.10' } as Inventory['vip'] })).toBe(1);
+    expect(coldRestartsAtOnce({ ...three, hosts: three.hosts.slice(0, 1) })).toBe(1);
   });
 
   it('the last ready host is not touched at all', async () => {

@@ -34,6 +34,18 @@ describe('gatedBatches', () => {
     ]);
   });
 
+  it('a serial list: the canary alone, then the rest together', () => {
+    const canaryThenAll: Serial = [
+      { kind: 'count', value: 1 },
+      { kind: 'percent', value: 100 },
+    ];
+    expect(plan(['a', 'b', 'c', 'd', 'e'], ['e'], canaryThenAll)).toEqual([
+      'e (not serving before the run: together)',
+      'a (canary)',
+      'b,c,d',
+    ]);
+  });
+
   it('nothing to roll out: no batch', () => {
     expect(gatedBatches([], one, () => true)).toEqual([]);
   });

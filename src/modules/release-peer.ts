@@ -4,7 +4,7 @@
 // the seed cannot serve, or what it serves fails the check, the control machine uploads it after all.
 import type { Arch } from '../inventory/types.ts';
 import type { PeerFetch } from '../runner/peer-fetch.ts';
-import { peerFetchCommand } from '../release/peer-server.ts';
+import { peerFetchCommand, type Arriving } from '../release/peer-server.ts';
 import { assetName } from '../release/url.ts';
 import type { Step } from '../runner/types.ts';
 
@@ -21,6 +21,11 @@ export interface Delivery {
   push: Step[];
   /** sha256, --version, rename into place. */
   verify: Step;
+  /**
+   * When the push writes `tmp` itself (a root login), readable: what it will be, so that a seed
+   * serves it to its peers while it arrives. Absent for a staged upload (it appears at once).
+   */
+  arriving?: () => Promise<Arriving>;
 }
 
 const note = (message: string): Step => ({ kind: 'note', action: 'say where the release came from', message });
@@ -34,7 +39,11 @@ export function peerIntent(peers: PeerFetch | undefined, host: string): string {
   return '';
 }
 
-/** The seed (or a host with no peer) gets an upload; a seed then offers what it verified. */
+/**
+ * The seed (or a host with no peer) gets an upload. A seed offers the release to its peers as
+ * soon as the upload begins when it can (they fetch it as it arrives, and verify it themselves),
+ * else once verified; either way it offers the verified file after the check.
+ */
 export function uploadSteps(peers: PeerFetch | undefined, d: Delivery): Step[] {
   const role = peers?.role(d.host);
   const steps = [d.prep, ...d.push, d.verify];
@@ -45,7 +54,21 @@ export function uploadSteps(peers: PeerFetch | undefined, d: Delivery): Step[] {
     action: 'offer the release to the peers',
     resolve: async () => (peers.offer(d.host, offerOf(d), { serve: true }), []),
   };
-  return [...steps, offer, note(`${FROM_CONTROL}; serves it to ${role.peers.join(', ')}`)];
+  const arriving = d.arriving;
+  const early: Step[] = arriving
+    ? [
+        {
+          kind: 'lazy',
+          action: 'offer the release to the peers as it arrives',
+          resolve: async () => (
+            peers.offer(d.host, { ...offerOf(d), arriving: await arriving() }, { serve: true }),
+            []
+          ),
+        },
+      ]
+    : [];
+  const said = `${FROM_CONTROL}; serves it to ${role.peers.join(', ')}${arriving ? ' as it arrives' : ''}`;
+  return [d.prep, ...early, ...d.push, d.verify, offer, note(said)];
 }
 
 /** A peer: wait for the seed's offer, fetch and verify; else the control machine's upload. */

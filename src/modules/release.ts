@@ -1,6 +1,7 @@
 // release: an Envoy binary installed at <installDir>/releases/<version>/envoy, verified on the host
 // (sha256 and `envoy --version`) under a temp name before it takes its final name; its sha256 is
 // recorded with its identity so later runs need not hash it (facts/release.ts).
+import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { recordIdentityCommand, releaseFact } from '../facts/release.ts';
 import { machineFact } from '../facts/system.ts';
@@ -77,6 +78,9 @@ export function release(a: ReleaseArgs): Module {
       if (a.source.mode === 'control') {
         const source = a.source;
         const peers = source.peers;
+        // a seed's upload is read by its server (another user) while it arrives
+        const seed = peers?.role(ctx.host.name).kind === 'seed';
+        const direct = !(ctx.host.ssh.become && ctx.host.ssh.user !== 'root');
         const delivery: Delivery = {
           host: ctx.host.name,
           arch,
@@ -84,8 +88,12 @@ export function release(a: ReleaseArgs): Module {
           bin,
           tmp,
           prep,
-          push: pushSteps(ctx.host.ssh, a.version, arch, tmp, () => source.local(arch)),
+          push: pushSteps(ctx.host.ssh, a.version, arch, tmp, () => source.local(arch), seed ? 0o644 : 0o600),
           verify,
+          ...(seed &&
+            direct && {
+              arriving: async () => ({ upload: tmp, size: (await stat(await source.local(arch))).size }),
+            }),
         };
         const said = ctx.check ? `${message}${peerIntent(peers, ctx.host.name)}` : message;
         if (peers?.role(ctx.host.name).kind === 'peer') return change(peerSteps(peers, delivery), { message: said });
@@ -120,6 +128,7 @@ function pushSteps(
   arch: Arch,
   tmp: string,
   local: () => Promise<string>,
+  mode: number,
 ): Step[] {
   if (!(ssh.become && ssh.user !== 'root'))
     return [
@@ -132,7 +141,7 @@ function pushSteps(
             action: `upload Envoy ${version}`,
             source: { localPath: await local() },
             path: tmp,
-            mode: 0o600,
+            mode,
           },
         ],
       },

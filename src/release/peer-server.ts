@@ -16,6 +16,8 @@ export interface SeedServer {
   file: string;
   /** The one path served, e.g. /envoy-1.35.0-linux-x86_64. */
   urlPath: string;
+  /** Served while it arrives from the control machine (`file` is its name once verified). */
+  arriving?: Arriving;
   /** RuntimeMaxSec: the longest the server may live. */
   lifetimeSec: number;
   /** Where the per-connection script is written (default /run, a tmpfs: gone at reboot). */
@@ -31,23 +33,57 @@ export function seedUrl(s: Pick<SeedServer, 'address' | 'port' | 'urlPath'>): st
   return `http://${host}:${s.port}${s.urlPath}`;
 }
 
-/** One HTTP/1.0 exchange on stdin/stdout (systemd-socket-activate --inetd). */
-export function handlerScript(file: string, urlPath: string): string {
-  const f = quote(file);
+/** A release still arriving on the seed: its temp name and the size it will have. */
+export interface Arriving {
+  upload: string;
+  size: number;
+}
+
+/** Seconds a peer's connection waits for an upload to begin, or for its next byte. */
+const STALL_S = 60;
+
+/**
+ * One HTTP/1.0 exchange on stdin/stdout (systemd-socket-activate --inetd). The file is read
+ * through one descriptor as it grows, so a release still `arriving` from the control machine is
+ * served while it arrives (a peer's copy ends when the seed's does), and the same descriptor
+ * follows it when it takes its final name. A peer checks the sha256 of what it got either way.
+ */
+export function handlerScript(file: string, urlPath: string, arriving?: Arriving): string {
   const ok = String.raw`HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: %s\r\nConnection: close\r\n\r\n`;
   const missing = String.raw`HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`;
+  const open = (path: string) => `{ command exec 3< ${quote(path)}; } 2>/dev/null`;
+  const tries = arriving ? STALL_S * 5 : 1;
   return [
     `cr=$(printf '\\r')`,
     'read -r method path version || exit 0',
     // the request's headers are read before answering: unread bytes would reset the connection
     'while read -r line && [ "$line" != "$cr" ] && [ -n "$line" ]; do :; done',
     'case "$method" in GET | HEAD) ;; *) method= ;; esac',
-    `if [ -n "$method" ] && [ "$path" = ${quote(urlPath)} ] && size=$(stat -Lc %s -- ${f}); then`,
-    `  printf '${ok}' "$size"`,
-    '  [ "$method" = HEAD ] && exit 0',
-    `  exec cat -- ${f}`,
-    'fi',
-    `printf '${missing}'`,
+    `[ -n "$method" ] && [ "$path" = ${quote(urlPath)} ] || { printf '${missing}'; exit 0; }`,
+    // a HEAD of an arriving release is answered at once: the server's start waits for one
+    ...(arriving ? [`size=${arriving.size}`, `[ "$method" = HEAD ] && { printf '${ok}' "$size"; exit 0; }`] : []),
+    // the upload under its temp name (it may not have begun yet), or the file under its final name
+    'i=0',
+    `until ${arriving ? `${open(arriving.upload)} || ` : ''}${open(file)}; do`,
+    `  i=$((i + 1)); [ "$i" -lt ${tries} ] || { printf '${missing}'; exit 0; }`,
+    '  sleep 0.2',
+    'done',
+    ...(arriving ? [] : ['size=$(stat -Lc %s /proc/$$/fd/3) || exit 1']),
+    `printf '${ok}' "$size"`,
+    '[ "$method" = HEAD ] && exit 0',
+    'sent=0 idle=0',
+    'while [ "$sent" -lt "$size" ]; do',
+    '  have=$(stat -Lc %s /proc/$$/fd/3) || exit 1',
+    '  [ "$have" -le "$size" ] || have=$size',
+    '  if [ "$have" -gt "$sent" ]; then',
+    '    dd bs=65536 iflag=count_bytes status=none count=$((have - sent)) <&3 || exit 1',
+    '    sent=$have idle=0',
+    '  else',
+    // the upload stopped (its run failed or was cut): the peer's copy ends short, and it falls back
+    `    idle=$((idle + 1)); [ "$idle" -lt ${STALL_S * 5} ] || exit 1`,
+    '    sleep 0.2',
+    '  fi',
+    'done',
   ].join('\n');
 }
 
@@ -62,7 +98,7 @@ export function startServerScript(s: SeedServer): string {
     'command -v systemd-socket-activate >/dev/null || { echo "systemd-socket-activate is not installed" >&2; exit 1; }',
     'command -v curl >/dev/null || { echo "curl is not installed" >&2; exit 1; }',
     'umask 022',
-    `printf '%s\\n' ${quote(handlerScript(s.file, s.urlPath))} > ${script}.tmp && mv -f ${script}.tmp ${script} || exit 1`,
+    `printf '%s\\n' ${quote(handlerScript(s.file, s.urlPath, s.arriving))} > ${script}.tmp && mv -f ${script}.tmp ${script} || exit 1`,
     // + : the handler script is root's, the server runs as a dynamic user
     `systemd-run -q --collect --unit ${unit} --property=RuntimeMaxSec=${s.lifetimeSec} --property=DynamicUser=yes ` +
       `--property=${quote(`ExecStopPost=+/bin/rm -f ${handlerPath(s.unit, s.runDir)}`)} ` +
@@ -85,13 +121,15 @@ export function stopServerCommand(unit: string, runDir?: string): string {
 }
 
 /**
- * Fetch from the seed into `dest`, no retry: a seed that is unreachable, slow (under 1 MiB/s for
- * 15 s) or refuses is left for the control machine's upload at once. Never through a proxy.
+ * Fetch from the seed into `dest`, no retry: a seed that is unreachable, refuses, or stalls (under
+ * 64 KiB/s for 30 s: a release arriving at the seed comes at the control machine's uplink rate,
+ * which may be slow, but moves) is left for the control machine's upload at once. Never through a
+ * proxy.
  */
 export function peerFetchCommand(url: string, dest: string): string {
   return (
     `command -v curl >/dev/null || { echo "curl is not installed on this host" >&2; exit 1; }; ` +
-    `curl -fsS --noproxy '*' --proto =http --connect-timeout 5 --speed-limit 1048576 --speed-time 15 --max-time 900 ` +
+    `curl -fsS --noproxy '*' --proto =http --connect-timeout 5 --speed-limit 65536 --speed-time 30 --max-time 900 ` +
     `-o ${quote(dest)} ${quote(url)}`
   );
 }

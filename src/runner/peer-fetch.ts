@@ -9,15 +9,25 @@ import type { Connections } from './connections.ts';
 import type { RunEvent, RunService } from './types.ts';
 import { detailOf } from '../errors.ts';
 import { planPeers, type PeerPlan, type PeerRole } from '../release/peer-plan.ts';
-import { seedUnit, seedUrl, startServerScript, stopServerCommand, type SeedServer } from '../release/peer-server.ts';
+import {
+  seedUnit,
+  seedUrl,
+  startServerScript,
+  stopServerCommand,
+  type Arriving,
+  type SeedServer,
+} from '../release/peer-server.ts';
 
 /** Where a peer gets the release: a URL on its seed, or why it cannot. */
 export type PeerSource = { seed: string; url: string } | { seed: string; reason: string };
 
-interface Offer {
+export interface Offer {
   arch: Arch;
+  /** The verified release's path on the seed. */
   file: string;
   urlPath: string;
+  /** Offered before it is there: still arriving from the control machine, at its temp name. */
+  arriving?: Arriving;
 }
 
 interface SeedState {
@@ -25,6 +35,10 @@ interface SeedState {
   offer: Promise<Offer>;
   settle: { resolve(o: Offer): void; reject(e: Error): void; done: boolean };
   server?: { url: Promise<string>; unit: string; startedAt: number };
+  /** An offer made while the release was arriving, withdrawn because the seed's run failed. */
+  withdrawn?: string;
+  /** The arriving release was verified and took its name: nothing to withdraw any more. */
+  whole?: boolean;
 }
 
 export interface PeerFetchOptions {
@@ -101,6 +115,8 @@ export class PeerFetch implements RunService {
   offer(seed: string, o: Offer, opts: { serve?: boolean } = {}): void {
     const s = this.seeds.get(seed);
     const role = this.role(seed);
+    // offered while arriving, now verified: the same server keeps serving it under its final name
+    if (s?.settle.done && !o.arriving) s.whole = true;
     if (!s || s.settle.done || role.kind !== 'seed') return;
     s.settle.done = true;
     s.settle.resolve(o);
@@ -112,7 +128,11 @@ export class PeerFetch implements RunService {
     if (e.kind === 'batches') return this.reorder(e.hosts.flat());
     const host = e.kind === 'task' ? e.result.host : e.kind === 'host-done' ? e.host : undefined;
     const s = host === undefined ? undefined : this.seeds.get(host);
-    if (!s || s.settle.done) return;
+    if (!s) return;
+    if (s.settle.done) {
+      if (e.kind === 'task' && e.result.status === 'failed') void this.withdraw(s, e.result.error ?? e.result.task);
+      return;
+    }
     if (e.kind === 'task' && e.result.status === 'failed')
       this.fail(s, `its run failed before it had the release (${e.result.error ?? e.result.task})`);
     else if (e.kind === 'host-done') this.fail(s, 'its run ended before it had the release');
@@ -125,6 +145,7 @@ export class PeerFetch implements RunService {
     const s = this.seeds.get(role.seed)!;
     try {
       const offer = await s.offer;
+      if (s.withdrawn) throw new Error(s.withdrawn);
       if (offer.arch !== arch) return { seed: role.seed, reason: `${role.seed} has the ${offer.arch} release` };
       return { seed: role.seed, url: await this.serve(s, offer, role.address) };
     } catch (err) {
@@ -144,6 +165,20 @@ export class PeerFetch implements RunService {
     );
   }
 
+  /**
+   * The seed's run failed after it offered a release that was still arriving: what it has may
+   * never be whole. Later askers are told so, and its server stops, so that the peers fetching
+   * from it now end short at once and fall back, instead of waiting out the stall bound.
+   */
+  private async withdraw(s: SeedState, why: string): Promise<void> {
+    const offer = await s.offer.catch(() => undefined);
+    if (!offer?.arriving || s.whole || s.withdrawn) return;
+    s.withdrawn = `its run failed while the release was arriving (${why})`;
+    if (!s.server) return;
+    const t = await this.conns?.get(s.host).catch(() => undefined);
+    await t?.exec(stopServerCommand(s.server.unit), { timeoutMs: 10_000 }).catch(() => undefined);
+  }
+
   private fail(s: SeedState, why: string): void {
     s.settle.done = true;
     s.settle.reject(new Error(why));
@@ -160,6 +195,7 @@ export class PeerFetch implements RunService {
       port: this.inv.peerFetch.port,
       file: offer.file,
       urlPath: offer.urlPath,
+      ...(offer.arriving && { arriving: offer.arriving }),
       lifetimeSec: this.lifetimeSec,
     };
     const url = this.start(s.host, server);

@@ -1,7 +1,7 @@
 // The seed's server and the peers' fetch as command lines, run for real by the local sh: the
 // per-connection handler answers one request, and the start script drives stub `systemd-run` and
 // `curl` programs that record their arguments (no systemd, no network).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,16 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const sh = (script: string, input = '', env: Record<string, string> = {}) =>
   spawnSync('sh', ['-c', script], { input, cwd: dir, env: { ...process.env, ...env }, encoding: 'latin1' });
+
+/** `sh -c script` fed `input`, without blocking the event loop (a writer runs beside it). */
+const shAsync = (script: string, input: string): Promise<string> =>
+  new Promise((resolve) => {
+    const p = spawn('sh', ['-c', script], { cwd: dir });
+    let out = '';
+    p.stdout.setEncoding('latin1').on('data', (d: string) => (out += d));
+    p.on('close', () => resolve(out));
+    p.stdin.end(input);
+  });
 
 describe('handlerScript (one HTTP exchange on stdin/stdout)', () => {
   const request = (line: string) => `${line}\r\nHost: 10.0.0.11:9904\r\nUser-Agent: curl/8\r\nAccept: */*\r\n\r\n`;
@@ -49,6 +59,37 @@ describe('handlerScript (one HTTP exchange on stdin/stdout)', () => {
     writeFileSync(file, 'secret');
     const got = sh(handlerScript(file, '/envoy-1.35.0-linux-x86_64'), request(line)).stdout;
     expect(got).toBe('HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+  });
+
+  it('a release still arriving: served as it grows, followed when it takes its final name', async () => {
+    const upload = join(dir, '.envoy.ekp-upload');
+    const bin = join(dir, 'envoy');
+    const script = handlerScript(bin, '/e', { upload, size: 12 });
+    // the upload begins after the request, grows in two writes, then is renamed, as the seed's is
+    const writer = spawn(
+      'sh',
+      [
+        '-c',
+        `sleep 0.3; printf 'abcdef' > '${upload}'; sleep 0.5; printf 'ghijkl' >> '${upload}'; mv '${upload}' '${bin}'`,
+      ],
+      { stdio: 'ignore' },
+    );
+    const written = new Promise((r) => writer.once('exit', r));
+    const t0 = Date.now();
+    const got = await shAsync(script, request('GET /e HTTP/1.1'));
+    expect(got).toBe(
+      'HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 12\r\nConnection: close\r\n\r\nabcdefghijkl',
+    );
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(700); // it waited for the second write
+    await written;
+    // once in place, under its final name: at once
+    expect(await shAsync(script, request('GET /e HTTP/1.1'))).toMatch(/\r\n\r\nabcdefghijkl$/);
+  });
+
+  it('a release still arriving: a HEAD is answered at once, with the size it will have', () => {
+    const script = handlerScript(join(dir, 'envoy'), '/e', { upload: join(dir, 'absent'), size: 100663296 });
+    const head = sh(script, request('HEAD /e HTTP/1.1')).stdout;
+    expect(head).toMatch(/^HTTP\/1\.0 200 OK\r\n.*Content-Length: 100663296\r\n/s);
   });
 
   it('a file that is gone: 404 rather than a 200 with no length', () => {
@@ -158,7 +199,7 @@ describe('peer fetch and stop', () => {
   it('curl to the temp name, no proxy, http only, a speed floor instead of retries', () => {
     expect(peerFetchCommand('http://10.0.0.11:9904/envoy-1.35.0-linux-x86_64', '/opt/e k p/.envoy.ekp-upload')).toBe(
       'command -v curl >/dev/null || { echo "curl is not installed on this host" >&2; exit 1; }; ' +
-        "curl -fsS --noproxy '*' --proto =http --connect-timeout 5 --speed-limit 1048576 --speed-time 15 " +
+        "curl -fsS --noproxy '*' --proto =http --connect-timeout 5 --speed-limit 65536 --speed-time 30 " +
         "--max-time 900 -o '/opt/e k p/.envoy.ekp-upload' http://10.0.0.11:9904/envoy-1.35.0-linux-x86_64",
     );
   });

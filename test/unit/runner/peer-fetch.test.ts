@@ -1,6 +1,9 @@
 // Upload once per subnet, with recording fake transports: the seed offers, its server starts once
 // for all its peers and stops with the run; a peer fetches and verifies, and falls back to the
 // control machine's upload when the seed fails, cannot serve, or serves bytes that fail the check.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FactSpec, Facts } from '../../../src/facts/types.ts';
 import type { HostSpec } from '../../../src/inventory/types.ts';
@@ -18,6 +21,9 @@ const inv = inventory({ hosts });
 const BIN = '/opt/envoy-k8s-proxy/releases/1.35.0/envoy';
 const OFFER = { arch: 'x86_64' as const, file: BIN, urlPath: '/envoy-1.35.0-linux-x86_64' };
 const URL = 'http://10.0.0.11:9904/envoy-1.35.0-linux-x86_64';
+/** The control machine's copy of the release: 1000 bytes. */
+const LOCAL = join(mkdtempSync(join(tmpdir(), 'ekp-peer-fetch-')), 'envoy-1.35.0-linux-x86_64');
+writeFileSync(LOCAL, Buffer.alloc(1000, 1));
 
 function fleet(handlers: Record<string, FakeHandler> = {}, now = () => 0) {
   const ts = new Map<string, FakeTransport>(
@@ -149,7 +155,7 @@ async function install(peers: PeerFetch, h: HostSpec, handler: FakeHandler) {
     installDir: '/opt/envoy-k8s-proxy',
     version: '1.35.0',
     expected: () => SUM,
-    source: { mode: 'control', local: async () => '/cache/envoy-1.35.0-linux-x86_64', peers },
+    source: { mode: 'control', local: async () => LOCAL, peers },
   });
   const values: Record<string, unknown> = {
     'os:machine': 'x86_64',
@@ -168,13 +174,52 @@ describe('release module with peers', () => {
       c.kind === 'put' ? 'put' : c.kind === 'exec' && c.line.includes('curl -fsS') ? 'curl' : 'exec',
     );
 
-  it('the seed is uploaded to, then offers what it verified and starts serving', async () => {
-    const { peers, starts } = fleet();
+  it('the seed serves the release as it arrives: offered before the upload, readable by the server', async () => {
+    const { peers, ts, starts } = fleet();
     const { result, t } = await install(peers, hosts[0]!, () => ({}));
     expect(steps(t)).toEqual(['exec', 'put', 'exec']);
-    expect(result.message).toBe('install 1.35.0 (x86_64); uploaded from the control machine; serves it to lb2, lb3');
+    expect(t.calls[1]).toMatchObject({
+      kind: 'put',
+      remotePath: `${BIN.replace(/envoy$/, '.envoy.ekp-upload')}`,
+      mode: 0o644,
+    });
+    expect(result.message).toBe(
+      'install 1.35.0 (x86_64); uploaded from the control machine; serves it to lb2, lb3 as it arrives',
+    );
     expect(await peers.source('lb2', 'x86_64')).toEqual({ seed: 'lb1', url: URL });
-    expect(starts()).toBe(1);
+    expect(starts()).toBe(1); // the verified offer after the upload keeps that server
+    // its handler waits for the temp name, serves 1000 bytes from it, or from the final name
+    const start = ts.get('lb1')!.calls.find((c) => c.kind === 'exec')!;
+    expect(start.stdin).toContain('size=1000');
+    expect(start.stdin).toContain('.envoy.ekp-upload');
+  });
+
+  it('a seed whose run fails while the release arrives: its offer is withdrawn and its server stopped', async () => {
+    const { peers, ts } = fleet();
+    await install(peers, hosts[0]!, (line, stdin) =>
+      (stdin ?? '').includes('set -u\nwant=') ? { code: 1, stderr: 'disk full' } : {},
+    );
+    peers.event({
+      kind: 'task',
+      result: { host: 'lb1', role: 'envoy_binary', task: 'binary', status: 'failed', error: 'disk full', ms: 1 },
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(await peers.source('lb2', 'x86_64')).toEqual({
+      seed: 'lb1',
+      reason: 'lb1 cannot serve it: its run failed while the release was arriving (disk full)',
+    });
+    expect(ts.get('lb1')!.commands.some((c) => c.includes('systemctl stop ekp-seed-0123abcd.service'))).toBe(true);
+  });
+
+  it('a seed that verified what arrived keeps serving when a later task fails', async () => {
+    const { peers } = fleet();
+    await install(peers, hosts[0]!, () => ({}));
+    peers.event({
+      kind: 'task',
+      result: { host: 'lb1', role: 'envoy_config', task: 'config', status: 'failed', error: 'x', ms: 1 },
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(await peers.source('lb2', 'x86_64')).toEqual({ seed: 'lb1', url: URL });
   });
 
   it('a peer fetches from its seed and verifies: no upload', async () => {

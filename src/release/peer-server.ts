@@ -4,7 +4,7 @@
 // per connection answers GET or HEAD of the one release file, 404 to anything else. Read-only, no
 // root (DynamicUser), nothing to install: systemd, sh and coreutils are on every LB host.
 import { isIP } from 'node:net';
-import { quote } from '../ssh/index.ts';
+import { PUT_IN_FLIGHT_BYTES, quote } from '../ssh/index.ts';
 
 export interface SeedServer {
   /** systemd unit name, unique per run: ekp-seed-<run id>. */
@@ -43,10 +43,17 @@ export interface Arriving {
 const STALL_S = 60;
 
 /**
+ * Bytes of an arriving release held back from its end until the seed has verified it (the file
+ * then has its final name): the upload's last writes may have landed out of order, with holes.
+ */
+export const ARRIVING_LAG = 2 * PUT_IN_FLIGHT_BYTES;
+
+/**
  * One HTTP/1.0 exchange on stdin/stdout (systemd-socket-activate --inetd). The file is read
  * through one descriptor as it grows, so a release still `arriving` from the control machine is
- * served while it arrives (a peer's copy ends when the seed's does), and the same descriptor
- * follows it when it takes its final name. A peer checks the sha256 of what it got either way.
+ * served while it arrives, up to ARRIVING_LAG bytes from its end; the rest once the seed verified
+ * it and it took its final name, which the same descriptor follows. A peer's copy thus ends just
+ * after the seed's check, and the peer checks the sha256 of what it got either way.
  */
 export function handlerScript(file: string, urlPath: string, arriving?: Arriving): string {
   const ok = String.raw`HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: %s\r\nConnection: close\r\n\r\n`;
@@ -74,6 +81,8 @@ export function handlerScript(file: string, urlPath: string, arriving?: Arriving
     'sent=0 idle=0',
     'while [ "$sent" -lt "$size" ]; do',
     '  have=$(stat -Lc %s /proc/$$/fd/3) || exit 1',
+    // until verified (renamed to its final name), the end of an arriving release may have holes
+    ...(arriving ? [`  [ "$(readlink /proc/$$/fd/3)" = ${quote(file)} ] || have=$((have - ${ARRIVING_LAG}))`] : []),
     '  [ "$have" -le "$size" ] || have=$size',
     '  if [ "$have" -gt "$sent" ]; then',
     '    dd bs=65536 iflag=count_bytes status=none count=$((have - sent)) <&3 || exit 1',

@@ -16,4 +16,5 @@ export {
 export type { ExecOptions, ExecResult, Transport, TransportStats } from './types.ts';
 export { formatWait } from './deadline.ts';
 export { Semaphore } from './semaphore.ts';
+export { PUT_IN_FLIGHT_BYTES } from './sftp-transfer.ts';
 export { configureTrace, redact, traced, type TraceSink } from './trace.ts';

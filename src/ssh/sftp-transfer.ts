@@ -11,6 +11,13 @@ import type { Client, SFTPWrapper } from 'ssh2';
 const PUT_CONCURRENCY = 16;
 const PUT_CHUNK = 32 * 1024;
 
+/**
+ * How far behind the end of a file still being uploaded its bytes may be missing: ssh2's fastPut
+ * writes each chunk when its local read completes, so the writes in flight may land out of order
+ * and leave holes (read as zeros) in the last PUT_CONCURRENCY chunks.
+ */
+export const PUT_IN_FLIGHT_BYTES = PUT_CONCURRENCY * PUT_CHUNK;
+
 export interface TransferHooks {
   /** Called for every chunk written (restarts the upload's deadline). */
   progress: () => void;

@@ -2,6 +2,7 @@
 // per-connection handler answers one request, and the start script drives stub `systemd-run` and
 // `curl` programs that record their arguments (no systemd, no network).
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +85,34 @@ describe('handlerScript (one HTTP exchange on stdin/stdout)', () => {
     await written;
     // once in place, under its final name: at once
     expect(await shAsync(script, request('GET /e HTTP/1.1'))).toMatch(/\r\n\r\nabcdefghijkl$/);
+  });
+
+  it('a release still arriving with a hole near its end (writes landing out of order): the hole is never served', async () => {
+    const chunk = 256 * 1024; // 12 chunks: ARRIVING_LAG (1 MiB) covers the last 4
+    const want = randomBytes(12 * chunk);
+    writeFileSync(join(dir, 'want'), want);
+    const upload = join(dir, '.envoy.ekp-upload');
+    const bin = join(dir, 'envoy');
+    const dd = (from: number, count: number) =>
+      `dd if=want of=.envoy.ekp-upload bs=${chunk} skip=${from} seek=${from} count=${count} conv=notrunc status=none`;
+    // chunks 0-9, then 11: chunk 10 is a hole (zeros) until it lands 0.6 s later; then the check's rename
+    const writer = spawn(
+      'sh',
+      ['-c', `${dd(0, 10)}; ${dd(11, 1)}; sleep 0.6; ${dd(10, 1)}; sleep 0.3; mv '${upload}' '${bin}'`],
+      {
+        cwd: dir,
+        stdio: 'ignore',
+      },
+    );
+    const written = new Promise((r) => writer.once('exit', r));
+    const got = Buffer.from(
+      await shAsync(handlerScript(bin, '/e', { upload, size: want.length }), request('GET /e HTTP/1.1')),
+      'latin1',
+    );
+    await written;
+    const body = got.subarray(got.indexOf('\r\n\r\n') + 4);
+    expect(body.length).toBe(want.length);
+    expect(body.equals(want)).toBe(true);
   });
 
   it('a release still arriving: a HEAD is answered at once, with the size it will have', () => {

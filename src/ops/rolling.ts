@@ -9,7 +9,6 @@ import { readFacts } from '../facts/gather.ts';
 import { unitFact } from '../facts/system.ts';
 import type { Connections } from '../runner/connections.ts';
 import { batches, type Serial } from '../runner/batches.ts';
-
 import { onFleet } from '../runner/fleet.ts';
 import { adminPost } from './admin.ts';
 import { waitHealthy } from './gate.ts';

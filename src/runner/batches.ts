@@ -22,12 +22,6 @@ export function batches<T>(items: T[], serial: Serial): T[][] {
   return out;
 }
 
-/** How the inventory writes it: `1`, `"25%"`, or `[1, "100%"]`. */
-export function serialText(serial: Serial): string {
-  const one = (s: SerialStep) => (s.kind === 'count' ? String(s.value) : `"${s.value}%"`);
-  return Array.isArray(serial) ? `[${serial.map(one).join(', ')}]` : one(serial as SerialStep);
-}
-
 /** One gated batch: `fresh` when none of its hosts served before the run; `canary` for the first serving one. */
 export interface GatedBatch<T> {
   items: T[];

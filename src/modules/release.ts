@@ -78,9 +78,9 @@ export function release(a: ReleaseArgs): Module {
       if (a.source.mode === 'control') {
         const source = a.source;
         const peers = source.peers;
+        const role = peers?.role(ctx.host.name).kind;
         // a seed's upload is read by its server (another user) while it arrives
-        const seed = peers?.role(ctx.host.name).kind === 'seed';
-        const direct = !(ctx.host.ssh.become && ctx.host.ssh.user !== 'root');
+        const seed = role === 'seed';
         const delivery: Delivery = {
           host: ctx.host.name,
           arch,
@@ -91,12 +91,12 @@ export function release(a: ReleaseArgs): Module {
           push: pushSteps(ctx.host.ssh, a.version, arch, tmp, () => source.local(arch), seed ? 0o644 : 0o600),
           verify,
           ...(seed &&
-            direct && {
+            uploadsInPlace(ctx.host.ssh) && {
               arriving: async () => ({ upload: tmp, size: (await stat(await source.local(arch))).size }),
             }),
         };
         const said = ctx.check ? `${message}${peerIntent(peers, ctx.host.name)}` : message;
-        if (peers?.role(ctx.host.name).kind === 'peer') return change(peerSteps(peers, delivery), { message: said });
+        if (peers && role === 'peer') return change(peerSteps(peers, delivery), { message: said });
         const download: Step = {
           kind: 'lazy',
           action: 'download',
@@ -121,6 +121,11 @@ export function release(a: ReleaseArgs): Module {
   };
 }
 
+/** SFTP writes `tmp` itself (root, or a login that needs no sudo); else the upload is staged. */
+function uploadsInPlace(ssh: HostSpec['ssh']): boolean {
+  return !(ssh.become && ssh.user !== 'root');
+}
+
 /** The control machine's upload to `tmp`: over SFTP as root, or staged in a sudo user's home. */
 function pushSteps(
   ssh: HostSpec['ssh'],
@@ -130,7 +135,7 @@ function pushSteps(
   local: () => Promise<string>,
   mode: number,
 ): Step[] {
-  if (!(ssh.become && ssh.user !== 'root'))
+  if (uploadsInPlace(ssh))
     return [
       {
         kind: 'lazy',

@@ -95,13 +95,14 @@ export function agentRequest(socket: string, body: Buffer, timeoutMs: number): P
   });
 }
 
+/** Every key the agent holds, in its order; rejects when it cannot be asked. */
+export async function requestIdentities(socket: string, timeoutMs: number): Promise<AgentKey[]> {
+  return parseIdentities(await agentRequest(socket, Buffer.from([REQUEST_IDENTITIES]), timeoutMs));
+}
+
 /** The agent's keys, or [] when it cannot be asked (no socket, no answer within `timeoutMs`). */
 export async function agentKeys(socket: string, timeoutMs = 2000): Promise<AgentKey[]> {
-  try {
-    return parseIdentities(await agentRequest(socket, Buffer.from([REQUEST_IDENTITIES]), timeoutMs));
-  } catch {
-    return [];
-  }
+  return requestIdentities(socket, timeoutMs).catch(() => []);
 }
 
 /** The agent's keys the tool never offers, as `TYPE SHA256:… comment`; empty when none. */

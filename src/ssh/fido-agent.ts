@@ -8,7 +8,7 @@
 // through ssh2's own agent client unchanged.
 import { createRequire } from 'node:module';
 import ssh2, { type ParsedKey } from 'ssh2';
-import { agentRequest, parseIdentities, readString, SK_TYPES, sshString } from './agent-keys.ts';
+import { agentRequest, readString, requestIdentities, SK_TYPES, sshString } from './agent-keys.ts';
 import { fingerprint } from './host-key.ts';
 import { trace } from './trace.ts';
 
@@ -78,7 +78,7 @@ export class FidoAwareAgent extends ssh2.BaseAgent {
   }
 
   override getIdentities(cb: Callback<ParsedKey[]>): void {
-    listIdentities(this.socket).then(
+    requestIdentities(this.socket, 5000).then(
       (ids) => {
         const keys: ParsedKey[] = [];
         for (const { type, blob, comment } of ids) {
@@ -107,12 +107,6 @@ export class FidoAwareAgent extends ssh2.BaseAgent {
       (err: Error) => done(err),
     );
   }
-}
-
-/** REQUEST_IDENTITIES with every key kept (type, blob, comment), in the agent's order. */
-async function listIdentities(socket: string): Promise<{ type: string; blob: Buffer; comment: string }[]> {
-  const answer = await agentRequest(socket, Buffer.from([11]), 5000);
-  return parseIdentities(answer).map((k) => ({ type: k.type, blob: k.blob, comment: k.comment }));
 }
 
 interface Ssh2Protocol {

@@ -11,6 +11,7 @@ import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:cryp
 import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { sshString as str } from '../../src/ssh/agent-keys.ts';
 
 const IDENTITIES_ANSWER = 12;
 const SIGN_RESPONSE = 14;
@@ -18,12 +19,6 @@ const FAILURE = 5;
 const USER_PRESENT = 0x01;
 const APPLICATION = 'ssh:';
 
-const str = (b: Buffer | string): Buffer => {
-  const body = Buffer.from(b);
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(body.length);
-  return Buffer.concat([len, body]);
-};
 const u32 = (n: number): Buffer => {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(n);

@@ -1,15 +1,9 @@
 // A real OpenSSH ssh-agent for tests, and a FIDO (sk-ssh-ed25519) key file to load into it: the
-// SSH library ignores such keys, which the tool must say.
+// agent lists it, but with its made-up key handle and no device it can never sign.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-const str = (b: Buffer | string) => {
-  const body = Buffer.from(b);
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(body.length);
-  return Buffer.concat([len, body]);
-};
+import { sshString as str } from '../../src/ssh/agent-keys.ts';
 
 /**
  * An OpenSSH private key file for an sk-ssh-ed25519 key (PROTOCOL.u2f): what `ssh-keygen -t

@@ -135,7 +135,9 @@ async function prepareHost(
   started: number,
 ): Promise<Prepared> {
   const facts = new FactCache(host.name);
-  const tasks = play.roles.flatMap((role) => role.tasks(play.inv, host).map((task) => ({ role: role.name, task })));
+  const tasks = playOrder(
+    play.roles.flatMap((role) => role.tasks(play.inv, host).map((task) => ({ role: role.name, task }))),
+  );
   const specs = uniqueFacts(tasks.flatMap(({ task }) => task.module.facts({ diff: opts.diff })));
   if (opts.lock && !opts.check) {
     // a run that may change the host holds its lock until the fleet handlers are done too; the
@@ -161,6 +163,13 @@ async function wouldChange(p: Prepared): Promise<boolean> {
   return false;
 }
 
+/** Every role's prepare tasks first, in role order, then the other tasks (a stable partition). */
+export function playOrder<T extends { task: Task }>(tasks: T[]): T[] {
+  return [...tasks.filter((t) => t.task.prepare), ...tasks.filter((t) => !t.task.prepare)];
+}
+
+type Outcome = Awaited<ReturnType<typeof runTask>>;
+
 async function executeHost(
   p: Prepared,
   opts: RunOptions,
@@ -169,17 +178,46 @@ async function executeHost(
   emit: (e: RunEvent) => void,
 ): Promise<void> {
   const ctx: TaskContext = { ...p.ctx, changed: run.changed };
-  for (const { role, task } of p.tasks) {
-    if (opts.signal?.aborted) throw new ToolError('interrupted', 'interrupted', { host: p.host.name });
-    emit({ kind: 'task-start', host: p.host.name, role, task: task.key.title });
-    const { result: r, notify } = await runTask(role, task, ctx, p.transport, opts);
+  const host = p.host.name;
+  // background tasks still running, by key, with the role and title to show while one is awaited
+  const running = new Map<Task['key'], { role: string; outcome: Promise<Outcome> }>();
+  const settle = ({ result: r, notify }: Outcome, key: Task['key']): boolean => {
     count(run.recap, r);
     record(r);
-    if (r.status === 'failed') return;
     if (r.status === 'changed') {
-      run.changed.add(task.key);
+      run.changed.add(key);
       for (const h of notify) run.notified.add(h);
     }
+    return r.status !== 'failed';
+  };
+  const join = async (key: Task['key']): Promise<boolean> => {
+    const bg = running.get(key);
+    if (!bg) return true;
+    emit({ kind: 'task-start', host, role: bg.role, task: key.title });
+    const outcome = await bg.outcome;
+    running.delete(key);
+    return settle(outcome, key);
+  };
+  // a host that stops (a failure, Ctrl-C) still waits for what runs beside it, and reports it
+  const joinAll = async (): Promise<boolean> => {
+    let fine = true;
+    for (const key of [...running.keys()]) fine = (await join(key)) && fine;
+    return fine;
+  };
+  try {
+    for (const { role, task } of p.tasks) {
+      if (opts.signal?.aborted) throw new ToolError('interrupted', 'interrupted', { host });
+      for (const key of task.after ?? []) if (!(await join(key))) return;
+      emit({ kind: 'task-start', host, role, task: task.key.title });
+      const outcome = runTask(role, task, ctx, p.transport, opts);
+      if (task.background && !ctx.check) {
+        running.set(task.key, { role, outcome });
+        continue;
+      }
+      if (!settle(await outcome, task.key)) return;
+    }
+  } finally {
+    await joinAll();
   }
 }
 

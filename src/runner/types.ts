@@ -89,15 +89,32 @@ export interface Module {
   plan(ctx: TaskContext): Plan | Promise<Plan>;
 }
 
-export interface Task {
-  key: TaskKey;
-  module: Module;
+export interface TaskOptions {
   /** Handlers notified when this task changes something. */
   notify?: Handler[];
+  /**
+   * Lays down something nothing running reads yet (an account, a directory, a release beside the
+   * current one). A play runs every role's prepare tasks, in role order, before any role's other
+   * tasks, so they overlap a background task (a release on its way) instead of waiting for it.
+   */
+  prepare?: boolean;
+  /**
+   * Runs beside the tasks after it (Ansible's `async` with `poll: 0`): a long transfer that the
+   * tasks after it do not need. A task naming it in `after` waits for it, and so does the end of
+   * the host's tasks; its failure fails the host there. Check mode runs it in line.
+   */
+  background?: boolean;
+  /** Background tasks this one needs finished (and not failed) before it is planned. */
+  after?: TaskKey[];
+}
+
+export interface Task extends TaskOptions {
+  key: TaskKey;
+  module: Module;
 }
 
 /** `task('systemd unit', file(...))`, or with a shared key that handlers and other tasks test. */
-export function task(title: string | TaskKey, module: Module, o: { notify?: Handler[] } = {}): Task {
+export function task(title: string | TaskKey, module: Module, o: TaskOptions = {}): Task {
   return { key: typeof title === 'string' ? taskKey(title) : title, module, ...o };
 }
 

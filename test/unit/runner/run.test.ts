@@ -192,3 +192,124 @@ describe('runPlay setup failures', () => {
     expect(res.results.find((x) => x.host === 'lb2')).toMatchObject({ status: 'failed', error: 'cannot render' });
   });
 });
+
+describe('prepare and background tasks', () => {
+  const one = [hosts[0]!];
+  /** A module whose one step waits for `gate` (a transfer in flight), then fails or not. */
+  const transfer = (gate: Promise<void>, log: string[], failWith?: string): Module => ({
+    facts: () => [],
+    plan: () =>
+      change([
+        {
+          kind: 'lazy',
+          action: 'transfer',
+          resolve: async () => {
+            log.push('transfer started');
+            await gate;
+            log.push('transfer done');
+            if (failWith) throw new Error(failWith);
+            return [];
+          },
+        },
+      ]),
+  });
+  const logs = (log: string[], name: string, m: Module = changes(true)): Module => ({
+    facts: () => [],
+    plan: async (ctx) => (log.push(name), m.plan(ctx)),
+  });
+
+  it('every role prepare tasks run first, in role order, then the others', async () => {
+    const { conns } = setup();
+    const r1: Role = {
+      name: 'r1',
+      tasks: () => [task('a', changes(true)), task('p1', changes(true), { prepare: true })],
+    };
+    const r2: Role = {
+      name: 'r2',
+      tasks: () => [task('p2', changes(false), { prepare: true }), task('b', changes(true))],
+    };
+    const res = await runPlay({ inv, hosts: one, roles: [r1, r2] }, opts, conns, () => {});
+    expect(res.results.map((x) => x.task)).toEqual(['p1', 'p2', 'a', 'b']);
+  });
+
+  it('a background task runs beside the next tasks; one naming it waits for it and sees it changed', async () => {
+    const { conns } = setup();
+    const log: string[] = [];
+    let open = () => {};
+    const gate = new Promise<void>((r) => (open = r));
+    const bg = task('release', transfer(gate, log), { background: true });
+    const after: Module = {
+      facts: () => [],
+      plan: (ctx) => (log.push('switch planned'), ctx.changed.has(bg.key) ? ok('release there') : ok('no release')),
+    };
+    const r: Role = {
+      name: 'r',
+      tasks: () => [
+        bg,
+        task('user', logs(log, 'user', { facts: () => [], plan: () => (open(), ok()) })),
+        task('switch', after, { after: [bg.key] }),
+      ],
+    };
+    const events: RunEvent[] = [];
+    const res = await runPlay({ inv, hosts: one, roles: [r] }, opts, conns, (e) => events.push(e));
+    // the next task is planned before the transfer's first step runs; the switch only after it is done
+    expect(log).toEqual(['user', 'transfer started', 'transfer done', 'switch planned']);
+    expect(res.results.map((x) => `${x.task}:${x.status}:${x.message ?? ''}`)).toEqual([
+      'user:ok:',
+      'release:changed:',
+      'switch:ok:release there',
+    ]);
+    // while the switch waits, the host shows the transfer again
+    const starts = events.flatMap((e) => (e.kind === 'task-start' ? [e.task] : []));
+    expect(starts).toEqual(['release', 'user', 'release', 'switch']);
+    expect(res.recap[0]).toMatchObject({ changed: 1, ok: 2, failed: 0 });
+  });
+
+  it('a background task that fails stops the host where it is awaited; the waiting task never runs', async () => {
+    const handled: string[] = [];
+    const { conns } = setup();
+    const bg = task('release', transfer(Promise.resolve(), [], 'checksum mismatch'), { background: true });
+    const r = role(
+      (h) => [bg, task('user', changes(true), { notify: [h] }), task('switch', changes(true), { after: [bg.key] })],
+      handled,
+    );
+    const res = await runPlay({ inv, hosts: one, roles: [r] }, opts, conns, () => {});
+    expect(res.results.map((x) => `${x.task}:${x.status}`)).toEqual(['user:changed', 'release:failed']);
+    expect(res.results[1]!.error).toContain('checksum mismatch');
+    expect(handled).toEqual([]);
+    expect(res.recap[0]!.failed).toBe(1);
+  });
+
+  it('a failure beside a background task: the host waits for it and reports it, then stops', async () => {
+    const { conns } = setup();
+    const log: string[] = [];
+    let open = () => {};
+    const gate = new Promise<void>((r) => (open = r));
+    const bg = task('release', transfer(gate, log), { background: true });
+    const r: Role = {
+      name: 'r',
+      tasks: () => [
+        bg,
+        task('break', {
+          facts: () => [],
+          plan: () => (setTimeout(open, 20), change([{ kind: 'exec', action: 'break', command: ['false'] }])),
+        }),
+        task('never', logs(log, 'never')),
+      ],
+    };
+    const res = await runPlay({ inv, hosts: one, roles: [r] }, opts, conns, () => {});
+    expect(res.results.map((x) => `${x.task}:${x.status}`)).toEqual(['break:failed', 'release:changed']);
+    expect(log).toEqual(['transfer started', 'transfer done']);
+  });
+
+  it('check mode runs a background task in line', async () => {
+    const { conns } = setup();
+    const bg = task('release', changes(true), { background: true });
+    const r: Role = {
+      name: 'r',
+      tasks: () => [bg, task('user', changes(true)), task('switch', changes(false), { after: [bg.key] })],
+    };
+    const res = await runPlay({ inv, hosts: one, roles: [r] }, { ...opts, check: true }, conns, () => {});
+    expect(res.results.map((x) => x.task)).toEqual(['release', 'user', 'switch']);
+  });
+});

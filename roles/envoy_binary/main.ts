@@ -16,9 +16,9 @@ export const RELEASE_SWITCHED = taskKey('current release');
 export function envoyBinary(o: RoleOptions): Role {
   return {
     name: 'envoy_binary',
-    tasks: (inv, host) => [
-      task('install directory', directory({ path: inv.paths.installDir, mode: 0o755 })),
-      task(
+    tasks: (inv, host) => {
+      // laid down first, beside everything else that needs no binary (src/runner/types.ts, prepare)
+      const binary = task(
         `envoy ${inv.envoy.version} binary`,
         release({
           installDir: inv.paths.installDir,
@@ -29,25 +29,28 @@ export function envoyBinary(o: RoleOptions): Role {
               ? { mode: 'host', url: (arch) => releaseUrl(inv.envoy.version, arch, inv.envoy.mirror) }
               : { mode: 'control', local: o.localRelease, peers: o.peers },
         }),
-      ),
-      task(
-        RELEASE_SWITCHED,
-        releaseSwitch({
-          installDir: inv.paths.installDir,
-          version: inv.envoy.version,
-          allowDowngrade: o.allowDowngrade,
-          check: {
-            stageDir: STAGE(inv),
-            files: renderConfigFiles(inv, host, { configDir: STAGE(inv) }),
-            owner: 'root',
-            group: inv.paths.group,
-            command: (envoy, bootstrap) => validateAsUser(inv, envoy, bootstrap),
-          },
-        }),
-        {
-          notify: [restartHandler],
-        },
-      ),
-    ],
+        { prepare: true, background: true },
+      );
+      return [
+        task('install directory', directory({ path: inv.paths.installDir, mode: 0o755 }), { prepare: true }),
+        binary,
+        task(
+          RELEASE_SWITCHED,
+          releaseSwitch({
+            installDir: inv.paths.installDir,
+            version: inv.envoy.version,
+            allowDowngrade: o.allowDowngrade,
+            check: {
+              stageDir: STAGE(inv),
+              files: renderConfigFiles(inv, host, { configDir: STAGE(inv) }),
+              owner: 'root',
+              group: inv.paths.group,
+              command: (envoy, bootstrap) => validateAsUser(inv, envoy, bootstrap),
+            },
+          }),
+          { notify: [restartHandler], after: [binary.key] },
+        ),
+      ];
+    },
   };
 }

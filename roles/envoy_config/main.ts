@@ -51,10 +51,12 @@ export function envoyConfigRole(render: Render = renderConfigFiles, o: { keepPre
       const files = render(inv, host).sort((a, b) => ORDER(a.name) - ORDER(b.name) || a.name.localeCompare(b.name));
       const envoy = posix.join(installDir, 'current', 'envoy');
       return [
-        task(`system user ${user}`, systemUser({ name: user, group })),
-        task('config directory', directory({ path: configDir, mode: 0o750, owner: 'root', group })),
-        task('log directory', directory({ path: logDir, mode: 0o750, owner: user, group })),
-        task('log rotation', file({ path: LOGROTATE_PATH, content: renderLogrotate(inv, host).content, mode: 0o644 })),
+        task(`system user ${user}`, systemUser({ name: user, group }), { prepare: true }),
+        task('config directory', directory({ path: configDir, mode: 0o750, owner: 'root', group }), { prepare: true }),
+        task('log directory', directory({ path: logDir, mode: 0o750, owner: user, group }), { prepare: true }),
+        task('log rotation', file({ path: LOGROTATE_PATH, content: renderLogrotate(inv, host).content, mode: 0o644 }), {
+          prepare: true,
+        }),
         task(
           'envoy configuration',
           fileSet({

@@ -21,8 +21,11 @@ export function envoyService(o: { start: boolean } = { start: true }): Role {
         [containerFact],
         (facts) => renderUnit(inv, host, sandboxFor(host.hardening, facts.get(containerFact))).content,
       );
-      const unit = task('systemd unit', unitFile, { notify: [restartHandler] });
-      const enabled = task('service enabled', service({ unit: UNIT_NAME, enabled: true, reloadAfter: unit.key }));
+      // a unit file is read at a (re)start only: it is laid down while the release is on its way
+      const unit = task('systemd unit', unitFile, { notify: [restartHandler], prepare: true });
+      const enabled = task('service enabled', service({ unit: UNIT_NAME, enabled: true, reloadAfter: unit.key }), {
+        prepare: true,
+      });
       if (!o.start) return [unit, enabled];
       return [
         unit,

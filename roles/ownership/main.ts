@@ -7,5 +7,5 @@ import { recordOwnership } from '../../src/modules/ownership.ts';
 
 export const ownership: Role = {
   name: 'ownership',
-  tasks: (inv) => [task('manifest', recordOwnership(inv))],
+  tasks: (inv) => [task('manifest', recordOwnership(inv), { prepare: true })],
 };

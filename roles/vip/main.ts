@@ -30,13 +30,16 @@ const PACKAGE = task(
     action: 'install keepalived and nftables (apt-get)',
     unless: 'command -v keepalived >/dev/null && command -v nft >/dev/null',
   }),
+  { prepare: true },
 );
 
 function withVip(inv: Inventory, host: HostSpec) {
   // before keepalived puts the VIP on lo: a host that answered ARP for it would pull clients to itself
   const arp = renderVipArp(inv, host);
   const arpRules = [
-    task('ARP rules for the VIP', file({ path: VIP_ARP_PATH, content: arp.content, mode: arp.mode })),
+    task('ARP rules for the VIP', file({ path: VIP_ARP_PATH, content: arp.content, mode: arp.mode }), {
+      prepare: true,
+    }),
     task(
       'ARP rules applied',
       command({
@@ -44,6 +47,7 @@ function withVip(inv: Inventory, host: HostSpec) {
         action: `apply ${VIP_ARP_PATH} (sysctl)`,
         unless: VIP_ARP_APPLIED,
       }),
+      { prepare: true },
     ),
   ];
   const config = task('keepalived configuration', keepalivedConfig(inv, host, healthUrl(inv, host)), {
@@ -56,16 +60,24 @@ function withVip(inv: Inventory, host: HostSpec) {
   const stopHook = task(
     'keepalived stop hook',
     file({ path: VIP_STOP_HOOK_PATH, content: hook.content, mode: hook.mode, parents: true }),
+    { prepare: true },
   );
   const unitFiles = [PACKAGE.key, stopHook.key];
   return [
     PACKAGE,
-    task('keepalived notify script', notify),
+    task('keepalived notify script', notify, { prepare: true }),
     stopHook,
     ...arpRules,
+    // enabled only says "start at boot": laid down with the unit files, while the release is on its way
+    task('keepalived enabled', service({ unit: KEEPALIVED_UNIT, enabled: true, reloadAfter: unitFiles }), {
+      prepare: true,
+    }),
     config,
-    task('keepalived enabled', service({ unit: KEEPALIVED_UNIT, enabled: true, reloadAfter: unitFiles })),
-    task(KEEPALIVED_STARTED, service({ unit: KEEPALIVED_UNIT, state: 'started', reloadAfter: unitFiles })),
+    // 'keepalived enabled' reloaded systemd already when one of the unit files changed
+    task(
+      KEEPALIVED_STARTED,
+      service({ unit: KEEPALIVED_UNIT, state: 'started', reloadAfter: unitFiles, daemonReload: false }),
+    ),
     task('VIP state for node_exporter', vipMetric(inv, host)),
   ];
 }

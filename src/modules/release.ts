@@ -12,6 +12,7 @@ import { change, fail, ok, type Module, type Step } from '../runner/types.ts';
 import type { PeerFetch } from '../runner/peer-fetch.ts';
 import type { HostSpec } from '../inventory/types.ts';
 import { offerOf, peerIntent, peerSteps, uploadSteps, type Delivery } from './release-peer.ts';
+import { streamedSumPath } from '../release/peer-server.ts';
 
 export interface ReleaseArgs {
   installDir: string;
@@ -67,7 +68,7 @@ export function release(a: ReleaseArgs): Module {
       const prep: Step = {
         kind: 'exec',
         action: `create ${dir}`,
-        command: `install -d -m 755 ${quote(dir)} && rm -f ${quote(tmp)}`,
+        command: `install -d -m 755 ${quote(dir)} && rm -f ${quote(tmp)} ${quote(streamedSumPath(tmp))}`,
       };
       const verify: Step = {
         kind: 'exec',
@@ -116,7 +117,9 @@ export function release(a: ReleaseArgs): Module {
           // -C - resumes a partial download left by an earlier, interrupted run
           `curl -fsSL ${curlProtocols(url)} --retry 3 --connect-timeout 10 --max-time 900 -C - -o ${quote(partial)} ${quote(url)} && mv -f ${quote(partial)} ${quote(tmp)}`,
       };
-      return change([{ ...prep, command: `install -d -m 755 ${quote(dir)}` }, download, verify], { message });
+      // the partial download stays (curl resumes it); a fetch's leftover sum must not
+      const keepPartial = `install -d -m 755 ${quote(dir)} && rm -f ${quote(streamedSumPath(tmp))}`;
+      return change([{ ...prep, command: keepPartial }, download, verify], { message });
     },
   };
 }
@@ -185,14 +188,17 @@ function pushSteps(
 
 function verifyScript(dir: string, tmp: string, bin: string, want: string, version: string): string {
   const t = quote(tmp);
+  const sum = quote(streamedSumPath(tmp));
   // Values from the inventory and the lockfile enter the script once, quoted, as variables; the
   // rest of the script only expands them inside double quotes.
   return [
     'set -u',
     `want=${quote(want)}`,
     `version=${quote(version)}`,
-    `fail() { rm -f ${t}; rmdir ${quote(dir)} 2>/dev/null; echo "$1" >&2; exit 1; }`,
-    `got=$(sha256sum ${t} | cut -d' ' -f1)`,
+    `fail() { rm -f ${t} ${sum}; rmdir ${quote(dir)} 2>/dev/null; echo "$1" >&2; exit 1; }`,
+    // a peer's fetch hashed the file as it wrote it (release/peer-server.ts); else hash it now
+    `if [ -s ${sum} ] && [ ! ${t} -nt ${sum} ]; then got=$(cut -d' ' -f1 ${sum}); else got=$(sha256sum ${t} | cut -d' ' -f1); fi`,
+    `rm -f ${sum}`,
     '[ "$got" = "$want" ] || fail "checksum mismatch: expected sha256 $want, got $got; the file was deleted"',
     // an upload through a non-root login arrives owned by that user: the binary must not be
     `chown root:root ${t} && chmod 755 ${t}`,

@@ -136,9 +136,22 @@ export function stopServerCommand(unit: string, runDir?: string): string {
  * proxy.
  */
 export function peerFetchCommand(url: string, dest: string): string {
-  return (
-    `command -v curl >/dev/null || { echo "curl is not installed on this host" >&2; exit 1; }; ` +
-    `curl -fsS --noproxy '*' --proto =http --connect-timeout 5 --speed-limit 65536 --speed-time 30 --max-time 900 ` +
-    `-o ${quote(dest)} ${quote(url)}`
-  );
+  const d = quote(dest);
+  const sum = streamedSumPath(dest);
+  const failed = quote(`${dest}.failed`);
+  // The sha256 is taken as the file is written (tee), not read back after it. A POSIX sh has no
+  // pipefail: a stage that fails says so in a file, and a fetch that failed leaves no sum.
+  return [
+    `command -v curl >/dev/null || { echo "curl is not installed on this host" >&2; exit 1; }`,
+    `rm -f ${quote(sum)} ${failed}`,
+    `{ curl -fsS --noproxy '*' --proto =http --connect-timeout 5 --speed-limit 65536 --speed-time 30 --max-time 900 ${quote(url)} || echo "curl exited $?" >>${failed}; }` +
+      ` | { tee ${d} || echo "writing the release failed" >>${failed}; } | sha256sum >${quote(`${sum}.part`)}`,
+    `if [ -s ${failed} ]; then cat ${failed} >&2; rm -f ${failed} ${quote(`${sum}.part`)}; exit 1; fi`,
+    `mv -f ${quote(`${sum}.part`)} ${quote(sum)}`,
+  ].join('; ');
+}
+
+/** Where a fetch leaves the sha256 of what it wrote to `dest` (`sha256sum` output), for the verify. */
+export function streamedSumPath(dest: string): string {
+  return `${dest}.sha256`;
 }

@@ -2,8 +2,8 @@
 // per-connection handler answers one request, and the start script drives stub `systemd-run` and
 // `curl` programs that record their arguments (no systemd, no network).
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import {
   seedUrl,
   startServerScript,
   stopServerCommand,
+  streamedSumPath,
   type SeedServer,
 } from '../../../src/release/peer-server.ts';
 
@@ -225,12 +226,55 @@ describe('startServerScript', () => {
 });
 
 describe('peer fetch and stop', () => {
-  it('curl to the temp name, no proxy, http only, a speed floor instead of retries', () => {
-    expect(peerFetchCommand('http://10.0.0.11:9904/envoy-1.35.0-linux-x86_64', '/opt/e k p/.envoy.ekp-upload')).toBe(
-      'command -v curl >/dev/null || { echo "curl is not installed on this host" >&2; exit 1; }; ' +
-        "curl -fsS --noproxy '*' --proto =http --connect-timeout 5 --speed-limit 65536 --speed-time 30 " +
-        "--max-time 900 -o '/opt/e k p/.envoy.ekp-upload' http://10.0.0.11:9904/envoy-1.35.0-linux-x86_64",
+  it('curl without a proxy, http only, a speed floor instead of retries', () => {
+    const cmd = peerFetchCommand('http://10.0.0.11:9904/envoy-1.35.0-linux-x86_64', '/opt/e k p/.envoy.ekp-upload');
+    expect(cmd).toContain(
+      "curl -fsS --noproxy '*' --proto =http --connect-timeout 5 --speed-limit 65536 --speed-time 30 " +
+        '--max-time 900 http://10.0.0.11:9904/envoy-1.35.0-linux-x86_64 ||',
     );
+    expect(cmd).toContain("tee '/opt/e k p/.envoy.ekp-upload'");
+  });
+
+  describe('run by sh, with a stub curl', () => {
+    const body = randomBytes(300_000);
+    const fetch = (curl: string, dest = join(dir, 'rel', '.envoy.ekp-upload')) => {
+      const bin = join(dir, 'bin');
+      spawnSync('mkdir', ['-p', bin, join(dir, 'rel')]);
+      writeFileSync(join(dir, 'body'), body);
+      writeFileSync(join(bin, 'curl'), `#!/bin/sh\n${curl}\n`);
+      chmodSync(join(bin, 'curl'), 0o755);
+      return {
+        dest,
+        r: sh(peerFetchCommand('http://10.0.0.11:9904/e', dest), '', { PATH: `${bin}:${process.env.PATH}` }),
+      };
+    };
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const files = () => readdirSync(join(dir, 'rel')).sort();
+
+    it('writes the file and, beside it, the sha256 of what it wrote', () => {
+      const { dest, r } = fetch(`cat ${dir}/body`);
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(dest).equals(body)).toBe(true);
+      expect(readFileSync(streamedSumPath(dest), 'utf8')).toBe(`${sha(body)}  -\n`);
+      expect(files()).toEqual(['.envoy.ekp-upload', '.envoy.ekp-upload.sha256']);
+    });
+
+    it('curl fails half-way: exit 1, says why, and leaves no sum', () => {
+      const { r } = fetch(`head -c 1000 ${dir}/body; echo 'curl: (18) transfer closed' >&2; exit 18`);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('curl: (18) transfer closed');
+      expect(r.stderr).toContain('curl exited 18');
+      expect(files()).toEqual(['.envoy.ekp-upload']);
+    });
+
+    it('the file cannot be written: exit 1, and no sum', () => {
+      const dest = join(dir, 'rel', 'a-directory');
+      spawnSync('mkdir', ['-p', dest]);
+      const { r } = fetch(`cat ${dir}/body`, dest);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('writing the release failed');
+      expect(files()).toEqual(['a-directory']);
+    });
   });
 
   it('stop: the unit, then its handler script; never fails', () => {

@@ -81,6 +81,9 @@ export function lockScript(holder: string, waitS: number, dir = LOCK_DIR, drainS
     '  for e in $(grep -lzxF "SSH_CONNECTION=$conn" /proc/[0-9]*/environ 2>/dev/null 9>&-); do',
     '    p=${e#/proc/}; p=${p%/environ}',
     '    case $mine in *" $p "*) continue ;; esac',
+    // the connection's SFTP server is not a step: an upload only ever writes a temp name, and the
+    // session idles until the connection closes, after the lock (it would hold the release 5 s)
+    '    c=; { read -r c < "/proc/$p/comm"; } 2>/dev/null; [ "$c" = sftp-server ] && continue',
     // not our own subshells, nor the grep above (gone by now)
     '    [ -d "/proc/$p" ] && ppid "$p" && [ "$P" != $$ ] && echo "$p"',
     '  done; true',

@@ -132,6 +132,22 @@ describe.skipIf(!root)('the run lock on this machine', () => {
     expect(sh(`flock -n ${join(dir, LOCK_FILE)} echo free`).trim()).toBe('free');
   });
 
+  it("at EOF the connection's idle SFTP server does not hold the lock", async () => {
+    const dir = lockDir();
+    const conn = `10.0.0.1 ${process.pid} 10.0.0.11 22`;
+    const lock = await acquireHostLock(localTransport('lb1', { SSH_CONNECTION: conn }), { dir, waitS: 1 });
+    // sshd's sftp-server for the same connection, idle until the connection closes
+    const bin = join(dir, 'sftp-server');
+    sh(`cp "$(command -v sleep)" ${bin}`);
+    const server = sh(`SSH_CONNECTION='${conn}' setsid ${bin} 5 >/dev/null 2>&1 & echo $!`).trim();
+    cleanup.push(() => sh(`kill ${server} 2>/dev/null; true`));
+    const t0 = Date.now();
+    await lock.release();
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(alive(Number(server))).toBe(true);
+    expect(sh(`flock -n ${join(dir, LOCK_FILE)} echo free`).trim()).toBe('free');
+  });
+
   it('a recorded holder that is gone is named when another process holds the file', async () => {
     const dir = lockDir();
     mkdirSync(dir, { mode: 0o700 });

@@ -47,15 +47,20 @@ export function service(a: ServiceArgs): Module {
         );
       }
       if (!known && a.state !== 'stopped') return fail(`unit ${a.unit} is not installed`);
+      const enable = a.enabled === true && cur.unitFileState !== 'enabled';
+      const disable = a.enabled === false && cur.unitFileState === 'enabled';
       if (a.daemonReload !== false && (unitWritten || cur.needDaemonReload)) {
-        steps.push({ kind: 'exec', action: 'reload systemd', command: ['systemctl', 'daemon-reload'] });
+        // `systemctl enable`/`disable` reload the manager themselves (systemctl(1), --no-reload):
+        // a second reload first would only cost every unit's parse once more
+        if (!enable && !disable)
+          steps.push({ kind: 'exec', action: 'reload systemd', command: ['systemctl', 'daemon-reload'] });
         said.push('daemon-reload');
       }
-      if (a.enabled === true && cur.unitFileState !== 'enabled') {
+      if (enable) {
         steps.push(sc('enable'));
         said.push('enabled');
       }
-      if (a.enabled === false && cur.unitFileState === 'enabled') {
+      if (disable) {
         steps.push(sc('disable'));
         said.push('disabled');
       }

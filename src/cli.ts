@@ -1,5 +1,6 @@
 // The one CLI: `envoy-k8s-proxy <command> --hosts <inventory> [...]`. Only this file decides exit
 // codes: commands return one, errors map to one, and Ctrl-C is handled here for every command.
+import { setMaxListeners } from 'node:events';
 import { CommanderError } from 'commander';
 import { InputError, ToolError, type Problem } from './errors.ts';
 import { styleFor } from './output/format.ts';
@@ -31,6 +32,9 @@ export async function main(argv: string[]): Promise<number> {
 export async function runCommand(spec: CommandSpec, opts: unknown, global: { verbose?: number } = {}): Promise<number> {
   const mode = typeof spec.interrupt === 'function' ? spec.interrupt(opts) : spec.interrupt;
   const ac = new AbortController();
+  // every connection and every command in flight listens (and stops listening when done): more
+  // than node's default of 10 at once on a fleet, which is not a leak
+  setMaxListeners(0, ac.signal);
   const onSignal = () => {
     if (ac.signal.aborted) process.exit(EXIT.interrupted); // a second Ctrl-C does not wait
     if (mode === 'stop')

@@ -10,7 +10,7 @@ import type { Connections } from './connections.ts';
 import { onFleet } from './fleet.ts';
 import { runFleetHandlers } from './handlers.ts';
 import { count, healthyRun, type HostRun, type Play } from './host-run.ts';
-import type { Prepared } from './run.ts';
+import { settleEarly, startEarly, type Prepared } from './run.ts';
 import type { Gate, RunEvent, RunOptions, TaskResult } from './types.ts';
 
 interface Io {
@@ -36,6 +36,11 @@ export async function runGated(
     (p) => !!runs.get(p.host.name)?.fresh,
   );
   io.emit({ kind: 'batches', hosts: groups.map((g) => g.items.map((p) => p.host.name)) });
+  // the later batches' releases travel while the first batch is gated (the batches are known now,
+  // so each host's seed is too)
+  await Promise.all(
+    groups.slice(1).flatMap((g) => g.items.map((p) => startEarly(p, runs.get(p.host.name)!, opts, io.emit))),
+  );
   const failedHosts = () => [...runs.values()].filter((r) => !healthyRun(r)).length;
   let stopped: string | undefined;
   for (const [i, group] of groups.entries()) {
@@ -44,6 +49,7 @@ export async function runGated(
     if (stopped || opts.signal?.aborted) {
       const why = stopped ?? 'interrupted';
       for (const p of batch) {
+        await settleEarly(p, runs.get(p.host.name)!, io.record);
         const r: TaskResult = {
           host: p.host.name,
           role: 'gate',

@@ -20,7 +20,12 @@ export interface Prepared {
   ctx: TaskContext;
   tasks: { role: string; task: Task }[];
   started: number;
+  /** Background tasks started before the host's gated turn (startEarly), by key. */
+  early?: Map<Task['key'], Running>;
 }
+
+type Outcome = Awaited<ReturnType<typeof runTask>>;
+type Running = { role: string; outcome: Promise<Outcome> };
 
 export async function runPlay(
   play: Play,
@@ -168,7 +173,52 @@ export function playOrder<T extends { task: Task }>(tasks: T[]): T[] {
   return [...tasks.filter((t) => t.task.prepare), ...tasks.filter((t) => !t.task.prepare)];
 }
 
-type Outcome = Awaited<ReturnType<typeof runTask>>;
+/**
+ * A host waiting for its gated batch: its prepare tasks that are background tasks (a release
+ * beside the current one: nothing running reads it) start now, when every task before them has
+ * nothing to change, so that they are done when its turn comes. Check mode: nothing.
+ */
+export async function startEarly(
+  p: Prepared,
+  run: HostRun,
+  opts: RunOptions,
+  emit: (e: RunEvent) => void,
+): Promise<void> {
+  if (opts.check) return;
+  const ctx: TaskContext = { ...p.ctx, changed: run.changed };
+  for (const { role, task } of p.tasks) {
+    if (!task.prepare || opts.signal?.aborted) return;
+    if (task.background) {
+      emit({ kind: 'task-start', host: p.host.name, role, task: task.key.title });
+      (p.early ??= new Map()).set(task.key, { role, outcome: runTask(role, task, ctx, p.transport, opts) });
+      continue;
+    }
+    const plan = await task.module.plan(ctx);
+    if (plan.kind !== 'ok' && plan.kind !== 'skip') return;
+  }
+}
+
+/** Waits for a host's early tasks and reports them (its batch never ran: the run stopped). */
+export async function settleEarly(p: Prepared, run: HostRun, record: (r: TaskResult) => void): Promise<void> {
+  for (const [key, { outcome }] of p.early ?? []) settleTask(run, record, await outcome, key);
+  p.early?.clear();
+}
+
+/** A task's result counted and reported, its change and handlers noted; false when it failed. */
+function settleTask(
+  run: HostRun,
+  record: (r: TaskResult) => void,
+  { result: r, notify }: Outcome,
+  key: Task['key'],
+): boolean {
+  count(run.recap, r);
+  record(r);
+  if (r.status === 'changed') {
+    run.changed.add(key);
+    for (const h of notify) run.notified.add(h);
+  }
+  return r.status !== 'failed';
+}
 
 async function executeHost(
   p: Prepared,
@@ -179,17 +229,11 @@ async function executeHost(
 ): Promise<void> {
   const ctx: TaskContext = { ...p.ctx, changed: run.changed };
   const host = p.host.name;
-  // background tasks still running, by key, with the role and title to show while one is awaited
-  const running = new Map<Task['key'], { role: string; outcome: Promise<Outcome> }>();
-  const settle = ({ result: r, notify }: Outcome, key: Task['key']): boolean => {
-    count(run.recap, r);
-    record(r);
-    if (r.status === 'changed') {
-      run.changed.add(key);
-      for (const h of notify) run.notified.add(h);
-    }
-    return r.status !== 'failed';
-  };
+  // background tasks still running, by key, with the role and title to show while one is awaited;
+  // those started before the host's turn first
+  const running = new Map<Task['key'], Running>(p.early);
+  p.early?.clear();
+  const settle = (o: Outcome, key: Task['key']) => settleTask(run, record, o, key);
   const join = async (key: Task['key']): Promise<boolean> => {
     const bg = running.get(key);
     if (!bg) return true;
@@ -208,6 +252,7 @@ async function executeHost(
     for (const { role, task } of p.tasks) {
       if (opts.signal?.aborted) throw new ToolError('interrupted', 'interrupted', { host });
       for (const key of task.after ?? []) if (!(await join(key))) return;
+      if (running.has(task.key)) continue; // started early, before the host's gated turn
       emit({ kind: 'task-start', host, role, task: task.key.title });
       const outcome = runTask(role, task, ctx, p.transport, opts);
       if (task.background && !ctx.check) {

@@ -33,12 +33,17 @@ function run(o: {
   fresh?: string[];
   /** Each gate check takes this long. */
   slowGateMs?: number;
+  /** A prepare + background task first (a release beside the current one), changing every host. */
+  stage?: boolean;
+  /** Hosts where a prepare task before the staged one has something to change. */
+  prepChange?: string[];
 }) {
   const log: string[] = [];
   const conns = new Connections(async (h) =>
     createFakeTransport(h.name, (cmd) => {
       if (cmd.includes('@@ekp-fact')) return { stdout: '\n@@ekp-fact 0\nx\n@@ekp-fact-rc 0\n' };
       if (cmd === 'true' || cmd === 'false') log.push(`apply ${h.name}`);
+      if (cmd === 'stage' || cmd === 'prep') log.push(`${cmd} ${h.name}`);
       return { code: cmd === 'false' ? 1 : 0, stderr: cmd === 'false' ? 'it broke' : '' };
     }),
   );
@@ -60,7 +65,25 @@ function run(o: {
   };
   const events: RunEvent[] = [];
   const first = o.changeFirst ? [task('first', changesOn(o.changing))] : [];
-  const roles = [{ name: 'r', tasks: () => [...first, task('t', changesOn(o.changing, o.failTask))] }];
+  const runs = (command: string, on: (h: string) => boolean): Module => ({
+    facts: () => [],
+    plan: (ctx) => (on(ctx.host.name) ? change([{ kind: 'exec', action: command, command: [command] }]) : ok()),
+  });
+  const staged = o.stage
+    ? [
+        task(
+          'prep',
+          runs('prep', (h) => !!o.prepChange?.includes(h)),
+          { prepare: true },
+        ),
+        task(
+          'stage',
+          runs('stage', () => true),
+          { prepare: true, background: true },
+        ),
+      ]
+    : [];
+  const roles = [{ name: 'r', tasks: () => [...staged, ...first, task('t', changesOn(o.changing, o.failTask))] }];
   const opts = { check: !!o.check, diff: false, forks: 4, maxFailPercent: o.maxFail ?? 0, gate };
   return runPlay({ inv, hosts, roles }, opts, conns, (e) => events.push(e)).then((res) => ({ res, log, events }));
 }
@@ -73,6 +96,33 @@ describe('gated batches', () => {
     expect(log.filter((l) => l.startsWith('check')).sort()).toEqual(['check lb1', 'check lb3', 'check lb4']);
     const notes = events.flatMap((e) => (e.kind === 'note' ? [e.message] : []));
     expect(notes).toEqual(['batch 1/2 (canary): lb1, lb3', 'batch 2/2: lb4']);
+  });
+
+  it("a later batch's background prepare task starts while the first batch is gated", async () => {
+    const { res, log } = await run({ changing: ['lb1', 'lb2', 'lb3', 'lb4'], stage: true, slowGateMs: 30 });
+    // lb3 and lb4 (batch 2) stage before the canaries' gate; they apply only after it
+    for (const h of ['lb3', 'lb4']) {
+      expect(log.indexOf(`stage ${h}`)).toBeLessThan(log.indexOf('check lb1'));
+      expect(log.indexOf(`apply ${h}`)).toBeGreaterThan(log.indexOf('commit lb1'));
+    }
+    expect(log.filter((l) => l.startsWith('stage'))).toHaveLength(4);
+    const lb4 = res.results.filter((r) => r.host === 'lb4').map((r) => `${r.task}:${r.status}`);
+    // reported where the host's tasks wait for it: here, their end
+    expect(lb4).toEqual(['prep:ok', 't:changed', 'stage:changed', 'health gate:ok']);
+  });
+
+  it('not before its turn when a task before it has something to change there', async () => {
+    const { log } = await run({ changing: ['lb1', 'lb2', 'lb3', 'lb4'], stage: true, prepChange: ['lb4'] });
+    expect(log.indexOf('stage lb3')).toBeLessThan(log.indexOf('check lb1'));
+    expect(log.indexOf('prep lb4')).toBeGreaterThan(log.indexOf('commit lb1'));
+    expect(log.indexOf('stage lb4')).toBeGreaterThan(log.indexOf('prep lb4'));
+  });
+
+  it('a run stopped by the canary reports what the later batches staged, and applies nothing there', async () => {
+    const { res, log } = await run({ changing: ['lb1', 'lb2', 'lb3', 'lb4'], stage: true, badGate: ['lb1'] });
+    expect(log).not.toContain('apply lb3');
+    const lb3 = res.results.filter((r) => r.host === 'lb3').map((r) => `${r.task}:${r.status}`);
+    expect(lb3).toEqual(['stage:changed', 'batch:skipped']);
   });
 
   it("a host's recap time includes its batch (tasks, handlers, gate), not only its facts and plan", async () => {

@@ -1,5 +1,5 @@
 // Role envoy_binary: the pinned Envoy release, verified, in a versioned path behind `current`.
-import { task, taskKey, type Role } from '../../src/runner/types.ts';
+import { task, type Role } from '../../src/runner/types.ts';
 import { release } from '../../src/modules/release.ts';
 import { releaseSwitch } from '../../src/modules/release-switch.ts';
 import { directory } from '../../src/modules/directory.ts';
@@ -8,10 +8,9 @@ import { releaseUrl } from '../../src/release/url.ts';
 import type { RoleOptions } from '../context.ts';
 import { renderConfigFiles } from '../../src/render/index.ts';
 import { STAGE, validateAsUser } from '../envoy_config/main.ts';
-import { restartHandler } from '../envoy_service/handlers.ts';
+import { RELEASE_SWITCHED, restartHandler } from '../envoy_service/handlers.ts';
 
-/** Changed when `current` moved in this run: a failed gate switches it back. */
-export const RELEASE_SWITCHED = taskKey('current release');
+export { RELEASE_SWITCHED };
 
 export function envoyBinary(o: RoleOptions): Role {
   return {

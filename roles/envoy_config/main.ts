@@ -18,7 +18,7 @@ import {
 } from '../../src/render/index.ts';
 import type { HostSpec, Inventory } from '../../src/inventory/types.ts';
 import { quote } from '../../src/ssh/index.ts';
-import { restartHandler } from '../envoy_service/handlers.ts';
+import { CONFIG_WRITTEN, restartHandler } from '../envoy_service/handlers.ts';
 
 /** eds first, then cds, then lds, bootstrap last: every file only names things already in place. */
 const ORDER = (name: string) => (name.startsWith('eds_') ? 0 : name === 'cds.yaml' ? 1 : name === 'lds.yaml' ? 2 : 3);
@@ -58,7 +58,7 @@ export function envoyConfigRole(render: Render = renderConfigFiles, o: { keepPre
           prepare: true,
         }),
         task(
-          'envoy configuration',
+          CONFIG_WRITTEN,
           fileSet({
             dir: configDir,
             files: files.map((f) => ({ name: f.name, content: f.content })),

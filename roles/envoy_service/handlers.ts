@@ -11,6 +11,18 @@ export const SERVICE_STARTED = taskKey('service running');
 /** Marks a host the handler restarted in this run (a failed gate restarts it again on rollback). */
 export const RESTARTED = taskKey('restarted by the handler');
 
+/** Changed when `current` moved in this run: a failed gate switches it back. */
+export const RELEASE_SWITCHED = taskKey('current release');
+
+/** Changed when the config files were replaced in this run. */
+export const CONFIG_WRITTEN = taskKey('envoy configuration');
+
+/**
+ * Either task had `envoy --mode validate` accept the live config with the binary `current` names
+ * (the switch checks the config with the new release; the config task, after it, with `current`).
+ */
+const CHECKED_BY = [RELEASE_SWITCHED, CONFIG_WRITTEN];
+
 export const restartHandler: Handler = {
   name: 'restart envoy-k8s-proxy',
   key: RESTARTED,
@@ -23,6 +35,7 @@ export const restartHandler: Handler = {
       drainMs: inv.rolling.drainMs,
       healthTimeoutMs: inv.rolling.healthTimeoutMs,
       minHealthy: inv.rolling.minHealthyEndpoints,
+      validated: new Set(todo.filter((h) => CHECKED_BY.some((k) => changed.get(h.name)?.has(k))).map((h) => h.name)),
       signal,
       log: (host, message) => emit({ kind: 'note', host, message }),
     });

@@ -110,6 +110,13 @@ describe.skipIf(!hasCurl)('restartOne on a stand-in host', () => {
     ]);
   });
 
+  it('a host whose live config this run validated already is not validated again', async () => {
+    const { inv, opts } = await setup(0);
+    await restartOne(transport(), inv, inv.hosts[0]!, { ...opts, validated: new Set(['lb1']) });
+    expect(events()).not.toContain('envoy --mode validate -c /etc/ekp-test/envoy.yaml');
+    expect(events()).toContain('systemctl restart envoy-k8s-proxy.service');
+  });
+
   it('a config the binary refuses: nothing stops, the health listener is set back to ok', async () => {
     const { inv, opts } = await setup(1);
     await expect(restartOne(transport(), inv, inv.hosts[0]!, opts)).rejects.toThrow(

@@ -243,10 +243,8 @@ async function executeHost(
     return settle(outcome, key);
   };
   // a host that stops (a failure, Ctrl-C) still waits for what runs beside it, and reports it
-  const joinAll = async (): Promise<boolean> => {
-    let fine = true;
-    for (const key of [...running.keys()]) fine = (await join(key)) && fine;
-    return fine;
+  const joinAll = async () => {
+    for (const key of [...running.keys()]) await join(key);
   };
   try {
     for (const { role, task } of p.tasks) {

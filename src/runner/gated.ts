@@ -10,7 +10,7 @@ import type { Connections } from './connections.ts';
 import { onFleet } from './fleet.ts';
 import { runFleetHandlers } from './handlers.ts';
 import { count, healthyRun, type HostRun, type Play } from './host-run.ts';
-import { settleEarly, startEarly, type Prepared } from './run.ts';
+import { earlyKeys, settleEarly, startEarly, type Prepared } from './run.ts';
 import type { Gate, RunEvent, RunOptions, TaskResult } from './types.ts';
 
 interface Io {
@@ -36,11 +36,13 @@ export async function runGated(
     (p) => !!runs.get(p.host.name)?.fresh,
   );
   io.emit({ kind: 'batches', hosts: groups.map((g) => g.items.map((p) => p.host.name)) });
-  // the later batches' releases travel while the first batch is gated (the batches are known now,
-  // so each host's seed is too)
-  await Promise.all(
-    groups.slice(1).flatMap((g) => g.items.map((p) => startEarly(p, runs.get(p.host.name)!, opts, io.emit))),
-  );
+  // The later batches' releases travel while the first batch is gated: once the canaries have
+  // theirs (the download and its checksum proven; the batches are known, so is each host's seed).
+  const later = groups.slice(1).flatMap((g) => g.items);
+  const first = proof(later.length ? groups[0]!.items : []);
+  const early = first.proven.then(async (ok) => {
+    if (ok) await Promise.all(later.map((p) => startEarly(p, runs.get(p.host.name)!, opts, io.emit)));
+  });
   const failedHosts = () => [...runs.values()].filter((r) => !healthyRun(r)).length;
   let stopped: string | undefined;
   for (const [i, group] of groups.entries()) {
@@ -48,6 +50,8 @@ export async function runGated(
     const names = batch.map((p) => p.host.name);
     if (stopped || opts.signal?.aborted) {
       const why = stopped ?? 'interrupted';
+      first.over(); // the first batch may be the one not run (Ctrl-C before it)
+      await early;
       for (const p of batch) {
         await settleEarly(p, runs.get(p.host.name)!, io.record);
         const r: TaskResult = {
@@ -68,6 +72,7 @@ export async function runGated(
       kind: 'note',
       message: `batch ${i + 1}/${groups.length}${batchLabel(group)}: ${names.join(', ')}`,
     });
+    if (i > 0) await early;
     const t0 = Date.now();
     await onFleet(
       batch.map((p) => p.host),
@@ -75,6 +80,7 @@ export async function runGated(
       { forks: batch.length },
       (_t, h) => io.execute(batch.find((p) => p.host.name === h.name)!),
     );
+    if (i === 0) first.over();
     await runFleetHandlers(play, opts, conns, runs, io.record, io.emit, new Set(names), true);
     const outcomes = await Promise.all(batch.map((p) => gateHost(gate, p, runs.get(p.host.name)!, io, conns)));
     // a host's time is its facts and plan (run.ts) plus its batch: tasks, handlers and gate
@@ -83,6 +89,26 @@ export async function runGated(
     if (bad.length && (failedHosts() * 100) / play.hosts.length > opts.maxFailPercent)
       stopped = `not reached: the run stopped after ${bad.join('; ')}`;
   }
+}
+
+/**
+ * `proven` is true once every host of `batch` has done each of its background prepare tasks (the
+ * release: downloaded, uploaded and verified there); false as soon as one failed, or when the
+ * batch's tasks are `over` without them all (the later batches then fetch in their turn).
+ */
+function proof(batch: Prepared[]): { proven: Promise<boolean>; over(): void } {
+  let settle!: (ok: boolean) => void;
+  const proven = new Promise<boolean>((resolve) => (settle = resolve));
+  let pending = batch.reduce((n, p) => n + earlyKeys(p).length, 0);
+  if (!pending) settle(false);
+  for (const p of batch) {
+    const keys = new Set(earlyKeys(p));
+    p.onBackground = (key, ok) => {
+      if (!ok) settle(false);
+      else if (keys.delete(key) && --pending === 0) settle(true);
+    };
+  }
+  return { proven, over: () => settle(false) };
 }
 
 /** Gate one host of the batch; undefined when it passed, else why it failed (after its rollback). */

@@ -22,6 +22,8 @@ export interface Prepared {
   started: number;
   /** Background tasks started before the host's gated turn (startEarly), by key. */
   early?: Map<Task['key'], Running>;
+  /** Told when one of its background tasks is done (false: it failed). */
+  onBackground?: (key: Task['key'], ok: boolean) => void;
 }
 
 type Outcome = Awaited<ReturnType<typeof runTask>>;
@@ -173,6 +175,11 @@ export function playOrder<T extends { task: Task }>(tasks: T[]): T[] {
   return [...tasks.filter((t) => t.task.prepare), ...tasks.filter((t) => !t.task.prepare)];
 }
 
+/** A host's prepare tasks that run in the background: what startEarly may start. */
+export function earlyKeys(p: Prepared): Task['key'][] {
+  return p.tasks.filter(({ task }) => task.prepare && task.background).map(({ task }) => task.key);
+}
+
 /**
  * A host waiting for its gated batch: its prepare tasks that are background tasks (a release
  * beside the current one: nothing running reads it) start now, when every task before them has
@@ -240,7 +247,9 @@ async function executeHost(
     emit({ kind: 'task-start', host, role: bg.role, task: key.title });
     const outcome = await bg.outcome;
     running.delete(key);
-    return settle(outcome, key);
+    const ok = settle(outcome, key);
+    p.onBackground?.(key, ok);
+    return ok;
   };
   // a host that stops (a failure, Ctrl-C) still waits for what runs beside it, and reports it
   const joinAll = async () => {

@@ -37,6 +37,8 @@ function run(o: {
   stage?: boolean;
   /** Hosts where a prepare task before the staged one has something to change. */
   prepChange?: string[];
+  /** Hosts where the staged task fails. */
+  stageFails?: string[];
 }) {
   const log: string[] = [];
   const conns = new Connections(async (h) =>
@@ -44,6 +46,7 @@ function run(o: {
       if (cmd.includes('@@ekp-fact')) return { stdout: '\n@@ekp-fact 0\nx\n@@ekp-fact-rc 0\n' };
       if (cmd === 'true' || cmd === 'false') log.push(`apply ${h.name}`);
       if (cmd === 'stage' || cmd === 'prep') log.push(`${cmd} ${h.name}`);
+      if (cmd === 'stage' && o.stageFails?.includes(h.name)) return { code: 1, stderr: 'checksum mismatch' };
       return { code: cmd === 'false' ? 1 : 0, stderr: cmd === 'false' ? 'it broke' : '' };
     }),
   );
@@ -116,6 +119,13 @@ describe('gated batches', () => {
     expect(log.indexOf('stage lb3')).toBeLessThan(log.indexOf('check lb1'));
     expect(log.indexOf('prep lb4')).toBeGreaterThan(log.indexOf('commit lb1'));
     expect(log.indexOf('stage lb4')).toBeGreaterThan(log.indexOf('prep lb4'));
+  });
+
+  it("not before the canary's own is done: a canary whose staging fails leaves the later batches unstaged", async () => {
+    const { res, log } = await run({ changing: ['lb1', 'lb2', 'lb3', 'lb4'], stage: true, stageFails: ['lb1'] });
+    expect(log.filter((l) => l.startsWith('stage'))).toEqual(['stage lb1', 'stage lb2']);
+    for (const h of ['lb3', 'lb4'])
+      expect(res.results.filter((r) => r.host === h).map((r) => `${r.task}:${r.status}`)).toEqual(['batch:skipped']);
   });
 
   it('a run stopped by the canary reports what the later batches staged, and applies nothing there', async () => {

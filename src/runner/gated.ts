@@ -41,7 +41,9 @@ export async function runGated(
   const later = groups.slice(1).flatMap((g) => g.items);
   const first = proof(later.length ? groups[0]!.items : []);
   const early = first.proven.then(async (ok) => {
-    if (ok) await Promise.all(later.map((p) => startEarly(p, runs.get(p.host.name)!, opts, io.emit)));
+    // a plan that throws here throws again, and is reported, in the host's own turn
+    if (ok)
+      await Promise.all(later.map((p) => startEarly(p, runs.get(p.host.name)!, opts, io.emit).catch(() => undefined)));
   });
   const failedHosts = () => [...runs.values()].filter((r) => !healthyRun(r)).length;
   let stopped: string | undefined;

@@ -131,9 +131,11 @@ describe.skipIf(!lab)('VIP failover', () => {
     );
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(moves.length).toBeGreaterThan(0);
+    // when one fails: when (from the start of rolling-restart), beside what the run said, for the next look
     expectHandOffLosses(
       failed.map((x) => x.error ?? ''),
       moves.length,
+      `failed at ${failed.map((x) => `+${x.at - t0} ms`).join(', ')}; rolling-restart said:\n${r.stdout}${r.stderr}`,
     );
     expect((await holders(lab!, vip)).length).toBe(1);
   }, 180_000);

@@ -163,6 +163,6 @@ export async function clientDuring<T>(vip: string, during: () => Promise<T>): Pr
  * straddling the ARP switch (the holder drops new SYNs before it leaves: src/ops/vip-release.ts).
  * `handOffs` only labels the failure.
  */
-export function expectHandOffLosses(errors: string[], handOffs: number): void {
-  expect(errors, `${errors.length} failed over ${handOffs} VIP hand-offs`).toEqual([]);
+export function expectHandOffLosses(errors: string[], handOffs: number, context = ''): void {
+  expect(errors, `${errors.length} failed over ${handOffs} VIP hand-offs${context ? `\n${context}` : ''}`).toEqual([]);
 }

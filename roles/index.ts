@@ -2,8 +2,8 @@
 import type { Inventory } from '../src/inventory/types.ts';
 import type { Gate, Role } from '../src/runner/types.ts';
 import { roleOptions } from './context.ts';
-import { envoyBinary, RELEASE_SWITCHED } from './envoy_binary/main.ts';
-import { RESTARTED } from './envoy_service/handlers.ts';
+import { envoyBinary } from './envoy_binary/main.ts';
+import { RELEASE_SWITCHED, RESTARTED } from './envoy_service/handlers.ts';
 import { deployGate } from '../src/ops/deploy-gate.ts';
 import { envoyConfig, envoyConfigGated } from './envoy_config/main.ts';
 import { envoyService } from './envoy_service/main.ts';

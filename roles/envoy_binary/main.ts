@@ -10,8 +10,6 @@ import { renderConfigFiles } from '../../src/render/index.ts';
 import { STAGE, validateAsUser } from '../envoy_config/main.ts';
 import { RELEASE_SWITCHED, restartHandler } from '../envoy_service/handlers.ts';
 
-export { RELEASE_SWITCHED };
-
 export function envoyBinary(o: RoleOptions): Role {
   return {
     name: 'envoy_binary',

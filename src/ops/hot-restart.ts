@@ -99,7 +99,7 @@ export async function hotRestartOne(
   o: { epoch: number; healthTimeoutMs: number; minHealthy: number; signal?: AbortSignal; validated?: boolean },
 ): Promise<string> {
   const t0 = Date.now();
-  const check = o.validated ? { ok: true, output: '' } : await validateLive(t, inv);
+  const check = await validateLive(t, inv, o.validated);
   if (!check.ok)
     throw new ToolError(
       'remote',

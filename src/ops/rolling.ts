@@ -136,7 +136,7 @@ async function restartSteps(
       });
     }
     // Nothing has stopped yet: a config the binary refuses leaves the host serving as it was.
-    const check = o.validated?.has(host.name) ? { ok: true, output: '' } : await validateLive(t, inv);
+    const check = await validateLive(t, inv, o.validated?.has(host.name));
     if (!check.ok) {
       await adminPost(t, inv, '/healthcheck/ok');
       throw new ToolError(

@@ -138,6 +138,7 @@ export function stopServerCommand(unit: string, runDir?: string): string {
 export function peerFetchCommand(url: string, dest: string): string {
   const d = quote(dest);
   const sum = streamedSumPath(dest);
+  const part = quote(`${sum}.part`);
   const failed = quote(`${dest}.failed`);
   // The sha256 is taken as the file is written (tee), not read back after it. A POSIX sh has no
   // pipefail: a stage that fails says so in a file, and a fetch that failed leaves no sum.
@@ -145,9 +146,9 @@ export function peerFetchCommand(url: string, dest: string): string {
     `command -v curl >/dev/null || { echo "curl is not installed on this host" >&2; exit 1; }`,
     `rm -f ${quote(sum)} ${failed}`,
     `{ curl -fsS --noproxy '*' --proto =http --connect-timeout 5 --speed-limit 65536 --speed-time 30 --max-time 900 ${quote(url)} || echo "curl exited $?" >>${failed}; }` +
-      ` | { tee ${d} || echo "writing the release failed" >>${failed}; } | sha256sum >${quote(`${sum}.part`)}`,
-    `if [ -s ${failed} ]; then cat ${failed} >&2; rm -f ${failed} ${quote(`${sum}.part`)}; exit 1; fi`,
-    `mv -f ${quote(`${sum}.part`)} ${quote(sum)}`,
+      ` | { tee ${d} || echo "writing the release failed" >>${failed}; } | sha256sum >${part}`,
+    `if [ -s ${failed} ]; then cat ${failed} >&2; rm -f ${failed} ${part}; exit 1; fi`,
+    `mv -f ${part} ${quote(sum)}`,
   ].join('; ');
 }
 

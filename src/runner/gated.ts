@@ -101,13 +101,13 @@ export async function runGated(
 function proof(batch: Prepared[]): { proven: Promise<boolean>; over(): void } {
   let settle!: (ok: boolean) => void;
   const proven = new Promise<boolean>((resolve) => (settle = resolve));
-  let pending = batch.reduce((n, p) => n + earlyKeys(p).length, 0);
+  const keys = batch.map((p) => new Set(earlyKeys(p)));
+  let pending = keys.reduce((n, k) => n + k.size, 0);
   if (!pending) settle(false);
-  for (const p of batch) {
-    const keys = new Set(earlyKeys(p));
+  for (const [i, p] of batch.entries()) {
     p.onBackground = (key, ok) => {
       if (!ok) settle(false);
-      else if (keys.delete(key) && --pending === 0) settle(true);
+      else if (keys[i]!.delete(key) && --pending === 0) settle(true);
     };
   }
   return { proven, over: () => settle(false) };

@@ -63,17 +63,46 @@ export function releaseScript(vip: string, deadmanS: number): string {
   ].join('\n');
 }
 
+/** Back into VRRP; a host whose keepalived never made the file has nothing to undo. */
+const trackZero = `if [ -e ${quote(RELEASE_FILE)} ]; then echo 0 > ${quote(RELEASE_FILE)}; fi`;
+
 /** The table goes before the track file says 0: never eligible for MASTER while dropping SYNs. */
 function undo(vip: string): string {
-  return [
-    dropTable(vip, HANDOFF_TABLE),
-    `if [ -e ${quote(RELEASE_FILE)} ]; then echo 0 > ${quote(RELEASE_FILE)}; fi`,
-  ].join('\n');
+  return [dropTable(vip, HANDOFF_TABLE), trackZero].join('\n');
 }
 
 /** Undoes releaseScript (after the restart, or when no peer took the VIP); a no-op when nothing is there. */
 export function rejoinScript(vip: string): string {
   return [disarm(REJOIN_UNIT), undo(vip)].join('\n');
+}
+
+// Which peer takes the VIP is chosen, not raced for. Peers of equal priority that all hear the
+// holder's priority-0 advert time out together and may all enter MASTER, each sending its
+// gratuitous ARP; the extra ones step down at the next advert, but the client's ARP entry may
+// follow the last GARP to one of them, then flip to the real master at its GARP repeat (1 s on):
+// a handshake straddling that flip, and every connection made meanwhile, is relayed to the old
+// holder, which resets it (seen in the lab under load: two MASTER entries 30 µs apart). So every
+// ready peer but the chosen one sits out of VRRP (the same track file) until the VIP has moved.
+/** The transient timer that lets a held-back peer into VRRP again if the run never does. */
+export const HOLD_UNIT = 'envoy-k8s-proxy-vip-hold';
+
+/**
+ * Run on each peer but the chosen one, with its relay: leave VRRP (FAULT: never elected) under a
+ * dead-man. A peer in its own release (its rejoin timer armed) is left as it is: its track file
+ * is already 1, and undoing the hold must not let it back in while it restarts.
+ */
+export function holdScript(deadmanS: number): string {
+  return [
+    `if systemctl is-active --quiet ${REJOIN_UNIT}.timer; then :; else`,
+    ...arm(HOLD_UNIT, deadmanS, trackZero),
+    `echo 1 > ${quote(RELEASE_FILE)}`,
+    'fi',
+  ].join('\n');
+}
+
+/** Undoes holdScript once the VIP moved (or the hand-off failed); only a hold of its own is undone. */
+export function unholdScript(): string {
+  return `if systemctl is-active --quiet ${HOLD_UNIT}.timer; then ${disarm(HOLD_UNIT)}; ${trackZero}; fi`;
 }
 
 // After the ARP switch the client's segments of a connection the old holder still serves reach

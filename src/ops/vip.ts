@@ -5,11 +5,11 @@ import type { HostSpec, Inventory } from '../inventory/types.ts';
 import type { FactSpec } from '../facts/types.ts';
 import { readFacts } from '../facts/gather.ts';
 import { ToolError } from '../errors.ts';
-import { KEEPALIVED_UNIT, VRRP_INSTANCE } from '../render/keepalived.ts';
+import { KEEPALIVED_UNIT, vipPriority, VRRP_INSTANCE } from '../render/keepalived.ts';
 import type { Transport } from '../ssh/index.ts';
 import { quote } from '../ssh/index.ts';
 import type { Connections } from '../runner/connections.ts';
-import { rejoinScript, relayScript, releaseScript, unrelayScript } from './vip-release.ts';
+import { holdScript, rejoinScript, relayScript, releaseScript, unholdScript, unrelayScript } from './vip-release.ts';
 import { adminPost } from './admin.ts';
 
 export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'INIT';
@@ -80,8 +80,8 @@ export function vipVerdict(
 export interface HandOverOptions {
   /** Reads one host's view (observeVip over its connection in real runs). */
   observe(host: HostSpec): Promise<VipView>;
-  /** Makes the holder give the VIP up: its health listener fails, keepalived sees it within 1 s. */
-  release(): Promise<void>;
+  /** Makes the holder give the VIP up, to one of `ready` (the peers waiting as BACKUP now). */
+  release(ready: HostSpec[]): Promise<void>;
   /** Undoes `release` when no peer took the VIP: the holder serves again. */
   restore?(): Promise<void>;
   timeoutMs: number;
@@ -122,7 +122,7 @@ export async function handOverVip(host: HostSpec, peers: HostSpec[], o: HandOver
   }
   const t0 = now();
   try {
-    await o.release();
+    await o.release(ready.map((p) => p.host));
   } catch (e) {
     return { kind: 'not-released', why: e instanceof Error ? e.message : String(e) };
   }
@@ -148,9 +148,19 @@ export async function handOverVip(host: HostSpec, peers: HostSpec[], o: HandOver
 }
 
 /**
+ * The peer the VIP goes to: the highest priority among those ready (VRRP's own choice, so a
+ * `preempt` fleet does not move it again once the others are back), the first in the inventory
+ * among equals.
+ */
+export function successor(ready: HostSpec[]): HostSpec {
+  return ready.reduce((best, h) => (vipPriority(h) > vipPriority(best) ? h : best));
+}
+
+/**
  * handOverVip over a run's connections: the peers are the inventory's other hosts, the release is
  * the holder's releaseScript (new SYNs to the VIP dropped, then keepalived's track file: it leaves
- * VRRP at once), preceded by each peer's relay of the holder's connections (relayScript), and
+ * VRRP at once), preceded by each peer's relay of the holder's connections (relayScript) and, on
+ * every peer but the chosen successor, a hold out of VRRP (holdScript) lifted once the VIP moved;
  * undone by rejoinScript and unrelayScript. Without a VIP in the inventory there is nothing to hand over.
  */
 export async function handOverVipOnFleet(
@@ -188,18 +198,28 @@ export async function handOverVipOnFleet(
       throw e;
     }
   };
+  // held back until the VIP moved: the hand-off's own bound, with room
+  const holdS = HAND_OVER_TIMEOUT_MS / 1000 + 30;
+  let held = false;
+  const unhold = async () => {
+    if (held) await onPeers(inv, host, conns, () => unholdScript());
+    held = false;
+  };
   try {
     return await handOverVip(
       host,
       inv.hosts.filter((h) => h.name !== host.name),
       {
         observe,
-        release: async () => {
-          await onPeers(inv, host, conns, relayScript(vip, host.address, deadmanS));
+        release: async (ready) => {
+          const to = successor(ready);
+          const relay = relayScript(vip, host.address, deadmanS);
+          held = true;
+          await onPeers(inv, host, conns, (p) => (p.name === to.name ? relay : `${relay}\n${holdScript(holdS)}`));
           const t = await conns.get(host);
           const r = await t.exec(['sh', '-c', releaseScript(vip, deadmanS)]);
           if (r.code !== 0) {
-            await onPeers(inv, host, conns, unrelayScript(vip));
+            await onPeers(inv, host, conns, () => unrelayScript(vip));
             throw new ToolError('remote', `could not release the VIP: ${r.stderr.trim() || `exit ${r.code}`}`, {
               host: host.name,
             });
@@ -216,6 +236,7 @@ export async function handOverVipOnFleet(
       },
     );
   } finally {
+    await unhold();
     ended = true;
     await Promise.all([...again.values()].map((a) => a.t?.close().catch(() => undefined)));
   }
@@ -225,11 +246,17 @@ export async function handOverVipOnFleet(
 export const HAND_OVER_TIMEOUT_MS = 10_000;
 
 /**
- * Runs `script` on every host but `host`, best effort: a peer that cannot load its relay resets
- * the old holder's connections as before, and one that cannot remove it has its dead-man timer.
+ * Runs each peer's `script` on every host but `host`, best effort: a peer that cannot load its
+ * relay resets the old holder's connections as before, and one that cannot remove it (or its hold)
+ * has its dead-man timer.
  */
-async function onPeers(inv: Inventory, host: HostSpec, conns: Connections, script: string): Promise<void> {
-  const run = async (h: HostSpec) => (await conns.get(h)).exec(['sh', '-c', script]);
+async function onPeers(
+  inv: Inventory,
+  host: HostSpec,
+  conns: Connections,
+  script: (peer: HostSpec) => string,
+): Promise<void> {
+  const run = async (h: HostSpec) => (await conns.get(h)).exec(['sh', '-c', script(h)]);
   await Promise.all(inv.hosts.filter((h) => h.name !== host.name).map((h) => run(h).catch(() => undefined)));
 }
 
@@ -238,7 +265,7 @@ async function onPeers(inv: Inventory, host: HostSpec, conns: Connections, scrip
  * with a FIN by now), the host takes new connections to the VIP again and may be elected once ready.
  */
 async function rejoin(inv: Inventory, host: HostSpec, conns: Connections): Promise<void> {
-  await onPeers(inv, host, conns, unrelayScript(inv.vip?.address ?? ''));
+  await onPeers(inv, host, conns, () => unrelayScript(inv.vip?.address ?? ''));
   const r = await (await conns.get(host)).exec(['sh', '-c', rejoinScript(inv.vip?.address ?? '')]);
   if (r.code !== 0)
     throw new ToolError('remote', `could not rejoin VRRP: ${r.stderr.trim() || `exit ${r.code}`}`, { host: host.name });

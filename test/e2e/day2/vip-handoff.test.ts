@@ -12,7 +12,15 @@ import { labOrSkip } from '../../lab/index.ts';
 import { publishRelease } from '../../lab/release.ts';
 import { deploy, labInventory, onHost, runCli } from '../support/cli.ts';
 import { throughLb } from '../support/traffic.ts';
-import { clientDuring, expectHandOffLosses, holders, labVip, until, waitBackup } from '../support/vip.ts';
+import {
+  clientDuring,
+  expectHandOffLosses,
+  holders,
+  labVip,
+  masterEntries,
+  until,
+  waitBackup,
+} from '../support/vip.ts';
 
 const lab = labOrSkip();
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -83,6 +91,7 @@ describe.skipIf(!lab)('VIP hand-off without a failed connection', () => {
       moves.length,
     );
     expect((await holders(lab!, vip)).length).toBe(1);
+    expect(await masterEntries(lab!, t0), out).toHaveLength(moves.length);
     for (const n of names()) if (!(await holders(lab!, vip, [n])).length) await waitBackup(lab!, n);
   }
 

@@ -14,6 +14,7 @@ import {
   holders,
   killHolderOnce,
   labVip,
+  masterEntries,
   median,
   until,
   waitBackup,
@@ -138,5 +139,7 @@ describe.skipIf(!lab)('VIP failover', () => {
       `failed at ${failed.map((x) => `+${x.at - t0} ms`).join(', ')}; rolling-restart said:\n${r.stdout}${r.stderr}`,
     );
     expect((await holders(lab!, vip)).length).toBe(1);
+    // one new MASTER per hand-off: the chosen peer, never a race of peers (each with its own GARP)
+    expect(await masterEntries(lab!, t0), r.stdout).toHaveLength(moves.length);
   }, 180_000);
 });

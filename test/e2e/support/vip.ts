@@ -166,3 +166,25 @@ export async function clientDuring<T>(vip: string, during: () => Promise<T>): Pr
 export function expectHandOffLosses(errors: string[], handOffs: number, context = ''): void {
   expect(errors, `${errors.length} failed over ${handOffs} VIP hand-offs${context ? `\n${context}` : ''}`).toEqual([]);
 }
+
+/**
+ * Every VRRP MASTER entry of the lab's keepalived journals since `sinceMs` (epoch ms), host by host.
+ * A planned hand-off has exactly one: peers that race for the VIP each send a gratuitous ARP,
+ * and a client that followed the wrong one is moved again a second later (src/ops/vip-release.ts).
+ */
+export async function masterEntries(lab: LabInfo, sinceMs: number): Promise<string[]> {
+  const per = await Promise.all(
+    lab.hosts.map(async (h) => {
+      const r = await sshRun(
+        lab,
+        h.address,
+        `journalctl -u keepalived -o short-precise --no-pager --since @${(sinceMs / 1000).toFixed(3)} | grep -F 'Entering MASTER STATE' || true`,
+      );
+      return r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => `${h.name} ${l.split(' ')[2] ?? ''}`);
+    }),
+  );
+  return per.flat().sort((a, b) => a.split(' ')[1]!.localeCompare(b.split(' ')[1]!));
+}

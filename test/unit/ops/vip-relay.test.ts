@@ -1,8 +1,9 @@
 // The peers' relay around a planned hand-off, on a fleet of fake transports: loaded on every peer
 // before the holder releases the VIP, removed when the release fails and when the host rejoins.
+// Every peer but the chosen successor sits out of VRRP until the VIP has moved.
 import { describe, expect, it } from 'vitest';
-import { handOverBeforeDrain, handOverVipOnFleet } from '../../../src/ops/vip.ts';
-import { REJOIN_UNIT, RELAY_UNIT } from '../../../src/ops/vip-release.ts';
+import { handOverBeforeDrain, handOverVipOnFleet, successor } from '../../../src/ops/vip.ts';
+import { HOLD_UNIT, REJOIN_UNIT, RELAY_UNIT } from '../../../src/ops/vip-release.ts';
 import type { Connections } from '../../../src/runner/connections.ts';
 import { createFakeTransport, type FakeTransport } from '../../../src/ssh/fake.ts';
 import type { Transport } from '../../../src/ssh/index.ts';
@@ -14,7 +15,8 @@ const inv = inventory({ hosts, vip: vipSpec('10.0.0.100') });
 /** What a command line is, as far as the hand-off goes. */
 function kind(cmd: string): string {
   if (cmd.includes('@@ekp-fact')) return 'probe';
-  if (cmd.includes(`--unit=${RELAY_UNIT}`)) return 'relay';
+  if (cmd.includes(`--unit=${RELAY_UNIT}`)) return cmd.includes(`--unit=${HOLD_UNIT}`) ? 'relay+hold' : 'relay';
+  if (cmd.includes(HOLD_UNIT)) return 'unhold';
   if (cmd.includes(RELAY_UNIT)) return 'unrelay';
   if (cmd.includes(`--unit=${REJOIN_UNIT}`)) return 'release';
   if (cmd.includes(REJOIN_UNIT)) return 'rejoin';
@@ -22,7 +24,7 @@ function kind(cmd: string): string {
 }
 
 /** lb1 holds the VIP until its release runs, then lb2 does; every exec is logged as `host kind`. */
-function fleet(o: { releaseCode?: number } = {}) {
+function fleet(o: { releaseCode?: number; stuck?: boolean } = {}) {
   let holder = 'lb1';
   const log: string[] = [];
   const ts = new Map<string, FakeTransport>();
@@ -32,7 +34,7 @@ function fleet(o: { releaseCode?: number } = {}) {
       createFakeTransport(h.name, (cmd) => {
         const k = kind(cmd);
         if (k !== 'probe' && k !== 'other') log.push(`${h.name} ${k}`);
-        if (k === 'release' && !o.releaseCode) holder = 'lb2';
+        if (k === 'release' && !o.releaseCode) holder = o.stuck ? 'lb1' : 'lb2';
         if (k === 'release') return { code: o.releaseCode ?? 0, stderr: o.releaseCode ? 'nft: not found' : '' };
         if (k !== 'probe') return {};
         const state =
@@ -49,12 +51,14 @@ describe('the relay around a planned hand-off', () => {
     const f = fleet();
     const r = await handOverVipOnFleet(inv, hosts[0]!, f.conns, { timeoutMs: 5000 });
     expect(r).toMatchObject({ kind: 'moved', to: 'lb2' });
-    expect(f.log.slice(0, 2).sort()).toEqual(['lb2 relay', 'lb3 relay']);
-    expect(f.log.slice(2)).toEqual(['lb1 release']);
+    // lb2 is the successor: lb3 sits out of VRRP until the VIP is on lb2, then is let back in
+    expect(f.log.slice(0, 2).sort()).toEqual(['lb2 relay', 'lb3 relay+hold']);
+    expect(f.log.slice(2, 3)).toEqual(['lb1 release']);
+    expect(f.log.slice(3).sort()).toEqual(['lb2 unhold', 'lb3 unhold']);
     // the holder's own address is the target, never the VIP
     for (const peer of ['lb2', 'lb3'])
-      expect(f.ts.get(peer)!.commands.find((c) => kind(c) === 'relay')).toContain('dup to 10.0.0.11 drop');
-    expect(f.ts.get('lb1')!.commands.some((c) => kind(c) === 'relay')).toBe(false);
+      expect(f.ts.get(peer)!.commands.find((c) => kind(c).startsWith('relay'))).toContain('dup to 10.0.0.11 drop');
+    expect(f.ts.get('lb1')!.commands.some((c) => kind(c).startsWith('relay'))).toBe(false);
   });
 
   it('a release that fails removes the relays at once', async () => {
@@ -62,7 +66,26 @@ describe('the relay around a planned hand-off', () => {
     const r = await handOverVipOnFleet(inv, hosts[0]!, f.conns, { timeoutMs: 5000 });
     expect(r).toMatchObject({ kind: 'not-released' });
     expect(f.log[2]).toBe('lb1 release');
-    expect(f.log.slice(3).sort()).toEqual(['lb2 unrelay', 'lb3 unrelay']);
+    expect(f.log.slice(3, 5).sort()).toEqual(['lb2 unrelay', 'lb3 unrelay']);
+    expect(f.log.slice(5).sort()).toEqual(['lb2 unhold', 'lb3 unhold']);
+  });
+
+  it('the successor is the highest VRRP priority among the ready peers, the first of equals', () => {
+    const [a, b, c] = [host('lb1', '10.0.0.11'), host('lb2', '10.0.0.12'), host('lb3', '10.0.0.13')];
+    expect(successor([b, c]).name).toBe('lb2');
+    expect(successor([a, b, { ...c, vipPriority: 150 }]).name).toBe('lb3');
+    expect(successor([{ ...a, vipPriority: 90 }, b]).name).toBe('lb2');
+  });
+
+  it('a release no peer follows lets the held peers back in, after the holder rejoined', async () => {
+    const f = fleet({ stuck: true });
+    await expect(handOverVipOnFleet(inv, hosts[0]!, f.conns, { timeoutMs: 300 })).rejects.toThrow(
+      /no ready peer held it/,
+    );
+    expect(f.log.slice(0, 2).sort()).toEqual(['lb2 relay', 'lb3 relay+hold']);
+    expect(f.log.slice(-2).sort()).toEqual(['lb2 unhold', 'lb3 unhold']);
+    expect(f.log).toContain('lb1 rejoin');
+    expect(f.log.indexOf('lb1 rejoin')).toBeLessThan(f.log.indexOf('lb3 unhold'));
   });
 
   it('after the restart the peers stop relaying, then the host rejoins', async () => {

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   dropSynTable,
+  HOLD_UNIT,
+  holdScript,
   REJOIN_UNIT,
   rejoinScript,
   RELAY_TABLE,
@@ -15,6 +17,7 @@ import {
   relayScript,
   relayTable,
   releaseScript,
+  unholdScript,
   unrelayScript,
 } from '../../../src/ops/vip-release.ts';
 import { RELEASE_FILE } from '../../../src/render/keepalived.ts';
@@ -147,5 +150,40 @@ describe('VIP release', () => {
     });
     const r = spawnSync('sh', ['-c', s], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
     expect([r.status, r.stdout.toString(), r.stderr.toString()]).toEqual([0, '', '']);
+  });
+  it('a hold takes a peer out of VRRP under its dead-man; only a hold of its own is lifted; a releasing peer is left alone', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ekp-hold-'));
+    const track = join(dir, 'release');
+    // systemctl says "active" for the timers named in $ACTIVE, records every call
+    writeFileSync(
+      join(dir, 'systemctl'),
+      `#!/bin/sh\nprintf '%s\\n' "$*" >> ${dir}/systemctl.args\ncase "$*" in "is-active --quiet "*) case " $ACTIVE " in *" $3 "*) exit 0;; esac; exit 3;; esac\nexit 0\n`,
+      { mode: 0o755 },
+    );
+    writeFileSync(join(dir, 'systemd-run'), `#!/bin/sh\nprintf '%s\\0' "$@" > ${dir}/run.args\n`, { mode: 0o755 });
+    const run = (script: string, active = '') =>
+      spawnSync('sh', ['-c', script.replaceAll(RELEASE_FILE, track)], {
+        env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, ACTIVE: active },
+      }).status;
+    // in its own release (rejoin timer armed): its track file is not ours to touch
+    writeFileSync(track, '1\n');
+    expect(run(holdScript(40), `${REJOIN_UNIT}.timer`)).toBe(0);
+    expect(existsSync(join(dir, 'run.args'))).toBe(false);
+    expect(run(unholdScript(), `${REJOIN_UNIT}.timer`)).toBe(0);
+    expect(readFileSync(track, 'utf8')).toBe('1\n');
+    // an ordinary peer: the dead-man first, then out of VRRP
+    writeFileSync(track, '0\n');
+    expect(run(holdScript(40))).toBe(0);
+    expect(readFileSync(track, 'utf8')).toBe('1\n');
+    const args = readFileSync(join(dir, 'run.args'), 'utf8').split('\0');
+    expect(args.slice(0, 5)).toEqual(['--quiet', '--collect', `--unit=${HOLD_UNIT}`, '--on-active=40s', '/bin/sh']);
+    // lifted while its timer is armed; the timer is stopped
+    expect(run(unholdScript(), `${HOLD_UNIT}.timer`)).toBe(0);
+    expect(readFileSync(track, 'utf8')).toBe('0\n');
+    expect(readFileSync(join(dir, 'systemctl.args'), 'utf8')).toContain(`stop ${HOLD_UNIT}.timer`);
+    // the timer fires when the run never comes back
+    writeFileSync(track, '1\n');
+    execFileSync('sh', ['-c', args[6]!.replaceAll(RELEASE_FILE, track)]);
+    expect(readFileSync(track, 'utf8')).toBe('0\n');
   });
 });

@@ -26,6 +26,7 @@ export function pathFact(path: string, opts: { content?: boolean } = {}): FactSp
       `elif [ -d ${p} ]; then echo directory; stat -c '%a %U %G' ${p}; ` +
       `elif [ -e ${p} ]; then echo other; stat -c %F ${p}; else echo absent; fi`,
     parse: parsePathFact,
+    inline: true,
     // a diff needs the text; any other plain path is one of many names in one stat and one sha256sum
     ...(opts.content || !plainPath(path) ? {} : { batch: { kind: 'path' as const, arg: path } }),
   };
@@ -57,7 +58,9 @@ export function parsePathFact(out: string): PathFact {
 export function globFact(dir: string, prefix: string, suffix = ''): FactSpec<string[]> {
   return {
     key: `glob:${dir}/${prefix}*${suffix}`,
-    script: `cd ${quote(dir)} 2>/dev/null && for f in ${quote(prefix)}*${suffix ? quote(suffix) : ''}; do [ -e "$f" ] && printf '%s\\n' "$f"; done; true`,
+    // no cd: the script runs in the gathering shell (inline), whose directory others may rely on
+    script: `for f in ${quote(dir)}/${quote(prefix)}*${suffix ? quote(suffix) : ''}; do [ -e "$f" ] && printf '%s\\n' "\${f##*/}"; done; true`,
+    inline: true,
     parse: (out) =>
       out
         .split('\n')

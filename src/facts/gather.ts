@@ -1,5 +1,5 @@
-// Gather many facts in one round trip: each probe runs in its own subshell, framed by markers, so one
-// failing probe never hides another.
+// Gather many facts in one round trip: each probe runs in its own subshell (or, when it says it is
+// safe to, in the gathering shell itself), framed by markers, so one failing probe never hides another.
 import { createHash } from 'node:crypto';
 import type { Transport } from '../ssh/index.ts';
 import { ToolError } from '../errors.ts';
@@ -10,9 +10,11 @@ const MARK = '@@ekp-fact';
 
 export function factScript(specs: FactSpec<unknown>[]): string {
   const parts = ['exec 2>/dev/null'];
-  const frame = (id: string, script: string) =>
-    parts.push(`printf '\\n${MARK} ${id}\\n'; ( ${script}\n ); printf '\\n${MARK}-rc %s\\n' "$?"`);
-  for (const [i, s] of specs.entries()) if (!s.batch) frame(String(i), s.script);
+  const frame = (id: string, script: string, inline = false) =>
+    parts.push(
+      `printf '\\n${MARK} ${id}\\n'; ${inline ? `{ ${script}\n}` : `( ${script}\n )`}; printf '\\n${MARK}-rc %s\\n' "$?"`,
+    );
+  for (const [i, s] of specs.entries()) if (!s.batch) frame(String(i), s.script, s.inline);
   for (const [kind, members] of batches(specs))
     frame(
       kind,
@@ -20,6 +22,8 @@ export function factScript(specs: FactSpec<unknown>[]): string {
         kind,
         members.map((s) => s.batch!.arg),
       ),
+      // the directory listing changes directory (cd -P): it keeps its subshell
+      kind !== 'dir',
     );
   return parts.join('\n');
 }

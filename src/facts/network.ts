@@ -8,6 +8,7 @@ export function interfaceFact(address: string): FactSpec<string | null> {
   return {
     key: `net:iface:${address}`,
     script: `ip -o addr show to ${quote(address)}`,
+    inline: true,
     parse: parseIpAddrInterface,
   };
 }

@@ -45,10 +45,11 @@ export function releaseFact(bin: string): FactSpec<ReleaseFact> {
     // builtins but for one stat (and sha256sum only when the identity changed)
     script:
       `if [ -L ${b} ]; then echo link; elif [ -d ${b} ]; then echo directory; elif [ ! -e ${b} ]; then echo absent; ` +
-      `elif [ ! -f ${b} ]; then echo other; else echo file; id=$(${identityCommand(bin)}) || exit 1; echo "$id"; ` +
-      `r=; [ -f ${rec} ] && read -r r < ${rec}; ` +
+      `elif [ ! -f ${b} ]; then echo other; elif ! id=$(${identityCommand(bin)}); then echo file; false; ` +
+      `else echo file; echo "$id"; r=; [ -f ${rec} ] && read -r r < ${rec}; ` +
       `if [ -n "$r" ] && [ "\${r#* }" = "$id" ]; then echo "remembered \${r%% *}"; ` +
       `else printf 'hashed '; sha256sum < ${b}; fi; fi`,
+    inline: true,
     parse: parseReleaseFact,
   };
 }

@@ -29,6 +29,7 @@ export const osFact: FactSpec<OsFact> = {
 export const machineFact: FactSpec<string> = {
   key: 'os:machine',
   script: 'uname -m',
+  inline: true,
   parse: (out) => out.trim().split('\n')[0] ?? '',
 };
 
@@ -38,6 +39,7 @@ export function userFact(name: string): FactSpec<UserFact> {
   return {
     key: `user:${name}`,
     script: `getent passwd ${quote(name)}`,
+    inline: true,
     parse(out, code) {
       const line = out.trim();
       if (code !== 0 || !line) return { exists: false };
@@ -51,6 +53,7 @@ export function groupFact(name: string): FactSpec<{ exists: boolean; gid?: numbe
   return {
     key: `group:${name}`,
     script: `getent group ${quote(name)}`,
+    inline: true,
     parse(out, code) {
       const f = out.trim().split(':');
       return code === 0 && f[0] ? { exists: true, gid: Number(f[2]) } : { exists: false };
@@ -140,7 +143,8 @@ export const containerFact: FactSpec<string | null> = {
   // systemd (PID 1) records the container it found at boot: no process to ask again
   script:
     'if [ -f /run/systemd/container ]; then read -r c < /run/systemd/container; echo "$c"; ' +
-    'elif [ -d /run/systemd/system ]; then echo none; exit 1; else systemd-detect-virt --container; fi',
+    'elif [ -d /run/systemd/system ]; then echo none; false; else systemd-detect-virt --container; fi',
+  inline: true,
   parse: parseDetectVirt,
 };
 

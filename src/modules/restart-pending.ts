@@ -18,6 +18,7 @@ function newestFact(paths: string[]): FactSpec<Newest> {
       // one stat for the paths there, without -L: a symlink's own time is when it was switched
       `set --; for p in ${paths.map(quote).join(' ')}; do if [ -e "$p" ] || [ -L "$p" ]; then set -- "$@" "$p"; fi; done; ` +
       `[ $# -eq 0 ] || stat -c '%Y %n' -- "$@"; true`,
+    inline: true,
     parse(out) {
       let newest: Newest;
       for (const line of out.split('\n')) {

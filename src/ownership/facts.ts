@@ -18,6 +18,7 @@ export const manifestFact: FactSpec<ManifestFact> = {
     `d=${quote(STATE_DIR)}; m=${quote(MANIFEST_PATH)}; ` +
     `if [ -L "$d" ] || [ -L "$m" ]; then echo link; ` +
     `elif [ -e "$m" ]; then echo present; stat -c '%F %U %a' -- "$d" "$m"; head -c 65536 -- "$m"; else echo absent; fi`,
+  inline: true,
   parse(out) {
     const lines = out.replace(/^\n+/, '').split('\n');
     if (lines[0] === 'absent') return { state: 'absent' };
@@ -69,6 +70,7 @@ export function fileFact(role: FileRole): FactSpec<FileFact> {
     key: `ownership:${role}`,
     // the builtin read, and printf's precision for head -c: no process
     script: `f=${quote(FILE_PATHS[role])}; if [ -L "$f" ]; then echo link; elif [ -f "$f" ]; then echo file; IFS= read -r l < "$f"; printf '%.200s' "$l"; elif [ -e "$f" ]; then echo other; else echo absent; fi`,
+    inline: true,
     parse(out) {
       const [type = 'absent', firstLine = ''] = out.replace(/^\n+/, '').split('\n');
       if (type === 'file') return { type, firstLine };
@@ -89,14 +91,18 @@ export type VipMetricState = 'absent' | 'nodir' | 'ours' | 'foreign' | 'link' | 
  */
 export function vipMetricFact(inv: Inventory): FactSpec<Map<string, VipMetricState>> {
   const want = vipMetricPath(inv);
-  const name = VIP_METRIC_FILE.replaceAll('.', '\\.');
+  const m = quote(MANIFEST_PATH);
   return {
     key: `ownership:vip-metric${want ? `:${want}` : ''}`,
+    // builtins only: the manifest is written one key per line (serializeManifest); a path read
+    // twice is one entry of the parsed map
     script:
-      `{ ${want ? `echo ${quote(want)}; ` : ''}[ -f ${quote(MANIFEST_PATH)} ] && grep -oE '"path": "/[^"]*/${name}"' ${quote(MANIFEST_PATH)} | cut -d '"' -f 4; } | sort -u | ` +
-      `while read -r p; do if [ -L "$p" ]; then s=link; elif [ -f "$p" ]; then ` +
-      `if grep -q '^envoy_k8s_proxy_vip_master{' "$p"; then s=ours; else s=foreign; fi; ` +
+      `set -- ${want ? quote(want) : ''}; if [ -f ${m} ]; then while IFS= read -r l; do case $l in ` +
+      `*'"path": "/'*'/${VIP_METRIC_FILE}"'*) l=\${l#*'"path": "'}; set -- "$@" "\${l%%'"'*}" ;; esac; done < ${m}; fi; ` +
+      `for p; do if [ -L "$p" ]; then s=link; elif [ -f "$p" ]; then s=foreign; ` +
+      `while IFS= read -r l || [ -n "$l" ]; do case $l in 'envoy_k8s_proxy_vip_master{'*) s=ours; break ;; esac; l=; done < "$p"; ` +
       `elif [ -e "$p" ]; then s=other; elif [ -d "\${p%/*}" ]; then s=absent; else s=nodir; fi; echo "$s $p"; done`,
+    inline: true,
     parse(out) {
       const states = new Map<string, VipMetricState>();
       for (const line of out.split('\n')) {

@@ -26,9 +26,14 @@ export function renderVipArp(inv: Inventory, host: HostSpec): RenderedFile {
   return { name: 'vip-arp.conf', content: `${lines.join('\n')}\n`, mode: VIP_ARP_MODE };
 }
 
-/** True when the running kernel already has the values (the file is applied at boot by systemd-sysctl). */
+/**
+ * True when the running kernel already has the values (the file is applied at boot by
+ * systemd-sysctl); read from /proc/sys as `sysctl -n` does, by the builtin read: no process.
+ * read's own status is not used: dash reads a byte at a time, and a sysctl file read past its
+ * first byte ends there, so read sees no newline and says 1 though it set the value.
+ */
 export const VIP_ARP_APPLIED = Object.entries(VIP_ARP_SYSCTLS)
-  .map(([k, v]) => `[ "$(sysctl -n ${k})" = ${v} ]`)
+  .map(([k, v]) => `{ v=; read -r v < /proc/sys/${k.replaceAll('.', '/')}; [ "$v" = ${v} ]; }`)
   .join(' && ');
 
 /** Kernel defaults back, then whatever the host's own sysctl files say (best effort: read-only keys in containers). */

@@ -144,7 +144,8 @@ async function gather(module: Module, c: Case, become: boolean): Promise<FactCac
   const canned = specs.map((s) => {
     const { stdout, code } = factOutput(c.facts[s.key]!);
     // each probe framed on its own (no batch): the fixtures hold what its own script prints
-    return { ...s, script: `printf %s ${quote(stdout)}; exit ${code}`, batch: undefined };
+    // its own subshell: the canned script exits with the probe's code
+    return { ...s, script: `printf %s ${quote(stdout)}; exit ${code}`, batch: undefined, inline: false };
   });
   const sent = buildCommand(factScript(specs), { become });
   const t = createFakeTransport(

@@ -2,7 +2,7 @@
 // VIP and a textfile directory, removed by uninstall, read from the host with the files the
 // manifest records.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,8 +69,9 @@ describe('the VIP state file for node_exporter', () => {
   it("reads the inventory's file and every one the manifest records", () => {
     const f = vipMetricFact(withVip);
     expect(f.key).toBe(`ownership:vip-metric:${metric}`);
-    expect(f.script).toContain(`echo ${metric};`);
-    expect(f.script).toContain('grep -oE \'"path": "/[^"]*/envoy_k8s_proxy_vip\\.prom"\'');
+    expect(f.script).toMatch(new RegExp(`^set -- ${metric};`));
+    // builtins only: no process but the shell's
+    expect(f.script).not.toMatch(/\b(grep|cut|sort|sed|awk|head)\b/);
     // run for real, over a manifest in a temp directory that records an earlier directory's file;
     // the inventory's directory (in the temp directory too) does not exist, then does
     const tmp = mkdtempSync(join(tmpdir(), 'ekp-vip-metric-fact-'));
@@ -103,5 +104,29 @@ describe('the VIP state file for node_exporter', () => {
         ['/srv/old/envoy_k8s_proxy_vip.prom', 'absent'],
       ]),
     );
+  });
+  it('tells our file (its metric on any line, the last one without a newline) from a foreign one, a link, a directory', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'ekp-vip-metric-kinds-'));
+    const dir = join(tmp, 'textfile');
+    mkdirSync(dir);
+    const f = vipMetricFact({ ...inv, vip: { ...vip, textfileDir: dir } });
+    const want = join(dir, 'envoy_k8s_proxy_vip.prom');
+    const state = () => {
+      const r = spawnSync('sh', ['-c', f.script.replaceAll(MANIFEST_PATH, join(tmp, 'none.json'))], {
+        encoding: 'utf8',
+      });
+      return f.parse(r.stdout, r.status ?? 1).get(want);
+    };
+    writeFileSync(want, '# HELP x\nenvoy_k8s_proxy_vip_master{address="10.0.0.100",host="lb1"} 0');
+    expect(state()).toBe('ours');
+    writeFileSync(want, 'node_something 1\n# envoy_k8s_proxy_vip_master{ in a comment\n');
+    expect(state()).toBe('foreign');
+    rmSync(want);
+    mkdirSync(want);
+    expect(state()).toBe('other');
+    rmSync(want, { recursive: true });
+    symlinkSync('/etc/passwd', want);
+    expect(state()).toBe('link');
+    rmSync(tmp, { recursive: true, force: true });
   });
 });

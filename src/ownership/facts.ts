@@ -99,8 +99,9 @@ export function vipMetricFact(inv: Inventory): FactSpec<Map<string, VipMetricSta
     script:
       `set -- ${want ? quote(want) : ''}; if [ -f ${m} ]; then while IFS= read -r l; do case $l in ` +
       `*'"path": "/'*'/${VIP_METRIC_FILE}"'*) l=\${l#*'"path": "'}; set -- "$@" "\${l%%'"'*}" ;; esac; done < ${m}; fi; ` +
-      `for p; do if [ -L "$p" ]; then s=link; elif [ -f "$p" ]; then s=foreign; ` +
-      `while IFS= read -r l || [ -n "$l" ]; do case $l in 'envoy_k8s_proxy_vip_master{'*) s=ours; break ;; esac; l=; done < "$p"; ` +
+      // a file that is there is read by grep: a large foreign one would take dash's byte-wise read long
+      `for p; do if [ -L "$p" ]; then s=link; elif [ -f "$p" ]; then ` +
+      `if grep -q '^envoy_k8s_proxy_vip_master{' "$p"; then s=ours; else s=foreign; fi; ` +
       `elif [ -e "$p" ]; then s=other; elif [ -d "\${p%/*}" ]; then s=absent; else s=nodir; fi; echo "$s $p"; done`,
     inline: true,
     parse(out) {

@@ -109,4 +109,14 @@ describe('inline facts', () => {
     expect(check('1\n', '2\n')).toBe(0);
     expect(spawnSync('sh', ['-c', VIP_ARP_APPLIED.replaceAll('/proc/sys/', `${root}/missing/`)]).status).not.toBe(0);
   });
+  it('the machine is read from kernel.arch without a process, from uname -m where the file is missing', () => {
+    const root = mkdtempSync(join(tmpdir(), 'ekp-arch-'));
+    mkdirSync(join(root, 'kernel'));
+    writeFileSync(join(root, 'kernel', 'arch'), 'aarch64'); // no newline: as dash reads a sysctl file
+    const run = (dir: string) =>
+      execFileSync('sh', ['-c', machineFact.script.replaceAll('/proc/sys/', `${dir}/`)], { encoding: 'utf8' });
+    expect(machineFact.script).toMatch(/^a=; read -r a < \/proc\/sys\/kernel\/arch;/);
+    expect(run(root)).toBe('aarch64\n');
+    expect(run(join(root, 'missing'))).toBe(execFileSync('uname', ['-m'], { encoding: 'utf8' }));
+  });
 });

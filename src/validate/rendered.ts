@@ -9,13 +9,28 @@ import { validateDocument } from './documents.ts';
 import { validateTree } from './cross.ts';
 import { kindOfFile } from './tree.ts';
 
-/** Strict checks of one host's rendered files; problems name `<host>/<file>`. */
-export function checkRendered(inv: Inventory, host: HostSpec, configDir?: string): Problem[] {
+/** A file's parse and strict check, by its name and text less the header comment (which names the host). */
+export type CheckMemo = Map<string, { doc: unknown; problems: Problem[] }>;
+
+/**
+ * Strict checks of one host's rendered files; problems name `<host>/<file>`. With a memo, a file
+ * whose text (after its header) another host already rendered is not parsed and checked again:
+ * a fleet's cds and eds files are the same on every host.
+ */
+export function checkRendered(inv: Inventory, host: HostSpec, configDir?: string, memo?: CheckMemo): Problem[] {
   const files = renderConfigFiles(inv, host, configDir ? { configDir } : undefined);
-  const docs = files.map((f) => ({ name: f.name, doc: parse(f.content) as unknown }));
   const problems: Problem[] = [];
-  for (const d of docs)
-    problems.push(...validateDocument(kindOfFile(d.name) ?? 'eds', d.doc, `${host.name}/${d.name}`));
+  const docs = files.map((f) => {
+    const key = `${f.name}\0${f.content.replace(/^(#[^\n]*\n)+/, '')}`;
+    let hit = memo?.get(key);
+    if (!hit) {
+      const doc = parse(f.content) as unknown;
+      hit = { doc, problems: validateDocument(kindOfFile(f.name) ?? 'eds', doc, f.name) };
+      memo?.set(key, hit);
+    }
+    problems.push(...hit.problems.map((p) => ({ ...p, file: `${host.name}/${p.file}` })));
+    return { name: f.name, doc: hit.doc };
+  });
   problems.push(...validateTree(docs, { configDir: configDir ?? inv.paths.configDir }));
   return problems;
 }
@@ -26,8 +41,9 @@ export function checkRendered(inv: Inventory, host: HostSpec, configDir?: string
  */
 export function renderProblems(inv: Inventory, hosts: readonly HostSpec[]): Problem[] {
   const seen = new Map<string, { problem: Problem; hosts: string[] }>();
+  const memo: CheckMemo = new Map();
   for (const host of hosts) {
-    for (const p of checkRendered(inv, host)) {
+    for (const p of checkRendered(inv, host, undefined, memo)) {
       const file = p.file.startsWith(`${host.name}/`) ? p.file.slice(host.name.length + 1) : p.file;
       const key = `${file}\0${p.path}\0${p.message}`;
       const hit = seen.get(key);

@@ -3,6 +3,7 @@ import { loadInventory } from '../inventory/index.ts';
 import type { HostSpec, Inventory } from '../inventory/types.ts';
 import { limitHosts } from '../runner/limit.ts';
 import { assertRenderValid } from '../validate/index.ts';
+import { cacheDir } from '../release/fetch.ts';
 import { Connections } from '../runner/connections.ts';
 import { connect } from '../ssh/index.ts';
 
@@ -28,7 +29,8 @@ export async function selectCheckedHosts(o: {
   commandTimeout?: number;
 }): Promise<{ inv: Inventory; hosts: HostSpec[] }> {
   const sel = await selectHosts(o);
-  assertRenderValid(sel.inv, sel.hosts);
+  // what changes hosts checks every run; a render accepted before by this code is remembered
+  assertRenderValid(sel.inv, sel.hosts, { rememberIn: cacheDir() });
   return sel;
 }
 

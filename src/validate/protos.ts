@@ -3,7 +3,11 @@
 import { accessSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import protobuf from 'protobufjs';
+import type Protobuf from 'protobufjs';
+
+// required on first use: a run whose renders were all checked before (validate/checked.ts) never loads it
+let pbjs: typeof Protobuf | undefined;
+const protobufjs = (): typeof Protobuf => (pbjs ??= createRequire(import.meta.url)('protobufjs') as typeof Protobuf);
 
 /** Entry files: everything the rendered configs reference, including Any-typed configs. */
 export const PROTO_FILES: readonly string[] = [
@@ -91,6 +95,9 @@ export interface ProtoRegistry {
 
 let cached: ProtoRegistry | undefined;
 
+/** Whether this process has loaded the protos (a run whose renders were all remembered has not). */
+export const protosLoaded = (): boolean => cached !== undefined;
+
 /** Folders the protos live in; the protobufjs folder supplies google/protobuf/descriptor.proto. */
 function protoDirs(): string[] {
   const require = createRequire(import.meta.url);
@@ -113,6 +120,7 @@ export function loadProtos(): ProtoRegistry {
   if (cached) return cached;
   const started = performance.now();
   const dirs = protoDirs();
+  const protobuf = protobufjs();
   const root = new protobuf.Root();
   root.resolvePath = (_origin: string, target: string) => {
     for (const d of dirs) {

@@ -8,6 +8,8 @@ import { renderConfigFiles } from '../render/index.ts';
 import { validateDocument } from './documents.ts';
 import { validateTree } from './cross.ts';
 import { kindOfFile } from './tree.ts';
+import { checkedKey, rememberChecked, wasChecked } from './checked.ts';
+import type { RenderedFile } from '../render/types.ts';
 
 /** A file's parse and strict check, by its name and text less the header comment (which names the host). */
 export type CheckMemo = Map<string, { doc: unknown; problems: Problem[] }>;
@@ -18,7 +20,16 @@ export type CheckMemo = Map<string, { doc: unknown; problems: Problem[] }>;
  * a fleet's cds and eds files are the same on every host.
  */
 export function checkRendered(inv: Inventory, host: HostSpec, configDir?: string, memo?: CheckMemo): Problem[] {
-  const files = renderConfigFiles(inv, host, configDir ? { configDir } : undefined);
+  return checkFiles(inv, host, renderConfigFiles(inv, host, configDir ? { configDir } : undefined), configDir, memo);
+}
+
+function checkFiles(
+  inv: Inventory,
+  host: HostSpec,
+  files: RenderedFile[],
+  configDir?: string,
+  memo?: CheckMemo,
+): Problem[] {
   const problems: Problem[] = [];
   const docs = files.map((f) => {
     const key = `${f.name}\0${f.content.replace(/^(#[^\n]*\n)+/, '')}`;
@@ -39,11 +50,18 @@ export function checkRendered(inv: Inventory, host: HostSpec, configDir?: string
  * Every selected host's render checked; problems are reported against the inventory file (the
  * thing to fix), naming the rendered file and its key path, once for all hosts that share them.
  */
-export function renderProblems(inv: Inventory, hosts: readonly HostSpec[]): Problem[] {
+export function renderProblems(inv: Inventory, hosts: readonly HostSpec[], o: { rememberIn?: string } = {}): Problem[] {
   const seen = new Map<string, { problem: Problem; hosts: string[] }>();
   const memo: CheckMemo = new Map();
   for (const host of hosts) {
-    for (const p of checkRendered(inv, host, undefined, memo)) {
+    const files = renderConfigFiles(inv, host);
+    // a render this code accepted before (remembered) is not checked again
+    const dir = o.rememberIn;
+    const key = dir ? checkedKey(files) : undefined;
+    if (key && dir && wasChecked(key, dir)) continue;
+    const problems = checkFiles(inv, host, files, undefined, memo);
+    if (key && dir && problems.length === 0) rememberChecked(key, dir);
+    for (const p of problems) {
       const file = p.file.startsWith(`${host.name}/`) ? p.file.slice(host.name.length + 1) : p.file;
       const key = `${file}\0${p.path}\0${p.message}`;
       const hit = seen.get(key);
@@ -58,8 +76,12 @@ export function renderProblems(inv: Inventory, hosts: readonly HostSpec[]): Prob
   }));
 }
 
-/** Throws the exit-2 InputError when any selected host's render fails the strict check. */
-export function assertRenderValid(inv: Inventory, hosts: readonly HostSpec[]): void {
-  const problems = renderProblems(inv, hosts);
+/**
+ * Throws the exit-2 InputError when any selected host's render fails the strict check;
+ * `rememberIn` (a cache directory): renders this code accepted before are not checked again
+ * (validate/checked.ts).
+ */
+export function assertRenderValid(inv: Inventory, hosts: readonly HostSpec[], o: { rememberIn?: string } = {}): void {
+  const problems = renderProblems(inv, hosts, o);
   if (problems.length) throw new InputError('validation', problems);
 }

@@ -23,6 +23,9 @@ export function batchScript(kind: BatchKind, args: string[]): string {
   ].join('\n');
 }
 
+/** Whether a batch may run in the gathering shell (facts/gather.ts): the directory listing uses cd -P. */
+export const batchInline = (kind: BatchKind): boolean => kind !== 'dir';
+
 /** Every property a unit fact reads (facts/system.ts parses them). */
 export const UNIT_PROPS =
   'LoadState,ActiveState,SubState,UnitFileState,ActiveEnterTimestamp,StateChangeTimestamp,ExecMainStartTimestamp,NeedDaemonReload,NRestarts,MainPID';

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Transport } from '../ssh/index.ts';
 import { ToolError } from '../errors.ts';
-import { batchScript, splitBatch, type BatchKind } from './batch.ts';
+import { batchInline, batchScript, splitBatch, type BatchKind } from './batch.ts';
 import type { FactSpec, Facts } from './types.ts';
 
 const MARK = '@@ekp-fact';
@@ -22,8 +22,7 @@ export function factScript(specs: FactSpec<unknown>[]): string {
         kind,
         members.map((s) => s.batch!.arg),
       ),
-      // the directory listing changes directory (cd -P): it keeps its subshell
-      kind !== 'dir',
+      batchInline(kind),
     );
   return parts.join('\n');
 }

@@ -94,8 +94,8 @@ export function vipMetricFact(inv: Inventory): FactSpec<Map<string, VipMetricSta
   const m = quote(MANIFEST_PATH);
   return {
     key: `ownership:vip-metric${want ? `:${want}` : ''}`,
-    // builtins only: the manifest is written one key per line (serializeManifest); a path read
-    // twice is one entry of the parsed map
+    // the manifest is scanned by builtins (it is written one key per line: serializeManifest); a
+    // path read twice is one entry of the parsed map
     script:
       `set -- ${want ? quote(want) : ''}; if [ -f ${m} ]; then while IFS= read -r l; do case $l in ` +
       `*'"path": "/'*'/${VIP_METRIC_FILE}"'*) l=\${l#*'"path": "'}; set -- "$@" "\${l%%'"'*}" ;; esac; done < ${m}; fi; ` +

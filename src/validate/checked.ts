@@ -12,11 +12,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RenderedFile } from '../render/types.ts';
 
+/** This module's own file: the bundle, or src/validate/checked.ts when run from the sources. */
+const self = fileURLToPath(import.meta.url);
+/** This process's identity, once computed (another `here` is only ever a test's). */
 let identity: string | undefined;
 
 /** Size and mtime of every file the check's code comes from, and the protos' package version. */
-export function codeIdentity(here = fileURLToPath(import.meta.url)): string {
-  if (identity !== undefined && here === fileURLToPath(import.meta.url)) return identity;
+export function codeIdentity(here = self): string {
+  if (here === self && identity !== undefined) return identity;
   const h = createHash('sha256').update('checked v1\0');
   const mark = (file: string) => {
     const s = statSync(file);
@@ -28,7 +31,7 @@ export function codeIdentity(here = fileURLToPath(import.meta.url)): string {
   for (const pkg of ['@grpc/grpc-js-xds/package.json', 'protobufjs/package.json'])
     h.update(`${pkg}\0${(JSON.parse(readFileSync(require.resolve(pkg), 'utf8')) as { version: string }).version}\0`);
   const id = h.digest('hex');
-  if (here === fileURLToPath(import.meta.url)) identity = id;
+  if (here === self) identity = id;
   return id;
 }
 
@@ -50,11 +53,7 @@ export function checkedKey(files: readonly RenderedFile[], id = codeIdentity()):
 const file = (key: string, dir: string) => path.join(dir, 'checked', key);
 
 export function wasChecked(key: string, dir: string): boolean {
-  try {
-    return existsSync(file(key, dir));
-  } catch {
-    return false;
-  }
+  return existsSync(file(key, dir));
 }
 
 export function rememberChecked(key: string, dir: string): void {

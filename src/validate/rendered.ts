@@ -56,11 +56,10 @@ export function renderProblems(inv: Inventory, hosts: readonly HostSpec[], o: { 
   for (const host of hosts) {
     const files = renderConfigFiles(inv, host);
     // a render this code accepted before (remembered) is not checked again
-    const dir = o.rememberIn;
-    const key = dir ? checkedKey(files) : undefined;
-    if (key && dir && wasChecked(key, dir)) continue;
+    const memory = o.rememberIn === undefined ? undefined : { dir: o.rememberIn, key: checkedKey(files) };
+    if (memory && wasChecked(memory.key, memory.dir)) continue;
     const problems = checkFiles(inv, host, files, undefined, memo);
-    if (key && dir && problems.length === 0) rememberChecked(key, dir);
+    if (memory && problems.length === 0) rememberChecked(memory.key, memory.dir);
     for (const p of problems) {
       const file = p.file.startsWith(`${host.name}/`) ? p.file.slice(host.name.length + 1) : p.file;
       const key = `${file}\0${p.path}\0${p.message}`;
